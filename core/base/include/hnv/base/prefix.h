@@ -1,0 +1,89 @@
+// IP prefixes. A Prefix names a network (host bits zero: "10.0.1.0/24"); an
+// InterfaceAddress names an address with its on-link length ("192.0.2.1/24").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "hnv/base/ip.h"
+#include "hnv/base/result.h"
+
+namespace hnv {
+
+Ipv4Addr maskAddress(const Ipv4Addr& a, unsigned len);
+Ipv6Addr maskAddress(const Ipv6Addr& a, unsigned len);
+
+template <class Addr>
+struct AddrTraits;
+template <>
+struct AddrTraits<Ipv4Addr> {
+  static constexpr unsigned kBits = 32;
+};
+template <>
+struct AddrTraits<Ipv6Addr> {
+  static constexpr unsigned kBits = 128;
+};
+
+template <class Addr>
+class PrefixT {
+ public:
+  static constexpr unsigned kMaxLen = AddrTraits<Addr>::kBits;
+
+  // Refuses a length over kMaxLen and an address with host bits set.
+  static Result<PrefixT> make(const Addr& network, unsigned len);
+  // "a.b.c.d/len" or "x::/len"; a bare address is a host prefix.
+  static Result<PrefixT> parse(std::string_view text);
+
+  const Addr& network() const { return addr_; }
+  unsigned length() const { return len_; }
+  bool contains(const Addr& a) const { return maskAddress(a, len_) == addr_; }
+  std::string toString() const { return addr_.toString() + "/" + std::to_string(len_); }
+  auto operator<=>(const PrefixT&) const = default;
+
+ private:
+  PrefixT(const Addr& a, unsigned len) : addr_(a), len_(static_cast<std::uint8_t>(len)) {}
+  Addr addr_;
+  std::uint8_t len_ = 0;
+};
+
+using Prefix4 = PrefixT<Ipv4Addr>;
+using Prefix6 = PrefixT<Ipv6Addr>;
+
+// An address of this node and the length of its on-link prefix.
+template <class Addr>
+class InterfaceAddressT {
+ public:
+  static Result<InterfaceAddressT> parse(std::string_view text);
+  const Addr& address() const { return addr_; }
+  unsigned length() const { return len_; }
+  PrefixT<Addr> subnet() const { return *PrefixT<Addr>::make(maskAddress(addr_, len_), len_); }
+  std::string toString() const { return addr_.toString() + "/" + std::to_string(len_); }
+  auto operator<=>(const InterfaceAddressT&) const = default;
+
+ private:
+  InterfaceAddressT(const Addr& a, unsigned len) : addr_(a), len_(static_cast<std::uint8_t>(len)) {}
+  Addr addr_;
+  std::uint8_t len_ = 0;
+};
+
+using InterfaceAddress4 = InterfaceAddressT<Ipv4Addr>;
+using InterfaceAddress6 = InterfaceAddressT<Ipv6Addr>;
+
+// Either family.
+class Prefix {
+ public:
+  Prefix(Prefix4 p) : v_(p) {}  // NOLINT(google-explicit-constructor)
+  Prefix(Prefix6 p) : v_(p) {}  // NOLINT(google-explicit-constructor)
+  static Result<Prefix> parse(std::string_view text);
+  bool isV4() const { return v_.index() == 0; }
+  const Prefix4& v4() const { return std::get<0>(v_); }
+  const Prefix6& v6() const { return std::get<1>(v_); }
+  std::string toString() const { return isV4() ? v4().toString() : v6().toString(); }
+
+ private:
+  std::variant<Prefix4, Prefix6> v_;
+};
+
+}  // namespace hnv

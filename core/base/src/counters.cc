@@ -1,0 +1,67 @@
+#include "hnv/base/counters.h"
+
+#include <algorithm>
+
+namespace hnv {
+
+std::string CounterDesc::key() const {
+  std::string k = name;
+  if (labels.empty()) return k;
+  k += '{';
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (i != 0) k += ',';
+    k += labels[i].key;
+    k += "=\"";
+    k += labels[i].value;
+    k += '"';
+  }
+  k += '}';
+  return k;
+}
+
+std::string CounterDesc::label(std::string_view k) const {
+  for (const auto& l : labels) {
+    if (l.key == k) return l.value;
+  }
+  return {};
+}
+
+CounterRegistry::CounterRegistry(unsigned writers, std::size_t capacity) : capacity_(capacity) {
+  blocks_.reserve(writers);
+  for (unsigned i = 0; i < std::max(writers, 1u); ++i) blocks_.push_back(std::make_unique<CounterBlock>(capacity));
+}
+
+std::optional<CounterId> CounterRegistry::find(std::string_view name, const std::vector<CounterLabel>& labels) const {
+  for (std::size_t i = 0; i < descs_.size(); ++i) {
+    if (descs_[i].name == name && descs_[i].labels == labels) return CounterId(static_cast<std::uint32_t>(i));
+  }
+  return std::nullopt;
+}
+
+Result<CounterId> CounterRegistry::add(CounterDesc desc) {
+  if (desc.name.empty()) return makeError(Errc::InvalidArgument, "counter", "", "a counter needs a name");
+  if (auto existing = find(desc.name, desc.labels)) return *existing;
+  if (descs_.size() >= capacity_) {
+    return makeError(Errc::OutOfRange, "counter", desc.key(),
+                     "the registry is full (" + std::to_string(capacity_) + " counters)");
+  }
+  descs_.push_back(std::move(desc));
+  return CounterId(static_cast<std::uint32_t>(descs_.size() - 1));
+}
+
+std::uint64_t CounterRegistry::total(CounterId id) const {
+  std::uint64_t sum = 0;
+  for (const auto& b : blocks_) sum += b->get(id);
+  return sum;
+}
+
+std::vector<std::pair<const CounterDesc*, std::uint64_t>> CounterRegistry::snapshot() const {
+  std::vector<std::pair<const CounterDesc*, std::uint64_t>> out;
+  out.reserve(descs_.size());
+  for (std::size_t i = 0; i < descs_.size(); ++i) {
+    out.emplace_back(&descs_[i], total(CounterId(static_cast<std::uint32_t>(i))));
+  }
+  return out;
+}
+
+}  // namespace hnv
