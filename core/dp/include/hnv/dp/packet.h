@@ -1,0 +1,48 @@
+// Per-packet metadata, stored in the mbuf's private area (the pool is created
+// with priv_size = sizeof(PacketMeta)). The layout is explicit: persistent
+// fields survive the whole graph walk; scratch fields belong to the node that
+// wrote them and the node right after it.
+#pragma once
+
+#include <rte_mbuf.h>
+
+#include <cstdint>
+#include <span>
+
+namespace hnv::dp {
+
+struct PacketMeta {
+  // Persistent.
+  std::uint16_t rxPort;    // DPDK port id the packet arrived on
+  std::uint16_t txPort;    // DPDK port id to send on (set before port-tx)
+  std::uint32_t tenant;    // TenantId index; 0 = the node itself
+  std::uint32_t vsid;      // VSID once known (0 otherwise)
+  std::uint32_t traceId;   // non-zero: the packet is traced under this id
+  std::uint16_t l3Offset;  // offset of the IP/ARP header from the frame start
+  std::uint16_t l4Offset;  // offset of the transport header, once known
+  std::uint16_t vlan;      // VLAN id of the outer tag (0: untagged)
+  std::uint8_t flags;
+  std::uint8_t reserved;
+  // Scratch.
+  std::uint64_t scratch[2];
+};
+
+inline constexpr std::uint8_t kMetaFlagVlanTagged = 0x01;
+
+inline PacketMeta& meta(rte_mbuf* m) { return *static_cast<PacketMeta*>(rte_mbuf_to_priv(m)); }
+
+// The packet's first segment as bytes (the data path only handles
+// single-segment packets; multi-segment mbufs are linearised at port-rx).
+inline std::span<std::uint8_t> bytes(rte_mbuf* m) {
+  return {rte_pktmbuf_mtod(m, std::uint8_t*), rte_pktmbuf_data_len(m)};
+}
+
+// Resets metadata for a packet entering the graph.
+inline void resetMeta(rte_mbuf* m, std::uint16_t rxPort) {
+  PacketMeta& p = meta(m);
+  p = PacketMeta{};
+  p.rxPort = rxPort;
+  p.txPort = rxPort;
+}
+
+}  // namespace hnv::dp

@@ -1,0 +1,60 @@
+// The nodes every data-plane program has: port-rx (source), port-tx and
+// drop (sinks). port-rx hands frames to "eth-input", which the program's
+// module list must provide.
+#pragma once
+
+#include <rte_graph.h>
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hnv::dp {
+
+// State of port-rx on one worker: the (port, queue) pairs it polls.
+struct PortRxState {
+  std::vector<std::pair<std::uint16_t, std::uint16_t>> queues;
+  std::uint64_t received = 0;  // read by the Worker for idle detection
+};
+
+struct PortRxNode {
+  static constexpr std::string_view kName = "port-rx";
+  static constexpr bool kSource = true;
+  static constexpr std::uint16_t kBurst = 32;
+  enum class Next : std::uint16_t { Drop = 0, EthInput };
+  static constexpr std::array<std::string_view, 2> kNextNames{"drop", "eth-input"};
+  enum class Error : std::uint16_t { Chained };
+  static constexpr std::array<std::string_view, 1> kErrorNames{"chained-mbuf"};
+  static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
+};
+
+// State of port-tx on one worker: the tx queue it owns on every port.
+struct PortTxState {
+  std::uint16_t queue = 0;
+};
+
+struct PortTxNode {
+  static constexpr std::string_view kName = "port-tx";
+  static constexpr bool kSink = true;
+  enum class Next : std::uint16_t { Drop = 0 };
+  static constexpr std::array<std::string_view, 1> kNextNames{"drop"};
+  enum class Error : std::uint16_t { QueueFull };
+  static constexpr std::array<std::string_view, 1> kErrorNames{"queue-full"};
+  static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
+};
+
+// Frees what it receives. The reason for a drop is counted by the node that
+// chose edge 0; this node counts the total.
+struct DropNode {
+  static constexpr std::string_view kName = "drop";
+  static constexpr bool kSink = true;
+  enum class Next : std::uint16_t { Drop = 0 };
+  static constexpr std::array<std::string_view, 1> kNextNames{"drop"};
+  enum class Error : std::uint16_t {};
+  static constexpr std::array<std::string_view, 0> kErrorNames{};
+  static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
+};
+
+}  // namespace hnv::dp

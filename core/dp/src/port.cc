@@ -1,0 +1,96 @@
+#include "hnv/dp/port.h"
+
+#include <rte_ethdev.h>
+
+#include <cstring>
+
+namespace hnv::dp {
+namespace {
+
+Error portError(const PortConfig& c, std::string what, const std::string& call, int rc) {
+  return makeError(Errc::Unavailable, "port " + c.name + " (" + c.device + ")", std::move(what),
+                   call + " failed: " + std::strerror(rc < 0 ? -rc : rc));
+}
+
+}  // namespace
+
+Result<Port> Port::open(const PortConfig& c, rte_mempool* pool, std::uint16_t queues) {
+  std::uint16_t id = 0;
+  if (rte_eth_dev_get_port_by_name(c.device.c_str(), &id) != 0) {
+    return makeError(Errc::NotFound, "port " + c.name, c.device,
+                     "no DPDK device of that name; is it listed in eal.vdevs (or bound, for a NIC)?");
+  }
+  rte_eth_dev_info info{};
+  if (int rc = rte_eth_dev_info_get(id, &info); rc != 0) return portError(c, "", "rte_eth_dev_info_get", rc);
+  if (queues > info.max_rx_queues || queues > info.max_tx_queues) {
+    return makeError(Errc::OutOfRange, "port " + c.name, std::to_string(queues) + " queues",
+                     "the device supports " + std::to_string(info.max_rx_queues) + " rx and " +
+                         std::to_string(info.max_tx_queues) + " tx queues (af_packet: raise qpairs=)");
+  }
+  rte_eth_conf conf{};
+  conf.rxmode.mtu = c.mtu;
+  if (int rc = rte_eth_dev_configure(id, queues, queues, &conf); rc != 0) {
+    return portError(c, std::to_string(queues) + " queues", "rte_eth_dev_configure", rc);
+  }
+  std::uint16_t rxd = c.rxDescriptors, txd = c.txDescriptors;
+  if (int rc = rte_eth_dev_adjust_nb_rx_tx_desc(id, &rxd, &txd); rc != 0) {
+    return portError(c, "", "rte_eth_dev_adjust_nb_rx_tx_desc", rc);
+  }
+  int socket = rte_eth_dev_socket_id(id);
+  for (std::uint16_t q = 0; q < queues; ++q) {
+    if (int rc = rte_eth_rx_queue_setup(id, q, rxd, socket, nullptr, pool); rc != 0) {
+      return portError(c, "rx queue " + std::to_string(q), "rte_eth_rx_queue_setup", rc);
+    }
+    if (int rc = rte_eth_tx_queue_setup(id, q, txd, socket, nullptr); rc != 0) {
+      return portError(c, "tx queue " + std::to_string(q), "rte_eth_tx_queue_setup", rc);
+    }
+  }
+  // Virtual devices often cannot change their MTU; only a real difference is an error.
+  std::uint16_t mtu = 0;
+  rte_eth_dev_get_mtu(id, &mtu);
+  if (mtu != c.mtu) {
+    if (int rc = rte_eth_dev_set_mtu(id, c.mtu); rc != 0) {
+      return portError(c, "mtu " + std::to_string(c.mtu), "rte_eth_dev_set_mtu", rc);
+    }
+  }
+  if (c.mac) {
+    rte_ether_addr a;
+    c.mac->toBytes(a.addr_bytes);
+    if (int rc = rte_eth_dev_default_mac_addr_set(id, &a); rc != 0) {
+      return portError(c, "mac " + c.mac->toString(), "rte_eth_dev_default_mac_addr_set", rc);
+    }
+  }
+  if (int rc = rte_eth_dev_start(id); rc != 0) return portError(c, "", "rte_eth_dev_start", rc);
+  if (c.promiscuous) rte_eth_promiscuous_enable(id);
+  rte_ether_addr a;
+  rte_eth_macaddr_get(id, &a);
+  return Port(c.name, PortId(id), MacAddr::fromBytes(a.addr_bytes), c.mtu, queues);
+}
+
+Port::Port(Port&& o) noexcept
+    : name_(std::move(o.name_)), id_(o.id_), mac_(o.mac_), mtu_(o.mtu_), queues_(o.queues_), open_(o.open_) {
+  o.open_ = false;
+}
+
+Port::~Port() { close(); }
+
+void Port::close() {
+  if (!open_) return;
+  open_ = false;
+  rte_eth_dev_stop(id_.value());
+  rte_eth_dev_close(id_.value());
+}
+
+LinkState Port::link() const {
+  rte_eth_link l{};
+  rte_eth_link_get_nowait(id_.value(), &l);
+  return LinkState{l.link_status == RTE_ETH_LINK_UP, l.link_speed, l.link_duplex == RTE_ETH_LINK_FULL_DUPLEX};
+}
+
+PortStats Port::stats() const {
+  rte_eth_stats s{};
+  rte_eth_stats_get(id_.value(), &s);
+  return PortStats{s.ipackets, s.opackets, s.ibytes, s.obytes, s.imissed, s.ierrors, s.oerrors, s.rx_nombuf};
+}
+
+}  // namespace hnv::dp
