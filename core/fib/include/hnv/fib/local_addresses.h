@@ -1,0 +1,43 @@
+// The addresses this node owns on each port: its provider addresses (PAs).
+// An immutable snapshot, published to workers with dp::Published; a change
+// builds a new snapshot on the control thread.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "hnv/base/ip.h"
+#include "hnv/base/mac.h"
+#include "hnv/base/prefix.h"
+#include "hnv/base/result.h"
+
+namespace hnv::fib {
+
+struct PortAddresses {
+  std::uint16_t port = 0;  // DPDK port id
+  MacAddr mac;
+  std::vector<InterfaceAddress4> v4;
+  std::vector<InterfaceAddress6> v6;
+};
+
+class LocalAddresses {
+ public:
+  // Refuses two ports with the same id and an address owned twice.
+  static Result<LocalAddresses> build(std::vector<PortAddresses> ports);
+
+  // nullptr when the port has no addresses.
+  const PortAddresses* onPort(std::uint16_t port) const {
+    return port < byPort_.size() && byPort_[port] >= 0 ? &ports_[static_cast<std::size_t>(byPort_[port])] : nullptr;
+  }
+  bool owns(std::uint16_t port, const Ipv4Addr& a) const;
+  bool owns(std::uint16_t port, const Ipv6Addr& a) const;
+  // True for the solicited-node group of one of the port's IPv6 addresses.
+  bool ownsSolicitedNode(std::uint16_t port, const Ipv6Addr& group) const;
+  const std::vector<PortAddresses>& ports() const { return ports_; }
+
+ private:
+  std::vector<PortAddresses> ports_;
+  std::vector<int> byPort_;  // port id -> index in ports_, -1 when absent
+};
+
+}  // namespace hnv::fib

@@ -1,0 +1,43 @@
+#include "hnv/nodes/eth_input_node.h"
+
+#include "hnv/dp/dispatch.h"
+#include "hnv/nodes/context.h"
+#include "hnv/wire/ethernet.h"
+
+namespace hnv::nodes {
+
+std::uint16_t EthInputNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
+  const auto& ctx = dp::nodeState<NodesContext>(node);
+  const fib::LocalAddresses* local = ctx.local->get();
+  dp::Dispatch<EthInputNode> out(graph, node, objs, count);
+  for (std::uint16_t i = 0; i < count; ++i) {
+    auto* m = static_cast<rte_mbuf*>(objs[i]);
+    if (i + 1 < count) rte_prefetch0(rte_pktmbuf_mtod(static_cast<rte_mbuf*>(objs[i + 1]), void*));
+    dp::PacketMeta& pm = dp::meta(m);
+    auto eth = wire::parseEthernet(dp::bytes(m));
+    if (!eth) {
+      out.drop(m, Error::Malformed);
+      continue;
+    }
+    const fib::PortAddresses* port = local->onPort(pm.rxPort);
+    if (port == nullptr || (!eth->dst.isMulticast() && eth->dst != port->mac)) {
+      out.drop(m, Error::NotForUs);
+      continue;
+    }
+    if (eth->vlanTci) {
+      // VLAN sub-interfaces arrive with the forwarding gateway.
+      out.drop(m, Error::VlanNotConfigured);
+      continue;
+    }
+    pm.l3Offset = eth->headerLength;
+    switch (eth->etherType) {
+      case wire::kEtherTypeArp: out.to(m, Next::Arp); break;
+      case wire::kEtherTypeIpv4: out.to(m, Next::Ip4); break;
+      case wire::kEtherTypeIpv6: out.to(m, Next::Ip6); break;
+      default: out.drop(m, Error::UnknownEtherType); break;
+    }
+  }
+  return out.finish();
+}
+
+}  // namespace hnv::nodes

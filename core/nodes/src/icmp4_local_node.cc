@@ -1,0 +1,58 @@
+#include "hnv/nodes/icmp4_local_node.h"
+
+#include "hnv/dp/dispatch.h"
+#include "hnv/wire/bytes.h"
+#include "hnv/wire/checksum.h"
+#include "hnv/wire/icmp.h"
+#include "hnv/wire/ipv4.h"
+
+namespace hnv::nodes {
+namespace {
+
+void swap(std::uint8_t* a, std::uint8_t* b, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) std::swap(a[i], b[i]);
+}
+
+}  // namespace
+
+std::uint16_t Icmp4LocalNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
+  dp::Dispatch<Icmp4LocalNode> out(graph, node, objs, count);
+  for (std::uint16_t i = 0; i < count; ++i) {
+    auto* m = static_cast<rte_mbuf*>(objs[i]);
+    dp::PacketMeta& pm = dp::meta(m);
+    auto frame = dp::bytes(m);
+    auto icmpBytes = frame.subspan(pm.l4Offset);
+    auto icmp = wire::parseIcmp(icmpBytes);
+    if (!icmp) {
+      out.drop(m, Error::Malformed);
+      continue;
+    }
+    if (!wire::icmpChecksumOk(icmpBytes)) {
+      out.drop(m, Error::BadChecksum);
+      continue;
+    }
+    if (icmp->type != wire::kIcmpEchoRequest) {
+      out.drop(m, Error::UnsupportedType);
+      continue;
+    }
+    // Echo reply in place: swap MACs and addresses, type 8 -> 0, fresh TTL;
+    // both checksums are adjusted incrementally (RFC 1624).
+    std::uint8_t* eth = frame.data();
+    swap(eth, eth + 6, 6);
+    std::uint8_t* ip = frame.data() + pm.l3Offset;
+    swap(ip + 12, ip + 16, 4);
+    std::uint16_t oldTtlProto = wire::load16(ip + 8);
+    ip[8] = kReplyTtl;
+    std::uint16_t newTtlProto = wire::load16(ip + 8);
+    wire::store16(ip + 10, wire::checksumAdjust16(wire::load16(ip + 10), oldTtlProto, newTtlProto));
+    std::uint8_t* ic = icmpBytes.data();
+    std::uint16_t oldTypeCode = wire::load16(ic);
+    ic[0] = wire::kIcmpEchoReply;
+    wire::store16(ic + 2, wire::checksumAdjust16(wire::load16(ic + 2), oldTypeCode, wire::load16(ic)));
+    pm.txPort = pm.rxPort;
+    out.to(m, Next::Tx);
+  }
+  return out.finish();
+}
+
+}  // namespace hnv::nodes

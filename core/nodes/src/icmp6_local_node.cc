@@ -1,0 +1,110 @@
+#include "hnv/nodes/icmp6_local_node.h"
+
+#include "hnv/dp/dispatch.h"
+#include "hnv/nodes/context.h"
+#include "hnv/wire/ethernet.h"
+#include "hnv/wire/icmpv6.h"
+#include "hnv/wire/ipv4.h"
+#include "hnv/wire/ipv6.h"
+#include "hnv/wire/nd.h"
+
+namespace hnv::nodes {
+namespace {
+
+const Ipv6Addr kAllNodes(Ipv6Addr::Bytes{0xFF, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1});
+constexpr std::uint8_t kNdHopLimit = 255;
+constexpr std::size_t kNaLen = wire::kNdNeighborMessageLen + wire::kNdLinkLayerOptionLen;
+
+// Resizes the single-segment packet to `length` bytes. False if it cannot grow.
+bool resize(rte_mbuf* m, std::size_t length) {
+  std::size_t have = rte_pktmbuf_data_len(m);
+  if (length < have) return rte_pktmbuf_trim(m, static_cast<std::uint16_t>(have - length)) == 0;
+  if (length > have) return rte_pktmbuf_append(m, static_cast<std::uint16_t>(length - have)) != nullptr;
+  return true;
+}
+
+}  // namespace
+
+std::uint16_t Icmp6LocalNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
+  const fib::LocalAddresses* local = dp::nodeState<NodesContext>(node).local->get();
+  dp::Dispatch<Icmp6LocalNode> out(graph, node, objs, count);
+  for (std::uint16_t i = 0; i < count; ++i) {
+    auto* m = static_cast<rte_mbuf*>(objs[i]);
+    dp::PacketMeta& pm = dp::meta(m);
+    auto frame = dp::bytes(m);
+    auto ip = wire::parseIpv6(frame.subspan(pm.l3Offset));
+    auto message = frame.subspan(pm.l4Offset);
+    auto icmp = wire::parseIcmpv6(message);
+    if (!ip || !icmp) {
+      out.drop(m, Error::Malformed);
+      continue;
+    }
+    if (!wire::icmpv6ChecksumOk(ip->src, ip->dst, message)) {
+      out.drop(m, Error::BadChecksum);
+      continue;
+    }
+    const MacAddr& ourMac = local->onPort(pm.rxPort)->mac;
+    if (icmp->type == wire::kIcmpv6EchoRequest) {
+      if (ip->dst.isMulticast()) {
+        out.drop(m, Error::EchoToMulticast);
+        continue;
+      }
+      // Reply in place: swap addresses, fresh hop limit, type 129, checksum.
+      auto eth = wire::parseEthernet(frame);
+      std::uint8_t* l3 = frame.data() + pm.l3Offset;
+      ip->dst.toBytes(l3 + 8);
+      ip->src.toBytes(l3 + 24);
+      l3[7] = kEchoHopLimit;
+      message[0] = wire::kIcmpv6EchoReply;
+      wire::setIcmpv6Checksum(ip->dst, ip->src, message);
+      (void)wire::writeEthernet(frame, eth->src, ourMac, wire::kEtherTypeIpv6);
+      pm.txPort = pm.rxPort;
+      out.to(m, Next::Tx);
+      continue;
+    }
+    if (icmp->type != wire::kIcmpv6NeighborSolicitation) {
+      out.drop(m, Error::UnsupportedType);
+      continue;
+    }
+    auto ns = wire::parseNeighborSolicitation(message);
+    // RFC 4861 7.1.1: hop limit 255, code 0, unicast target; DAD comes from ::
+    // to the solicited-node group and carries no source link-layer option.
+    bool dad = ip->src.isUnspecified();
+    if (!ns || ip->hopLimit != kNdHopLimit || icmp->code != 0 || ns->target.isMulticast() ||
+        (dad && (!ip->dst.isSolicitedNodeOf(ns->target) || ns->sourceLinkLayer))) {
+      out.drop(m, Error::InvalidNd);
+      continue;
+    }
+    if (!local->owns(pm.rxPort, ns->target)) {
+      out.drop(m, Error::NotOurTarget);
+      continue;
+    }
+    auto eth = wire::parseEthernet(frame);
+    const Ipv6Addr target = ns->target;
+    const Ipv6Addr replyTo = dad ? kAllNodes : ip->src;
+    const MacAddr replyMac = dad ? MacAddr::forIpv6Multicast(kAllNodes) : ns->sourceLinkLayer.value_or(eth->src);
+    if (!resize(m, pm.l3Offset + wire::kIpv6HeaderLen + kNaLen)) {
+      out.drop(m, Error::Malformed);
+      continue;
+    }
+    frame = dp::bytes(m);
+    wire::Ipv6Fields f;
+    f.payloadLength = kNaLen;
+    f.nextHeader = wire::kIpProtoIcmpv6;
+    f.hopLimit = kNdHopLimit;
+    f.src = target;
+    f.dst = replyTo;
+    (void)wire::writeEthernet(frame, replyMac, ourMac, wire::kEtherTypeIpv6);
+    (void)wire::writeIpv6(frame.subspan(pm.l3Offset), f);
+    wire::NaFlags flags;
+    flags.solicited = !dad;
+    flags.override = true;
+    (void)wire::writeNeighborAdvertisement(frame.subspan(pm.l3Offset + wire::kIpv6HeaderLen), target, replyTo, flags,
+                                           target, ourMac);
+    pm.txPort = pm.rxPort;
+    out.to(m, Next::Tx);
+  }
+  return out.finish();
+}
+
+}  // namespace hnv::nodes

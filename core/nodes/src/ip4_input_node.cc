@@ -1,0 +1,48 @@
+#include "hnv/nodes/ip4_input_node.h"
+
+#include "hnv/dp/dispatch.h"
+#include "hnv/nodes/context.h"
+#include "hnv/wire/ipv4.h"
+
+namespace hnv::nodes {
+
+std::uint16_t Ip4InputNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
+  const fib::LocalAddresses* local = dp::nodeState<NodesContext>(node).local->get();
+  dp::Dispatch<Ip4InputNode> out(graph, node, objs, count);
+  for (std::uint16_t i = 0; i < count; ++i) {
+    auto* m = static_cast<rte_mbuf*>(objs[i]);
+    dp::PacketMeta& pm = dp::meta(m);
+    auto l3 = dp::bytes(m).subspan(pm.l3Offset);
+    auto ip = wire::parseIpv4(l3);
+    if (!ip) {
+      out.drop(m, Error::Malformed);
+      continue;
+    }
+    if (!wire::ipv4HeaderChecksumOk(l3)) {
+      out.drop(m, Error::BadChecksum);
+      continue;
+    }
+    if (!local->owns(pm.rxPort, ip->dst)) {
+      out.drop(m, Error::NotLocal);
+      continue;
+    }
+    // The node never reassembles: the overlay is sent with DF and a fragmented
+    // echo request is not worth an answer.
+    if (ip->isFragment()) {
+      out.drop(m, Error::Fragment);
+      continue;
+    }
+    pm.l4Offset = static_cast<std::uint16_t>(pm.l3Offset + ip->headerLength);
+    // Drop Ethernet padding so the packet length is the IP length.
+    std::size_t wanted = pm.l3Offset + std::size_t{ip->totalLength};
+    if (rte_pktmbuf_data_len(m) > wanted) rte_pktmbuf_trim(m, static_cast<std::uint16_t>(rte_pktmbuf_data_len(m) - wanted));
+    switch (ip->protocol) {
+      case wire::kIpProtoIcmp: out.to(m, Next::Icmp); break;
+      case wire::kIpProtoGre: out.to(m, Next::Gre); break;
+      default: out.drop(m, Error::UnknownProtocol); break;
+    }
+  }
+  return out.finish();
+}
+
+}  // namespace hnv::nodes

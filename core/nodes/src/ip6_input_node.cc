@@ -1,0 +1,55 @@
+#include "hnv/nodes/ip6_input_node.h"
+
+#include "hnv/dp/dispatch.h"
+#include "hnv/nodes/context.h"
+#include "hnv/wire/ipv4.h"
+#include "hnv/wire/ipv6.h"
+
+namespace hnv::nodes {
+namespace {
+
+const Ipv6Addr kAllNodes(Ipv6Addr::Bytes{0xFF, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1});
+
+}  // namespace
+
+std::uint16_t Ip6InputNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
+  const fib::LocalAddresses* local = dp::nodeState<NodesContext>(node).local->get();
+  dp::Dispatch<Ip6InputNode> out(graph, node, objs, count);
+  for (std::uint16_t i = 0; i < count; ++i) {
+    auto* m = static_cast<rte_mbuf*>(objs[i]);
+    dp::PacketMeta& pm = dp::meta(m);
+    auto l3 = dp::bytes(m).subspan(pm.l3Offset);
+    auto ip = wire::parseIpv6(l3);
+    if (!ip) {
+      out.drop(m, Error::Malformed);
+      continue;
+    }
+    bool forUs = ip->dst.isMulticast()
+                     ? (ip->dst == kAllNodes || local->ownsSolicitedNode(pm.rxPort, ip->dst))
+                     : local->owns(pm.rxPort, ip->dst);
+    if (!forUs) {
+      out.drop(m, Error::NotLocal);
+      continue;
+    }
+    auto upper = wire::walkExtensionHeaders(ip->nextHeader, ip->payload);
+    if (!upper) {
+      out.drop(m, Error::Malformed);
+      continue;
+    }
+    if (upper->fragmented) {
+      out.drop(m, Error::Fragment);
+      continue;
+    }
+    pm.l4Offset = static_cast<std::uint16_t>(pm.l3Offset + wire::kIpv6HeaderLen + upper->offset);
+    std::size_t wanted = pm.l3Offset + wire::kIpv6HeaderLen + std::size_t{ip->payloadLength};
+    if (rte_pktmbuf_data_len(m) > wanted) rte_pktmbuf_trim(m, static_cast<std::uint16_t>(rte_pktmbuf_data_len(m) - wanted));
+    switch (upper->protocol) {
+      case wire::kIpProtoIcmpv6: out.to(m, Next::Icmp); break;
+      case wire::kIpProtoGre: out.to(m, Next::Gre); break;
+      default: out.drop(m, Error::UnknownProtocol); break;
+    }
+  }
+  return out.finish();
+}
+
+}  // namespace hnv::nodes
