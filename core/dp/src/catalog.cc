@@ -22,8 +22,9 @@ Status NodeCatalog::add(NodeDesc desc) {
   if (find(desc.name) != nullptr) {
     return makeError(Errc::AlreadyExists, "node", desc.name, "the catalog already has a node of that name");
   }
-  if (desc.nextNodes.empty() || desc.nextNodes[0] != "drop") {
-    return makeError(Errc::InvalidArgument, "node " + desc.name, "", "edge 0 must lead to \"drop\"");
+  if (desc.sink ? !desc.nextNodes.empty() : (desc.nextNodes.empty() || desc.nextNodes[0] != "drop")) {
+    return makeError(Errc::InvalidArgument, "node " + desc.name, "",
+                     desc.sink ? "a sink node has no edges" : "edge 0 must lead to \"drop\"");
   }
   // rte_graph keeps node types for the life of the process; a second catalog
   // in the same process (tests) reuses an existing registration.

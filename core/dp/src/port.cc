@@ -2,6 +2,7 @@
 
 #include <rte_ethdev.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace hnv::dp {
@@ -28,7 +29,11 @@ Result<Port> Port::open(const PortConfig& c, rte_mempool* pool, std::uint16_t qu
                          std::to_string(info.max_tx_queues) + " tx queues (af_packet: raise qpairs=)");
   }
   rte_eth_conf conf{};
-  conf.rxmode.mtu = c.mtu;
+  // Some PMDs (af_packet) advertise a smaller frame at configure time than
+  // rte_eth_dev_set_mtu accepts later; configure within the advertised size
+  // and set the real MTU below.
+  const std::uint32_t overhead = RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+  conf.rxmode.mtu = info.max_rx_pktlen > overhead ? std::min<std::uint32_t>(c.mtu, info.max_rx_pktlen - overhead) : c.mtu;
   if (int rc = rte_eth_dev_configure(id, queues, queues, &conf); rc != 0) {
     return portError(c, std::to_string(queues) + " queues", "rte_eth_dev_configure", rc);
   }
@@ -50,7 +55,10 @@ Result<Port> Port::open(const PortConfig& c, rte_mempool* pool, std::uint16_t qu
   rte_eth_dev_get_mtu(id, &mtu);
   if (mtu != c.mtu) {
     if (int rc = rte_eth_dev_set_mtu(id, c.mtu); rc != 0) {
-      return portError(c, "mtu " + std::to_string(c.mtu), "rte_eth_dev_set_mtu", rc);
+      return portError(c, "mtu " + std::to_string(c.mtu) + " (the device takes frames up to " +
+                              std::to_string(info.max_rx_pktlen) + " bytes, MTU up to " +
+                              std::to_string(info.max_rx_pktlen - overhead) + ")",
+                       "rte_eth_dev_set_mtu", rc);
     }
   }
   if (c.mac) {

@@ -44,14 +44,16 @@ struct NodeDesc {
   rte_node_process_t process = nullptr;
   bool source = false;
   bool sink = false;  // ends a packet's walk (transmit, drop)
-  std::vector<std::string> nextNodes;  // edge i goes to nextNodes[i]; edge 0 is "drop"
+  std::vector<std::string> nextNodes;  // edge i goes to nextNodes[i]; edge 0 is "drop" (sinks: none)
   std::vector<std::string> errors;     // error counter names, in enum order
   NodeStateFactory state;              // may be empty: the node has no state
 };
 
 template <class N>
 NodeDesc describeNode(NodeStateFactory state = {}) {
-  static_assert(N::kNextNames.size() > 0 && N::kNextNames[0] == "drop", "edge 0 must be drop");
+  constexpr bool kIsSink = requires { N::kSink; };
+  static_assert(kIsSink ? N::kNextNames.size() == 0 : (N::kNextNames.size() > 0 && N::kNextNames[0] == "drop"),
+                "edge 0 must be drop; a sink has no edges");
   NodeDesc d;
   d.name = std::string(N::kName);
   d.process = &N::process;

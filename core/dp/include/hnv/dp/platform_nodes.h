@@ -38,8 +38,7 @@ struct PortTxState {
 struct PortTxNode {
   static constexpr std::string_view kName = "port-tx";
   static constexpr bool kSink = true;
-  enum class Next : std::uint16_t { Drop = 0 };
-  static constexpr std::array<std::string_view, 1> kNextNames{"drop"};
+  static constexpr std::array<std::string_view, 0> kNextNames{};
   enum class Error : std::uint16_t { QueueFull };
   static constexpr std::array<std::string_view, 1> kErrorNames{"queue-full"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
@@ -50,8 +49,7 @@ struct PortTxNode {
 struct DropNode {
   static constexpr std::string_view kName = "drop";
   static constexpr bool kSink = true;
-  enum class Next : std::uint16_t { Drop = 0 };
-  static constexpr std::array<std::string_view, 1> kNextNames{"drop"};
+  static constexpr std::array<std::string_view, 0> kNextNames{};
   enum class Error : std::uint16_t {};
   static constexpr std::array<std::string_view, 0> kErrorNames{};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);

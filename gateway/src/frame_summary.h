@@ -1,0 +1,14 @@
+// One-line summaries of frames for traces and logs.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace hnv::gateway {
+
+// "02:00:00:00:00:01 > ff:ff:ff:ff:ff:ff arp request 192.0.2.1 asks for 192.0.2.100",
+// "... ipv4 192.0.2.100 > 192.0.2.1 icmp type 8", "... gre vsid 5001 flow 7", etc.
+std::string summarizeFrame(std::span<const std::uint8_t> frame);
+
+}  // namespace hnv::gateway

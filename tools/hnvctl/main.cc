@@ -1,0 +1,119 @@
+// hnvctl: the operator's command line for hnv nodes and (later) the controller.
+//
+//   hnvctl [--socket PATH] [--json] status
+//   hnvctl [--socket PATH] [--json] counters [--nonzero] [--match TEXT]
+//   hnvctl [--socket PATH] [--json] ports
+//   hnvctl [--socket PATH] [--json] trace start [--count N]
+//   hnvctl [--socket PATH] [--json] trace show
+//
+// Exit codes: 0 success, 1 the node answered with an error or could not be
+// reached, 2 bad command line.
+#include <boost/json/serialize.hpp>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "hnv/agent/local_api.h"
+#include "render.h"
+
+namespace {
+
+namespace json = boost::json;
+
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+
+const char* kUsage =
+    "usage: hnvctl [--socket PATH] [--json] COMMAND\n"
+    "commands:\n"
+    "  status                              node, workers, ports\n"
+    "  counters [--nonzero] [--match TEXT] data-plane counters\n"
+    "  ports                               ports, addresses, link and statistics\n"
+    "  trace start [--count N]             trace the next N packets of each worker (1..256, default 16)\n"
+    "  trace show                          the nodes each traced packet visited and why it was dropped\n"
+    "options:\n"
+    "  --socket PATH  the node's API socket (default $HNV_SOCKET or /run/hnvgwd/hnvgwd.sock)\n"
+    "  --json         print the raw JSON reply\n";
+
+int usage(const std::string& why) {
+  std::cerr << "hnvctl: " << why << "\n" << kUsage;
+  return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const char* env = std::getenv("HNV_SOCKET");
+  std::string socket = env != nullptr ? env : "/run/hnvgwd/hnvgwd.sock";
+  bool asJson = false;
+  std::vector<std::string> words;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--socket") {
+      if (i + 1 >= args.size()) return usage("--socket needs a path");
+      socket = args[++i];
+    } else if (args[i] == "--json") {
+      asJson = true;
+    } else if (args[i] == "-h" || args[i] == "--help") {
+      std::cout << kUsage;
+      return 0;
+    } else {
+      words.push_back(args[i]);
+    }
+  }
+  if (words.empty()) return usage("a command is required");
+
+  std::string method;
+  json::object params;
+  const std::string& cmd = words[0];
+  auto rest = std::vector<std::string>(words.begin() + 1, words.end());
+  if (cmd == "status" || cmd == "ports") {
+    if (!rest.empty()) return usage("'" + cmd + "' takes no arguments, got '" + rest[0] + "'");
+    method = cmd;
+  } else if (cmd == "counters") {
+    method = "counters";
+    for (std::size_t i = 0; i < rest.size(); ++i) {
+      if (rest[i] == "--nonzero") {
+        params["nonzero"] = true;
+      } else if (rest[i] == "--match" && i + 1 < rest.size()) {
+        params["match"] = rest[++i];
+      } else {
+        return usage("counters: unexpected argument '" + rest[i] + "'");
+      }
+    }
+  } else if (cmd == "trace") {
+    if (rest.empty()) return usage("trace needs 'start' or 'show'");
+    if (rest[0] == "start") {
+      method = "trace.start";
+      if (rest.size() == 3 && rest[1] == "--count") {
+        char* end = nullptr;
+        long n = std::strtol(rest[2].c_str(), &end, 10);
+        if (end == rest[2].c_str() || *end != '\0' || n < 1 || n > 256) {
+          return usage("trace start --count: '" + rest[2] + "' is not a number from 1 to 256");
+        }
+        params["count"] = n;
+      } else if (rest.size() != 1) {
+        return usage("trace start takes only --count N");
+      }
+    } else if (rest[0] == "show" && rest.size() == 1) {
+      method = "trace.show";
+    } else {
+      return usage("trace: unknown subcommand '" + rest[0] + "'");
+    }
+  } else {
+    return usage("unknown command '" + cmd + "'");
+  }
+
+  auto reply = hnv::agent::callLocalApi(socket, method, params);
+  if (!reply) {
+    std::cerr << "hnvctl: " << reply.error().message() << "\n";
+    return kExitFailed;
+  }
+  if (asJson) {
+    std::cout << json::serialize(*reply) << "\n";
+  } else {
+    hnv::tools::render(std::cout, method, *reply);
+  }
+  return 0;
+}

@@ -1,0 +1,65 @@
+#include "render.h"
+
+#include <boost/json/serialize.hpp>
+#include <iomanip>
+
+namespace hnv::tools {
+namespace {
+
+namespace json = boost::json;
+
+std::string str(const json::value& v) {
+  if (v.is_string()) return std::string(v.as_string());
+  return json::serialize(v);
+}
+
+void renderCounters(std::ostream& out, const json::array& rows) {
+  std::size_t width = 10;
+  for (const auto& r : rows) width = std::max(width, r.as_object().at("key").as_string().size());
+  for (const auto& r : rows) {
+    const auto& o = r.as_object();
+    out << std::left << std::setw(static_cast<int>(width) + 2) << str(o.at("key")) << str(o.at("value")) << "\n";
+  }
+}
+
+void renderPorts(std::ostream& out, const json::array& rows) {
+  for (const auto& r : rows) {
+    const auto& o = r.as_object();
+    out << str(o.at("name")) << " (port " << str(o.at("id")) << ") mac " << str(o.at("mac")) << " mtu "
+        << str(o.at("mtu")) << " link " << (o.at("link_up").as_bool() ? "up" : "down") << "\n";
+    for (const auto& a : o.at("addresses").as_array()) out << "  address " << str(a) << "\n";
+    for (const auto& [k, v] : o.at("stats").as_object()) out << "  " << std::string(k) << " " << str(v) << "\n";
+  }
+}
+
+void renderTrace(std::ostream& out, const json::array& rows) {
+  if (rows.empty()) out << "no traced packets (arm with 'hnvctl trace start', then send traffic)\n";
+  for (const auto& r : rows) {
+    const auto& o = r.as_object();
+    out << "packet " << str(o.at("trace_id")) << " (worker " << str(o.at("worker")) << ", port "
+        << str(o.at("rx_port")) << ", " << str(o.at("length")) << " bytes): " << str(o.at("summary")) << "\n";
+    for (const auto& s : o.at("path").as_array()) {
+      const auto& step = s.as_object();
+      out << "  " << std::left << std::setw(14) << str(step.at("node"));
+      if (const auto* d = step.if_contains("dropped")) out << "dropped: " << str(*d);
+      if (const auto* n = step.if_contains("next")) out << "-> " << str(*n);
+      if (const auto* e = step.if_contains("end")) out << str(*e);
+      out << "\n";
+    }
+  }
+}
+
+}  // namespace
+
+void render(std::ostream& out, std::string_view method, const json::value& reply) {
+  if (method == "counters" && reply.is_array()) return renderCounters(out, reply.as_array());
+  if (method == "ports" && reply.is_array()) return renderPorts(out, reply.as_array());
+  if (method == "trace.show" && reply.is_array()) return renderTrace(out, reply.as_array());
+  if (reply.is_object()) {
+    for (const auto& [k, v] : reply.as_object()) out << std::string(k) << ": " << str(v) << "\n";
+    return;
+  }
+  out << json::serialize(reply) << "\n";
+}
+
+}  // namespace hnv::tools
