@@ -1,0 +1,39 @@
+"""Crafted packets for lab tests, run inside a namespace with /usr/bin/python3.
+
+    scapy_send.py arp-probe IFACE TARGET_IP         prints the MAC that answered, or "none"
+    scapy_send.py nvgre IFACE DST_MAC DST_IP VSID FLOWID
+    scapy_send.py gre-ip IFACE DST_MAC DST_IP       plain GRE (no key, protocol IPv4): not NVGRE
+"""
+
+import sys
+
+from scapy.all import ARP, ICMP, IP, GRE, Ether, conf, get_if_addr, get_if_hwaddr, sendp, srp  # noqa: E402
+
+conf.verb = 0
+
+
+def main(argv):
+    cmd, iface = argv[1], argv[2]
+    src_mac = get_if_hwaddr(iface)
+    if cmd == "arp-probe":
+        target = argv[3]
+        req = Ether(src=src_mac, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=src_mac, psrc=get_if_addr(iface), pdst=target)
+        answered, _ = srp(req, iface=iface, timeout=1.5, retry=1)
+        print(answered[0][1][ARP].hwsrc if answered else "none")
+    elif cmd == "nvgre":
+        dst_mac, dst_ip, vsid, flow = argv[3], argv[4], int(argv[5]), int(argv[6])
+        inner = Ether(src="02:00:00:00:aa:01", dst="02:00:00:00:bb:01") / IP(src="10.0.1.10", dst="10.0.1.20") / ICMP()
+        pkt = (Ether(src=src_mac, dst=dst_mac) / IP(src=get_if_addr(iface), dst=dst_ip, flags="DF") /
+               GRE(key_present=1, key=(vsid << 8) | flow, proto=0x6558) / inner)
+        sendp(pkt, iface=iface)
+    elif cmd == "gre-ip":
+        dst_mac, dst_ip = argv[3], argv[4]
+        pkt = (Ether(src=src_mac, dst=dst_mac) / IP(src=get_if_addr(iface), dst=dst_ip) / GRE(proto=0x0800) /
+               IP(src="10.9.9.9", dst="10.9.9.8") / ICMP())
+        sendp(pkt, iface=iface)
+    else:
+        raise SystemExit(f"unknown command {cmd}")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
