@@ -1,0 +1,267 @@
+// The generic nodes and nvgre-input on prebuilt frames: what each answers,
+// what it drops and which counter says why.
+#include <gtest/gtest.h>
+
+#include "graph_harness.h"
+#include "hnv/nodes/module.h"
+#include "hnv/overlay/module.h"
+#include "hnv/wire/builder.h"
+#include "hnv/wire/checksum.h"
+#include "hnv/wire/ipv4.h"
+#include "hnv/wire/ipv6.h"
+
+namespace hnv::test {
+namespace {
+
+using wire::PacketBuilder;
+
+const MacAddr kOurMac = *MacAddr::parse("02:00:5e:00:53:01");
+const MacAddr kPeerMac = *MacAddr::parse("02:00:5e:00:53:64");
+const MacAddr kOtherMac = *MacAddr::parse("02:00:5e:00:53:99");
+const Ipv4Addr kPa4 = *Ipv4Addr::parse("192.0.2.1");
+const Ipv4Addr kPeer4 = *Ipv4Addr::parse("192.0.2.100");
+const Ipv6Addr kPa6 = *Ipv6Addr::parse("2001:db8::1");
+const Ipv6Addr kPeer6 = *Ipv6Addr::parse("2001:db8::100");
+const Ipv6Addr kAllNodes = *Ipv6Addr::parse("ff02::1");
+
+class GenericNodes : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fib::PortAddresses port;
+    port.port = 0;
+    port.mac = kOurMac;
+    port.v4.push_back(*InterfaceAddress4::parse("192.0.2.1/24"));
+    port.v6.push_back(*InterfaceAddress6::parse("2001:db8::1/64"));
+    auto local = fib::LocalAddresses::build({port});
+    ASSERT_TRUE(local.ok());
+    auto rcu = dp::Rcu::create(1);
+    ASSERT_TRUE(rcu.ok());
+    rcu_ = std::move(rcu).value();
+    local_ = std::make_unique<dp::Published<fib::LocalAddresses>>(*rcu_, std::make_unique<const fib::LocalAddresses>(*local));
+    vsids_ = std::make_unique<dp::Published<overlay::VsidTable>>(*rcu_, std::make_unique<const overlay::VsidTable>());
+    nodesCtx_.local = local_.get();
+    overlayCtx_.vsids = vsids_.get();
+    ASSERT_TRUE(nodes::addGenericNodes(h_.catalog(), nodesCtx_).ok());
+    ASSERT_TRUE(overlay::addOverlayNodes(h_.catalog(), overlayCtx_).ok());
+    h_.build();
+  }
+
+  // Expects exactly one frame dropped and `node`'s `error` counter at 1.
+  void expectDrop(const std::vector<std::uint8_t>& frame, const std::string& node, const std::string& error) {
+    auto r = h_.run(frame);
+    EXPECT_TRUE(r.sent.empty());
+    EXPECT_EQ(r.dropped.size(), 1u);
+    EXPECT_EQ(h_.nodeError(node, error), 1u) << node << " " << error;
+  }
+
+  std::unique_ptr<dp::Rcu> rcu_;
+  std::unique_ptr<dp::Published<fib::LocalAddresses>> local_;
+  std::unique_ptr<dp::Published<overlay::VsidTable>> vsids_;
+  nodes::NodesContext nodesCtx_;
+  overlay::OverlayContext overlayCtx_;
+  GraphHarness h_;
+};
+
+TEST_F(GenericNodes, ArpRequestForOurAddressIsAnsweredInPlace) {
+  auto req = PacketBuilder().eth(kPeerMac, MacAddr::broadcast()).arpRequest(kPeerMac, kPeer4, kPa4).build();
+  auto r = h_.run(req, 0);
+  ASSERT_EQ(r.sent.size(), 1u);
+  EXPECT_EQ(r.sent[0].port, 0);
+  auto want = PacketBuilder().eth(kOurMac, kPeerMac).arpReply(kOurMac, kPa4, kPeerMac, kPeer4).build();
+  EXPECT_EQ(r.sent[0].bytes, want);
+}
+
+TEST_F(GenericNodes, ArpRequestForAnotherAddressGetsNoAnswer) {
+  expectDrop(PacketBuilder().eth(kPeerMac, MacAddr::broadcast()).arpRequest(kPeerMac, kPeer4, *Ipv4Addr::parse("192.0.2.77")).build(),
+             "arp-input", "not-our-address");
+}
+
+TEST_F(GenericNodes, ArpReplyIsNotAnswered) {
+  expectDrop(PacketBuilder().eth(kPeerMac, kOurMac).arpReply(kPeerMac, kPeer4, kOurMac, kPa4).build(), "arp-input",
+             "reply-ignored");
+}
+
+TEST_F(GenericNodes, EchoRequestGetsAnExactEchoReply) {
+  auto req = PacketBuilder().eth(kPeerMac, kOurMac).ipv4(kPeer4, kPa4).ttl(61).ipId(0x1234).df()
+                 .icmpEchoRequest(0x4242, 7).payload("hello, gateway").build();
+  auto r = h_.run(req);
+  ASSERT_EQ(r.sent.size(), 1u);
+  auto want = PacketBuilder().eth(kOurMac, kPeerMac).ipv4(kPa4, kPeer4).ttl(64).ipId(0x1234).df()
+                  .icmpEchoReply(0x4242, 7).payload("hello, gateway").build();
+  EXPECT_EQ(r.sent[0].bytes, want);
+}
+
+TEST_F(GenericNodes, EthernetPaddingIsTrimmedFromTheReply) {
+  auto req = PacketBuilder().eth(kPeerMac, kOurMac).ipv4(kPeer4, kPa4).icmpEchoRequest(1, 1).build();
+  auto padded = req;
+  padded.resize(req.size() + 10, 0);
+  auto r = h_.run(padded);
+  ASSERT_EQ(r.sent.size(), 1u);
+  EXPECT_EQ(r.sent[0].bytes.size(), req.size());
+}
+
+TEST_F(GenericNodes, BadIpv4ChecksumIsDropped) {
+  expectDrop(PacketBuilder().eth(kPeerMac, kOurMac).ipv4(kPeer4, kPa4).corruptChecksum().icmpEchoRequest(1, 1).build(),
+             "ip4-input", "bad-checksum");
+}
+
+TEST_F(GenericNodes, BadIcmpChecksumIsDropped) {
+  expectDrop(PacketBuilder().eth(kPeerMac, kOurMac).ipv4(kPeer4, kPa4).icmpEchoRequest(1, 1).corruptChecksum().build(),
+             "icmp4-local", "bad-checksum");
+}
+
+TEST_F(GenericNodes, TruncatedFrameIsMalformed) {
+  auto frame = PacketBuilder().eth(kPeerMac, kOurMac).ipv4(kPeer4, kPa4).icmpEchoRequest(1, 1).build();
+  frame.resize(10);
+  expectDrop(frame, "eth-input", "malformed");
+}
+
+TEST_F(GenericNodes, TruncatedIpv4IsMalformed) {
+  auto frame = PacketBuilder().eth(kPeerMac, kOurMac).ipv4(kPeer4, kPa4).icmpEchoRequest(1, 1).build();
+  frame.resize(14 + 12);
+  expectDrop(frame, "ip4-input", "malformed");
+}
+
+TEST_F(GenericNodes, UnicastToAnotherMacIsNotForUs) {
+  expectDrop(PacketBuilder().eth(kPeerMac, kOtherMac).ipv4(kPeer4, kPa4).icmpEchoRequest(1, 1).build(), "eth-input",
+             "not-for-us");
+}
+
+TEST_F(GenericNodes, TaggedFrameWithoutVlanConfigIsDropped) {
+  expectDrop(PacketBuilder().eth(kPeerMac, kOurMac).vlan(100).ipv4(kPeer4, kPa4).icmpEchoRequest(1, 1).build(),
+             "eth-input", "vlan-not-configured");
+}
+
+TEST_F(GenericNodes, UnknownEtherTypeIsDropped) {
+  expectDrop(PacketBuilder().eth(kPeerMac, kOurMac).etherType(0x88B5).payloadFill(46, 0).build(), "eth-input",
+             "unknown-ethertype");
+}
+
+TEST_F(GenericNodes, TrafficToAnotherAddressIsNotLocal) {
+  expectDrop(PacketBuilder().eth(kPeerMac, kOurMac).ipv4(kPeer4, *Ipv4Addr::parse("192.0.2.2")).icmpEchoRequest(1, 1).build(),
+             "ip4-input", "not-local");
+}
+
+TEST_F(GenericNodes, FragmentsAreNotReassembled) {
+  expectDrop(PacketBuilder().eth(kPeerMac, kOurMac).ipv4(kPeer4, kPa4).fragment(0, true).icmpEchoRequest(1, 1).build(),
+             "ip4-input", "fragment");
+}
+
+TEST_F(GenericNodes, UdpToTheNodeIsAnUnknownProtocol) {
+  expectDrop(PacketBuilder().eth(kPeerMac, kOurMac).ipv4(kPeer4, kPa4).udp(1000, 2000).build(), "ip4-input",
+             "unknown-protocol");
+}
+
+TEST_F(GenericNodes, Icmpv6EchoIsAnsweredAcrossExtensionHeaders) {
+  auto req = PacketBuilder().eth(kPeerMac, kOurMac).ipv6(kPeer6, kPa6).ipv6ExtHeader(wire::kIpv6ExtHopByHop)
+                 .icmpv6EchoRequest(9, 3).payload("v6").build();
+  auto r = h_.run(req);
+  ASSERT_EQ(r.sent.size(), 1u) << "dropped: " << r.dropped.size();
+  // The reply keeps the extension header; addresses swapped, hop limit 64, type 129, valid checksum.
+  auto want = PacketBuilder().eth(kOurMac, kPeerMac).ipv6(kPa6, kPeer6).ttl(64).ipv6ExtHeader(wire::kIpv6ExtHopByHop)
+                  .icmpv6EchoReply(9, 3).payload("v6").build();
+  EXPECT_EQ(r.sent[0].bytes, want);
+}
+
+TEST_F(GenericNodes, NeighborSolicitationGetsASolicitedAdvertisement) {
+  auto ns = PacketBuilder().eth(kPeerMac, MacAddr::forIpv6Multicast(kPa6.solicitedNode()))
+                .ipv6(kPeer6, kPa6.solicitedNode()).neighborSolicitation(kPa6, kPeerMac).build();
+  auto r = h_.run(ns);
+  ASSERT_EQ(r.sent.size(), 1u);
+  wire::NaFlags flags;
+  flags.solicited = true;
+  flags.override = true;
+  auto want = PacketBuilder().eth(kOurMac, kPeerMac).ipv6(kPa6, kPeer6).neighborAdvertisement(flags, kPa6, kOurMac).build();
+  EXPECT_EQ(r.sent[0].bytes, want);
+}
+
+TEST_F(GenericNodes, DuplicateAddressDetectionGetsAnAdvertisementToAllNodes) {
+  auto ns = PacketBuilder().eth(kPeerMac, MacAddr::forIpv6Multicast(kPa6.solicitedNode()))
+                .ipv6(Ipv6Addr(), kPa6.solicitedNode()).neighborSolicitation(kPa6).build();
+  auto r = h_.run(ns);
+  ASSERT_EQ(r.sent.size(), 1u);
+  wire::NaFlags flags;
+  flags.override = true;
+  auto want = PacketBuilder().eth(kOurMac, MacAddr::forIpv6Multicast(kAllNodes)).ipv6(kPa6, kAllNodes)
+                  .neighborAdvertisement(flags, kPa6, kOurMac).build();
+  EXPECT_EQ(r.sent[0].bytes, want);
+}
+
+TEST_F(GenericNodes, SolicitationWithWrongHopLimitIsInvalid) {
+  expectDrop(PacketBuilder().eth(kPeerMac, kOurMac).ipv6(kPeer6, kPa6).ttl(64).neighborSolicitation(kPa6, kPeerMac).build(),
+             "icmp6-local", "invalid-nd");
+}
+
+TEST_F(GenericNodes, SolicitationForAnotherTargetIsNotAnswered) {
+  auto other = *Ipv6Addr::parse("2001:db8::77");
+  expectDrop(PacketBuilder().eth(kPeerMac, MacAddr::forIpv6Multicast(other.solicitedNode()))
+                 .ipv6(kPeer6, other.solicitedNode()).neighborSolicitation(other, kPeerMac).build(),
+             "ip6-input", "not-local");
+  expectDrop(PacketBuilder().eth(kPeerMac, kOurMac).ipv6(kPeer6, kPa6).neighborSolicitation(other, kPeerMac).build(),
+             "icmp6-local", "not-our-target");
+}
+
+TEST_F(GenericNodes, NvgreWithAnUnknownVsidIsCountedAndDropped) {
+  auto frame = PacketBuilder().eth(kPeerMac, kOurMac).ipv4(kPeer4, kPa4).df().nvgre(*Vsid::forTenant(5001), 7)
+                   .eth(kPeerMac, kOtherMac).ipv4(*Ipv4Addr::parse("10.0.1.10"), *Ipv4Addr::parse("10.0.1.20"))
+                   .icmpEchoRequest(1, 1).build();
+  expectDrop(frame, "nvgre-input", "unknown-vsid");
+}
+
+TEST_F(GenericNodes, NvgreOverIpv6IsRecognisedToo) {
+  auto frame = PacketBuilder().eth(kPeerMac, kOurMac).ipv6(kPeer6, kPa6).nvgre(*Vsid::forTenant(5001), 7)
+                   .eth(kPeerMac, kOtherMac).ipv4(*Ipv4Addr::parse("10.0.1.10"), *Ipv4Addr::parse("10.0.1.20"))
+                   .icmpEchoRequest(1, 1).build();
+  expectDrop(frame, "nvgre-input", "unknown-vsid");
+}
+
+TEST_F(GenericNodes, NvgreWithAReservedVsidIsDropped) {
+  auto frame = PacketBuilder().eth(kPeerMac, kOurMac).ipv4(kPeer4, kPa4).nvgre(*Vsid::make(100), 0)
+                   .eth(kPeerMac, kOtherMac).etherType(0x88B5).payloadFill(46, 0).build();
+  expectDrop(frame, "nvgre-input", "reserved-vsid");
+}
+
+TEST_F(GenericNodes, GreThatIsNotNvgreIsToldApart) {
+  auto frame = PacketBuilder().eth(kPeerMac, kOurMac).ipv4(kPeer4, kPa4).gre()
+                   .ipv4(*Ipv4Addr::parse("10.0.0.1"), *Ipv4Addr::parse("10.0.0.2")).icmpEchoRequest(1, 1).build();
+  expectDrop(frame, "nvgre-input", "not-nvgre");
+}
+
+TEST_F(GenericNodes, MixedBurstKeepsEveryVerdictAndOrder) {
+  std::vector<std::vector<std::uint8_t>> burst;
+  for (int i = 0; i < 40; ++i) {
+    if (i % 3 == 0) {
+      burst.push_back(PacketBuilder().eth(kPeerMac, kOtherMac).ipv4(kPeer4, kPa4).icmpEchoRequest(1, static_cast<std::uint16_t>(i)).build());
+    } else {
+      burst.push_back(PacketBuilder().eth(kPeerMac, kOurMac).ipv4(kPeer4, kPa4).icmpEchoRequest(1, static_cast<std::uint16_t>(i)).build());
+    }
+  }
+  auto r = h_.run(burst);
+  EXPECT_EQ(r.sent.size(), 26u);
+  EXPECT_EQ(r.dropped.size(), 14u);
+  EXPECT_EQ(h_.nodeError("eth-input", "not-for-us"), 14u);
+  EXPECT_EQ(h_.counter("hnv_node_packets_total", {{"node", "icmp4-local"}}), 26u);
+  // Replies leave in arrival order (sequence numbers ascending).
+  for (std::size_t k = 1; k < r.sent.size(); ++k) {
+    auto seq = [](const std::vector<std::uint8_t>& f) { return f[14 + 20 + 6] << 8 | f[14 + 20 + 7]; };
+    EXPECT_LT(seq(r.sent[k - 1].bytes), seq(r.sent[k].bytes));
+  }
+}
+
+TEST_F(GenericNodes, TraceRecordsEveryNodeAndTheDropReason) {
+  h_.trace().arm(1);
+  h_.run(PacketBuilder().eth(kPeerMac, kOurMac).ipv4(kPeer4, kPa4).udp(1, 2).build());
+  auto records = h_.trace().records();
+  ASSERT_EQ(h_.trace().packets().size(), 1u);
+  std::vector<std::string> path;
+  for (const auto& rec : records) {
+    std::string step = h_.catalog().at(rec.node).name;
+    if (rec.hasError) step += "!" + h_.catalog().at(rec.node).errors.at(rec.error);
+    path.push_back(step);
+  }
+  // Every node records its step; the harness's own source and sinks do not.
+  EXPECT_EQ(path, (std::vector<std::string>{"eth-input", "ip4-input!unknown-protocol"}));
+}
+
+}  // namespace
+}  // namespace hnv::test

@@ -1,0 +1,69 @@
+// Packet tests: the real nodes in a real rte_graph, without ports.
+//
+// The harness registers test endpoints under the names the nodes use for
+// their edges: "port-rx" injects prepared frames, "port-tx" and "drop"
+// collect what comes out. A test adds the node types under test (through
+// the same module functions the programs call), builds the graph and runs
+// frames through it on the test thread; then it checks the frames sent,
+// the frames dropped and the named counters.
+//
+// EAL is initialised once per test binary (no hugepages, one lcore).
+#pragma once
+
+#include <rte_mempool.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hnv/base/counters.h"
+#include "hnv/dp/catalog.h"
+#include "hnv/dp/graph.h"
+#include "hnv/dp/trace.h"
+
+namespace hnv::test {
+
+struct SentFrame {
+  std::uint16_t port = 0;
+  std::vector<std::uint8_t> bytes;
+};
+
+struct RunResult {
+  std::vector<SentFrame> sent;
+  std::vector<std::vector<std::uint8_t>> dropped;
+};
+
+class GraphHarness {
+ public:
+  GraphHarness();
+  ~GraphHarness();
+
+  // Add the node types under test before build().
+  dp::NodeCatalog& catalog() { return catalog_; }
+  void build();
+
+  // Injects each frame as received on `rxPort` and walks until the graph is idle.
+  RunResult run(const std::vector<std::vector<std::uint8_t>>& frames, std::uint16_t rxPort = 0);
+  RunResult run(const std::vector<std::uint8_t>& frame, std::uint16_t rxPort = 0) { return run(std::vector<std::vector<std::uint8_t>>{frame}, rxPort);
+  }
+
+  std::uint64_t counter(const std::string& name, const std::vector<CounterLabel>& labels) const;
+  std::uint64_t nodeError(const std::string& node, const std::string& error) const {
+    return counter("hnv_node_errors_total", {{"node", node}, {"error", error}});
+  }
+  dp::TraceBuffer& trace() { return trace_; }
+
+  struct Endpoints;
+
+ private:
+  dp::NodeCatalog catalog_;
+  CounterRegistry counters_{2};
+  dp::TraceBuffer trace_{0};
+  std::unique_ptr<Endpoints> endpoints_;
+  std::unique_ptr<dp::WorkerGraph> graph_;
+};
+
+rte_mempool* testPool();
+
+}  // namespace hnv::test
