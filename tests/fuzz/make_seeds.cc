@@ -29,7 +29,9 @@ using Bytes = std::vector<std::uint8_t>;
 
 namespace t = hnv::wire::test;
 
-Bytes cut(std::span<const std::uint8_t> frame, std::size_t offset) { return Bytes(frame.begin() + offset, frame.end()); }
+Bytes cut(std::span<const std::uint8_t> frame, std::size_t offset) {
+  return Bytes(frame.begin() + offset, frame.end());
+}
 
 class Corpus {
  public:
@@ -99,13 +101,8 @@ int main(int argc, char** argv) {
 
   c.add("icmp", "echo-request", cut(t::kIcmpEchoRequest, 34));
   c.add("icmp", "port-unreachable", cut(t::kIcmpPortUnreachable, 34));
-  c.add("icmp", "frag-needed", cut(PacketBuilder()
-                                        .ipv4(a4, b4)
-                                        .icmpError(3, 4, 1458)
-                                        .ipv4(b4, a4)
-                                        .udp(1, 2)
-                                        .build(),
-                                    20));
+  c.add("icmp", "frag-needed",
+        cut(PacketBuilder().ipv4(a4, b4).icmpError(3, 4, 1458).ipv4(b4, a4).udp(1, 2).build(), 20));
 
   c.add("icmpv6_nd", "echo-request", cut(t::kIcmpv6EchoRequest, 54));
   c.add("icmpv6_nd", "neighbor-solicitation", cut(t::kNeighborSolicitation, 54));
@@ -116,16 +113,16 @@ int main(int argc, char** argv) {
 
   c.add("udp", "ipv4", cut(t::kUdp4, 34));
   c.add("udp", "ipv6-odd", cut(t::kUdp6, 54));
-  c.add("udp", "nat-t-esp", cut(PacketBuilder().ipv4(a4, b4).udp(4500, 4500).esp(0x100, 1).payloadFill(16, 0).build(), 20));
+  c.add("udp", "nat-t-esp",
+        cut(PacketBuilder().ipv4(a4, b4).udp(4500, 4500).esp(0x100, 1).payloadFill(16, 0).build(), 20));
 
   c.add("tcp", "syn4", cut(t::kTcp4Syn, 34));
   c.add("tcp", "syn6", cut(t::kTcp6Syn, 54));
   c.add("tcp", "syn-mss-payload",
         cut(PacketBuilder().ipv4(a4, b4).tcp(1, 2).tcpFlags(hnv::wire::kTcpSyn).mss(8960).payload("data").build(), 20));
   // MSS at an odd offset: NOP, MSS 1460, NOP, NOP, NOP.
-  c.add("tcp", "mss-odd-offset",
-        Bytes{0x30, 0x39, 0x01, 0xbb, 0, 0, 0, 1, 0, 0, 0, 0, 0x70, 0x02, 0xff, 0xff, 0, 0, 0x05, 0x00,
-              1, 2, 4, 0x05, 0xb4, 1, 1, 1});
+  c.add("tcp", "mss-odd-offset", Bytes{0x30, 0x39, 0x01, 0xbb, 0,    0,    0, 1, 0, 0,    0,    0, 0x70, 0x02,
+                                       0xff, 0xff, 0,    0,    0x05, 0x00, 1, 2, 4, 0x05, 0xb4, 1, 1,    1});
 
   c.add("gre_nvgre", "nvgre", cut(t::kNvgre4, 34));
   c.add("gre_nvgre", "gre-checksum-key-sequence", cut(t::kGreCks4, 34));

@@ -26,30 +26,29 @@ template <class... F>
 Overloaded(F...) -> Overloaded<F...>;
 
 std::size_t headerSize(const Layer& layer) {
-  return std::visit(
-      Overloaded{
-          [](const EthLayer& l) { return l.tci ? kEthernetVlanHeaderLen : kEthernetHeaderLen; },
-          [](const ArpLayer&) { return kArpLen; },
-          [](const Ipv4Layer& l) { return kIpv4HeaderLen + l.options.size(); },
-          [](const Ipv6Layer&) { return kIpv6HeaderLen; },
-          [](const Ipv6ExtLayer& l) { return std::size_t{l.type == kIpv6ExtAuthentication ? 12u : 8u}; },
-          [](const IcmpLayer&) { return kIcmpHeaderLen; },
-          [](const NdLayer& l) {
-            const std::size_t fixed =
-                l.type == kIcmpv6RouterSolicitation ? kNdRouterSolicitationLen : kNdNeighborMessageLen;
-            return fixed + (l.linkLayer ? kNdLinkLayerOptionLen : 0);
-          },
-          [](const UdpLayer&) { return kUdpHeaderLen; },
-          [](const TcpLayer& l) { return kTcpHeaderLen + (l.fields.mss ? kTcpOptMssLen : 0); },
-          [](const GreLayer& l) {
-            return kGreBaseHeaderLen + (l.fields.withChecksum ? 4u : 0u) + (l.fields.key ? 4u : 0u) +
-                   (l.fields.sequence ? 4u : 0u);
-          },
-          [](const NvgreLayer&) { return kNvgreHeaderLen; },
-          [](const EspLayer&) { return kEspHeaderLen; },
-          [](const PayloadLayer& l) { return l.bytes.size(); },
-      },
-      layer.v);
+  return std::visit(Overloaded{
+                        [](const EthLayer& l) { return l.tci ? kEthernetVlanHeaderLen : kEthernetHeaderLen; },
+                        [](const ArpLayer&) { return kArpLen; },
+                        [](const Ipv4Layer& l) { return kIpv4HeaderLen + l.options.size(); },
+                        [](const Ipv6Layer&) { return kIpv6HeaderLen; },
+                        [](const Ipv6ExtLayer& l) { return std::size_t{l.type == kIpv6ExtAuthentication ? 12u : 8u}; },
+                        [](const IcmpLayer&) { return kIcmpHeaderLen; },
+                        [](const NdLayer& l) {
+                          const std::size_t fixed =
+                              l.type == kIcmpv6RouterSolicitation ? kNdRouterSolicitationLen : kNdNeighborMessageLen;
+                          return fixed + (l.linkLayer ? kNdLinkLayerOptionLen : 0);
+                        },
+                        [](const UdpLayer&) { return kUdpHeaderLen; },
+                        [](const TcpLayer& l) { return kTcpHeaderLen + (l.fields.mss ? kTcpOptMssLen : 0); },
+                        [](const GreLayer& l) {
+                          return kGreBaseHeaderLen + (l.fields.withChecksum ? 4u : 0u) + (l.fields.key ? 4u : 0u) +
+                                 (l.fields.sequence ? 4u : 0u);
+                        },
+                        [](const NvgreLayer&) { return kNvgreHeaderLen; },
+                        [](const EspLayer&) { return kEspHeaderLen; },
+                        [](const PayloadLayer& l) { return l.bytes.size(); },
+                    },
+                    layer.v);
 }
 
 class Serializer {
@@ -93,22 +92,21 @@ class Serializer {
   // The IP protocol (next header) announcing layer `next`, if it has one.
   std::optional<std::uint8_t> protocolOf(std::size_t next) const {
     if (next >= layers_.size()) return std::nullopt;
-    return std::visit(Overloaded{
-                          [](const Ipv4Layer&) -> std::optional<std::uint8_t> { return kIpProtoIpv4; },
-                          [](const Ipv6Layer&) -> std::optional<std::uint8_t> { return kIpProtoIpv6; },
-                          [](const Ipv6ExtLayer& l) -> std::optional<std::uint8_t> { return l.type; },
-                          [](const IcmpLayer& l) -> std::optional<std::uint8_t> {
-                            return l.v6 ? kIpProtoIcmpv6 : kIpProtoIcmp;
-                          },
-                          [](const NdLayer&) -> std::optional<std::uint8_t> { return kIpProtoIcmpv6; },
-                          [](const UdpLayer&) -> std::optional<std::uint8_t> { return kIpProtoUdp; },
-                          [](const TcpLayer&) -> std::optional<std::uint8_t> { return kIpProtoTcp; },
-                          [](const GreLayer&) -> std::optional<std::uint8_t> { return kIpProtoGre; },
-                          [](const NvgreLayer&) -> std::optional<std::uint8_t> { return kIpProtoGre; },
-                          [](const EspLayer&) -> std::optional<std::uint8_t> { return kIpProtoEsp; },
-                          [](const auto&) -> std::optional<std::uint8_t> { return std::nullopt; },
-                      },
-                      layers_[next].v);
+    return std::visit(
+        Overloaded{
+            [](const Ipv4Layer&) -> std::optional<std::uint8_t> { return kIpProtoIpv4; },
+            [](const Ipv6Layer&) -> std::optional<std::uint8_t> { return kIpProtoIpv6; },
+            [](const Ipv6ExtLayer& l) -> std::optional<std::uint8_t> { return l.type; },
+            [](const IcmpLayer& l) -> std::optional<std::uint8_t> { return l.v6 ? kIpProtoIcmpv6 : kIpProtoIcmp; },
+            [](const NdLayer&) -> std::optional<std::uint8_t> { return kIpProtoIcmpv6; },
+            [](const UdpLayer&) -> std::optional<std::uint8_t> { return kIpProtoUdp; },
+            [](const TcpLayer&) -> std::optional<std::uint8_t> { return kIpProtoTcp; },
+            [](const GreLayer&) -> std::optional<std::uint8_t> { return kIpProtoGre; },
+            [](const NvgreLayer&) -> std::optional<std::uint8_t> { return kIpProtoGre; },
+            [](const EspLayer&) -> std::optional<std::uint8_t> { return kIpProtoEsp; },
+            [](const auto&) -> std::optional<std::uint8_t> { return std::nullopt; },
+        },
+        layers_[next].v);
   }
 
   // The nearest IPv4 or IPv6 layer before layer i (the one whose
@@ -192,9 +190,9 @@ void Serializer::writeHeader(std::size_t i) {
               store16(out.data() + 2, static_cast<std::uint16_t>(l.fragmentOffset << 3 | (l.moreFragments ? 1 : 0)));
               store32(out.data() + 4, l.fragmentId);
             } else if (l.type == kIpv6ExtAuthentication) {
-              out[1] = 1;                           // (1 + 2) * 4 = 12 bytes.
-              store32(out.data() + 4, 0x100);       // SPI
-              store32(out.data() + 8, 1);           // Sequence number
+              out[1] = 1;                      // (1 + 2) * 4 = 12 bytes.
+              store32(out.data() + 4, 0x100);  // SPI
+              store32(out.data() + 8, 1);      // Sequence number
             } else if (l.type != kIpv6ExtRouting) {
               out[2] = 1;  // A PadN option covering the 6 bytes of options.
               out[3] = 4;

@@ -93,8 +93,8 @@ struct PayloadLayer {
 };
 
 struct Layer {
-  std::variant<EthLayer, ArpLayer, Ipv4Layer, Ipv6Layer, Ipv6ExtLayer, IcmpLayer, NdLayer, UdpLayer, TcpLayer,
-               GreLayer, NvgreLayer, EspLayer, PayloadLayer>
+  std::variant<EthLayer, ArpLayer, Ipv4Layer, Ipv6Layer, Ipv6ExtLayer, IcmpLayer, NdLayer, UdpLayer, TcpLayer, GreLayer,
+               NvgreLayer, EspLayer, PayloadLayer>
       v;
   bool corruptChecksum = false;
 };

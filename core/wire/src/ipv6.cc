@@ -21,23 +21,20 @@ WireResult<Ipv6UpperLayer> walkExtensionHeaders(std::uint8_t nextHeader, std::sp
       length = (std::size_t{p[1]} + 1) * 8;  // RFC 8200: in 8-byte units, minus 1.
     }
     if (payload.size() - offset < length) return wireError(WireErrc::Truncated, offset);
-    const std::uint8_t following = p[0];
+    bool stop = false;
     if (nextHeader == kIpv6ExtFragment) {
       const std::uint16_t offsetFlags = load16(p + 2);
       r.sawFragmentHeader = true;
       r.fragmentOffset = offsetFlags >> 3;
       r.moreFragments = (offsetFlags & 0x0001) != 0;
       r.fragmented = r.fragmentOffset != 0 || r.moreFragments;
-      if (r.fragmentOffset != 0) {
-        // What follows a non-first fragment header is the middle of the
-        // fragmentable part, not a header: stop here.
-        offset += length;
-        nextHeader = following;
-        break;
-      }
+      // What follows a non-first fragment header is the middle of the
+      // fragmentable part, not a header: stop behind it.
+      stop = r.fragmentOffset != 0;
     }
     offset += length;
-    nextHeader = following;
+    nextHeader = p[0];
+    if (stop) break;
   }
   r.protocol = nextHeader;
   r.offset = static_cast<std::uint16_t>(offset);

@@ -83,8 +83,8 @@ WireResult<NeighborAdvertisement> parseNeighborAdvertisement(std::span<const std
   return na;
 }
 
-WireResult<std::size_t> writeRouterSolicitation(std::span<std::uint8_t> out, const Ipv6Addr& src,
-                                                const Ipv6Addr& dst, std::optional<MacAddr> sourceLinkLayer) {
+WireResult<std::size_t> writeRouterSolicitation(std::span<std::uint8_t> out, const Ipv6Addr& src, const Ipv6Addr& dst,
+                                                std::optional<MacAddr> sourceLinkLayer) {
   const std::size_t length = kNdRouterSolicitationLen + optionLength(sourceLinkLayer);
   if (out.size() < length) return wireError(WireErrc::Truncated, out.size());
   std::uint8_t* p = out.data();
@@ -92,14 +92,14 @@ WireResult<std::size_t> writeRouterSolicitation(std::span<std::uint8_t> out, con
   p[1] = 0;
   store16(p + 2, 0);
   store32(p + 4, 0);
-  if (sourceLinkLayer) writeLinkLayerOption(p + kNdRouterSolicitationLen, kNdOptSourceLinkLayerAddress, *sourceLinkLayer);
+  if (sourceLinkLayer)
+    writeLinkLayerOption(p + kNdRouterSolicitationLen, kNdOptSourceLinkLayerAddress, *sourceLinkLayer);
   setIcmpv6Checksum(src, dst, out.first(length));
   return length;
 }
 
-WireResult<std::size_t> writeNeighborSolicitation(std::span<std::uint8_t> out, const Ipv6Addr& src,
-                                                  const Ipv6Addr& dst, const Ipv6Addr& target,
-                                                  std::optional<MacAddr> sourceLinkLayer) {
+WireResult<std::size_t> writeNeighborSolicitation(std::span<std::uint8_t> out, const Ipv6Addr& src, const Ipv6Addr& dst,
+                                                  const Ipv6Addr& target, std::optional<MacAddr> sourceLinkLayer) {
   const std::size_t length = kNdNeighborMessageLen + optionLength(sourceLinkLayer);
   if (out.size() < length) return wireError(WireErrc::Truncated, out.size());
   std::uint8_t* p = out.data();

@@ -12,9 +12,9 @@ namespace {
 
 using test::Bytes;
 using test::errorOf;
-using test::toBytes;
 using test::ip4;
 using test::mac;
+using test::toBytes;
 
 std::span<const std::uint8_t> arpOf(std::span<const std::uint8_t> frame) { return frame.subspan(14); }
 
@@ -42,11 +42,11 @@ TEST(Arp, BuilderMatchesCapture) {
                             .arpRequest(mac("e6:95:f5:3f:21:30"), ip4("198.51.100.1"), ip4("198.51.100.2"))
                             .build();
   EXPECT_EQ(request, toBytes(test::kArpRequest));
-  const Bytes reply = PacketBuilder()
-                          .eth(mac("66:97:8e:36:ba:f1"), mac("e6:95:f5:3f:21:30"))
-                          .arpReply(mac("66:97:8e:36:ba:f1"), ip4("198.51.100.2"), mac("e6:95:f5:3f:21:30"),
-                                    ip4("198.51.100.1"))
-                          .build();
+  const Bytes reply =
+      PacketBuilder()
+          .eth(mac("66:97:8e:36:ba:f1"), mac("e6:95:f5:3f:21:30"))
+          .arpReply(mac("66:97:8e:36:ba:f1"), ip4("198.51.100.2"), mac("e6:95:f5:3f:21:30"), ip4("198.51.100.1"))
+          .build();
   EXPECT_EQ(reply, toBytes(test::kArpReply));
 }
 
@@ -60,13 +60,13 @@ TEST(Arp, RefusesOtherVariants) {
     WireError error;
   };
   const Case cases[] = {
-      {1, 6, {WireErrc::Unsupported, 0}},      // IEEE 802 hardware type.
-      {2, 0x86, {WireErrc::Unsupported, 2}},   // Protocol type 0x8600.
-      {4, 8, {WireErrc::Unsupported, 4}},      // 8-byte hardware addresses.
-      {5, 16, {WireErrc::Unsupported, 5}},     // IPv6-sized protocol addresses.
-      {7, 0, {WireErrc::Malformed, 6}},        // Opcode 0 is reserved.
-      {7, 3, {WireErrc::Unsupported, 6}},      // RARP request.
-      {7, 8, {WireErrc::Unsupported, 6}},      // InARP request.
+      {1, 6, {WireErrc::Unsupported, 0}},     // IEEE 802 hardware type.
+      {2, 0x86, {WireErrc::Unsupported, 2}},  // Protocol type 0x8600.
+      {4, 8, {WireErrc::Unsupported, 4}},     // 8-byte hardware addresses.
+      {5, 16, {WireErrc::Unsupported, 5}},    // IPv6-sized protocol addresses.
+      {7, 0, {WireErrc::Malformed, 6}},       // Opcode 0 is reserved.
+      {7, 3, {WireErrc::Unsupported, 6}},     // RARP request.
+      {7, 8, {WireErrc::Unsupported, 6}},     // InARP request.
   };
   for (const Case& c : cases) {
     Bytes bad = good;

@@ -59,7 +59,9 @@ TEST(PacketBuilder, TaggedUdpExample) {
 
 TEST(PacketBuilder, InfersProtocolsAndDefaults) {
   // Raw payload after IPv4: 253 (experimentation); after IPv6: 59 (no next header).
-  auto v4 = parseIpv4(PacketBuilder().ipv4(ip4("10.0.0.1"), ip4("10.0.0.2")).payload("abc").build());
+  // Parse results are views into the packet, so each packet is kept in a variable.
+  const Bytes raw4 = PacketBuilder().ipv4(ip4("10.0.0.1"), ip4("10.0.0.2")).payload("abc").build();
+  auto v4 = parseIpv4(raw4);
   ASSERT_TRUE(v4.ok());
   EXPECT_EQ(v4->protocol, kIpProtoExperimental);
   EXPECT_EQ(v4->ttl, 64);
@@ -69,14 +71,17 @@ TEST(PacketBuilder, InfersProtocolsAndDefaults) {
   EXPECT_EQ(v6->nextHeader, kIpProtoNoNext);
   EXPECT_EQ(v6->payloadLength, 0);
   // IP in IP, both ways.
-  auto outer = parseIpv4(PacketBuilder().ipv4(ip4("10.0.0.1"), ip4("10.0.0.2")).ipv6(ip6("::1"), ip6("::2")).build());
+  const Bytes v6in4 = PacketBuilder().ipv4(ip4("10.0.0.1"), ip4("10.0.0.2")).ipv6(ip6("::1"), ip6("::2")).build();
+  auto outer = parseIpv4(v6in4);
   ASSERT_TRUE(outer.ok());
   EXPECT_EQ(outer->protocol, kIpProtoIpv6);
-  auto outer6 = parseIpv6(PacketBuilder().ipv6(ip6("::1"), ip6("::2")).ipv4(ip4("10.0.0.1"), ip4("10.0.0.2")).build());
+  const Bytes v4in6 = PacketBuilder().ipv6(ip6("::1"), ip6("::2")).ipv4(ip4("10.0.0.1"), ip4("10.0.0.2")).build();
+  auto outer6 = parseIpv6(v4in6);
   ASSERT_TRUE(outer6.ok());
   EXPECT_EQ(outer6->nextHeader, kIpProtoIpv4);
   // Explicit values win.
-  auto forced = parseIpv4(PacketBuilder().ipv4(ip4("10.0.0.1"), ip4("10.0.0.2")).protocol(99).udp(1, 2).build());
+  const Bytes forcedRaw = PacketBuilder().ipv4(ip4("10.0.0.1"), ip4("10.0.0.2")).protocol(99).udp(1, 2).build();
+  auto forced = parseIpv4(forcedRaw);
   ASSERT_TRUE(forced.ok());
   EXPECT_EQ(forced->protocol, 99);
 }
@@ -137,7 +142,9 @@ TEST(PacketBuilder, EspOverNatTraversal) {
 }
 
 TEST(PacketBuilder, IcmpEchoBothFamilies) {
-  auto v4 = parseIpv4(PacketBuilder().ipv4(ip4("10.0.0.1"), ip4("10.0.0.2")).icmpEchoReply(9, 10).payload("ping").build());
+  const Bytes four =
+      PacketBuilder().ipv4(ip4("10.0.0.1"), ip4("10.0.0.2")).icmpEchoReply(9, 10).payload("ping").build();
+  auto v4 = parseIpv4(four);
   ASSERT_TRUE(v4.ok());
   auto icmp = parseIcmp(v4->payload);
   ASSERT_TRUE(icmp.ok());

@@ -76,8 +76,7 @@ TEST(Checksum, Add16And32CarryAround) {
 
 TEST(Checksum, PseudoHeaders) {
   // c633 + 6401 + c633 + 6402 + 0011 + 0010 = 0x2548a.
-  EXPECT_EQ(checksumFold(ipv4PseudoHeaderSum(ip4("198.51.100.1"), ip4("198.51.100.2"), 17, 16)),
-            checksumFold(0x2548a));
+  EXPECT_EQ(checksumFold(ipv4PseudoHeaderSum(ip4("198.51.100.1"), ip4("198.51.100.2"), 17, 16)), checksumFold(0x2548a));
   EXPECT_EQ(checksumFold(ipv6PseudoHeaderSum(ip6("2001:db8::1"), ip6("2001:db8::2"), 17, 17)), 0x5b97);
   // A 32-bit length: 0x10000 adds 1 to the upper word.
   EXPECT_EQ(checksumFold(ipv6PseudoHeaderSum(Ipv6Addr(), Ipv6Addr(), 0, 0x10000)), 0x0001);

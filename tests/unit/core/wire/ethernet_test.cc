@@ -11,8 +11,8 @@ namespace {
 
 using test::Bytes;
 using test::errorOf;
-using test::toBytes;
 using test::mac;
+using test::toBytes;
 
 TEST(Ethernet, ParsesCapturedFrame) {
   auto h = parseEthernet(test::kArpRequest);

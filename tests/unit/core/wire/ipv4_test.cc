@@ -113,7 +113,7 @@ TEST(Ipv4, IgnoresEthernetPadding) {
 
 TEST(Ipv4, ChecksumVerification) {
   Bytes packet = ipOf(test::kIcmpEchoRequest);
-  packet[8] = 63;  // TTL changed without updating the checksum.
+  packet[8] = 63;                       // TTL changed without updating the checksum.
   EXPECT_TRUE(parseIpv4(packet).ok());  // The parser leaves checksums to the caller.
   EXPECT_FALSE(ipv4HeaderChecksumOk(packet));
   ASSERT_TRUE(setIpv4HeaderChecksum(packet));

@@ -21,9 +21,9 @@ Bytes ipOf(std::span<const std::uint8_t> frame) { return toBytes(frame.subspan(1
 // Hop-by-hop, destination options and fragment (offset 0, M=1, id 0x01020304)
 // headers in front of an 8-byte UDP header, by hand after RFC 8200.
 const Bytes kExtensionChain = {
-    60, 0, 0x01, 0x04, 0, 0, 0, 0,              // Hop-by-hop: next 60, 8 bytes, PadN(4).
-    44, 0, 0x01, 0x04, 0, 0, 0, 0,              // Destination options: next 44.
-    17, 0, 0x00, 0x01, 0x01, 0x02, 0x03, 0x04,  // Fragment: next 17, offset 0, M=1.
+    60,   0,    0x01, 0x04, 0,    0,    0,    0,     // Hop-by-hop: next 60, 8 bytes, PadN(4).
+    44,   0,    0x01, 0x04, 0,    0,    0,    0,     // Destination options: next 44.
+    17,   0,    0x00, 0x01, 0x01, 0x02, 0x03, 0x04,  // Fragment: next 17, offset 0, M=1.
     0x13, 0x88, 0x13, 0x89, 0x00, 0x08, 0x00, 0x00,  // UDP 5000 -> 5001.
 };
 

@@ -70,8 +70,7 @@ TEST(Nd, BuilderMatchesCaptures) {
 
 TEST(Nd, TruncatedAtEveryLength) {
   test::expectTruncatedBelow(parseNeighborSolicitation, icmpv6Of(test::kNeighborSolicitation), kNdNeighborMessageLen);
-  test::expectTruncatedBelow(parseNeighborAdvertisement, icmpv6Of(test::kNeighborAdvertisement),
-                             kNdNeighborMessageLen);
+  test::expectTruncatedBelow(parseNeighborAdvertisement, icmpv6Of(test::kNeighborAdvertisement), kNdNeighborMessageLen);
   test::expectTruncatedBelow(parseRouterSolicitation, icmpv6Of(test::kRouterSolicitation), kNdRouterSolicitationLen);
 }
 
@@ -122,7 +121,7 @@ TEST(Nd, RefusesBadOptions) {
 
 TEST(Nd, SkipsUnknownOptionsAndKeepsTheFirstLinkLayerAddress) {
   // Nonce option (RFC 3971, type 14, 8 bytes), SLLA 02:..:01, SLLA 02:..:02.
-  const Bytes options = {14, 1, 1, 2, 3, 4, 5, 6,  1, 1, 2, 0, 0, 0, 0, 1,  1, 1, 2, 0, 0, 0, 0, 2};
+  const Bytes options = {14, 1, 1, 2, 3, 4, 5, 6, 1, 1, 2, 0, 0, 0, 0, 1, 1, 1, 2, 0, 0, 0, 0, 2};
   auto found = parseNdOptions(options);
   ASSERT_TRUE(found.ok());
   EXPECT_EQ(found->source, mac("02:00:00:00:00:01"));
@@ -146,7 +145,8 @@ TEST(Nd, Writers) {
   EXPECT_FALSE(ns->sourceLinkLayer.has_value());
   EXPECT_TRUE(icmpv6ChecksumOk(src, dst, std::span(out).first(*n)));
 
-  n = writeNeighborAdvertisement(out, src, dst, NaFlags{true, false, true}, ip6("2001:db8::9"), mac("02:00:00:00:00:09"));
+  n = writeNeighborAdvertisement(out, src, dst, NaFlags{true, false, true}, ip6("2001:db8::9"),
+                                 mac("02:00:00:00:00:09"));
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 32u);
   EXPECT_EQ(out[4], 0xa0);

@@ -22,8 +22,7 @@ Bytes syn4() { return toBytes(std::span<const std::uint8_t>(test::kTcp4Syn).subs
 Bytes syn6() { return toBytes(std::span<const std::uint8_t>(test::kTcp6Syn).subspan(54)); }
 
 std::uint32_t pseudo4(std::size_t length) {
-  return ipv4PseudoHeaderSum(ip4("198.51.100.1"), ip4("198.51.100.2"), kIpProtoTcp,
-                             static_cast<std::uint16_t>(length));
+  return ipv4PseudoHeaderSum(ip4("198.51.100.1"), ip4("198.51.100.2"), kIpProtoTcp, static_cast<std::uint16_t>(length));
 }
 
 std::uint32_t pseudo6(std::size_t length) {
@@ -93,14 +92,14 @@ TEST(Tcp, FindMssWalksOptionsSafely) {
   const Case cases[] = {
       {{}, std::nullopt, std::nullopt},
       {{1, 1, 2, 4, 0x05, 0xb4}, 1460, std::nullopt},
-      {{0, 0, 2, 4, 0x05, 0xb4}, std::nullopt, std::nullopt},              // After EOL: not looked at.
+      {{0, 0, 2, 4, 0x05, 0xb4}, std::nullopt, std::nullopt},                        // After EOL: not looked at.
       {{4, 2, 8, 10, 1, 2, 3, 4, 5, 6, 7, 8, 2, 4, 0x02, 0x18}, 536, std::nullopt},  // After SACK-perm and TS.
-      {{1, 2}, std::nullopt, WireError{WireErrc::Malformed, 1}},          // No length byte.
-      {{3, 0, 1, 1}, std::nullopt, WireError{WireErrc::Malformed, 0}},    // Length 0.
-      {{3, 1, 1, 1}, std::nullopt, WireError{WireErrc::Malformed, 0}},    // Length 1.
-      {{1, 8, 10, 2, 2, 4}, std::nullopt, WireError{WireErrc::Malformed, 1}},  // Past the end.
-      {{2, 3, 5, 1}, std::nullopt, WireError{WireErrc::Malformed, 0}},    // MSS of length 3.
-      {{2, 4, 5}, std::nullopt, WireError{WireErrc::Malformed, 0}},       // MSS cut short.
+      {{1, 2}, std::nullopt, WireError{WireErrc::Malformed, 1}},                     // No length byte.
+      {{3, 0, 1, 1}, std::nullopt, WireError{WireErrc::Malformed, 0}},               // Length 0.
+      {{3, 1, 1, 1}, std::nullopt, WireError{WireErrc::Malformed, 0}},               // Length 1.
+      {{1, 8, 10, 2, 2, 4}, std::nullopt, WireError{WireErrc::Malformed, 1}},        // Past the end.
+      {{2, 3, 5, 1}, std::nullopt, WireError{WireErrc::Malformed, 0}},               // MSS of length 3.
+      {{2, 4, 5}, std::nullopt, WireError{WireErrc::Malformed, 0}},                  // MSS cut short.
   };
   for (const Case& c : cases) {
     auto mss = findMss(c.options);

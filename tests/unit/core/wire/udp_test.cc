@@ -21,8 +21,7 @@ using test::mac;
 using test::toBytes;
 
 std::uint32_t pseudo4(std::size_t length) {
-  return ipv4PseudoHeaderSum(ip4("198.51.100.1"), ip4("198.51.100.2"), kIpProtoUdp,
-                             static_cast<std::uint16_t>(length));
+  return ipv4PseudoHeaderSum(ip4("198.51.100.1"), ip4("198.51.100.2"), kIpProtoUdp, static_cast<std::uint16_t>(length));
 }
 
 std::uint32_t pseudo6(std::size_t length) {

@@ -17,9 +17,7 @@
 namespace hnv::wire {
 
 // So that gtest prints a WireError readably when an assertion fails.
-inline void PrintTo(const WireError& e, std::ostream* os) {
-  *os << wireErrcName(e.code) << " at offset " << e.offset;
-}
+inline void PrintTo(const WireError& e, std::ostream* os) { *os << wireErrcName(e.code) << " at offset " << e.offset; }
 
 namespace test {
 

@@ -69,11 +69,10 @@ WireResult<NeighborAdvertisement> parseNeighborAdvertisement(std::span<const std
 // The writers produce the complete ICMPv6 message, checksum included (which
 // is why they need the IPv6 source and destination). They return 24 or 32
 // (8 or 16 for a Router Solicitation), depending on the link-layer option.
-WireResult<std::size_t> writeRouterSolicitation(std::span<std::uint8_t> out, const Ipv6Addr& src,
-                                                const Ipv6Addr& dst, std::optional<MacAddr> sourceLinkLayer);
-WireResult<std::size_t> writeNeighborSolicitation(std::span<std::uint8_t> out, const Ipv6Addr& src,
-                                                  const Ipv6Addr& dst, const Ipv6Addr& target,
-                                                  std::optional<MacAddr> sourceLinkLayer);
+WireResult<std::size_t> writeRouterSolicitation(std::span<std::uint8_t> out, const Ipv6Addr& src, const Ipv6Addr& dst,
+                                                std::optional<MacAddr> sourceLinkLayer);
+WireResult<std::size_t> writeNeighborSolicitation(std::span<std::uint8_t> out, const Ipv6Addr& src, const Ipv6Addr& dst,
+                                                  const Ipv6Addr& target, std::optional<MacAddr> sourceLinkLayer);
 WireResult<std::size_t> writeNeighborAdvertisement(std::span<std::uint8_t> out, const Ipv6Addr& src,
                                                    const Ipv6Addr& dst, NaFlags flags, const Ipv6Addr& target,
                                                    std::optional<MacAddr> targetLinkLayer);
