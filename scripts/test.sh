@@ -19,4 +19,4 @@ cmake -S "$root" -B build -DHNV_FUZZ_SECONDS="${HNV_FUZZ_SECONDS:-10}" >/dev/nul
 
 export HNV_LAB_REQUIRE_BINARIES=1
 cd build
-exec ctest --output-on-failure "$@"
+exec ctest --output-on-failure -j"$(nproc)" "$@"
