@@ -75,20 +75,25 @@ Status parsePorts(const ConfigNode& n, GatewayConfig& c) {
       return p.error("", "needs exactly one of \"vdev\" (a DPDK virtual device, e.g. net_af_packet0,iface=ul0) "
                          "or \"device\" (an existing DPDK device name)");
     }
+    std::string deviceText;  // the "vdev" or "device" value as written
     if (hasVdev) {
-      std::string vdev;
-      HNV_CFG(vdev, p["vdev"].asString());
-      pc.device = vdev.substr(0, vdev.find(','));
+      HNV_CFG(deviceText, p["vdev"].asString());
+      pc.device = deviceText.substr(0, deviceText.find(','));
       if (pc.device.rfind("net_", 0) != 0) {
-        return p["vdev"].error(vdev, "a virtual network device starts with its driver, e.g. net_tap0 or net_af_packet0");
+        return p["vdev"].error(deviceText,
+                               "a virtual network device starts with its driver, e.g. net_tap0 or net_af_packet0");
       }
-      for (const auto& v : c.dataplane.eal.vdevs) {
-        if (v.substr(0, v.find(',')) == pc.device) return p["vdev"].error(vdev, "another port uses the device " + pc.device);
-      }
-      c.dataplane.eal.vdevs.push_back(vdev);
     } else {
-      HNV_CFG(pc.device, p["device"].asString());
+      HNV_CFG(deviceText, p["device"].asString());
+      pc.device = deviceText;
     }
+    // Compared with every earlier port, whichever of "vdev" and "device" each one used.
+    for (const auto& other : c.dataplane.ports) {
+      if (other.device == pc.device) {
+        return p[hasVdev ? "vdev" : "device"].error(deviceText, "another port uses the device " + pc.device);
+      }
+    }
+    if (hasVdev) c.dataplane.eal.vdevs.push_back(deviceText);
     std::uint64_t mtu = 0;
     HNV_CFG(mtu, p["mtu"].asUint(68, 9600, 1500));
     pc.mtu = static_cast<std::uint16_t>(mtu);
@@ -190,7 +195,7 @@ Result<GatewayConfig> loadGatewayConfig(const std::string& path) {
   auto c = parseGatewayConfig(*doc);
   if (!c) {
     Error e = c.error();
-    e.where = path + ": " + e.where;
+    e.where = e.where.empty() ? path : path + ": " + e.where;
     return e;
   }
   return c;

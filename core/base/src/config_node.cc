@@ -83,7 +83,10 @@ Result<std::uint64_t> ConfigNode::asUint(std::uint64_t min, std::uint64_t max) c
   } else if (v_->is_int64() && v_->as_int64() >= 0) {
     value = static_cast<std::uint64_t>(v_->as_int64());
   } else {
-    return error(shortText(*v_), "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+    // A number of the wrong sort (negative, fractional) shows itself; anything else is named.
+    std::string why = "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max);
+    if (!v_->is_number()) why += ", not " + std::string(kindName(*v_));
+    return error(shortText(*v_), why);
   }
   if (value < min || value > max) {
     return error(std::to_string(value), "must be between " + std::to_string(min) + " and " + std::to_string(max));
@@ -93,7 +96,7 @@ Result<std::uint64_t> ConfigNode::asUint(std::uint64_t min, std::uint64_t max) c
 
 Result<bool> ConfigNode::asBool() const {
   if (!present()) return error("", "is required");
-  if (!v_->is_bool()) return error(shortText(*v_), "must be true or false");
+  if (!v_->is_bool()) return error(shortText(*v_), "must be true or false, not " + std::string(kindName(*v_)));
   return v_->as_bool();
 }
 

@@ -12,7 +12,17 @@ std::string CounterDesc::key() const {
     if (i != 0) k += ',';
     k += labels[i].key;
     k += "=\"";
-    k += labels[i].value;
+    // Escaped as Prometheus' text format requires, so that a value cannot end the label early.
+    for (char c : labels[i].value) {
+      if (c == '\\' || c == '"') {
+        k += '\\';
+        k += c;
+      } else if (c == '\n') {
+        k += "\\n";
+      } else {
+        k += c;
+      }
+    }
     k += '"';
   }
   k += '}';

@@ -8,7 +8,8 @@ Result<Ipv4Addr> Ipv4Addr::parse(std::string_view text) {
   // inet_pton accepts exactly the dotted-quad form (no octal, no short forms).
   std::string s(text);
   std::uint8_t buf[4];
-  if (s.size() > 15 || inet_pton(AF_INET, s.c_str(), buf) != 1) {
+  // inet_pton stops at a NUL, so text with one inside would be cut short silently.
+  if (s.size() > 15 || s.find('\0') != std::string::npos || inet_pton(AF_INET, s.c_str(), buf) != 1) {
     return makeError(Errc::InvalidArgument, "", s, "not an IPv4 address (expected dotted quad, e.g. 192.0.2.1)");
   }
   return fromBytes(buf);
@@ -25,7 +26,7 @@ std::string Ipv4Addr::toString() const {
 Result<Ipv6Addr> Ipv6Addr::parse(std::string_view text) {
   std::string s(text);
   Bytes b;
-  if (s.size() > 45 || inet_pton(AF_INET6, s.c_str(), b.data()) != 1) {
+  if (s.size() > 45 || s.find('\0') != std::string::npos || inet_pton(AF_INET6, s.c_str(), b.data()) != 1) {
     return makeError(Errc::InvalidArgument, "", s, "not an IPv6 address (e.g. 2001:db8::1)");
   }
   return Ipv6Addr(b);

@@ -1,3 +1,5 @@
+#include <sys/un.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/streambuf.hpp>
@@ -14,6 +16,12 @@ using boost::asio::local::stream_protocol;
 
 Result<json::value> callLocalApi(const std::string& socketPath, std::string_view method, const json::object& params,
                                  std::chrono::milliseconds timeout) {
+  // asio's endpoint throws on a path that does not fit in sun_path; say so instead.
+  if (socketPath.size() >= sizeof(sockaddr_un::sun_path)) {
+    return makeError(Errc::InvalidArgument, socketPath, "",
+                     "the path is too long for a Unix socket (at most " +
+                         std::to_string(sizeof(sockaddr_un::sun_path) - 1) + " bytes)");
+  }
   boost::asio::io_context io;
   stream_protocol::socket s(io);
   boost::system::error_code ec;

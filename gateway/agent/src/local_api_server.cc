@@ -1,4 +1,5 @@
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <boost/asio/read_until.hpp>
@@ -123,7 +124,20 @@ LocalApiServer::LocalApiServer(boost::asio::io_context& io, std::string socketPa
 LocalApiServer::~LocalApiServer() { close(); }
 
 Status LocalApiServer::listen() {
-  ::unlink(path_.c_str());
+  // asio's endpoint throws on a path that does not fit in sun_path; say so instead.
+  if (path_.size() >= sizeof(sockaddr_un::sun_path)) {
+    return makeError(Errc::InvalidArgument, "api.socket", path_,
+                     "the path is too long for a Unix socket (at most " +
+                         std::to_string(sizeof(sockaddr_un::sun_path) - 1) + " bytes)");
+  }
+  // Replace a stale socket, but never delete a file of another kind (a mistyped path).
+  struct stat st {};
+  if (::lstat(path_.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) {
+      return makeError(Errc::AlreadyExists, "api.socket", path_, "exists and is not a socket; not replacing it");
+    }
+    ::unlink(path_.c_str());
+  }
   boost::system::error_code ec;
   auto a = std::make_unique<stream_protocol::acceptor>(io_);
   a->open(stream_protocol(), ec);

@@ -1,0 +1,89 @@
+#include "hnv/base/log.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace hnv {
+namespace {
+
+using ::testing::EndsWith;
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+
+TEST(LoggerFormat, JournalLineHasPriorityPrefix) {
+  EXPECT_EQ(Logger::format(LogLevel::Info, "comp", "msg", {{"k", "v"}}, true), "<6>comp: msg k=v\n");
+  EXPECT_EQ(Logger::format(LogLevel::Error, "dp", "port down", {}, true), "<3>dp: port down\n");
+  EXPECT_EQ(Logger::format(LogLevel::Warning, "a", "b", {}, true), "<4>a: b\n");
+  EXPECT_EQ(Logger::format(LogLevel::Notice, "a", "b", {}, true), "<5>a: b\n");
+  EXPECT_EQ(Logger::format(LogLevel::Debug, "a", "b", {}, true), "<7>a: b\n");
+  EXPECT_EQ(Logger::format(LogLevel::Info, "gw", "up", {{"port", "ul0"}, {"mtu", "1500"}}, true),
+            "<6>gw: up port=ul0 mtu=1500\n");
+}
+
+TEST(LoggerFormat, QuotesValuesThatNeedIt) {
+  auto f = [](std::string v) { return Logger::format(LogLevel::Info, "c", "m", {{"k", std::move(v)}}, true); };
+  EXPECT_EQ(f("plain-value_1.2"), "<6>c: m k=plain-value_1.2\n");
+  EXPECT_EQ(f("two words"), "<6>c: m k=\"two words\"\n");
+  EXPECT_EQ(f(""), "<6>c: m k=\"\"\n");
+  EXPECT_EQ(f("say \"hi\""), "<6>c: m k=\"say \\\"hi\\\"\"\n");
+  EXPECT_EQ(f("a=b"), "<6>c: m k=\"a=b\"\n");
+  EXPECT_EQ(f("C:\\dir"), "<6>c: m k=\"C:\\\\dir\"\n");
+  // A newline never splits the line.
+  EXPECT_EQ(f("line1\nline2"), "<6>c: m k=\"line1\\nline2\"\n");
+  // Other control characters are replaced.
+  EXPECT_EQ(f("a\tb\x01"), "<6>c: m k=\"a?b?\"\n");
+  // Bytes above 0x7f (UTF-8) pass through unquoted.
+  EXPECT_EQ(f("caf\xc3\xa9"), "<6>c: m k=caf\xc3\xa9\n");
+}
+
+TEST(LoggerFormat, PlainLineStartsWithUtcTimestampAndLevel) {
+  std::string line = Logger::format(LogLevel::Warning, "cfg", "odd", {{"k", "v"}}, false);
+  EXPECT_THAT(line, MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z WARN cfg: odd k=v\n"))
+      << line;
+  EXPECT_THAT(Logger::format(LogLevel::Error, "c", "m", {}, false), EndsWith("Z ERROR c: m\n"));
+  EXPECT_THAT(Logger::format(LogLevel::Notice, "c", "m", {}, false), EndsWith("Z NOTICE c: m\n"));
+  EXPECT_THAT(Logger::format(LogLevel::Info, "c", "m", {}, false), EndsWith("Z INFO c: m\n"));
+  EXPECT_THAT(Logger::format(LogLevel::Debug, "c", "m", {}, false), EndsWith("Z DEBUG c: m\n"));
+}
+
+TEST(Logger, ParseLevel) {
+  struct Case {
+    const char* text;
+    LogLevel level;
+  };
+  for (auto c : {Case{"error", LogLevel::Error}, Case{"warning", LogLevel::Warning}, Case{"warn", LogLevel::Warning},
+                 Case{"notice", LogLevel::Notice}, Case{"info", LogLevel::Info}, Case{"debug", LogLevel::Debug}}) {
+    LogLevel out = c.level == LogLevel::Debug ? LogLevel::Error : LogLevel::Debug;
+    ASSERT_TRUE(Logger::parseLevel(c.text, out)) << c.text;
+    EXPECT_EQ(out, c.level) << c.text;
+  }
+  for (const char* bad : {"", "loud", "INFO", "Info", "info ", "3", "err"}) {
+    LogLevel out = LogLevel::Notice;
+    EXPECT_FALSE(Logger::parseLevel(bad, out)) << bad;
+    EXPECT_EQ(out, LogLevel::Notice) << "unchanged on failure: " << bad;
+  }
+}
+
+TEST(Logger, ThresholdDropsMoreVerboseMessages) {
+  LogLevel saved = Logger::level();
+  Logger log("unit");
+  Logger::setLevel(LogLevel::Warning);
+  EXPECT_EQ(Logger::level(), LogLevel::Warning);
+
+  ::testing::internal::CaptureStderr();
+  log.info("dropped-info");
+  log.debug("dropped-debug");
+  log.warn("kept-warning", {{"k", "v"}});
+  log.error("kept-error");
+  std::string out = ::testing::internal::GetCapturedStderr();
+  Logger::setLevel(saved);
+
+  EXPECT_THAT(out, HasSubstr("unit: kept-warning k=v\n"));
+  EXPECT_THAT(out, HasSubstr("unit: kept-error\n"));
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("dropped")));
+}
+
+}  // namespace
+}  // namespace hnv
