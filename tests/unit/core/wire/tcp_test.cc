@@ -1,5 +1,8 @@
 #include "hnv/wire/tcp.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include <gtest/gtest.h>
 
 #include "captures.h"
@@ -152,10 +155,15 @@ TEST(Tcp, ClampMssLeavesSmallerMssAlone) {
 // A segment with [NOP, MSS 1460, NOP, NOP, NOP] (MSS value at an odd offset)
 // or [MSS, MSS] and a payload, checksummed from scratch.
 Bytes segmentWithOptions(const Bytes& options, std::uint32_t pseudo) {
-  Bytes s = {0x30, 0x39, 0x01, 0xbb, 0, 0, 0, 1, 0, 0, 0, 0, 0, kTcpSyn, 0xff, 0xff, 0, 0, 0, 0};
+  static constexpr std::uint8_t kHeader[20] = {0x30, 0x39, 0x01, 0xbb, 0, 0, 0, 1, 0, 0, 0, 0, 0, kTcpSyn, 0xff, 0xff, 0, 0, 0, 0};
+  static constexpr std::uint8_t kPayload[3] = {0xde, 0xad, 0xbe};
+  // Sized once and filled by copy: g++ 12 at -O2 warns falsely (-Warray-bounds)
+  // about vector::insert growing a 20-byte vector.
+  Bytes s(sizeof kHeader + options.size() + sizeof kPayload);
+  std::copy(std::begin(kHeader), std::end(kHeader), s.begin());
+  std::copy(options.begin(), options.end(), s.begin() + sizeof kHeader);
+  std::copy(std::begin(kPayload), std::end(kPayload), s.begin() + static_cast<std::ptrdiff_t>(sizeof kHeader + options.size()));
   s[12] = static_cast<std::uint8_t>((20 + options.size()) / 4 << 4);
-  s.insert(s.end(), options.begin(), options.end());
-  s.insert(s.end(), {0xde, 0xad, 0xbe});
   EXPECT_TRUE(setTcpChecksum(s, pseudo));
   return s;
 }
