@@ -1,14 +1,11 @@
 #include "hnv/base/guid.h"
 
+#include "hex.h"
+
 namespace hnv {
 namespace {
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+using detail::hexValue;
 
 }  // namespace
 
