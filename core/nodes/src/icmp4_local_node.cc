@@ -1,5 +1,7 @@
 #include "hnv/nodes/icmp4_local_node.h"
 
+#include <algorithm>
+
 #include "hnv/dp/dispatch.h"
 #include "hnv/wire/bytes.h"
 #include "hnv/wire/checksum.h"
@@ -7,14 +9,6 @@
 #include "hnv/wire/ipv4.h"
 
 namespace hnv::nodes {
-namespace {
-
-void swap(std::uint8_t* a, std::uint8_t* b, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) std::swap(a[i], b[i]);
-}
-
-}  // namespace
-
 std::uint16_t Icmp4LocalNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
   dp::Dispatch<Icmp4LocalNode> out(graph, node, objs, count);
   for (std::uint16_t i = 0; i < count; ++i) {
@@ -38,9 +32,9 @@ std::uint16_t Icmp4LocalNode::process(rte_graph* graph, rte_node* node, void** o
     // Echo reply in place: swap MACs and addresses, type 8 -> 0, fresh TTL;
     // both checksums are adjusted incrementally (RFC 1624).
     std::uint8_t* eth = frame.data();
-    swap(eth, eth + 6, 6);
+    std::swap_ranges(eth, eth + 6, eth + 6);
     std::uint8_t* ip = frame.data() + pm.l3Offset;
-    swap(ip + 12, ip + 16, 4);
+    std::swap_ranges(ip + 12, ip + 16, ip + 16);
     std::uint16_t oldTtlProto = wire::load16(ip + 8);
     ip[8] = kReplyTtl;
     std::uint16_t newTtlProto = wire::load16(ip + 8);

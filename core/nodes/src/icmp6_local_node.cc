@@ -11,17 +11,8 @@
 namespace hnv::nodes {
 namespace {
 
-const Ipv6Addr kAllNodes(Ipv6Addr::Bytes{0xFF, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1});
 constexpr std::uint8_t kNdHopLimit = 255;
 constexpr std::size_t kNaLen = wire::kNdNeighborMessageLen + wire::kNdLinkLayerOptionLen;
-
-// Resizes the single-segment packet to `length` bytes. False if it cannot grow.
-bool resize(rte_mbuf* m, std::size_t length) {
-  std::size_t have = rte_pktmbuf_data_len(m);
-  if (length < have) return rte_pktmbuf_trim(m, static_cast<std::uint16_t>(have - length)) == 0;
-  if (length > have) return rte_pktmbuf_append(m, static_cast<std::uint16_t>(length - have)) != nullptr;
-  return true;
-}
 
 }  // namespace
 
@@ -44,20 +35,21 @@ std::uint16_t Icmp6LocalNode::process(rte_graph* graph, rte_node* node, void** o
       continue;
     }
     const MacAddr& ourMac = local->onPort(pm.rxPort)->mac;
+    // eth-input validated the Ethernet header; only its source is needed here.
+    const MacAddr peerMac = MacAddr::fromBytes(frame.data() + 6);
     if (icmp->type == wire::kIcmpv6EchoRequest) {
       if (ip->dst.isMulticast()) {
         out.drop(m, Error::EchoToMulticast);
         continue;
       }
       // Reply in place: swap addresses, fresh hop limit, type 129, checksum.
-      auto eth = wire::parseEthernet(frame);
       std::uint8_t* l3 = frame.data() + pm.l3Offset;
       ip->dst.toBytes(l3 + 8);
       ip->src.toBytes(l3 + 24);
       l3[7] = kEchoHopLimit;
       message[0] = wire::kIcmpv6EchoReply;
       wire::setIcmpv6Checksum(ip->dst, ip->src, message);
-      (void)wire::writeEthernet(frame, eth->src, ourMac, wire::kEtherTypeIpv6);
+      (void)wire::writeEthernet(frame, peerMac, ourMac, wire::kEtherTypeIpv6);
       pm.txPort = pm.rxPort;
       out.to(m, Next::Tx);
       continue;
@@ -79,11 +71,10 @@ std::uint16_t Icmp6LocalNode::process(rte_graph* graph, rte_node* node, void** o
       out.drop(m, Error::NotOurTarget);
       continue;
     }
-    auto eth = wire::parseEthernet(frame);
     const Ipv6Addr target = ns->target;
-    const Ipv6Addr replyTo = dad ? kAllNodes : ip->src;
-    const MacAddr replyMac = dad ? MacAddr::forIpv6Multicast(kAllNodes) : ns->sourceLinkLayer.value_or(eth->src);
-    if (!resize(m, pm.l3Offset + wire::kIpv6HeaderLen + kNaLen)) {
+    const Ipv6Addr replyTo = dad ? Ipv6Addr::allNodes() : ip->src;
+    const MacAddr replyMac = dad ? MacAddr::forIpv6Multicast(Ipv6Addr::allNodes()) : ns->sourceLinkLayer.value_or(peerMac);
+    if (!dp::setLength(m, pm.l3Offset + wire::kIpv6HeaderLen + kNaLen)) {
       out.drop(m, Error::Malformed);
       continue;
     }

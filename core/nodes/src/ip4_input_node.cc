@@ -33,9 +33,9 @@ std::uint16_t Ip4InputNode::process(rte_graph* graph, rte_node* node, void** obj
       continue;
     }
     pm.l4Offset = static_cast<std::uint16_t>(pm.l3Offset + ip->headerLength);
-    // Drop Ethernet padding so the packet length is the IP length.
-    std::size_t wanted = pm.l3Offset + std::size_t{ip->totalLength};
-    if (rte_pktmbuf_data_len(m) > wanted) rte_pktmbuf_trim(m, static_cast<std::uint16_t>(rte_pktmbuf_data_len(m) - wanted));
+    // Drop Ethernet padding so the packet length is the IP length (the parser
+    // checked that the buffer holds totalLength bytes, so this only shrinks).
+    dp::setLength(m, pm.l3Offset + std::size_t{ip->totalLength});
     switch (ip->protocol) {
       case wire::kIpProtoIcmp: out.to(m, Next::Icmp); break;
       case wire::kIpProtoGre: out.to(m, Next::Gre); break;

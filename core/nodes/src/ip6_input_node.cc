@@ -6,12 +6,6 @@
 #include "hnv/wire/ipv6.h"
 
 namespace hnv::nodes {
-namespace {
-
-const Ipv6Addr kAllNodes(Ipv6Addr::Bytes{0xFF, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1});
-
-}  // namespace
-
 std::uint16_t Ip6InputNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
   const fib::LocalAddresses* local = dp::nodeState<NodesContext>(node).local->get();
   dp::Dispatch<Ip6InputNode> out(graph, node, objs, count);
@@ -25,7 +19,7 @@ std::uint16_t Ip6InputNode::process(rte_graph* graph, rte_node* node, void** obj
       continue;
     }
     bool forUs = ip->dst.isMulticast()
-                     ? (ip->dst == kAllNodes || local->ownsSolicitedNode(pm.rxPort, ip->dst))
+                     ? (ip->dst == Ipv6Addr::allNodes() || local->ownsSolicitedNode(pm.rxPort, ip->dst))
                      : local->owns(pm.rxPort, ip->dst);
     if (!forUs) {
       out.drop(m, Error::NotLocal);
@@ -41,8 +35,8 @@ std::uint16_t Ip6InputNode::process(rte_graph* graph, rte_node* node, void** obj
       continue;
     }
     pm.l4Offset = static_cast<std::uint16_t>(pm.l3Offset + wire::kIpv6HeaderLen + upper->offset);
-    std::size_t wanted = pm.l3Offset + wire::kIpv6HeaderLen + std::size_t{ip->payloadLength};
-    if (rte_pktmbuf_data_len(m) > wanted) rte_pktmbuf_trim(m, static_cast<std::uint16_t>(rte_pktmbuf_data_len(m) - wanted));
+    // Drop Ethernet padding (only shrinks: the parser checked the payload fits).
+    dp::setLength(m, pm.l3Offset + wire::kIpv6HeaderLen + std::size_t{ip->payloadLength});
     switch (upper->protocol) {
       case wire::kIpProtoIcmpv6: out.to(m, Next::Icmp); break;
       case wire::kIpProtoGre: out.to(m, Next::Gre); break;

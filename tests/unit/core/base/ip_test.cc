@@ -1,4 +1,5 @@
 #include "hnv/base/ip.h"
+#include "hnv/base/mac.h"
 
 #include <gtest/gtest.h>
 
@@ -150,6 +151,18 @@ TEST(IpAddr, ReportsTheFamilysError) {
   ASSERT_FALSE(bad6.ok());
   EXPECT_NE(bad6.error().why.find("IPv6"), std::string::npos);
   EXPECT_FALSE(IpAddr::parse("").ok());
+}
+
+}  // namespace
+}  // namespace hnv
+
+namespace hnv {
+namespace {
+
+TEST(Ipv6AddrAllNodes, IsTheLinkLocalAllNodesGroup) {
+  EXPECT_EQ(Ipv6Addr::allNodes(), *Ipv6Addr::parse("ff02::1"));
+  EXPECT_TRUE(Ipv6Addr::allNodes().isMulticast());
+  EXPECT_EQ(MacAddr::forIpv6Multicast(Ipv6Addr::allNodes()).toString(), "33:33:00:00:00:01");
 }
 
 }  // namespace

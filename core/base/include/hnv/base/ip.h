@@ -62,6 +62,10 @@ class Ipv6Addr {
   void toBytes(std::uint8_t* p) const { std::memcpy(p, b_.data(), b_.size()); }
   std::string toString() const;
 
+  // ff02::1, the link-local all-nodes group.
+  static constexpr Ipv6Addr allNodes() {
+    return Ipv6Addr(Bytes{0xFF, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1});
+  }
   bool isUnspecified() const;
   bool isMulticast() const { return b_[0] == 0xFF; }
   bool isLinkLocal() const { return b_[0] == 0xFE && (b_[1] & 0xC0) == 0x80; }

@@ -27,14 +27,22 @@ struct PacketMeta {
   std::uint64_t scratch[2];
 };
 
-inline constexpr std::uint8_t kMetaFlagVlanTagged = 0x01;
-
 inline PacketMeta& meta(rte_mbuf* m) { return *static_cast<PacketMeta*>(rte_mbuf_to_priv(m)); }
 
 // The packet's first segment as bytes (the data path only handles
 // single-segment packets; multi-segment mbufs are linearised at port-rx).
 inline std::span<std::uint8_t> bytes(rte_mbuf* m) {
   return {rte_pktmbuf_mtod(m, std::uint8_t*), rte_pktmbuf_data_len(m)};
+}
+
+// Makes the single-segment packet exactly `length` bytes long: trims
+// Ethernet padding or trailing bytes, or grows into the tailroom. False if it
+// cannot grow that far.
+inline bool setLength(rte_mbuf* m, std::size_t length) {
+  std::size_t have = rte_pktmbuf_data_len(m);
+  if (length < have) return rte_pktmbuf_trim(m, static_cast<std::uint16_t>(have - length)) == 0;
+  if (length > have) return rte_pktmbuf_append(m, static_cast<std::uint16_t>(length - have)) != nullptr;
+  return true;
 }
 
 // Resets metadata for a packet entering the graph.
