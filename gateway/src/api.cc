@@ -1,11 +1,9 @@
 // The local API methods of hnvgwd.
-#include <rte_cycles.h>
-
 #include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <map>
 
-#include "frame_summary.h"
+#include "hnv/dp/introspection.h"
 #include "hnv/gateway/gateway.h"
 
 namespace hnv::gateway {
@@ -27,30 +25,11 @@ Result<std::string> optString(const json::object& p, std::string_view key) {
   return std::string(v->as_string());
 }
 
-json::value countersJson(const CounterRegistry& reg, bool nonzero, const std::string& match) {
-  json::array out;
-  for (const auto& [desc, value] : reg.snapshot()) {
-    if (nonzero && value == 0) continue;
-    std::string key = desc->key();
-    if (!match.empty() && key.find(match) == std::string::npos) continue;
-    json::object labels;
-    for (const auto& l : desc->labels) labels[l.key] = l.value;
-    out.push_back(json::object{{"name", desc->name}, {"labels", labels}, {"key", key}, {"value", value}});
-  }
-  return out;
-}
-
 }  // namespace
 
 void Gateway::registerApi(agent::LocalApiServer& api) {
   api.on("status", [this](const json::object&) -> Result<json::value> {
-    json::array workers;
-    for (const auto& w : dp_->runningWorkers()) {
-      auto s = w->stats();
-      workers.push_back(json::object{{"index", w->index()}, {"lcore", w->lcore()}, {"walks", s.walks},
-                                     {"sleeps", s.sleeps}, {"received", s.received}});
-    }
-    return json::object{{"node", config_.nodeName}, {"running", dp_->running()}, {"workers", workers},
+    return json::object{{"node", config_.nodeName}, {"running", dp_->running()}, {"workers", dp::workersJson(*dp_)},
                         {"ports", dp_->ports().size()}};
   });
 
@@ -59,7 +38,7 @@ void Gateway::registerApi(agent::LocalApiServer& api) {
     if (!nonzero) return nonzero.error();
     auto match = optString(p, "match");
     if (!match) return match.error();
-    return countersJson(dp_->counters(), *nonzero, *match);
+    return dp::countersJson(dp_->counters(), *nonzero, *match);
   });
 
   api.on("ports", [this](const json::object&) -> Result<json::value> {
@@ -91,40 +70,11 @@ void Gateway::registerApi(agent::LocalApiServer& api) {
       }
       count = static_cast<std::uint64_t>(v->as_int64());
     }
-    for (unsigned w = 0; w < dp_->workers(); ++w) {
-      dp_->trace(w).clear();
-      dp_->trace(w).arm(static_cast<std::uint32_t>(count));
-    }
+    dp::armTraces(*dp_, static_cast<std::uint32_t>(count));
     return json::object{{"armed", count}, {"workers", dp_->workers()}};
   });
 
-  api.on("trace.show", [this](const json::object&) -> Result<json::value> {
-    const auto& cat = dp_->catalog();
-    json::array out;
-    for (unsigned w = 0; w < dp_->workers(); ++w) {
-      auto records = dp_->trace(w).records();
-      for (const auto& pkt : dp_->trace(w).packets()) {
-        json::array path;
-        for (const auto& r : records) {
-          if (r.traceId != pkt.traceId) continue;
-          const auto& desc = cat.at(r.node);
-          json::object step{{"node", desc.name}};
-          if (r.hasError) {
-            step["dropped"] = desc.errors.at(r.error);
-          } else if (desc.sink) {
-            step["end"] = desc.name == "drop" ? "freed" : "sent";
-          } else {
-            step["next"] = desc.nextNodes.at(r.next);
-          }
-          path.push_back(std::move(step));
-        }
-        out.push_back(json::object{{"trace_id", pkt.traceId}, {"worker", w}, {"rx_port", pkt.rxPort},
-                                   {"length", pkt.length},
-                                   {"summary", summarizeFrame({pkt.bytes, pkt.captured})}, {"path", path}});
-      }
-    }
-    return out;
-  });
+  api.on("trace.show", [this](const json::object&) -> Result<json::value> { return dp::tracesJson(*dp_); });
 }
 
 }  // namespace hnv::gateway

@@ -88,7 +88,7 @@ Dataplane::~Dataplane() {
   ports_.clear();
   pool_.reset();
   rcu_.reset();
-  // eal_ goes last (declared before the others' destruction order matters only for it).
+  // Everything above lives in EAL memory, so EAL is torn down last.
   eal_.reset();
 }
 

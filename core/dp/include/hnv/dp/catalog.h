@@ -17,8 +17,9 @@ namespace hnv::dp {
 
 class NodeCatalog {
  public:
-  // Registers a node type. Refuses a second node of the same name and edge
-  // lists whose targets are not (eventually) in the catalog; see validate().
+  // Registers a node type. Refuses a second node of the same name, a bad
+  // name, and an edge list that breaks the edge-0 rule. Edge targets may be
+  // added later: validate() checks them once the module list is complete.
   Status add(NodeDesc desc);
   // Every edge names a node of the catalog (call before building graphs).
   Status validate() const;
