@@ -60,7 +60,7 @@ def test_arp_for_an_address_it_does_not_own_gets_no_reply(gw_lab):
 
 def test_nvgre_to_the_pa_is_counted_and_dropped_with_no_tenant(gw_lab):
     lab, peer, gw = gw_lab
-    peer.ping(PA4, count=1)  # resolves nothing we need, but proves the path is up
+    peer.ping(PA4, count=1)  # the path works before we look for a drop on it
     gw.ctl("trace", "start", "--count", "8")
     scapy(peer, "nvgre", "eth0", gw.port.mac, PA4, "5001", "7")
     wait_for(lambda: gw.counter("hnv_node_errors_total", node="nvgre-input", error="unknown-vsid") == 1,
