@@ -19,6 +19,9 @@ set(HNV_ALLOWED_hnv_overlay hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_polic
 set(HNV_ALLOWED_hnv_nat hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_policy hnv_dpdk)
 set(HNV_ALLOWED_hnv_vpn hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_policy hnv_dpdk)
 set(HNV_ALLOWED_hnv_policy hnv_base hnv_wire)
+set(HNV_ALLOWED_hnv_policy_store hnv_base hnv_policy)
+set(HNV_ALLOWED_hnv_policy_client hnv_base hnv_policy)
+set(HNV_ALLOWED_hnv_controller hnv_base hnv_policy)
 set(HNV_ALLOWED_hnv_cluster hnv_base hnv_wire hnv_policy)
 set(HNV_ALLOWED_hnv_agent hnv_base hnv_wire hnv_policy)
 set(HNV_ALLOWED_hnv_gateway hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overlay hnv_nat hnv_vpn
@@ -26,9 +29,11 @@ set(HNV_ALLOWED_hnv_gateway hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overl
 # Programs sit on top; nothing may link them.
 set(HNV_ALLOWED_hnvgwd hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overlay hnv_nat hnv_vpn
     hnv_policy hnv_cluster hnv_agent hnv_gateway hnv_dpdk)
-set(HNV_ALLOWED_hnvctl hnv_base hnv_wire hnv_policy hnv_agent)
+set(HNV_ALLOWED_hnvctl hnv_base hnv_wire hnv_policy hnv_policy_client hnv_agent)
+set(HNV_ALLOWED_hnv-controller hnv_base hnv_policy hnv_policy_store hnv_controller)
 
-set(HNV_NO_DPDK hnv_base hnv_wire hnv_policy hnv_cluster hnv_agent hnvctl)
+set(HNV_NO_DPDK hnv_base hnv_wire hnv_policy hnv_policy_store hnv_policy_client hnv_controller hnv_cluster hnv_agent
+    hnvctl hnv-controller)
 
 set_property(GLOBAL PROPERTY HNV_MODULES "")
 

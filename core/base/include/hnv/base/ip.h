@@ -92,6 +92,9 @@ class IpAddr {
   const Ipv4Addr& v4() const { return std::get<0>(v_); }
   const Ipv6Addr& v6() const { return std::get<1>(v_); }
   std::string toString() const { return isV4() ? v4().toString() : v6().toString(); }
+  bool isUnspecified() const { return isV4() ? v4().isUnspecified() : v6().isUnspecified(); }
+  bool isMulticast() const { return isV4() ? v4().isMulticast() : v6().isMulticast(); }
+  bool sameFamily(const IpAddr& o) const { return isV4() == o.isV4(); }
   auto operator<=>(const IpAddr&) const = default;
 
  private:

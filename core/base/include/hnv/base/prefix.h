@@ -81,6 +81,19 @@ class Prefix {
   const Prefix4& v4() const { return std::get<0>(v_); }
   const Prefix6& v6() const { return std::get<1>(v_); }
   std::string toString() const { return isV4() ? v4().toString() : v6().toString(); }
+  unsigned length() const { return isV4() ? v4().length() : v6().length(); }
+  // False for an address of the other family.
+  bool contains(const IpAddr& a) const {
+    if (a.isV4() != isV4()) return false;
+    return isV4() ? v4().contains(a.v4()) : v6().contains(a.v6());
+  }
+  // True if the prefixes share an address (same family, one contains the other).
+  bool overlaps(const Prefix& o) const {
+    if (o.isV4() != isV4()) return false;
+    return length() <= o.length() ? contains(o.networkAddress()) : o.contains(networkAddress());
+  }
+  IpAddr networkAddress() const { return isV4() ? IpAddr(v4().network()) : IpAddr(v6().network()); }
+  auto operator<=>(const Prefix&) const = default;
 
  private:
   std::variant<Prefix4, Prefix6> v_;

@@ -1,0 +1,137 @@
+// hnv-controller: the central policy store with its REST API.
+//
+//   hnv-controller --config FILE            run
+//   hnv-controller --config FILE --check-config
+//   hnv-controller --print-openapi          the OpenAPI document on stdout
+//   hnv-controller hash-token [TOKEN|-]     SHA-256 of a token for the config
+//
+// Exit codes: 0 clean stop, 1 runtime failure (store, listen), 2 bad usage or configuration.
+#include <systemd/sd-daemon.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/json/serialize.hpp>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "hnv/base/log.h"
+#include "hnv/controller/api.h"
+#include "hnv/controller/config.h"
+#include "hnv/controller/server.h"
+#include "hnv/policy/sqlite_store.h"
+
+namespace {
+
+constexpr int kExitRuntime = 1;
+constexpr int kExitUsage = 2;
+constexpr const char* kVersion = "0.1.0";
+
+const char* kUsage =
+    "usage: hnv-controller --config FILE [--check-config]\n"
+    "       hnv-controller --print-openapi\n"
+    "       hnv-controller hash-token [TOKEN|-]\n"
+    "       hnv-controller --version\n";
+
+int usage(const std::string& why) {
+  std::cerr << "hnv-controller: " << why << "\n" << kUsage;
+  return kExitUsage;
+}
+
+int run(const hnv::controller::ControllerConfig& cfg) {
+  auto store = hnv::policy::SqliteStore::open(cfg.database);
+  if (!store) {
+    std::cerr << "hnv-controller: " << store.error().message() << "\n";
+    return kExitRuntime;
+  }
+  hnv::policy::PolicyEngine engine(**store, {cfg.historyLimit, 100000});
+  if (auto s = engine.open(); !s) {
+    std::cerr << "hnv-controller: " << s.error().message() << "\n";
+    return kExitRuntime;
+  }
+  boost::asio::io_context io(1);
+  hnv::controller::TokenTable tokens(cfg.tokens);
+  hnv::controller::WatchHub hub(engine);
+  hnv::controller::ControllerApi api(engine, tokens, hub, kVersion);
+  hnv::controller::HttpServer server(
+      io, api, {cfg.listenAddress, cfg.listenPort, cfg.maxBodyBytes, std::chrono::seconds(cfg.heartbeatSeconds), cfg.tls});
+  auto port = server.listen();
+  if (!port) {
+    std::cerr << "hnv-controller: " << port.error().message() << "\n";
+    return kExitRuntime;
+  }
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int) {
+    server.stop();
+    io.stop();
+  });
+  std::cout << "hnv-controller " << kVersion << " listening on " << cfg.listenAddress << ":" << *port
+            << (cfg.tls ? " (TLS)" : "") << ", revision " << engine.revision() << ", "
+            << engine.state().objectCount() << " objects, store " << cfg.database << std::endl;
+  sd_notify(0, "READY=1");
+  io.run();
+  sd_notify(0, "STOPPING=1");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) return usage("--config FILE is required");
+  if (args[0] == "--version") {
+    std::cout << "hnv-controller " << kVersion << "\n";
+    return 0;
+  }
+  if (args[0] == "-h" || args[0] == "--help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (args[0] == "hash-token") {
+    std::string token;
+    if (args.size() == 2 && args[1] != "-") {
+      token = args[1];
+    } else if (args.size() <= 2) {
+      std::getline(std::cin, token);
+    } else {
+      return usage("hash-token takes one token");
+    }
+    if (token.empty()) return usage("hash-token: the token is empty");
+    std::cout << hnv::controller::sha256Hex(token) << "\n";
+    return 0;
+  }
+  if (args[0] == "--print-openapi") {
+    // The document depends only on the route table and the kinds, so an
+    // engine over an in-memory database is enough to build it.
+    auto store = hnv::policy::SqliteStore::open(":memory:");
+    if (!store) return kExitRuntime;
+    hnv::policy::PolicyEngine engine(**store);
+    hnv::controller::TokenTable tokens({});
+    hnv::controller::WatchHub hub(engine);
+    hnv::controller::ControllerApi api(engine, tokens, hub, kVersion);
+    std::cout << boost::json::serialize(api.openApi()) << "\n";
+    return 0;
+  }
+  std::string configPath;
+  bool check = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      configPath = args[++i];
+    } else if (args[i] == "--check-config") {
+      check = true;
+    } else {
+      return usage("unexpected argument '" + args[i] + "'");
+    }
+  }
+  if (configPath.empty()) return usage("--config FILE is required");
+  auto cfg = hnv::controller::loadControllerConfig(configPath);
+  if (!cfg) {
+    std::cerr << "hnv-controller: " << cfg.error().message() << "\n";
+    return kExitUsage;
+  }
+  if (check) {
+    std::cout << configPath << ": ok (" << cfg->tokens.size() << " tokens)\n";
+    return 0;
+  }
+  return run(*cfg);
+}

@@ -1,0 +1,132 @@
+// Reads: get, list with filters, history, and tenant visibility.
+#include <boost/json/serialize.hpp>
+
+#include "hnv/policy/engine.h"
+#include "hnv/policy/references.h"
+#include "render.h"
+
+namespace hnv::policy {
+
+namespace json = boost::json;
+
+template <class T>
+json::object PolicyEngine::decorate(const std::string&, const Stored<T>& s) const {
+  json::object o = detail::renderStored(s);
+  if constexpr (std::is_same_v<T, LookupRecord>) {
+    // Unusable: no node owns the PA, so nothing can carry the record's traffic.
+    o["unusable"] = state_.paOwner(s.object.pa) == nullptr;
+    // Unsynchronized: a node that serves the record's routing domain has not
+    // yet reported applying the record's revision.
+    bool behind = false;
+    if (auto domain = owningDomain(state_, s.object)) {
+      for (const auto& [name, node] : state_.table<NodeEntry>()) {
+        if (behind || state_.scope(node.object).count(*domain) == 0) continue;
+        auto st = status_.find(name);
+        behind = st == status_.end() || st->second.appliedRevision < s.revision;
+      }
+    }
+    o["unsynchronized"] = behind;
+  }
+  return o;
+}
+
+Result<json::object> PolicyEngine::get(std::string_view kind, std::string_view key, const Access& access) const {
+  Result<json::object> result = makeError(Errc::NotFound, "", std::string(kind), "no such kind of object");
+  if (access.role == Access::Role::Node) {
+    return makeError(Errc::PermissionDenied, "", "", "node tokens may only use the node's own southbound API");
+  }
+  withKind(kind, [&](auto k) {
+    using T = typename decltype(k)::type;
+    std::string_view actual = KindTraits<T>::kSingleton ? kGlobalKey : key;
+    const auto* s = state_.find<T>(actual);
+    if (s == nullptr && KindTraits<T>::kSingleton && access.isAdmin()) {
+      json::value empty = json::object();
+      result = decorate(std::string(actual), Stored<T>{*KindTraits<T>::fromJson(ConfigNode(&empty, "")), 0, 0});
+      return;
+    }
+    if (s == nullptr || !mayAccess(owningDomain(state_, s->object), access)) {
+      result = makeError(Errc::NotFound, "", std::string(key), "no such " + std::string(KindTraits<T>::kNoun));
+      return;
+    }
+    result = decorate(std::string(actual), *s);
+  });
+  return result;
+}
+
+Result<json::array> PolicyEngine::list(std::string_view kind, const std::map<std::string, std::string>& filters,
+                                       const Access& access) const {
+  Result<json::array> result = makeError(Errc::NotFound, "", std::string(kind), "no such kind of object");
+  if (access.role == Access::Role::Node) {
+    return makeError(Errc::PermissionDenied, "", "", "node tokens may only use the node's own southbound API");
+  }
+  withKind(kind, [&](auto k) {
+    using T = typename decltype(k)::type;
+    // Filters name fields (derived ones included) and are spelled canonically once.
+    std::vector<std::pair<std::string, std::string>> wanted;
+    for (const auto& [name, value] : filters) {
+      const FieldSpec* spec = nullptr;
+      for (const auto& f : KindTraits<T>::fields()) spec = f.name == name ? &f : spec;
+      if (spec == nullptr) {
+        result = fieldError(name, value, "is not a field of " + std::string(KindTraits<T>::kName) + "; cannot filter on it");
+        return;
+      }
+      auto canonical = canonicalFilterValue(*spec, value);
+      if (!canonical) {
+        result = canonical.error();
+        return;
+      }
+      wanted.emplace_back(name, *canonical);
+    }
+    json::array out;
+    for (const auto& [key, s] : state_.table<T>()) {
+      if (!mayAccess(owningDomain(state_, s.object), access)) continue;
+      json::object o = decorate(key, s);
+      bool match = true;
+      for (const auto& [name, value] : wanted) {
+        const auto* v = o.if_contains(name);
+        if (v == nullptr) {
+          match = false;
+        } else if (v->is_array()) {
+          bool any = false;
+          for (const auto& e : v->as_array()) any = any || fieldText(e) == value;
+          match = match && any;
+        } else {
+          match = match && fieldText(*v) == value;
+        }
+      }
+      if (match) out.push_back(std::move(o));
+    }
+    result = std::move(out);
+  });
+  return result;
+}
+
+Result<std::vector<Change>> PolicyEngine::changesSince(Revision after, std::size_t limit) const {
+  if (after < store_.compactedRevision()) {
+    return makeError(Errc::OutOfRange, "from", std::to_string(after),
+                     "history before revision " + std::to_string(store_.compactedRevision() + 1) +
+                         " has been compacted; list the objects again and watch from the revision of that list");
+  }
+  if (after >= revision_) return std::vector<Change>{};
+  return store_.changesSince(after, limit);
+}
+
+bool PolicyEngine::visible(const Change& change, const Access& access) const {
+  if (access.isAdmin()) return true;
+  if (access.role != Access::Role::Tenant) return false;
+  // Tenant kinds name their routing domain directly, or (records) through their VSID.
+  if (const auto* rdid = change.object.if_contains("rdid"); rdid != nullptr && rdid->is_string()) {
+    auto parsed = Rdid::parse(rdid->as_string());
+    return parsed && access.domains.count(*parsed) != 0;
+  }
+  if (change.kind == KindTraits<LookupRecord>::kName) {
+    const auto* vsid = change.object.if_contains("vsid");
+    if (vsid == nullptr || !vsid->is_number()) return false;
+    auto v = Vsid::make(vsid->to_number<std::uint64_t>());
+    const auto* subnet = v ? state_.subnet(*v) : nullptr;
+    return subnet != nullptr && access.domains.count(subnet->rdid) != 0;
+  }
+  return false;
+}
+
+}  // namespace hnv::policy
