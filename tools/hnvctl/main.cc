@@ -5,15 +5,19 @@
 //   hnvctl [--socket PATH] [--json] ports
 //   hnvctl [--socket PATH] [--json] trace start [--count N]
 //   hnvctl [--socket PATH] [--json] trace show
+//   hnvctl [--controller URL] [--token T | --token-file F] [--json] NOUN VERB [--FIELD VALUE ...]
+//          (policy commands; see controller_commands.h)
 //
 // Exit codes: 0 success, 1 the node answered with an error or could not be
 // reached, 2 bad command line.
 #include <boost/json/serialize.hpp>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "controller_commands.h"
 #include "hnv/agent/local_api.h"
 #include "render.h"
 
@@ -34,10 +38,13 @@ const char* kUsage =
     "  trace show                          the nodes each traced packet visited and why it was dropped\n"
     "options:\n"
     "  --socket PATH  the node's API socket (default $HNV_SOCKET or /run/hnvgwd/hnvgwd.sock)\n"
-    "  --json         print the raw JSON reply\n";
+    "  --json         print the raw JSON reply\n"
+    "  --controller URL  the controller (default $HNV_CONTROLLER or http://127.0.0.1:8470)\n"
+    "  --token TOKEN, --token-file FILE  bearer token (default $HNV_TOKEN)\n"
+    "  --ca-file FILE    CA certificates for an https:// controller\n";
 
 int usage(const std::string& why) {
-  std::cerr << "hnvctl: " << why << "\n" << kUsage;
+  std::cerr << "hnvctl: " << why << "\n" << kUsage << hnv::tools::controllerUsage();
   return kExitUsage;
 }
 
@@ -48,21 +55,54 @@ int main(int argc, char** argv) {
   const char* env = std::getenv("HNV_SOCKET");
   std::string socket = env != nullptr ? env : "/run/hnvgwd/hnvgwd.sock";
   bool asJson = false;
+  hnv::tools::ControllerOptions ctl;
+  const char* url = std::getenv("HNV_CONTROLLER");
+  ctl.url = url != nullptr ? url : "http://127.0.0.1:8470";
+  const char* token = std::getenv("HNV_TOKEN");
+  ctl.token = token != nullptr ? token : "";
   std::vector<std::string> words;
   for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--socket") {
-      if (i + 1 >= args.size()) return usage("--socket needs a path");
-      socket = args[++i];
+    // Global options come before the command; after it, options belong to the command.
+    bool global = words.empty();
+    auto value = [&](const char*) -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
+    if (global && args[i] == "--socket") {
+      const auto* v = value("path");
+      if (v == nullptr) return usage("--socket needs a path");
+      socket = *v;
     } else if (args[i] == "--json") {
       asJson = true;
-    } else if (args[i] == "-h" || args[i] == "--help") {
-      std::cout << kUsage;
+    } else if (global && args[i] == "--controller") {
+      const auto* v = value("url");
+      if (v == nullptr) return usage("--controller needs a URL");
+      ctl.url = *v;
+    } else if (global && args[i] == "--token") {
+      const auto* v = value("token");
+      if (v == nullptr) return usage("--token needs a value");
+      ctl.token = *v;
+    } else if (global && args[i] == "--token-file") {
+      const auto* v = value("file");
+      if (v == nullptr) return usage("--token-file needs a file");
+      std::ifstream in(*v);
+      if (!in || !std::getline(in, ctl.token) || ctl.token.empty()) {
+        std::cerr << "hnvctl: " << *v << ": cannot read a token from the file\n";
+        return kExitFailed;
+      }
+    } else if (global && args[i] == "--ca-file") {
+      const auto* v = value("file");
+      if (v == nullptr) return usage("--ca-file needs a file");
+      ctl.caFile = *v;
+    } else if (global && (args[i] == "-h" || args[i] == "--help")) {
+      std::cout << kUsage << hnv::tools::controllerUsage();
       return 0;
     } else {
       words.push_back(args[i]);
     }
   }
   if (words.empty()) return usage("a command is required");
+  if (hnv::tools::isControllerCommand(words[0])) {
+    ctl.json = asJson;
+    return hnv::tools::runControllerCommand(ctl, words);
+  }
 
   std::string method;
   json::object params;

@@ -1,0 +1,57 @@
+#include "transport.h"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+namespace hnv::policy::detail {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+Result<std::unique_ptr<Transport>> Transport::connect(const ControllerEndpoint& ep) {
+  std::unique_ptr<Transport> t(new Transport());
+  std::string where = ep.url();
+  beast::error_code ec;
+  tcp::resolver resolver(t->io_);
+  auto results = resolver.resolve(ep.host, std::to_string(ep.port), ec);
+  if (ec) return makeError(Errc::Unavailable, where, ep.host, "cannot resolve: " + ec.message());
+  t->plain_ = std::make_unique<beast::tcp_stream>(t->io_);
+  t->plain_->expires_after(ep.timeout);
+  t->plain_->connect(results, ec);
+  if (ec) return makeError(Errc::Unavailable, where, "", "cannot connect: " + ec.message());
+  t->plain_->socket().set_option(tcp::no_delay(true), ec);
+  if (!ep.tls) return t;
+
+  t->ctx_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+  t->ctx_->set_verify_mode(asio::ssl::verify_peer);
+  if (ep.caFile.empty()) {
+    t->ctx_->set_default_verify_paths(ec);
+  } else {
+    t->ctx_->load_verify_file(ep.caFile, ec);
+  }
+  if (ec) return makeError(Errc::InvalidArgument, where, ep.caFile, "cannot load the CA file: " + ec.message());
+  t->tls_ = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(std::move(*t->plain_), *t->ctx_);
+  t->plain_.reset();
+  // SNI and host name verification.
+  // SSL_set_tlsext_host_name is a macro with a C cast; this is what it expands to.
+  SSL_ctrl(t->tls_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+           const_cast<char*>(ep.host.c_str()));
+  t->tls_->set_verify_callback(asio::ssl::host_name_verification(ep.host));
+  t->tls_->handshake(asio::ssl::stream_base::client, ec);
+  if (ec) return makeError(Errc::Unavailable, where, "", "TLS handshake failed: " + ec.message());
+  return t;
+}
+
+Transport::~Transport() { close(); }
+
+void Transport::close() {
+  beast::error_code ec;
+  if (tls_ || plain_) lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+  if (tls_ || plain_) lowest().socket().close(ec);
+}
+
+}  // namespace hnv::policy::detail
