@@ -49,10 +49,12 @@ int run(const hnv::controller::ControllerConfig& cfg) {
     std::cerr << "hnv-controller: " << s.error().message() << "\n";
     return kExitRuntime;
   }
-  boost::asio::io_context io(1);
   hnv::controller::TokenTable tokens(cfg.tokens);
   hnv::controller::WatchHub hub(engine);
   hnv::controller::ControllerApi api(engine, tokens, hub, kVersion);
+  // Declared after the hub and the API: open sessions, destroyed with the
+  // io_context, still reach both.
+  boost::asio::io_context io(1);
   hnv::controller::HttpServer server(
       io, api, {cfg.listenAddress, cfg.listenPort, cfg.maxBodyBytes, std::chrono::seconds(cfg.heartbeatSeconds), cfg.tls});
   auto port = server.listen();

@@ -219,7 +219,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   Stream stream_;
   ControllerApi& api_;
-  const ServerOptions& options_;
+  ServerOptions options_;  // a copy: a session may outlive the server object
   std::shared_ptr<std::size_t> streams_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;

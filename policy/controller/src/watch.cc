@@ -41,6 +41,8 @@ void WatchHub::onCommit(std::span<const Change> changes) {
 
 Result<std::vector<std::shared_ptr<const WatchHub::Entry>>> WatchHub::since(Revision after, std::size_t max) const {
   std::vector<std::shared_ptr<const Entry>> out;
+  // The history limit is the contract even where the ring still remembers.
+  if (after < engine_.compactedRevision()) return engine_.changesSince(after, 1).error();
   if (!ring_.empty() && after + 1 >= ring_.front()->change.revision) {
     // Revisions are dense, so the ring is indexed by revision.
     std::size_t first = after + 1 - ring_.front()->change.revision;
