@@ -31,7 +31,7 @@ Result<Change> changeFromJson(const json::value& v) {
   if (!op) return op.error();
   if (*op != "put" && *op != "delete") return n["op"].error(*op, "must be put or delete");
   if (!n["object"].present() || !n["object"].raw()->is_object()) return n["object"].error("", "must be an object");
-  return Change{*rev, *kind, *key, *op == "put" ? ChangeOp::Put : ChangeOp::Delete, n["object"].raw()->as_object()};
+  return Change{*rev, *kind, *key, *op == "put" ? ChangeOp::Put : ChangeOp::Delete, n["object"].raw()->as_object(), ""};
 }
 
 Result<std::vector<Operation>> parseBatch(const json::value& body, std::size_t maxOperations) {

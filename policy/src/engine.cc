@@ -66,6 +66,7 @@ class PolicyEngine::Batch {
   template <class T>
   Status put(const std::string& key, T obj, Revision created) {
     Revision rev = ++next_;
+    auto domain = owningDomain(e_.state_, obj);
     Stored<T> stored{std::move(obj), rev, created == 0 ? rev : created};
     auto old = e_.state_.put(key, stored);
     undo_.push_back([this, key, old]() {
@@ -75,7 +76,8 @@ class PolicyEngine::Batch {
         e_.state_.template erase<T>(key);
       }
     });
-    changes.push_back({rev, std::string(KindTraits<T>::kName), key, ChangeOp::Put, detail::renderStored(stored)});
+    changes.push_back({rev, std::string(KindTraits<T>::kName), key, ChangeOp::Put, detail::renderStored(stored),
+                       domain ? domain->toString() : std::string()});
     return okStatus();
   }
 
@@ -155,10 +157,12 @@ class PolicyEngine::Batch {
     if (auto s = checkRemove(e_.state_, current->object); !s) return s;
     Revision rev = ++next_;
     json::object before = detail::renderStored(*current);
+    auto domain = owningDomain(e_.state_, current->object);
     auto old = e_.state_.template erase<T>(op.key);
     std::string key = op.key;
     undo_.push_back([this, key, old]() { e_.state_.put(key, *old); });
-    changes.push_back({rev, std::string(KindTraits<T>::kName), op.key, ChangeOp::Delete, std::move(before)});
+    changes.push_back({rev, std::string(KindTraits<T>::kName), op.key, ChangeOp::Delete, std::move(before),
+                       domain ? domain->toString() : std::string()});
     return okStatus();
   }
 

@@ -113,20 +113,11 @@ Result<std::vector<Change>> PolicyEngine::changesSince(Revision after, std::size
 
 bool PolicyEngine::visible(const Change& change, const Access& access) const {
   if (access.isAdmin()) return true;
-  if (access.role != Access::Role::Tenant) return false;
-  // Tenant kinds name their routing domain directly, or (records) through their VSID.
-  if (const auto* rdid = change.object.if_contains("rdid"); rdid != nullptr && rdid->is_string()) {
-    auto parsed = Rdid::parse(rdid->as_string());
-    return parsed && access.domains.count(*parsed) != 0;
-  }
-  if (change.kind == KindTraits<LookupRecord>::kName) {
-    const auto* vsid = change.object.if_contains("vsid");
-    if (vsid == nullptr || !vsid->is_number()) return false;
-    auto v = Vsid::make(vsid->to_number<std::uint64_t>());
-    const auto* subnet = v ? state_.subnet(*v) : nullptr;
-    return subnet != nullptr && access.domains.count(subnet->rdid) != 0;
-  }
-  return false;
+  if (access.role != Access::Role::Tenant || change.domain.empty()) return false;
+  // The domain recorded at commit time: the record's subnet may since have
+  // been removed and its VSID given to another tenant.
+  auto domain = Rdid::parse(change.domain);
+  return domain && access.domains.count(*domain) != 0;
 }
 
 }  // namespace hnv::policy

@@ -55,19 +55,10 @@ bool PolicyEngine::concerns(const NodeEntry& node, const std::set<Rdid>& scope, 
     const auto* owner = o.if_contains("node");
     return owner != nullptr && owner->is_string() && owner->as_string() == node.name;
   }
-  if (const auto* rdid = o.if_contains("rdid"); rdid != nullptr && rdid->is_string()) {
-    auto r = Rdid::parse(rdid->as_string());
-    return r && scope.count(*r) != 0;
-  }
-  if (change.kind == KindTraits<LookupRecord>::kName) {
-    const auto* vsid = o.if_contains("vsid");
-    auto v = vsid != nullptr && vsid->is_number() ? Vsid::make(vsid->to_number<std::uint64_t>()) : Vsid::make(0);
-    const auto* subnet = v ? state_.subnet(*v) : nullptr;
-    // A record whose subnet is gone (history replay) is passed on; removing
-    // an unknown record is harmless for an agent.
-    return subnet == nullptr || scope.count(subnet->rdid) != 0;
-  }
-  return false;
+  // Tenant kinds: the routing domain recorded when the change was committed.
+  if (change.domain.empty()) return false;
+  auto r = Rdid::parse(change.domain);
+  return r && scope.count(*r) != 0;
 }
 
 Status PolicyEngine::reportStatus(std::string_view node, Revision applied, std::string health) {

@@ -27,7 +27,7 @@ constexpr const char* kCreateTables =
     "CREATE TABLE IF NOT EXISTS objects(kind TEXT NOT NULL, key TEXT NOT NULL, revision INTEGER NOT NULL,"
     " created_revision INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY(kind, key)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS changes(revision INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL,"
-    " op INTEGER NOT NULL, body TEXT NOT NULL);"
+    " op INTEGER NOT NULL, body TEXT NOT NULL, domain TEXT NOT NULL DEFAULT '');"
     "INSERT OR IGNORE INTO meta(name, value) VALUES('schema', 1), ('revision', 0), ('compacted', 0);";
 
 Errc errcFor(int rc) {
@@ -240,10 +240,10 @@ Status SqliteStore::prepareStatements() {
       {&putObject_,
        "INSERT OR REPLACE INTO objects(kind, key, revision, created_revision, body) VALUES(?1, ?2, ?3, ?4, ?5)"},
       {&deleteObject_, "DELETE FROM objects WHERE kind = ?1 AND key = ?2"},
-      {&insertChange_, "INSERT INTO changes(revision, kind, key, op, body) VALUES(?1, ?2, ?3, ?4, ?5)"},
+      {&insertChange_, "INSERT INTO changes(revision, kind, key, op, body, domain) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
       {&setMeta_, "UPDATE meta SET value = ?2 WHERE name = ?1"},
       {&selectChanges_,
-       "SELECT revision, kind, key, op, body FROM changes WHERE revision > ?1 ORDER BY revision "
+       "SELECT revision, kind, key, op, body, domain FROM changes WHERE revision > ?1 ORDER BY revision "
        "LIMIT ?2"},
       {&deleteChanges_, "DELETE FROM changes WHERE revision <= ?1"},
   };
@@ -326,7 +326,7 @@ Status SqliteStore::storeChange(const Change& c) {
   ResetGuard reset(s);
   std::string body = boost::json::serialize(c.object);
   if (!bindInt(s, 1, revision) || !bindText(s, 2, c.kind) || !bindText(s, 3, c.key) || !bindInt(s, 4, op) ||
-      !bindText(s, 5, body) || sqlite3_step(s) != SQLITE_DONE) {
+      !bindText(s, 5, body) || !bindText(s, 6, c.domain) || sqlite3_step(s) != SQLITE_DONE) {
     return sqliteError("cannot append the change at revision " + std::to_string(c.revision));
   }
   return okStatus();
@@ -372,6 +372,7 @@ Result<std::vector<Change>> SqliteStore::changesSince(Revision after, std::size_
           "the change at revision " + std::to_string(c.revision) + " has unknown operation " + std::to_string(op));
     }
     c.op = op == 0 ? ChangeOp::Put : ChangeOp::Delete;
+    c.domain = columnText(s, 5);
     boost::system::error_code ec;
     boost::json::value body = boost::json::parse(columnText(s, 4), ec);
     if (ec || !body.is_object()) {

@@ -22,6 +22,11 @@ struct Change {
   // Put: the object as stored (with "revision" and "createdRevision").
   // Delete: the object as it was before removal.
   boost::json::object object;
+  // The routing domain (RDID) the object belonged to when the change was
+  // committed; empty for infrastructure kinds. Watches filter on this, not
+  // on today's state, in which the object's subnet may since belong to
+  // another tenant or be gone.
+  std::string domain;
 };
 
 boost::json::object changeToJson(const Change& c);
