@@ -94,7 +94,7 @@ Status checkPut(const PolicyState& state, const CustomerRoute& c) {
   if (subnet == nullptr) return missing("vsid", c.vsid.toString(), "virtual subnet");
   if (!(subnet->rdid == c.rdid)) {
     return fieldError("vsid", c.vsid.toString(),
-                      "belongs to routing domain " + subnet->rdid.toString() + ", not " + c.rdid.toString() +
+                      "belongs to another routing domain than " + c.rdid.toString() +
                           "; routes stay inside one routing domain");
   }
   if (!c.nextHop.isUnspecified() && !subnet->prefixes.empty()) {

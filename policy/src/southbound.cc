@@ -98,8 +98,7 @@ Result<std::vector<Change>> PolicyEngine::learn(std::string_view nodeName, const
     return makeError(Errc::PermissionDenied, "mac", mac->toString(),
                      "has no L2Only record in VSID " + vsid->toString() + "; only L2Only MACs learn addresses");
   }
-  const auto* owner = state_.paOwner(l2->object.pa);
-  if (owner == nullptr || *owner != nodeName) {
+  if (!state_.paOwnedBy(l2->object.pa, nodeName)) {
     return makeError(Errc::PermissionDenied, "mac", mac->toString(),
                      "lives behind PA " + l2->object.pa.toString() + ", which this node does not own");
   }

@@ -32,10 +32,14 @@ std::optional<Stored<T>> PolicyState::erase(std::string_view key) {
 }
 
 void PolicyState::index(const ProviderAddress& pa, int delta) {
-  auto& entry = paOwners_[pa.address];
-  entry.first = pa.node;
-  entry.second += delta;
-  if (entry.second <= 0) paOwners_.erase(pa.address);
+  // A node has at most one ProviderAddress per address (the key is node/address).
+  auto& owners = paOwners_[pa.address];
+  if (delta > 0) {
+    owners.insert(pa.node);
+  } else {
+    owners.erase(pa.node);
+  }
+  if (owners.empty()) paOwners_.erase(pa.address);
 }
 
 void PolicyState::index(const LookupRecord& r, int delta) {
@@ -57,7 +61,12 @@ GlobalSettings PolicyState::global() const {
 
 const std::string* PolicyState::paOwner(const IpAddr& pa) const {
   auto it = paOwners_.find(pa);
-  return it == paOwners_.end() ? nullptr : &it->second.first;
+  return it == paOwners_.end() ? nullptr : &*it->second.begin();
+}
+
+bool PolicyState::paOwnedBy(const IpAddr& pa, std::string_view node) const {
+  auto it = paOwners_.find(pa);
+  return it != paOwners_.end() && it->second.find(node) != it->second.end();
 }
 
 std::vector<Vsid> PolicyState::vsidsAtPa(const IpAddr& pa) const {

@@ -65,8 +65,10 @@ class PolicyState {
 
   const VirtualSubnet* subnet(Vsid vsid) const;
   GlobalSettings global() const;
-  // The node owning a provider address, if any.
+  // A node owning a provider address (the first by name when a cluster
+  // shares it), if any.
   const std::string* paOwner(const IpAddr& pa) const;
+  bool paOwnedBy(const IpAddr& pa, std::string_view node) const;
   // The VSIDs with records whose PA is `pa`.
   std::vector<Vsid> vsidsAtPa(const IpAddr& pa) const;
 
@@ -87,8 +89,8 @@ class PolicyState {
   std::tuple<Table<RoutingDomain>, Table<VirtualSubnet>, Table<LookupRecord>, Table<CustomerRoute>, Table<NodeEntry>,
              Table<ProviderAddress>, Table<ProviderRoute>, Table<GlobalSettings>>
       tables_;
-  // PA -> (owner node, number of ProviderAddress objects with it).
-  std::map<IpAddr, std::pair<std::string, int>> paOwners_;
+  // PA -> the nodes that own it (several only for a cluster's shared PA).
+  std::map<IpAddr, std::set<std::string, std::less<>>> paOwners_;
   // (PA, VSID) -> number of lookup records.
   std::map<std::pair<IpAddr, std::uint32_t>, std::uint32_t> recordsAtPa_;
 };
