@@ -36,6 +36,7 @@ using Clock = std::chrono::steady_clock;
 using hnv::policy::Revision;
 
 constexpr const char* kRdid = "aaaaaaaa-0000-4000-8000-000000000001";
+constexpr const char* kRdidAgents = "bbbbbbbb-0000-4000-8000-000000000002";
 
 long rssKiB() {
   std::ifstream in("/proc/self/status");
@@ -186,15 +187,19 @@ int main(int argc, char** argv) {
     results["fullResyncMs"] = percentile(resync, 0.5);
     std::cerr << "full resync " << results["fullResyncMs"] << " ms\n";
 
-    // 2. Propagation to agents: each agent is a host with one VM in VSID 5001.
+    // 2. Propagation to agents: hosts of another routing domain (VSID 7001),
+    // so that each snapshot is small and the changes concern every agent.
+    call(admin, "POST", "/v1/routing-domains", json::object{{"rdid", kRdidAgents}});
+    call(admin, "POST", "/v1/virtual-subnets",
+         json::object{{"vsid", 7001}, {"rdid", kRdidAgents}, {"prefixes", json::array{"10.1.0.0/16"}}});
+    call(admin, "POST", "/v1/lookup-records",
+         json::object{{"vsid", 7001}, {"ca", "10.1.0.10"}, {"mac", "00:16:00:00:00:01"}, {"pa", "198.18.0.1"}});
     for (std::size_t a = 0; a < agents; ++a) {
       std::string name = "host" + std::to_string(a);
-      std::string pa = "192.0.2." + std::to_string(1 + a % 250);
-      call(admin, "POST", "/v1/nodes", json::object{{"name", name}, {"role", "host"}, {"vsids", json::array{5001}}});
+      call(admin, "POST", "/v1/nodes", json::object{{"name", name}, {"role", "host"}, {"vsids", json::array{7001}}});
       call(admin, "POST", "/v1/provider-addresses",
            json::object{{"node", name}, {"address", "198.18." + std::to_string(a / 250) + "." + std::to_string(1 + a % 250)},
                         {"interface", "uplink0"}, {"prefixLength", 16}, {"mac", "02:00:00:00:00:01"}});
-      (void)pa;
     }
     std::mutex m;
     std::condition_variable cv;
@@ -221,7 +226,7 @@ int main(int argc, char** argv) {
     std::vector<double> each, all;
     for (std::size_t k = 0; k < changes; ++k) {
       auto t1 = Clock::now();
-      auto r = call(admin, "PATCH", "/v1/lookup-records/5001/10.0.0.2/00:15:00:00:00:00",
+      auto r = call(admin, "PATCH", "/v1/lookup-records/7001/10.1.0.10/00:16:00:00:00:01",
                     json::object{{"vmName", "vm-" + std::to_string(k)}});
       Revision rev = r.at("revision").to_number<Revision>();
       std::unique_lock l(m);

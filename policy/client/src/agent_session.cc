@@ -73,7 +73,9 @@ Error AgentSession::followOnce(bool& needSnapshot) {
   {
     std::lock_guard lock(mutex_);
     reader_ = std::move(*reader);
+    if (lastStatus_ && !status_) status_ = lastStatus_;
   }
+  wake_.notify_all();
   if (callbacks_.onConnection) callbacks_.onConnection(true, "connected");
   Error why = makeError(Errc::Unavailable, "watch", "", "stopped");
   while (running_) {
@@ -158,10 +160,12 @@ void AgentSession::runReports() {
     if (status) {
       json::value body = json::object{{"appliedRevision", status->first}, {"health", status->second}};
       auto r = client.request("PUT", base + "/status", &body);
+      std::lock_guard lock(mutex_);
       if (!r || r->status >= 500) {
         failed = true;
-        std::lock_guard lock(mutex_);
         if (!status_) status_ = status;
+      } else {
+        lastStatus_ = status;
       }
     }
     if (failed) {

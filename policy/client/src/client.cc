@@ -14,6 +14,8 @@ namespace json = boost::json;
 
 namespace {
 
+constexpr std::uint64_t kMaxReplyBytes = 4ull << 30;
+
 Errc errcFromSlug(std::string_view slug, unsigned status) {
   static const std::pair<std::string_view, Errc> kCodes[] = {
       {"invalid-argument", Errc::InvalidArgument}, {"out-of-range", Errc::OutOfRange},
@@ -149,13 +151,16 @@ Result<Reply> ControllerClient::request(std::string_view method, std::string_vie
     }
     auto& t = *conn_->transport;
     beast::error_code ec;
-    http::response<http::string_body> res;
+    http::response_parser<http::string_body> parser;
+    // A node's whole desired state can be hundreds of MB (1 M records).
+    parser.body_limit(kMaxReplyBytes);
     t.lowest().expires_after(endpoint_.timeout);
     t.withStream([&](auto& s) {
       http::write(s, req, ec);
-      if (!ec) http::read(s, t.buffer(), res, ec);
+      if (!ec) http::read(s, t.buffer(), parser, ec);
       return 0;
     });
+    auto& res = parser.get();
     if (ec) {
       conn_->transport.reset();
       // A kept-alive connection the server has since closed: retry once on a new one.
@@ -199,7 +204,9 @@ WatchReader::WatchReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 WatchReader::~WatchReader() { close(); }
 
 void WatchReader::close() {
-  if (impl_ && impl_->transport) impl_->transport->close();
+  // Only a shutdown: it is safe while another thread is blocked reading and
+  // wakes it; the descriptor is closed when the reader is destroyed.
+  if (impl_ && impl_->transport) impl_->transport->shutdown();
 }
 
 Result<std::unique_ptr<WatchReader>> WatchReader::open(const ControllerEndpoint& ep, std::string_view target) {

@@ -48,6 +48,11 @@ Result<std::unique_ptr<Transport>> Transport::connect(const ControllerEndpoint& 
 
 Transport::~Transport() { close(); }
 
+void Transport::shutdown() {
+  beast::error_code ec;
+  if (tls_ || plain_) lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+}
+
 void Transport::close() {
   beast::error_code ec;
   if (tls_ || plain_) lowest().socket().shutdown(tcp::socket::shutdown_both, ec);

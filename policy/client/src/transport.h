@@ -24,6 +24,8 @@ class Transport {
   boost::beast::tcp_stream& lowest() { return tls_ ? boost::beast::get_lowest_layer(*tls_) : *plain_; }
   boost::beast::flat_buffer& buffer() { return buffer_; }
   void close();
+  // Ends both directions; a blocked read returns. Safe from another thread.
+  void shutdown();
 
  private:
   Transport() = default;

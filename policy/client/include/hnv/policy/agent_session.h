@@ -77,6 +77,9 @@ class AgentSession {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::optional<std::pair<Revision, std::string>> status_;
+  // The last status sent; sent again after each reconnect, because the
+  // controller keeps reports in memory only and may have restarted.
+  std::optional<std::pair<Revision, std::string>> lastStatus_;
   std::deque<boost::json::object> learned_;
   std::unique_ptr<WatchReader> reader_;  // guarded by mutex_ for stop()
 };
