@@ -1,4 +1,5 @@
 // Reads: get, list with filters, history, and tenant visibility.
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 
 #include "hnv/policy/engine.h"
@@ -9,23 +10,33 @@ namespace hnv::policy {
 
 namespace json = boost::json;
 
+PolicyEngine::SyncView PolicyEngine::syncView() const {
+  // Once per request, not per record: scopes cost a walk of each node's PAs.
+  SyncView view;
+  for (const auto& [name, node] : state_.table<NodeEntry>()) {
+    auto st = status_.find(name);
+    Revision applied = st == status_.end() ? 0 : st->second.appliedRevision;
+    for (const auto& rdid : state_.scope(node.object)) {
+      auto [it, fresh] = view.emplace(rdid, applied);
+      if (!fresh) it->second = std::min(it->second, applied);
+    }
+  }
+  return view;
+}
+
 template <class T>
-json::object PolicyEngine::decorate(const std::string&, const Stored<T>& s) const {
+json::object PolicyEngine::decorate(const Stored<T>& s, const SyncView& sync) const {
   json::object o = detail::renderStored(s);
   if constexpr (std::is_same_v<T, LookupRecord>) {
     // Unusable: no node owns the PA, so nothing can carry the record's traffic.
     o["unusable"] = state_.paOwner(s.object.pa) == nullptr;
     // Unsynchronized: a node that serves the record's routing domain has not
     // yet reported applying the record's revision.
-    bool behind = false;
-    if (auto domain = owningDomain(state_, s.object)) {
-      for (const auto& [name, node] : state_.table<NodeEntry>()) {
-        if (behind || state_.scope(node.object).count(*domain) == 0) continue;
-        auto st = status_.find(name);
-        behind = st == status_.end() || st->second.appliedRevision < s.revision;
-      }
-    }
-    o["unsynchronized"] = behind;
+    auto domain = owningDomain(state_, s.object);
+    auto it = domain ? sync.find(*domain) : sync.end();
+    o["unsynchronized"] = it != sync.end() && it->second < s.revision;
+  } else {
+    (void)sync;
   }
   return o;
 }
@@ -41,14 +52,14 @@ Result<json::object> PolicyEngine::get(std::string_view kind, std::string_view k
     const auto* s = state_.find<T>(actual);
     if (s == nullptr && KindTraits<T>::kSingleton && access.isAdmin()) {
       json::value empty = json::object();
-      result = decorate(std::string(actual), Stored<T>{*KindTraits<T>::fromJson(ConfigNode(&empty, "")), 0, 0});
+      result = decorate(Stored<T>{*KindTraits<T>::fromJson(ConfigNode(&empty, "")), 0, 0}, SyncView{});
       return;
     }
     if (s == nullptr || !mayAccess(owningDomain(state_, s->object), access)) {
       result = makeError(Errc::NotFound, "", std::string(key), "no such " + std::string(KindTraits<T>::kNoun));
       return;
     }
-    result = decorate(std::string(actual), *s);
+    result = decorate(*s, std::is_same_v<T, LookupRecord> ? syncView() : SyncView{});
   });
   return result;
 }
@@ -78,9 +89,10 @@ Result<json::array> PolicyEngine::list(std::string_view kind, const std::map<std
       wanted.emplace_back(name, *canonical);
     }
     json::array out;
+    const SyncView sync = std::is_same_v<T, LookupRecord> ? syncView() : SyncView{};
     for (const auto& [key, s] : state_.table<T>()) {
       if (!mayAccess(owningDomain(state_, s.object), access)) continue;
-      json::object o = decorate(key, s);
+      json::object o = decorate(s, sync);
       bool match = true;
       for (const auto& [name, value] : wanted) {
         const auto* v = o.if_contains(name);

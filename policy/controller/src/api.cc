@@ -265,7 +265,7 @@ void ControllerApi::addRoutes() {
   add("POST", "/v1/batch", "Apply several operations, all or none", [this](Context& c) {
     auto body = parseJson(c.req.body, "body");
     if (!body) return errorResponse(body.error());
-    auto ops = policy::parseBatch(*body, 100000);
+    auto ops = policy::parseBatch(*body, engine_.limits().maxBatchOperations);
     if (!ops) return errorResponse(ops.error());
     auto changes = engine_.apply(*ops, c.who.access);
     if (!changes) return errorResponse(changes.error());

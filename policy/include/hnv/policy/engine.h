@@ -84,6 +84,7 @@ class PolicyEngine {
   bool concerns(const NodeEntry& node, const std::set<Rdid>& scope, const Change& change) const;
   Status reportStatus(std::string_view node, Revision applied, std::string health);
   const std::map<std::string, NodeStatus, std::less<>>& nodeStatus() const { return status_; }
+  const EngineLimits& limits() const { return limits_; }
   // A CA learned by a node for an L2Only MAC becomes a Dynamic record.
   Result<std::vector<Change>> learn(std::string_view node, const boost::json::value& body);
 
@@ -93,8 +94,12 @@ class PolicyEngine {
 
  private:
   class Batch;
+  // For each routing domain some node serves, the lowest revision those
+  // nodes have applied: a record is unsynchronized if its revision is above.
+  using SyncView = std::map<Rdid, Revision>;
+  SyncView syncView() const;
   template <class T>
-  boost::json::object decorate(const std::string& key, const Stored<T>& s) const;
+  boost::json::object decorate(const Stored<T>& s, const SyncView& sync) const;
   bool mayAccess(const std::optional<Rdid>& domain, const Access& access) const;
   Status loadRow(const StoredRow& row);
 
