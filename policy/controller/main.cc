@@ -39,6 +39,8 @@ int usage(const std::string& why) {
 }
 
 int run(const hnv::controller::ControllerConfig& cfg) {
+  hnv::LogLevel level;
+  if (hnv::Logger::parseLevel(cfg.logLevel, level)) hnv::Logger::setLevel(level);
   auto store = hnv::policy::SqliteStore::open(cfg.database);
   if (!store) {
     std::cerr << "hnv-controller: " << store.error().message() << "\n";

@@ -134,8 +134,19 @@ std::optional<std::string> percentDecode(std::string_view s) {
 }
 
 ControllerApi::ControllerApi(policy::PolicyEngine& engine, const TokenTable& tokens, WatchHub& hub, std::string version)
-    : engine_(engine), tokens_(tokens), hub_(hub), version_(std::move(version)) {
+    : engine_(engine), tokens_(tokens), hub_(hub), version_(std::move(version)), log_("controller") {
   addRoutes();
+}
+
+// Every write is an audit line (who, what, the outcome and the revision it
+// left); reads only at debug level.
+void ControllerApi::audit(const ApiRequest& req, const std::string& who, unsigned status) const {
+  LogLevel level = status >= 500   ? LogLevel::Error
+                   : status == 401 ? LogLevel::Warning
+                   : req.method == "GET" ? LogLevel::Debug
+                                         : LogLevel::Info;
+  log_.log(level, "request", {{"token", who}, {"method", req.method}, {"path", req.path},
+                              {"status", std::to_string(status)}, {"revision", std::to_string(engine_.revision())}});
 }
 
 void ControllerApi::add(std::string method, std::string pattern, std::string summary, Handler h, bool open) {
@@ -190,11 +201,14 @@ ApiResponse ControllerApi::handle(const ApiRequest& req) {
         auto resp = errorResponse(makeError(Errc::PermissionDenied, "Authorization", "",
                                             "a valid bearer token is required (Authorization: Bearer <token>)"));
         resp.status = 401;
+        audit(req, "unauthenticated", resp.status);
         return resp;
       }
     }
     Context c{req, who ? *who : anonymous, std::move(params)};
-    return r.handler(c);
+    ApiResponse resp = r.handler(c);
+    audit(req, c.who.name, resp.status);
+    return resp;
   }
   if (!allow.empty()) {
     auto resp = errorResponse(makeError(Errc::Unsupported, "method", req.method, "this path allows " + allow));

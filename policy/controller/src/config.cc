@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "hnv/base/config_node.h"
+#include "hnv/base/log.h"
 
 namespace hnv::controller {
 
@@ -110,6 +111,10 @@ Result<ControllerConfig> parseControllerConfig(const std::string& text, const st
   c.heartbeatSeconds = static_cast<unsigned>(*heartbeat);
   auto level = root["logLevel"].asString(c.logLevel);
   if (!level) return fail(level.error());
+  LogLevel parsed;
+  if (!Logger::parseLevel(*level, parsed)) {
+    return fail(root["logLevel"].error(*level, "must be error, warning, notice, info or debug"));
+  }
   c.logLevel = *level;
   return c;
 }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "hnv/base/log.h"
 #include "hnv/controller/auth.h"
 #include "hnv/controller/watch.h"
 #include "hnv/policy/engine.h"
@@ -74,12 +75,15 @@ class ControllerApi {
   ApiResponse write(Context& c, policy::Operation op);
   ApiResponse nodeRoute(Context& c, const std::function<ApiResponse(const policy::NodeEntry&)>& f);
 
+  void audit(const ApiRequest& req, const std::string& who, unsigned status) const;
+
   policy::PolicyEngine& engine_;
   const TokenTable& tokens_;
   WatchHub& hub_;
   std::string version_;
   std::vector<Route> routes_;
   std::vector<RouteInfo> routeInfo_;
+  Logger log_;
 };
 
 // {"error": {...}} with the HTTP status for the error's code.
