@@ -1,0 +1,172 @@
+#include "hnv/overlay/overlay_policy.h"
+
+#include <algorithm>
+#include <functional>
+
+#include "hnv/base/config_node.h"
+#include "hnv/policy/kinds.h"
+
+namespace hnv::overlay {
+
+namespace json = boost::json;
+using policy::KindTraits;
+using policy::RecordType;
+
+namespace {
+
+// Parses every item of desired[kind] with the kind's own validation.
+template <class T>
+Result<std::vector<T>> items(const json::object& desired) {
+  std::string name(KindTraits<T>::kName);
+  std::vector<T> out;
+  const auto* list = desired.if_contains(name);
+  if (list == nullptr) return out;
+  if (!list->is_array()) return makeError(Errc::Malformed, name, "", "must be an array");
+  for (std::size_t i = 0; i < list->as_array().size(); ++i) {
+    auto obj = KindTraits<T>::fromJson(ConfigNode(&list->as_array()[i], ""));
+    if (!obj) return obj.error().within(name + "[" + std::to_string(i) + "]");
+    out.push_back(std::move(*obj));
+  }
+  return out;
+}
+
+std::size_t hashIp(const IpAddr& a) {
+  if (a.isV4()) return std::hash<std::uint32_t>{}(a.v4().host());
+  std::size_t h = 0x9E3779B97F4A7C15ull;
+  for (auto b : a.v6().bytes()) h = (h ^ b) * 0x100000001B3ull;
+  return h;
+}
+
+}  // namespace
+
+std::size_t OverlayPolicy::KeyHash::operator()(const CaKey& k) const {
+  return hashIp(k.ca) * 31 + k.vsid;
+}
+
+std::size_t OverlayPolicy::KeyHash::operator()(const MacKey& k) const {
+  std::size_t h = k.vsid;
+  for (auto b : k.mac.bytes()) h = h * 131 + b;
+  return h;
+}
+
+Result<OverlayPolicy> OverlayPolicy::compile(const json::object& desired, const OverlayPolicy* previous) {
+  OverlayPolicy p;
+  const auto* rev = desired.if_contains("revision");
+  if (rev == nullptr || !rev->is_number()) return makeError(Errc::Malformed, "revision", "", "is required (a number)");
+  p.revision_ = rev->to_number<std::uint64_t>();
+
+  auto domains = items<policy::RoutingDomain>(desired);
+  if (!domains) return domains.error();
+  auto subnets = items<policy::VirtualSubnet>(desired);
+  if (!subnets) return subnets.error();
+  auto records = items<policy::LookupRecord>(desired);
+  if (!records) return records.error();
+  auto pas = items<policy::ProviderAddress>(desired);
+  if (!pas) return pas.error();
+
+  // Tenant indexes: a routing domain keeps the index it had; new ones take
+  // the next index never used by the previous snapshot.
+  std::uint32_t next = 1;
+  if (previous != nullptr) {
+    for (const auto& [rdid, t] : previous->tenants_) next = std::max(next, t.index() + 1);
+  }
+  for (const auto& d : *domains) {
+    std::optional<TenantId> kept = previous != nullptr ? previous->tenant(d.rdid) : std::nullopt;
+    p.tenants_.emplace(d.rdid, kept ? *kept : TenantId(next++));
+  }
+  for (const auto& pa : *pas) p.ownPas_.insert(pa.address);
+
+  for (std::size_t i = 0; i < subnets->size(); ++i) {
+    const auto& s = (*subnets)[i];
+    auto t = p.tenant(s.rdid);
+    if (!t) {
+      return makeError(Errc::Malformed, "virtual-subnets[" + std::to_string(i) + "].rdid", s.rdid.toString(),
+                       "is not among the routing domains of the desired state");
+    }
+    VsidInfo info{*t, s.rdid, s.defaultGatewayMac, {}, s.multicastGroup, {}};
+    for (const auto& pre : s.prefixes) info.routerAddresses.push_back(pre.defaultGateway);
+    p.vsids_.emplace(s.vsid.value(), std::move(info));
+  }
+
+  for (std::size_t i = 0; i < records->size(); ++i) {
+    const auto& r = (*records)[i];
+    auto it = p.vsids_.find(r.vsid.value());
+    if (it == p.vsids_.end()) {
+      return makeError(Errc::Malformed, "lookup-records[" + std::to_string(i) + "].vsid", r.vsid.toString(),
+                       "is not among the virtual subnets of the desired state");
+    }
+    RecordEntry e{r.pa, r.mac, r.type};
+    switch (r.type) {
+      case RecordType::Static:
+      case RecordType::Dynamic:
+        p.byCa_.insert_or_assign(CaKey{r.vsid.value(), r.ca}, e);
+        // A CA record names the MAC's location better than an L2Only one.
+        p.byMac_.insert_or_assign(MacKey{r.vsid.value(), r.mac}, e);
+        break;
+      case RecordType::L2Only:
+        p.byMac_.try_emplace(MacKey{r.vsid.value(), r.mac}, e);
+        break;
+      case RecordType::GatewayWildcard:
+        (r.ca.isV4() ? p.wildcard4_ : p.wildcard6_).insert_or_assign(r.vsid.value(), e);
+        p.byMac_.try_emplace(MacKey{r.vsid.value(), r.mac}, e);
+        break;
+    }
+    auto& remote = it->second.remotePas;
+    if (!p.ownsPa(r.pa) && std::find(remote.begin(), remote.end(), r.pa) == remote.end()) remote.push_back(r.pa);
+  }
+  for (auto& [v, info] : p.vsids_) std::sort(info.remotePas.begin(), info.remotePas.end());
+  return p;
+}
+
+const VsidInfo* OverlayPolicy::vsid(Vsid v) const {
+  auto it = vsids_.find(v.value());
+  return it == vsids_.end() ? nullptr : &it->second;
+}
+
+std::optional<TenantId> OverlayPolicy::tenant(const Rdid& rdid) const {
+  auto it = tenants_.find(rdid);
+  if (it == tenants_.end()) return std::nullopt;
+  return it->second;
+}
+
+const RecordEntry* OverlayPolicy::byCa(Vsid v, const IpAddr& ca) const {
+  auto it = byCa_.find(CaKey{v.value(), ca});
+  return it == byCa_.end() ? nullptr : &it->second;
+}
+
+const RecordEntry* OverlayPolicy::byMac(Vsid v, const MacAddr& mac) const {
+  auto it = byMac_.find(MacKey{v.value(), mac});
+  return it == byMac_.end() ? nullptr : &it->second;
+}
+
+const RecordEntry* OverlayPolicy::wildcard(Vsid v, bool ipv6) const {
+  const auto& table = ipv6 ? wildcard6_ : wildcard4_;
+  auto it = table.find(v.value());
+  return it == table.end() ? nullptr : &it->second;
+}
+
+InboundVerdict OverlayPolicy::checkInbound(Vsid v, const std::optional<IpAddr>& innerCa, const MacAddr& innerMac,
+                                           const IpAddr& outerPa) const {
+  if (vsid(v) == nullptr) return InboundVerdict::UnknownVsid;
+  bool wrongPa = false;
+  if (innerCa && !innerCa->isUnspecified()) {
+    if (const auto* r = byCa(v, *innerCa)) {
+      if (r->mac == innerMac && r->pa == outerPa) return InboundVerdict::Accept;
+      wrongPa = r->mac == innerMac;
+    }
+  }
+  // A MAC whose CAs are still being learned (L2Only), or a frame with no IP
+  // source, is placed by its MAC and PA.
+  if (const auto* r = byMac(v, innerMac)) {
+    bool byMacOnly = r->type == RecordType::L2Only || !innerCa || innerCa->isUnspecified();
+    if (byMacOnly && r->pa == outerPa) return InboundVerdict::Accept;
+    wrongPa = wrongPa || (byMacOnly && r->pa != outerPa);
+  }
+  // Everything outside the virtual network comes from the VSID's gateway.
+  if (const auto* w = wildcard(v, innerCa && innerCa->isV6())) {
+    if (w->mac == innerMac && w->pa == outerPa) return InboundVerdict::Accept;
+  }
+  return wrongPa ? InboundVerdict::WrongPa : InboundVerdict::NoMatchingRecord;
+}
+
+}  // namespace hnv::overlay
