@@ -209,7 +209,7 @@ Status PolicyEngine::open() {
 
 Result<std::vector<Change>> PolicyEngine::apply(std::span<const Operation> ops, const Access& access) {
   if (access.role == Access::Role::Node) {
-    return makeError(Errc::PermissionDenied, "", "", "node tokens may only use the node's own southbound API");
+    return nodeTokenRefused();
   }
   if (ops.size() > limits_.maxBatchOperations) {
     return makeError(Errc::OutOfRange, "operations", std::to_string(ops.size()),
@@ -235,6 +235,10 @@ Result<std::vector<Change>> PolicyEngine::apply(std::span<const Operation> ops, 
   std::vector<Change> changes = std::move(batch.changes);
   for (auto& [id, l] : listeners_) l(changes);
   return changes;
+}
+
+Error PolicyEngine::nodeTokenRefused() {
+  return makeError(Errc::PermissionDenied, "", "", "node tokens may only use the node's own southbound API");
 }
 
 int PolicyEngine::subscribe(Listener l) {

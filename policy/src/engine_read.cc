@@ -44,7 +44,7 @@ json::object PolicyEngine::decorate(const Stored<T>& s, const SyncView& sync) co
 Result<json::object> PolicyEngine::get(std::string_view kind, std::string_view key, const Access& access) const {
   Result<json::object> result = makeError(Errc::NotFound, "", std::string(kind), "no such kind of object");
   if (access.role == Access::Role::Node) {
-    return makeError(Errc::PermissionDenied, "", "", "node tokens may only use the node's own southbound API");
+    return nodeTokenRefused();
   }
   withKind(kind, [&](auto k) {
     using T = typename decltype(k)::type;
@@ -68,7 +68,7 @@ Result<json::array> PolicyEngine::list(std::string_view kind, const std::map<std
                                        const Access& access) const {
   Result<json::array> result = makeError(Errc::NotFound, "", std::string(kind), "no such kind of object");
   if (access.role == Access::Role::Node) {
-    return makeError(Errc::PermissionDenied, "", "", "node tokens may only use the node's own southbound API");
+    return nodeTokenRefused();
   }
   withKind(kind, [&](auto k) {
     using T = typename decltype(k)::type;

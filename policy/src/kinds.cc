@@ -19,6 +19,14 @@ Error fieldError(std::string_view field, std::string what, std::string why, Errc
   return makeError(code, std::string(field), std::move(what), std::move(why));
 }
 
+std::string lookupRecordPrefix(Vsid vsid) { return vsid.toString() + "/"; }
+
+std::string lookupRecordPrefix(Vsid vsid, const IpAddr& ca) { return lookupRecordPrefix(vsid) + ca.toString() + "/"; }
+
+std::string lookupRecordKey(Vsid vsid, const IpAddr& ca, const MacAddr& mac) {
+  return lookupRecordPrefix(vsid, ca) + mac.toString();
+}
+
 std::string fieldText(const json::value& v) {
   if (v.is_string()) return std::string(v.as_string());
   return json::serialize(v);

@@ -29,13 +29,13 @@ IpAddr unspecifiedLike(const IpAddr& a) { return a.isV4() ? IpAddr(Ipv4Addr()) :
 // The MAC behind a CA in a VSID: its record, or the VSID's GatewayWildcard.
 const LookupRecord* resolve(const PolicyState& state, Vsid vsid, const IpAddr& ca, bool& viaWildcard) {
   const LookupRecord* found = nullptr;
-  state.forEachWithPrefix<LookupRecord>(vsid.toString() + "/" + ca.toString() + "/",
+  state.forEachWithPrefix<LookupRecord>(lookupRecordPrefix(vsid, ca),
                                         [&](const std::string&, const Stored<LookupRecord>& r) {
                                           if (found == nullptr) found = &r.object;
                                         });
   viaWildcard = false;
   if (found != nullptr) return found;
-  state.forEachWithPrefix<LookupRecord>(vsid.toString() + "/" + unspecifiedLike(ca).toString() + "/",
+  state.forEachWithPrefix<LookupRecord>(lookupRecordPrefix(vsid, unspecifiedLike(ca)),
                                         [&](const std::string&, const Stored<LookupRecord>& r) {
                                           if (found == nullptr && r.object.type == RecordType::GatewayWildcard) {
                                             found = &r.object;

@@ -37,7 +37,7 @@ Status checkPut(const PolicyState& state, const VirtualSubnet& s) {
   }
   // Narrowing the prefixes must not strand a record's CA.
   Status result = okStatus();
-  state.forEachWithPrefix<LookupRecord>(s.vsid.toString() + "/", [&](const std::string& key, const auto& r) {
+  state.forEachWithPrefix<LookupRecord>(lookupRecordPrefix(s.vsid), [&](const std::string& key, const auto& r) {
     if (!result || r.object.ca.isUnspecified() || s.prefixes.empty()) return;
     bool inside = false;
     for (const auto& p : s.prefixes) inside = inside || p.prefix.contains(r.object.ca);
@@ -50,7 +50,6 @@ template <>
 Status checkPut(const PolicyState& state, const LookupRecord& r) {
   const auto* subnet = state.subnet(r.vsid);
   if (subnet == nullptr) return missing("vsid", r.vsid.toString(), "virtual subnet");
-  std::string vsidPrefix = r.vsid.toString() + "/";
   if (!r.ca.isUnspecified()) {
     if (!subnet->prefixes.empty()) {
       bool inside = false;
@@ -66,7 +65,7 @@ Status checkPut(const PolicyState& state, const LookupRecord& r) {
     }
     // One VM per CA in a VSID: another MAC with the same CA is a conflict.
     Status result = okStatus();
-    state.forEachWithPrefix<LookupRecord>(vsidPrefix + r.ca.toString() + "/", [&](const std::string&, const auto& o) {
+    state.forEachWithPrefix<LookupRecord>(lookupRecordPrefix(r.vsid, r.ca), [&](const std::string&, const auto& o) {
       if (result && o.object.mac != r.mac) {
         result = fieldError("ca", r.ca.toString(),
                             "is already mapped to MAC " + o.object.mac.toString() + " in VSID " + r.vsid.toString(),
@@ -76,7 +75,7 @@ Status checkPut(const PolicyState& state, const LookupRecord& r) {
     if (!result) return result;
   } else if (r.type == RecordType::GatewayWildcard) {
     Status result = okStatus();
-    state.forEachWithPrefix<LookupRecord>(vsidPrefix + r.ca.toString() + "/", [&](const std::string& key, const auto& o) {
+    state.forEachWithPrefix<LookupRecord>(lookupRecordPrefix(r.vsid, r.ca), [&](const std::string& key, const auto& o) {
       if (result && o.object.type == RecordType::GatewayWildcard && o.object.mac != r.mac) {
         result = fieldError("type", "GatewayWildcard", "VSID " + r.vsid.toString() + " already has one: " + key,
                             Errc::Conflict);
@@ -167,7 +166,7 @@ Status checkRemove(const PolicyState& state, const RoutingDomain& d) {
 template <>
 Status checkRemove(const PolicyState& state, const VirtualSubnet& s) {
   std::string who;
-  state.forEachWithPrefix<LookupRecord>(s.vsid.toString() + "/", [&](const std::string& key, const auto&) {
+  state.forEachWithPrefix<LookupRecord>(lookupRecordPrefix(s.vsid), [&](const std::string& key, const auto&) {
     if (who.empty()) who = "lookup record " + key;
   });
   state.forEachWithPrefix<CustomerRoute>(s.rdid.toString() + "/" + s.vsid.toString() + "/",

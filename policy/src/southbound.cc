@@ -92,7 +92,7 @@ Result<std::vector<Change>> PolicyEngine::learn(std::string_view nodeName, const
   const Stored<LookupRecord>* l2 = nullptr;
   IpAddr any4 = Ipv4Addr(), any6 = Ipv6Addr();
   for (const auto& any : {any4, any6}) {
-    if (l2 == nullptr) l2 = state_.find<LookupRecord>(vsid->toString() + "/" + any.toString() + "/" + mac->toString());
+    if (l2 == nullptr) l2 = state_.find<LookupRecord>(lookupRecordKey(*vsid, any, *mac));
   }
   if (l2 == nullptr || l2->object.type != RecordType::L2Only) {
     return makeError(Errc::PermissionDenied, "mac", mac->toString(),
@@ -109,14 +109,14 @@ Result<std::vector<Change>> PolicyEngine::learn(std::string_view nodeName, const
   rec["pa"] = l2->object.pa.toString();
   rec["type"] = "Dynamic";
   rec["vmName"] = l2->object.vmName;
-  std::string key = vsid->toString() + "/" + ca->toString() + "/" + mac->toString();
+  std::string key = lookupRecordKey(*vsid, *ca, *mac);
   if (const auto* same = state_.find<LookupRecord>(key)) {
     if (same->object.type == RecordType::Dynamic && same->object.pa == l2->object.pa) return std::vector<Change>{};
   }
   // The CA moved from another VM's MAC: the older Dynamic record goes.
   std::vector<Operation> ops;
   Status conflict = okStatus();
-  state_.forEachWithPrefix<LookupRecord>(vsid->toString() + "/" + ca->toString() + "/",
+  state_.forEachWithPrefix<LookupRecord>(lookupRecordPrefix(*vsid, *ca),
                                          [&](const std::string& k, const Stored<LookupRecord>& r) {
                                            if (r.object.mac == *mac) return;
                                            if (r.object.type == RecordType::Dynamic) {

@@ -221,7 +221,7 @@ std::span<const FieldSpec> KindTraits<LookupRecord>::fields() {
 }
 
 std::string KindTraits<LookupRecord>::key(const LookupRecord& v) {
-  return v.vsid.toString() + "/" + v.ca.toString() + "/" + v.mac.toString();
+  return lookupRecordKey(v.vsid, v.ca, v.mac);
 }
 
 Result<LookupRecord> KindTraits<LookupRecord>::fromJson(const ConfigNode& n) {

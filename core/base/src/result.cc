@@ -20,6 +20,13 @@ std::string_view errcName(Errc code) {
   return "unknown";
 }
 
+std::optional<Errc> errcFromName(std::string_view name) {
+  for (int c = 0; c <= static_cast<int>(Errc::Internal); ++c) {
+    if (errcName(static_cast<Errc>(c)) == name) return static_cast<Errc>(c);
+  }
+  return std::nullopt;
+}
+
 std::string Error::message() const {
   std::string out;
   for (const std::string* part : {&where, &what, &why}) {

@@ -84,9 +84,7 @@ Error errorFromJson(const json::value& v) {
     return p && p->is_string() ? std::string(p->as_string()) : std::string();
   };
   std::string code = str("code");
-  for (int c = 0; c <= static_cast<int>(Errc::Internal); ++c) {
-    if (errcName(static_cast<Errc>(c)) == code) e.code = static_cast<Errc>(c);
-  }
+  e.code = errcFromName(code).value_or(Errc::Internal);
   e.where = str("where");
   e.what = str("what");
   e.why = str("why");

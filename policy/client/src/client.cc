@@ -16,21 +16,6 @@ namespace {
 
 constexpr std::uint64_t kMaxReplyBytes = 4ull << 30;
 
-Errc errcFromSlug(std::string_view slug, unsigned status) {
-  static const std::pair<std::string_view, Errc> kCodes[] = {
-      {"invalid-argument", Errc::InvalidArgument}, {"out-of-range", Errc::OutOfRange},
-      {"not-found", Errc::NotFound},               {"already-exists", Errc::AlreadyExists},
-      {"conflict", Errc::Conflict},                {"unsupported", Errc::Unsupported},
-      {"unavailable", Errc::Unavailable},          {"permission-denied", Errc::PermissionDenied},
-      {"io", Errc::Io},                            {"truncated", Errc::Truncated},
-      {"malformed", Errc::Malformed},              {"internal", Errc::Internal},
-  };
-  for (const auto& [s, c] : kCodes) {
-    if (s == slug) return c;
-  }
-  return status >= 500 ? Errc::Internal : Errc::InvalidArgument;
-}
-
 std::string stringField(const json::object& o, std::string_view k) {
   const auto* v = o.if_contains(k);
   return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
@@ -113,7 +98,8 @@ Error errorFromReply(const Reply& r) {
   if (r.body.is_object()) {
     if (const auto* e = r.body.as_object().if_contains("error"); e != nullptr && e->is_object()) {
       const auto& o = e->as_object();
-      return makeError(errcFromSlug(stringField(o, "code"), r.status), stringField(o, "field"), stringField(o, "value"),
+      Errc fallback = r.status >= 500 ? Errc::Internal : Errc::InvalidArgument;
+      return makeError(errcFromName(stringField(o, "code")).value_or(fallback), stringField(o, "field"), stringField(o, "value"),
                        stringField(o, "reason"));
     }
   }

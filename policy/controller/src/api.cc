@@ -20,20 +20,6 @@ ApiResponse jsonResponse(unsigned status, const json::value& v) {
   return r;
 }
 
-std::string errcSlug(Errc code) {
-  std::string s(errcName(code));
-  std::string out;
-  for (char ch : s) {
-    if (ch >= 'A' && ch <= 'Z') {
-      if (!out.empty()) out += '-';
-      out += static_cast<char>(ch - 'A' + 'a');
-    } else {
-      out += ch;
-    }
-  }
-  return out;
-}
-
 std::vector<std::string> splitPath(std::string_view path) {
   std::vector<std::string> out;
   std::size_t i = 0;
@@ -59,25 +45,28 @@ bool isCollectionKind(std::string_view kind) {
   return ok;
 }
 
+// A revision number given as text (a query parameter or If-Match).
+Result<policy::Revision> parseRevision(const std::string& name, const std::string& text, const std::string& why) {
+  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos) {
+    return makeError(Errc::InvalidArgument, name, text, why);
+  }
+  return static_cast<policy::Revision>(std::stoull(text));
+}
+
 Result<std::optional<policy::Revision>> ifMatchRevision(const std::string& header) {
   if (header.empty()) return std::optional<policy::Revision>();
   std::string v = header;
   if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-  if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos) {
-    return makeError(Errc::InvalidArgument, "If-Match", header, "must be a quoted revision number like \"42\"");
-  }
-  return std::optional<policy::Revision>(std::stoull(v));
+  auto r = parseRevision("If-Match", v, "must be a quoted revision number like \"42\"");
+  if (!r) return r.error();
+  return std::optional<policy::Revision>(*r);
 }
 
 Result<policy::Revision> revisionParam(const std::map<std::string, std::string>& query, const std::string& name,
                                        policy::Revision fallback) {
   auto it = query.find(name);
   if (it == query.end()) return fallback;
-  const auto& v = it->second;
-  if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos) {
-    return makeError(Errc::InvalidArgument, name, v, "must be a revision number");
-  }
-  return static_cast<policy::Revision>(std::stoull(v));
+  return parseRevision(name, it->second, "must be a revision number");
 }
 
 }  // namespace
@@ -102,7 +91,7 @@ unsigned httpStatus(Errc code) {
 
 ApiResponse errorResponse(const Error& e) {
   json::object err;
-  err["code"] = errcSlug(e.code);
+  err["code"] = errcName(e.code);
   err["field"] = e.where;
   err["value"] = e.what;
   err["reason"] = e.why;

@@ -238,3 +238,25 @@ TEST(Tls, ServesHttpsWithTheConfiguredCertificateAndClientsVerifyIt) {
 
 }  // namespace
 }  // namespace hnv::controller::test
+
+namespace hnv::controller::test {
+namespace {
+
+// Acceptance: every refusal of a bad input is a 4xx; only the server's own
+// failures are 5xx. The engine's bad-input tests check the Errc of each case.
+TEST(HttpStatus, ClientErrorsAre4xxAndServerFailures5xx) {
+  for (Errc c : {Errc::InvalidArgument, Errc::OutOfRange, Errc::Malformed, Errc::Truncated, Errc::PermissionDenied,
+                 Errc::NotFound, Errc::Unsupported, Errc::AlreadyExists, Errc::Conflict}) {
+    unsigned s = httpStatus(c);
+    EXPECT_TRUE(s >= 400 && s < 500) << errcName(c) << " -> " << s;
+  }
+  for (Errc c : {Errc::Io, Errc::Internal, Errc::Unavailable}) EXPECT_GE(httpStatus(c), 500u) << errcName(c);
+  auto r = errorResponse(makeError(Errc::Conflict, "ca", "10.0.1.10", "is immutable"));
+  EXPECT_EQ(r.status, 409u);
+  EXPECT_NE(r.body.find(R"("code":"conflict","field":"ca","value":"10.0.1.10","reason":"is immutable")"),
+            std::string::npos)
+      << r.body;
+}
+
+}  // namespace
+}  // namespace hnv::controller::test

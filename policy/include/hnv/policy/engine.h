@@ -101,6 +101,8 @@ class PolicyEngine {
   template <class T>
   boost::json::object decorate(const Stored<T>& s, const SyncView& sync) const;
   bool mayAccess(const std::optional<Rdid>& domain, const Access& access) const;
+  // Node tokens reach only their node's southbound routes, never the policy itself.
+  static Error nodeTokenRefused();
   Status loadRow(const StoredRow& row);
 
   Store& store_;

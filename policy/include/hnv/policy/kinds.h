@@ -160,6 +160,12 @@ struct KindTraits<GlobalSettings> {
   static boost::json::object toJson(const GlobalSettings& v);
 };
 
+// Lookup record keys, "VSID/CA/MAC": the whole key, and the prefixes that
+// select the records of a VSID or of one CA in it (PolicyState ranges).
+std::string lookupRecordKey(Vsid vsid, const IpAddr& ca, const MacAddr& mac);
+std::string lookupRecordPrefix(Vsid vsid);
+std::string lookupRecordPrefix(Vsid vsid, const IpAddr& ca);
+
 // The key of the single GlobalSettings object.
 inline constexpr std::string_view kGlobalKey = "default";
 

@@ -131,3 +131,19 @@ TEST(Errc, EveryCodeHasADistinctName) {
 
 }  // namespace
 }  // namespace hnv
+
+namespace hnv {
+namespace {
+
+TEST(Errc, NamesRoundTripAndUnknownNamesAreRefused) {
+  for (int c = 0; c <= static_cast<int>(Errc::Internal); ++c) {
+    auto code = static_cast<Errc>(c);
+    EXPECT_EQ(errcFromName(errcName(code)), code) << errcName(code);
+  }
+  EXPECT_EQ(errcFromName("invalid-argument"), Errc::InvalidArgument);
+  EXPECT_FALSE(errcFromName("InvalidArgument").has_value());
+  EXPECT_FALSE(errcFromName("").has_value());
+}
+
+}  // namespace
+}  // namespace hnv

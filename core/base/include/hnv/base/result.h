@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -27,7 +28,9 @@ enum class Errc : std::uint8_t {
   Internal,
 };
 
+// The code's wire name ("invalid-argument"), used by every API, and back.
 std::string_view errcName(Errc code);
+std::optional<Errc> errcFromName(std::string_view name);
 
 // where: the place (a config path like "ports[0].mtu", a file, a component);
 // what: the offending value or object; why: the reason, a full sentence part.
