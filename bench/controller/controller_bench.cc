@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
@@ -23,11 +22,9 @@
 #include <mutex>
 #include <thread>
 
-#include "hnv/controller/api.h"
-#include "hnv/controller/server.h"
+#include "hnv/controller/instance.h"
 #include "hnv/policy/agent_session.h"
 #include "hnv/policy/client.h"
-#include "hnv/policy/sqlite_store.h"
 
 namespace {
 
@@ -55,51 +52,29 @@ double percentile(std::vector<double> v, double p) {
   return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
 }
 
-// The controller on its own io thread.
+// The controller on its own io thread, and how long opening it took.
 struct Controller {
   explicit Controller(const std::string& db) {
-    auto opened = hnv::policy::SqliteStore::open(db);
+    auto t0 = Clock::now();
+    auto opened = hnv::controller::ControllerInstance::open(
+        {db, {{"bench", hnv::controller::sha256Hex("bench"), "admin", {}, {}}}, {200000, 100000},
+         {"127.0.0.1", 0, 1u << 30, std::chrono::seconds(10), {}}, "bench"});
     if (!opened) {
       std::cerr << opened.error().message() << "\n";
       std::exit(1);
     }
-    store = std::move(opened.value());
-    engine = std::make_unique<hnv::policy::PolicyEngine>(*store, hnv::policy::EngineLimits{200000, 100000});
-    auto t0 = Clock::now();
-    if (auto s = engine->open(); !s) {
-      std::cerr << s.error().message() << "\n";
-      std::exit(1);
-    }
     loadMs = ms(Clock::now() - t0);
-    hub = std::make_unique<hnv::controller::WatchHub>(*engine);
-    api = std::make_unique<hnv::controller::ControllerApi>(*engine, tokens, *hub, "bench");
-    io = std::make_unique<boost::asio::io_context>(1);
-    server = std::make_unique<hnv::controller::HttpServer>(*io, *api, hnv::controller::ServerOptions{"127.0.0.1", 0, 1u << 30, std::chrono::seconds(10), {}});
-    port = *server->listen();
-    thread = std::thread([this] { io->run(); });
-  }
-  ~Controller() {
-    io->stop();
-    thread.join();
-    server.reset();
-    io.reset();
+    ctl = std::move(*opened);
+    ctl->runInThread();
   }
   hnv::policy::ControllerEndpoint endpoint() const {
     hnv::policy::ControllerEndpoint ep;
-    ep.port = port;
+    ep.port = ctl->port();
     ep.token = "bench";
     ep.timeout = std::chrono::seconds(600);
     return ep;
   }
-  hnv::controller::TokenTable tokens{{{"bench", hnv::controller::sha256Hex("bench"), "admin", {}, {}}}};
-  std::unique_ptr<hnv::policy::SqliteStore> store;
-  std::unique_ptr<hnv::policy::PolicyEngine> engine;
-  std::unique_ptr<hnv::controller::WatchHub> hub;
-  std::unique_ptr<hnv::controller::ControllerApi> api;
-  std::unique_ptr<boost::asio::io_context> io;
-  std::unique_ptr<hnv::controller::HttpServer> server;
-  std::thread thread;
-  std::uint16_t port = 0;
+  std::unique_ptr<hnv::controller::ControllerInstance> ctl;
   double loadMs = 0;
 };
 
@@ -132,7 +107,7 @@ int loadOnly(const std::string& db) {
   json::object o{{"loadSeconds", ctl.loadMs / 1000},
                  {"controllerRssMiB", static_cast<double>(rssKiB()) / 1024.0},
                  {"policyRssMiB", static_cast<double>(rssKiB() - before) / 1024.0},
-                 {"objects", ctl.engine->state().objectCount()}};
+                 {"objects", ctl.ctl->engine().state().objectCount()}};
   std::cout << json::serialize(o) << "\n";
   return 0;
 }

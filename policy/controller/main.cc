@@ -8,7 +8,6 @@
 // Exit codes: 0 clean stop, 1 runtime failure (store, listen), 2 bad usage or configuration.
 #include <systemd/sd-daemon.h>
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/json/serialize.hpp>
 #include <iostream>
@@ -16,10 +15,8 @@
 #include <vector>
 
 #include "hnv/base/log.h"
-#include "hnv/controller/api.h"
 #include "hnv/controller/config.h"
-#include "hnv/controller/server.h"
-#include "hnv/policy/sqlite_store.h"
+#include "hnv/controller/instance.h"
 
 namespace {
 
@@ -41,39 +38,22 @@ int usage(const std::string& why) {
 int run(const hnv::controller::ControllerConfig& cfg) {
   hnv::LogLevel level;
   if (hnv::Logger::parseLevel(cfg.logLevel, level)) hnv::Logger::setLevel(level);
-  auto store = hnv::policy::SqliteStore::open(cfg.database);
-  if (!store) {
-    std::cerr << "hnv-controller: " << store.error().message() << "\n";
+  auto ctl = hnv::controller::ControllerInstance::open(
+      {cfg.database, cfg.tokens, {cfg.historyLimit, 100000},
+       {cfg.listenAddress, cfg.listenPort, cfg.maxBodyBytes, std::chrono::seconds(cfg.heartbeatSeconds), cfg.tls},
+       kVersion});
+  if (!ctl) {
+    std::cerr << "hnv-controller: " << ctl.error().message() << "\n";
     return kExitRuntime;
   }
-  hnv::policy::PolicyEngine engine(**store, {cfg.historyLimit, 100000});
-  if (auto s = engine.open(); !s) {
-    std::cerr << "hnv-controller: " << s.error().message() << "\n";
-    return kExitRuntime;
-  }
-  hnv::controller::TokenTable tokens(cfg.tokens);
-  hnv::controller::WatchHub hub(engine);
-  hnv::controller::ControllerApi api(engine, tokens, hub, kVersion);
-  // Declared after the hub and the API: open sessions, destroyed with the
-  // io_context, still reach both.
-  boost::asio::io_context io(1);
-  hnv::controller::HttpServer server(
-      io, api, {cfg.listenAddress, cfg.listenPort, cfg.maxBodyBytes, std::chrono::seconds(cfg.heartbeatSeconds), cfg.tls});
-  auto port = server.listen();
-  if (!port) {
-    std::cerr << "hnv-controller: " << port.error().message() << "\n";
-    return kExitRuntime;
-  }
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code&, int) {
-    server.stop();
-    io.stop();
-  });
-  std::cout << "hnv-controller " << kVersion << " listening on " << cfg.listenAddress << ":" << *port
-            << (cfg.tls ? " (TLS)" : "") << ", revision " << engine.revision() << ", "
-            << engine.state().objectCount() << " objects, store " << cfg.database << std::endl;
+  auto& c = **ctl;
+  boost::asio::signal_set signals(c.io(), SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code&, int) { c.stop(); });
+  std::cout << "hnv-controller " << kVersion << " listening on " << cfg.listenAddress << ":" << c.port()
+            << (cfg.tls ? " (TLS)" : "") << ", revision " << c.engine().revision() << ", "
+            << c.engine().state().objectCount() << " objects, store " << cfg.database << std::endl;
   sd_notify(0, "READY=1");
-  io.run();
+  c.run();
   sd_notify(0, "STOPPING=1");
   return 0;
 }
@@ -105,15 +85,14 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args[0] == "--print-openapi") {
-    // The document depends only on the route table and the kinds, so an
-    // engine over an in-memory database is enough to build it.
-    auto store = hnv::policy::SqliteStore::open(":memory:");
-    if (!store) return kExitRuntime;
-    hnv::policy::PolicyEngine engine(**store);
-    hnv::controller::TokenTable tokens({});
-    hnv::controller::WatchHub hub(engine);
-    hnv::controller::ControllerApi api(engine, tokens, hub, kVersion);
-    std::cout << boost::json::serialize(api.openApi()) << "\n";
+    // The document depends only on the route table and the kinds: an
+    // in-memory store on a loopback port is enough to build it.
+    auto ctl = hnv::controller::ControllerInstance::open({":memory:", {}, {}, {}, kVersion});
+    if (!ctl) {
+      std::cerr << "hnv-controller: " << ctl.error().message() << "\n";
+      return kExitRuntime;
+    }
+    std::cout << boost::json::serialize((*ctl)->api().openApi()) << "\n";
     return 0;
   }
   std::string configPath;

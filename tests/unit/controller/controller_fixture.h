@@ -1,6 +1,5 @@
-// A real hnv-controller in the test process: SQLite store in a temporary
-// directory, the engine, the REST API and the HTTP server on a loopback port,
-// running on its own io thread. Tests talk to it over HTTP with the client
+// A real hnv-controller in the test process (ControllerInstance): SQLite
+// store in a temporary directory, on a loopback port, on its own io thread. Tests talk to it over HTTP with the client
 // library, as agents and hnvctl do; onIo() runs code on the io thread when a
 // test must look inside.
 #pragma once
@@ -16,11 +15,8 @@
 #include <memory>
 #include <thread>
 
-#include "hnv/controller/api.h"
-#include "hnv/controller/auth.h"
-#include "hnv/controller/server.h"
+#include "hnv/controller/instance.h"
 #include "hnv/policy/client.h"
-#include "hnv/policy/sqlite_store.h"
 
 namespace hnv::controller::test {
 
@@ -35,10 +31,10 @@ class ControllerServer {
       : historyLimit_(historyLimit), tls_(std::move(tls)) {
     char tmpl[] = "/tmp/hnv-ctl-test-XXXXXX";
     dir_ = mkdtemp(tmpl);
-    tokens_ = std::make_unique<TokenTable>(std::vector<TokenEntry>{
+    tokens_ = {
         {"ops", sha256Hex(kAdminToken), "admin", {}, {}},
         {"host1", sha256Hex(kHostToken), "node", {}, "host1"},
-    });
+    };
     start(0);
   }
   ~ControllerServer() {
@@ -47,35 +43,17 @@ class ControllerServer {
   }
 
   void start(std::uint16_t port) {
-    auto store = policy::SqliteStore::open(dir_ + "/policy.db");
-    ASSERT_TRUE(store.ok()) << store.error().message();
-    store_ = std::move(*store);
-    engine_ = std::make_unique<policy::PolicyEngine>(*store_, policy::EngineLimits{historyLimit_, 100000});
-    ASSERT_TRUE(engine_->open().ok());
-    io_ = std::make_unique<boost::asio::io_context>(1);
-    hub_ = std::make_unique<WatchHub>(*engine_);
-    api_ = std::make_unique<ControllerApi>(*engine_, *tokens_, *hub_, "test");
-    server_ = std::make_unique<HttpServer>(*io_, *api_, ServerOptions{"127.0.0.1", port, 8 << 20, std::chrono::seconds(1), tls_});
-    auto bound = server_->listen();
-    ASSERT_TRUE(bound.ok()) << bound.error().message();
-    port_ = *bound;
-    thread_ = std::thread([this] { io_->run(); });
+    auto ctl = ControllerInstance::open({dir_ + "/policy.db", tokens_, policy::EngineLimits{historyLimit_, 100000},
+                                         ServerOptions{"127.0.0.1", port, 8 << 20, std::chrono::seconds(1), tls_},
+                                         "test"});
+    ASSERT_TRUE(ctl.ok()) << ctl.error().message();
+    ctl_ = std::move(*ctl);
+    port_ = ctl_->port();
+    ctl_->runInThread();
   }
 
   // Stops serving; open connections break, as when the process dies.
-  void stop() {
-    if (!io_) return;
-    io_->stop();
-    thread_.join();
-    // Sessions live in the io_context's pending handlers and use the hub and
-    // the API when destroyed, so the io_context goes before them.
-    server_.reset();
-    io_.reset();
-    api_.reset();
-    hub_.reset();
-    engine_.reset();
-    store_.reset();
-  }
+  void stop() { ctl_.reset(); }
   void restart() {
     auto port = port_;
     stop();
@@ -86,7 +64,7 @@ class ControllerServer {
   auto onIo(F f) {
     std::packaged_task<decltype(f())()> task(std::move(f));
     auto fut = task.get_future();
-    boost::asio::post(*io_, [&task] { task(); });
+    boost::asio::post(ctl_->io(), [&task] { task(); });
     return fut.get();
   }
 
@@ -98,21 +76,15 @@ class ControllerServer {
     ep.tls = tls_.has_value();
     return ep;
   }
-  policy::PolicyEngine& engine() { return *engine_; }
+  policy::PolicyEngine& engine() { return ctl_->engine(); }
   const std::string& dir() const { return dir_; }
 
  private:
   std::size_t historyLimit_;
   std::optional<TlsConfig> tls_;
   std::string dir_;
-  std::unique_ptr<TokenTable> tokens_;
-  std::unique_ptr<policy::SqliteStore> store_;
-  std::unique_ptr<policy::PolicyEngine> engine_;
-  std::unique_ptr<boost::asio::io_context> io_;
-  std::unique_ptr<WatchHub> hub_;
-  std::unique_ptr<ControllerApi> api_;
-  std::unique_ptr<HttpServer> server_;
-  std::thread thread_;
+  std::vector<TokenEntry> tokens_;
+  std::unique_ptr<ControllerInstance> ctl_;
   std::uint16_t port_ = 0;
 };
 
