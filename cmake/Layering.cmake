@@ -1,7 +1,8 @@
 # The layering of the project, stated once, checked against the real link graph.
 #
 #   core/base <- core/wire <- everything
-#   core/dp, core/fib, core/nodes <- overlay, nat, vpn <- gateway <- programs
+#   core/dp, core/fib, core/nodes <- overlay, nat, vpn <- gateway, hostd <- programs
+#   core/daemon (what hnvgwd and hnv-hostd share) sits on core/* and the agent.
 #   policy, cluster and hnvctl never reach DPDK.
 #
 # A module lists the hnv_* targets it may link. hnv_check_layering() reads every
@@ -24,11 +25,16 @@ set(HNV_ALLOWED_hnv_policy_client hnv_base hnv_policy)
 set(HNV_ALLOWED_hnv_controller hnv_base hnv_policy hnv_policy_store)
 set(HNV_ALLOWED_hnv_cluster hnv_base hnv_wire hnv_policy)
 set(HNV_ALLOWED_hnv_agent hnv_base hnv_wire hnv_policy)
+set(HNV_ALLOWED_hnv_daemon hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_agent hnv_dpdk)
 set(HNV_ALLOWED_hnv_gateway hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overlay hnv_nat hnv_vpn
-    hnv_policy hnv_cluster hnv_agent hnv_dpdk)
+    hnv_policy hnv_cluster hnv_agent hnv_daemon hnv_dpdk)
+set(HNV_ALLOWED_hnv_hostd hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overlay hnv_policy hnv_policy_client
+    hnv_agent hnv_daemon hnv_dpdk)
 # Programs sit on top; nothing may link them.
 set(HNV_ALLOWED_hnvgwd hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overlay hnv_nat hnv_vpn
-    hnv_policy hnv_cluster hnv_agent hnv_gateway hnv_dpdk)
+    hnv_policy hnv_cluster hnv_agent hnv_daemon hnv_gateway hnv_dpdk)
+set(HNV_ALLOWED_hnv-hostd hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overlay hnv_policy hnv_policy_client
+    hnv_agent hnv_daemon hnv_hostd hnv_dpdk)
 set(HNV_ALLOWED_hnvctl hnv_base hnv_wire hnv_policy hnv_policy_client hnv_agent)
 set(HNV_ALLOWED_hnv-controller hnv_base hnv_policy hnv_policy_store hnv_controller)
 

@@ -1,17 +1,37 @@
 #include "hnv/overlay/nvgre_input_node.h"
 
 #include "hnv/dp/dispatch.h"
+#include "hnv/overlay/context.h"
+#include "hnv/wire/ethernet.h"
+#include "hnv/wire/ipv4.h"
+#include "hnv/wire/ipv6.h"
 #include "hnv/wire/nvgre.h"
+#include "inner_frame.h"
 
 namespace hnv::overlay {
+namespace {
+
+using Error = NvgreInputNode::Error;
+
+Error verdictError(InboundVerdict v) {
+  switch (v) {
+    case InboundVerdict::UnknownVsid: return Error::UnknownVsid;
+    case InboundVerdict::WrongPa: return Error::WrongPa;
+    default: return Error::NoMatchingRecord;
+  }
+}
+
+}  // namespace
 
 std::uint16_t NvgreInputNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
-  const VsidTable* vsids = dp::nodeState<OverlayContext>(node).vsids->get();
+  const auto& ctx = dp::nodeState<OverlayContext>(node);
+  const OverlayPolicy& pol = *ctx.policy->get();
   dp::Dispatch<NvgreInputNode> out(graph, node, objs, count);
   for (std::uint16_t i = 0; i < count; ++i) {
     auto* m = static_cast<rte_mbuf*>(objs[i]);
     dp::PacketMeta& pm = dp::meta(m);
-    auto nv = wire::parseNvgre(dp::bytes(m).subspan(pm.l4Offset));
+    auto frame = dp::bytes(m);
+    auto nv = wire::parseNvgre(frame.subspan(pm.l4Offset));
     if (!nv) {
       out.drop(m, nv.error().code == wire::WireErrc::Truncated ? Error::Truncated : Error::NotNvgre);
       continue;
@@ -21,14 +41,55 @@ std::uint16_t NvgreInputNode::process(rte_graph* graph, rte_node* node, void** o
       out.drop(m, Error::ReservedVsid);
       continue;
     }
-    auto tenant = vsids->find(nv->vsid);
-    if (!tenant) {
+    const VsidInfo* info = pol.vsid(nv->vsid);
+    if (info == nullptr) {
       out.drop(m, Error::UnknownVsid);
       continue;
     }
-    pm.tenant = tenant->index();
-    // Tenant delivery (decap, validation, VRF) is not built yet.
-    out.drop(m, Error::NoTenantPath);
+    pm.tenant = info->tenant.index();
+    // The outer header was validated by ip4-input / ip6-input.
+    const std::uint8_t* outer = frame.data() + pm.l3Offset;
+    const bool outerV4 = (outer[0] >> 4) == 4;
+    const IpAddr outerSrc = outerV4 ? IpAddr(Ipv4Addr::fromBytes(outer + 12)) : IpAddr(Ipv6Addr::fromBytes(outer + 8));
+    const std::uint8_t outerEcn = outerV4 ? (outer[1] & 0x03) : static_cast<std::uint8_t>((outer[1] >> 4) & 0x03);
+    const std::size_t innerAt = pm.l4Offset + wire::kNvgreHeaderLen;
+    auto innerFrame = frame.subspan(innerAt);
+    auto eth = wire::parseEthernet(innerFrame);
+    if (!eth) {
+      out.drop(m, eth.error().code == wire::WireErrc::Unsupported && innerFrame.size() >= wire::kEthernetHeaderLen
+                      ? Error::InnerVlan
+                      : Error::InnerMalformed);
+      continue;
+    }
+    if (eth->vlanTci) {
+      out.drop(m, Error::InnerVlan);
+      continue;
+    }
+    const InnerView view = viewInner(innerFrame);
+    const InboundVerdict verdict = pol.checkInbound(nv->vsid, view.src, eth->src, outerSrc);
+    if (verdict != InboundVerdict::Accept) {
+      out.drop(m, verdictError(verdict));
+      continue;
+    }
+    if (view.ip && !decapEcn(innerFrame, wire::kEthernetHeaderLen, outerEcn)) {
+      out.drop(m, Error::EcnCeNotEct);
+      continue;
+    }
+    rte_pktmbuf_adj(m, static_cast<std::uint16_t>(innerAt));
+    pm.l3Offset = wire::kEthernetHeaderLen;
+    pm.l4Offset = 0;
+    if (eth->dst.isMulticast()) {
+      pm.flags |= kMetaFlagFromOverlay;
+      out.to(m, Next::Flood);
+      continue;
+    }
+    auto port = pol.localPort(nv->vsid, eth->dst);
+    if (!port) {
+      out.drop(m, Error::NoLocalPort);
+      continue;
+    }
+    pm.txPort = *port;
+    out.to(m, Next::Tx);
   }
   return out.finish();
 }

@@ -30,17 +30,10 @@ Result<std::vector<T>> items(const json::object& desired) {
   return out;
 }
 
-std::size_t hashIp(const IpAddr& a) {
-  if (a.isV4()) return std::hash<std::uint32_t>{}(a.v4().host());
-  std::size_t h = 0x9E3779B97F4A7C15ull;
-  for (auto b : a.v6().bytes()) h = (h ^ b) * 0x100000001B3ull;
-  return h;
-}
-
 }  // namespace
 
 std::size_t OverlayPolicy::KeyHash::operator()(const CaKey& k) const {
-  return hashIp(k.ca) * 31 + k.vsid;
+  return IpAddrHash{}(k.ca) * 31 + k.vsid;
 }
 
 std::size_t OverlayPolicy::KeyHash::operator()(const MacKey& k) const {
@@ -49,7 +42,8 @@ std::size_t OverlayPolicy::KeyHash::operator()(const MacKey& k) const {
   return h;
 }
 
-Result<OverlayPolicy> OverlayPolicy::compile(const json::object& desired, const OverlayPolicy* previous) {
+Result<OverlayPolicy> OverlayPolicy::compile(const json::object& desired, const OverlayPolicy* previous,
+                                             std::span<const VmPortBinding> ports) {
   OverlayPolicy p;
   const auto* rev = desired.if_contains("revision");
   if (rev == nullptr || !rev->is_number()) return makeError(Errc::Malformed, "revision", "", "is required (a number)");
@@ -105,17 +99,48 @@ Result<OverlayPolicy> OverlayPolicy::compile(const json::object& desired, const 
         break;
       case RecordType::L2Only:
         p.byMac_.try_emplace(MacKey{r.vsid.value(), r.mac}, e);
+        p.l2Only_.insert(MacKey{r.vsid.value(), r.mac});
         break;
       case RecordType::GatewayWildcard:
         (r.ca.isV4() ? p.wildcard4_ : p.wildcard6_).insert_or_assign(r.vsid.value(), e);
         p.byMac_.try_emplace(MacKey{r.vsid.value(), r.mac}, e);
         break;
     }
+    if (r.type == RecordType::Static || r.type == RecordType::Dynamic) {
+      p.routes_.insert_or_assign(CaKey{it->second.tenant.index(), r.ca}, RoutedEntry{r.vsid, e});
+    }
     auto& remote = it->second.remotePas;
     if (!p.ownsPa(r.pa) && std::find(remote.begin(), remote.end(), r.pa) == remote.end()) remote.push_back(r.pa);
   }
   for (auto& [v, info] : p.vsids_) std::sort(info.remotePas.begin(), info.remotePas.end());
+  p.bindPorts(ports);
   return p;
+}
+
+void OverlayPolicy::bindPorts(std::span<const VmPortBinding> ports) {
+  for (const auto& b : ports) {
+    if (b.port >= vmPorts_.size()) vmPorts_.resize(b.port + 1u);
+    vmPorts_[b.port] = b;
+    portByMac_.insert_or_assign(MacKey{b.vsid.value(), b.mac}, b.port);
+    portsByVsid_[b.vsid.value()].push_back(b.port);
+  }
+}
+
+std::optional<std::uint16_t> OverlayPolicy::localPort(Vsid v, const MacAddr& mac) const {
+  auto it = portByMac_.find(MacKey{v.value(), mac});
+  if (it == portByMac_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::span<const std::uint16_t> OverlayPolicy::localPorts(Vsid v) const {
+  auto it = portsByVsid_.find(v.value());
+  if (it == portsByVsid_.end()) return {};
+  return it->second;
+}
+
+const RoutedEntry* OverlayPolicy::route(TenantId tenant, const IpAddr& ca) const {
+  auto it = routes_.find(CaKey{tenant.index(), ca});
+  return it == routes_.end() ? nullptr : &it->second;
 }
 
 const VsidInfo* OverlayPolicy::vsid(Vsid v) const {
@@ -147,8 +172,17 @@ const RecordEntry* OverlayPolicy::wildcard(Vsid v, bool ipv6) const {
 
 InboundVerdict OverlayPolicy::checkInbound(Vsid v, const std::optional<IpAddr>& innerCa, const MacAddr& innerMac,
                                            const IpAddr& outerPa) const {
-  if (vsid(v) == nullptr) return InboundVerdict::UnknownVsid;
+  const VsidInfo* info = vsid(v);
+  if (info == nullptr) return InboundVerdict::UnknownVsid;
   bool wrongPa = false;
+  // Routed by the sender's distributed router: the inner source MAC is this
+  // VSID's router MAC and the source CA a VM of the same routing domain.
+  if (innerMac == info->routerMac && innerCa && !innerCa->isUnspecified()) {
+    if (const RoutedEntry* e = route(info->tenant, *innerCa)) {
+      if (e->record.pa == outerPa) return InboundVerdict::Accept;
+      wrongPa = true;
+    }
+  }
   if (innerCa && !innerCa->isUnspecified()) {
     if (const auto* r = byCa(v, *innerCa)) {
       if (r->mac == innerMac && r->pa == outerPa) return InboundVerdict::Accept;

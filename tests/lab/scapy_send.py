@@ -3,11 +3,19 @@
     scapy_send.py arp-probe IFACE TARGET_IP         prints the MAC that answered, or "none"
     scapy_send.py nvgre IFACE DST_MAC DST_IP VSID FLOWID
     scapy_send.py gre-ip IFACE DST_MAC DST_IP       plain GRE (no key, protocol IPv4): not NVGRE
+    scapy_send.py nvgre-inner IFACE DST_MAC DST_IP VSID IN_SRC_MAC IN_DST_MAC IN_SRC_IP IN_DST_IP [VLAN]
+                                                    NVGRE around an ICMP echo with the given inner
+                                                    addresses (and an inner 802.1Q tag if VLAN)
+    scapy_send.py gre-truncated IFACE DST_MAC DST_IP    IP protocol 47 with 3 bytes of GRE
+    scapy_send.py garp IFACE IP                     a gratuitous ARP request announcing IP
+    scapy_send.py broadcast IFACE MARKER            a UDP broadcast (ff:ff:ff:ff:ff:ff, 255.255.255.255:9)
+                                                    carrying MARKER, from the interface's address
 """
 
 import sys
 
-from scapy.all import ARP, ICMP, IP, GRE, Ether, conf, get_if_addr, get_if_hwaddr, sendp, srp  # noqa: E402
+from scapy.all import (ARP, ICMP, IP, GRE, UDP, Dot1Q, Ether, Raw, conf, get_if_addr, get_if_hwaddr,  # noqa: E402
+                       sendp, srp)
 
 conf.verb = 0
 
@@ -30,6 +38,27 @@ def main(argv):
         dst_mac, dst_ip = argv[3], argv[4]
         pkt = (Ether(src=src_mac, dst=dst_mac) / IP(src=get_if_addr(iface), dst=dst_ip) / GRE(proto=0x0800) /
                IP(src="10.9.9.9", dst="10.9.9.8") / ICMP())
+        sendp(pkt, iface=iface)
+    elif cmd == "nvgre-inner":
+        dst_mac, dst_ip, vsid = argv[3], argv[4], int(argv[5])
+        in_src_mac, in_dst_mac, in_src_ip, in_dst_ip = argv[6:10]
+        inner = Ether(src=in_src_mac, dst=in_dst_mac)
+        if len(argv) > 10:
+            inner = inner / Dot1Q(vlan=int(argv[10]))
+        inner = inner / IP(src=in_src_ip, dst=in_dst_ip) / ICMP()
+        pkt = (Ether(src=src_mac, dst=dst_mac) / IP(src=get_if_addr(iface), dst=dst_ip, flags="DF") /
+               GRE(key_present=1, key=vsid << 8, proto=0x6558) / inner)
+        sendp(pkt, iface=iface)
+    elif cmd == "gre-truncated":
+        dst_mac, dst_ip = argv[3], argv[4]
+        pkt = Ether(src=src_mac, dst=dst_mac) / IP(src=get_if_addr(iface), dst=dst_ip, proto=47) / Raw(b"\x20\x00\x65")
+        sendp(pkt, iface=iface)
+    elif cmd == "garp":
+        ip = argv[3]
+        sendp(Ether(src=src_mac, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=src_mac, psrc=ip, pdst=ip), iface=iface)
+    elif cmd == "broadcast":
+        pkt = (Ether(src=src_mac, dst="ff:ff:ff:ff:ff:ff") / IP(src=get_if_addr(iface), dst="255.255.255.255") /
+               UDP(sport=9, dport=9) / Raw(argv[3].encode()))
         sendp(pkt, iface=iface)
     else:
         raise SystemExit(f"unknown command {cmd}")

@@ -23,6 +23,7 @@ const Ipv4Addr kPeer4 = *Ipv4Addr::parse("192.0.2.100");
 const Ipv6Addr kPa6 = *Ipv6Addr::parse("2001:db8::1");
 const Ipv6Addr kPeer6 = *Ipv6Addr::parse("2001:db8::100");
 const Ipv6Addr kAllNodes = *Ipv6Addr::parse("ff02::1");
+constexpr dp::PuntKind kArpPunt = 7;
 
 class GenericNodes : public ::testing::Test {
  protected:
@@ -38,9 +39,14 @@ class GenericNodes : public ::testing::Test {
     ASSERT_TRUE(rcu.ok());
     rcu_ = std::move(rcu).value();
     local_ = std::make_unique<dp::Published<fib::LocalAddresses>>(*rcu_, std::make_unique<const fib::LocalAddresses>(*local));
-    vsids_ = std::make_unique<dp::Published<overlay::VsidTable>>(*rcu_, std::make_unique<const overlay::VsidTable>());
+    policy_ = std::make_unique<dp::Published<overlay::OverlayPolicy>>(*rcu_, std::make_unique<const overlay::OverlayPolicy>());
+    neighbors_ = std::make_unique<dp::Published<fib::NeighborTable>>(*rcu_, std::make_unique<const fib::NeighborTable>());
     nodesCtx_.local = local_.get();
-    overlayCtx_.vsids = vsids_.get();
+    nodesCtx_.neighbors = neighbors_.get();
+    nodesCtx_.arpPunt = kArpPunt;
+    overlayCtx_.policy = policy_.get();
+    overlayCtx_.local = local_.get();
+    overlayCtx_.neighbors = neighbors_.get();
     ASSERT_TRUE(nodes::addGenericNodes(h_.catalog(), nodesCtx_).ok());
     ASSERT_TRUE(overlay::addOverlayNodes(h_.catalog(), overlayCtx_).ok());
     h_.build();
@@ -56,10 +62,12 @@ class GenericNodes : public ::testing::Test {
 
   std::unique_ptr<dp::Rcu> rcu_;
   std::unique_ptr<dp::Published<fib::LocalAddresses>> local_;
-  std::unique_ptr<dp::Published<overlay::VsidTable>> vsids_;
+  std::unique_ptr<dp::Published<overlay::OverlayPolicy>> policy_;
+  std::unique_ptr<dp::Published<fib::NeighborTable>> neighbors_;
   nodes::NodesContext nodesCtx_;
   overlay::OverlayContext overlayCtx_;
-  GraphHarness h_;
+  // vm-input must be reachable too: rte_graph refuses a graph with an isolated node.
+  GraphHarness h_{{"eth-input", "vm-input"}};
 };
 
 TEST_F(GenericNodes, ArpRequestForOurAddressIsAnsweredInPlace) {
@@ -76,9 +84,45 @@ TEST_F(GenericNodes, ArpRequestForAnotherAddressGetsNoAnswer) {
              "arp-input", "not-our-address");
 }
 
-TEST_F(GenericNodes, ArpReplyIsNotAnswered) {
+TEST_F(GenericNodes, ArpReplyToUsIsPuntedToTheNeighbourResolver) {
+  auto reply = PacketBuilder().eth(kPeerMac, kOurMac).arpReply(kPeerMac, kPeer4, kOurMac, kPa4).build();
+  auto r = h_.run(reply);
+  EXPECT_TRUE(r.sent.empty());
+  EXPECT_TRUE(r.dropped.empty());
+  ASSERT_EQ(r.punted.size(), 1u);
+  EXPECT_EQ(r.punted[0].kind, kArpPunt);
+  EXPECT_EQ(r.punted[0].bytes, reply);
+}
+
+TEST_F(GenericNodes, ArpReplyThatTeachesNothingIsIgnored) {
+  neighbors_->publish(std::make_unique<const fib::NeighborTable>(fib::NeighborTable::Map{{kPeer4, {kPeerMac, 0}}}));
   expectDrop(PacketBuilder().eth(kPeerMac, kOurMac).arpReply(kPeerMac, kPeer4, kOurMac, kPa4).build(), "arp-input",
              "reply-ignored");
+}
+
+TEST_F(GenericNodes, ArpRequestFromANewSenderIsAnsweredAndCopiedToTheResolver) {
+  auto req = PacketBuilder().eth(kPeerMac, MacAddr::broadcast()).arpRequest(kPeerMac, kPeer4, kPa4).build();
+  auto r = h_.run(req);
+  ASSERT_EQ(r.sent.size(), 1u);
+  EXPECT_EQ(r.sent[0].bytes, PacketBuilder().eth(kOurMac, kPeerMac).arpReply(kOurMac, kPa4, kPeerMac, kPeer4).build());
+  ASSERT_EQ(r.punted.size(), 1u);
+  EXPECT_EQ(r.punted[0].bytes, req);  // the copy was taken before the rewrite
+}
+
+TEST_F(GenericNodes, ArpRequestFromAKnownSenderIsOnlyAnswered) {
+  neighbors_->publish(std::make_unique<const fib::NeighborTable>(fib::NeighborTable::Map{{kPeer4, {kPeerMac, 0}}}));
+  auto r = h_.run(PacketBuilder().eth(kPeerMac, MacAddr::broadcast()).arpRequest(kPeerMac, kPeer4, kPa4).build());
+  EXPECT_EQ(r.sent.size(), 1u);
+  EXPECT_TRUE(r.punted.empty());
+}
+
+TEST_F(GenericNodes, GratuitousArpWithANewMacForAKnownNeighbourIsPunted) {
+  neighbors_->publish(std::make_unique<const fib::NeighborTable>(fib::NeighborTable::Map{{kPeer4, {kOtherMac, 0}}}));
+  auto garp = PacketBuilder().eth(kPeerMac, MacAddr::broadcast()).arpRequest(kPeerMac, kPeer4, kPeer4).build();
+  auto r = h_.run(garp);
+  EXPECT_TRUE(r.sent.empty());
+  ASSERT_EQ(r.punted.size(), 1u);
+  EXPECT_EQ(r.punted[0].bytes, garp);
 }
 
 TEST_F(GenericNodes, EchoRequestGetsAnExactEchoReply) {

@@ -6,6 +6,7 @@
 #include <rte_mbuf.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <deque>
@@ -53,6 +54,7 @@ rte_mempool* testPool() { return gPool; }
 struct GraphHarness::Endpoints {
   std::deque<rte_mbuf*> pending;
   std::uint16_t rxPort = 0;
+  rte_edge_t edge = 1;
   RunResult result;
 };
 
@@ -61,15 +63,17 @@ namespace {
 struct TestRxNode {
   static constexpr std::string_view kName = "port-rx";
   static constexpr bool kSource = true;
-  enum class Next : std::uint16_t { Drop = 0, EthInput };
-  static constexpr std::array<std::string_view, 2> kNextNames{"drop", "eth-input"};
+  // Edges are set at construction (GraphHarness(entries)).
+  enum class Next : std::uint16_t { Drop = 0 };
+  static constexpr std::array<std::string_view, 1> kNextNames{"drop"};
   enum class Error : std::uint16_t {};
   static constexpr std::array<std::string_view, 0> kErrorNames{};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void**, std::uint16_t) {
     dp::NodeEnv& env = dp::nodeEnv(node);
     auto& ep = *static_cast<GraphHarness::Endpoints*>(env.state);
     std::uint16_t n = 0;
-    void** out = rte_node_next_stream_get(graph, node, 1, 32);
+    const rte_edge_t edge = ep.edge;
+    void** out = rte_node_next_stream_get(graph, node, edge, 32);
     while (!ep.pending.empty() && n < 32) {
       rte_mbuf* m = ep.pending.front();
       ep.pending.pop_front();
@@ -77,14 +81,16 @@ struct TestRxNode {
       dp::meta(m).traceId = env.trace->take(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m), ep.rxPort);
       out[n++] = m;
     }
-    rte_node_next_stream_put(graph, node, 1, n);
+    rte_node_next_stream_put(graph, node, edge, n);
     return n;
   }
 };
 
-template <bool kTx>
+enum class Sink { Tx, Drop, Punt };
+
+template <Sink kKind>
 struct TestSinkNode {
-  static constexpr std::string_view kName = kTx ? "port-tx" : "drop";
+  static constexpr std::string_view kName = kKind == Sink::Tx ? "port-tx" : kKind == Sink::Drop ? "drop" : "punt";
   static constexpr bool kSink = true;
   static constexpr std::array<std::string_view, 0> kNextNames{};
   enum class Error : std::uint16_t {};
@@ -93,8 +99,10 @@ struct TestSinkNode {
     auto& ep = *static_cast<GraphHarness::Endpoints*>(dp::nodeEnv(node).state);
     for (std::uint16_t i = 0; i < count; ++i) {
       auto* m = static_cast<rte_mbuf*>(objs[i]);
-      if constexpr (kTx) {
+      if constexpr (kKind == Sink::Tx) {
         ep.result.sent.push_back(SentFrame{dp::meta(m).txPort, copyOut(m)});
+      } else if constexpr (kKind == Sink::Punt) {
+        ep.result.punted.push_back(PuntedFrame{dp::meta(m).control, dp::meta(m).txPort, copyOut(m)});
       } else {
         ep.result.dropped.push_back(copyOut(m));
       }
@@ -106,11 +114,14 @@ struct TestSinkNode {
 
 }  // namespace
 
-GraphHarness::GraphHarness() : endpoints_(std::make_unique<Endpoints>()) {
+GraphHarness::GraphHarness(std::vector<std::string> entries) : endpoints_(std::make_unique<Endpoints>()) {
   auto state = [this](unsigned) { return endpoints_.get(); };
-  for (auto st : {catalog_.add(dp::describeNode<TestRxNode>(state)),
-                  catalog_.add(dp::describeNode<TestSinkNode<true>>(state)),
-                  catalog_.add(dp::describeNode<TestSinkNode<false>>(state))}) {
+  dp::NodeDesc rx = dp::describeNode<TestRxNode>(state);
+  rx.nextNodes = {"drop"};
+  rx.nextNodes.insert(rx.nextNodes.end(), entries.begin(), entries.end());
+  for (auto st : {catalog_.add(std::move(rx)), catalog_.add(dp::describeNode<TestSinkNode<Sink::Tx>>(state)),
+                  catalog_.add(dp::describeNode<TestSinkNode<Sink::Drop>>(state)),
+                  catalog_.add(dp::describeNode<TestSinkNode<Sink::Punt>>(state))}) {
     EXPECT_TRUE(st.ok()) << st.error().message();
   }
 }
@@ -123,9 +134,10 @@ void GraphHarness::build() {
   graph_ = std::move(*g);
 }
 
-RunResult GraphHarness::run(const std::vector<std::vector<std::uint8_t>>& frames, std::uint16_t rxPort) {
+RunResult GraphHarness::run(const std::vector<std::vector<std::uint8_t>>& frames, std::uint16_t rxPort, std::size_t entry) {
   endpoints_->result = RunResult{};
   endpoints_->rxPort = rxPort;
+  endpoints_->edge = static_cast<rte_edge_t>(entry + 1);
   for (const auto& f : frames) {
     rte_mbuf* m = rte_pktmbuf_alloc(gPool);
     EXPECT_NE(m, nullptr);
@@ -139,10 +151,41 @@ RunResult GraphHarness::run(const std::vector<std::vector<std::uint8_t>>& frames
     std::memcpy(p, f.data(), f.size());
     endpoints_->pending.push_back(m);
   }
+  return walk();
+}
+
+RunResult GraphHarness::runMbufs(const std::vector<rte_mbuf*>& mbufs, std::uint16_t rxPort, std::size_t entry) {
+  endpoints_->result = RunResult{};
+  endpoints_->rxPort = rxPort;
+  endpoints_->edge = static_cast<rte_edge_t>(entry + 1);
+  endpoints_->pending.insert(endpoints_->pending.end(), mbufs.begin(), mbufs.end());
+  return walk();
+}
+
+RunResult GraphHarness::walk() {
   // Each walk moves up to 32 frames through the whole graph.
   while (!endpoints_->pending.empty()) rte_graph_walk(graph_->graph());
   rte_graph_walk(graph_->graph());
   return endpoints_->result;
+}
+
+rte_mbuf* chainedMbuf(const std::vector<std::uint8_t>& bytes, std::size_t segment) {
+  rte_mbuf* head = nullptr;
+  for (std::size_t at = 0; at < bytes.size(); at += segment) {
+    const std::size_t n = std::min(segment, bytes.size() - at);
+    rte_mbuf* m = rte_pktmbuf_alloc(gPool);
+    EXPECT_NE(m, nullptr);
+    if (m == nullptr) break;
+    char* p = rte_pktmbuf_append(m, static_cast<std::uint16_t>(n));
+    EXPECT_NE(p, nullptr);
+    std::memcpy(p, bytes.data() + at, n);
+    if (head == nullptr) {
+      head = m;
+    } else {
+      EXPECT_EQ(rte_pktmbuf_chain(head, m), 0);
+    }
+  }
+  return head;
 }
 
 std::uint64_t GraphHarness::counter(const std::string& name, const std::vector<CounterLabel>& labels) const {

@@ -5,6 +5,8 @@
 //   hnvctl [--socket PATH] [--json] ports
 //   hnvctl [--socket PATH] [--json] trace start [--count N]
 //   hnvctl [--socket PATH] [--json] trace show
+//   hnvctl [--socket PATH] [--json] neighbors
+//   hnvctl [--socket PATH] [--json] policy        (hnv-hostd)
 //   hnvctl [--controller URL] [--token T | --token-file F] [--json] NOUN VERB [--FIELD VALUE ...]
 //          (policy commands; see controller_commands.h)
 //
@@ -36,6 +38,8 @@ const char* kUsage =
     "  ports                               ports, addresses, link and statistics\n"
     "  trace start [--count N]             trace the next N packets of each worker (1..256, default 16)\n"
     "  trace show                          the nodes each traced packet visited and why it was dropped\n"
+    "  neighbors                           underlay neighbours: entries, pending next hops, resolver counters\n"
+    "  policy                              hnv-hostd: applied policy revision, records, VM ports, controller\n"
     "options:\n"
     "  --socket PATH  the node's API socket (default $HNV_SOCKET or /run/hnvgwd/hnvgwd.sock)\n"
     "  --json         print the raw JSON reply\n"
@@ -108,7 +112,7 @@ int main(int argc, char** argv) {
   json::object params;
   const std::string& cmd = words[0];
   auto rest = std::vector<std::string>(words.begin() + 1, words.end());
-  if (cmd == "status" || cmd == "ports") {
+  if (cmd == "status" || cmd == "ports" || cmd == "neighbors" || cmd == "policy") {
     if (!rest.empty()) return usage("'" + cmd + "' takes no arguments, got '" + rest[0] + "'");
     method = cmd;
   } else if (cmd == "counters") {

@@ -48,6 +48,10 @@ ConfigNode ConfigNode::at(std::size_t index) const {
 }
 
 Status ConfigNode::expectObject(std::initializer_list<std::string_view> allowed) const {
+  return expectObject(std::span<const std::string_view>(allowed.begin(), allowed.size()));
+}
+
+Status ConfigNode::expectObject(std::span<const std::string_view> allowed) const {
   if (!present()) return error("", "is required");
   if (!v_->is_object()) return error(shortText(*v_), "must be an object, not " + std::string(kindName(*v_)));
   for (const auto& kv : v_->as_object()) {

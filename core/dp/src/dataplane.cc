@@ -37,12 +37,22 @@ Result<std::unique_ptr<Dataplane>> Dataplane::create(const DataplaneConfig& conf
     dp->traces_.push_back(std::make_unique<TraceBuffer>(w));
     dp->txStates_[w].queue = static_cast<std::uint16_t>(w);
     // Every worker polls its own queue of every port (RSS spreads flows).
-    for (const auto& p : dp->ports_) dp->rxStates_[w].queues.emplace_back(p.id().value(), w);
+    for (const auto& p : dp->ports_) {
+      auto next = p.role() == PortRole::Vm ? PortRxNode::Next::VmInput : PortRxNode::Next::EthInput;
+      dp->rxStates_[w].queues.push_back(RxQueue{p.id().value(), static_cast<std::uint16_t>(w), static_cast<std::uint16_t>(next)});
+    }
   }
+  std::vector<std::uint64_t*> activity;
+  for (auto& rx : dp->rxStates_) activity.push_back(&rx.received);
+  auto control = ControlPath::create(dp->program_, std::move(activity));
+  if (!control) return control.error();
+  dp->control_ = std::move(*control);
   Dataplane* self = dp.get();
   for (auto st : {self->catalog_.add(describeNode<PortRxNode>([self](unsigned w) { return &self->rxStates_[w]; })),
                   self->catalog_.add(describeNode<PortTxNode>([self](unsigned w) { return &self->txStates_[w]; })),
-                  self->catalog_.add(describeNode<DropNode>())}) {
+                  self->catalog_.add(describeNode<DropNode>()),
+                  self->catalog_.add(describeNode<PuntNode>([self](unsigned) { return &self->control_->puntState(); })),
+                  self->catalog_.add(describeNode<InjectNode>([self](unsigned w) { return &self->control_->injectState(w); }))}) {
     if (!st) return st.error();
   }
   return dp;
@@ -86,6 +96,7 @@ Dataplane::~Dataplane() {
   graphs_.clear();
   for (auto& p : ports_) p.close();
   ports_.clear();
+  control_.reset();
   pool_.reset();
   rcu_.reset();
   // Everything above lives in EAL memory, so EAL is torn down last.

@@ -69,14 +69,16 @@ Result<Port> Port::open(const PortConfig& c, rte_mempool* pool, std::uint16_t qu
     }
   }
   if (int rc = rte_eth_dev_start(id); rc != 0) return portError(c, "", "rte_eth_dev_start", rc);
-  if (c.promiscuous) rte_eth_promiscuous_enable(id);
+  // A VM port carries frames for any destination (the VM's peers, the
+  // distributed router): it always listens to all of them.
+  if (c.promiscuous || c.role == PortRole::Vm) rte_eth_promiscuous_enable(id);
   rte_ether_addr a;
   rte_eth_macaddr_get(id, &a);
-  return Port(c.name, PortId(id), MacAddr::fromBytes(a.addr_bytes), c.mtu, queues);
+  return Port(c.name, PortId(id), MacAddr::fromBytes(a.addr_bytes), c.mtu, queues, c.role);
 }
 
 Port::Port(Port&& o) noexcept
-    : name_(std::move(o.name_)), id_(o.id_), mac_(o.mac_), mtu_(o.mtu_), queues_(o.queues_), open_(o.open_) {
+    : name_(std::move(o.name_)), id_(o.id_), mac_(o.mac_), mtu_(o.mtu_), queues_(o.queues_), role_(o.role_), open_(o.open_) {
   o.open_ = false;
 }
 

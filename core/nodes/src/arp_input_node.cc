@@ -8,7 +8,9 @@
 namespace hnv::nodes {
 
 std::uint16_t ArpInputNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
-  const fib::LocalAddresses* local = dp::nodeState<NodesContext>(node).local->get();
+  const auto& ctx = dp::nodeState<NodesContext>(node);
+  const fib::LocalAddresses* local = ctx.local->get();
+  const fib::NeighborTable* neighbors = ctx.neighbors != nullptr ? ctx.neighbors->get() : nullptr;
   dp::Dispatch<ArpInputNode> out(graph, node, objs, count);
   for (std::uint16_t i = 0; i < count; ++i) {
     auto* m = static_cast<rte_mbuf*>(objs[i]);
@@ -19,14 +21,28 @@ std::uint16_t ArpInputNode::process(rte_graph* graph, rte_node* node, void** obj
       out.drop(m, Error::Malformed);
       continue;
     }
-    if (arp->op != wire::ArpOp::Request) {
-      // Neighbour learning arrives with the forwarding gateway.
-      out.drop(m, Error::ReplyIgnored);
+    const bool forUs = local->owns(pm.rxPort, arp->tpa);
+    bool teaches = false;
+    if (ctx.arpPunt != 0 && neighbors != nullptr && !arp->spa.isUnspecified()) {
+      const fib::Neighbor* known = neighbors->find(arp->spa);
+      teaches = known != nullptr ? (known->mac != arp->sha || known->port != pm.rxPort) : forUs;
+    }
+    if (arp->op != wire::ArpOp::Request || !forUs) {
+      if (teaches) {
+        pm.control = ctx.arpPunt;
+        out.to(m, Next::Punt);
+      } else {
+        out.drop(m, arp->op != wire::ArpOp::Request ? Error::ReplyIgnored : Error::NotOurAddress);
+      }
       continue;
     }
-    if (!local->owns(pm.rxPort, arp->tpa)) {
-      out.drop(m, Error::NotOurAddress);
-      continue;
+    if (teaches) {
+      if (rte_mbuf* copy = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX); copy != nullptr) {
+        dp::resetMeta(copy, pm.rxPort);
+        dp::meta(copy).l3Offset = pm.l3Offset;
+        dp::meta(copy).control = ctx.arpPunt;
+        out.emit(copy, Next::Punt);
+      }
     }
     const MacAddr& ourMac = local->onPort(pm.rxPort)->mac;
     wire::ArpPacket reply{wire::ArpOp::Reply, ourMac, arp->tpa, arp->sha, arp->spa};

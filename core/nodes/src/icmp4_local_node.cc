@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hnv/dp/dispatch.h"
+#include "hnv/nodes/context.h"
 #include "hnv/wire/bytes.h"
 #include "hnv/wire/checksum.h"
 #include "hnv/wire/icmp.h"
@@ -10,6 +11,7 @@
 
 namespace hnv::nodes {
 std::uint16_t Icmp4LocalNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
+  const auto& ctx = dp::nodeState<NodesContext>(node);
   dp::Dispatch<Icmp4LocalNode> out(graph, node, objs, count);
   for (std::uint16_t i = 0; i < count; ++i) {
     auto* m = static_cast<rte_mbuf*>(objs[i]);
@@ -23,6 +25,12 @@ std::uint16_t Icmp4LocalNode::process(rte_graph* graph, rte_node* node, void** o
     }
     if (!wire::icmpChecksumOk(icmpBytes)) {
       out.drop(m, Error::BadChecksum);
+      continue;
+    }
+    // Echo replies to the node's own pings (PA ping) go to the control thread.
+    if (icmp->type == wire::kIcmpEchoReply && ctx.echoReplyPunt != 0) {
+      pm.control = ctx.echoReplyPunt;
+      out.to(m, Next::Punt);
       continue;
     }
     if (icmp->type != wire::kIcmpEchoRequest) {

@@ -33,7 +33,7 @@ json::value reply(Result<json::value> r) {
 // One connection: reads lines, answers each, until the peer closes.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(stream_protocol::socket s, const std::map<std::string, Handler, std::less<>>& h)
+  Session(stream_protocol::socket s, const std::map<std::string, AsyncHandler, std::less<>>& h)
       : socket_(std::move(s)), handlers_(h), buf_(kMaxRequestBytes) {}
   void start() { read(); }
 
@@ -54,16 +54,18 @@ class Session : public std::enable_shared_from_this<Session> {
       std::string line(boost::asio::buffers_begin(self->buf_.data()),
                        boost::asio::buffers_begin(self->buf_.data()) + static_cast<std::ptrdiff_t>(n - 1));
       self->buf_.consume(n);
-      self->out_ = handleRequestLine(self->handlers_, line) + "\n";
-      boost::asio::async_write(self->socket_, boost::asio::buffer(self->out_),
-                               [self](boost::system::error_code wec, std::size_t) {
-                                 if (!wec) self->read();
-                               });
+      dispatch(self->handlers_, line, [self](json::value r) {
+        self->out_ = json::serialize(r) + "\n";
+        boost::asio::async_write(self->socket_, boost::asio::buffer(self->out_),
+                                 [self](boost::system::error_code wec, std::size_t) {
+                                   if (!wec) self->read();
+                                 });
+      });
     });
   }
 
   stream_protocol::socket socket_;
-  const std::map<std::string, Handler, std::less<>>& handlers_;
+  const std::map<std::string, AsyncHandler, std::less<>>& handlers_;
   boost::asio::streambuf buf_;
   std::string out_;
 };
@@ -91,29 +93,56 @@ Error errorFromJson(const json::value& v) {
   return e;
 }
 
-std::string handleRequestLine(const std::map<std::string, Handler, std::less<>>& handlers, std::string_view line) {
+namespace {
+
+// Parses one request line and calls the method's handler, or `done` with the
+// error reply. `call(handler, params, done)` runs a found handler.
+template <class Map, class Call>
+void dispatchWith(const Map& handlers, std::string_view line, const std::function<void(json::value)>& done, Call call) {
   boost::system::error_code ec;
   json::value req = json::parse(line, ec);
-  if (ec) return json::serialize(reply(makeError(Errc::Malformed, "request", "", "not JSON: " + ec.message())));
-  if (!req.is_object()) return json::serialize(reply(makeError(Errc::InvalidArgument, "request", "", "must be a JSON object")));
+  if (ec) return done(reply(makeError(Errc::Malformed, "request", "", "not JSON: " + ec.message())));
+  if (!req.is_object()) return done(reply(makeError(Errc::InvalidArgument, "request", "", "must be a JSON object")));
   const auto& o = req.as_object();
   const auto* method = o.if_contains("method");
   if (method == nullptr || !method->is_string()) {
-    return json::serialize(reply(makeError(Errc::InvalidArgument, "request.method", "", "a string is required")));
+    return done(reply(makeError(Errc::InvalidArgument, "request.method", "", "a string is required")));
   }
   const auto* params = o.if_contains("params");
   static const json::object kNoParams;
   if (params != nullptr && !params->is_object()) {
-    return json::serialize(reply(makeError(Errc::InvalidArgument, "request.params", "", "must be an object")));
+    return done(reply(makeError(Errc::InvalidArgument, "request.params", "", "must be an object")));
   }
   auto it = handlers.find(std::string_view(method->as_string()));
   if (it == handlers.end()) {
     std::string known;
     for (const auto& [name, h] : handlers) known += (known.empty() ? "" : ", ") + name;
-    return json::serialize(reply(makeError(Errc::NotFound, "request.method", std::string(method->as_string()),
-                                           "unknown method (known: " + known + ")")));
+    return done(reply(makeError(Errc::NotFound, "request.method", std::string(method->as_string()),
+                                "unknown method (known: " + known + ")")));
   }
-  return json::serialize(reply(it->second(params ? params->as_object() : kNoParams)));
+  call(it->second, params ? params->as_object() : kNoParams, done);
+}
+
+}  // namespace
+
+void dispatch(const std::map<std::string, AsyncHandler, std::less<>>& handlers, std::string_view line,
+              const std::function<void(json::value)>& done) {
+  dispatchWith(handlers, line, done, [](const AsyncHandler& h, const json::object& params, const auto& finish) {
+    h(params, [finish](Result<json::value> r) { finish(reply(std::move(r))); });
+  });
+}
+
+std::string handleRequestLine(const std::map<std::string, Handler, std::less<>>& handlers, std::string_view line) {
+  std::string out;
+  dispatchWith(handlers, line, [&out](json::value r) { out = json::serialize(r); },
+               [](const Handler& h, const json::object& params, const auto& finish) { finish(reply(h(params))); });
+  return out;
+}
+
+void LocalApiServer::on(std::string method, Handler handler) {
+  handlers_[std::move(method)] = [h = std::move(handler)](const json::object& params, Responder respond) {
+    respond(h(params));
+  };
 }
 
 LocalApiServer::LocalApiServer(boost::asio::io_context& io, std::string socketPath)

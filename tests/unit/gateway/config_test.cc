@@ -2,6 +2,8 @@
 // fills structs.
 #include "hnv/gateway/config.h"
 
+#include "config_test_util.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -28,7 +30,7 @@ constexpr const char* kFull = R"({
   "ports": [
     {"name": "underlay", "vdev": "net_af_packet0,iface=ul0,qpairs=1", "mtu": 1500, "mac": "02:00:5E:00:53:01",
      "promiscuous": true},
-    {"name": "uplink", "vdev": "net_tap0", "mtu": 9000},
+    {"name": "uplink", "vdev": "net_tap0", "mtu": 9000, "role": "uplink"},
     {"name": "nic", "device": "0000:00:08.0"}
   ],
   "provider_addresses": [
@@ -82,6 +84,7 @@ TEST(GatewayConfig, ParsesEveryField) {
   EXPECT_EQ(nic.name, "nic");
   EXPECT_EQ(nic.device, "0000:00:08.0");
   EXPECT_EQ(nic.mtu, 1500) << "default";
+  for (const auto& p : c.dataplane.ports) EXPECT_EQ(p.role, dp::PortRole::Underlay) << p.name;
 
   ASSERT_EQ(c.providerAddresses.size(), 2u);
   EXPECT_EQ(c.providerAddresses[0].port, "underlay");
@@ -136,14 +139,7 @@ TEST(GatewayConfig, IdleSleepsMayBeEqual) {
   EXPECT_EQ(r->dataplane.idle.maxSleepUs, 300u);
 }
 
-struct BadCase {
-  const char* name;
-  const char* json;
-  const char* where;
-  const char* why;  // a phrase of the reason
-};
-
-std::ostream& operator<<(std::ostream& os, const BadCase& c) { return os << c.name; }
+using hnv::testing::BadCase;
 
 // A valid port for cases that break something else.
 #define PORT R"({"name": "ul", "vdev": "net_af_packet0,iface=ul0"})"
@@ -157,7 +153,13 @@ const BadCase kBadCases[] = {
     {"PortsNotAnArray", R"({"ports": {"name": "ul"}})", "ports", "must be an array, not an object"},
     {"PortNotAnObject", R"({"ports": ["ul"]})", "ports[0]", "must be an object, not a string"},
     {"PortUnknownKey", R"({"ports": [{"name": "ul", "vdev": "net_tap0", "speed": 10}]})", "ports[0].speed",
-     "known keys here: name, vdev, device, mtu, mac, promiscuous"},
+     "known keys here: name, vdev, device, mtu, mac, promiscuous, role)"},
+    {"PortVsidIsHostdOnly", R"({"ports": [{"name": "ul", "vdev": "net_tap0", "vsid": 5001}]})", "ports[0].vsid",
+     "unknown key"},
+    {"PortRoleUnknown", R"({"ports": [{"name": "ul", "vdev": "net_tap0", "role": "underlay"}]})", "ports[0].role",
+     "must be \"uplink\" (the provider network) or \"vm\""},
+    {"PortRoleVmInGateway", R"({"ports": [{"name": "ul", "vdev": "net_tap0", "role": "vm"}]})", "ports[0].role",
+     "hnvgwd has no VM ports"},
     {"PortWithoutName", R"({"ports": [{"vdev": "net_tap0"}]})", "ports[0].name", "is required"},
     {"PortEmptyName", R"({"ports": [{"name": "", "vdev": "net_tap0"}]})", "ports[0].name", "must not be empty"},
     {"PortWithoutVdevOrDevice", R"({"ports": [{"name": "ul"}]})", "ports[0]", "needs exactly one of \"vdev\""},
@@ -252,16 +254,10 @@ const BadCase kBadCases[] = {
 class BadConfig : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(BadConfig, NamesThePlaceAndTheRule) {
-  const BadCase& c = GetParam();
-  auto r = parseGatewayConfig(doc(c.json));
-  ASSERT_FALSE(r.ok()) << "accepted";
-  EXPECT_EQ(r.error().code, Errc::InvalidArgument);
-  EXPECT_EQ(r.error().where, c.where) << r.error().message();
-  EXPECT_THAT(r.error().why, HasSubstr(c.why)) << r.error().message();
+  hnv::testing::expectRefused(parseGatewayConfig(doc(GetParam().json)), GetParam());
 }
 
-INSTANTIATE_TEST_SUITE_P(GatewayConfig, BadConfig, ::testing::ValuesIn(kBadCases),
-                         [](const ::testing::TestParamInfo<BadCase>& i) { return std::string(i.param.name); });
+INSTANTIATE_TEST_SUITE_P(GatewayConfig, BadConfig, ::testing::ValuesIn(kBadCases), hnv::testing::badCaseName);
 
 TEST(GatewayConfig, ApiSocketOfExactly100CharactersIsAccepted) {
   std::string path = "/" + std::string(99, 's');
@@ -280,24 +276,7 @@ TEST(GatewayConfig, MessageReadsAsOneLine) {
   EXPECT_EQ(r.error().message(), "ports[0].mtu: 70000: must be between 68 and 9600");
 }
 
-class ConfigFile : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "hnv-gwcfg-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  std::string write(const std::string& name, const std::string& content) {
-    std::string p = dir_ + "/" + name;
-    std::ofstream(p) << content;
-    return p;
-  }
-  std::string dir_;
-};
+using ConfigFile = hnv::testing::TempDirTest;
 
 TEST_F(ConfigFile, LoadsAValidFile) {
   auto r = loadGatewayConfig(write("gw.json", kFull));

@@ -206,6 +206,15 @@ class PolicyFixture : public ::testing::Test {
   }
   static constexpr std::size_t kTypicalObjects = 23;
 
+  // The node's desired state (GET /v1/nodes/{name}/desired-state).
+  json::object desired(std::string_view node) {
+    auto r = engine.desiredState(node);
+    if (!r) {
+      ADD_FAILURE() << describe(r.error());
+      return {};
+    }
+    return *r;
+  }
   json::object get(std::string_view kind, std::string_view key, const Access& access = Access::admin()) {
     auto r = engine.get(kind, expand(key), access);
     if (!r) {

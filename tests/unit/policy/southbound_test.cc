@@ -20,14 +20,6 @@ class Southbound : public PolicyFixture {
     buildTypical();
     ASSERT_FALSE(HasFailure());
   }
-  json::object desired(std::string_view node) {
-    auto r = engine.desiredState(node);
-    if (!r) {
-      ADD_FAILURE() << describe(r.error());
-      return {};
-    }
-    return *r;
-  }
   template <class T>
   std::vector<std::string> keysIn(const json::object& state) {
     return keysOf<T>(state.at(KindTraits<T>::kName).as_array());

@@ -12,19 +12,19 @@ namespace hnv::dp {
 std::uint16_t PortRxNode::process(rte_graph* graph, rte_node* node, void**, std::uint16_t) {
   NodeEnv& env = nodeEnv(node);
   auto& st = *static_cast<PortRxState*>(env.state);
-  const auto next = static_cast<rte_edge_t>(Next::EthInput);
   const bool tracing = env.trace->armed() != 0;
   std::uint16_t total = 0;
   std::uint64_t chained = 0;
-  for (const auto& [port, queue] : st.queues) {
+  for (const auto& [port, queue, next] : st.queues) {
     void** out = rte_node_next_stream_get(graph, node, next, kBurst);
     auto** pkts = reinterpret_cast<rte_mbuf**>(out);
     std::uint16_t n = rte_eth_rx_burst(port, queue, pkts, kBurst);
     std::uint16_t kept = 0;
     for (std::uint16_t i = 0; i < n; ++i) {
       rte_mbuf* m = pkts[i];
-      // Nodes read headers from the first segment only.
-      if (unlikely(m->nb_segs > 1) && rte_pktmbuf_linearize(m) != 0) {
+      // Nodes read headers from the first segment only. A VM's TSO frame
+      // (up to 64 KB) stays chained: nvgre-encap segments it.
+      if (unlikely(m->nb_segs > 1) && (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) == 0 && rte_pktmbuf_linearize(m) != 0) {
         rte_pktmbuf_free(m);
         ++chained;
         continue;

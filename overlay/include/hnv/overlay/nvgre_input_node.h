@@ -6,26 +6,27 @@
 #include <cstdint>
 #include <string_view>
 
-#include "hnv/dp/rcu.h"
-#include "hnv/overlay/vsid_table.h"
-
 namespace hnv::overlay {
 
-struct OverlayContext {
-  const dp::Published<VsidTable>* vsids = nullptr;
-};
-
-// nvgre-input: GRE addressed to a provider address. Checks that it is NVGRE
-// (RFC 7637: flags 0x2000, protocol 0x6558), finds the VSID's tenant and
-// counts and drops what it cannot place. Decapsulation into the tenant
-// arrives with the overlay module.
+// nvgre-input: GRE addressed to one of our provider addresses. Checks the
+// NVGRE framing (RFC 7637: flags 0x2000, protocol 0x6558) and the VSID, drops
+// inner 802.1Q frames, applies receive validation (VSID, inner source CA,
+// inner source MAC, outer source PA must match a lookup record or the VSID's
+// GatewayWildcard; each failure has its own counter), applies RFC 6040 ECN
+// decapsulation, strips the outer headers and delivers the customer frame:
+// unicast to the VM port with that MAC in that VSID, broadcast and multicast
+// to l2-flood.
 struct NvgreInputNode {
   static constexpr std::string_view kName = "nvgre-input";
-  enum class Next : std::uint16_t { Drop = 0 };
-  static constexpr std::array<std::string_view, 1> kNextNames{"drop"};
-  enum class Error : std::uint16_t { Truncated, NotNvgre, ReservedVsid, UnknownVsid, NoTenantPath };
-  static constexpr std::array<std::string_view, 5> kErrorNames{"truncated", "not-nvgre", "reserved-vsid",
-                                                               "unknown-vsid", "no-tenant-path"};
+  enum class Next : std::uint16_t { Drop = 0, Tx, Flood };
+  static constexpr std::array<std::string_view, 3> kNextNames{"drop", "port-tx", "l2-flood"};
+  enum class Error : std::uint16_t {
+    Truncated, NotNvgre, ReservedVsid, UnknownVsid, InnerVlan, InnerMalformed, NoMatchingRecord, WrongPa,
+    EcnCeNotEct, NoLocalPort
+  };
+  static constexpr std::array<std::string_view, 10> kErrorNames{
+      "truncated", "not-nvgre", "reserved-vsid", "unknown-vsid",    "inner-vlan",
+      "inner-malformed", "no-matching-record", "wrong-pa", "ecn-ce-not-ect", "no-local-port"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };
 

@@ -11,7 +11,14 @@
 //     L2 forwarding; each VSID's GatewayWildcard per address family;
 //   - receive validation (spec 3): an inbound packet is accepted only if
 //     (VSID, inner source CA, inner source MAC, outer source PA) matches a
-//     record, an L2Only record of that MAC and PA, or the VSID's GatewayWildcard.
+//     record, an L2Only record of that MAC and PA, or the VSID's GatewayWildcard;
+//     a frame routed by the sender's distributed router (source MAC: this
+//     VSID's router MAC) is placed by its source CA in the routing domain.
+//
+//   - the node's VM ports: port -> (VSID, MAC), (VSID, MAC) -> port, and the
+//     ports of each VSID (flooding), bound locally by the program;
+//   - per tenant, CA -> (VSID, record) for the distributed router, which
+//     routes only inside one routing domain.
 //
 // Compilation is pure (intent -> tables, STYLE rule 1); errors name the item.
 #pragma once
@@ -21,7 +28,9 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "hnv/base/ip.h"
@@ -49,12 +58,28 @@ struct RecordEntry {
   policy::RecordType type;
 };
 
+// A VM port of this node: the DPDK port, its VSID and the VM's MAC.
+struct VmPortBinding {
+  std::uint16_t port = 0;
+  Vsid vsid = Vsid::fromKey(0);
+  MacAddr mac;
+};
+
+// Where the distributed router sends a CA of a routing domain.
+struct RoutedEntry {
+  Vsid vsid = Vsid::fromKey(0);
+  RecordEntry record;
+};
+
 enum class InboundVerdict : std::uint8_t { Accept, UnknownVsid, NoMatchingRecord, WrongPa };
 
 class OverlayPolicy {
  public:
   // `previous` keeps tenant indexes stable; nullptr for the first snapshot.
-  static Result<OverlayPolicy> compile(const boost::json::object& desired, const OverlayPolicy* previous = nullptr);
+  // `ports` are the node's VM ports; a port whose VSID the desired state does
+  // not (yet) contain stays bound and its frames count as unknown-vsid.
+  static Result<OverlayPolicy> compile(const boost::json::object& desired, const OverlayPolicy* previous = nullptr,
+                                       std::span<const VmPortBinding> ports = {});
 
   std::uint64_t revision() const { return revision_; }
   const VsidInfo* vsid(Vsid v) const;
@@ -63,12 +88,25 @@ class OverlayPolicy {
   const RecordEntry* byCa(Vsid v, const IpAddr& ca) const;
   // The record of a MAC in a VSID (any type; a CA record first), if any.
   const RecordEntry* byMac(Vsid v, const MacAddr& mac) const;
+  // True when the MAC has an L2Only record in the VSID: its CAs are learned.
+  bool learnsCas(Vsid v, const MacAddr& mac) const { return l2Only_.count(MacKey{v.value(), mac}) != 0; }
   // The VSID's GatewayWildcard for the CA's address family, if any.
   const RecordEntry* wildcard(Vsid v, bool ipv6) const;
   bool ownsPa(const IpAddr& pa) const { return ownPas_.count(pa) != 0; }
   // Receive validation; `innerCa` is absent for frames without an IP source (ARP carries one).
   InboundVerdict checkInbound(Vsid v, const std::optional<IpAddr>& innerCa, const MacAddr& innerMac,
                               const IpAddr& outerPa) const;
+
+  // The binding of a VM port, nullptr when the port is not a bound VM port.
+  const VmPortBinding* vmPort(std::uint16_t port) const {
+    return port < vmPorts_.size() && vmPorts_[port].has_value() ? &*vmPorts_[port] : nullptr;
+  }
+  // The VM port with this MAC in this VSID.
+  std::optional<std::uint16_t> localPort(Vsid v, const MacAddr& mac) const;
+  // Every VM port of a VSID (empty when none).
+  std::span<const std::uint16_t> localPorts(Vsid v) const;
+  // The distributed router's view: a CA of the tenant's routing domain.
+  const RoutedEntry* route(TenantId tenant, const IpAddr& ca) const;
 
   std::size_t recordCount() const { return byCa_.size(); }
 
@@ -87,6 +125,7 @@ class OverlayPolicy {
     std::size_t operator()(const CaKey& k) const;
     std::size_t operator()(const MacKey& k) const;
   };
+  void bindPorts(std::span<const VmPortBinding> ports);
 
   std::uint64_t revision_ = 0;
   std::map<Rdid, TenantId> tenants_;
@@ -94,7 +133,13 @@ class OverlayPolicy {
   std::unordered_map<CaKey, RecordEntry, KeyHash> byCa_;
   std::unordered_map<MacKey, RecordEntry, KeyHash> byMac_;
   std::unordered_map<std::uint32_t, RecordEntry> wildcard4_, wildcard6_;
+  std::unordered_set<MacKey, KeyHash> l2Only_;
   std::set<IpAddr> ownPas_;
+  std::vector<std::optional<VmPortBinding>> vmPorts_;  // by DPDK port id
+  std::unordered_map<MacKey, std::uint16_t, KeyHash> portByMac_;
+  std::unordered_map<std::uint32_t, std::vector<std::uint16_t>> portsByVsid_;
+  // CaKey.vsid holds the tenant index here.
+  std::unordered_map<CaKey, RoutedEntry, KeyHash> routes_;
 };
 
 }  // namespace hnv::overlay

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,8 @@ class ConfigNode {
 
   // Errors if this node is not an object or has a key outside `allowed`.
   Status expectObject(std::initializer_list<std::string_view> allowed) const;
+  // The same for a list built at run time (a shared parser plus a program's own keys).
+  Status expectObject(std::span<const std::string_view> allowed) const;
   // Number of elements; errors if not an array.
   Result<std::size_t> arraySize() const;
 

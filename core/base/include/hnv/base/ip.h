@@ -101,4 +101,19 @@ class IpAddr {
   std::variant<Ipv4Addr, Ipv6Addr> v_;
 };
 
+// For unordered containers keyed by address (FNV-1a over the address bytes).
+struct IpAddrHash {
+  std::size_t operator()(const IpAddr& a) const noexcept {
+    std::uint64_t h = 0xCBF29CE484222325ull;
+    auto mix = [&h](std::uint8_t b) { h = (h ^ b) * 0x100000001B3ull; };
+    if (a.isV4()) {
+      std::uint32_t v = a.v4().host();
+      for (int i = 0; i < 4; ++i) mix(static_cast<std::uint8_t>(v >> (8 * i)));
+    } else {
+      for (auto b : a.v6().bytes()) mix(b);
+    }
+    return static_cast<std::size_t>(h);
+  }
+};
+
 }  // namespace hnv

@@ -41,6 +41,23 @@ class Dispatch {
     take(m, 0, true, static_cast<std::uint16_t>(error));
   }
 
+  // Sends a packet the node made itself (a copy, a reply beside the
+  // original): it is not one of the input vector and is not counted.
+  void emit(rte_mbuf* m, Next next) { rte_node_enqueue_x1(graph_, node_, static_cast<rte_edge_t>(next), m); }
+
+  // Frees a packet of the input vector that the node replaced with packets
+  // of its own (segments, copies): neither sent nor counted as an error.
+  void consume(rte_mbuf* m) {
+    RTE_ASSERT(objs_[done_] == m);
+    if (likely(same_)) {
+      // objs_ can no longer move as a whole: flush the run so far.
+      if (done_ > 0) rte_node_enqueue(graph_, node_, first_, objs_, done_);
+      same_ = false;
+    }
+    rte_pktmbuf_free(m);
+    ++done_;
+  }
+
   // Counts an error without dropping (e.g. a packet punted for a reason).
   void count(Error error) { ++errors_[static_cast<std::size_t>(error)]; }
 

@@ -22,10 +22,13 @@ struct PacketMeta {
   std::uint16_t l4Offset;  // offset of the transport header, once known
   std::uint16_t vlan;      // VLAN id of the outer tag (0: untagged)
   std::uint8_t flags;
-  std::uint8_t reserved;
+  std::uint8_t control;    // punt kind (to "punt") or inject edge (from the control thread)
   // Scratch.
   std::uint64_t scratch[2];
 };
+
+// PacketMeta::flags bits.
+inline constexpr std::uint8_t kMetaFlagNextHopV4 = 0x01;  // the scratch next hop is IPv4 (fib::setNextHop)
 
 inline PacketMeta& meta(rte_mbuf* m) { return *static_cast<PacketMeta*>(rte_mbuf_to_priv(m)); }
 

@@ -1,6 +1,7 @@
 // The nodes every data-plane program has: port-rx (source), port-tx and
-// drop (sinks). port-rx hands frames to "eth-input", which the program's
-// module list must provide.
+// drop (sinks). port-rx hands frames of underlay ports to "eth-input" and
+// frames of VM ports to "vm-input" (PortRole); the program's module list must
+// provide both (the generic nodes and the overlay).
 #pragma once
 
 #include <rte_graph.h>
@@ -13,9 +14,15 @@
 
 namespace hnv::dp {
 
-// State of port-rx on one worker: the (port, queue) pairs it polls.
+// State of port-rx on one worker: the queues it polls and where their frames go.
+struct RxQueue {
+  std::uint16_t port = 0;
+  std::uint16_t queue = 0;
+  std::uint16_t edge = 1;  // PortRxNode::Next of the port's role
+};
+
 struct PortRxState {
-  std::vector<std::pair<std::uint16_t, std::uint16_t>> queues;
+  std::vector<RxQueue> queues;
   std::uint64_t received = 0;  // read by the Worker for idle detection
 };
 
@@ -23,8 +30,8 @@ struct PortRxNode {
   static constexpr std::string_view kName = "port-rx";
   static constexpr bool kSource = true;
   static constexpr std::uint16_t kBurst = 32;
-  enum class Next : std::uint16_t { Drop = 0, EthInput };
-  static constexpr std::array<std::string_view, 2> kNextNames{"drop", "eth-input"};
+  enum class Next : std::uint16_t { Drop = 0, EthInput, VmInput };
+  static constexpr std::array<std::string_view, 3> kNextNames{"drop", "eth-input", "vm-input"};
   enum class Error : std::uint16_t { Chained };
   static constexpr std::array<std::string_view, 1> kErrorNames{"chained-mbuf"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);

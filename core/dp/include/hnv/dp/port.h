@@ -24,12 +24,18 @@ class PortId {
   std::uint16_t v_;
 };
 
+// What a port connects to, which decides the node its frames enter:
+// underlay ports (the provider network) go to eth-input, VM ports (a tenant
+// VM's NIC: net_tap in the lab, vhost-user in production) to vm-input.
+enum class PortRole : std::uint8_t { Underlay, Vm };
+
 struct PortConfig {
   std::string name;    // our name for it, e.g. "underlay"
   std::string device;  // DPDK device name, e.g. "net_af_packet0" (a vdev) or a PCI address
   std::uint16_t mtu = 1500;
   std::optional<MacAddr> mac;  // set the port's MAC; absent: keep the device's own
   bool promiscuous = false;
+  PortRole role = PortRole::Underlay;
   std::uint16_t rxDescriptors = 1024;
   std::uint16_t txDescriptors = 1024;
 };
@@ -58,6 +64,7 @@ class Port {
   const std::string& name() const { return name_; }
   PortId id() const { return id_; }
   const MacAddr& mac() const { return mac_; }
+  PortRole role() const { return role_; }
   std::uint16_t mtu() const { return mtu_; }
   std::uint16_t queues() const { return queues_; }
   LinkState link() const;
@@ -66,13 +73,14 @@ class Port {
   void close();
 
  private:
-  Port(std::string name, PortId id, MacAddr mac, std::uint16_t mtu, std::uint16_t queues)
-      : name_(std::move(name)), id_(id), mac_(mac), mtu_(mtu), queues_(queues) {}
+  Port(std::string name, PortId id, MacAddr mac, std::uint16_t mtu, std::uint16_t queues, PortRole role)
+      : name_(std::move(name)), id_(id), mac_(mac), mtu_(mtu), queues_(queues), role_(role) {}
   std::string name_;
   PortId id_;
   MacAddr mac_;
   std::uint16_t mtu_;
   std::uint16_t queues_;
+  PortRole role_;
   bool open_ = true;
 };
 

@@ -16,6 +16,7 @@ namespace hnv::fib {
 struct PortAddresses {
   std::uint16_t port = 0;  // DPDK port id
   MacAddr mac;
+  std::uint16_t mtu = 0;  // the port's MTU (0: not known, nothing is checked against it)
   std::vector<InterfaceAddress4> v4;
   std::vector<InterfaceAddress6> v6;
 };

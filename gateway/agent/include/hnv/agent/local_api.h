@@ -25,12 +25,21 @@
 namespace hnv::agent {
 
 using Handler = std::function<Result<boost::json::value>(const boost::json::object& params)>;
+// A method that answers later (a ping waiting for replies): it calls
+// `respond` exactly once, on the io_context's thread. The connection reads
+// no further request until then.
+using Responder = std::function<void(Result<boost::json::value>)>;
+using AsyncHandler = std::function<void(const boost::json::object& params, Responder respond)>;
 
 // Longest request line accepted.
 inline constexpr std::size_t kMaxRequestBytes = 64 * 1024;
 
 boost::json::value errorToJson(const Error& e);
 Error errorFromJson(const boost::json::value& v);
+
+// Parses one request line and calls its handler; `done` gets the reply (once).
+void dispatch(const std::map<std::string, AsyncHandler, std::less<>>& handlers, std::string_view line,
+              const std::function<void(boost::json::value)>& done);
 
 // Turns one request line into one reply line (no trailing newline). Public for tests.
 std::string handleRequestLine(const std::map<std::string, Handler, std::less<>>& handlers, std::string_view line);
@@ -40,7 +49,8 @@ class LocalApiServer {
   LocalApiServer(boost::asio::io_context& io, std::string socketPath);
   ~LocalApiServer();
 
-  void on(std::string method, Handler handler) { handlers_[std::move(method)] = std::move(handler); }
+  void on(std::string method, Handler handler);
+  void onAsync(std::string method, AsyncHandler handler) { handlers_[std::move(method)] = std::move(handler); }
   // Binds the socket (a stale socket file is replaced), mode 0660, and accepts.
   Status listen();
   void close();
@@ -51,7 +61,7 @@ class LocalApiServer {
   boost::asio::io_context& io_;
   std::string path_;
   std::unique_ptr<boost::asio::local::stream_protocol::acceptor> acceptor_;
-  std::map<std::string, Handler, std::less<>> handlers_;
+  std::map<std::string, AsyncHandler, std::less<>> handlers_;
 };
 
 // One request, one reply; errors name the socket and the reason.

@@ -1,0 +1,38 @@
+#!/bin/sh
+# Instructions per packet of each overlay_bench scenario, counted by
+# callgrind over the measured walks only (hnv_bench_measured_walks). Unlike
+# the cycle figures these are reproducible to a few instructions, so they
+# make the regression metric.
+#
+# Usage: bench/dataplane/instructions.sh [BENCH_BINARY] [JSON_FILE]
+#   BENCH_BINARY  default build/bench/overlay_bench
+#   WALKS=N       walks of 32 packets per scenario (default 1000)
+set -eu
+bench=${1:-build/bench/overlay_bench}
+json=${2:-}
+walks=${WALKS:-1000}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+printf '%-11s %10s %10s\n' scenario Ir/packet net
+base=0
+entries=
+for s in baseline encap-64 encap-1400 decap-64 decap-1400 arp-proxy; do
+  valgrind --tool=callgrind --collect-atstart=no --toggle-collect=hnv_bench_measured_walks \
+    --callgrind-out-file="$dir/$s" "$bench" --scenario "$s" --reps 1 --walks "$walks" >"$dir/$s.log" 2>&1 ||
+    { cat "$dir/$s.log" >&2; exit 1; }
+  ir=$(awk '/^summary:/ {print $2}' "$dir/$s")
+  per=$(awk -v ir="$ir" -v w="$walks" 'BEGIN {printf "%.1f", ir / (w * 32)}')
+  if [ "$s" = baseline ]; then
+    base=$per
+    net=-
+  else
+    net=$(awk -v a="$per" -v b="$base" 'BEGIN {printf "%.1f", a - b}')
+  fi
+  printf '%-11s %10s %10s\n' "$s" "$per" "$net"
+  entries="$entries${entries:+,}{\"name\":\"$s\",\"instructionsPerPacket\":$per$( [ "$net" = - ] || printf ',"netInstructionsPerPacket":%s' "$net")}"
+done
+if [ -n "$json" ]; then
+  printf '{"date":"%s","tool":"valgrind --tool=callgrind (Ir)","walks":%s,"burst":32,"scenarios":[%s]}\n' \
+    "$(date -u +%F)" "$walks" "$entries" >"$json"
+fi

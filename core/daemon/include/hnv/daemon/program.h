@@ -1,0 +1,84 @@
+// The process shell of a data-plane daemon (hnvgwd, hnv-hostd): the command
+// line, and serving the local API until SIGINT/SIGTERM with sd_notify.
+//
+// Exit codes: 0 after a clean stop (or --help, --version, --check-config),
+// 1 when start-up fails at run time (EAL, ports, the API socket), 2 for a bad
+// command line or configuration file.
+//
+// Thread: main.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "hnv/agent/local_api.h"
+#include "hnv/base/log.h"
+
+namespace hnv::daemon {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRuntime = 1;
+inline constexpr int kExitUsage = 2;
+
+struct CommandLine {
+  std::string configPath;
+  bool checkOnly = false;  // --check-config
+};
+
+// Parses --config FILE, --check-config, --help, --version. An int is the
+// exit code when the program ends here (help, version or a usage error,
+// already printed).
+std::variant<CommandLine, int> parseCommandLine(std::string_view program, std::string_view version, int argc,
+                                                char** argv);
+
+// Listens on the API socket, tells systemd READY, runs `io` until SIGINT or
+// SIGTERM (then STOPPING, the API closed, `io` stopped). Returns the exit
+// code: kExitRuntime when the socket cannot be bound.
+int serve(boost::asio::io_context& io, agent::LocalApiServer& api, const Logger& log);
+
+// A daemon's whole life: command line, configuration (exit 2 on an
+// error), start (exit 1), the local API and the control loop on one
+// io_context until a signal, stop. `Config` derives from DaemonConfig and has
+// summary() (what --check-config prints after "configuration OK: "); `App`
+// has static start(const Config&, io_context&) -> Result<unique_ptr<App>>,
+// registerApi(agent::LocalApiServer&) and stop().
+template <class App, class Config>
+int run(std::string_view program, std::string_view version, Result<Config> (*load)(const std::string& path),
+        int argc, char** argv) {
+  const std::string name(program);
+  auto cmd = parseCommandLine(program, version, argc, argv);
+  if (const int* exit = std::get_if<int>(&cmd)) return *exit;
+  const auto& cl = std::get<CommandLine>(cmd);
+  auto config = load(cl.configPath);
+  if (!config) {
+    std::cerr << name << ": configuration error: " << config.error().message() << "\n";
+    return kExitUsage;
+  }
+  if (cl.checkOnly) {
+    std::cout << "configuration OK: " << config->summary() << "\n";
+    return kExitOk;
+  }
+  const Logger log(name);
+  Logger::setLevel(config->logLevel);
+  log.notice("starting", {{"node", config->nodeName}, {"version", std::string(version)}});
+  // Declared first, destroyed last: the app's control loop and posted work live on it.
+  boost::asio::io_context io;
+  auto app = App::start(*config, io);
+  if (!app) {
+    log.error("start-up failed", {{"error", app.error().message()}});
+    return kExitRuntime;
+  }
+  agent::LocalApiServer api(io, config->apiSocket);
+  (*app)->registerApi(api);
+  int rc = serve(io, api, log);
+  (*app)->stop();
+  app->reset();
+  if (rc == kExitOk) log.notice("stopped");
+  return rc;
+}
+
+}  // namespace hnv::daemon

@@ -1,0 +1,87 @@
+// Resolves underlay next hops to MACs with ARP, on the control thread.
+//
+// Workers never wait: a node that finds no neighbour for a next hop punts the
+// finished frame (destination MAC still zero, next hop in the scratch words,
+// meta.txPort the port). The resolver holds up to kHeldPerHop such frames per
+// next hop, sends an ARP request from the port's own address, retries every
+// second up to kAttempts times, and when the answer arrives fills in the MAC,
+// publishes a new NeighborTable and transmits the held frames through the
+// inject path. ARP seen by arp-input that teaches something new (a reply to
+// us, a request for one of our addresses, or a changed sender MAC) is punted
+// here too and merged as RFC 826 says.
+//
+// IPv6 next hops (neighbour discovery) are not resolved yet: such frames are
+// dropped and counted (heldDropped, ipv6Unsupported).
+//
+// Thread: control.
+#pragma once
+
+#include <rte_mbuf.h>
+
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <deque>
+#include <map>
+
+#include "hnv/dp/control_path.h"
+#include "hnv/dp/rcu.h"
+#include "hnv/fib/local_addresses.h"
+#include "hnv/fib/neighbors.h"
+
+namespace hnv::fib {
+
+struct ResolverStats {
+  std::uint64_t learned = 0;       // entries added or changed
+  std::uint64_t requestsSent = 0;
+  std::uint64_t held = 0;          // frames held for a next hop
+  std::uint64_t released = 0;      // held frames sent after resolution
+  std::uint64_t heldDropped = 0;   // held frames dropped (queue full, unresolved, no source address)
+  std::uint64_t ipv6Unsupported = 0;
+};
+
+class NeighborResolver {
+ public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr std::size_t kHeldPerHop = 8;
+  static constexpr int kAttempts = 3;
+  static constexpr std::chrono::milliseconds kRetry{1000};
+
+  NeighborResolver(dp::Published<NeighborTable>& table, const dp::Published<LocalAddresses>& local,
+                   dp::ControlPath& control, rte_mempool* pool)
+      : table_(table), local_(local), control_(control), pool_(pool) {}
+  ~NeighborResolver();
+  NeighborResolver(const NeighborResolver&) = delete;
+  NeighborResolver& operator=(const NeighborResolver&) = delete;
+
+  // Punt handlers; each takes ownership of the packet.
+  void onArp(rte_mbuf* m);
+  void onMiss(rte_mbuf* m);
+  // Retries and gives up on unanswered next hops; call a few times a second.
+  void tick(Clock::time_point now = Clock::now());
+
+  // Adds or changes an entry (also used for statically known neighbours).
+  void learn(const IpAddr& ip, const MacAddr& mac, std::uint16_t port);
+  const ResolverStats& stats() const { return stats_; }
+  boost::json::object toJson() const;
+
+ private:
+  struct Pending {
+    std::uint16_t port = 0;
+    std::deque<rte_mbuf*> held;
+    int attempts = 0;
+    Clock::time_point lastSent{};
+  };
+  void sendRequest(const Ipv4Addr& target, Pending& p, Clock::time_point now);
+  void release(const IpAddr& ip, const Neighbor& n);
+  void publish();
+
+  dp::Published<NeighborTable>& table_;
+  const dp::Published<LocalAddresses>& local_;
+  dp::ControlPath& control_;
+  rte_mempool* pool_;
+  NeighborTable::Map entries_;
+  std::map<IpAddr, Pending> pending_;
+  ResolverStats stats_;
+};
+
+}  // namespace hnv::fib

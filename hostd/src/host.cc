@@ -1,0 +1,195 @@
+#include "hnv/hostd/host.h"
+
+#include <boost/asio/post.hpp>
+
+#include "hnv/base/log.h"
+#include "hnv/daemon/api.h"
+#include "hnv/nodes/module.h"
+#include "hnv/overlay/module.h"
+
+namespace hnv::hostd {
+
+namespace json = boost::json;
+
+namespace {
+
+const Logger kLog("hostd");
+
+// The VM ports with the DPDK ids the Dataplane gave them.
+Result<std::vector<overlay::VmPortBinding>> bindVmPorts(const std::vector<VmPortConfig>& vmPorts,
+                                                        const dp::Dataplane& dp) {
+  std::vector<overlay::VmPortBinding> out;
+  for (const auto& vm : vmPorts) {
+    const dp::Port* port = dp.port(vm.port);
+    if (port == nullptr) return makeError(Errc::Internal, "ports", vm.port, "the VM port is not open");
+    out.push_back(overlay::VmPortBinding{port->id().value(), vm.vsid, vm.mac});
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Host>> Host::start(const HostConfig& config, boost::asio::io_context& io) {
+  std::unique_ptr<Host> h(new Host(io));
+  h->config_ = config;
+  auto node = daemon::NodeDataplane::create(config.dataplane, config.providerAddresses);
+  if (!node) return node.error();
+  h->node_ = std::move(*node);
+  dp::Dataplane& dp = h->node_->dataplane();
+  auto bindings = bindVmPorts(config.vmPorts, dp);
+  if (!bindings) return bindings.error();
+  h->bindings_ = std::move(*bindings);
+  // The first policy: nothing from the controller yet, the VM ports bound.
+  auto empty = overlay::OverlayPolicy::compile(json::object{{"revision", 0}}, nullptr, h->bindings_);
+  if (!empty) return empty.error();
+  h->policy_ = std::make_unique<dp::Published<overlay::OverlayPolicy>>(
+      dp.rcu(), std::make_unique<const overlay::OverlayPolicy>(std::move(*empty)));
+
+  // Dynamic IP learning: arp-proxy and nd-proxy punt, the Learner reports
+  // through the session (dropped without a controller: nobody to tell).
+  Host* self = h.get();
+  h->learner_ = std::make_unique<overlay::Learner>(*h->policy_, [self](Vsid vsid, const IpAddr& ca, const MacAddr& mac) {
+    if (!self->session_) return;
+    self->session_->reportLearned(
+        json::object{{"vsid", vsid.value()}, {"ca", ca.toString()}, {"mac", mac.toString()}});
+  });
+  overlay::Learner* learner = h->learner_.get();
+  auto learn = dp.control().addPuntKind("learn", [learner](rte_mbuf* m) { learner->onPunt(m); });
+  if (!learn) return learn.error();
+
+  h->overlayCtx_.policy = h->policy_.get();
+  h->overlayCtx_.local = &h->node_->local();
+  h->overlayCtx_.neighbors = &h->node_->neighbors();
+  h->overlayCtx_.missPunt = h->node_->missPunt();
+  h->overlayCtx_.learnPunt = *learn;
+  h->overlayCtx_.settings = config.encap;
+  // The module list of hnv-hostd (the same as hnvgwd's). Each module adds
+  // its node types; the catalog refuses an edge to a node no module provides.
+  if (auto st = nodes::addGenericNodes(dp.catalog(), h->node_->nodesContext()); !st) return st.error();
+  if (auto st = overlay::addOverlayNodes(dp.catalog(), h->overlayCtx_); !st) return st.error();
+  if (auto st = h->node_->start(io); !st) return st.error();
+  for (const auto& vm : config.vmPorts) {
+    kLog.info("VM port", {{"port", vm.port}, {"vsid", vm.vsid.toString()}, {"vm_mac", vm.mac.toString()}});
+  }
+
+  if (!config.controller) {
+    kLog.warn("no controller configured: running with an empty policy (every VSID unknown)");
+    return h;
+  }
+  h->connection_ = "connecting";
+  policy::AgentCallbacks cb;
+  // The session's thread only posts; everything happens on the control thread.
+  cb.onSnapshot = [self](const json::object& desired) {
+    boost::asio::post(self->io_, [self, desired] { self->onSnapshot(desired); });
+  };
+  cb.onChange = [self](const policy::Change& change) {
+    boost::asio::post(self->io_, [self, change] { self->onChange(change); });
+  };
+  cb.onConnection = [self](bool connected, const std::string& why) {
+    boost::asio::post(self->io_, [self, connected, why] {
+      if (connected != self->connected_) {
+        (connected ? kLog.notice("controller connected", {{"url", self->config_.controller->endpoint.url()}})
+                   : kLog.warn("controller unreachable", {{"url", self->config_.controller->endpoint.url()}, {"why", why}}));
+      }
+      self->connected_ = connected;
+      self->connection_ = why;
+    });
+  };
+  h->session_ = std::make_unique<policy::AgentSession>(config.controller->endpoint, config.nodeName, std::move(cb));
+  h->session_->start();
+  return h;
+}
+
+void Host::onSnapshot(const json::object& desired) {
+  if (auto st = desired_.reset(desired); !st) {
+    // Nothing to compile: the document itself is unreadable.
+    lastError_ = st.error().message();
+    kLog.error("desired state refused", {{"error", lastError_}});
+    if (session_) session_->reportApplied(policy_->get()->revision(), "error: " + lastError_);
+    return;
+  }
+  scheduleCompile();
+}
+
+void Host::onChange(const policy::Change& change) {
+  // A change before any snapshot cannot happen (the session always starts
+  // with one); if it did, the next snapshot replaces everything anyway.
+  if (desired_.empty()) return;
+  desired_.apply(change);
+  scheduleCompile();
+}
+
+void Host::scheduleCompile() {
+  if (compilePending_) return;
+  compilePending_ = true;
+  boost::asio::post(io_, [this] { compile(); });
+}
+
+void Host::compile() {
+  compilePending_ = false;
+  const overlay::OverlayPolicy* previous = policy_->get();
+  auto next = overlay::OverlayPolicy::compile(desired_.toJson(), previous, bindings_);
+  if (!next) {
+    lastError_ = next.error().message();
+    kLog.error("policy refused; keeping the previous one",
+               {{"revision", std::to_string(desired_.revision())},
+                {"applied", std::to_string(previous->revision())},
+                {"error", lastError_}});
+    if (session_) session_->reportApplied(previous->revision(), "error: revision " +
+                                                                   std::to_string(desired_.revision()) + ": " + lastError_);
+    return;
+  }
+  auto revision = next->revision();
+  auto records = next->recordCount();
+  policy_->publish(std::make_unique<const overlay::OverlayPolicy>(std::move(*next)));
+  lastError_.clear();
+  kLog.info("policy applied", {{"revision", std::to_string(revision)}, {"records", std::to_string(records)}});
+  if (session_) session_->reportApplied(revision);
+}
+
+json::object Host::policyJson() const {
+  const overlay::OverlayPolicy* p = policy_->get();
+  json::array ports;
+  for (const auto& vm : config_.vmPorts) {
+    const dp::Port* port = node_->dataplane().port(vm.port);
+    ports.push_back(json::object{{"port", vm.port},
+                                 {"id", port != nullptr ? port->id().value() : 0},
+                                 {"vsid", vm.vsid.value()},
+                                 {"mac", vm.mac.toString()},
+                                 {"vsid_known", p->vsid(vm.vsid) != nullptr}});
+  }
+  json::object out{{"revision", p->revision()},
+                   {"records", p->recordCount()},
+                   {"vm_ports", std::move(ports)},
+                   {"desired_revision", desired_.revision()},
+                   {"learning", learner_->toJson()}};
+  if (config_.controller) {
+    out["controller"] = json::object{{"url", config_.controller->endpoint.url()},
+                                     {"connected", connected_},
+                                     {"state", connection_}};
+  } else {
+    out["controller"] = nullptr;
+  }
+  out["last_error"] = lastError_.empty() ? json::value(nullptr) : json::value(lastError_);
+  return out;
+}
+
+void Host::registerApi(agent::LocalApiServer& api) {
+  daemon::registerNodeApi(api, *node_, config_.nodeName);
+  api.on("policy", [this](const json::object&) -> Result<json::value> { return policyJson(); });
+}
+
+void Host::stop() {
+  if (session_) session_->stop();
+  if (node_) node_->stop();
+}
+
+Host::~Host() {
+  // The order is stated in the header: session, node (workers first), tables.
+  session_.reset();
+  node_.reset();
+  learner_.reset();
+  policy_.reset();
+}
+
+}  // namespace hnv::hostd

@@ -1,0 +1,44 @@
+// What the overlay nodes read: the node's policy (with its VM ports), its
+// provider addresses and underlay neighbours, all published by RCU, the punt
+// kind for frames that wait for an underlay neighbour, and the encapsulation
+// settings fixed at start-up.
+#pragma once
+
+#include <cstdint>
+
+#include "hnv/dp/control_path.h"
+#include "hnv/dp/rcu.h"
+#include "hnv/fib/local_addresses.h"
+#include "hnv/fib/neighbors.h"
+#include "hnv/overlay/overlay_policy.h"
+
+namespace hnv::overlay {
+
+// ECN on encapsulation (RFC 6040 section 4.1): Normal copies the inner ECN
+// field to the outer header; Compatibility leaves the outer header Not-ECT.
+// Decapsulation always follows RFC 6040 section 4.2.
+enum class EcnMode : std::uint8_t { Normal, Compatibility };
+
+struct OverlaySettings {
+  bool copyDscp = true;  // inner DSCP to the outer header (RFC 2983 uniform model)
+  EcnMode ecn = EcnMode::Normal;
+  std::uint8_t outerTtl = 64;
+};
+
+struct OverlayContext {
+  const dp::Published<OverlayPolicy>* policy = nullptr;
+  const dp::Published<fib::LocalAddresses>* local = nullptr;
+  const dp::Published<fib::NeighborTable>* neighbors = nullptr;
+  dp::PuntKind missPunt = 0;  // 0: a frame without an underlay neighbour is dropped
+  dp::PuntKind learnPunt = 0;  // 0: no dynamic IP learning (overlay::Learner)
+  OverlaySettings settings;
+};
+
+// Per-packet flag: the frame came out of a tunnel (l2-flood delivers it to
+// local ports only and never sends it back into the overlay).
+inline constexpr std::uint8_t kMetaFlagFromOverlay = 0x02;
+
+// The VSID a node before this one stored in the metadata.
+inline Vsid metaVsid(const dp::PacketMeta& pm) { return Vsid::fromKey(pm.vsid << 8); }
+
+}  // namespace hnv::overlay

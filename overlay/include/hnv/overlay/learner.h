@@ -1,0 +1,56 @@
+// Dynamic IP learning, the control-thread half (spec section 3). arp-proxy
+// and nd-proxy punt a copy of each ARP (request, reply, gratuitous) and each
+// DAD solicitation in which a VM whose MAC has an L2Only record uses a CA
+// that policy does not give it. The Learner checks that the frame came from
+// that VM's own port, and reports (VSID, CA, MAC) once; the program sends
+// the report to the controller, which turns it into a Dynamic record for
+// every node of the VSID. A report not yet reflected in policy is repeated
+// after kRepeat (the controller may have been away).
+//
+// Thread: control.
+#pragma once
+
+#include <rte_mbuf.h>
+
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <tuple>
+
+#include "hnv/base/ip.h"
+#include "hnv/base/mac.h"
+#include "hnv/base/vsid.h"
+#include "hnv/dp/rcu.h"
+#include "hnv/overlay/overlay_policy.h"
+
+namespace hnv::overlay {
+
+struct LearnerStats {
+  std::uint64_t punted = 0;    // frames received
+  std::uint64_t reported = 0;  // reports handed to the program
+  std::uint64_t ignored = 0;   // malformed, from another port, or already known
+};
+
+class Learner {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using Report = std::function<void(Vsid vsid, const IpAddr& ca, const MacAddr& mac)>;
+  static constexpr std::chrono::seconds kRepeat{5};
+  static constexpr std::size_t kMaxRemembered = 4096;  // older reports are forgotten beyond this
+
+  Learner(const dp::Published<OverlayPolicy>& policy, Report report) : policy_(policy), report_(std::move(report)) {}
+
+  // Punt handler; takes ownership of the packet.
+  void onPunt(rte_mbuf* m, Clock::time_point now = Clock::now());
+  const LearnerStats& stats() const { return stats_; }
+  boost::json::object toJson() const;
+
+ private:
+  const dp::Published<OverlayPolicy>& policy_;
+  Report report_;
+  LearnerStats stats_;
+  std::map<std::tuple<std::uint32_t, IpAddr, MacAddr>, Clock::time_point> sent_;
+};
+
+}  // namespace hnv::overlay

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <rte_graph.h>
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace hnv::overlay {
+
+// nvgre-encap: wraps a customer frame (meta.vsid, destination PA in the
+// scratch words, fib::setNextHop) in outer Ethernet, IPv4 with DF set and
+// GRE with key VSID << 8 | FlowID (RFC 7637); FlowID and the uplink PA come
+// from the inner flow hash, so flows spread over every uplink address on the
+// destination's subnet. DSCP is copied to the outer header and ECN set per
+// RFC 6040 as configured. A frame that would exceed the uplink MTU is dropped
+// (never fragmented). Without a known underlay neighbour the frame goes to
+// the control thread's resolver (punt), which sends it once resolved.
+// Offloads in software: a TSO frame from a VM (RTE_MBUF_F_TX_TCP_SEG, up to
+// 64 KB, chained) is cut into segments that fit the uplink after
+// encapsulation, each with full outer headers; inner checksums left to the
+// NIC (RTE_MBUF_F_TX_*_CKSUM) are computed.
+struct NvgreEncapNode {
+  static constexpr std::string_view kName = "nvgre-encap";
+  enum class Next : std::uint16_t { Drop = 0, Tx, Punt };
+  static constexpr std::array<std::string_view, 3> kNextNames{"drop", "port-tx", "punt"};
+  enum class Error : std::uint16_t { Ipv6Underlay, NoUnderlayRoute, TooBig, NoHeadroom, NoNeighbor, BadOffload, NoBuffer };
+  static constexpr std::array<std::string_view, 7> kErrorNames{
+      "ipv6-underlay", "no-underlay-route", "too-big", "no-headroom", "no-neighbor", "bad-offload", "no-buffer"};
+  static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
+};
+
+}  // namespace hnv::overlay

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <rte_graph.h>
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace hnv::overlay {
+
+// vm-input: every frame a VM sends. Finds the port's binding (VSID, MAC),
+// drops 802.1Q-tagged frames and frames whose source MAC is not the VM's,
+// then: ARP to arp-proxy, neighbour solicitations to nd-proxy, broadcast and
+// multicast to l2-flood, frames to the VSID's distributed-router MAC are
+// routed inside the routing domain (or sent to the VSID's GatewayWildcard),
+// and unicast goes out of a local VM port or into the overlay (nvgre-encap,
+// the destination PA in the scratch words).
+struct VmInputNode {
+  static constexpr std::string_view kName = "vm-input";
+  enum class Next : std::uint16_t { Drop = 0, Tx, Encap, ArpProxy, NdProxy, Flood };
+  static constexpr std::array<std::string_view, 6> kNextNames{"drop",     "port-tx",  "nvgre-encap",
+                                                              "arp-proxy", "nd-proxy", "l2-flood"};
+  enum class Error : std::uint16_t {
+    UnboundPort, UnknownVsid, Malformed, TaggedFrame, SpoofedSourceMac, UnknownDestination, Hairpin,
+    NoRoute, TtlExpired, ToRouter, NotIp
+  };
+  static constexpr std::array<std::string_view, 11> kErrorNames{
+      "unbound-port", "unknown-vsid", "malformed", "tagged-frame", "spoofed-source-mac", "unknown-destination",
+      "hairpin",      "no-route",     "ttl-expired", "to-router",  "not-ip"};
+  static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
+};
+
+}  // namespace hnv::overlay

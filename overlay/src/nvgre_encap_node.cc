@@ -1,0 +1,178 @@
+#include "hnv/overlay/nvgre_encap_node.h"
+
+#include <rte_branch_prediction.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "hnv/dp/dispatch.h"
+#include "hnv/overlay/context.h"
+#include "hnv/wire/ethernet.h"
+#include "hnv/wire/ipv4.h"
+#include "hnv/wire/nvgre.h"
+#include "inner_frame.h"
+#include "segment.h"
+
+namespace hnv::overlay {
+namespace {
+
+constexpr std::uint16_t kOverhead = wire::kEthernetHeaderLen + wire::kIpv4HeaderLen + wire::kNvgreHeaderLen;
+
+struct Uplink {
+  const fib::PortAddresses* port = nullptr;
+  const InterfaceAddress4* address = nullptr;
+};
+
+// The uplink address to send from: one on the destination's subnet (the
+// underlay is one L2 segment per PA subnet), chosen by the flow hash among
+// all such addresses so that flows spread across team members; for a
+// multicast group, any IPv4 address.
+Uplink chooseUplink(const fib::LocalAddresses& local, const Ipv4Addr& dst, std::uint32_t hash) {
+  auto matches = [&](const InterfaceAddress4& a) {
+    return dst.isMulticast() || maskAddress(a.address(), a.length()) == maskAddress(dst, a.length());
+  };
+  std::uint32_t n = 0;
+  for (const auto& p : local.ports()) {
+    for (const auto& a : p.v4) n += matches(a) ? 1 : 0;
+  }
+  if (n == 0) return {};
+  std::uint32_t pick = hash % n;
+  for (const auto& p : local.ports()) {
+    for (const auto& a : p.v4) {
+      if (matches(a) && pick-- == 0) return {&p, &a};
+    }
+  }
+  return {};
+}
+
+using Next = NvgreEncapNode::Next;
+using Error = NvgreEncapNode::Error;
+using Out = dp::Dispatch<NvgreEncapNode>;
+
+// Where one encapsulated packet goes.
+struct Verdict {
+  bool ok = true;
+  Next next = Next::Drop;
+  Error error = Error::NoUnderlayRoute;
+};
+
+Verdict fail(Error e) { return {false, Next::Drop, e}; }
+
+// Wraps the single-segment inner frame of `m` in outer Ethernet, IPv4 and GRE.
+Verdict encapsulate(rte_mbuf* m, const OverlayContext& ctx, const fib::LocalAddresses& local,
+                    const fib::NeighborTable& neighbors, const IpAddr& dstPa) {
+  dp::PacketMeta& pm = dp::meta(m);
+  const OverlaySettings& set = ctx.settings;
+  auto inner = dp::bytes(m);
+  const InnerView view = viewInner(inner);
+  const std::uint32_t hash = flowHash(view, inner);
+  const Uplink up = chooseUplink(local, dstPa.v4(), hash >> 8);
+  if (up.port == nullptr) return fail(Error::NoUnderlayRoute);
+  // The outer IP packet is the inner frame plus 28 bytes; DF: never fragment.
+  if (up.port->mtu != 0 && inner.size() + wire::kIpv4HeaderLen + wire::kNvgreHeaderLen > up.port->mtu) {
+    return fail(Error::TooBig);
+  }
+  const std::uint16_t innerLen = static_cast<std::uint16_t>(inner.size());
+  auto* head = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_prepend(m, kOverhead));
+  if (head == nullptr) return fail(Error::NoHeadroom);
+  std::span<std::uint8_t> frame{head, kOverhead + std::size_t{innerLen}};
+  const bool toGroup = dstPa.v4().isMulticast();
+  const fib::Neighbor* nb = toGroup ? nullptr : neighbors.find(dstPa);
+  const MacAddr dstMac = toGroup ? multicastMac(dstPa) : (nb != nullptr ? nb->mac : MacAddr());
+  (void)wire::writeEthernet(frame, dstMac, up.port->mac, wire::kEtherTypeIpv4);
+  wire::Ipv4Fields ip;
+  const std::uint8_t dscp = set.copyDscp && view.ip ? static_cast<std::uint8_t>(view.trafficClass & 0xFC) : 0;
+  const std::uint8_t ecn = set.ecn == EcnMode::Normal && view.ip ? static_cast<std::uint8_t>(view.trafficClass & 0x03) : 0;
+  ip.tos = dscp | ecn;
+  ip.totalLength = static_cast<std::uint16_t>(wire::kIpv4HeaderLen + wire::kNvgreHeaderLen + innerLen);
+  // DF is set; the id still increments with the inner one, as segmentation offload does.
+  ip.id = view.ip && view.src && view.src->isV4() ? wire::load16(inner.data() + wire::kEthernetHeaderLen + 4) : 0;
+  ip.df = true;
+  ip.ttl = set.outerTtl;
+  ip.protocol = wire::kIpProtoGre;
+  ip.src = up.address->address();
+  ip.dst = dstPa.v4();
+  (void)wire::writeIpv4(frame.subspan(wire::kEthernetHeaderLen), ip);
+  (void)wire::writeNvgre(frame.subspan(wire::kEthernetHeaderLen + wire::kIpv4HeaderLen), metaVsid(pm),
+                         static_cast<std::uint8_t>(hash));
+  pm.l3Offset = wire::kEthernetHeaderLen;
+  pm.l4Offset = wire::kEthernetHeaderLen + wire::kIpv4HeaderLen;
+  pm.txPort = up.port->port;
+  if (toGroup || nb != nullptr) return {true, Next::Tx, {}};
+  if (ctx.missPunt == 0) return fail(Error::NoNeighbor);
+  fib::setNextHop(pm, dstPa);
+  pm.control = ctx.missPunt;
+  return {true, Next::Punt, {}};
+}
+
+// The largest inner TCP payload per segment for the uplinks toward `dstPa`.
+std::uint16_t segmentPayload(const fib::LocalAddresses& local, const Ipv4Addr& dstPa, const InnerHeaders& h,
+                             std::uint16_t requested) {
+  const Uplink up = chooseUplink(local, dstPa, 0);
+  std::size_t room = up.port != nullptr && up.port->mtu != 0 ? up.port->mtu : 1500;
+  room -= wire::kIpv4HeaderLen + wire::kNvgreHeaderLen + h.payload;  // outer IP + GRE + inner headers
+  const std::size_t mss = requested != 0 ? std::min<std::size_t>(requested, room) : room;
+  return static_cast<std::uint16_t>(std::max<std::size_t>(mss, 1));
+}
+
+}  // namespace
+
+std::uint16_t NvgreEncapNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
+  const auto& ctx = dp::nodeState<OverlayContext>(node);
+  const fib::LocalAddresses& local = *ctx.local->get();
+  const fib::NeighborTable& neighbors = *ctx.neighbors->get();
+  thread_local std::vector<rte_mbuf*> segments;
+  Out out(graph, node, objs, count);
+  for (std::uint16_t i = 0; i < count; ++i) {
+    auto* m = static_cast<rte_mbuf*>(objs[i]);
+    dp::PacketMeta& pm = dp::meta(m);
+    const IpAddr dstPa = fib::nextHop(pm);
+    if (!dstPa.isV4()) {
+      out.drop(m, Error::Ipv6Underlay);
+      continue;
+    }
+    const std::uint64_t offloads = m->ol_flags & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_L4_MASK);
+    if (unlikely(offloads != 0)) {
+      auto h = locateHeaders(dp::bytes(m));
+      if (!h) {
+        out.drop(m, Error::BadOffload);
+        continue;
+      }
+      if ((offloads & RTE_MBUF_F_TX_TCP_SEG) != 0) {
+        if (h->protocol != wire::kIpProtoTcp) {
+          out.drop(m, Error::BadOffload);
+          continue;
+        }
+        segments.clear();
+        const std::uint16_t mss = segmentPayload(local, dstPa.v4(), *h, m->tso_segsz);
+        if (!segmentTcp(m, *h, mss, m->pool, segments)) {
+          out.drop(m, Error::NoBuffer);
+          continue;
+        }
+        for (rte_mbuf* s : segments) {
+          dp::meta(s) = pm;
+          Verdict v = encapsulate(s, ctx, local, neighbors, dstPa);
+          if (v.ok) {
+            out.emit(s, v.next);
+          } else {
+            out.count(v.error);
+            rte_pktmbuf_free(s);
+          }
+        }
+        out.consume(m);
+        continue;
+      }
+      completeChecksums(dp::bytes(m), *h);
+      m->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
+    }
+    Verdict v = encapsulate(m, ctx, local, neighbors, dstPa);
+    if (v.ok) {
+      out.to(m, v.next);
+    } else {
+      out.drop(m, v.error);
+    }
+  }
+  return out.finish();
+}
+
+}  // namespace hnv::overlay

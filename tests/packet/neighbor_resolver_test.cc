@@ -1,0 +1,150 @@
+// The neighbour resolver on real rings and mbufs: held frames, ARP requests
+// through the inject path, release on the answer, retries and giving up.
+#include <gtest/gtest.h>
+#include <rte_ring.h>
+
+#include "graph_harness.h"
+#include "hnv/fib/neighbor_resolver.h"
+#include "hnv/wire/builder.h"
+
+namespace hnv::test {
+namespace {
+
+using wire::PacketBuilder;
+using Clock = fib::NeighborResolver::Clock;
+
+const MacAddr kOurMac = *MacAddr::parse("02:00:5e:00:53:01");
+const MacAddr kPeerMac = *MacAddr::parse("02:00:5e:00:53:64");
+const Ipv4Addr kPa4 = *Ipv4Addr::parse("192.0.2.1");
+const Ipv4Addr kPeer4 = *Ipv4Addr::parse("192.0.2.100");
+
+rte_mbuf* mbufOf(const std::vector<std::uint8_t>& bytes) {
+  rte_mbuf* m = rte_pktmbuf_alloc(testPool());
+  std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(bytes.size())), bytes.data(), bytes.size());
+  dp::resetMeta(m, 0);
+  return m;
+}
+
+std::vector<std::uint8_t> bytesOf(rte_mbuf* m) {
+  const auto* p = rte_pktmbuf_mtod(m, const std::uint8_t*);
+  return {p, p + rte_pktmbuf_data_len(m)};
+}
+
+class Resolver : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    rcu_ = std::move(dp::Rcu::create(1)).value();
+    fib::PortAddresses port;
+    port.port = 0;
+    port.mac = kOurMac;
+    port.v4.push_back(*InterfaceAddress4::parse("192.0.2.1/24"));
+    local_ = std::make_unique<dp::Published<fib::LocalAddresses>>(
+        *rcu_, std::make_unique<const fib::LocalAddresses>(*fib::LocalAddresses::build({port})));
+    table_ = std::make_unique<dp::Published<fib::NeighborTable>>(*rcu_, std::make_unique<const fib::NeighborTable>());
+    auto cp = dp::ControlPath::create("resolver-test", {&activity_});
+    ASSERT_TRUE(cp.ok()) << cp.error().message();
+    control_ = std::move(*cp);
+    resolver_ = std::make_unique<fib::NeighborResolver>(*table_, *local_, *control_, testPool());
+  }
+
+  // An encapsulated frame waiting for the MAC of `hop`.
+  rte_mbuf* heldFrame(const IpAddr& hop, std::uint16_t payloadTag) {
+    auto bytes = PacketBuilder().eth(kOurMac, MacAddr()).ipv4(kPa4, kPeer4).udp(payloadTag, 9).build();
+    rte_mbuf* m = mbufOf(bytes);
+    dp::meta(m).txPort = 0;
+    fib::setNextHop(dp::meta(m), hop);
+    return m;
+  }
+
+  // What the control thread injected, in order (the caller owns nothing: frames are copied out and freed).
+  std::vector<std::pair<std::uint8_t, std::vector<std::uint8_t>>> injected() {
+    std::vector<std::pair<std::uint8_t, std::vector<std::uint8_t>>> out;
+    void* obj = nullptr;
+    while (rte_ring_dequeue(control_->injectState(0).ring, &obj) == 0) {
+      auto* m = static_cast<rte_mbuf*>(obj);
+      out.emplace_back(dp::meta(m).control, bytesOf(m));
+      rte_pktmbuf_free(m);
+    }
+    return out;
+  }
+
+  std::vector<std::uint8_t> arpRequestBytes() {
+    auto want = PacketBuilder().eth(kOurMac, MacAddr::broadcast()).arpRequest(kOurMac, kPa4, kPeer4).build();
+    want.resize(60, 0);  // padded to the minimum frame
+    return want;
+  }
+
+  std::uint64_t activity_ = 0;
+  std::unique_ptr<dp::Rcu> rcu_;
+  std::unique_ptr<dp::Published<fib::LocalAddresses>> local_;
+  std::unique_ptr<dp::Published<fib::NeighborTable>> table_;
+  std::unique_ptr<dp::ControlPath> control_;
+  std::unique_ptr<fib::NeighborResolver> resolver_;
+};
+
+TEST_F(Resolver, AMissHoldsTheFrameAndSendsOneRequest) {
+  resolver_->onMiss(heldFrame(kPeer4, 1));
+  resolver_->onMiss(heldFrame(kPeer4, 2));
+  auto out = injected();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].first, static_cast<std::uint8_t>(dp::InjectEdge::Transmit));
+  EXPECT_EQ(out[0].second, arpRequestBytes());
+  EXPECT_EQ(resolver_->stats().held, 2u);
+  EXPECT_EQ(table_->get()->find(kPeer4), nullptr);
+}
+
+TEST_F(Resolver, TheAnswerPublishesTheEntryAndReleasesHeldFramesInOrder) {
+  resolver_->onMiss(heldFrame(kPeer4, 1));
+  resolver_->onMiss(heldFrame(kPeer4, 2));
+  (void)injected();
+  rte_mbuf* reply = mbufOf(PacketBuilder().eth(kPeerMac, kOurMac).arpReply(kPeerMac, kPeer4, kOurMac, kPa4).build());
+  dp::meta(reply).l3Offset = 14;
+  resolver_->onArp(reply);
+  const fib::Neighbor* n = table_->get()->find(kPeer4);
+  ASSERT_NE(n, nullptr);
+  EXPECT_EQ(n->mac, kPeerMac);
+  auto out = injected();
+  ASSERT_EQ(out.size(), 2u);
+  for (std::uint16_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(out[i].second, PacketBuilder().eth(kOurMac, kPeerMac).ipv4(kPa4, kPeer4).udp(i + 1, 9).build());
+  }
+  EXPECT_EQ(resolver_->stats().released, 2u);
+  // Later misses (frames already on their way) go straight out.
+  resolver_->onMiss(heldFrame(kPeer4, 3));
+  EXPECT_EQ(injected().size(), 1u);
+}
+
+TEST_F(Resolver, RetriesEverySecondThenGivesUp) {
+  resolver_->onMiss(heldFrame(kPeer4, 1));
+  auto t0 = Clock::now();
+  resolver_->tick(t0 + std::chrono::milliseconds(500));
+  EXPECT_EQ(injected().size(), 1u);  // the first request only
+  resolver_->tick(t0 + std::chrono::milliseconds(1100));
+  resolver_->tick(t0 + std::chrono::milliseconds(2200));
+  EXPECT_EQ(injected().size(), 2u);
+  EXPECT_EQ(resolver_->stats().requestsSent, 3u);
+  resolver_->tick(t0 + std::chrono::milliseconds(3300));
+  EXPECT_EQ(resolver_->stats().heldDropped, 1u);
+  EXPECT_TRUE(resolver_->toJson().at("pending").as_array().empty());
+}
+
+TEST_F(Resolver, HeldFramesAreBoundedPerNextHop) {
+  for (std::uint16_t i = 0; i < fib::NeighborResolver::kHeldPerHop + 3; ++i) resolver_->onMiss(heldFrame(kPeer4, i));
+  EXPECT_EQ(resolver_->stats().heldDropped, 3u);
+}
+
+TEST_F(Resolver, Ipv6NextHopsAreCountedAsUnsupported) {
+  resolver_->onMiss(heldFrame(*Ipv6Addr::parse("2001:db8::100"), 1));
+  EXPECT_EQ(resolver_->stats().ipv6Unsupported, 1u);
+  EXPECT_TRUE(injected().empty());
+}
+
+TEST_F(Resolver, ArpFromAnUnspecifiedSenderTeachesNothing) {
+  rte_mbuf* probe = mbufOf(PacketBuilder().eth(kPeerMac, MacAddr::broadcast()).arpRequest(kPeerMac, Ipv4Addr(), kPa4).build());
+  dp::meta(probe).l3Offset = 14;
+  resolver_->onArp(probe);
+  EXPECT_TRUE(table_->get()->entries().empty());
+}
+
+}  // namespace
+}  // namespace hnv::test
