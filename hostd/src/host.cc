@@ -5,6 +5,7 @@
 #include "hnv/base/log.h"
 #include "hnv/daemon/api.h"
 #include "hnv/nodes/module.h"
+#include "hnv/overlay/next_hop.h"
 #include "hnv/overlay/module.h"
 
 namespace hnv::hostd {
@@ -49,6 +50,8 @@ Result<std::unique_ptr<Host>> Host::start(const HostConfig& config, boost::asio:
   // through the session (dropped without a controller: nobody to tell).
   Host* self = h.get();
   h->learner_ = std::make_unique<overlay::Learner>(*h->policy_, [self](Vsid vsid, const IpAddr& ca, const MacAddr& mac) {
+    kLog.info("address learned", {{"vsid", std::to_string(vsid.value())}, {"ca", ca.toString()}, {"mac", mac.toString()},
+                                  {"reported", self->session_ ? "yes" : "no (no controller)"}});
     if (!self->session_) return;
     self->session_->reportLearned(
         json::object{{"vsid", vsid.value()}, {"ca", ca.toString()}, {"mac", mac.toString()}});
@@ -174,9 +177,37 @@ json::object Host::policyJson() const {
   return out;
 }
 
+// Select-NetVirtualizationNextHop: params {"vsid": N, "ca": "..."}.
+Result<json::value> Host::nextHopJson(const json::object& p) const {
+  const auto* v = p.if_contains("vsid");
+  if (v == nullptr || !v->is_int64()) return makeError(Errc::InvalidArgument, "params.vsid", "", "a VSID number is required");
+  auto vsid = Vsid::forTenant(static_cast<std::uint64_t>(std::max<std::int64_t>(0, v->as_int64())));
+  if (!vsid) return makeError(Errc::InvalidArgument, "params.vsid", std::to_string(v->as_int64()), vsid.error().why);
+  const auto* c = p.if_contains("ca");
+  if (c == nullptr || !c->is_string()) return makeError(Errc::InvalidArgument, "params.ca", "", "a customer address is required");
+  auto ca = IpAddr::parse(std::string(c->as_string()));
+  if (!ca) return makeError(Errc::InvalidArgument, "params.ca", std::string(c->as_string()), ca.error().why);
+  auto hop = overlay::selectNextHop(*policy_->get(), *vsid, *ca);
+  if (!hop) return hop.error();
+  json::object out = hop->toJson();
+  out["ca"] = ca->toString();
+  if (hop->localPort) {
+    for (const auto& port : node_->dataplane().ports()) {
+      if (port.id().value() == *hop->localPort) out["local_port"] = port.name();
+    }
+  }
+  if (hop->pa) {
+    // The underlay side: the PA's MAC as the neighbour table knows it now.
+    const fib::Neighbor* nb = node_->neighbors().get()->find(*hop->pa);
+    out["pa_mac"] = nb != nullptr ? json::value(nb->mac.toString()) : json::value(nullptr);
+  }
+  return json::value(std::move(out));
+}
+
 void Host::registerApi(agent::LocalApiServer& api) {
   daemon::registerNodeApi(api, *node_, config_.nodeName);
   api.on("policy", [this](const json::object&) -> Result<json::value> { return policyJson(); });
+  api.on("nexthop", [this](const json::object& p) -> Result<json::value> { return nextHopJson(p); });
 }
 
 void Host::stop() {

@@ -3,6 +3,7 @@
 #include <rte_branch_prediction.h>
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "hnv/dp/dispatch.h"
@@ -20,29 +21,57 @@ constexpr std::uint16_t kOverhead = wire::kEthernetHeaderLen + wire::kIpv4Header
 
 struct Uplink {
   const fib::PortAddresses* port = nullptr;
-  const InterfaceAddress4* address = nullptr;
+  Ipv4Addr source;
 };
 
-// The uplink address to send from: one on the destination's subnet (the
-// underlay is one L2 segment per PA subnet), chosen by the flow hash among
-// all such addresses so that flows spread across team members; for a
-// multicast group, any IPv4 address.
-Uplink chooseUplink(const fib::LocalAddresses& local, const Ipv4Addr& dst, std::uint32_t hash) {
-  auto matches = [&](const InterfaceAddress4& a) {
-    return dst.isMulticast() || maskAddress(a.address(), a.length()) == maskAddress(dst, a.length());
-  };
+bool onSubnet(const InterfaceAddress4& a, const Ipv4Addr& dst) {
+  return dst.isMulticast() || maskAddress(a.address(), a.length()) == maskAddress(dst, a.length());
+}
+
+bool hasSubnet(const fib::PortAddresses& p, const Ipv4Addr& dst) {
+  return std::any_of(p.v4.begin(), p.v4.end(), [&](const InterfaceAddress4& a) { return onSubnet(a, dst); });
+}
+
+// NIC teaming (spec section 3): the egress port is chosen by the flow hash
+// among the uplinks with an address on the destination's subnet (the
+// underlay is one L2 segment per PA subnet), so flows spread over every team
+// member; the source address stays the PA of the sending VM's record (what
+// receive validation at the far end expects) when this node owns it, else
+// the port's own address on that subnet. A failed member's PAs have moved to
+// a survivor, so it is no longer among the candidates.
+Uplink chooseUplink(const fib::LocalAddresses& local, const Ipv4Addr& dst, std::uint32_t hash,
+                    const std::optional<Ipv4Addr>& preferred) {
   std::uint32_t n = 0;
-  for (const auto& p : local.ports()) {
-    for (const auto& a : p.v4) n += matches(a) ? 1 : 0;
-  }
+  for (const auto& p : local.ports()) n += hasSubnet(p, dst) ? 1 : 0;
   if (n == 0) return {};
+  Uplink up;
   std::uint32_t pick = hash % n;
+  bool owned = false;
   for (const auto& p : local.ports()) {
-    for (const auto& a : p.v4) {
-      if (matches(a) && pick-- == 0) return {&p, &a};
+    if (!hasSubnet(p, dst)) continue;
+    for (const auto& a : p.v4) owned = owned || (preferred && a.address() == *preferred);
+    if (up.port == nullptr && pick-- == 0) up.port = &p;
+  }
+  if (owned) {
+    up.source = *preferred;
+  } else {
+    for (const auto& a : up.port->v4) {
+      if (onSubnet(a, dst)) {
+        up.source = a.address();
+        break;
+      }
     }
   }
-  return {};
+  return up;
+}
+
+// The PA the far end knows the sending VM by: its record's PA.
+std::optional<Ipv4Addr> sourcePa(const OverlayPolicy& pol, const dp::PacketMeta& pm) {
+  const VmPortBinding* b = pol.vmPort(pm.rxPort);
+  if (b == nullptr) return std::nullopt;
+  const RecordEntry* r = pol.byMac(b->vsid, b->mac);
+  if (r == nullptr || !r->pa.isV4()) return std::nullopt;
+  return r->pa.v4();
 }
 
 using Next = NvgreEncapNode::Next;
@@ -66,7 +95,7 @@ Verdict encapsulate(rte_mbuf* m, const OverlayContext& ctx, const fib::LocalAddr
   auto inner = dp::bytes(m);
   const InnerView view = viewInner(inner);
   const std::uint32_t hash = flowHash(view, inner);
-  const Uplink up = chooseUplink(local, dstPa.v4(), hash >> 8);
+  const Uplink up = chooseUplink(local, dstPa.v4(), hash >> 8, sourcePa(*ctx.policy->get(), pm));
   if (up.port == nullptr) return fail(Error::NoUnderlayRoute);
   // The outer IP packet is the inner frame plus 28 bytes; DF: never fragment.
   if (up.port->mtu != 0 && inner.size() + wire::kIpv4HeaderLen + wire::kNvgreHeaderLen > up.port->mtu) {
@@ -90,7 +119,7 @@ Verdict encapsulate(rte_mbuf* m, const OverlayContext& ctx, const fib::LocalAddr
   ip.df = true;
   ip.ttl = set.outerTtl;
   ip.protocol = wire::kIpProtoGre;
-  ip.src = up.address->address();
+  ip.src = up.source;
   ip.dst = dstPa.v4();
   (void)wire::writeIpv4(frame.subspan(wire::kEthernetHeaderLen), ip);
   (void)wire::writeNvgre(frame.subspan(wire::kEthernetHeaderLen + wire::kIpv4HeaderLen), metaVsid(pm),
@@ -108,7 +137,7 @@ Verdict encapsulate(rte_mbuf* m, const OverlayContext& ctx, const fib::LocalAddr
 // The largest inner TCP payload per segment for the uplinks toward `dstPa`.
 std::uint16_t segmentPayload(const fib::LocalAddresses& local, const Ipv4Addr& dstPa, const InnerHeaders& h,
                              std::uint16_t requested) {
-  const Uplink up = chooseUplink(local, dstPa, 0);
+  const Uplink up = chooseUplink(local, dstPa, 0, std::nullopt);
   std::size_t room = up.port != nullptr && up.port->mtu != 0 ? up.port->mtu : 1500;
   room -= wire::kIpv4HeaderLen + wire::kNvgreHeaderLen + h.payload;  // outer IP + GRE + inner headers
   const std::size_t mss = requested != 0 ? std::min<std::size_t>(requested, room) : room;

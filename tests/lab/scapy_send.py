@@ -7,12 +7,14 @@
                                                     NVGRE around an ICMP echo with the given inner
                                                     addresses (and an inner 802.1Q tag if VLAN)
     scapy_send.py gre-truncated IFACE DST_MAC DST_IP    IP protocol 47 with 3 bytes of GRE
-    scapy_send.py garp IFACE IP                     a gratuitous ARP request announcing IP
+    scapy_send.py garp IFACE IP                     a gratuitous ARP request announcing IP; prints the
+                                                    wall-clock time (time.time()) it was sent at
     scapy_send.py broadcast IFACE MARKER            a UDP broadcast (ff:ff:ff:ff:ff:ff, 255.255.255.255:9)
                                                     carrying MARKER, from the interface's address
 """
 
 import sys
+import time
 
 from scapy.all import (ARP, ICMP, IP, GRE, UDP, Dot1Q, Ether, Raw, conf, get_if_addr, get_if_hwaddr,  # noqa: E402
                        sendp, srp)
@@ -56,6 +58,7 @@ def main(argv):
     elif cmd == "garp":
         ip = argv[3]
         sendp(Ether(src=src_mac, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=src_mac, psrc=ip, pdst=ip), iface=iface)
+        print(f"{time.time():.6f}")
     elif cmd == "broadcast":
         pkt = (Ether(src=src_mac, dst="ff:ff:ff:ff:ff:ff") / IP(src=get_if_addr(iface), dst="255.255.255.255") /
                UDP(sport=9, dport=9) / Raw(argv[3].encode()))

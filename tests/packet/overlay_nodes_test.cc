@@ -4,12 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <map>
 #include <set>
 
 #include "graph_harness.h"
 #include "hnv/nodes/module.h"
 #include "hnv/overlay/learner.h"
 #include "hnv/overlay/module.h"
+#include "hnv/overlay/next_hop.h"
 #include "hnv/wire/builder.h"
 #include "hnv/wire/checksum.h"
 #include "hnv/wire/ethernet.h"
@@ -488,6 +490,68 @@ TEST_F(OverlayNodes, LearnerReportsANewCaOnceAndOnlyFromTheVmsOwnPort) {
   punt(kPortA5, t0 + overlay::Learner::kRepeat);  // not yet in policy: reported again
   EXPECT_EQ(reports.size(), 2u);
   EXPECT_EQ(learner.stats().ignored, 2u);
+}
+
+// NIC teaming: two uplinks on the PA subnet, each with its own PA and MAC.
+TEST_F(OverlayNodes, FlowsSpreadOverBothUplinksAndKeepTheVmsPa) {
+  auto team = [](bool firstUp) {
+    fib::PortAddresses ul0, ul1;
+    ul0.port = kUplink;
+    ul0.mac = kUplinkMac;
+    ul0.mtu = ul1.mtu = 1500;
+    ul1.port = 6;
+    ul1.mac = mac("02:00:5e:00:53:21");
+    ul1.v4.push_back(*InterfaceAddress4::parse("192.0.2.21/24"));
+    // A failed member's PA has moved to the survivor (daemon::NodeDataplane).
+    (firstUp ? ul0 : ul1).v4.push_back(*InterfaceAddress4::parse("192.0.2.11/24"));
+    return std::make_unique<const fib::LocalAddresses>(*fib::LocalAddresses::build({ul0, ul1}));
+  };
+  local_->publish(team(true));
+  std::map<std::uint16_t, int> perPort;
+  for (std::uint16_t sport = 1000; sport < 1064; ++sport) {
+    auto r = fromVm(kPortA1, udpFrame(kA1, kA2, kCa10, kCa20, 0, sport));
+    ASSERT_EQ(r.sent.size(), 1u);
+    Outer o = parseOuter(r.sent[0].bytes);
+    EXPECT_EQ(o.ip.src, kPa1) << "the far end validates A1 against its record's PA";
+    EXPECT_EQ(o.srcMac, r.sent[0].port == kUplink ? kUplinkMac : mac("02:00:5e:00:53:21"));
+    ++perPort[r.sent[0].port];
+  }
+  EXPECT_EQ(perPort.size(), 2u);
+  EXPECT_GT(perPort[kUplink], 12);
+  EXPECT_GT(perPort[6], 12);
+  local_->publish(team(false));  // uplink 0 failed
+  for (std::uint16_t sport = 1000; sport < 1016; ++sport) {
+    auto r = fromVm(kPortA1, udpFrame(kA1, kA2, kCa10, kCa20, 0, sport));
+    ASSERT_EQ(r.sent.size(), 1u);
+    EXPECT_EQ(r.sent[0].port, 6);
+    EXPECT_EQ(parseOuter(r.sent[0].bytes).ip.src, kPa1);
+  }
+}
+
+// Next-hop selection says what the nodes do, for each way out.
+TEST_F(OverlayNodes, NextHopSelectionAgreesWithTheDataPath) {
+  const overlay::OverlayPolicy& pol = *policy_->get();
+  auto hop = [&](std::uint32_t v, const char* ca) { return overlay::selectNextHop(pol, vsid(v), *IpAddr::parse(ca)); };
+  auto remote = hop(5001, "10.0.1.20");
+  ASSERT_TRUE(remote.ok());
+  EXPECT_EQ(remote->via, "on-link");
+  EXPECT_EQ(remote->pa, IpAddr(kPa2));
+  auto local = hop(5001, "10.0.1.11");
+  EXPECT_EQ(local->localPort, kPortA4);
+  auto routed = hop(5001, "10.0.2.10");
+  EXPECT_EQ(routed->via, "routed");
+  EXPECT_EQ(routed->vsid, vsid(5002));
+  EXPECT_EQ(routed->localPort, kPortA3);
+  EXPECT_EQ(hop(5001, "198.51.100.7")->via, "gateway");
+  EXPECT_EQ(hop(5001, "198.51.100.7")->pa, IpAddr(kGwPa));
+  EXPECT_EQ(hop(5001, "10.0.1.1")->via, "default-gateway");
+  EXPECT_EQ(hop(6001, "10.0.2.10")->via, "none") << "tenant B does not reach tenant A's subnet";
+  EXPECT_EQ(hop(6001, "10.0.1.20")->pa, IpAddr(kPa3)) << "the same CA, the other tenant's record";
+  EXPECT_FALSE(hop(7001, "10.0.1.20").ok());
+  // The data path agrees: 10.0.1.20 from A1 goes to PA .12, 10.0.2.10 to port 3.
+  EXPECT_EQ(parseOuter(fromVm(kPortA1, udpFrame(kA1, kA2, kCa10, kCa20)).sent.at(0).bytes).ip.dst, kPa2);
+  EXPECT_EQ(fromVm(kPortA1, PacketBuilder().eth(kA1, kRouterA1).ipv4(kCa10, kCaA3).udp(1, 2).build()).sent.at(0).port,
+            kPortA3);
 }
 
 // Acceptance 9: a 64 KB TCP write handed over as one TSO frame (as a

@@ -7,12 +7,15 @@
 //   hnvctl [--socket PATH] [--json] trace show
 //   hnvctl [--socket PATH] [--json] neighbors
 //   hnvctl [--socket PATH] [--json] policy        (hnv-hostd)
+//   hnvctl [--socket PATH] [--json] nexthop --vsid VSID CA   (hnv-hostd)
+//   hnvctl [--socket PATH] [--json] pa-ping TARGET [--count N] [--interval MS] [--timeout MS]
 //   hnvctl [--controller URL] [--token T | --token-file F] [--json] NOUN VERB [--FIELD VALUE ...]
 //          (policy commands; see controller_commands.h)
 //
 // Exit codes: 0 success, 1 the node answered with an error or could not be
 // reached, 2 bad command line.
 #include <boost/json/serialize.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -40,6 +43,9 @@ const char* kUsage =
     "  trace show                          the nodes each traced packet visited and why it was dropped\n"
     "  neighbors                           underlay neighbours: entries, pending next hops, resolver counters\n"
     "  policy                              hnv-hostd: applied policy revision, records, VM ports, controller\n"
+    "  nexthop --vsid VSID CA              hnv-hostd: where a packet from VSID to CA goes (VSID, MAC, PA or port)\n"
+    "  pa-ping TARGET [--count N] [--interval MS] [--timeout MS]\n"
+    "                                      ICMP echo from this node's PA to another node's PA, by the data plane\n"
     "options:\n"
     "  --socket PATH  the node's API socket (default $HNV_SOCKET or /run/hnvgwd/hnvgwd.sock)\n"
     "  --json         print the raw JSON reply\n"
@@ -110,6 +116,7 @@ int main(int argc, char** argv) {
 
   std::string method;
   json::object params;
+  std::chrono::milliseconds replyTimeout = std::chrono::seconds(5);
   const std::string& cmd = words[0];
   auto rest = std::vector<std::string>(words.begin() + 1, words.end());
   if (cmd == "status" || cmd == "ports" || cmd == "neighbors" || cmd == "policy") {
@@ -145,11 +152,39 @@ int main(int argc, char** argv) {
     } else {
       return usage("trace: unknown subcommand '" + rest[0] + "'");
     }
+  } else if (cmd == "nexthop") {
+    method = "nexthop";
+    if (rest.size() != 3 || rest[0] != "--vsid") return usage("nexthop needs --vsid VSID CA");
+    char* end = nullptr;
+    long v = std::strtol(rest[1].c_str(), &end, 10);
+    if (end == rest[1].c_str() || *end != '\0' || v < 0) return usage("nexthop --vsid: '" + rest[1] + "' is not a VSID");
+    params["vsid"] = v;
+    params["ca"] = rest[2];
+  } else if (cmd == "pa-ping") {
+    method = "pa.ping";
+    if (rest.empty()) return usage("pa-ping needs a target provider address");
+    params["target"] = rest[0];
+    long count = 3, interval = 200, timeout = 1000;
+    for (std::size_t i = 1; i < rest.size(); ++i) {
+      long* slot = rest[i] == "--count" ? &count : rest[i] == "--interval" ? &interval : rest[i] == "--timeout" ? &timeout : nullptr;
+      if (slot == nullptr || i + 1 >= rest.size()) return usage("pa-ping: unexpected argument '" + rest[i] + "'");
+      char* end = nullptr;
+      *slot = std::strtol(rest[i + 1].c_str(), &end, 10);
+      if (end == rest[i + 1].c_str() || *end != '\0' || *slot < 1) {
+        return usage("pa-ping " + rest[i] + ": '" + rest[i + 1] + "' is not a positive whole number");
+      }
+      ++i;
+    }
+    params["count"] = count;
+    params["interval_ms"] = interval;
+    params["timeout_ms"] = timeout;
+    // The node answers when the last reply is in or timed out.
+    replyTimeout = std::chrono::milliseconds(count * interval + timeout + 2000);
   } else {
     return usage("unknown command '" + cmd + "'");
   }
 
-  auto reply = hnv::agent::callLocalApi(socket, method, params);
+  auto reply = hnv::agent::callLocalApi(socket, method, params, replyTimeout);
   if (!reply) {
     std::cerr << "hnvctl: " << reply.error().message() << "\n";
     return kExitFailed;

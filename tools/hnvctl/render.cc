@@ -51,7 +51,29 @@ void renderTrace(std::ostream& out, const json::array& rows) {
 
 }  // namespace
 
+// Like ping(8): one line per probe, then the summary.
+void renderPing(std::ostream& out, const json::object& r) {
+  const auto& rtts = r.at("rtt_ms").as_array();
+  for (std::size_t i = 0; i < rtts.size(); ++i) {
+    out << "seq " << i << ": ";
+    if (rtts[i].is_null()) {
+      out << "no reply\n";
+    } else {
+      out << "reply from " << str(r.at("target")) << " time=" << rtts[i].to_number<double>() << " ms\n";
+    }
+  }
+  out << str(r.at("sent")) << " sent, " << str(r.at("received")) << " received, from " << str(r.at("source"));
+  if (r.contains("avg_ms")) {
+    out << "; rtt min/avg/max " << r.at("min_ms").to_number<double>() << "/" << r.at("avg_ms").to_number<double>()
+        << "/" << r.at("max_ms").to_number<double>() << " ms";
+  }
+  out << "\n";
+}
+
 void render(std::ostream& out, std::string_view method, const json::value& reply) {
+  if (method == "pa.ping" && reply.is_object() && reply.as_object().contains("rtt_ms")) {
+    return renderPing(out, reply.as_object());
+  }
   if (method == "counters" && reply.is_array()) return renderCounters(out, reply.as_array());
   if (method == "ports" && reply.is_array()) return renderPorts(out, reply.as_array());
   if (method == "trace.show" && reply.is_array()) return renderTrace(out, reply.as_array());

@@ -23,6 +23,38 @@ Result<std::string> optString(const json::object& p, std::string_view key) {
   return std::string(v->as_string());
 }
 
+// A whole number in [lo, hi], or `fallback` when absent.
+Result<std::uint64_t> optUint(const json::object& p, std::string_view key, std::uint64_t lo, std::uint64_t hi,
+                              std::uint64_t fallback) {
+  const auto* v = p.if_contains(key);
+  if (v == nullptr) return fallback;
+  if (!v->is_int64() || v->as_int64() < 0 || static_cast<std::uint64_t>(v->as_int64()) < lo ||
+      static_cast<std::uint64_t>(v->as_int64()) > hi) {
+    return makeError(Errc::InvalidArgument, "params." + std::string(key), json::serialize(*v),
+                     "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
+  }
+  return static_cast<std::uint64_t>(v->as_int64());
+}
+
+Result<fib::PingRequest> pingRequest(const json::object& p) {
+  auto target = optString(p, "target");
+  if (!target) return target.error();
+  auto ip = Ipv4Addr::parse(*target);
+  if (!ip) return makeError(Errc::InvalidArgument, "params.target", *target, "an IPv4 provider address is required");
+  fib::PingRequest req;
+  req.target = *ip;
+  auto count = optUint(p, "count", 1, 100, 3);
+  if (!count) return count.error();
+  auto interval = optUint(p, "interval_ms", 10, 10000, 200);
+  if (!interval) return interval.error();
+  auto timeout = optUint(p, "timeout_ms", 10, 10000, 1000);
+  if (!timeout) return timeout.error();
+  req.count = static_cast<unsigned>(*count);
+  req.interval = std::chrono::milliseconds(*interval);
+  req.timeout = std::chrono::milliseconds(*timeout);
+  return req;
+}
+
 json::array portsJson(NodeDataplane& node) {
   json::array out;
   const auto* local = node.local().get();
@@ -79,6 +111,13 @@ void registerNodeApi(agent::LocalApiServer& api, NodeDataplane& node, std::strin
 
   // The resolver's entries, pending next hops and counters.
   api.on("neighbors", [&node](const json::object&) -> Result<json::value> { return node.resolver().toJson(); });
+
+  // PA ping: echo requests from the data plane; answers when the run ends.
+  api.onAsync("pa.ping", [&node](const json::object& p, agent::Responder respond) {
+    auto req = pingRequest(p);
+    if (!req) return respond(req.error());
+    if (auto st = node.pinger().start(*req, respond); !st) respond(st.error());
+  });
 }
 
 }  // namespace hnv::daemon

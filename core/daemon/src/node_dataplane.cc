@@ -1,6 +1,14 @@
 #include "hnv/daemon/node_dataplane.h"
 
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+
 #include "hnv/base/log.h"
+#include "hnv/wire/arp.h"
+#include "hnv/wire/ethernet.h"
+
+#include <algorithm>
 
 namespace hnv::daemon {
 namespace {
@@ -17,6 +25,8 @@ Result<std::unique_ptr<NodeDataplane>> NodeDataplane::create(
   n->dp_ = std::move(*dp);
   auto local = fib::buildLocalAddresses(providerAddresses, *n->dp_);
   if (!local) return local.error();
+  n->configured_.assign(providerAddresses.begin(), providerAddresses.end());
+  n->placed_ = n->configured_;
   n->local_ = std::make_unique<dp::Published<fib::LocalAddresses>>(
       n->dp_->rcu(), std::make_unique<const fib::LocalAddresses>(std::move(*local)));
   n->neighbors_ = std::make_unique<dp::Published<fib::NeighborTable>>(n->dp_->rcu(),
@@ -28,6 +38,12 @@ Result<std::unique_ptr<NodeDataplane>> NodeDataplane::create(
   if (!arp) return arp.error();
   auto miss = n->dp_->control().addPuntKind("neighbor-miss", [resolver](rte_mbuf* m) { resolver->onMiss(m); });
   if (!miss) return miss.error();
+  n->pinger_ = std::make_unique<fib::PaPinger>(*n->local_, *n->neighbors_, *n->resolver_, n->dp_->control(),
+                                               n->dp_->pool());
+  fib::PaPinger* pinger = n->pinger_.get();
+  auto echo = n->dp_->control().addPuntKind("echo-reply", [pinger](rte_mbuf* m) { pinger->onReply(m); });
+  if (!echo) return echo.error();
+  n->nodesCtx_.echoReplyPunt = *echo;
   n->arpPunt_ = *arp;
   n->missPunt_ = *miss;
   n->nodesCtx_.local = n->local_.get();
@@ -49,34 +65,116 @@ Status NodeDataplane::start(boost::asio::io_context& io) {
                           {"role", p.role() == dp::PortRole::Vm ? "vm" : "uplink"}});
   }
   timer_ = std::make_unique<boost::asio::steady_timer>(io);
+  // A duplicate of the eventfd: the descriptor object closes its own copy.
+  wake_ = std::make_unique<boost::asio::posix::stream_descriptor>(io, ::dup(dp_->control().wakeFd()));
   lastTick_ = std::chrono::steady_clock::now();
-  scheduleDrain();
+  scheduleTick();
+  waitForPunts();
   return okStatus();
 }
 
-void NodeDataplane::scheduleDrain() {
-  timer_->expires_after(kDrainPeriod);
+void NodeDataplane::waitForPunts() {
+  wake_->async_read_some(boost::asio::buffer(&wakeValue_, sizeof wakeValue_),
+                         [this](const boost::system::error_code& ec, std::size_t) {
+                           if (ec) return;  // cancelled by stop()
+                           drainPunts();
+                           waitForPunts();
+                         });
+}
+
+void NodeDataplane::drainPunts() {
+  // A full burst may leave more: come back after the io_context served others.
+  if (dp_->control().drain(kDrainBurst) == kDrainBurst && !drainPosted_) {
+    drainPosted_ = true;
+    boost::asio::post(timer_->get_executor(), [this] {
+      drainPosted_ = false;
+      if (timer_) drainPunts();
+    });
+  }
+}
+
+void NodeDataplane::scheduleTick() {
+  timer_->expires_after(pinger_->running() != 0 ? kPingTickPeriod : kTickPeriod);
   timer_->async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;  // cancelled by stop()
-    dp_->control().drain(kDrainBurst);
+    drainPunts();  // the backstop for a wake-up lost to a race
     auto now = std::chrono::steady_clock::now();
-    if (now - lastTick_ >= kResolverPeriod) {
+    if (pinger_->running() != 0) pinger_->tick(now);
+    if (now - lastTick_ >= kTickPeriod) {
       resolver_->tick(now);
+      checkUplinks();
       lastTick_ = now;
     }
-    scheduleDrain();
+    scheduleTick();
   });
+}
+
+void NodeDataplane::checkUplinks() {
+  std::vector<std::string> up;  // uplinks with link, in configuration order
+  for (const auto& p : dp_->ports()) {
+    if (p.role() == dp::PortRole::Underlay && p.link().up) up.push_back(p.name());
+  }
+  std::vector<fib::ProviderAddressConfig> next = configured_;
+  for (auto& pa : next) {
+    if (up.empty() || std::find(up.begin(), up.end(), pa.port) != up.end()) continue;
+    pa.port = up.front();
+  }
+  bool changed = false;
+  for (std::size_t i = 0; i < next.size(); ++i) changed = changed || next[i].port != placed_[i].port;
+  if (!changed) return;
+  auto local = fib::buildLocalAddresses(next, *dp_);
+  if (!local) {
+    kLog.error("provider addresses not moved", {{"error", local.error().message()}});
+    return;
+  }
+  local_->publish(std::make_unique<const fib::LocalAddresses>(std::move(*local)));
+  for (std::size_t i = 0; i < next.size(); ++i) {
+    if (next[i].port == placed_[i].port) continue;
+    ++moves_;
+    kLog.notice("provider address moved", {{"address", next[i].addressText()}, {"from", placed_[i].port},
+                                          {"to", next[i].port}});
+    announce(next[i]);
+  }
+  placed_ = std::move(next);
+}
+
+void NodeDataplane::announce(const fib::ProviderAddressConfig& pa) {
+  const auto* v4 = std::get_if<InterfaceAddress4>(&pa.address);
+  const dp::Port* port = dp_->port(pa.port);
+  if (v4 == nullptr || port == nullptr) return;
+  rte_mbuf* m = rte_pktmbuf_alloc(dp_->pool());
+  if (m == nullptr) return;
+  constexpr std::size_t kLen = 60;  // the minimum Ethernet frame, padding included
+  auto* p = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_append(m, kLen));
+  if (p == nullptr) {
+    rte_pktmbuf_free(m);
+    return;
+  }
+  std::span<std::uint8_t> frame{p, kLen};
+  std::fill(frame.begin(), frame.end(), 0);
+  (void)wire::writeEthernet(frame, MacAddr::broadcast(), port->mac(), wire::kEtherTypeArp);
+  (void)wire::writeArp(frame.subspan(wire::kEthernetHeaderLen),
+                       wire::ArpPacket{wire::ArpOp::Request, port->mac(), v4->address(), MacAddr(), v4->address()});
+  dp::resetMeta(m, port->id().value());
+  dp::meta(m).txPort = port->id().value();
+  (void)dp_->control().inject(m, dp::InjectEdge::Transmit);
 }
 
 void NodeDataplane::stop() {
   if (timer_) timer_->cancel();
+  if (wake_) {
+    boost::system::error_code ec;
+    wake_->cancel(ec);
+  }
   if (dp_) dp_->stop();
 }
 
 NodeDataplane::~NodeDataplane() {
   // The order is stated in the header: timer, workers, resolver, Dataplane, tables.
   stop();
+  wake_.reset();
   timer_.reset();
+  pinger_.reset();
   resolver_.reset();
   dp_.reset();
   neighbors_.reset();

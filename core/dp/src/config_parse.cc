@@ -108,6 +108,14 @@ Status parsePortsConfig(const ConfigNode& n, DataplaneConfig& d, std::span<const
       }
     }
     if (hasVdev) d.eal.vdevs.push_back(deviceText);
+    if (hasVdev && pc.device.rfind("net_af_packet", 0) == 0) {
+      // iface=NAME among the device arguments: its carrier is the link state.
+      auto at = deviceText.find("iface=");
+      if (at != std::string::npos) {
+        auto end = deviceText.find(',', at);
+        pc.kernelInterface = deviceText.substr(at + 6, end == std::string::npos ? std::string::npos : end - at - 6);
+      }
+    }
     std::uint64_t mtu = 0;
     HNV_CFG(mtu, p["mtu"].asUint(68, 9600, 1500));
     pc.mtu = static_cast<std::uint16_t>(mtu);

@@ -2,6 +2,11 @@
 
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "hnv/base/log.h"
 #include "hnv/dp/packet.h"
@@ -35,6 +40,10 @@ Result<std::unique_ptr<ControlPath>> ControlPath::create(const std::string& name
   auto punt = makeRing(name + "-punt", ringSize, RING_F_SC_DEQ);
   if (!punt) return punt.error();
   cp->punt_.ring = *punt;
+  cp->punt_.wakeFd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (cp->punt_.wakeFd < 0) {
+    return makeError(Errc::Unavailable, "control path", name, std::string("eventfd failed: ") + std::strerror(errno));
+  }
   for (std::size_t w = 0; w < activity.size(); ++w) {
     auto r = makeRing(name + "-inj" + std::to_string(w), ringSize, RING_F_SP_ENQ | RING_F_SC_DEQ);
     if (!r) return r.error();
@@ -44,6 +53,7 @@ Result<std::unique_ptr<ControlPath>> ControlPath::create(const std::string& name
 }
 
 ControlPath::~ControlPath() {
+  if (punt_.wakeFd >= 0) ::close(punt_.wakeFd);
   freeRing(punt_.ring);
   for (auto& s : inject_) freeRing(s.ring);
 }

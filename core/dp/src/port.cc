@@ -1,6 +1,10 @@
 #include "hnv/dp/port.h"
 
+#include <net/if.h>
 #include <rte_ethdev.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -11,6 +15,18 @@ namespace {
 Error portError(const PortConfig& c, std::string what, const std::string& call, int rc) {
   return makeError(Errc::Unavailable, "port " + c.name + " (" + c.device + ")", std::move(what),
                    call + " failed: " + std::strerror(rc < 0 ? -rc : rc));
+}
+
+// IFF_UP and IFF_RUNNING (carrier) of a kernel interface in this namespace.
+bool kernelCarrier(const std::string& ifname) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return true;  // cannot tell: trust the driver
+  ifreq req{};
+  std::strncpy(req.ifr_name, ifname.c_str(), IFNAMSIZ - 1);
+  const int rc = ::ioctl(fd, SIOCGIFFLAGS, &req);
+  ::close(fd);
+  if (rc != 0) return false;  // the interface is gone
+  return (req.ifr_flags & IFF_UP) != 0 && (req.ifr_flags & IFF_RUNNING) != 0;
 }
 
 }  // namespace
@@ -74,11 +90,12 @@ Result<Port> Port::open(const PortConfig& c, rte_mempool* pool, std::uint16_t qu
   if (c.promiscuous || c.role == PortRole::Vm) rte_eth_promiscuous_enable(id);
   rte_ether_addr a;
   rte_eth_macaddr_get(id, &a);
-  return Port(c.name, PortId(id), MacAddr::fromBytes(a.addr_bytes), c.mtu, queues, c.role);
+  return Port(c.name, PortId(id), MacAddr::fromBytes(a.addr_bytes), c.mtu, queues, c.role, c.kernelInterface);
 }
 
 Port::Port(Port&& o) noexcept
-    : name_(std::move(o.name_)), id_(o.id_), mac_(o.mac_), mtu_(o.mtu_), queues_(o.queues_), role_(o.role_), open_(o.open_) {
+    : name_(std::move(o.name_)), id_(o.id_), mac_(o.mac_), mtu_(o.mtu_), queues_(o.queues_), role_(o.role_),
+      kernelIf_(std::move(o.kernelIf_)), open_(o.open_) {
   o.open_ = false;
 }
 
@@ -94,7 +111,9 @@ void Port::close() {
 LinkState Port::link() const {
   rte_eth_link l{};
   rte_eth_link_get_nowait(id_.value(), &l);
-  return LinkState{l.link_status == RTE_ETH_LINK_UP, l.link_speed, l.link_duplex == RTE_ETH_LINK_FULL_DUPLEX};
+  LinkState s{l.link_status == RTE_ETH_LINK_UP, l.link_speed, l.link_duplex == RTE_ETH_LINK_FULL_DUPLEX};
+  if (s.up && !kernelIf_.empty()) s.up = kernelCarrier(kernelIf_);
+  return s;
 }
 
 PortStats Port::stats() const {

@@ -91,9 +91,9 @@ void PaPinger::onReply(rte_mbuf* m, Clock::time_point now) {
   auto frame = dp::bytes(m);
   const dp::PacketMeta& pm = dp::meta(m);
   auto ip = wire::parseIpv4(frame.subspan(pm.l3Offset));
-  auto icmp = ip ? wire::parseIcmp(ip->payload) : decltype(wire::parseIcmp(ip->payload))(wire::wireError(wire::WireErrc::Truncated, 0));
-  if (icmp && icmp->type == wire::kIcmpEchoReply) {
-    auto it = runs_.find(icmp->identifier());
+  if (ip) {
+    auto icmp = wire::parseIcmp(ip->payload);
+    auto it = icmp && icmp->type == wire::kIcmpEchoReply ? runs_.find(icmp->identifier()) : runs_.end();
     if (it != runs_.end() && ip->src == it->second.req.target) {
       Run& run = it->second;
       const std::uint16_t seq = icmp->sequence();

@@ -178,12 +178,23 @@ class Host(DaemonClient):
         self.token_file: Path | None = None
         self._taps = 0
         self._af_packets = 1  # net_af_packet0 is the uplink
+        # More uplinks (NIC teaming): (port name, interface, af_packet index, addresses).
+        self.more_uplinks: list[tuple[str, Interface, int, list[str]]] = []
 
     def __repr__(self) -> str:
         state = "not started" if self.process is None else repr(self.process)
         return f"Host({self.name!r}, PA {self.addresses}, VMs {sorted(self.vms)}, {state})"
 
     # -- building -----------------------------------------------------------------
+
+    def add_uplink(self, segment: str, ifname: str, addresses: Sequence[str], *, mac: str | None = None) -> Interface:
+        """A further uplink port `ifname` on `segment` with its own PAs (a NIC team member), before start()."""
+        if self.process is not None:
+            raise LabError(f"{self.name}: add uplinks before starting hnv-hostd")
+        iface = self.node.attach(segment, ifname, dataplane=True, mac=mac)
+        self.more_uplinks.append((ifname, iface, self._af_packets, list(addresses)))
+        self._af_packets += 1
+        return iface
 
     def add_vm(self, name: str, vsid: int, mac: str, ca_cidr: str, gateway: str | None = None, *,
                mtu: int = VM_MTU, kind: str = "tap") -> Vm:
@@ -247,14 +258,18 @@ class Host(DaemonClient):
     def config(self) -> dict:
         """hnv-hostd's configuration (shared sections: docs/configuration.md; own: controller, encap, VM ports)."""
         ports = [{"name": "ul0", "vdev": self.uplink.af_packet_vdev(0), "mtu": UPLINK_MTU, "role": "uplink"}]
+        ports += [{"name": n, "vdev": i.af_packet_vdev(k), "mtu": UPLINK_MTU, "role": "uplink"}
+                  for n, i, k, _ in self.more_uplinks]
         ports += [vm.port_config() for vm in self.vms.values()]
+        pas = [{"port": "ul0", "address": a} for a in self.addresses]
+        pas += [{"port": n, "address": a} for n, _, _, addrs in self.more_uplinks for a in addrs]
         config: dict[str, Any] = {
             "node": {"name": self.name},
             "log": {"level": self.log_level},
             "eal": eal_section("hostd", self.name, hugepages=self.hugepages, lcores=self.lcores),
             "dataplane": dataplane_section(),
             "ports": ports,
-            "provider_addresses": [{"port": "ul0", "address": a} for a in self.addresses],
+            "provider_addresses": pas,
             "api": {"socket": str(self.socket)},
             "encap": self.encap,
         }

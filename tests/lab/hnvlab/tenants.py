@@ -22,7 +22,7 @@ reachable from the hosts' kernel interfaces, with one node token per host;
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +68,7 @@ class VmPlacement:
     host: str
     ca: str
     mac: str
+    pa: str | None = None   # the PA of its record; None: the host's (first) PA
 
     @property
     def ca_cidr(self) -> str:
@@ -112,7 +113,7 @@ class OverlayTopology:
                                           "prefixLength": h.pa_prefix_len, "mac": h.uplink_mac})
         for vm in self.vms.values():
             create("lookup-records", {"vsid": vm.tenant.vsid, "ca": vm.ca, "mac": vm.mac,
-                                      "pa": self.hosts[vm.host].pa, "vmName": vm.name})
+                                      "pa": vm.pa or self.hosts[vm.host].pa, "vmName": vm.name})
         return ops
 
 
@@ -205,17 +206,24 @@ def wait_applied(ctl: Controller, node: str, revision: int, timeout: float = 30.
                     what=f"{node} to report appliedRevision >= {revision} to the controller")
 
 
-def start_overlay(lab: Lab, topo: OverlayTopology, extra: Sequence[dict[str, Any]] = (), **kwargs: Any):
+def start_overlay(lab: Lab, topo: OverlayTopology, extra: Sequence[dict[str, Any]] = (),
+                  before_start: Callable[[dict[str, Host]], None] | None = None, **kwargs: Any):
     """The whole overlay lab: controller with `topo`'s policy plus `extra` batch
-    operations (one batch), every host started and in step with it.
+    operations (one batch; `extra` goes before the lookup records, which may
+    name its provider addresses), every host started and in step with it.
+    `before_start(hosts)` may add to the hosts first (uplinks).
     Returns (controller, hosts by name, VMs by name)."""
     ctl = start_overlay_controller(lab, list(topo.hosts))
-    ops = topo.operations() + list(extra)
+    ops = topo.operations()
+    records = [o for o in ops if o["kind"] == "lookup-records"]
+    ops = [o for o in ops if o["kind"] != "lookup-records"] + list(extra) + records
     reply = ctl.batch(ops)
     if reply.get("changes") != len(ops):
         raise LabError(f"policy batch made {reply.get('changes')} changes, expected {len(ops)}")
     revision = int(reply["revision"])
     hosts = new_overlay_hosts(lab, topo, ctl, **kwargs)
+    if before_start is not None:
+        before_start(hosts)
     for host in hosts.values():
         host.start()
     for name in hosts:

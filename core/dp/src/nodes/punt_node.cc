@@ -1,4 +1,6 @@
 // punt: hands packets to the control thread through the punt ring.
+#include <sys/eventfd.h>
+
 #include "hnv/dp/control_path.h"
 #include "hnv/dp/node.h"
 #include "hnv/dp/packet.h"
@@ -13,7 +15,10 @@ std::uint16_t PuntNode::process(rte_graph*, rte_node* node, void** objs, std::ui
     auto* m = static_cast<rte_mbuf*>(objs[i]);
     if (unlikely(meta(m).traceId != 0)) env.trace->record(meta(m).traceId, env.nodeIndex, 0, false, 0);
   }
+  const bool wasEmpty = rte_ring_empty(st.ring) != 0;
   unsigned sent = rte_ring_mp_enqueue_burst(st.ring, objs, count, nullptr);
+  // The control thread sleeps on the eventfd: wake it for the first packets.
+  if (wasEmpty && sent > 0 && st.wakeFd >= 0) (void)::eventfd_write(st.wakeFd, 1);
   if (unlikely(sent < count)) {
     rte_pktmbuf_free_bulk(reinterpret_cast<rte_mbuf**>(objs + sent), count - sent);
     env.counters->add(env.errorIds[static_cast<std::size_t>(Error::QueueFull)], count - sent);

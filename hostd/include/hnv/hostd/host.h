@@ -59,6 +59,7 @@ class Host {
   void scheduleCompile();
   void compile();
   boost::json::object policyJson() const;
+  Result<boost::json::value> nextHopJson(const boost::json::object& params) const;
 
   boost::asio::io_context& io_;
   HostConfig config_;

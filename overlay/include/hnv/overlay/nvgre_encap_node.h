@@ -10,9 +10,10 @@ namespace hnv::overlay {
 
 // nvgre-encap: wraps a customer frame (meta.vsid, destination PA in the
 // scratch words, fib::setNextHop) in outer Ethernet, IPv4 with DF set and
-// GRE with key VSID << 8 | FlowID (RFC 7637); FlowID and the uplink PA come
-// from the inner flow hash, so flows spread over every uplink address on the
-// destination's subnet. DSCP is copied to the outer header and ECN set per
+// GRE with key VSID << 8 | FlowID (RFC 7637); FlowID and the egress uplink
+// come from the inner flow hash, so flows spread over every uplink on the
+// destination's subnet (teaming); the outer source is the PA of the sending
+// VM's record. DSCP is copied to the outer header and ECN set per
 // RFC 6040 as configured. A frame that would exceed the uplink MTU is dropped
 // (never fragmented). Without a known underlay neighbour the frame goes to
 // the control thread's resolver (punt), which sends it once resolved.

@@ -10,19 +10,30 @@
 //
 // Punt kinds: "arp" (ARP that teaches the resolver something, from
 // arp-input) and "neighbor-miss" (a finished frame whose underlay next hop
-// has no MAC yet) both go to the NeighborResolver.
+// has no MAC yet) both go to the NeighborResolver; "echo-reply" (ICMP echo
+// replies to the node, from icmp4-local) goes to the PaPinger.
 //
-// The control loop runs on the program's io_context: every 1 ms it drains up
-// to 256 punted packets, and every 100 ms it lets the resolver retry and give
-// up. A 1 ms timer bounds the latency a punted packet sees; draining a burst
-// at a time keeps the API responsive under a punt flood (the punt ring drops
-// and counts what does not fit).
+// The control loop runs on the program's io_context. It sleeps on the punt
+// path's eventfd (written by a worker that punts into an empty ring) and then
+// drains punted packets 256 at a time, yielding to the io_context between
+// bursts so that the API stays responsive under a punt flood (the punt ring
+// drops and counts what does not fit). A timer, every 100 ms (10 ms while a
+// PA ping runs), lets the resolver retry and give up, checks the uplinks and
+// drains as a backstop. An idle node thus wakes 10 times a second.
+//
+// Uplink failover (NIC teaming, spec section 3): every 100 ms the loop reads
+// the link state of the uplinks. A provider address whose port is down moves
+// to the first uplink that is up, and back when its own port returns; each
+// move publishes new LocalAddresses (arp-input answers for the PA on its new
+// port, nvgre-encap sends from it) and announces the PA with a gratuitous
+// ARP from the new port's MAC, so that peers re-resolve at once. IPv6 PAs
+// move too but are not yet announced (no unsolicited NA).
 //
 // Teardown order (the destructor, or stop() then the destructor):
 //   1. the control loop's timer is cancelled (no handler touches the
 //      resolver again);
 //   2. the workers are joined: nothing reads the tables or punts any more;
-//   3. the resolver goes: it frees the frames it holds, which come from the
+//   3. the PA pinger, then the resolver go: the resolver frees the frames it holds, which come from the
 //      Dataplane's mempool, so this must happen before the Dataplane (pool,
 //      then EAL) is destroyed;
 //   4. the Dataplane: ports, control path (freeing punted frames left on its
@@ -35,14 +46,17 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
 #include <span>
+#include <vector>
 
 #include "hnv/base/result.h"
 #include "hnv/dp/dataplane.h"
 #include "hnv/fib/neighbor_resolver.h"
+#include "hnv/fib/pa_pinger.h"
 #include "hnv/fib/provider_addresses.h"
 #include "hnv/nodes/context.h"
 
@@ -50,14 +64,17 @@ namespace hnv::daemon {
 
 class NodeDataplane {
  public:
-  static constexpr std::chrono::milliseconds kDrainPeriod{1};
   static constexpr unsigned kDrainBurst = 256;
-  static constexpr std::chrono::milliseconds kResolverPeriod{100};
+  static constexpr std::chrono::milliseconds kTickPeriod{100};
+  static constexpr std::chrono::milliseconds kPingTickPeriod{10};
 
   // Brings up EAL, pool and ports, publishes the provider addresses and an
   // empty neighbour table, and registers the punt kinds.
   static Result<std::unique_ptr<NodeDataplane>> create(const dp::DataplaneConfig& config,
                                                        std::span<const fib::ProviderAddressConfig> providerAddresses);
+  // Where each provider address is now (port name), after failover.
+  const std::vector<fib::ProviderAddressConfig>& placedAddresses() const { return placed_; }
+  std::uint64_t addressMoves() const { return moves_; }
   ~NodeDataplane();
   NodeDataplane(const NodeDataplane&) = delete;
   NodeDataplane& operator=(const NodeDataplane&) = delete;
@@ -66,6 +83,7 @@ class NodeDataplane {
   const dp::Published<fib::LocalAddresses>& local() const { return *local_; }
   const dp::Published<fib::NeighborTable>& neighbors() const { return *neighbors_; }
   const fib::NeighborResolver& resolver() const { return *resolver_; }
+  fib::PaPinger& pinger() { return *pinger_; }
   dp::PuntKind arpPunt() const { return arpPunt_; }
   dp::PuntKind missPunt() const { return missPunt_; }
   // What the generic nodes read (local, neighbors, arpPunt), filled in.
@@ -78,16 +96,28 @@ class NodeDataplane {
 
  private:
   NodeDataplane() = default;
-  void scheduleDrain();
+  void scheduleTick();
+  void waitForPunts();
+  void drainPunts();
+  // Moves provider addresses off uplinks that are down (and back); see above.
+  void checkUplinks();
+  void announce(const fib::ProviderAddressConfig& pa);
 
   std::unique_ptr<dp::Dataplane> dp_;
   std::unique_ptr<dp::Published<fib::LocalAddresses>> local_;
   std::unique_ptr<dp::Published<fib::NeighborTable>> neighbors_;
   std::unique_ptr<fib::NeighborResolver> resolver_;
+  std::unique_ptr<fib::PaPinger> pinger_;
   dp::PuntKind arpPunt_ = 0;
   dp::PuntKind missPunt_ = 0;
   nodes::NodesContext nodesCtx_;
+  std::vector<fib::ProviderAddressConfig> configured_;  // home ports
+  std::vector<fib::ProviderAddressConfig> placed_;      // current ports
+  std::uint64_t moves_ = 0;
   std::unique_ptr<boost::asio::steady_timer> timer_;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> wake_;
+  std::uint64_t wakeValue_ = 0;
+  bool drainPosted_ = false;
   std::chrono::steady_clock::time_point lastTick_{};
 };
 

@@ -12,6 +12,9 @@
 // or enter the graph as if received on meta.rxPort (eth-input or vm-input).
 // Each worker's "inject" source node drains its own ring on every walk.
 //
+// Wake-up: a worker that punts into an empty ring writes an eventfd; the
+// control thread waits on it instead of polling (an idle node costs nothing).
+//
 // Threads: punt/inject nodes on workers; everything else on the control thread.
 #pragma once
 
@@ -39,6 +42,9 @@ enum class InjectEdge : std::uint8_t { Transmit = 1, EthInput = 2, VmInput = 3 }
 
 struct PuntState {
   rte_ring* ring = nullptr;
+  // Written (eventfd) by a worker that puts packets into an empty ring, so
+  // the control thread sleeps until there is work (see wakeFd()).
+  int wakeFd = -1;
 };
 
 struct InjectState {
@@ -70,6 +76,11 @@ class ControlPath {
   bool inject(rte_mbuf* m, InjectEdge edge, unsigned worker = 0);
 
   PuntState& puntState() { return punt_; }
+  // An eventfd that becomes readable when punted packets wait. Read it (8
+  // bytes) before draining. A packet enqueued while the ring was not empty
+  // signals nothing: drain until empty, and keep a slow periodic drain as a
+  // backstop for the race with a drain that just emptied the ring.
+  int wakeFd() const { return punt_.wakeFd; }
   InjectState& injectState(unsigned worker) { return inject_.at(worker); }
   const PuntStats& stats() const { return stats_; }
   std::string_view kindName(PuntKind kind) const;

@@ -36,6 +36,9 @@ struct PortConfig {
   std::optional<MacAddr> mac;  // set the port's MAC; absent: keep the device's own
   bool promiscuous = false;
   PortRole role = PortRole::Underlay;
+  // The kernel interface behind an af_packet vdev ("iface=..."): its carrier
+  // is part of the link state, since net_af_packet always reports up.
+  std::string kernelInterface;
   std::uint16_t rxDescriptors = 1024;
   std::uint16_t txDescriptors = 1024;
 };
@@ -73,14 +76,17 @@ class Port {
   void close();
 
  private:
-  Port(std::string name, PortId id, MacAddr mac, std::uint16_t mtu, std::uint16_t queues, PortRole role)
-      : name_(std::move(name)), id_(id), mac_(mac), mtu_(mtu), queues_(queues), role_(role) {}
+  Port(std::string name, PortId id, MacAddr mac, std::uint16_t mtu, std::uint16_t queues, PortRole role,
+       std::string kernelInterface)
+      : name_(std::move(name)), id_(id), mac_(mac), mtu_(mtu), queues_(queues), role_(role),
+        kernelIf_(std::move(kernelInterface)) {}
   std::string name_;
   PortId id_;
   MacAddr mac_;
   std::uint16_t mtu_;
   std::uint16_t queues_;
   PortRole role_;
+  std::string kernelIf_;
   bool open_ = true;
 };
 
