@@ -56,6 +56,15 @@ Result<std::unique_ptr<Host>> Host::start(const HostConfig& config, boost::asio:
     self->session_->reportLearned(
         json::object{{"vsid", vsid.value()}, {"ca", ca.toString()}, {"mac", mac.toString()}});
   });
+  h->caTester_ = std::make_unique<overlay::CaTester>(h->overlayCtx_, dp.control(), dp.pool());
+  overlay::CaTester* tester = h->caTester_.get();
+  auto caTest = dp.control().addPuntKind("ca-test", [tester](rte_mbuf* m) { tester->onReply(m); });
+  if (!caTest) return caTest.error();
+  h->overlayCtx_.caTestPunt = *caTest;
+  h->node_->addTicker([tester](std::chrono::steady_clock::time_point now) {
+    tester->tick(now);
+    return tester->running();
+  });
   overlay::Learner* learner = h->learner_.get();
   auto learn = dp.control().addPuntKind("learn", [learner](rte_mbuf* m) { learner->onPunt(m); });
   if (!learn) return learn.error();
@@ -177,6 +186,48 @@ json::object Host::policyJson() const {
   return out;
 }
 
+// Test-VMNetworkAdapter: params {"port", "sender", "receiver", "count"?, "interval_ms"?, "timeout_ms"?}.
+Result<overlay::CaTestRequest> Host::caTestRequest(const json::object& p) const {
+  auto str = [&](const char* key) -> Result<std::string> {
+    const auto* v = p.if_contains(key);
+    if (v == nullptr || !v->is_string()) return makeError(Errc::InvalidArgument, std::string("params.") + key, "", "a string is required");
+    return std::string(v->as_string());
+  };
+  auto num = [&](const char* key, std::int64_t lo, std::int64_t hi, std::int64_t fallback) -> Result<std::int64_t> {
+    const auto* v = p.if_contains(key);
+    if (v == nullptr) return fallback;
+    if (!v->is_int64() || v->as_int64() < lo || v->as_int64() > hi) {
+      return makeError(Errc::InvalidArgument, std::string("params.") + key, "",
+                       "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
+    }
+    return v->as_int64();
+  };
+  overlay::CaTestRequest req;
+  auto port = str("port");
+  if (!port) return port.error();
+  const dp::Port* dpPort = node_->dataplane().port(*port);
+  if (dpPort == nullptr) return makeError(Errc::NotFound, "params.port", *port, "no port of that name");
+  req.port = dpPort->id().value();
+  req.portName = *port;
+  for (auto [key, slot] : {std::pair{"sender", &req.sender}, std::pair{"receiver", &req.receiver}}) {
+    auto text = str(key);
+    if (!text) return text.error();
+    auto ip = Ipv4Addr::parse(*text);
+    if (!ip) return makeError(Errc::InvalidArgument, std::string("params.") + key, *text, "an IPv4 customer address is required");
+    *slot = *ip;
+  }
+  auto count = num("count", 1, 100, 3);
+  auto interval = num("interval_ms", 10, 10000, 200);
+  auto timeout = num("timeout_ms", 10, 10000, 1000);
+  for (const auto* r : {&count, &interval, &timeout}) {
+    if (!*r) return r->error();
+  }
+  req.count = static_cast<unsigned>(*count);
+  req.interval = std::chrono::milliseconds(*interval);
+  req.timeout = std::chrono::milliseconds(*timeout);
+  return req;
+}
+
 // Select-NetVirtualizationNextHop: params {"vsid": N, "ca": "..."}.
 Result<json::value> Host::nextHopJson(const json::object& p) const {
   const auto* v = p.if_contains("vsid");
@@ -208,6 +259,11 @@ void Host::registerApi(agent::LocalApiServer& api) {
   daemon::registerNodeApi(api, *node_, config_.nodeName);
   api.on("policy", [this](const json::object&) -> Result<json::value> { return policyJson(); });
   api.on("nexthop", [this](const json::object& p) -> Result<json::value> { return nextHopJson(p); });
+  api.onAsync("ca.test", [this](const json::object& p, agent::Responder respond) {
+    auto req = caTestRequest(p);
+    if (!req) return respond(req.error());
+    if (auto st = caTester_->start(*req, respond); !st) respond(st.error());
+  });
 }
 
 void Host::stop() {
@@ -219,6 +275,7 @@ Host::~Host() {
   // The order is stated in the header: session, node (workers first), tables.
   session_.reset();
   node_.reset();
+  caTester_.reset();
   learner_.reset();
   policy_.reset();
 }

@@ -1,6 +1,7 @@
 """Diagnostics of hnv-hostd through hnvctl (issue 4 acceptance 10): PA ping
-between hosts by the data plane, and next-hop selection for both tenants'
-identical CAs.
+between hosts by the data plane, the CA connectivity test
+(Test-VMNetworkAdapter) and next-hop selection, for both tenants' identical
+CAs.
 """
 
 from __future__ import annotations
@@ -41,3 +42,38 @@ def test_pa_ping_and_next_hop(lab, hnv_bin):
     assert host1.ctl_json("nexthop", "--vsid", "5001", "172.16.0.1")["via"] == "none"
     unknown = host1.ctl("nexthop", "--vsid", "7001", "10.0.1.20", check=False)
     assert unknown.returncode == 1 and "not in this node's policy" in unknown.stderr, unknown.stderr
+
+
+def test_ca_connectivity_test_crosses_the_overlay_and_reports_the_routing(lab, hnv_bin):
+    for binary in ("hnv-hostd", "hnv-controller", "hnvctl"):
+        hnv_bin(binary)
+    topo = two_tenants()
+    ctl, hosts, vms = start_overlay(lab, topo)
+    host1, pa1, pa2 = hosts["host1"], topo.hosts["host1"].pa, topo.hosts["host2"].pa
+    vms["vm-a1"].wait_ping(vms["vm-a2"], timeout=20)
+    sender_view = vms["vm-a1"].capture(bpf="icmp")
+    receiver_view = vms["vm-a2"].capture(bpf="icmp")
+
+    for tenant, receiver_mac in (("a", topo.vms["vm-a2"].mac), ("b", topo.vms["vm-b2"].mac)):
+        r = host1.ctl_json("ca-test", "--port", f"vm-{tenant}1", "--sender", "10.0.1.10", "--receiver", "10.0.1.20",
+                           "--count", "3", "--interval", "50")
+        assert (r["sent"], r["received"]) == (3, 3), r
+        assert all(rtt is not None and rtt > 0 for rtt in r["rtt_ms"]), r
+        routing = r["routing"]
+        assert routing["sender_pa"] == pa1 and routing["sender_vsid"] == topo.tenants[tenant.upper()].vsid, routing
+        assert (routing["next_hop"]["pa"], routing["next_hop"]["mac"]) == (pa2, receiver_mac), routing
+
+    marker = b"hnv-ca-test"
+    # The request reached the receiver VM (its kernel answered it) ...
+    assert sum(marker in f for f in receiver_view.frames()) >= 3, "the receiver VM did not see the 3 test echoes"
+    # ... and the sender VM never saw the replies: they were taken out for the test.
+    assert not any(marker in f for f in sender_view.frames()), "the test's echo reply reached the sender VM"
+
+    text = host1.ctl("ca-test", "--port", "vm-a1", "--sender", "10.0.1.10", "--receiver", "10.0.1.20",
+                     "--count", "1").stdout
+    assert "1 received" in text and "routing:" in text, text
+    wrong = host1.ctl("ca-test", "--port", "vm-a1", "--sender", "10.0.1.20", "--receiver", "10.0.1.10", check=False)
+    assert wrong.returncode == 1 and "is not a CA of the VM on port vm-a1" in wrong.stderr, wrong.stderr
+    nowhere = host1.ctl("ca-test", "--port", "vm-a1", "--sender", "10.0.1.10", "--receiver", "172.16.0.1",
+                        check=False)
+    assert nowhere.returncode == 1 and "no next hop" in nowhere.stderr, nowhere.stderr

@@ -8,6 +8,7 @@
 //   hnvctl [--socket PATH] [--json] neighbors
 //   hnvctl [--socket PATH] [--json] policy        (hnv-hostd)
 //   hnvctl [--socket PATH] [--json] nexthop --vsid VSID CA   (hnv-hostd)
+//   hnvctl [--socket PATH] [--json] ca-test --port VMPORT --sender CA --receiver CA [--count N]   (hnv-hostd)
 //   hnvctl [--socket PATH] [--json] pa-ping TARGET [--count N] [--interval MS] [--timeout MS]
 //   hnvctl [--controller URL] [--token T | --token-file F] [--json] NOUN VERB [--FIELD VALUE ...]
 //          (policy commands; see controller_commands.h)
@@ -44,6 +45,9 @@ const char* kUsage =
     "  neighbors                           underlay neighbours: entries, pending next hops, resolver counters\n"
     "  policy                              hnv-hostd: applied policy revision, records, VM ports, controller\n"
     "  nexthop --vsid VSID CA              hnv-hostd: where a packet from VSID to CA goes (VSID, MAC, PA or port)\n"
+    "  ca-test --port VMPORT --sender CA --receiver CA [--count N] [--interval MS] [--timeout MS]\n"
+    "                                      hnv-hostd: echo injected at a VM port, answered by the receiver VM;\n"
+    "                                      round-trip times and the CA/PA routing taken\n"
     "  pa-ping TARGET [--count N] [--interval MS] [--timeout MS]\n"
     "                                      ICMP echo from this node's PA to another node's PA, by the data plane\n"
     "options:\n"
@@ -160,6 +164,30 @@ int main(int argc, char** argv) {
     if (end == rest[1].c_str() || *end != '\0' || v < 0) return usage("nexthop --vsid: '" + rest[1] + "' is not a VSID");
     params["vsid"] = v;
     params["ca"] = rest[2];
+  } else if (cmd == "ca-test") {
+    method = "ca.test";
+    long count = 3, interval = 200, timeout = 1000;
+    for (std::size_t i = 0; i < rest.size(); ++i) {
+      const std::string& k = rest[i];
+      if (i + 1 >= rest.size()) return usage("ca-test: " + k + " needs a value");
+      const std::string& v = rest[++i];
+      if (k == "--port" || k == "--sender" || k == "--receiver") {
+        params[k.substr(2)] = v;
+        continue;
+      }
+      long* slot = k == "--count" ? &count : k == "--interval" ? &interval : k == "--timeout" ? &timeout : nullptr;
+      char* end = nullptr;
+      if (slot == nullptr) return usage("ca-test: unexpected argument '" + k + "'");
+      *slot = std::strtol(v.c_str(), &end, 10);
+      if (end == v.c_str() || *end != '\0' || *slot < 1) return usage("ca-test " + k + ": '" + v + "' is not a positive whole number");
+    }
+    for (const char* need : {"port", "sender", "receiver"}) {
+      if (!params.contains(need)) return usage(std::string("ca-test needs --") + need);
+    }
+    params["count"] = count;
+    params["interval_ms"] = interval;
+    params["timeout_ms"] = timeout;
+    replyTimeout = std::chrono::milliseconds(count * interval + timeout + 2000);
   } else if (cmd == "pa-ping") {
     method = "pa.ping";
     if (rest.empty()) return usage("pa-ping needs a target provider address");

@@ -53,25 +53,30 @@ void renderTrace(std::ostream& out, const json::array& rows) {
 
 // Like ping(8): one line per probe, then the summary.
 void renderPing(std::ostream& out, const json::object& r) {
+  const bool caTest = r.contains("routing");
   const auto& rtts = r.at("rtt_ms").as_array();
   for (std::size_t i = 0; i < rtts.size(); ++i) {
     out << "seq " << i << ": ";
     if (rtts[i].is_null()) {
       out << "no reply\n";
     } else {
-      out << "reply from " << str(r.at("target")) << " time=" << rtts[i].to_number<double>() << " ms\n";
+      out << "reply from " << str(r.at(caTest ? "receiver" : "target")) << " time=" << rtts[i].to_number<double>() << " ms\n";
     }
   }
-  out << str(r.at("sent")) << " sent, " << str(r.at("received")) << " received, from " << str(r.at("source"));
-  if (r.contains("avg_ms")) {
+  out << str(r.at("sent")) << " sent, " << str(r.at("received")) << " received, from "
+      << str(r.at(caTest ? "sender" : "source"));
+  if (r.contains("min_ms")) {
     out << "; rtt min/avg/max " << r.at("min_ms").to_number<double>() << "/" << r.at("avg_ms").to_number<double>()
         << "/" << r.at("max_ms").to_number<double>() << " ms";
+  } else if (r.contains("avg_ms")) {
+    out << "; rtt avg " << r.at("avg_ms").to_number<double>() << " ms";
   }
   out << "\n";
+  if (caTest) out << "routing: " << json::serialize(r.at("routing")) << "\n";
 }
 
 void render(std::ostream& out, std::string_view method, const json::value& reply) {
-  if (method == "pa.ping" && reply.is_object() && reply.as_object().contains("rtt_ms")) {
+  if ((method == "pa.ping" || method == "ca.test") && reply.is_object() && reply.as_object().contains("rtt_ms")) {
     return renderPing(out, reply.as_object());
   }
   if (method == "counters" && reply.is_array()) return renderCounters(out, reply.as_array());

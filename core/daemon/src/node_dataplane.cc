@@ -94,12 +94,14 @@ void NodeDataplane::drainPunts() {
 }
 
 void NodeDataplane::scheduleTick() {
-  timer_->expires_after(pinger_->running() != 0 ? kPingTickPeriod : kTickPeriod);
+  timer_->expires_after(fast_ || pinger_->running() != 0 ? kPingTickPeriod : kTickPeriod);
   timer_->async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;  // cancelled by stop()
     drainPunts();  // the backstop for a wake-up lost to a race
     auto now = std::chrono::steady_clock::now();
     if (pinger_->running() != 0) pinger_->tick(now);
+    fast_ = false;
+    for (auto& t : tickers_) fast_ = t(now) || fast_;
     if (now - lastTick_ >= kTickPeriod) {
       resolver_->tick(now);
       checkUplinks();

@@ -31,6 +31,7 @@
 #include "hnv/agent/local_api.h"
 #include "hnv/base/result.h"
 #include "hnv/daemon/node_dataplane.h"
+#include "hnv/overlay/ca_tester.h"
 #include "hnv/dp/rcu.h"
 #include "hnv/hostd/config.h"
 #include "hnv/hostd/desired_state.h"
@@ -60,6 +61,7 @@ class Host {
   void compile();
   boost::json::object policyJson() const;
   Result<boost::json::value> nextHopJson(const boost::json::object& params) const;
+  Result<overlay::CaTestRequest> caTestRequest(const boost::json::object& params) const;
 
   boost::asio::io_context& io_;
   HostConfig config_;
@@ -67,6 +69,7 @@ class Host {
   std::vector<overlay::VmPortBinding> bindings_;
   std::unique_ptr<dp::Published<overlay::OverlayPolicy>> policy_;
   std::unique_ptr<overlay::Learner> learner_;
+  std::unique_ptr<overlay::CaTester> caTester_;
   overlay::OverlayContext overlayCtx_;
   std::unique_ptr<policy::AgentSession> session_;
   DesiredState desired_;

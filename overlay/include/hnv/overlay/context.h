@@ -4,6 +4,7 @@
 // settings fixed at start-up.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include "hnv/dp/control_path.h"
@@ -31,6 +32,10 @@ struct OverlayContext {
   const dp::Published<fib::NeighborTable>* neighbors = nullptr;
   dp::PuntKind missPunt = 0;  // 0: a frame without an underlay neighbour is dropped
   dp::PuntKind learnPunt = 0;  // 0: no dynamic IP learning (overlay::Learner)
+  // The CA connectivity test (overlay::CaTester): while an ICMP identifier
+  // is armed, echo replies with it are taken out before they reach a VM.
+  dp::PuntKind caTestPunt = 0;
+  std::atomic<std::uint16_t> caTestId{0};
   OverlaySettings settings;
 };
 

@@ -15,11 +15,12 @@ namespace hnv::overlay {
 // GatewayWildcard; each failure has its own counter), applies RFC 6040 ECN
 // decapsulation, strips the outer headers and delivers the customer frame:
 // unicast to the VM port with that MAC in that VSID, broadcast and multicast
-// to l2-flood.
+// to l2-flood. The echo reply of a running CA connectivity test is taken out
+// before its VM port (punt).
 struct NvgreInputNode {
   static constexpr std::string_view kName = "nvgre-input";
-  enum class Next : std::uint16_t { Drop = 0, Tx, Flood };
-  static constexpr std::array<std::string_view, 3> kNextNames{"drop", "port-tx", "l2-flood"};
+  enum class Next : std::uint16_t { Drop = 0, Tx, Flood, Punt };
+  static constexpr std::array<std::string_view, 4> kNextNames{"drop", "port-tx", "l2-flood", "punt"};
   enum class Error : std::uint16_t {
     Truncated, NotNvgre, ReservedVsid, UnknownVsid, InnerVlan, InnerMalformed, NoMatchingRecord, WrongPa,
     EcnCeNotEct, NoLocalPort

@@ -49,6 +49,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -89,6 +90,11 @@ class NodeDataplane {
   // What the generic nodes read (local, neighbors, arpPunt), filled in.
   nodes::NodesContext& nodesContext() { return nodesCtx_; }
 
+  // A program's periodic work on the control loop (a running diagnostic):
+  // called on every tick; returning true asks for the fast tick period.
+  using Ticker = std::function<bool(std::chrono::steady_clock::time_point now)>;
+  void addTicker(Ticker t) { tickers_.push_back(std::move(t)); }
+
   // Starts the workers, then the control loop on `io` (it runs when `io` does).
   Status start(boost::asio::io_context& io);
   // Cancels the control loop and joins the workers; idempotent.
@@ -111,6 +117,8 @@ class NodeDataplane {
   dp::PuntKind arpPunt_ = 0;
   dp::PuntKind missPunt_ = 0;
   nodes::NodesContext nodesCtx_;
+  std::vector<Ticker> tickers_;
+  bool fast_ = false;  // a ticker or the pinger asked for kPingTickPeriod
   std::vector<fib::ProviderAddressConfig> configured_;  // home ports
   std::vector<fib::ProviderAddressConfig> placed_;      // current ports
   std::uint64_t moves_ = 0;
