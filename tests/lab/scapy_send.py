@@ -7,6 +7,8 @@
                                                     NVGRE around an ICMP echo with the given inner
                                                     addresses (and an inner 802.1Q tag if VLAN)
     scapy_send.py gre-truncated IFACE DST_MAC DST_IP    IP protocol 47 with 3 bytes of GRE
+    scapy_send.py ns-probe IFACE SRC6 TARGET6       a neighbour solicitation (to the solicited-node group);
+                                                    prints the target link-layer address answered, or "none"
     scapy_send.py garp IFACE IP                     a gratuitous ARP request announcing IP; prints the
                                                     wall-clock time (time.time()) it was sent at
     scapy_send.py broadcast IFACE MARKER            a UDP broadcast (ff:ff:ff:ff:ff:ff, 255.255.255.255:9)
@@ -55,6 +57,16 @@ def main(argv):
         dst_mac, dst_ip = argv[3], argv[4]
         pkt = Ether(src=src_mac, dst=dst_mac) / IP(src=get_if_addr(iface), dst=dst_ip, proto=47) / Raw(b"\x20\x00\x65")
         sendp(pkt, iface=iface)
+    elif cmd == "ns-probe":
+        from scapy.layers.inet6 import (ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptDstLLAddr, ICMPv6NDOptSrcLLAddr, IPv6,
+                                        in6_getnsma, in6_getnsmac, inet_pton, inet_ntop, socket)
+        src, target = argv[3], argv[4]
+        group = inet_ntop(socket.AF_INET6, in6_getnsma(inet_pton(socket.AF_INET6, target)))
+        ns = (Ether(src=src_mac, dst=in6_getnsmac(inet_pton(socket.AF_INET6, group))) / IPv6(src=src, dst=group, hlim=255) /
+              ICMPv6ND_NS(tgt=target) / ICMPv6NDOptSrcLLAddr(lladdr=src_mac))
+        answered, _ = srp(ns, iface=iface, timeout=1.5, retry=1, filter="icmp6")
+        na = [r for _, r in answered if ICMPv6ND_NA in r and r[ICMPv6ND_NA].tgt == target]
+        print(na[0][ICMPv6NDOptDstLLAddr].lladdr if na and ICMPv6NDOptDstLLAddr in na[0] else "none")
     elif cmd == "garp":
         ip = argv[3]
         sendp(Ether(src=src_mac, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=src_mac, psrc=ip, pdst=ip), iface=iface)

@@ -42,6 +42,9 @@ class Tenant:
     router_mac: str         # the VSID's distributed router MAC (defaultGatewayMac)
     prefix: str = "10.0.1.0/24"
     gateway: str = "10.0.1.1"
+    multicast_group: str | None = None  # the VSID's PA multicast group (else N-way unicast)
+    prefix6: str | None = None          # an IPv6 prefix of the VSID, with its default gateway
+    gateway6: str | None = None
 
     @property
     def prefix_len(self) -> int:
@@ -104,9 +107,14 @@ class OverlayTopology:
                 seen.add(t.rdid)
                 create("routing-domains", {"rdid": t.rdid, "name": f"tenant-{t.name.lower()}"})
         for t in self.tenants.values():
-            create("virtual-subnets", {"vsid": t.vsid, "rdid": t.rdid, "name": f"tenant-{t.name.lower()}-vs{t.vsid}",
-                                       "prefixes": [t.prefix], "defaultGateways": [t.gateway],
-                                       "defaultGatewayMac": t.router_mac})
+            subnet = {"vsid": t.vsid, "rdid": t.rdid, "name": f"tenant-{t.name.lower()}-vs{t.vsid}",
+                      "prefixes": [t.prefix], "defaultGateways": [t.gateway], "defaultGatewayMac": t.router_mac}
+            if t.prefix6:
+                subnet["prefixes"].append(t.prefix6)
+                subnet["defaultGateways"].append(t.gateway6)
+            if t.multicast_group:
+                subnet["multicastGroup"] = t.multicast_group
+            create("virtual-subnets", subnet)
         for h in self.hosts.values():
             create("nodes", {"name": h.name, "role": "host"})
             create("provider-addresses", {"node": h.name, "address": h.pa, "interface": "ul0",
