@@ -91,7 +91,14 @@ def test_tenant_b_sees_nothing_of_tenant_a(overlay, lab):
     b_caps = {p.name: vms[p.name].capture() for p in topo.vms_of("B")}
     underlay = lab.get_segment("underlay").capture(bpf="ip proto 47")
 
+    def to_b_vms() -> dict[str, int]:
+        # Frames each host sent out of tenant B's VM ports (port counters of the data plane).
+        return {p["name"]: p["stats"]["tx_packets"] for h in hosts.values() for p in h.ctl_json("ports")
+                if p["name"].startswith("vm-b")}
+
+    before = to_b_vms()
     tenant_traffic(vms, topo, "A", seed=1)
+    assert to_b_vms() == before, f"tenant A's traffic made the hosts send to B's VMs: {before} -> {to_b_vms()}"
     # Positive control: B's own traffic does show up in B's captures.
     b1, b2 = (vms[p.name] for p in topo.vms_of("B"))
     b1.wait_ping(b2, timeout=20)
