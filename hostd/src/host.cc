@@ -65,6 +65,12 @@ Result<std::unique_ptr<Host>> Host::start(const HostConfig& config, boost::asio:
     tester->tick(now);
     return tester->running();
   });
+  // Captures name a VM port's VSID.
+  h->node_->setPortVsid([self](std::uint16_t port) -> std::optional<std::uint32_t> {
+    const overlay::VmPortBinding* b = self->policy_->get()->vmPort(port);
+    if (b == nullptr) return std::nullopt;
+    return b->vsid.value();
+  });
   overlay::Learner* learner = h->learner_.get();
   auto learn = dp.control().addPuntKind("learn", [learner](rte_mbuf* m) { learner->onPunt(m); });
   if (!learn) return learn.error();

@@ -6,6 +6,14 @@ CAs.
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from hnvlab.process import wait_for
 from hnvlab.tenants import start_overlay, two_tenants
 
 
@@ -77,3 +85,34 @@ def test_ca_connectivity_test_crosses_the_overlay_and_reports_the_routing(lab, h
     nowhere = host1.ctl("ca-test", "--port", "vm-a1", "--sender", "10.0.1.10", "--receiver", "172.16.0.1",
                         check=False)
     assert nowhere.returncode == 1 and "no next hop" in nowhere.stderr, nowhere.stderr
+
+
+def test_capture_at_a_vm_port_and_the_uplink_to_pcapng_with_the_vsid(lab, hnv_bin):
+    if shutil.which("tshark") is None:
+        pytest.skip("tshark is not installed (scripts/setup.sh installs it): it reads the pcapng files")
+    for binary in ("hnv-hostd", "hnv-controller", "hnvctl"):
+        hnv_bin(binary)
+    topo = two_tenants()
+    ctl, hosts, vms = start_overlay(lab, topo)
+    host1 = hosts["host1"]
+    vms["vm-b1"].wait_ping(vms["vm-b2"], timeout=20)
+    pcap = Path(lab.logdir) / "host1.pcapng"
+    # 8 packets: vm-b1's 4 echo requests out of the VM port... and 4 replies into it, plus their NVGRE on ul0.
+    capture = subprocess.Popen([str(hnv_bin("hnvctl")), "--socket", str(host1.socket), "--json", "capture",
+                                "--port", "vm-b1", "--port", "ul0", "--file", str(pcap), "--count", "16",
+                                "--seconds", "10"], stdout=subprocess.PIPE, text=True)
+    wait_for(lambda: pcap.exists() and pcap.stat().st_size > 0, timeout=5, what="the capture file to be created")
+    vms["vm-b1"].ping(vms["vm-b2"], count=4, timeout=1, pattern="c0ffee00")
+    out, _ = capture.communicate(timeout=20)
+    result = json.loads(out)
+    assert result["packets"] == 16 and result["lost"] == 0, result
+    fields = subprocess.run(["tshark", "-r", str(pcap), "-T", "fields", "-e", "frame.interface_name",
+                             "-e", "frame.comment", "-e", "icmp.type"], capture_output=True, text=True,
+                            timeout=60, check=True).stdout.splitlines()
+    rows = [line.split("\t") for line in fields if line.strip()]
+    vm_port = [r for r in rows if r[0] == "vm-b1"]
+    uplink = [r for r in rows if r[0] == "ul0"]
+    assert len(vm_port) == 8 and len(uplink) == 8, rows
+    assert all(r[1] == "vsid=6001" for r in vm_port), vm_port
+    assert all(r[1].startswith("vsid=6001 flowid=") for r in uplink), uplink
+    assert sorted(r[2] for r in vm_port) == ["0"] * 4 + ["8"] * 4, vm_port  # requests out, replies in

@@ -9,6 +9,7 @@
 //   hnvctl [--socket PATH] [--json] policy        (hnv-hostd)
 //   hnvctl [--socket PATH] [--json] nexthop --vsid VSID CA   (hnv-hostd)
 //   hnvctl [--socket PATH] [--json] ca-test --port VMPORT --sender CA --receiver CA [--count N]   (hnv-hostd)
+//   hnvctl [--socket PATH] [--json] capture --port P [--port P2 ...] --file F [--count N] [--seconds S]
 //   hnvctl [--socket PATH] [--json] pa-ping TARGET [--count N] [--interval MS] [--timeout MS]
 //   hnvctl [--controller URL] [--token T | --token-file F] [--json] NOUN VERB [--FIELD VALUE ...]
 //          (policy commands; see controller_commands.h)
@@ -48,6 +49,8 @@ const char* kUsage =
     "  ca-test --port VMPORT --sender CA --receiver CA [--count N] [--interval MS] [--timeout MS]\n"
     "                                      hnv-hostd: echo injected at a VM port, answered by the receiver VM;\n"
     "                                      round-trip times and the CA/PA routing taken\n"
+    "  capture --port P [--port P ...] --file /abs/F.pcapng [--count N] [--seconds S]\n"
+    "                                      the ports' packets, both directions, to pcapng (VSID in each comment)\n"
     "  pa-ping TARGET [--count N] [--interval MS] [--timeout MS]\n"
     "                                      ICMP echo from this node's PA to another node's PA, by the data plane\n"
     "options:\n"
@@ -164,6 +167,32 @@ int main(int argc, char** argv) {
     if (end == rest[1].c_str() || *end != '\0' || v < 0) return usage("nexthop --vsid: '" + rest[1] + "' is not a VSID");
     params["vsid"] = v;
     params["ca"] = rest[2];
+  } else if (cmd == "capture") {
+    method = "capture";
+    json::array ports;
+    long count = 1000, seconds = 10;
+    for (std::size_t i = 0; i < rest.size(); ++i) {
+      const std::string& k = rest[i];
+      if (i + 1 >= rest.size()) return usage("capture: " + k + " needs a value");
+      const std::string& v = rest[++i];
+      if (k == "--port") {
+        ports.push_back(json::string(v));
+      } else if (k == "--file") {
+        params["file"] = v;
+      } else if (k == "--count" || k == "--seconds") {
+        char* end = nullptr;
+        long n = std::strtol(v.c_str(), &end, 10);
+        if (end == v.c_str() || *end != '\0' || n < 1) return usage("capture " + k + ": '" + v + "' is not a positive whole number");
+        (k == "--count" ? count : seconds) = n;
+      } else {
+        return usage("capture: unexpected argument '" + k + "'");
+      }
+    }
+    if (ports.empty() || !params.contains("file")) return usage("capture needs --port and --file");
+    params["ports"] = std::move(ports);
+    params["count"] = count;
+    params["seconds"] = seconds;
+    replyTimeout = std::chrono::milliseconds(seconds * 1000 + 3000);
   } else if (cmd == "ca-test") {
     method = "ca.test";
     long count = 3, interval = 200, timeout = 1000;

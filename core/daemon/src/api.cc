@@ -112,6 +112,31 @@ void registerNodeApi(agent::LocalApiServer& api, NodeDataplane& node, std::strin
   // The resolver's entries, pending next hops and counters.
   api.on("neighbors", [&node](const json::object&) -> Result<json::value> { return node.resolver().toJson(); });
 
+  // Capture to pcapng; answers when the capture ends.
+  api.onAsync("capture", [&node](const json::object& p, agent::Responder respond) {
+    std::vector<std::string> ports;
+    const auto* list = p.if_contains("ports");
+    if (list == nullptr || !list->is_array() || list->as_array().empty()) {
+      return respond(makeError(Errc::InvalidArgument, "params.ports", "", "a list of port names is required"));
+    }
+    for (const auto& v : list->as_array()) {
+      if (!v.is_string()) return respond(makeError(Errc::InvalidArgument, "params.ports", json::serialize(v), "must be a port name"));
+      ports.emplace_back(v.as_string());
+    }
+    auto file = optString(p, "file");
+    if (!file) return respond(file.error());
+    if (file->empty() || file->front() != '/') {
+      return respond(makeError(Errc::InvalidArgument, "params.file", *file, "an absolute path is required"));
+    }
+    auto count = optUint(p, "count", 1, 10'000'000, 1000);
+    if (!count) return respond(count.error());
+    auto seconds = optUint(p, "seconds", 1, 3600, 10);
+    if (!seconds) return respond(seconds.error());
+    if (auto st = node.startCapture(ports, *file, *count, std::chrono::seconds(*seconds), respond); !st) {
+      respond(st.error());
+    }
+  });
+
   // PA ping: echo requests from the data plane; answers when the run ends.
   api.onAsync("pa.ping", [&node](const json::object& p, agent::Responder respond) {
     auto req = pingRequest(p);

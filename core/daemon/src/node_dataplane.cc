@@ -102,6 +102,10 @@ void NodeDataplane::scheduleTick() {
     if (pinger_->running() != 0) pinger_->tick(now);
     fast_ = false;
     for (auto& t : tickers_) fast_ = t(now) || fast_;
+    if (capture_) {
+      serviceCapture(now);
+      fast_ = fast_ || capture_ != nullptr;
+    }
     if (now - lastTick_ >= kTickPeriod) {
       resolver_->tick(now);
       checkUplinks();
@@ -109,6 +113,50 @@ void NodeDataplane::scheduleTick() {
     }
     scheduleTick();
   });
+}
+
+Status NodeDataplane::startCapture(const std::vector<std::string>& ports, const std::string& file, std::uint64_t count,
+                                   std::chrono::milliseconds duration, CaptureDone done) {
+  if (capture_) return makeError(Errc::Unavailable, "capture", capture_->path(), "a capture is already running");
+  if (ports.empty()) return makeError(Errc::InvalidArgument, "params.ports", "", "at least one port is required");
+  std::vector<CapturePort> chosen;
+  for (const auto& name : ports) {
+    const dp::Port* p = dp_->port(name);
+    if (p == nullptr) return makeError(Errc::NotFound, "params.ports", name, "no port of that name");
+    if (p->id().value() >= dp::CaptureTap::kMaxPorts) {
+      return makeError(Errc::OutOfRange, "params.ports", name, "port ids above 63 cannot be captured");
+    }
+    chosen.push_back(CapturePort{p->id().value(), name, portVsid_ ? portVsid_(p->id().value()) : std::nullopt});
+  }
+  auto session = CaptureSession::open(file, chosen, count, duration);
+  if (!session) return session.error();
+  capture_ = std::move(*session);
+  captureDone_ = std::move(done);
+  captureLost0_ = dp_->capture().lost();
+  for (const auto& p : capture_->ports()) dp_->capture().arm(p.id);
+  kLog.info("capture started", {{"file", file}, {"packets", std::to_string(count)}});
+  // Take the fast tick at once rather than at the next slow one.
+  fast_ = true;
+  timer_->cancel();
+  scheduleTick();
+  return okStatus();
+}
+
+void NodeDataplane::serviceCapture(std::chrono::steady_clock::time_point now) {
+  dp_->capture().drain([this](const rte_mbuf* m, std::uint16_t port, dp::CaptureDirection dir, std::uint64_t tsc) {
+    capture_->write(m, port, dir, tsc);
+  });
+  capture_->flush();
+  if (!capture_->done(now)) return;
+  for (const auto& p : capture_->ports()) dp_->capture().disarm(p.id);
+  // Copies taken after the limit are drained and dropped with the session.
+  dp_->capture().drain([](const rte_mbuf*, std::uint16_t, dp::CaptureDirection, std::uint64_t) {});
+  boost::json::object result{{"file", capture_->path()}, {"packets", capture_->written()},
+                             {"lost", dp_->capture().lost() - captureLost0_}};
+  kLog.info("capture finished", {{"file", capture_->path()}, {"packets", std::to_string(capture_->written())}});
+  capture_.reset();
+  auto done = std::move(captureDone_);
+  done(boost::json::value(std::move(result)));
 }
 
 void NodeDataplane::checkUplinks() {
@@ -176,6 +224,7 @@ NodeDataplane::~NodeDataplane() {
   stop();
   wake_.reset();
   timer_.reset();
+  capture_.reset();
   pinger_.reset();
   resolver_.reset();
   dp_.reset();

@@ -42,6 +42,11 @@ Result<std::unique_ptr<Dataplane>> Dataplane::create(const DataplaneConfig& conf
       dp->rxStates_[w].queues.push_back(RxQueue{p.id().value(), static_cast<std::uint16_t>(w), static_cast<std::uint16_t>(next)});
     }
   }
+  auto capture = CaptureTap::create(dp->program_);
+  if (!capture) return capture.error();
+  dp->capture_ = std::move(*capture);
+  for (auto& rx : dp->rxStates_) rx.capture = dp->capture_.get();
+  for (auto& tx : dp->txStates_) tx.capture = dp->capture_.get();
   std::vector<std::uint64_t*> activity;
   for (auto& rx : dp->rxStates_) activity.push_back(&rx.received);
   auto control = ControlPath::create(dp->program_, std::move(activity));
@@ -97,6 +102,7 @@ Dataplane::~Dataplane() {
   for (auto& p : ports_) p.close();
   ports_.clear();
   control_.reset();
+  capture_.reset();  // frees copies still on its ring: before the pool
   pool_.reset();
   rcu_.reset();
   // Everything above lives in EAL memory, so EAL is torn down last.

@@ -2,6 +2,7 @@
 #include <rte_ethdev.h>
 #include <rte_graph_worker.h>
 
+#include "hnv/dp/capture.h"
 #include "hnv/dp/node.h"
 #include "hnv/dp/packet.h"
 #include "hnv/dp/platform_nodes.h"
@@ -36,6 +37,9 @@ std::uint16_t PortRxNode::process(rte_graph* graph, rte_node* node, void**, std:
         if (pm.traceId != 0) env.trace->record(pm.traceId, env.nodeIndex, next, false, 0);
       }
       pkts[kept++] = m;
+    }
+    if (unlikely(st.capture->armed(port))) {
+      for (std::uint16_t i = 0; i < kept; ++i) st.capture->copy(pkts[i], port, CaptureDirection::In);
     }
     rte_node_next_stream_put(graph, node, next, kept);
     total = static_cast<std::uint16_t>(total + kept);

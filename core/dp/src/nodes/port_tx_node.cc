@@ -1,6 +1,7 @@
 // port-tx: sends each packet on meta.txPort, through this worker's queue.
 #include <rte_ethdev.h>
 
+#include "hnv/dp/capture.h"
 #include "hnv/dp/node.h"
 #include "hnv/dp/packet.h"
 #include "hnv/dp/platform_nodes.h"
@@ -10,7 +11,8 @@ namespace hnv::dp {
 
 std::uint16_t PortTxNode::process(rte_graph*, rte_node* node, void** objs, std::uint16_t count) {
   NodeEnv& env = nodeEnv(node);
-  const std::uint16_t queue = static_cast<PortTxState*>(env.state)->queue;
+  const auto& st = *static_cast<PortTxState*>(env.state);
+  const std::uint16_t queue = st.queue;
   auto** pkts = reinterpret_cast<rte_mbuf**>(objs);
   std::uint64_t full = 0;
   std::uint16_t i = 0;
@@ -21,6 +23,9 @@ std::uint16_t PortTxNode::process(rte_graph*, rte_node* node, void** objs, std::
     while (end < count && meta(pkts[end]).txPort == port) ++end;
     for (std::uint16_t k = i; k < end; ++k) {
       if (unlikely(meta(pkts[k]).traceId != 0)) env.trace->record(meta(pkts[k]).traceId, env.nodeIndex, 0, false, 0);
+    }
+    if (unlikely(st.capture->armed(port))) {
+      for (std::uint16_t k = i; k < end; ++k) st.capture->copy(pkts[k], port, CaptureDirection::Out);
     }
     std::uint16_t want = static_cast<std::uint16_t>(end - i);
     std::uint16_t sent = rte_eth_tx_burst(port, queue, pkts + i, want);

@@ -49,12 +49,16 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <boost/json/value.hpp>
 #include <functional>
+#include <optional>
+#include <string>
 #include <memory>
 #include <span>
 #include <vector>
 
 #include "hnv/base/result.h"
+#include "hnv/daemon/capture_session.h"
 #include "hnv/dp/dataplane.h"
 #include "hnv/fib/neighbor_resolver.h"
 #include "hnv/fib/pa_pinger.h"
@@ -90,6 +94,15 @@ class NodeDataplane {
   // What the generic nodes read (local, neighbors, arpPunt), filled in.
   nodes::NodesContext& nodesContext() { return nodesCtx_; }
 
+  // Capture to pcapng (hnvctl capture): the named ports' traffic, both
+  // directions, until `count` packets or `duration`; `done` gets the file,
+  // the packet count and the copies lost. One capture at a time.
+  using CaptureDone = std::function<void(Result<boost::json::value>)>;
+  Status startCapture(const std::vector<std::string>& ports, const std::string& file, std::uint64_t count,
+                      std::chrono::milliseconds duration, CaptureDone done);
+  // How the program names a port's VSID (hnv-hostd: its VM ports).
+  void setPortVsid(std::function<std::optional<std::uint32_t>(std::uint16_t port)> f) { portVsid_ = std::move(f); }
+
   // A program's periodic work on the control loop (a running diagnostic):
   // called on every tick; returning true asks for the fast tick period.
   using Ticker = std::function<bool(std::chrono::steady_clock::time_point now)>;
@@ -117,7 +130,12 @@ class NodeDataplane {
   dp::PuntKind arpPunt_ = 0;
   dp::PuntKind missPunt_ = 0;
   nodes::NodesContext nodesCtx_;
+  void serviceCapture(std::chrono::steady_clock::time_point now);
   std::vector<Ticker> tickers_;
+  std::unique_ptr<CaptureSession> capture_;
+  CaptureDone captureDone_;
+  std::uint64_t captureLost0_ = 0;
+  std::function<std::optional<std::uint32_t>(std::uint16_t)> portVsid_;
   bool fast_ = false;  // a ticker or the pinger asked for kPingTickPeriod
   std::vector<fib::ProviderAddressConfig> configured_;  // home ports
   std::vector<fib::ProviderAddressConfig> placed_;      // current ports

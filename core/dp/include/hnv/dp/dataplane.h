@@ -15,6 +15,7 @@
 #include "hnv/base/counters.h"
 #include "hnv/base/result.h"
 #include "hnv/dp/catalog.h"
+#include "hnv/dp/capture.h"
 #include "hnv/dp/control_path.h"
 #include "hnv/dp/eal.h"
 #include "hnv/dp/graph.h"
@@ -46,6 +47,7 @@ class Dataplane {
   CounterRegistry& counters() { return *counters_; }
   Rcu& rcu() { return *rcu_; }
   ControlPath& control() { return *control_; }
+  CaptureTap& capture() { return *capture_; }
   rte_mempool* pool() { return pool_.get(); }
   unsigned workers() const { return static_cast<unsigned>(workerLcores_.size()); }
   const std::vector<Port>& ports() const { return ports_; }
@@ -68,6 +70,7 @@ class Dataplane {
   std::vector<unsigned> workerLcores_;
   std::unique_ptr<Rcu> rcu_;
   std::unique_ptr<ControlPath> control_;
+  std::unique_ptr<CaptureTap> capture_;
   std::unique_ptr<CounterRegistry> counters_;
   std::vector<std::unique_ptr<TraceBuffer>> traces_;
   std::vector<PortRxState> rxStates_;

@@ -21,8 +21,11 @@ struct RxQueue {
   std::uint16_t edge = 1;  // PortRxNode::Next of the port's role
 };
 
+class CaptureTap;
+
 struct PortRxState {
   std::vector<RxQueue> queues;
+  CaptureTap* capture = nullptr;
   std::uint64_t received = 0;  // read by the Worker for idle detection
 };
 
@@ -40,6 +43,7 @@ struct PortRxNode {
 // State of port-tx on one worker: the tx queue it owns on every port.
 struct PortTxState {
   std::uint16_t queue = 0;
+  CaptureTap* capture = nullptr;
 };
 
 struct PortTxNode {
