@@ -5,8 +5,6 @@
 #include <boost/asio/post.hpp>
 
 #include "hnv/base/log.h"
-#include "hnv/wire/arp.h"
-#include "hnv/wire/ethernet.h"
 
 #include <algorithm>
 
@@ -192,22 +190,9 @@ void NodeDataplane::announce(const fib::ProviderAddressConfig& pa) {
   const auto* v4 = std::get_if<InterfaceAddress4>(&pa.address);
   const dp::Port* port = dp_->port(pa.port);
   if (v4 == nullptr || port == nullptr) return;
-  rte_mbuf* m = rte_pktmbuf_alloc(dp_->pool());
-  if (m == nullptr) return;
-  constexpr std::size_t kLen = 60;  // the minimum Ethernet frame, padding included
-  auto* p = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_append(m, kLen));
-  if (p == nullptr) {
-    rte_pktmbuf_free(m);
-    return;
-  }
-  std::span<std::uint8_t> frame{p, kLen};
-  std::fill(frame.begin(), frame.end(), 0);
-  (void)wire::writeEthernet(frame, MacAddr::broadcast(), port->mac(), wire::kEtherTypeArp);
-  (void)wire::writeArp(frame.subspan(wire::kEthernetHeaderLen),
-                       wire::ArpPacket{wire::ArpOp::Request, port->mac(), v4->address(), MacAddr(), v4->address()});
-  dp::resetMeta(m, port->id().value());
-  dp::meta(m).txPort = port->id().value();
-  (void)dp_->control().inject(m, dp::InjectEdge::Transmit);
+  // A gratuitous ARP from the new port's MAC: peers re-resolve the PA at once.
+  (void)fib::sendArpRequest(dp_->control(), dp_->pool(), port->id().value(), port->mac(), v4->address(),
+                            v4->address());
 }
 
 void NodeDataplane::stop() {

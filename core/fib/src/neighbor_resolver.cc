@@ -25,6 +25,26 @@ const Ipv4Addr* sourceFor(const PortAddresses& port, const Ipv4Addr& target) {
 
 }  // namespace
 
+bool sendArpRequest(dp::ControlPath& control, rte_mempool* pool, std::uint16_t port, const MacAddr& mac,
+                    const Ipv4Addr& sender, const Ipv4Addr& target) {
+  constexpr std::uint16_t kLen = 60;  // the minimum Ethernet frame, padding included
+  rte_mbuf* m = rte_pktmbuf_alloc(pool);
+  if (m == nullptr) return false;
+  auto* bytes = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_append(m, kLen));
+  if (bytes == nullptr) {
+    rte_pktmbuf_free(m);
+    return false;
+  }
+  std::span<std::uint8_t> frame(bytes, kLen);
+  std::fill(frame.begin(), frame.end(), 0);
+  (void)wire::writeEthernet(frame, MacAddr::broadcast(), mac, wire::kEtherTypeArp);
+  (void)wire::writeArp(frame.subspan(wire::kEthernetHeaderLen),
+                       wire::ArpPacket{wire::ArpOp::Request, mac, sender, MacAddr(), target});
+  dp::resetMeta(m, port);
+  dp::meta(m).txPort = port;
+  return control.inject(m, dp::InjectEdge::Transmit);
+}
+
 NeighborResolver::~NeighborResolver() {
   for (auto& [ip, p] : pending_) freeAll(p.held);
 }
@@ -109,16 +129,7 @@ void NeighborResolver::sendRequest(const Ipv4Addr& target, Pending& p, Clock::ti
                  {{"address", target.toString()}, {"port", std::to_string(p.port)}});
     return;
   }
-  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
-  if (m == nullptr) return;
-  dp::resetMeta(m, p.port);
-  auto* bytes = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_append(m, 60));
-  std::span<std::uint8_t> frame(bytes, 60);
-  std::fill(frame.begin(), frame.end(), 0);  // the padding to the minimum frame
-  (void)wire::writeEthernet(frame, MacAddr::broadcast(), port->mac, wire::kEtherTypeArp);
-  (void)wire::writeArp(frame.subspan(wire::kEthernetHeaderLen),
-                       wire::ArpPacket{wire::ArpOp::Request, port->mac, *src, MacAddr(), target});
-  if (control_.inject(m, dp::InjectEdge::Transmit)) ++stats_.requestsSent;
+  if (sendArpRequest(control_, pool_, p.port, port->mac, *src, target)) ++stats_.requestsSent;
 }
 
 void NeighborResolver::tick(Clock::time_point now) {

@@ -39,6 +39,12 @@ struct ResolverStats {
   std::uint64_t ipv6Unsupported = 0;
 };
 
+// Sends a 60-byte (padded) ARP request out of `port` through the inject
+// path: "who has `target`, tell `sender` at `mac`". With target == sender it
+// is a gratuitous ARP announcing the address. False: no mbuf or a full ring.
+bool sendArpRequest(dp::ControlPath& control, rte_mempool* pool, std::uint16_t port, const MacAddr& mac,
+                    const Ipv4Addr& sender, const Ipv4Addr& target);
+
 class NeighborResolver {
  public:
   using Clock = std::chrono::steady_clock;
