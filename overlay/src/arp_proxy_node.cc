@@ -1,7 +1,5 @@
 #include "hnv/overlay/arp_proxy_node.h"
 
-#include <algorithm>
-
 #include "hnv/dp/dispatch.h"
 #include "hnv/overlay/context.h"
 #include "hnv/wire/arp.h"
@@ -34,22 +32,13 @@ std::uint16_t ArpProxyNode::process(rte_graph* graph, rte_node* node, void** obj
       out.drop(m, Error::Announcement);
       continue;
     }
-    const VsidInfo* info = pol.vsid(vsid);
-    const IpAddr target = arp->tpa;
-    MacAddr answer;
-    if (info != nullptr && std::find(info->routerAddresses.begin(), info->routerAddresses.end(), target) !=
-                               info->routerAddresses.end()) {
-      answer = info->routerMac;
-    } else if (const RecordEntry* r = pol.byCa(vsid, target)) {
-      if (r->mac == arp->sha) {
-        out.drop(m, Error::OwnAddress);  // the VM probing its own CA: silence means "free"
-        continue;
-      }
-      answer = r->mac;
-    } else {
-      out.drop(m, Error::UnknownTarget);
+    const NeighborAnswer a = pol.answerNeighbor(vsid, arp->tpa, arp->sha);
+    if (a.kind == NeighborAnswer::Kind::Unknown || a.kind == NeighborAnswer::Kind::OwnAddress) {
+      // Own CA: the VM probing its own address, for which silence means "free".
+      out.drop(m, a.kind == NeighborAnswer::Kind::Unknown ? Error::UnknownTarget : Error::OwnAddress);
       continue;
     }
+    const MacAddr answer = a.mac;
     // Same size as the request (padding included): rewrite in place.
     (void)wire::writeEthernet(frame, arp->sha, answer, wire::kEtherTypeArp);
     (void)wire::writeArp(frame.subspan(pm.l3Offset), wire::ArpPacket{wire::ArpOp::Reply, answer, arp->tpa, arp->sha, arp->spa});

@@ -1,7 +1,5 @@
 #include "hnv/overlay/nd_proxy_node.h"
 
-#include <algorithm>
-
 #include "hnv/dp/dispatch.h"
 #include "hnv/overlay/context.h"
 #include "hnv/wire/ethernet.h"
@@ -36,28 +34,19 @@ std::uint16_t NdProxyNode::process(rte_graph* graph, rte_node* node, void** objs
     }
     const MacAddr sender = MacAddr::fromBytes(frame.data() + 6);
     const Vsid vsid = metaVsid(pm);
-    const VsidInfo* info = pol.vsid(vsid);
     const IpAddr target = ns->target;
     // DAD (source ::) is how a VM announces a new IPv6 CA.
     if (ctx.learnPunt != 0 && ip->src.isUnspecified() && shouldLearn(pol, vsid, sender, target)) {
       puntCopyToLearner(out, m, ctx);
     }
-    MacAddr answer;
-    bool router = false;
-    if (info != nullptr && std::find(info->routerAddresses.begin(), info->routerAddresses.end(), target) !=
-                               info->routerAddresses.end()) {
-      answer = info->routerMac;
-      router = true;
-    } else if (const RecordEntry* r = pol.byCa(vsid, target)) {
-      if (r->mac == sender) {
-        out.drop(m, Error::OwnAddress);  // DAD or NUD for the VM's own CA: no answer
-        continue;
-      }
-      answer = r->mac;
-    } else {
-      out.drop(m, Error::UnknownTarget);
+    const NeighborAnswer a = pol.answerNeighbor(vsid, target, sender);
+    if (a.kind == NeighborAnswer::Kind::Unknown || a.kind == NeighborAnswer::Kind::OwnAddress) {
+      // Own CA: DAD or NUD for the VM's own address gets no answer.
+      out.drop(m, a.kind == NeighborAnswer::Kind::Unknown ? Error::UnknownTarget : Error::OwnAddress);
       continue;
     }
+    const MacAddr answer = a.mac;
+    const bool router = a.kind == NeighborAnswer::Kind::Router;
     // RFC 4861 7.2.4: to the solicitation's source, solicited; for DAD
     // (source ::) to all-nodes, not solicited.
     const bool dad = ip->src.isUnspecified();

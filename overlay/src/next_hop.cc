@@ -1,7 +1,5 @@
 #include "hnv/overlay/next_hop.h"
 
-#include <algorithm>
-
 namespace hnv::overlay {
 
 Result<NextHop> selectNextHop(const OverlayPolicy& pol, Vsid source, const IpAddr& dst) {
@@ -19,7 +17,7 @@ Result<NextHop> selectNextHop(const OverlayPolicy& pol, Vsid source, const IpAdd
       h.pa = r.pa;
     }
   };
-  if (std::find(info->routerAddresses.begin(), info->routerAddresses.end(), dst) != info->routerAddresses.end()) {
+  if (pol.isRouterAddress(source, dst)) {
     h.via = "default-gateway";
     h.vsid = source;
     h.mac = info->routerMac;

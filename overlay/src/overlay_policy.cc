@@ -154,6 +154,20 @@ std::optional<TenantId> OverlayPolicy::tenant(const Rdid& rdid) const {
   return it->second;
 }
 
+bool OverlayPolicy::isRouterAddress(Vsid v, const IpAddr& a) const {
+  const VsidInfo* info = vsid(v);
+  return info != nullptr && std::find(info->routerAddresses.begin(), info->routerAddresses.end(), a) !=
+                                info->routerAddresses.end();
+}
+
+NeighborAnswer OverlayPolicy::answerNeighbor(Vsid v, const IpAddr& target, const MacAddr& asker) const {
+  if (isRouterAddress(v, target)) return {NeighborAnswer::Kind::Router, vsid(v)->routerMac};
+  const RecordEntry* r = byCa(v, target);
+  if (r == nullptr) return {NeighborAnswer::Kind::Unknown, {}};
+  if (r->mac == asker) return {NeighborAnswer::Kind::OwnAddress, {}};
+  return {NeighborAnswer::Kind::Record, r->mac};
+}
+
 const RecordEntry* OverlayPolicy::byCa(Vsid v, const IpAddr& ca) const {
   auto it = byCa_.find(CaKey{v.value(), ca});
   return it == byCa_.end() ? nullptr : &it->second;

@@ -70,10 +70,8 @@ void route(Out& out, rte_mbuf* m, const OverlayContext& ctx, const OverlayPolicy
     return out.drop(m, Error::NotIp);
   }
   const IpAddr dst = v4 ? IpAddr(Ipv4Addr::fromBytes(l3.data() + 16)) : IpAddr(Ipv6Addr::fromBytes(l3.data() + 24));
-  for (const auto& a : info.routerAddresses) {
-    // The distributed router answers ARP/ND but not ICMP (spec section 3).
-    if (a == dst) return out.drop(m, Error::ToRouter);
-  }
+  // The distributed router answers ARP/ND but not ICMP (spec section 3).
+  if (pol.isRouterAddress(vsid, dst)) return out.drop(m, Error::ToRouter);
   if (const RoutedEntry* e = pol.route(info.tenant, dst)) {
     const VsidInfo* to = pol.vsid(e->vsid);
     if (to == nullptr) return out.drop(m, Error::NoRoute);

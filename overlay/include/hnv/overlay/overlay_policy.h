@@ -71,6 +71,12 @@ struct RoutedEntry {
   RecordEntry record;
 };
 
+// What the ARP/ND proxy says for a target CA asked by a VM (spec section 3).
+struct NeighborAnswer {
+  enum class Kind : std::uint8_t { Router, Record, OwnAddress, Unknown } kind = Kind::Unknown;
+  MacAddr mac;  // for Router and Record
+};
+
 enum class InboundVerdict : std::uint8_t { Accept, UnknownVsid, NoMatchingRecord, WrongPa };
 
 class OverlayPolicy {
@@ -84,6 +90,13 @@ class OverlayPolicy {
   std::uint64_t revision() const { return revision_; }
   const VsidInfo* vsid(Vsid v) const;
   std::optional<TenantId> tenant(const Rdid& rdid) const;
+  // True for one of the VSID's default gateway CAs (the distributed router).
+  bool isRouterAddress(Vsid v, const IpAddr& a) const;
+  // The ARP/ND proxy's answer for `target` asked by the VM with MAC `asker`:
+  // the router's MAC, a record's MAC, silence for the asker's own CA (so
+  // that its duplicate address detection sees the address free) or for an
+  // unknown CA.
+  NeighborAnswer answerNeighbor(Vsid v, const IpAddr& target, const MacAddr& asker) const;
   // The record of a CA in a VSID (Static or Dynamic), if any.
   const RecordEntry* byCa(Vsid v, const IpAddr& ca) const;
   // The record of a MAC in a VSID (any type; a CA record first), if any.
