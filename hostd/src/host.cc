@@ -5,6 +5,7 @@
 #include "hnv/base/log.h"
 #include "hnv/daemon/api.h"
 #include "hnv/nodes/module.h"
+#include "hnv/daemon/params.h"
 #include "hnv/overlay/next_hop.h"
 #include "hnv/overlay/module.h"
 
@@ -194,43 +195,25 @@ json::object Host::policyJson() const {
 
 // Test-VMNetworkAdapter: params {"port", "sender", "receiver", "count"?, "interval_ms"?, "timeout_ms"?}.
 Result<overlay::CaTestRequest> Host::caTestRequest(const json::object& p) const {
-  auto str = [&](const char* key) -> Result<std::string> {
-    const auto* v = p.if_contains(key);
-    if (v == nullptr || !v->is_string()) return makeError(Errc::InvalidArgument, std::string("params.") + key, "", "a string is required");
-    return std::string(v->as_string());
-  };
-  auto num = [&](const char* key, std::int64_t lo, std::int64_t hi, std::int64_t fallback) -> Result<std::int64_t> {
-    const auto* v = p.if_contains(key);
-    if (v == nullptr) return fallback;
-    if (!v->is_int64() || v->as_int64() < lo || v->as_int64() > hi) {
-      return makeError(Errc::InvalidArgument, std::string("params.") + key, "",
-                       "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
-    }
-    return v->as_int64();
-  };
   overlay::CaTestRequest req;
-  auto port = str("port");
+  auto port = daemon::needString(p, "port", "a VM port name");
   if (!port) return port.error();
   const dp::Port* dpPort = node_->dataplane().port(*port);
   if (dpPort == nullptr) return makeError(Errc::NotFound, "params.port", *port, "no port of that name");
   req.port = dpPort->id().value();
   req.portName = *port;
   for (auto [key, slot] : {std::pair{"sender", &req.sender}, std::pair{"receiver", &req.receiver}}) {
-    auto text = str(key);
+    auto text = daemon::needString(p, key, "an IPv4 customer address");
     if (!text) return text.error();
     auto ip = Ipv4Addr::parse(*text);
     if (!ip) return makeError(Errc::InvalidArgument, std::string("params.") + key, *text, "an IPv4 customer address is required");
     *slot = *ip;
   }
-  auto count = num("count", 1, 100, 3);
-  auto interval = num("interval_ms", 10, 10000, 200);
-  auto timeout = num("timeout_ms", 10, 10000, 1000);
-  for (const auto* r : {&count, &interval, &timeout}) {
-    if (!*r) return r->error();
-  }
-  req.count = static_cast<unsigned>(*count);
-  req.interval = std::chrono::milliseconds(*interval);
-  req.timeout = std::chrono::milliseconds(*timeout);
+  auto timing = daemon::probeTiming(p);
+  if (!timing) return timing.error();
+  req.count = timing->count;
+  req.interval = timing->interval;
+  req.timeout = timing->timeout;
   return req;
 }
 
@@ -240,10 +223,10 @@ Result<json::value> Host::nextHopJson(const json::object& p) const {
   if (v == nullptr || !v->is_int64()) return makeError(Errc::InvalidArgument, "params.vsid", "", "a VSID number is required");
   auto vsid = Vsid::forTenant(static_cast<std::uint64_t>(std::max<std::int64_t>(0, v->as_int64())));
   if (!vsid) return makeError(Errc::InvalidArgument, "params.vsid", std::to_string(v->as_int64()), vsid.error().why);
-  const auto* c = p.if_contains("ca");
-  if (c == nullptr || !c->is_string()) return makeError(Errc::InvalidArgument, "params.ca", "", "a customer address is required");
-  auto ca = IpAddr::parse(std::string(c->as_string()));
-  if (!ca) return makeError(Errc::InvalidArgument, "params.ca", std::string(c->as_string()), ca.error().why);
+  auto text = daemon::needString(p, "ca", "a customer address");
+  if (!text) return text.error();
+  auto ca = IpAddr::parse(*text);
+  if (!ca) return makeError(Errc::InvalidArgument, "params.ca", *text, ca.error().why);
   auto hop = overlay::selectNextHop(*policy_->get(), *vsid, *ca);
   if (!hop) return hop.error();
   json::object out = hop->toJson();

@@ -20,7 +20,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <algorithm>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -59,6 +61,39 @@ const char* kUsage =
     "  --controller URL  the controller (default $HNV_CONTROLLER or http://127.0.0.1:8470)\n"
     "  --token TOKEN, --token-file FILE  bearer token (default $HNV_TOKEN)\n"
     "  --ca-file FILE    CA certificates for an https:// controller\n";
+
+// Parses "--key value" pairs from rest[from..]: `strings` are copied into
+// params, each of `repeated` may appear many times (params[key + "s"], an
+// array), `numbers` (with their defaults) must be positive whole numbers and
+// are copied into params too. Returns what is wrong, or "".
+std::string parseFlags(const std::string& cmd, const std::vector<std::string>& rest, std::size_t from,
+                       const std::vector<std::string>& strings, const std::vector<std::string>& repeated,
+                       std::map<std::string, long>& numbers, json::object& params) {
+  auto named = [](const std::vector<std::string>& keys, const std::string& k) {
+    return std::find(keys.begin(), keys.end(), k) != keys.end();
+  };
+  for (std::size_t i = from; i < rest.size(); i += 2) {
+    if (rest[i].rfind("--", 0) != 0) return cmd + ": unexpected argument '" + rest[i] + "'";
+    const std::string k = rest[i].substr(2);
+    if (i + 1 >= rest.size()) return cmd + ": " + rest[i] + " needs a value";
+    const std::string& v = rest[i + 1];
+    if (named(strings, k)) {
+      params[k] = v;
+    } else if (named(repeated, k)) {
+      if (!params.contains(k + "s")) params[k + "s"] = json::array();
+      params[k + "s"].as_array().push_back(json::string(v));
+    } else if (numbers.count(k) != 0) {
+      char* end = nullptr;
+      long n = std::strtol(v.c_str(), &end, 10);
+      if (end == v.c_str() || *end != '\0' || n < 1) return cmd + " --" + k + ": '" + v + "' is not a positive whole number";
+      numbers[k] = n;
+    } else {
+      return cmd + ": unexpected argument '" + rest[i] + "'";
+    }
+  }
+  for (const auto& [k, n] : numbers) params[k] = n;
+  return "";
+}
 
 int usage(const std::string& why) {
   std::cerr << "hnvctl: " << why << "\n" << kUsage << hnv::tools::controllerUsage();
@@ -169,74 +204,31 @@ int main(int argc, char** argv) {
     params["ca"] = rest[2];
   } else if (cmd == "capture") {
     method = "capture";
-    json::array ports;
-    long count = 1000, seconds = 10;
-    for (std::size_t i = 0; i < rest.size(); ++i) {
-      const std::string& k = rest[i];
-      if (i + 1 >= rest.size()) return usage("capture: " + k + " needs a value");
-      const std::string& v = rest[++i];
-      if (k == "--port") {
-        ports.push_back(json::string(v));
-      } else if (k == "--file") {
-        params["file"] = v;
-      } else if (k == "--count" || k == "--seconds") {
-        char* end = nullptr;
-        long n = std::strtol(v.c_str(), &end, 10);
-        if (end == v.c_str() || *end != '\0' || n < 1) return usage("capture " + k + ": '" + v + "' is not a positive whole number");
-        (k == "--count" ? count : seconds) = n;
-      } else {
-        return usage("capture: unexpected argument '" + k + "'");
-      }
+    std::map<std::string, long> numbers{{"count", 1000}, {"seconds", 10}};
+    if (auto bad = parseFlags(cmd, rest, 0, {"file"}, {"port"}, numbers, params); !bad.empty()) return usage(bad);
+    if (!params.contains("ports") || !params.contains("file")) return usage("capture needs --port and --file");
+    replyTimeout = std::chrono::milliseconds(numbers["seconds"] * 1000 + 3000);
+  } else if (cmd == "ca-test" || cmd == "pa-ping") {
+    // Probes; the node answers when the last reply is in or timed out.
+    method = cmd == "ca-test" ? "ca.test" : "pa.ping";
+    std::size_t from = 0;
+    if (cmd == "pa-ping") {
+      if (rest.empty() || rest[0].rfind("--", 0) == 0) return usage("pa-ping needs a target provider address");
+      params["target"] = rest[0];
+      from = 1;
     }
-    if (ports.empty() || !params.contains("file")) return usage("capture needs --port and --file");
-    params["ports"] = std::move(ports);
-    params["count"] = count;
-    params["seconds"] = seconds;
-    replyTimeout = std::chrono::milliseconds(seconds * 1000 + 3000);
-  } else if (cmd == "ca-test") {
-    method = "ca.test";
-    long count = 3, interval = 200, timeout = 1000;
-    for (std::size_t i = 0; i < rest.size(); ++i) {
-      const std::string& k = rest[i];
-      if (i + 1 >= rest.size()) return usage("ca-test: " + k + " needs a value");
-      const std::string& v = rest[++i];
-      if (k == "--port" || k == "--sender" || k == "--receiver") {
-        params[k.substr(2)] = v;
-        continue;
-      }
-      long* slot = k == "--count" ? &count : k == "--interval" ? &interval : k == "--timeout" ? &timeout : nullptr;
-      char* end = nullptr;
-      if (slot == nullptr) return usage("ca-test: unexpected argument '" + k + "'");
-      *slot = std::strtol(v.c_str(), &end, 10);
-      if (end == v.c_str() || *end != '\0' || *slot < 1) return usage("ca-test " + k + ": '" + v + "' is not a positive whole number");
+    std::map<std::string, long> numbers{{"count", 3}, {"interval", 200}, {"timeout", 1000}};
+    const std::vector<std::string> strings =
+        cmd == "ca-test" ? std::vector<std::string>{"port", "sender", "receiver"} : std::vector<std::string>{};
+    if (auto bad = parseFlags(cmd, rest, from, strings, {}, numbers, params); !bad.empty()) return usage(bad);
+    for (const auto& need : strings) {
+      if (!params.contains(need)) return usage(cmd + " needs --" + need);
     }
-    for (const char* need : {"port", "sender", "receiver"}) {
-      if (!params.contains(need)) return usage(std::string("ca-test needs --") + need);
-    }
-    params["count"] = count;
-    params["interval_ms"] = interval;
-    params["timeout_ms"] = timeout;
-    replyTimeout = std::chrono::milliseconds(count * interval + timeout + 2000);
-  } else if (cmd == "pa-ping") {
-    method = "pa.ping";
-    if (rest.empty()) return usage("pa-ping needs a target provider address");
-    params["target"] = rest[0];
-    long count = 3, interval = 200, timeout = 1000;
-    for (std::size_t i = 1; i < rest.size(); ++i) {
-      long* slot = rest[i] == "--count" ? &count : rest[i] == "--interval" ? &interval : rest[i] == "--timeout" ? &timeout : nullptr;
-      if (slot == nullptr || i + 1 >= rest.size()) return usage("pa-ping: unexpected argument '" + rest[i] + "'");
-      char* end = nullptr;
-      *slot = std::strtol(rest[i + 1].c_str(), &end, 10);
-      if (end == rest[i + 1].c_str() || *end != '\0' || *slot < 1) {
-        return usage("pa-ping " + rest[i] + ": '" + rest[i + 1] + "' is not a positive whole number");
-      }
-      ++i;
-    }
-    params["count"] = count;
-    params["interval_ms"] = interval;
-    params["timeout_ms"] = timeout;
-    // The node answers when the last reply is in or timed out.
-    replyTimeout = std::chrono::milliseconds(count * interval + timeout + 2000);
+    params.erase("interval");
+    params.erase("timeout");
+    params["interval_ms"] = numbers["interval"];
+    params["timeout_ms"] = numbers["timeout"];
+    replyTimeout = std::chrono::milliseconds(numbers["count"] * numbers["interval"] + numbers["timeout"] + 2000);
   } else {
     return usage("unknown command '" + cmd + "'");
   }

@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "hnv/daemon/params.h"
 #include "hnv/dp/introspection.h"
 
 namespace hnv::daemon {
@@ -9,50 +10,14 @@ namespace {
 
 namespace json = boost::json;
 
-Result<bool> optBool(const json::object& p, std::string_view key, bool fallback) {
-  const auto* v = p.if_contains(key);
-  if (v == nullptr) return fallback;
-  if (!v->is_bool()) return makeError(Errc::InvalidArgument, "params." + std::string(key), json::serialize(*v), "must be true or false");
-  return v->as_bool();
-}
-
-Result<std::string> optString(const json::object& p, std::string_view key) {
-  const auto* v = p.if_contains(key);
-  if (v == nullptr) return std::string();
-  if (!v->is_string()) return makeError(Errc::InvalidArgument, "params." + std::string(key), json::serialize(*v), "must be a string");
-  return std::string(v->as_string());
-}
-
-// A whole number in [lo, hi], or `fallback` when absent.
-Result<std::uint64_t> optUint(const json::object& p, std::string_view key, std::uint64_t lo, std::uint64_t hi,
-                              std::uint64_t fallback) {
-  const auto* v = p.if_contains(key);
-  if (v == nullptr) return fallback;
-  if (!v->is_int64() || v->as_int64() < 0 || static_cast<std::uint64_t>(v->as_int64()) < lo ||
-      static_cast<std::uint64_t>(v->as_int64()) > hi) {
-    return makeError(Errc::InvalidArgument, "params." + std::string(key), json::serialize(*v),
-                     "must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
-  }
-  return static_cast<std::uint64_t>(v->as_int64());
-}
-
 Result<fib::PingRequest> pingRequest(const json::object& p) {
-  auto target = optString(p, "target");
+  auto target = needString(p, "target", "a provider address");
   if (!target) return target.error();
   auto ip = Ipv4Addr::parse(*target);
   if (!ip) return makeError(Errc::InvalidArgument, "params.target", *target, "an IPv4 provider address is required");
-  fib::PingRequest req;
-  req.target = *ip;
-  auto count = optUint(p, "count", 1, 100, 3);
-  if (!count) return count.error();
-  auto interval = optUint(p, "interval_ms", 10, 10000, 200);
-  if (!interval) return interval.error();
-  auto timeout = optUint(p, "timeout_ms", 10, 10000, 1000);
-  if (!timeout) return timeout.error();
-  req.count = static_cast<unsigned>(*count);
-  req.interval = std::chrono::milliseconds(*interval);
-  req.timeout = std::chrono::milliseconds(*timeout);
-  return req;
+  auto timing = probeTiming(p);
+  if (!timing) return timing.error();
+  return fib::PingRequest{*ip, timing->count, timing->interval, timing->timeout};
 }
 
 json::array portsJson(NodeDataplane& node) {
