@@ -13,7 +13,11 @@ one hnvgwd on a DPDK af_packet port, then shows, step by step:
   5. hnv-controller, the policy store: two tenants with the same customer
      address 10.0.1.10, created with hnvctl, resolved apart by
      Select-NetVirtualizationNextHop, and a tenant token that sees only its
-     own tenant.
+     own tenant;
+  6. the host overlay: two hnv-hostd hosts, tenants A and B with the same
+     CAs 10.0.1.10 and 10.0.1.20, a VM of each on each host; each tenant's
+     VMs ping each other across the NVGRE underlay, and the CA connectivity
+     test shows the route.
 
 Everything is torn down at the end, also on Ctrl-C. The demo grows with each
 capability (tenants, NAT, IPsec: see the issues list in README.md).
@@ -32,6 +36,7 @@ sys.path.insert(0, str(ROOT / "tests" / "lab"))
 from hnvlab import Lab, start_gateway, wait_for  # noqa: E402
 from hnvlab.binaries import find_binary  # noqa: E402
 from hnvlab.controller import admin_token, start_controller, tenant_token  # noqa: E402
+from hnvlab.tenants import start_overlay, two_tenants  # noqa: E402
 
 SCAPY = ROOT / "tests" / "lab" / "scapy_send.py"
 
@@ -102,6 +107,21 @@ def main() -> int:
         cli("next-hop", "select", "--source-vsid", "6001", "--destination-ca", "10.0.1.10")
         print("contoso's own token sees only contoso:")
         cli("lookup-record", "get", token="contoso")
+
+        step("Tearing down")
+
+    # The host overlay has a controller of its own: a lab of its own.
+    with Lab("demo-hosts", keep_logs=args.keep_logs or None) as lab:
+        step("6. Two hosts (hnv-hostd), tenants A and B with the same CAs, VMs reaching each other over NVGRE")
+        topo = two_tenants()
+        _, hosts, vms = start_overlay(lab, topo)
+        for tenant in ("a", "b"):
+            one, two = vms[f"vm-{tenant}1"], vms[f"vm-{tenant}2"]
+            one.wait_ping(two, timeout=20)
+            show(f"vm-{tenant}1$ ping -c 3 {two.ca}", one.ping(two, count=3).stdout)
+        show("host1$ hnvctl nexthop --vsid 6001 10.0.1.20", hosts["host1"].ctl("nexthop", "--vsid", "6001", "10.0.1.20").stdout)
+        show("host1$ hnvctl ca-test --port vm-a1 --sender 10.0.1.10 --receiver 10.0.1.20",
+             hosts["host1"].ctl("ca-test", "--port", "vm-a1", "--sender", "10.0.1.10", "--receiver", "10.0.1.20").stdout)
 
         step("Tearing down")
     print("done: every namespace and process of the demo is gone.")
