@@ -2,15 +2,28 @@
 
 namespace hnv::gateway {
 
+namespace {
+
+constexpr std::string_view kRootKeys[] = {"controller", "state_file", "encap"};
+
+}  // namespace
+
 std::string GatewayConfig::summary() const {
   return std::to_string(dataplane.ports.size()) + " port(s), " + std::to_string(providerAddresses.size()) +
-         " provider address(es)";
+         " provider address(es), " + (controller ? "controller " + controller->endpoint.url() : std::string("no controller"));
 }
 
 Result<GatewayConfig> parseGatewayConfig(const boost::json::value& root) {
   GatewayConfig c;
   ConfigNode r(&root, "");
-  if (auto st = daemon::parseDaemonConfig(r, c); !st) return st.error();
+  if (auto st = daemon::parseDaemonConfig(r, c, {.root = kRootKeys, .port = {}}); !st) return st.error();
+  auto controller = policy::parseControllerConfig(r["controller"]);
+  if (!controller) return controller.error();
+  c.controller = std::move(*controller);
+  auto stateFile = r["state_file"].asString("");
+  if (!stateFile) return stateFile.error();
+  c.stateFile = *stateFile;
+  if (auto st = overlay::parseOverlaySettings(r["encap"], c.encap); !st) return st.error();
   // A gateway serves routing domains, not VMs: its ports are all uplinks.
   for (std::size_t i = 0; i < c.dataplane.ports.size(); ++i) {
     if (c.dataplane.ports[i].role == dp::PortRole::Vm) {
@@ -21,7 +34,14 @@ Result<GatewayConfig> parseGatewayConfig(const boost::json::value& root) {
 }
 
 Result<GatewayConfig> loadGatewayConfig(const std::string& path) {
-  return daemon::loadConfigFile(path, parseGatewayConfig);
+  return daemon::loadConfigFile(path, [](const boost::json::value& root) -> Result<GatewayConfig> {
+    auto c = parseGatewayConfig(root);
+    if (!c) return c;
+    if (c->controller) {
+      if (auto st = policy::readControllerToken(*c->controller); !st) return st.error();
+    }
+    return c;
+  });
 }
 
 }  // namespace hnv::gateway

@@ -1,10 +1,31 @@
 #include "hnv/gateway/gateway.h"
 
+#include <boost/json/array.hpp>
+
+#include "hnv/base/log.h"
 #include "hnv/daemon/api.h"
+#include "hnv/gateway/tenant_compile.h"
 #include "hnv/nodes/module.h"
 #include "hnv/overlay/module.h"
 
 namespace hnv::gateway {
+
+namespace json = boost::json;
+
+namespace {
+
+const Logger kLog("gateway");
+
+std::string_view routeKindName(fib::RouteKind k) {
+  switch (k) {
+    case fib::RouteKind::Overlay: return "overlay";
+    case fib::RouteKind::External: return "external";
+    case fib::RouteKind::Local: return "local";
+  }
+  return "?";
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Gateway>> Gateway::start(const GatewayConfig& config, boost::asio::io_context& io) {
   std::unique_ptr<Gateway> gw(new Gateway());
@@ -13,30 +34,116 @@ Result<std::unique_ptr<Gateway>> Gateway::start(const GatewayConfig& config, boo
   if (!node) return node.error();
   gw->node_ = std::move(*node);
   dp::Dataplane& dp = gw->node_->dataplane();
-  // No policy until the gateway's agent arrives: every VSID is unknown.
+  // No policy until the follower restores or receives one: every VSID is unknown.
   gw->policy_ = std::make_unique<dp::Published<overlay::OverlayPolicy>>(
       dp.rcu(), std::make_unique<const overlay::OverlayPolicy>());
   gw->overlayCtx_.policy = gw->policy_.get();
   gw->overlayCtx_.local = &gw->node_->local();
   gw->overlayCtx_.neighbors = &gw->node_->neighbors();
   gw->overlayCtx_.missPunt = gw->node_->missPunt();
+  gw->overlayCtx_.settings = config.encap;
   // The module list of hnvgwd. Each module adds its node types; the catalog
   // refuses an edge to a node no module provides.
   if (auto st = nodes::addGenericNodes(dp.catalog(), gw->node_->nodesContext()); !st) return st.error();
   if (auto st = overlay::addOverlayNodes(dp.catalog(), gw->overlayCtx_); !st) return st.error();
   if (auto st = gw->node_->start(io); !st) return st.error();
+
+  Gateway* self = gw.get();
+  policy::FollowerConfig follow{config.nodeName, config.controller, config.stateFile};
+  gw->follower_ = std::make_unique<policy::PolicyFollower>(
+      io, std::move(follow), [self](const json::object& desired) { return self->applyPolicy(desired); });
+  gw->follower_->start();
   return gw;
 }
 
-void Gateway::registerApi(agent::LocalApiServer& api) { daemon::registerNodeApi(api, *node_, config_.nodeName); }
+std::optional<PortInfo> Gateway::portInfo(std::string_view name) const {
+  const dp::Port* port = node_->dataplane().port(std::string(name));
+  if (port == nullptr) return std::nullopt;
+  PortInfo info{port->id().value(), port->mac(), port->mtu(), false};
+  info.carriesUnderlay = node_->local().get()->onPort(info.id) != nullptr;
+  return info;
+}
+
+Status Gateway::applyPolicy(const json::object& desired) {
+  auto next = overlay::OverlayPolicy::compile(desired, policy_->get());
+  if (!next) return next.error();
+  auto tables = compileTenantTables(desired, *next, config_.nodeName,
+                                    [this](std::string_view name) { return portInfo(name); });
+  if (!tables) return tables.error();
+  const auto revision = next->revision();
+  const auto records = next->recordCount();
+  const auto vrfs = tables->vrfCount();
+  const auto interfaces = tables->interfaces().size();
+  // The overlay policy first: tenant indexes in the new tables come from it.
+  policy_->publish(std::make_unique<const overlay::OverlayPolicy>(std::move(*next)));
+  node_->tenants().publish(std::make_unique<const fib::TenantTables>(std::move(*tables)));
+  kLog.info("policy applied", {{"revision", std::to_string(revision)},
+                               {"records", std::to_string(records)},
+                               {"vrfs", std::to_string(vrfs)},
+                               {"external_interfaces", std::to_string(interfaces)}});
+  return okStatus();
+}
+
+json::object Gateway::policyJson() const {
+  json::object out = follower_->toJson();
+  out["revision"] = policy_->get()->revision();
+  out["records"] = policy_->get()->recordCount();
+  out["vrfs"] = node_->tenants().get()->vrfCount();
+  out["external_interfaces"] = node_->tenants().get()->interfaces().size();
+  return out;
+}
+
+json::object Gateway::tenantsJson() const {
+  const fib::TenantTables& t = *node_->tenants().get();
+  json::array interfaces;
+  for (const auto& x : t.interfaces()) {
+    std::string port;
+    for (const auto& p : node_->dataplane().ports()) {
+      if (p.id().value() == x.port) port = p.name();
+    }
+    interfaces.push_back(json::object{{"name", x.name},
+                                      {"tenant", x.tenant.index()},
+                                      {"port", port},
+                                      {"vlan", x.vlan},
+                                      {"mac", x.mac.toString()},
+                                      {"mtu", x.mtu},
+                                      {"address", x.address.toString() + "/" + std::to_string(x.prefixLength)}});
+  }
+  json::array vrfs;
+  std::uint32_t found = 0;
+  for (std::uint32_t i = 1; found < t.vrfCount(); ++i) {
+    const fib::Vrf* vrf = t.vrf(TenantId(i));
+    if (vrf == nullptr) continue;
+    ++found;
+    json::array routes;
+    for (const auto& r : vrf->routes()) {
+      json::object o{{"prefix", r.prefix.toString()}, {"metric", r.metric}, {"target", routeKindName(r.target.kind)},
+                     {"origin", r.origin}};
+      if (r.target.kind != fib::RouteKind::Overlay) o["interface"] = t.interfaces()[r.target.iface].name;
+      o["next_hop"] = r.target.nextHop ? json::value(r.target.nextHop->toString()) : json::value(nullptr);
+      routes.push_back(std::move(o));
+    }
+    vrfs.push_back(json::object{{"tenant", i}, {"routes", std::move(routes)}, {"memory_bytes", vrf->memoryBytes()}});
+  }
+  return json::object{{"interfaces", std::move(interfaces)}, {"vrfs", std::move(vrfs)}};
+}
+
+void Gateway::registerApi(agent::LocalApiServer& api) {
+  daemon::registerNodeApi(api, *node_, config_.nodeName);
+  api.on("policy", [this](const json::object&) -> Result<json::value> { return policyJson(); });
+  api.on("tenants", [this](const json::object&) -> Result<json::value> { return tenantsJson(); });
+}
 
 void Gateway::stop() {
+  if (follower_) follower_->stop();
   if (node_) node_->stop();
 }
 
 Gateway::~Gateway() {
-  // The node (workers first, then resolver, Dataplane and its tables) goes
-  // before the policy the overlay nodes read.
+  // The follower (no more posts or reports) first, then the node (workers
+  // first, then resolver, Dataplane and its tables), then the policy the
+  // overlay nodes read.
+  follower_.reset();
   node_.reset();
   policy_.reset();
 }

@@ -1,11 +1,9 @@
 #include "hnv/hostd/config.h"
 
-#include <fstream>
-
 namespace hnv::hostd {
 namespace {
 
-constexpr std::string_view kRootKeys[] = {"controller", "encap"};
+constexpr std::string_view kRootKeys[] = {"controller", "state_file", "encap"};
 constexpr std::string_view kPortKeys[] = {"vsid", "vm_mac"};
 
 // A VM port's "vsid" and "vm_mac"; an uplink port has neither.
@@ -35,55 +33,6 @@ Status parseVmPort(const ConfigNode& p, const dp::PortConfig& pc, std::vector<Vm
   return okStatus();
 }
 
-Result<std::optional<ControllerConfig>> parseController(const ConfigNode& n) {
-  if (!n.present()) return std::optional<ControllerConfig>();
-  if (auto st = n.expectObject({"url", "token_file", "ca_file"}); !st) return st.error();
-  auto url = n["url"].asString();
-  if (!url) return url.error();
-  auto endpoint = policy::ControllerEndpoint::parse(*url);
-  if (!endpoint) return n["url"].error(*url, endpoint.error().why);
-  ControllerConfig c{*endpoint, ""};
-  auto token = n["token_file"].asString("");
-  if (!token) return token.error();
-  c.tokenFile = *token;
-  auto ca = n["ca_file"].asString("");
-  if (!ca) return ca.error();
-  if (!ca->empty() && !c.endpoint.tls) return n["ca_file"].error(*ca, "is for an https:// controller URL only");
-  c.endpoint.caFile = *ca;
-  return std::optional<ControllerConfig>(std::move(c));
-}
-
-Status parseEncap(const ConfigNode& n, overlay::OverlaySettings& s) {
-  if (!n.present()) return okStatus();
-  if (auto st = n.expectObject({"copy_dscp", "ecn", "outer_ttl"}); !st) return st;
-  auto dscp = n["copy_dscp"].asBool(s.copyDscp);
-  if (!dscp) return dscp.error();
-  s.copyDscp = *dscp;
-  auto ecn = n["ecn"].asString("normal");
-  if (!ecn) return ecn.error();
-  if (*ecn == "normal") {
-    s.ecn = overlay::EcnMode::Normal;
-  } else if (*ecn == "compatibility") {
-    s.ecn = overlay::EcnMode::Compatibility;
-  } else {
-    return n["ecn"].error(*ecn, "must be \"normal\" or \"compatibility\" (RFC 6040 section 4.1)");
-  }
-  auto ttl = n["outer_ttl"].asUint(1, 255, s.outerTtl);
-  if (!ttl) return ttl.error();
-  s.outerTtl = static_cast<std::uint8_t>(*ttl);
-  return okStatus();
-}
-
-// The token is the file's first line, as hnvctl --token-file reads it.
-Status readToken(ControllerConfig& c) {
-  if (c.tokenFile.empty()) return okStatus();
-  std::ifstream in(c.tokenFile);
-  if (!in || !std::getline(in, c.endpoint.token) || c.endpoint.token.empty()) {
-    return makeError(Errc::InvalidArgument, "controller.token_file", c.tokenFile, "cannot read a token from the file");
-  }
-  return okStatus();
-}
-
 }  // namespace
 
 std::string HostConfig::summary() const {
@@ -99,10 +48,13 @@ Result<HostConfig> parseHostConfig(const boost::json::value& root) {
   for (std::size_t i = 0; i < c.dataplane.ports.size(); ++i) {
     if (auto st = parseVmPort(r["ports"].at(i), c.dataplane.ports[i], c.vmPorts); !st) return st.error();
   }
-  auto controller = parseController(r["controller"]);
+  auto controller = policy::parseControllerConfig(r["controller"]);
   if (!controller) return controller.error();
   c.controller = std::move(*controller);
-  if (auto st = parseEncap(r["encap"], c.encap); !st) return st.error();
+  auto stateFile = r["state_file"].asString("");
+  if (!stateFile) return stateFile.error();
+  c.stateFile = *stateFile;
+  if (auto st = overlay::parseOverlaySettings(r["encap"], c.encap); !st) return st.error();
   return c;
 }
 
@@ -111,7 +63,7 @@ Result<HostConfig> loadHostConfig(const std::string& path) {
     auto c = parseHostConfig(root);
     if (!c) return c;
     if (c->controller) {
-      if (auto st = readToken(*c->controller); !st) return st.error();
+      if (auto st = policy::readControllerToken(*c->controller); !st) return st.error();
     }
     return c;
   });

@@ -51,11 +51,11 @@ Result<std::unique_ptr<Host>> Host::start(const HostConfig& config, boost::asio:
   // through the session (dropped without a controller: nobody to tell).
   Host* self = h.get();
   h->learner_ = std::make_unique<overlay::Learner>(*h->policy_, [self](Vsid vsid, const IpAddr& ca, const MacAddr& mac) {
+    const bool reported =
+        self->follower_ != nullptr &&
+        self->follower_->reportLearned(json::object{{"vsid", vsid.value()}, {"ca", ca.toString()}, {"mac", mac.toString()}});
     kLog.info("address learned", {{"vsid", std::to_string(vsid.value())}, {"ca", ca.toString()}, {"mac", mac.toString()},
-                                  {"reported", self->session_ ? "yes" : "no (no controller)"}});
-    if (!self->session_) return;
-    self->session_->reportLearned(
-        json::object{{"vsid", vsid.value()}, {"ca", ca.toString()}, {"mac", mac.toString()}});
+                                  {"reported", reported ? "yes" : "no (no controller)"}});
   });
   h->caTester_ = std::make_unique<overlay::CaTester>(h->overlayCtx_, dp.control(), dp.pool());
   overlay::CaTester* tester = h->caTester_.get();
@@ -91,79 +91,23 @@ Result<std::unique_ptr<Host>> Host::start(const HostConfig& config, boost::asio:
     kLog.info("VM port", {{"port", vm.port}, {"vsid", vm.vsid.toString()}, {"vm_mac", vm.mac.toString()}});
   }
 
-  if (!config.controller) {
-    kLog.warn("no controller configured: running with an empty policy (every VSID unknown)");
-    return h;
-  }
-  h->connection_ = "connecting";
-  policy::AgentCallbacks cb;
-  // The session's thread only posts; everything happens on the control thread.
-  cb.onSnapshot = [self](const json::object& desired) {
-    boost::asio::post(self->io_, [self, desired] { self->onSnapshot(desired); });
-  };
-  cb.onChange = [self](const policy::Change& change) {
-    boost::asio::post(self->io_, [self, change] { self->onChange(change); });
-  };
-  cb.onConnection = [self](bool connected, const std::string& why) {
-    boost::asio::post(self->io_, [self, connected, why] {
-      if (connected != self->connected_) {
-        (connected ? kLog.notice("controller connected", {{"url", self->config_.controller->endpoint.url()}})
-                   : kLog.warn("controller unreachable", {{"url", self->config_.controller->endpoint.url()}, {"why", why}}));
-      }
-      self->connected_ = connected;
-      self->connection_ = why;
-    });
-  };
-  h->session_ = std::make_unique<policy::AgentSession>(config.controller->endpoint, config.nodeName, std::move(cb));
-  h->session_->start();
+  policy::FollowerConfig follow{config.nodeName, config.controller, config.stateFile};
+  h->follower_ = std::make_unique<policy::PolicyFollower>(io, std::move(follow), [self](const json::object& desired) {
+    return self->applyPolicy(desired);
+  });
+  h->follower_->start();
   return h;
 }
 
-void Host::onSnapshot(const json::object& desired) {
-  if (auto st = desired_.reset(desired); !st) {
-    // Nothing to compile: the document itself is unreadable.
-    lastError_ = st.error().message();
-    kLog.error("desired state refused", {{"error", lastError_}});
-    if (session_) session_->reportApplied(policy_->get()->revision(), "error: " + lastError_);
-    return;
-  }
-  scheduleCompile();
-}
-
-void Host::onChange(const policy::Change& change) {
-  // A change before any snapshot cannot happen (the session always starts
-  // with one); if it did, the next snapshot replaces everything anyway.
-  if (desired_.empty()) return;
-  desired_.apply(change);
-  scheduleCompile();
-}
-
-void Host::scheduleCompile() {
-  if (compilePending_) return;
-  compilePending_ = true;
-  boost::asio::post(io_, [this] { compile(); });
-}
-
-void Host::compile() {
-  compilePending_ = false;
+Status Host::applyPolicy(const json::object& desired) {
   const overlay::OverlayPolicy* previous = policy_->get();
-  auto next = overlay::OverlayPolicy::compile(desired_.toJson(), previous, bindings_);
-  if (!next) {
-    lastError_ = next.error().message();
-    kLog.error("policy refused; keeping the previous one",
-               {{"revision", std::to_string(desired_.revision())},
-                {"applied", std::to_string(previous->revision())},
-                {"error", lastError_}});
-    if (session_) session_->reportApplied(previous->revision(), "error: revision " +
-                                                                   std::to_string(desired_.revision()) + ": " + lastError_);
-    return;
-  }
+  auto next = overlay::OverlayPolicy::compile(desired, previous, bindings_);
+  if (!next) return next.error();
   auto revision = next->revision();
   auto records = next->recordCount();
   policy_->publish(std::make_unique<const overlay::OverlayPolicy>(std::move(*next)));
-  lastError_.clear();
   kLog.info("policy applied", {{"revision", std::to_string(revision)}, {"records", std::to_string(records)}});
-  if (session_) session_->reportApplied(revision);
+  return okStatus();
 }
 
 json::object Host::policyJson() const {
@@ -177,19 +121,11 @@ json::object Host::policyJson() const {
                                  {"mac", vm.mac.toString()},
                                  {"vsid_known", p->vsid(vm.vsid) != nullptr}});
   }
-  json::object out{{"revision", p->revision()},
-                   {"records", p->recordCount()},
-                   {"vm_ports", std::move(ports)},
-                   {"desired_revision", desired_.revision()},
-                   {"learning", learner_->toJson()}};
-  if (config_.controller) {
-    out["controller"] = json::object{{"url", config_.controller->endpoint.url()},
-                                     {"connected", connected_},
-                                     {"state", connection_}};
-  } else {
-    out["controller"] = nullptr;
-  }
-  out["last_error"] = lastError_.empty() ? json::value(nullptr) : json::value(lastError_);
+  json::object out = follower_->toJson();
+  out["revision"] = p->revision();
+  out["records"] = p->recordCount();
+  out["vm_ports"] = std::move(ports);
+  out["learning"] = learner_->toJson();
   return out;
 }
 
@@ -256,13 +192,13 @@ void Host::registerApi(agent::LocalApiServer& api) {
 }
 
 void Host::stop() {
-  if (session_) session_->stop();
+  if (follower_) follower_->stop();
   if (node_) node_->stop();
 }
 
 Host::~Host() {
   // The order is stated in the header: session, node (workers first), tables.
-  session_.reset();
+  follower_.reset();
   node_.reset();
   caTester_.reset();
   learner_.reset();

@@ -5,6 +5,7 @@
 #include "hnv/overlay/nd_proxy_node.h"
 #include "hnv/overlay/nvgre_encap_node.h"
 #include "hnv/overlay/nvgre_input_node.h"
+#include "hnv/overlay/overlay_output_node.h"
 #include "hnv/overlay/vm_input_node.h"
 
 namespace hnv::overlay {
@@ -14,7 +15,8 @@ Status addOverlayNodes(dp::NodeCatalog& catalog, OverlayContext& ctx) {
   for (auto st : {catalog.add(dp::describeNode<VmInputNode>(state)), catalog.add(dp::describeNode<ArpProxyNode>(state)),
                   catalog.add(dp::describeNode<NdProxyNode>(state)), catalog.add(dp::describeNode<L2FloodNode>(state)),
                   catalog.add(dp::describeNode<NvgreEncapNode>(state)),
-                  catalog.add(dp::describeNode<NvgreInputNode>(state))}) {
+                  catalog.add(dp::describeNode<NvgreInputNode>(state)),
+                  catalog.add(dp::describeNode<OverlayOutputNode>(state))}) {
     if (!st) return st;
   }
   return okStatus();

@@ -65,11 +65,11 @@ Uplink chooseUplink(const fib::LocalAddresses& local, const Ipv4Addr& dst, std::
   return up;
 }
 
-// The PA the far end knows the sending VM by: its record's PA.
+// The PA the far end knows the sender by: the sending VM's record's PA, or
+// for the gateway's traffic the PA of its GatewayWildcard in the VSID.
 std::optional<Ipv4Addr> sourcePa(const OverlayPolicy& pol, const dp::PacketMeta& pm) {
   const VmPortBinding* b = pol.vmPort(pm.rxPort);
-  if (b == nullptr) return std::nullopt;
-  const RecordEntry* r = pol.byMac(b->vsid, b->mac);
+  const RecordEntry* r = b != nullptr ? pol.byMac(b->vsid, b->mac) : pol.gatewayHere(metaVsid(pm));
   if (r == nullptr || !r->pa.isV4()) return std::nullopt;
   return r->pa.v4();
 }

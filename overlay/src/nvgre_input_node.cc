@@ -84,6 +84,15 @@ std::uint16_t NvgreInputNode::process(rte_graph* graph, rte_node* node, void** o
       out.to(m, Next::Flood);
       continue;
     }
+    if (const RecordEntry* gw = pol.gatewayHere(nv->vsid); gw != nullptr && eth->dst == gw->mac) {
+      // Addressed to this gateway: routed in the tenant's VRF.
+      if (eth->etherType != wire::kEtherTypeIpv4) {
+        out.drop(m, Error::GatewayUnsupported);
+        continue;
+      }
+      out.to(m, Next::Route);
+      continue;
+    }
     auto port = pol.localPort(nv->vsid, eth->dst);
     if (!port) {
       out.drop(m, Error::NoLocalPort);

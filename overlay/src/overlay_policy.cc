@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "hnv/base/config_node.h"
+#include "hnv/policy/document.h"
 #include "hnv/policy/kinds.h"
 
 namespace hnv::overlay {
@@ -11,26 +12,6 @@ namespace hnv::overlay {
 namespace json = boost::json;
 using policy::KindTraits;
 using policy::RecordType;
-
-namespace {
-
-// Parses every item of desired[kind] with the kind's own validation.
-template <class T>
-Result<std::vector<T>> items(const json::object& desired) {
-  std::string name(KindTraits<T>::kName);
-  std::vector<T> out;
-  const auto* list = desired.if_contains(name);
-  if (list == nullptr) return out;
-  if (!list->is_array()) return makeError(Errc::Malformed, name, "", "must be an array");
-  for (std::size_t i = 0; i < list->as_array().size(); ++i) {
-    auto obj = KindTraits<T>::fromJson(ConfigNode(&list->as_array()[i], ""));
-    if (!obj) return obj.error().within(name + "[" + std::to_string(i) + "]");
-    out.push_back(std::move(*obj));
-  }
-  return out;
-}
-
-}  // namespace
 
 std::size_t OverlayPolicy::KeyHash::operator()(const CaKey& k) const {
   return IpAddrHash{}(k.ca) * 31 + k.vsid;
@@ -49,13 +30,13 @@ Result<OverlayPolicy> OverlayPolicy::compile(const json::object& desired, const 
   if (rev == nullptr || !rev->is_number()) return makeError(Errc::Malformed, "revision", "", "is required (a number)");
   p.revision_ = rev->to_number<std::uint64_t>();
 
-  auto domains = items<policy::RoutingDomain>(desired);
+  auto domains = policy::documentItems<policy::RoutingDomain>(desired);
   if (!domains) return domains.error();
-  auto subnets = items<policy::VirtualSubnet>(desired);
+  auto subnets = policy::documentItems<policy::VirtualSubnet>(desired);
   if (!subnets) return subnets.error();
-  auto records = items<policy::LookupRecord>(desired);
+  auto records = policy::documentItems<policy::LookupRecord>(desired);
   if (!records) return records.error();
-  auto pas = items<policy::ProviderAddress>(desired);
+  auto pas = policy::documentItems<policy::ProviderAddress>(desired);
   if (!pas) return pas.error();
 
   // Tenant indexes: a routing domain keeps the index it had; new ones take
@@ -113,6 +94,12 @@ Result<OverlayPolicy> OverlayPolicy::compile(const json::object& desired, const 
     if (!p.ownsPa(r.pa) && std::find(remote.begin(), remote.end(), r.pa) == remote.end()) remote.push_back(r.pa);
   }
   for (auto& [v, info] : p.vsids_) std::sort(info.remotePas.begin(), info.remotePas.end());
+  // This node is the gateway of the VSIDs whose GatewayWildcard names one of its PAs.
+  for (const auto* table : {&p.wildcard4_, &p.wildcard6_}) {
+    for (const auto& [v, e] : *table) {
+      if (p.ownsPa(e.pa)) p.gatewayHere_.try_emplace(v, e);
+    }
+  }
   p.bindPorts(ports);
   return p;
 }
@@ -176,6 +163,11 @@ const RecordEntry* OverlayPolicy::byCa(Vsid v, const IpAddr& ca) const {
 const RecordEntry* OverlayPolicy::byMac(Vsid v, const MacAddr& mac) const {
   auto it = byMac_.find(MacKey{v.value(), mac});
   return it == byMac_.end() ? nullptr : &it->second;
+}
+
+const RecordEntry* OverlayPolicy::gatewayHere(Vsid v) const {
+  auto it = gatewayHere_.find(v.value());
+  return it == gatewayHere_.end() ? nullptr : &it->second;
 }
 
 const RecordEntry* OverlayPolicy::wildcard(Vsid v, bool ipv6) const {

@@ -60,6 +60,8 @@ template Status checkImmutable<NodeEntry>(const NodeEntry&, const NodeEntry&);
 template Status checkImmutable<ProviderAddress>(const ProviderAddress&, const ProviderAddress&);
 template Status checkImmutable<ProviderRoute>(const ProviderRoute&, const ProviderRoute&);
 template Status checkImmutable<GlobalSettings>(const GlobalSettings&, const GlobalSettings&);
+template Status checkImmutable<ExternalInterface>(const ExternalInterface&, const ExternalInterface&);
+template Status checkImmutable<GatewayRoute>(const GatewayRoute&, const GatewayRoute&);
 
 Result<std::string> canonicalFilterValue(const FieldSpec& field, std::string_view text) {
   std::string name(field.name);

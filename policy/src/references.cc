@@ -11,6 +11,22 @@ Error missing(std::string_view field, std::string what, std::string_view kindNou
 
 Error inUse(std::string what, std::string why) { return fieldError("", std::move(what), std::move(why), Errc::Conflict); }
 
+// The external network of an interface, as a prefix.
+Prefix externalSubnet(const ExternalInterface& x) {
+  return Prefix(*Prefix4::make(maskAddress(x.address.v4(), x.prefixLength), x.prefixLength));
+}
+
+// The external interface of `node` that uses (port, vlan), other than `self`.
+const Stored<ExternalInterface>* attachmentUser(const PolicyState& state, std::string_view node, std::string_view port,
+                                                std::uint16_t vlan, std::string_view self) {
+  for (const auto& [key, x] : state.table<ExternalInterface>()) {
+    if (key != self && x.object.node == node && x.object.port == port && x.object.vlan == vlan) return &x;
+  }
+  return nullptr;
+}
+
+std::string vlanText(std::uint16_t vlan) { return vlan == 0 ? "untagged" : "VLAN " + std::to_string(vlan); }
+
 }  // namespace
 
 // --- checkPut ---
@@ -32,6 +48,15 @@ Status checkPut(const PolicyState& state, const VirtualSubnet& s) {
                             "overlaps " + theirs.prefix.toString() + " of virtual subnet " + key +
                                 " in the same routing domain");
         }
+      }
+    }
+  }
+  for (const auto& [key, x] : state.table<ExternalInterface>()) {
+    if (!(x.object.rdid == s.rdid)) continue;
+    for (const auto& mine : s.prefixes) {
+      if (mine.prefix.overlaps(externalSubnet(x.object))) {
+        return fieldError("prefixes", mine.prefix.toString(),
+                          "overlaps the network of external interface " + key + " in the same routing domain");
       }
     }
   }
@@ -118,12 +143,29 @@ Status checkPut(const PolicyState& state, const NodeEntry& n) {
       return missing("vsids[" + std::to_string(i) + "]", n.vsids[i].toString(), "virtual subnet");
     }
   }
+  // A tenant with external interfaces on this gateway stays placed on it.
+  for (const auto& [key, x] : state.table<ExternalInterface>()) {
+    if (x.object.node != n.name) continue;
+    bool placed = false;
+    for (const auto& t : n.tenants) placed = placed || t == x.object.rdid;
+    if (!placed) {
+      return fieldError("tenants", x.object.rdid.toString(),
+                        "must stay placed on " + n.name + ": external interface " + key + " is on it", Errc::Conflict);
+    }
+  }
   return okStatus();
 }
 
 template <>
 Status checkPut(const PolicyState& state, const ProviderAddress& pa) {
   if (state.find<NodeEntry>(pa.node) == nullptr) return missing("node", pa.node, "node");
+  if (const auto* x = attachmentUser(state, pa.node, pa.interface, pa.vlan, "")) {
+    return fieldError("vlan", std::to_string(pa.vlan),
+                      "port " + pa.interface + " " + vlanText(pa.vlan) + " of " + pa.node +
+                          " carries external interface " + KindTraits<ExternalInterface>::key(x->object) +
+                          " of a tenant, not the underlay",
+                      Errc::Conflict);
+  }
   Status result = okStatus();
   for (const auto& [key, other] : state.table<ProviderAddress>()) {
     if (other.object.address != pa.address || other.object.node == pa.node) continue;
@@ -148,6 +190,79 @@ Status checkPut(const PolicyState&, const GlobalSettings&) {
   return okStatus();
 }
 
+template <>
+Status checkPut(const PolicyState& state, const ExternalInterface& x) {
+  const std::string self = KindTraits<ExternalInterface>::key(x);
+  if (state.find<RoutingDomain>(x.rdid.toString()) == nullptr) return missing("rdid", x.rdid.toString(), "routing domain");
+  const auto* node = state.find<NodeEntry>(x.node);
+  if (node == nullptr) return missing("node", x.node, "node");
+  if (node->object.role != NodeRole::Gateway) {
+    return fieldError("node", x.node, "is a host; external interfaces live on gateways");
+  }
+  bool placed = false;
+  for (const auto& t : node->object.tenants) placed = placed || t == x.rdid;
+  if (!placed) {
+    return fieldError("node", x.node,
+                      "does not serve routing domain " + x.rdid.toString() + "; place the tenant on the gateway first");
+  }
+  // One tenant per VLAN of a port (and per untagged port).
+  if (const auto* other = attachmentUser(state, x.node, x.port, x.vlan, self)) {
+    return fieldError("vlan", std::to_string(x.vlan),
+                      "port " + x.port + " " + vlanText(x.vlan) + " of " + x.node + " already carries external interface " +
+                          KindTraits<ExternalInterface>::key(other->object) +
+                          (other->object.rdid == x.rdid ? "" : " of another tenant"),
+                      Errc::Conflict);
+  }
+  for (const auto& [key, pa] : state.table<ProviderAddress>()) {
+    if (pa.object.node == x.node && pa.object.interface == x.port && pa.object.vlan == x.vlan) {
+      return fieldError("vlan", std::to_string(x.vlan),
+                        "port " + x.port + " " + vlanText(x.vlan) + " of " + x.node + " carries provider address " + key +
+                            " (the underlay); use another VLAN",
+                        Errc::Conflict);
+    }
+  }
+  // The external network must not overlap the tenant's virtual subnets.
+  const Prefix subnet = externalSubnet(x);
+  for (const auto& [key, s] : state.table<VirtualSubnet>()) {
+    if (!(s.object.rdid == x.rdid)) continue;
+    for (const auto& p : s.object.prefixes) {
+      if (p.prefix.overlaps(subnet)) {
+        return fieldError("address", x.address.toString() + "/" + std::to_string(x.prefixLength),
+                          "overlaps " + p.prefix.toString() + " of virtual subnet " + key + " in the same routing domain");
+      }
+    }
+  }
+  // Routes through this interface must keep their next hop on its network.
+  Status result = okStatus();
+  state.forEachWithPrefix<GatewayRoute>(x.rdid.toString() + "/", [&](const std::string& key, const auto& r) {
+    if (result && r.object.interface == x.name && !r.object.nextHop.isUnspecified() && !subnet.contains(r.object.nextHop)) {
+      result = fieldError("address", x.address.toString(),
+                          "would leave the next hop of gateway route " + key + " off the interface's network");
+    }
+  });
+  return result;
+}
+
+template <>
+Status checkPut(const PolicyState& state, const GatewayRoute& r) {
+  if (state.find<RoutingDomain>(r.rdid.toString()) == nullptr) return missing("rdid", r.rdid.toString(), "routing domain");
+  const auto* x = state.find<ExternalInterface>(r.rdid.toString() + "/" + r.interface);
+  if (x == nullptr) {
+    return fieldError("interface", r.interface,
+                      "names no external interface of routing domain " + r.rdid.toString() + "; create it first");
+  }
+  if (!r.nextHop.isUnspecified()) {
+    if (!externalSubnet(x->object).contains(r.nextHop)) {
+      return fieldError("nextHop", r.nextHop.toString(),
+                        "is not on the network of interface " + r.interface + " (" + externalSubnet(x->object).toString() + ")");
+    }
+    if (r.nextHop == x->object.address) {
+      return fieldError("nextHop", r.nextHop.toString(), "is the gateway's own address on interface " + r.interface);
+    }
+  }
+  return okStatus();
+}
+
 // --- checkRemove ---
 
 template <>
@@ -160,6 +275,14 @@ Status checkRemove(const PolicyState& state, const RoutingDomain& d) {
       if (t == d.rdid) return inUse(d.rdid.toString(), "it is still placed on gateway " + key);
     }
   }
+  std::string who;
+  state.forEachWithPrefix<ExternalInterface>(d.rdid.toString() + "/", [&](const std::string& key, const auto&) {
+    if (who.empty()) who = "external interface " + key;
+  });
+  state.forEachWithPrefix<GatewayRoute>(d.rdid.toString() + "/", [&](const std::string& key, const auto&) {
+    if (who.empty()) who = "gateway route " + key;
+  });
+  if (!who.empty()) return inUse(d.rdid.toString(), who + " still belongs to it; remove that first");
   return okStatus();
 }
 
@@ -191,7 +314,20 @@ Status checkRemove(const PolicyState& state, const NodeEntry& n) {
   state.forEachWithPrefix<ProviderRoute>(n.name + "/", [&](const std::string& key, const auto&) {
     if (who.empty()) who = "provider route " + key;
   });
+  for (const auto& [key, x] : state.table<ExternalInterface>()) {
+    if (who.empty() && x.object.node == n.name) who = "external interface " + key;
+  }
   if (!who.empty()) return inUse(n.name, who + " still belongs to it; remove that first");
+  return okStatus();
+}
+
+template <>
+Status checkRemove(const PolicyState& state, const ExternalInterface& x) {
+  std::string who;
+  state.forEachWithPrefix<GatewayRoute>(x.rdid.toString() + "/", [&](const std::string& key, const auto& r) {
+    if (who.empty() && r.object.interface == x.name) who = "gateway route " + key;
+  });
+  if (!who.empty()) return inUse(KindTraits<ExternalInterface>::key(x), who + " still uses it; remove that first");
   return okStatus();
 }
 
@@ -205,6 +341,7 @@ template Status checkRemove(const PolicyState&, const CustomerRoute&);
 template Status checkRemove(const PolicyState&, const ProviderAddress&);
 template Status checkRemove(const PolicyState&, const ProviderRoute&);
 template Status checkRemove(const PolicyState&, const GlobalSettings&);
+template Status checkRemove(const PolicyState&, const GatewayRoute&);
 
 // --- owningDomain ---
 
@@ -224,6 +361,14 @@ std::optional<Rdid> owningDomain(const PolicyState& state, const LookupRecord& v
 }
 template <>
 std::optional<Rdid> owningDomain(const PolicyState&, const CustomerRoute& v) {
+  return v.rdid;
+}
+template <>
+std::optional<Rdid> owningDomain(const PolicyState&, const ExternalInterface& v) {
+  return v.rdid;
+}
+template <>
+std::optional<Rdid> owningDomain(const PolicyState&, const GatewayRoute& v) {
   return v.rdid;
 }
 template <class T>

@@ -40,6 +40,11 @@ Result<json::object> PolicyEngine::desiredState(std::string_view nodeName) const
   collect(std::type_identity<VirtualSubnet>{}, "", inScope);
   collect(std::type_identity<LookupRecord>{}, "", inScope);
   collect(std::type_identity<CustomerRoute>{}, "", inScope);
+  // The forwarding gateway's attachments and routes concern gateways only.
+  const bool gateway = node->object.role == NodeRole::Gateway;
+  auto gatewayScope = [&](const auto& obj) { return gateway && inScope(obj); };
+  collect(std::type_identity<ExternalInterface>{}, "", gatewayScope);
+  collect(std::type_identity<GatewayRoute>{}, "", gatewayScope);
   auto all = [](const auto&) { return true; };
   collect(std::type_identity<ProviderAddress>{}, node->object.name + "/", all);
   collect(std::type_identity<ProviderRoute>{}, node->object.name + "/", all);
@@ -54,6 +59,10 @@ bool PolicyEngine::concerns(const NodeEntry& node, const std::set<Rdid>& scope, 
   if (change.kind == KindTraits<ProviderAddress>::kName || change.kind == KindTraits<ProviderRoute>::kName) {
     const auto* owner = o.if_contains("node");
     return owner != nullptr && owner->is_string() && owner->as_string() == node.name;
+  }
+  if ((change.kind == KindTraits<ExternalInterface>::kName || change.kind == KindTraits<GatewayRoute>::kName) &&
+      node.role != NodeRole::Gateway) {
+    return false;
   }
   // Tenant kinds: the routing domain recorded when the change was committed.
   if (change.domain.empty()) return false;

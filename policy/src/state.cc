@@ -105,6 +105,8 @@ template std::optional<Stored<NodeEntry>> PolicyState::put(const std::string&, S
 template std::optional<Stored<ProviderAddress>> PolicyState::put(const std::string&, Stored<ProviderAddress>);
 template std::optional<Stored<ProviderRoute>> PolicyState::put(const std::string&, Stored<ProviderRoute>);
 template std::optional<Stored<GlobalSettings>> PolicyState::put(const std::string&, Stored<GlobalSettings>);
+template std::optional<Stored<ExternalInterface>> PolicyState::put(const std::string&, Stored<ExternalInterface>);
+template std::optional<Stored<GatewayRoute>> PolicyState::put(const std::string&, Stored<GatewayRoute>);
 template std::optional<Stored<RoutingDomain>> PolicyState::erase<RoutingDomain>(std::string_view);
 template std::optional<Stored<VirtualSubnet>> PolicyState::erase<VirtualSubnet>(std::string_view);
 template std::optional<Stored<LookupRecord>> PolicyState::erase<LookupRecord>(std::string_view);
@@ -113,5 +115,7 @@ template std::optional<Stored<NodeEntry>> PolicyState::erase<NodeEntry>(std::str
 template std::optional<Stored<ProviderAddress>> PolicyState::erase<ProviderAddress>(std::string_view);
 template std::optional<Stored<ProviderRoute>> PolicyState::erase<ProviderRoute>(std::string_view);
 template std::optional<Stored<GlobalSettings>> PolicyState::erase<GlobalSettings>(std::string_view);
+template std::optional<Stored<ExternalInterface>> PolicyState::erase<ExternalInterface>(std::string_view);
+template std::optional<Stored<GatewayRoute>> PolicyState::erase<GatewayRoute>(std::string_view);
 
 }  // namespace hnv::policy

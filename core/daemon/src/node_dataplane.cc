@@ -29,8 +29,11 @@ Result<std::unique_ptr<NodeDataplane>> NodeDataplane::create(
       n->dp_->rcu(), std::make_unique<const fib::LocalAddresses>(std::move(*local)));
   n->neighbors_ = std::make_unique<dp::Published<fib::NeighborTable>>(n->dp_->rcu(),
                                                                       std::make_unique<const fib::NeighborTable>());
+  n->tenants_ = std::make_unique<dp::Published<fib::TenantTables>>(n->dp_->rcu(),
+                                                                   std::make_unique<const fib::TenantTables>());
   n->resolver_ =
       std::make_unique<fib::NeighborResolver>(*n->neighbors_, *n->local_, n->dp_->control(), n->dp_->pool());
+  n->resolver_->setTenantTables(n->tenants_.get());
   fib::NeighborResolver* resolver = n->resolver_.get();
   auto arp = n->dp_->control().addPuntKind("arp", [resolver](rte_mbuf* m) { resolver->onArp(m); });
   if (!arp) return arp.error();
@@ -47,6 +50,8 @@ Result<std::unique_ptr<NodeDataplane>> NodeDataplane::create(
   n->nodesCtx_.local = n->local_.get();
   n->nodesCtx_.neighbors = n->neighbors_.get();
   n->nodesCtx_.arpPunt = n->arpPunt_;
+  n->nodesCtx_.missPunt = n->missPunt_;
+  n->nodesCtx_.tenants = n->tenants_.get();
   for (const auto& a : providerAddresses) {
     kLog.info("provider address", {{"port", a.port}, {"address", a.addressText()}});
   }
@@ -214,6 +219,7 @@ NodeDataplane::~NodeDataplane() {
   resolver_.reset();
   dp_.reset();
   neighbors_.reset();
+  tenants_.reset();
   local_.reset();
 }
 

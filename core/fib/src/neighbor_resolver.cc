@@ -26,8 +26,9 @@ const Ipv4Addr* sourceFor(const PortAddresses& port, const Ipv4Addr& target) {
 }  // namespace
 
 bool sendArpRequest(dp::ControlPath& control, rte_mempool* pool, std::uint16_t port, const MacAddr& mac,
-                    const Ipv4Addr& sender, const Ipv4Addr& target) {
-  constexpr std::uint16_t kLen = 60;  // the minimum Ethernet frame, padding included
+                    const Ipv4Addr& sender, const Ipv4Addr& target, std::uint16_t vlan) {
+  // The minimum Ethernet frame, padding included (four bytes more with a tag).
+  const std::uint16_t kLen = vlan != 0 ? 64 : 60;
   rte_mbuf* m = rte_pktmbuf_alloc(pool);
   if (m == nullptr) return false;
   auto* bytes = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_append(m, kLen));
@@ -37,9 +38,10 @@ bool sendArpRequest(dp::ControlPath& control, rte_mempool* pool, std::uint16_t p
   }
   std::span<std::uint8_t> frame(bytes, kLen);
   std::fill(frame.begin(), frame.end(), 0);
-  (void)wire::writeEthernet(frame, MacAddr::broadcast(), mac, wire::kEtherTypeArp);
-  (void)wire::writeArp(frame.subspan(wire::kEthernetHeaderLen),
-                       wire::ArpPacket{wire::ArpOp::Request, mac, sender, MacAddr(), target});
+  auto header = wire::writeEthernet(frame, MacAddr::broadcast(), mac, wire::kEtherTypeArp,
+                                    vlan != 0 ? std::optional<std::uint16_t>(vlan) : std::nullopt);
+  const std::size_t l3 = header ? *header : wire::kEthernetHeaderLen;
+  (void)wire::writeArp(frame.subspan(l3), wire::ArpPacket{wire::ArpOp::Request, mac, sender, MacAddr(), target});
   dp::resetMeta(m, port);
   dp::meta(m).txPort = port;
   return control.inject(m, dp::InjectEdge::Transmit);
@@ -53,19 +55,28 @@ void NeighborResolver::publish() {
   table_.publish(std::make_unique<const NeighborTable>(entries_));
 }
 
-void NeighborResolver::learn(const IpAddr& ip, const MacAddr& mac, std::uint16_t port) {
-  auto it = entries_.find(ip);
+void NeighborResolver::learn(const NeighborKey& key, const MacAddr& mac, std::uint16_t port) {
+  auto it = entries_.find(key);
   if (it != entries_.end() && it->second.mac == mac && it->second.port == port) return;
   kLog.info(it == entries_.end() ? "neighbour learned" : "neighbour changed",
-            {{"address", ip.toString()}, {"mac", mac.toString()}, {"port", std::to_string(port)}});
-  entries_[ip] = Neighbor{mac, port};
+            {{"address", key.ip.toString()}, {"scope", std::to_string(key.scope)}, {"mac", mac.toString()},
+             {"port", std::to_string(port)}});
+  entries_[key] = Neighbor{mac, port};
   ++stats_.learned;
   publish();
-  release(ip, entries_[ip]);
+  release(key, entries_[key]);
 }
 
-void NeighborResolver::release(const IpAddr& ip, const Neighbor& n) {
-  auto it = pending_.find(ip);
+std::optional<NeighborScope> NeighborResolver::scopeOf(const dp::PacketMeta& pm, std::uint16_t port) const {
+  if ((pm.flags & dp::kMetaFlagExternal) == 0) return kUnderlay;
+  if (tenants_ == nullptr) return std::nullopt;
+  auto i = tenants_->get()->interfaceIndex(port, pm.vlan);
+  if (!i) return std::nullopt;
+  return interfaceScope(*i);
+}
+
+void NeighborResolver::release(const NeighborKey& key, const Neighbor& n) {
+  auto it = pending_.find(key);
   if (it == pending_.end()) return;
   for (auto* m : it->second.held) {
     std::uint8_t* p = rte_pktmbuf_mtod(m, std::uint8_t*);
@@ -86,21 +97,28 @@ void NeighborResolver::onArp(rte_mbuf* m) {
   auto frame = std::span<const std::uint8_t>(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m));
   auto arp = pm.l3Offset < frame.size() ? wire::parseArp(frame.subspan(pm.l3Offset)) : wire::parseArp({});
   const std::uint16_t port = pm.rxPort;
+  const auto scope = scopeOf(pm, port);
   rte_pktmbuf_free(m);
-  if (!arp || arp->spa.isUnspecified() || arp->sha.isMulticast() || arp->sha.isZero()) return;
-  learn(arp->spa, arp->sha, port);
+  if (!scope || !arp || arp->spa.isUnspecified() || arp->sha.isMulticast() || arp->sha.isZero()) return;
+  learn(NeighborKey(arp->spa, *scope), arp->sha, port);
 }
 
 void NeighborResolver::onMiss(rte_mbuf* m) {
   dp::PacketMeta& pm = dp::meta(m);
-  IpAddr hop = nextHop(pm);
+  const auto scope = scopeOf(pm, pm.txPort);
+  if (!scope) {
+    ++stats_.heldDropped;
+    rte_pktmbuf_free(m);
+    return;
+  }
+  const NeighborKey hop(nextHop(pm), *scope);
   if (auto it = entries_.find(hop); it != entries_.end()) {
     // Resolved while the frame was on its way here.
     pending_[hop].held.push_back(m);
     release(hop, it->second);
     return;
   }
-  if (!hop.isV4()) {
+  if (!hop.ip.isV4()) {
     ++stats_.ipv6Unsupported;
     ++stats_.heldDropped;
     rte_pktmbuf_free(m);
@@ -116,12 +134,23 @@ void NeighborResolver::onMiss(rte_mbuf* m) {
   p.held.push_back(m);
   ++stats_.held;
   auto now = Clock::now();
-  if (p.attempts == 0) sendRequest(hop.v4(), p, now);
+  if (p.attempts == 0) sendRequest(hop, p, now);
 }
 
-void NeighborResolver::sendRequest(const Ipv4Addr& target, Pending& p, Clock::time_point now) {
+void NeighborResolver::sendRequest(const NeighborKey& key, Pending& p, Clock::time_point now) {
   ++p.attempts;
   p.lastSent = now;
+  const Ipv4Addr target = key.ip.v4();
+  if (key.scope != kUnderlay) {
+    const TenantInterface* x = nullptr;
+    if (tenants_ != nullptr && key.scope - 1 < tenants_->get()->interfaces().size()) {
+      x = &tenants_->get()->interfaces()[key.scope - 1];
+    }
+    if (x != nullptr && sendArpRequest(control_, pool_, x->port, x->mac, x->address, target, x->vlan)) {
+      ++stats_.requestsSent;
+    }
+    return;
+  }
   const PortAddresses* port = local_.get()->onPort(p.port);
   const Ipv4Addr* src = port != nullptr ? sourceFor(*port, target) : nullptr;
   if (src == nullptr) {
@@ -139,13 +168,14 @@ void NeighborResolver::tick(Clock::time_point now) {
       ++it;
       continue;
     }
-    if (p.attempts < kAttempts && it->first.isV4()) {
-      sendRequest(it->first.v4(), p, now);
+    if (p.attempts < kAttempts && it->first.ip.isV4()) {
+      sendRequest(it->first, p, now);
       ++it;
       continue;
     }
     kLog.warn("next hop unresolved; held frames dropped",
-                 {{"address", it->first.toString()}, {"frames", std::to_string(p.held.size())}});
+                 {{"address", it->first.ip.toString()}, {"scope", std::to_string(it->first.scope)},
+                  {"frames", std::to_string(p.held.size())}});
     stats_.heldDropped += p.held.size();
     freeAll(p.held);
     it = pending_.erase(it);
@@ -154,12 +184,22 @@ void NeighborResolver::tick(Clock::time_point now) {
 
 boost::json::object NeighborResolver::toJson() const {
   boost::json::array entries;
-  for (const auto& [ip, n] : entries_) {
-    entries.push_back(boost::json::object{{"address", ip.toString()}, {"mac", n.mac.toString()}, {"port", n.port}});
+  // Tenant scopes are named by their interface ("<rdid>/<name>").
+  auto scopeName = [this](NeighborScope s) -> boost::json::value {
+    if (s == kUnderlay) return "underlay";
+    if (tenants_ != nullptr && s - 1 < tenants_->get()->interfaces().size()) {
+      return boost::json::value(tenants_->get()->interfaces()[s - 1].name);
+    }
+    return boost::json::value(s);
+  };
+  for (const auto& [key, n] : entries_) {
+    entries.push_back(boost::json::object{{"address", key.ip.toString()}, {"scope", scopeName(key.scope)},
+                                          {"mac", n.mac.toString()}, {"port", n.port}});
   }
   boost::json::array pending;
-  for (const auto& [ip, p] : pending_) {
-    pending.push_back(boost::json::object{{"address", ip.toString()}, {"held", p.held.size()}, {"attempts", p.attempts}});
+  for (const auto& [key, p] : pending_) {
+    pending.push_back(boost::json::object{{"address", key.ip.toString()}, {"scope", scopeName(key.scope)},
+                                          {"held", p.held.size()}, {"attempts", p.attempts}});
   }
   return boost::json::object{
       {"entries", std::move(entries)},

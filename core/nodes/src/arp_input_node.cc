@@ -10,6 +10,7 @@ namespace hnv::nodes {
 std::uint16_t ArpInputNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
   const auto& ctx = dp::nodeState<NodesContext>(node);
   const fib::LocalAddresses* local = ctx.local->get();
+  const fib::TenantTables* tenants = ctx.tenants != nullptr ? ctx.tenants->get() : nullptr;
   const fib::NeighborTable* neighbors = ctx.neighbors != nullptr ? ctx.neighbors->get() : nullptr;
   dp::Dispatch<ArpInputNode> out(graph, node, objs, count);
   for (std::uint16_t i = 0; i < count; ++i) {
@@ -21,10 +22,23 @@ std::uint16_t ArpInputNode::process(rte_graph* graph, rte_node* node, void** obj
       out.drop(m, Error::Malformed);
       continue;
     }
-    const bool forUs = local->owns(pm.rxPort, arp->tpa);
+    // On a tenant's external interface (eth-input found it): its address,
+    // MAC and neighbour scope; otherwise the underlay's.
+    const fib::TenantInterface* x = nullptr;
+    fib::NeighborScope scope = fib::kUnderlay;
+    if ((pm.flags & dp::kMetaFlagExternal) != 0) {
+      auto index = tenants != nullptr ? tenants->interfaceIndex(pm.rxPort, pm.vlan) : std::nullopt;
+      if (!index) {
+        out.drop(m, Error::NotOurAddress);
+        continue;
+      }
+      x = &tenants->interfaces()[*index];
+      scope = fib::interfaceScope(*index);
+    }
+    const bool forUs = x != nullptr ? x->address == arp->tpa : local->owns(pm.rxPort, arp->tpa);
     bool teaches = false;
     if (ctx.arpPunt != 0 && neighbors != nullptr && !arp->spa.isUnspecified()) {
-      const fib::Neighbor* known = neighbors->find(arp->spa);
+      const fib::Neighbor* known = neighbors->find(arp->spa, scope);
       teaches = known != nullptr ? (known->mac != arp->sha || known->port != pm.rxPort) : forUs;
     }
     if (arp->op != wire::ArpOp::Request || !forUs) {
@@ -40,15 +54,18 @@ std::uint16_t ArpInputNode::process(rte_graph* graph, rte_node* node, void** obj
       if (rte_mbuf* copy = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX); copy != nullptr) {
         dp::resetMeta(copy, pm.rxPort);
         dp::meta(copy).l3Offset = pm.l3Offset;
+        dp::meta(copy).vlan = pm.vlan;
+        dp::meta(copy).flags = pm.flags & dp::kMetaFlagExternal;
         dp::meta(copy).control = ctx.arpPunt;
         out.emit(copy, Next::Punt);
       }
     }
-    const MacAddr& ourMac = local->onPort(pm.rxPort)->mac;
+    const MacAddr& ourMac = x != nullptr ? x->mac : local->onPort(pm.rxPort)->mac;
     wire::ArpPacket reply{wire::ArpOp::Reply, ourMac, arp->tpa, arp->sha, arp->spa};
-    // The reply has exactly the size of the request: rewrite in place. The
-    // Ethernet header keeps its length (a tagged request was dropped earlier).
-    (void)wire::writeEthernet(frame, arp->sha, ourMac, wire::kEtherTypeArp);
+    // The reply has exactly the size of the request: rewrite in place. Only
+    // the addresses change in the Ethernet header, so a VLAN tag stays.
+    arp->sha.toBytes(frame.data());
+    ourMac.toBytes(frame.data() + 6);
     (void)wire::writeArp(frame.subspan(pm.l3Offset), reply);
     pm.txPort = pm.rxPort;
     out.to(m, Next::Tx);

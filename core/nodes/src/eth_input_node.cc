@@ -9,6 +9,7 @@ namespace hnv::nodes {
 std::uint16_t EthInputNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
   const auto& ctx = dp::nodeState<NodesContext>(node);
   const fib::LocalAddresses* local = ctx.local->get();
+  const fib::TenantTables* tenants = ctx.tenants != nullptr ? ctx.tenants->get() : nullptr;
   dp::Dispatch<EthInputNode> out(graph, node, objs, count);
   for (std::uint16_t i = 0; i < count; ++i) {
     auto* m = static_cast<rte_mbuf*>(objs[i]);
@@ -20,13 +21,31 @@ std::uint16_t EthInputNode::process(rte_graph* graph, rte_node* node, void** obj
       continue;
     }
     const fib::PortAddresses* port = local->onPort(pm.rxPort);
-    if (port == nullptr || (!eth->dst.isMulticast() && eth->dst != port->mac)) {
-      out.drop(m, Error::NotForUs);
+    if (eth->vlanTci || port == nullptr) {
+      // A tenant's external interface, or nothing of ours.
+      const std::uint16_t vlan = eth->vlanTci ? static_cast<std::uint16_t>(*eth->vlanTci & 0x0FFF) : 0;
+      const fib::TenantInterface* x = tenants != nullptr ? tenants->interface(pm.rxPort, vlan) : nullptr;
+      if (x == nullptr) {
+        out.drop(m, eth->vlanTci ? Error::VlanNotConfigured : Error::NotForUs);
+        continue;
+      }
+      if (!eth->dst.isMulticast() && eth->dst != x->mac) {
+        out.drop(m, Error::NotForUs);
+        continue;
+      }
+      pm.tenant = x->tenant.index();
+      pm.vlan = vlan;
+      pm.flags |= dp::kMetaFlagExternal;
+      pm.l3Offset = eth->headerLength;
+      switch (eth->etherType) {
+        case wire::kEtherTypeArp: out.to(m, Next::Arp); break;
+        case wire::kEtherTypeIpv4: out.to(m, Next::TenantIp4); break;
+        default: out.drop(m, Error::TenantEtherType); break;
+      }
       continue;
     }
-    if (eth->vlanTci) {
-      // VLAN sub-interfaces arrive with the forwarding gateway.
-      out.drop(m, Error::VlanNotConfigured);
+    if (!eth->dst.isMulticast() && eth->dst != port->mac) {
+      out.drop(m, Error::NotForUs);
       continue;
     }
     pm.l3Offset = eth->headerLength;

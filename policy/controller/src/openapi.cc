@@ -27,6 +27,10 @@ std::string keyPattern() {
   if constexpr (std::is_same_v<T, policy::ProviderRoute>) {
     return "/{node}/{destinationAddress}/{destinationLength}/{nextHop}";
   }
+  if constexpr (std::is_same_v<T, policy::ExternalInterface>) return "/{rdid}/{name}";
+  if constexpr (std::is_same_v<T, policy::GatewayRoute>) {
+    return "/{rdid}/{destinationAddress}/{destinationLength}/{interface}";
+  }
   return "";
 }
 

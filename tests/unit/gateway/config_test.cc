@@ -146,7 +146,7 @@ using hnv::testing::BadCase;
 
 const BadCase kBadCases[] = {
     {"UnknownTopLevelKey", R"({"nodes": {}, "ports": [)" PORT "]}", "nodes",
-     "unknown key (known keys here: node, log, eal, dataplane, ports, provider_addresses, api)"},
+     "unknown key (known keys here: node, log, eal, dataplane, ports, provider_addresses, api, controller, state_file, encap)"},
     {"RootNotAnObject", R"([1])", "", "must be an object, not an array"},
     {"PortsMissing", R"({"node": {"name": "gw"}})", "ports", "is required"},
     {"PortsEmpty", R"({"ports": []})", "ports", "at least one port is required"},

@@ -1,7 +1,7 @@
 // DesiredState: a snapshot from the real engine plus the node's changes,
 // applied one by one, must equal the engine's own desired state at the new
 // revision (what a fresh snapshot would give), and compile.
-#include "hnv/hostd/desired_state.h"
+#include "hnv/policy/desired_state.h"
 
 #include <gtest/gtest.h>
 
@@ -11,6 +11,7 @@
 #include "policy_fixture.h"
 
 namespace hnv::hostd {
+using policy::DesiredState;
 namespace {
 
 namespace json = boost::json;

@@ -1,7 +1,9 @@
 // hnvgwd's configuration file (JSON). The schema is documented in
 // docs/configuration.md; every error names the field, the value and the rule.
 // The sections every data-plane daemon shares are parsed by
-// daemon::parseDaemonConfig; hnvgwd adds no section of its own yet.
+// daemon::parseDaemonConfig; hnvgwd adds "controller" (where its policy
+// comes from), "state_file" (the last applied policy, restored at start)
+// and "encap" (as hnv-hostd's).
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -9,6 +11,8 @@
 
 #include "hnv/base/result.h"
 #include "hnv/daemon/config.h"
+#include "hnv/overlay/context.h"
+#include "hnv/policy/follower.h"
 
 namespace hnv::gateway {
 
@@ -18,11 +22,16 @@ struct GatewayConfig : daemon::DaemonConfig {
     apiSocket = "/run/hnvgwd/hnvgwd.sock";
     dataplane.eal.program = "hnvgwd";
   }
-  // One line for --check-config: "2 port(s), 1 provider address(es)".
+  // One line for --check-config: "2 port(s), 1 provider address(es), controller ...".
   std::string summary() const;
+  std::optional<policy::ControllerConfig> controller;
+  std::string stateFile;  // empty: the applied policy is not persisted
+  overlay::OverlaySettings encap;
 };
 
+// Pure: reads no file (the token file stays a path).
 Result<GatewayConfig> parseGatewayConfig(const boost::json::value& root);
+// Reads and parses the file, then reads the controller's token file.
 Result<GatewayConfig> loadGatewayConfig(const std::string& path);
 
 }  // namespace hnv::gateway

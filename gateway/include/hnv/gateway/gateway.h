@@ -1,7 +1,10 @@
 // The gateway appliance's data plane as assembled from its modules: the
 // platform nodes, the generic nodes and the overlay, with the node's
-// provider addresses, underlay neighbours and (empty until the agent
-// arrives) overlay policy published to them.
+// provider addresses, neighbours, overlay policy and tenant tables (external
+// interfaces, VRFs) published to them. A policy::PolicyFollower keeps the
+// policy in step with the controller (or restores it from the state file);
+// each desired state compiles into an OverlayPolicy and fib::TenantTables
+// (compileTenantTables), published together.
 //
 // Thread: control (the io_context's thread once started).
 #pragma once
@@ -14,7 +17,9 @@
 #include "hnv/daemon/node_dataplane.h"
 #include "hnv/dp/rcu.h"
 #include "hnv/gateway/config.h"
+#include "hnv/gateway/tenant_compile.h"
 #include "hnv/overlay/context.h"
+#include "hnv/policy/follower.h"
 
 namespace hnv::gateway {
 
@@ -27,18 +32,23 @@ class Gateway {
 
   dp::Dataplane& dataplane() { return node_->dataplane(); }
   const GatewayConfig& config() const { return config_; }
-  // Registers the local API methods (daemon::registerNodeApi: status,
-  // counters, ports, trace.*, neighbors).
+  // Registers the local API methods: daemon::registerNodeApi (status,
+  // counters, ports, trace.*, neighbors, ...), "policy" and "tenants".
   void registerApi(agent::LocalApiServer& api);
   void stop();
 
  private:
   Gateway() = default;
+  Status applyPolicy(const boost::json::object& desired);
+  std::optional<PortInfo> portInfo(std::string_view name) const;
+  boost::json::object policyJson() const;
+  boost::json::object tenantsJson() const;
   GatewayConfig config_;
   std::unique_ptr<daemon::NodeDataplane> node_;
   // Read by the overlay nodes; freed only after node_ (and its workers) are gone.
   std::unique_ptr<dp::Published<overlay::OverlayPolicy>> policy_;
   overlay::OverlayContext overlayCtx_;
+  std::unique_ptr<policy::PolicyFollower> follower_;
 };
 
 }  // namespace hnv::gateway

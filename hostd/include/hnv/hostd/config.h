@@ -1,7 +1,7 @@
 // hnv-hostd's configuration file (JSON), documented in docs/configuration.md
 // ("hnv-hostd"). The sections every data-plane daemon shares are parsed by
 // daemon::parseDaemonConfig; hnv-hostd adds VM ports ("role": "vm" with
-// "vsid" and "vm_mac"), "controller" and "encap". Every error names the
+// "vsid" and "vm_mac"), "controller", "state_file" and "encap". Every error names the
 // field, the value and the rule.
 #pragma once
 
@@ -15,7 +15,7 @@
 #include "hnv/base/vsid.h"
 #include "hnv/daemon/config.h"
 #include "hnv/overlay/context.h"
-#include "hnv/policy/client.h"
+#include "hnv/policy/follower.h"
 
 namespace hnv::hostd {
 
@@ -27,11 +27,6 @@ struct VmPortConfig {
   MacAddr mac;       // the VM's own MAC
 };
 
-struct ControllerConfig {
-  policy::ControllerEndpoint endpoint;  // url, ca_file; the token from token_file
-  std::string tokenFile;                // empty: no token
-};
-
 struct HostConfig : daemon::DaemonConfig {
   HostConfig() {
     nodeName = "hnv-hostd";
@@ -41,7 +36,8 @@ struct HostConfig : daemon::DaemonConfig {
   // One line for --check-config: ports (VM ports), provider addresses, controller.
   std::string summary() const;
   std::vector<VmPortConfig> vmPorts;  // in "ports" order
-  std::optional<ControllerConfig> controller;
+  std::optional<policy::ControllerConfig> controller;
+  std::string stateFile;  // the last applied policy, restored at start (empty: none)
   overlay::OverlaySettings encap;
 };
 

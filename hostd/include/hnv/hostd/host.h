@@ -3,18 +3,14 @@
 // the VM ports bound to their VSIDs, and the overlay policy kept in step
 // with the controller by an AgentSession.
 //
-// Policy updates: the session's thread posts every snapshot and change to
-// the control thread (the io_context), which applies it to the kept
-// DesiredState and schedules one compilation; changes that arrive before it
-// runs are folded into it. Compilation is a full OverlayPolicy::compile of
-// the whole document (tenant indexes stay stable through `previous`). On
-// success the policy is published and the revision reported applied; on
-// failure the error is logged with the revision, the previous policy stays,
-// and the report carries the previous revision with the error as health.
-// Without a controller the node runs with an empty policy (its VM ports
-// bound, every VSID unknown).
+// Policy updates: a policy::PolicyFollower keeps the desired-state document
+// (from the controller, or restored from the state file) and calls
+// applyPolicy, a full OverlayPolicy::compile of the whole document (tenant
+// indexes stay stable through `previous`) published on success. Without a
+// controller or state file the node runs with an empty policy (its VM
+// ports bound, every VSID unknown).
 //
-// Teardown: the session stops first (no more posts or reports), then the
+// Teardown: the follower stops first (no more posts or reports), then the
 // NodeDataplane (control loop, workers, resolver, Dataplane), then the
 // tables the overlay nodes read. Handlers already posted to the io_context
 // capture `this`; the io_context must not run again after the Host is gone.
@@ -34,10 +30,9 @@
 #include "hnv/overlay/ca_tester.h"
 #include "hnv/dp/rcu.h"
 #include "hnv/hostd/config.h"
-#include "hnv/hostd/desired_state.h"
 #include "hnv/overlay/context.h"
 #include "hnv/overlay/learner.h"
-#include "hnv/policy/agent_session.h"
+#include "hnv/policy/follower.h"
 
 namespace hnv::hostd {
 
@@ -55,10 +50,7 @@ class Host {
 
  private:
   explicit Host(boost::asio::io_context& io) : io_(io) {}
-  void onSnapshot(const boost::json::object& desired);
-  void onChange(const policy::Change& change);
-  void scheduleCompile();
-  void compile();
+  Status applyPolicy(const boost::json::object& desired);
   boost::json::object policyJson() const;
   Result<boost::json::value> nextHopJson(const boost::json::object& params) const;
   Result<overlay::CaTestRequest> caTestRequest(const boost::json::object& params) const;
@@ -71,12 +63,7 @@ class Host {
   std::unique_ptr<overlay::Learner> learner_;
   std::unique_ptr<overlay::CaTester> caTester_;
   overlay::OverlayContext overlayCtx_;
-  std::unique_ptr<policy::AgentSession> session_;
-  DesiredState desired_;
-  bool compilePending_ = false;
-  bool connected_ = false;
-  std::string connection_ = "no controller configured";
-  std::string lastError_;  // the last compilation error, empty after a success
+  std::unique_ptr<policy::PolicyFollower> follower_;
 };
 
 }  // namespace hnv::hostd

@@ -7,6 +7,8 @@
 #include <atomic>
 #include <cstdint>
 
+#include "hnv/base/config_node.h"
+#include "hnv/base/result.h"
 #include "hnv/dp/control_path.h"
 #include "hnv/dp/rcu.h"
 #include "hnv/fib/local_addresses.h"
@@ -25,6 +27,10 @@ struct OverlaySettings {
   EcnMode ecn = EcnMode::Normal;
   std::uint8_t outerTtl = 64;
 };
+
+// The "encap" section of a daemon's configuration: {"copy_dscp", "ecn"
+// ("normal" | "compatibility"), "outer_ttl"}; absent keys keep `s`.
+Status parseOverlaySettings(const ConfigNode& n, OverlaySettings& s);
 
 struct OverlayContext {
   const dp::Published<OverlayPolicy>* policy = nullptr;

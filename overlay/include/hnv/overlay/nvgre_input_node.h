@@ -16,18 +16,21 @@ namespace hnv::overlay {
 // decapsulation, strips the outer headers and delivers the customer frame:
 // unicast to the VM port with that MAC in that VSID, broadcast and multicast
 // to l2-flood. The echo reply of a running CA connectivity test is taken out
-// before its VM port (punt).
+// before its VM port (punt). On the gateway of the VSID, IPv4 frames to the
+// gateway's MAC (its GatewayWildcard) are routed in the tenant's VRF
+// (ip4-lookup).
 struct NvgreInputNode {
   static constexpr std::string_view kName = "nvgre-input";
-  enum class Next : std::uint16_t { Drop = 0, Tx, Flood, Punt };
-  static constexpr std::array<std::string_view, 4> kNextNames{"drop", "port-tx", "l2-flood", "punt"};
+  enum class Next : std::uint16_t { Drop = 0, Tx, Flood, Punt, Route };
+  static constexpr std::array<std::string_view, 5> kNextNames{"drop", "port-tx", "l2-flood", "punt", "ip4-lookup"};
   enum class Error : std::uint16_t {
     Truncated, NotNvgre, ReservedVsid, UnknownVsid, InnerVlan, InnerMalformed, NoMatchingRecord, WrongPa,
-    EcnCeNotEct, NoLocalPort
+    EcnCeNotEct, NoLocalPort, GatewayUnsupported
   };
-  static constexpr std::array<std::string_view, 10> kErrorNames{
+  static constexpr std::array<std::string_view, 11> kErrorNames{
       "truncated", "not-nvgre", "reserved-vsid", "unknown-vsid",    "inner-vlan",
-      "inner-malformed", "no-matching-record", "wrong-pa", "ecn-ce-not-ect", "no-local-port"};
+      "inner-malformed", "no-matching-record", "wrong-pa", "ecn-ce-not-ect", "no-local-port",
+      "gateway-unsupported-ethertype"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };
 

@@ -13,7 +13,8 @@
 //     (VSID, inner source CA, inner source MAC, outer source PA) matches a
 //     record, an L2Only record of that MAC and PA, or the VSID's GatewayWildcard;
 //     a frame routed by the sender's distributed router (source MAC: this
-//     VSID's router MAC) is placed by its source CA in the routing domain.
+//     VSID's router MAC) is placed by its source CA in the routing domain;
+//   - the VSIDs this node is the gateway of (a GatewayWildcard on its PA).
 //
 //   - the node's VM ports: port -> (VSID, MAC), (VSID, MAC) -> port, and the
 //     ports of each VSID (flooding), bound locally by the program;
@@ -106,6 +107,10 @@ class OverlayPolicy {
   // The VSID's GatewayWildcard for the CA's address family, if any.
   const RecordEntry* wildcard(Vsid v, bool ipv6) const;
   bool ownsPa(const IpAddr& pa) const { return ownPas_.count(pa) != 0; }
+  // When this node is the VSID's gateway (its GatewayWildcard names one of
+  // our PAs): that record, whose MAC the VMs send outside traffic to and
+  // whose PA and MAC our return traffic comes from. nullptr otherwise.
+  const RecordEntry* gatewayHere(Vsid v) const;
   // Receive validation; `innerCa` is absent for frames without an IP source (ARP carries one).
   InboundVerdict checkInbound(Vsid v, const std::optional<IpAddr>& innerCa, const MacAddr& innerMac,
                               const IpAddr& outerPa) const;
@@ -146,6 +151,7 @@ class OverlayPolicy {
   std::unordered_map<CaKey, RecordEntry, KeyHash> byCa_;
   std::unordered_map<MacKey, RecordEntry, KeyHash> byMac_;
   std::unordered_map<std::uint32_t, RecordEntry> wildcard4_, wildcard6_;
+  std::unordered_map<std::uint32_t, RecordEntry> gatewayHere_;
   std::unordered_set<MacKey, KeyHash> l2Only_;
   std::set<IpAddr> ownPas_;
   std::vector<std::optional<VmPortBinding>> vmPorts_;  // by DPDK port id

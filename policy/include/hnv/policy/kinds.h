@@ -46,7 +46,7 @@ struct KindTraits;
 
 // Every kind, in the order that references allow creating them.
 using AllKinds = std::tuple<RoutingDomain, VirtualSubnet, LookupRecord, CustomerRoute, NodeEntry, ProviderAddress,
-                            ProviderRoute, GlobalSettings>;
+                            ProviderRoute, GlobalSettings, ExternalInterface, GatewayRoute>;
 
 // Calls f(std::type_identity<T>{}) for every kind T.
 template <class F>
@@ -147,6 +147,28 @@ struct KindTraits<ProviderRoute> {
   static std::string key(const ProviderRoute& v);
   static Result<ProviderRoute> fromJson(const ConfigNode& node);
   static boost::json::object toJson(const ProviderRoute& v);
+};
+
+template <>
+struct KindTraits<ExternalInterface> {
+  static const std::string_view kName;
+  static const std::string_view kNoun;
+  static const bool kSingleton;
+  static std::span<const FieldSpec> fields();
+  static std::string key(const ExternalInterface& v);
+  static Result<ExternalInterface> fromJson(const ConfigNode& node);
+  static boost::json::object toJson(const ExternalInterface& v);
+};
+
+template <>
+struct KindTraits<GatewayRoute> {
+  static const std::string_view kName;
+  static const std::string_view kNoun;
+  static const bool kSingleton;
+  static std::span<const FieldSpec> fields();
+  static std::string key(const GatewayRoute& v);
+  static Result<GatewayRoute> fromJson(const ConfigNode& node);
+  static boost::json::object toJson(const GatewayRoute& v);
 };
 
 template <>

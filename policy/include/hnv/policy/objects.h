@@ -119,4 +119,31 @@ struct NodeEntry {
   std::vector<Rdid> tenants;
 };
 
+// A tenant's attachment to a physical network at a gateway (the forwarding
+// gateway of spec section 4): an 802.1Q VLAN on one of the gateway's ports,
+// or the whole port untagged (VLAN 0, a port dedicated to the tenant), with
+// the gateway's address on that network. Traffic is routed between the
+// tenant's virtual subnets and this network without translation.
+struct ExternalInterface {
+  Rdid rdid;
+  std::string name;
+  std::string node;  // the gateway
+  std::string port;  // the gateway's port (its configuration names it)
+  std::uint16_t vlan = 0;  // 1..4094; 0: untagged
+  IpAddr address;          // the gateway's address on the network (IPv4)
+  std::uint8_t prefixLength = 0;
+  std::optional<MacAddr> mac;  // default: the port's MAC
+  std::uint16_t mtu = 0;       // 0: the port's MTU
+};
+
+// A static route of a tenant's routing domain at the gateway, toward one of
+// its external interfaces.
+struct GatewayRoute {
+  Rdid rdid;
+  Prefix destination;
+  std::string interface;  // an ExternalInterface of the same routing domain
+  IpAddr nextHop;         // unspecified: on-link on the interface
+  std::uint32_t metric = 0;
+};
+
 }  // namespace hnv::policy

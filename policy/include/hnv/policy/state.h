@@ -87,7 +87,8 @@ class PolicyState {
   void index(const T&, int) {}
 
   std::tuple<Table<RoutingDomain>, Table<VirtualSubnet>, Table<LookupRecord>, Table<CustomerRoute>, Table<NodeEntry>,
-             Table<ProviderAddress>, Table<ProviderRoute>, Table<GlobalSettings>>
+             Table<ProviderAddress>, Table<ProviderRoute>, Table<GlobalSettings>, Table<ExternalInterface>,
+             Table<GatewayRoute>>
       tables_;
   // PA -> the nodes that own it (several only for a cluster's shared PA).
   std::map<IpAddr, std::set<std::string, std::less<>>> paOwners_;

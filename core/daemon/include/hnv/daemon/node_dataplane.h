@@ -87,6 +87,11 @@ class NodeDataplane {
   dp::Dataplane& dataplane() { return *dp_; }
   const dp::Published<fib::LocalAddresses>& local() const { return *local_; }
   const dp::Published<fib::NeighborTable>& neighbors() const { return *neighbors_; }
+  // The tenants' external interfaces and VRFs (a gateway publishes them from
+  // its policy; empty otherwise). Neighbours on those interfaces are resolved
+  // by the same resolver, each interface in its own scope.
+  dp::Published<fib::TenantTables>& tenants() { return *tenants_; }
+  const dp::Published<fib::TenantTables>& tenants() const { return *tenants_; }
   const fib::NeighborResolver& resolver() const { return *resolver_; }
   fib::PaPinger& pinger() { return *pinger_; }
   dp::PuntKind arpPunt() const { return arpPunt_; }
@@ -125,6 +130,7 @@ class NodeDataplane {
   std::unique_ptr<dp::Dataplane> dp_;
   std::unique_ptr<dp::Published<fib::LocalAddresses>> local_;
   std::unique_ptr<dp::Published<fib::NeighborTable>> neighbors_;
+  std::unique_ptr<dp::Published<fib::TenantTables>> tenants_;
   std::unique_ptr<fib::NeighborResolver> resolver_;
   std::unique_ptr<fib::PaPinger> pinger_;
   dp::PuntKind arpPunt_ = 0;

@@ -29,6 +29,10 @@ struct PacketMeta {
 
 // PacketMeta::flags bits.
 inline constexpr std::uint8_t kMetaFlagNextHopV4 = 0x01;  // the scratch next hop is IPv4 (fib::setNextHop)
+// 0x02 is the overlay's (kMetaFlagFromOverlay).
+// The packet arrived on, or leaves by, a tenant's external interface: the
+// port (rxPort or txPort) and meta.vlan name it (fib::TenantTables).
+inline constexpr std::uint8_t kMetaFlagExternal = 0x04;
 
 inline PacketMeta& meta(rte_mbuf* m) { return *static_cast<PacketMeta*>(rte_mbuf_to_priv(m)); }
 
@@ -45,6 +49,21 @@ inline bool setLength(rte_mbuf* m, std::size_t length) {
   std::size_t have = rte_pktmbuf_data_len(m);
   if (length < have) return rte_pktmbuf_trim(m, static_cast<std::uint16_t>(have - length)) == 0;
   if (length > have) return rte_pktmbuf_append(m, static_cast<std::uint16_t>(length - have)) != nullptr;
+  return true;
+}
+
+// Makes room for an L2 header of exactly `length` bytes in front of the L3
+// header (meta l3Offset), moving the start of the packet; the offsets follow.
+// False when the headroom is too small.
+inline bool resizeL2(rte_mbuf* m, std::uint16_t length) {
+  PacketMeta& pm = meta(m);
+  if (pm.l3Offset > length) {
+    if (rte_pktmbuf_adj(m, static_cast<std::uint16_t>(pm.l3Offset - length)) == nullptr) return false;
+  } else if (pm.l3Offset < length) {
+    if (rte_pktmbuf_prepend(m, static_cast<std::uint16_t>(length - pm.l3Offset)) == nullptr) return false;
+  }
+  if (pm.l4Offset != 0) pm.l4Offset = static_cast<std::uint16_t>(pm.l4Offset - pm.l3Offset + length);
+  pm.l3Offset = length;
   return true;
 }
 

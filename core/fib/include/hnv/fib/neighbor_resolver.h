@@ -10,6 +10,11 @@
 // us, a request for one of our addresses, or a changed sender MAC) is punted
 // here too and merged as RFC 826 says.
 //
+// Tenant external interfaces (setTenantTables) are resolved the same way, in
+// their own scope: the request leaves the interface's port with its VLAN
+// tag, from the gateway's address on that network; ARP punted from such an
+// interface (meta flag kMetaFlagExternal, rxPort and vlan) teaches its scope.
+//
 // IPv6 next hops (neighbour discovery) are not resolved yet: such frames are
 // dropped and counted (heldDropped, ipv6Unsupported).
 //
@@ -27,6 +32,7 @@
 #include "hnv/dp/rcu.h"
 #include "hnv/fib/local_addresses.h"
 #include "hnv/fib/neighbors.h"
+#include "hnv/fib/tenant_tables.h"
 
 namespace hnv::fib {
 
@@ -42,8 +48,9 @@ struct ResolverStats {
 // Sends a 60-byte (padded) ARP request out of `port` through the inject
 // path: "who has `target`, tell `sender` at `mac`". With target == sender it
 // is a gratuitous ARP announcing the address. False: no mbuf or a full ring.
+// With a VLAN id the request carries that 802.1Q tag.
 bool sendArpRequest(dp::ControlPath& control, rte_mempool* pool, std::uint16_t port, const MacAddr& mac,
-                    const Ipv4Addr& sender, const Ipv4Addr& target);
+                    const Ipv4Addr& sender, const Ipv4Addr& target, std::uint16_t vlan = 0);
 
 class NeighborResolver {
  public:
@@ -56,6 +63,8 @@ class NeighborResolver {
                    dp::ControlPath& control, rte_mempool* pool)
       : table_(table), local_(local), control_(control), pool_(pool) {}
   ~NeighborResolver();
+  // Resolves next hops on these tenant interfaces too (the gateway).
+  void setTenantTables(const dp::Published<TenantTables>* tenants) { tenants_ = tenants; }
   NeighborResolver(const NeighborResolver&) = delete;
   NeighborResolver& operator=(const NeighborResolver&) = delete;
 
@@ -66,7 +75,8 @@ class NeighborResolver {
   void tick(Clock::time_point now = Clock::now());
 
   // Adds or changes an entry (also used for statically known neighbours).
-  void learn(const IpAddr& ip, const MacAddr& mac, std::uint16_t port);
+  void learn(const IpAddr& ip, const MacAddr& mac, std::uint16_t port) { learn(NeighborKey(ip), mac, port); }
+  void learn(const NeighborKey& key, const MacAddr& mac, std::uint16_t port);
   const ResolverStats& stats() const { return stats_; }
   boost::json::object toJson() const;
 
@@ -77,16 +87,20 @@ class NeighborResolver {
     int attempts = 0;
     Clock::time_point lastSent{};
   };
-  void sendRequest(const Ipv4Addr& target, Pending& p, Clock::time_point now);
-  void release(const IpAddr& ip, const Neighbor& n);
+  void sendRequest(const NeighborKey& key, Pending& p, Clock::time_point now);
+  void release(const NeighborKey& key, const Neighbor& n);
+  // The scope of a packet from (rx) or to (tx) a tenant interface; nullopt
+  // when that interface no longer exists.
+  std::optional<NeighborScope> scopeOf(const dp::PacketMeta& pm, std::uint16_t port) const;
   void publish();
 
   dp::Published<NeighborTable>& table_;
   const dp::Published<LocalAddresses>& local_;
   dp::ControlPath& control_;
   rte_mempool* pool_;
+  const dp::Published<TenantTables>* tenants_ = nullptr;
   NeighborTable::Map entries_;
-  std::map<IpAddr, Pending> pending_;
+  std::map<NeighborKey, Pending> pending_;
   ResolverStats stats_;
 };
 

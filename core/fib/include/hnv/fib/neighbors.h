@@ -1,11 +1,14 @@
-// Underlay neighbours: the MAC behind each on-link provider-network address
-// this node sends to (peer PAs, provider gateways), and the port it is on.
-// An immutable snapshot read by workers, rebuilt by the NeighborResolver on
-// the control thread and published with dp::Published.
+// Neighbours: the MAC behind each on-link address this node sends to, and
+// the port it is on. Scope 0 is the underlay (peer PAs, provider gateways);
+// scope i + 1 is tenant external interface i (fib::TenantTables), so that
+// tenants' overlapping addresses never meet. An immutable snapshot read by
+// workers, rebuilt by the NeighborResolver on the control thread and
+// published with dp::Published.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <unordered_map>
 
 #include "hnv/base/ip.h"
@@ -19,14 +22,37 @@ struct Neighbor {
   std::uint16_t port = 0;
 };
 
+// 0: the underlay; i + 1: tenant external interface i.
+using NeighborScope = std::uint32_t;
+inline constexpr NeighborScope kUnderlay = 0;
+inline NeighborScope interfaceScope(std::uint16_t iface) { return NeighborScope{iface} + 1; }
+
+struct NeighborKey {
+  // Implicit from an address: the underlay's entry for it.
+  template <class A>
+    requires std::is_constructible_v<IpAddr, A>
+  NeighborKey(const A& a, NeighborScope s = kUnderlay) : scope(s), ip(a) {}  // NOLINT(google-explicit-constructor)
+  NeighborScope scope;
+  IpAddr ip;
+  bool operator==(const NeighborKey&) const = default;
+  auto operator<=>(const NeighborKey& o) const {
+    if (auto c = scope <=> o.scope; c != 0) return c;
+    return ip <=> o.ip;
+  }
+};
+
+struct NeighborKeyHash {
+  std::size_t operator()(const NeighborKey& k) const { return IpAddrHash{}(k.ip) * 31u + k.scope; }
+};
+
 class NeighborTable {
  public:
-  using Map = std::unordered_map<IpAddr, Neighbor, IpAddrHash>;
+  using Map = std::unordered_map<NeighborKey, Neighbor, NeighborKeyHash>;
   NeighborTable() = default;
   explicit NeighborTable(Map entries) : entries_(std::move(entries)) {}
 
-  const Neighbor* find(const IpAddr& a) const {
-    auto it = entries_.find(a);
+  const Neighbor* find(const IpAddr& a, NeighborScope scope = kUnderlay) const {
+    auto it = entries_.find(NeighborKey(a, scope));
     return it == entries_.end() ? nullptr : &it->second;
   }
   const Map& entries() const { return entries_; }

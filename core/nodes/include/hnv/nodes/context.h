@@ -1,19 +1,24 @@
-// What the generic nodes read: the node's own addresses and its underlay
-// neighbours, published by RCU, and the punt kind for ARP that teaches the
-// neighbour resolver something (0: nothing is punted).
+// What the generic nodes read: the node's own addresses, its neighbours and
+// (on a gateway) the tenants' external interfaces and VRFs, published by
+// RCU, and the punt kinds for ARP that teaches the neighbour resolver
+// something and for frames waiting for a neighbour (0: nothing is punted).
 #pragma once
 
 #include "hnv/dp/control_path.h"
 #include "hnv/dp/rcu.h"
 #include "hnv/fib/local_addresses.h"
 #include "hnv/fib/neighbors.h"
+#include "hnv/fib/tenant_tables.h"
 
 namespace hnv::nodes {
 
 struct NodesContext {
   const dp::Published<fib::LocalAddresses>* local = nullptr;
   const dp::Published<fib::NeighborTable>* neighbors = nullptr;
+  // Empty tables on a node without tenants (hnv-hostd): nothing matches.
+  const dp::Published<fib::TenantTables>* tenants = nullptr;
   dp::PuntKind arpPunt = 0;
+  dp::PuntKind missPunt = 0;  // a frame to a tenant neighbour not yet resolved
   dp::PuntKind echoReplyPunt = 0;  // ICMP echo replies to the node (fib::PaPinger); 0: dropped
 };
 

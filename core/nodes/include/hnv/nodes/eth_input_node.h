@@ -8,16 +8,22 @@
 
 namespace hnv::nodes {
 
-// eth-input: parses the Ethernet header (one outer 802.1Q tag allowed), keeps
-// frames addressed to the port's MAC, broadcast or multicast, and sends them
-// on by EtherType.
+// eth-input: parses the Ethernet header (one outer 802.1Q tag allowed) and
+// sorts frames by interface. Untagged frames on a port with provider
+// addresses belong to the underlay: kept when addressed to the port's MAC,
+// broadcast or multicast, and sent on by EtherType. A tagged frame, or any
+// frame on a port without provider addresses, belongs to the tenant
+// external interface on that (port, VLAN): kept when addressed to the
+// interface's MAC or a group, marked with the tenant (meta tenant, vlan,
+// kMetaFlagExternal), ARP to arp-input, IPv4 to the tenant's VRF.
 struct EthInputNode {
   static constexpr std::string_view kName = "eth-input";
-  enum class Next : std::uint16_t { Drop = 0, Arp, Ip4, Ip6 };
-  static constexpr std::array<std::string_view, 4> kNextNames{"drop", "arp-input", "ip4-input", "ip6-input"};
-  enum class Error : std::uint16_t { Malformed, NotForUs, UnknownEtherType, VlanNotConfigured };
-  static constexpr std::array<std::string_view, 4> kErrorNames{"malformed", "not-for-us", "unknown-ethertype",
-                                                               "vlan-not-configured"};
+  enum class Next : std::uint16_t { Drop = 0, Arp, Ip4, Ip6, TenantIp4 };
+  static constexpr std::array<std::string_view, 5> kNextNames{"drop", "arp-input", "ip4-input", "ip6-input",
+                                                              "ip4-lookup"};
+  enum class Error : std::uint16_t { Malformed, NotForUs, UnknownEtherType, VlanNotConfigured, TenantEtherType };
+  static constexpr std::array<std::string_view, 5> kErrorNames{"malformed", "not-for-us", "unknown-ethertype",
+                                                               "vlan-not-configured", "tenant-unsupported-ethertype"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };
 

@@ -21,7 +21,7 @@
 #include "hnv/base/result.h"
 #include "hnv/policy/change.h"
 
-namespace hnv::hostd {
+namespace hnv::policy {
 
 class DesiredState {
  public:
@@ -29,16 +29,16 @@ class DesiredState {
   // of a known kind cannot be read to find its key; the error names it.
   Status reset(const boost::json::object& snapshot);
   // Applies one change; its revision becomes the document's.
-  void apply(const policy::Change& change);
+  void apply(const Change& change);
 
   bool empty() const { return !loaded_; }
-  policy::Revision revision() const { return revision_; }
+  Revision revision() const { return revision_; }
   // The document OverlayPolicy::compile reads.
   boost::json::object toJson() const;
 
  private:
   bool loaded_ = false;
-  policy::Revision revision_ = 0;
+  Revision revision_ = 0;
   // Node, role, scope, revision, global settings, and an empty placeholder
   // per list kind (so the rendered document keeps the snapshot's key order).
   boost::json::object header_;
@@ -46,4 +46,4 @@ class DesiredState {
   std::map<std::string, std::map<std::string, boost::json::object>, std::less<>> items_;
 };
 
-}  // namespace hnv::hostd
+}  // namespace hnv::policy

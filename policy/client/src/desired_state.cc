@@ -1,9 +1,9 @@
-#include "hnv/hostd/desired_state.h"
+#include "hnv/policy/desired_state.h"
 
 #include "hnv/base/config_node.h"
 #include "hnv/policy/kinds.h"
 
-namespace hnv::hostd {
+namespace hnv::policy {
 
 namespace json = boost::json;
 
@@ -12,21 +12,21 @@ namespace {
 // The key of one object of a list kind, computed as the controller does.
 Result<std::string> keyOf(std::string_view kind, const json::value& item) {
   Result<std::string> key = std::string();
-  policy::withKind(kind, [&](auto k) {
+  withKind(kind, [&](auto k) {
     using T = typename decltype(k)::type;
-    auto obj = policy::KindTraits<T>::fromJson(ConfigNode(&item, ""));
+    auto obj = KindTraits<T>::fromJson(ConfigNode(&item, ""));
     if (!obj) {
       key = obj.error();
       return;
     }
-    key = policy::KindTraits<T>::key(*obj);
+    key = KindTraits<T>::key(*obj);
   });
   return key;
 }
 
 bool isListKind(std::string_view name) {
   bool list = false;
-  policy::withKind(name, [&](auto k) { list = !policy::KindTraits<typename decltype(k)::type>::kSingleton; });
+  withKind(name, [&](auto k) { list = !KindTraits<typename decltype(k)::type>::kSingleton; });
   return list;
 }
 
@@ -53,24 +53,24 @@ Status DesiredState::reset(const json::object& snapshot) {
   }
   const auto* rev = header.if_contains("revision");
   if (rev == nullptr || !rev->is_number()) return makeError(Errc::Malformed, "revision", "", "is required (a number)");
-  revision_ = rev->to_number<policy::Revision>();
+  revision_ = rev->to_number<Revision>();
   header_ = std::move(header);
   items_ = std::move(items);
   loaded_ = true;
   return okStatus();
 }
 
-void DesiredState::apply(const policy::Change& change) {
+void DesiredState::apply(const Change& change) {
   revision_ = change.revision;
   header_["revision"] = change.revision;
-  if (change.kind == policy::KindTraits<policy::NodeEntry>::kName) return;  // see the header
+  if (change.kind == KindTraits<NodeEntry>::kName) return;  // see the header
   if (!isListKind(change.kind)) {
     // The singleton (global settings) is replaced whole; its Delete does not exist.
-    if (change.op == policy::ChangeOp::Put) header_[change.kind] = change.object;
+    if (change.op == ChangeOp::Put) header_[change.kind] = change.object;
     return;
   }
   auto& byKey = items_[change.kind];
-  if (change.op == policy::ChangeOp::Put) {
+  if (change.op == ChangeOp::Put) {
     byKey[change.key] = change.object;
   } else {
     byKey.erase(change.key);
@@ -88,4 +88,4 @@ json::object DesiredState::toJson() const {
   return out;
 }
 
-}  // namespace hnv::hostd
+}  // namespace hnv::policy

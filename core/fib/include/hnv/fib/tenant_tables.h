@@ -1,0 +1,124 @@
+// The gateway's tenant side: each tenant's external interfaces (a port, or a
+// VLAN on a port, with the gateway's address there) and each tenant's VRF
+// (IPv4 and IPv6 longest-prefix match to a route target). One immutable
+// snapshot, compiled from policy on the control thread and published to
+// workers with dp::Published; workers only read it.
+//
+// Route targets say where a tenant packet goes next:
+//   - Overlay: into the tenant's virtual network; the customer address (the
+//     packet's destination, or the route's next hop) is looked up in the
+//     overlay's records, which give the VSID, MAC and PA;
+//   - External: out of an external interface, to the route's next hop or,
+//     on-link, to the destination itself;
+//   - Local: an address of the gateway itself in that tenant.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "hnv/base/ip.h"
+#include "hnv/base/mac.h"
+#include "hnv/base/prefix.h"
+#include "hnv/base/result.h"
+#include "hnv/base/tenant.h"
+#include "hnv/fib/lpm.h"
+
+namespace hnv::fib {
+
+// A tenant's attachment to a physical network.
+struct TenantInterface {
+  std::string name;  // "<rdid>/<name>" as the policy keys it
+  TenantId tenant = TenantId::node();
+  std::uint16_t port = 0;  // DPDK port id
+  std::uint16_t vlan = 0;  // 0: untagged
+  MacAddr mac;
+  std::uint16_t mtu = 1500;  // IP MTU
+  Ipv4Addr address;           // the gateway's address on the network
+  std::uint8_t prefixLength = 24;
+  bool onLink(const Ipv4Addr& a) const { return maskAddress(a, prefixLength) == maskAddress(address, prefixLength); }
+};
+
+enum class RouteKind : std::uint8_t { Overlay, External, Local };
+
+struct RouteTarget {
+  RouteKind kind = RouteKind::Overlay;
+  std::uint16_t iface = 0;  // External: index into interfaces()
+  std::optional<IpAddr> nextHop;  // absent: the destination itself (on-link)
+};
+
+// One route as compiled from policy.
+struct TenantRoute {
+  TenantId tenant = TenantId::node();
+  Prefix prefix;
+  std::uint32_t metric = 0;
+  RouteTarget target;
+  std::string origin;  // what made it ("virtual subnet 5001", "gateway route ..."), for listings
+};
+
+class Vrf {
+ public:
+  const RouteTarget* lookup(const Ipv4Addr& a) const {
+    std::uint8_t b[4];
+    a.toBytes(b);
+    auto v = v4_.lookup(b);
+    return v ? &targets_[*v] : nullptr;
+  }
+  const RouteTarget* lookup(const Ipv6Addr& a) const {
+    std::uint8_t b[16];
+    a.toBytes(b);
+    auto v = v6_.lookup(b);
+    return v ? &targets_[*v] : nullptr;
+  }
+  const RouteTarget* lookup(const IpAddr& a) const { return a.isV4() ? lookup(a.v4()) : lookup(a.v6()); }
+  // The routes in force (one per prefix: the lowest metric), for listings.
+  const std::vector<TenantRoute>& routes() const { return routes_; }
+  std::size_t memoryBytes() const { return v4_.memoryBytes() + v6_.memoryBytes(); }
+
+ private:
+  friend class TenantTables;
+  Lpm4 v4_;
+  Lpm6 v6_;
+  std::vector<RouteTarget> targets_;
+  std::vector<TenantRoute> routes_;
+};
+
+class TenantTables {
+ public:
+  // Refuses two interfaces on one (port, VLAN) and a route to an interface
+  // that does not exist or belongs to another tenant. Of the routes for one
+  // prefix of a tenant, the lowest metric wins (the first on a tie).
+  static Result<TenantTables> build(std::vector<TenantInterface> interfaces, std::vector<TenantRoute> routes);
+
+  // The interface on (port, VLAN), or its index; nullptr / nullopt if none.
+  const TenantInterface* interface(std::uint16_t port, std::uint16_t vlan) const {
+    auto i = interfaceIndex(port, vlan);
+    return i ? &interfaces_[*i] : nullptr;
+  }
+  std::optional<std::uint16_t> interfaceIndex(std::uint16_t port, std::uint16_t vlan) const {
+    if (interfaces_.empty()) return std::nullopt;
+    auto it = byPortVlan_.find(static_cast<std::uint32_t>(port) << 16 | vlan);
+    if (it == byPortVlan_.end()) return std::nullopt;
+    return it->second;
+  }
+  // True when some interface uses the port (tagged or not).
+  bool portCarriesTenants(std::uint16_t port) const {
+    return port < portsInUse_.size() && portsInUse_[port];
+  }
+  const std::vector<TenantInterface>& interfaces() const { return interfaces_; }
+  const Vrf* vrf(TenantId tenant) const {
+    const auto i = tenant.index();
+    return i < vrfs_.size() && vrfs_[i].has_value() ? &*vrfs_[i] : nullptr;
+  }
+  std::size_t vrfCount() const;
+
+ private:
+  std::vector<TenantInterface> interfaces_;
+  std::unordered_map<std::uint32_t, std::uint16_t> byPortVlan_;
+  std::vector<bool> portsInUse_;
+  std::vector<std::optional<Vrf>> vrfs_;  // by tenant index
+};
+
+}  // namespace hnv::fib

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <rte_graph.h>
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace hnv::nodes {
+
+// ip4-lookup: an IPv4 packet of a tenant (meta tenant and l3Offset set), from
+// its virtual network (nvgre-input, addressed to the gateway) or from one of
+// its external interfaces (eth-input). Validates the header like ip4-input,
+// looks the destination up in the tenant's VRF (fib::TenantTables) and
+// sends it on by the route's target: into the virtual network
+// (overlay-output, the customer address to look up in the scratch next
+// hop), out of an external interface (iface-output, the neighbour's address
+// in the scratch next hop), or to the gateway itself (icmp4-local, for
+// packets that came in on an external interface). The TTL is decremented on
+// the way through.
+struct Ip4LookupNode {
+  static constexpr std::string_view kName = "ip4-lookup";
+  enum class Next : std::uint16_t { Drop = 0, Overlay, Interface, Local };
+  static constexpr std::array<std::string_view, 4> kNextNames{"drop", "overlay-output", "iface-output",
+                                                              "icmp4-local"};
+  enum class Error : std::uint16_t { Malformed, BadChecksum, NoVrf, NoRoute, TtlExpired, LocalUnsupported };
+  static constexpr std::array<std::string_view, 6> kErrorNames{"malformed", "bad-checksum", "no-vrf",
+                                                               "no-route",  "ttl-expired",  "local-unsupported"};
+  static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
+};
+
+}  // namespace hnv::nodes

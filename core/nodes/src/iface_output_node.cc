@@ -1,0 +1,50 @@
+#include "hnv/nodes/iface_output_node.h"
+
+#include "hnv/dp/dispatch.h"
+#include "hnv/nodes/context.h"
+#include "hnv/wire/bytes.h"
+#include "hnv/wire/ethernet.h"
+
+namespace hnv::nodes {
+
+std::uint16_t IfaceOutputNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
+  const auto& ctx = dp::nodeState<NodesContext>(node);
+  const fib::TenantTables& tenants = *ctx.tenants->get();
+  const fib::NeighborTable& neighbors = *ctx.neighbors->get();
+  dp::Dispatch<IfaceOutputNode> out(graph, node, objs, count);
+  for (std::uint16_t i = 0; i < count; ++i) {
+    auto* m = static_cast<rte_mbuf*>(objs[i]);
+    dp::PacketMeta& pm = dp::meta(m);
+    auto index = tenants.interfaceIndex(pm.txPort, pm.vlan);
+    if (!index) {
+      out.drop(m, Error::NoInterface);
+      continue;
+    }
+    const fib::TenantInterface& x = tenants.interfaces()[*index];
+    const std::size_t ipLength = rte_pktmbuf_data_len(m) - pm.l3Offset;
+    if (ipLength > x.mtu) {
+      out.drop(m, Error::TooBig);
+      continue;
+    }
+    const std::uint16_t header = x.vlan != 0 ? wire::kEthernetHeaderLen + 4 : wire::kEthernetHeaderLen;
+    if (!dp::resizeL2(m, header)) {
+      out.drop(m, Error::NoHeadroom);
+      continue;
+    }
+    const fib::Neighbor* nb = neighbors.find(fib::nextHop(pm), fib::interfaceScope(*index));
+    (void)wire::writeEthernet(dp::bytes(m), nb != nullptr ? nb->mac : MacAddr(), x.mac, wire::kEtherTypeIpv4,
+                              x.vlan != 0 ? std::optional<std::uint16_t>(x.vlan) : std::nullopt);
+    pm.flags |= dp::kMetaFlagExternal;
+    if (nb != nullptr) {
+      out.to(m, Next::Tx);
+    } else if (ctx.missPunt != 0) {
+      pm.control = ctx.missPunt;
+      out.to(m, Next::Punt);
+    } else {
+      out.drop(m, Error::NoNeighbor);
+    }
+  }
+  return out.finish();
+}
+
+}  // namespace hnv::nodes

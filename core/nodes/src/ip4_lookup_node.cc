@@ -1,0 +1,77 @@
+#include "hnv/nodes/ip4_lookup_node.h"
+
+#include "hnv/dp/dispatch.h"
+#include "hnv/nodes/context.h"
+#include "hnv/wire/bytes.h"
+#include "hnv/wire/checksum.h"
+#include "hnv/wire/ipv4.h"
+
+namespace hnv::nodes {
+
+std::uint16_t Ip4LookupNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
+  const auto& ctx = dp::nodeState<NodesContext>(node);
+  const fib::TenantTables& tenants = *ctx.tenants->get();
+  dp::Dispatch<Ip4LookupNode> out(graph, node, objs, count);
+  // Consecutive packets mostly belong to one tenant: keep its VRF.
+  std::uint32_t cachedTenant = 0;
+  const fib::Vrf* vrf = nullptr;
+  for (std::uint16_t i = 0; i < count; ++i) {
+    auto* m = static_cast<rte_mbuf*>(objs[i]);
+    dp::PacketMeta& pm = dp::meta(m);
+    auto l3 = dp::bytes(m).subspan(pm.l3Offset);
+    auto ip = wire::parseIpv4(l3);
+    if (!ip) {
+      out.drop(m, Error::Malformed);
+      continue;
+    }
+    if (!wire::ipv4HeaderChecksumOk(l3)) {
+      out.drop(m, Error::BadChecksum);
+      continue;
+    }
+    if (pm.tenant != cachedTenant || vrf == nullptr) {
+      cachedTenant = pm.tenant;
+      vrf = tenants.vrf(TenantId(pm.tenant));
+    }
+    if (vrf == nullptr) {
+      out.drop(m, Error::NoVrf);
+      continue;
+    }
+    const fib::RouteTarget* target = vrf->lookup(ip->dst);
+    if (target == nullptr) {
+      out.drop(m, Error::NoRoute);
+      continue;
+    }
+    pm.l4Offset = static_cast<std::uint16_t>(pm.l3Offset + ip->headerLength);
+    // Ethernet padding goes: the packet is exactly the IP length from here on.
+    dp::setLength(m, pm.l3Offset + std::size_t{ip->totalLength});
+    if (target->kind == fib::RouteKind::Local) {
+      // Echo to the gateway's own address on the interface it came in by.
+      if ((pm.flags & dp::kMetaFlagExternal) != 0 && ip->protocol == wire::kIpProtoIcmp && !ip->isFragment()) {
+        out.to(m, Next::Local);
+      } else {
+        out.drop(m, Error::LocalUnsupported);
+      }
+      continue;
+    }
+    std::uint8_t* h = l3.data();
+    if (h[8] <= 1) {
+      out.drop(m, Error::TtlExpired);
+      continue;
+    }
+    const std::uint16_t old = wire::load16(h + 8);
+    --h[8];
+    wire::store16(h + 10, wire::checksumAdjust16(wire::load16(h + 10), old, wire::load16(h + 8)));
+    fib::setNextHop(pm, target->nextHop ? *target->nextHop : IpAddr(ip->dst));
+    if (target->kind == fib::RouteKind::Overlay) {
+      out.to(m, Next::Overlay);
+      continue;
+    }
+    const fib::TenantInterface& x = tenants.interfaces()[target->iface];
+    pm.txPort = x.port;
+    pm.vlan = x.vlan;
+    out.to(m, Next::Interface);
+  }
+  return out.finish();
+}
+
+}  // namespace hnv::nodes

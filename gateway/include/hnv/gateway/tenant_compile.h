@@ -1,0 +1,40 @@
+// The gateway's tenant tables compiled from its desired state: each placed
+// tenant's external interfaces on this gateway and its VRF (pure; errors
+// name the item). The VRF of a tenant holds:
+//   - its virtual subnets' prefixes: into the virtual network (Overlay);
+//   - its customer routes: Overlay via the next-hop CA, except routes whose
+//     next hop lives on this gateway's own PA (the hosts' default route to
+//     the gateway would loop);
+//   - each external interface of this gateway: its network on-link
+//     (External) and its address (Local);
+//   - its gateway routes through those interfaces (External via the next hop).
+// Of the routes for one prefix the lowest metric wins.
+//
+// Thread: control.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <functional>
+#include <optional>
+#include <string_view>
+
+#include "hnv/base/mac.h"
+#include "hnv/base/result.h"
+#include "hnv/fib/tenant_tables.h"
+#include "hnv/overlay/overlay_policy.h"
+
+namespace hnv::gateway {
+
+// What the compile needs to know of a port the policy names.
+struct PortInfo {
+  std::uint16_t id = 0;
+  MacAddr mac;
+  std::uint16_t mtu = 1500;
+  bool carriesUnderlay = false;  // the port has provider addresses (untagged)
+};
+using PortLookup = std::function<std::optional<PortInfo>(std::string_view name)>;
+
+Result<fib::TenantTables> compileTenantTables(const boost::json::object& desired, const overlay::OverlayPolicy& policy,
+                                              std::string_view node, const PortLookup& ports);
+
+}  // namespace hnv::gateway

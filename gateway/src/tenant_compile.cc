@@ -1,0 +1,94 @@
+#include "hnv/gateway/tenant_compile.h"
+
+#include <map>
+#include <string>
+
+#include "hnv/policy/document.h"
+
+namespace hnv::gateway {
+
+namespace {
+
+std::string at(std::string_view kind, std::size_t i) { return std::string(kind) + "[" + std::to_string(i) + "]"; }
+
+}  // namespace
+
+Result<fib::TenantTables> compileTenantTables(const boost::json::object& desired, const overlay::OverlayPolicy& pol,
+                                              std::string_view node, const PortLookup& ports) {
+  using policy::KindTraits;
+  auto subnets = policy::documentItems<policy::VirtualSubnet>(desired);
+  if (!subnets) return subnets.error();
+  auto customerRoutes = policy::documentItems<policy::CustomerRoute>(desired);
+  if (!customerRoutes) return customerRoutes.error();
+  auto externals = policy::documentItems<policy::ExternalInterface>(desired);
+  if (!externals) return externals.error();
+  auto gatewayRoutes = policy::documentItems<policy::GatewayRoute>(desired);
+  if (!gatewayRoutes) return gatewayRoutes.error();
+
+  std::vector<fib::TenantInterface> interfaces;
+  std::vector<fib::TenantRoute> routes;
+  std::map<std::string, std::uint16_t, std::less<>> byKey;  // "<rdid>/<name>" -> interface index
+
+  for (const auto& s : *subnets) {
+    auto tenant = pol.tenant(s.rdid);
+    if (!tenant) continue;  // the overlay compile refuses such a document first
+    for (const auto& p : s.prefixes) {
+      routes.push_back({*tenant, p.prefix, 0, {fib::RouteKind::Overlay, 0, std::nullopt},
+                        "virtual subnet " + s.vsid.toString()});
+    }
+  }
+  for (const auto& c : *customerRoutes) {
+    auto tenant = pol.tenant(c.rdid);
+    if (!tenant) continue;
+    fib::RouteTarget target{fib::RouteKind::Overlay, 0, std::nullopt};
+    if (!c.nextHop.isUnspecified()) {
+      // The hosts' route toward this gateway's own CA is theirs, not ours.
+      const overlay::RoutedEntry* hop = pol.route(*tenant, c.nextHop);
+      if (hop != nullptr && pol.ownsPa(hop->record.pa)) continue;
+      target.nextHop = c.nextHop;
+    }
+    routes.push_back({*tenant, c.destination, c.metric, target, "customer route " + KindTraits<policy::CustomerRoute>::key(c)});
+  }
+  for (std::size_t i = 0; i < externals->size(); ++i) {
+    const auto& x = (*externals)[i];
+    if (x.node != node) continue;  // another gateway's
+    const std::string where = at(KindTraits<policy::ExternalInterface>::kName, i);
+    auto tenant = pol.tenant(x.rdid);
+    if (!tenant) {
+      return makeError(Errc::Malformed, where + ".rdid", x.rdid.toString(), "is not among the routing domains of the desired state");
+    }
+    auto port = ports(x.port);
+    if (!port) return makeError(Errc::NotFound, where + ".port", x.port, "names no port of this gateway's configuration");
+    if (x.vlan == 0 && port->carriesUnderlay) {
+      return makeError(Errc::Conflict, where + ".vlan", "0",
+                       "port " + x.port + " carries provider addresses untagged; give the tenant a VLAN or its own port");
+    }
+    fib::TenantInterface t;
+    t.name = KindTraits<policy::ExternalInterface>::key(x);
+    t.tenant = *tenant;
+    t.port = port->id;
+    t.vlan = x.vlan;
+    t.mac = x.mac ? *x.mac : port->mac;
+    t.mtu = x.mtu != 0 ? x.mtu : port->mtu;
+    t.address = x.address.v4();
+    t.prefixLength = x.prefixLength;
+    const auto index = static_cast<std::uint16_t>(interfaces.size());
+    byKey.emplace(t.name, index);
+    interfaces.push_back(std::move(t));
+    const auto subnet = *Prefix4::make(maskAddress(x.address.v4(), x.prefixLength), x.prefixLength);
+    routes.push_back({*tenant, subnet, 0, {fib::RouteKind::External, index, std::nullopt}, "interface " + x.name});
+    routes.push_back({*tenant, *Prefix4::make(x.address.v4(), 32), 0, {fib::RouteKind::Local, index, std::nullopt},
+                      "address of interface " + x.name});
+  }
+  for (const auto& r : *gatewayRoutes) {
+    auto it = byKey.find(r.rdid.toString() + "/" + r.interface);
+    if (it == byKey.end()) continue;  // through another gateway's interface
+    fib::RouteTarget target{fib::RouteKind::External, it->second, std::nullopt};
+    if (!r.nextHop.isUnspecified()) target.nextHop = r.nextHop;
+    routes.push_back({interfaces[it->second].tenant, r.destination, r.metric, target,
+                      "gateway route " + KindTraits<policy::GatewayRoute>::key(r)});
+  }
+  return fib::TenantTables::build(std::move(interfaces), std::move(routes));
+}
+
+}  // namespace hnv::gateway

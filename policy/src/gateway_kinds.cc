@@ -1,0 +1,147 @@
+// Conversions of the gateway kinds: a tenant's external interfaces (the
+// forwarding gateway's attachments) and its static routes toward them.
+#include "hnv/policy/kinds.h"
+#include "read.h"
+
+namespace hnv::policy {
+
+namespace json = boost::json;
+using detail::failed;
+
+// --- external interfaces ---
+
+const std::string_view KindTraits<ExternalInterface>::kName = "external-interfaces";
+const std::string_view KindTraits<ExternalInterface>::kNoun = "external-interface";
+const bool KindTraits<ExternalInterface>::kSingleton = false;
+
+std::span<const FieldSpec> KindTraits<ExternalInterface>::fields() {
+  static constexpr FieldSpec kFields[] = {
+      {"rdid", FieldType::Guid, kRequired | kImmutable, "routing domain (tenant) the interface belongs to"},
+      {"name", FieldType::String, kRequired | kImmutable, "interface name, unique in the routing domain"},
+      {"node", FieldType::String, kRequired, "the gateway it is on; the tenant must be placed on it"},
+      {"port", FieldType::String, kRequired, "the gateway's port carrying it (a port name of hnvgwd's configuration)"},
+      {"vlan", FieldType::Uint, 0, "802.1Q VLAN id, 1..4094; 0 (the default): untagged, the port is the tenant's alone"},
+      {"address", FieldType::Ip, kRequired, "the gateway's IPv4 address on the external network"},
+      {"prefixLength", FieldType::Uint, kRequired, "on-link prefix length of the external network"},
+      {"mac", FieldType::Mac, 0, "the MAC the gateway uses on the interface (default: the port's MAC)"},
+      {"mtu", FieldType::Uint, 0, "IP MTU of the external network, 576..9000 (default: the port's MTU)"},
+  };
+  return kFields;
+}
+
+std::string KindTraits<ExternalInterface>::key(const ExternalInterface& v) { return v.rdid.toString() + "/" + v.name; }
+
+Result<ExternalInterface> KindTraits<ExternalInterface>::fromJson(const ConfigNode& n) {
+  Error e;
+  if (auto s = detail::expectFields(n, fields()); !s) return s.error();
+  auto rdid = detail::readTaggedGuid<Rdid>(n["rdid"]);
+  if (failed(rdid, e)) return e;
+  auto name = detail::readName(n["name"]);
+  if (failed(name, e)) return e;
+  auto node = detail::readName(n["node"]);
+  if (failed(node, e)) return e;
+  auto port = detail::readName(n["port"]);
+  if (failed(port, e)) return e;
+  auto vlan = n["vlan"].asUint(0, 4094, 0);
+  if (failed(vlan, e)) return e;
+  auto address = detail::readIp(n["address"]);
+  if (failed(address, e)) return e;
+  if (!address->isV4()) return n["address"].error(address->toString(), "must be an IPv4 address (IPv6 external networks are not supported yet)");
+  if (address->isUnspecified() || address->isMulticast() || address->v4().isBroadcast()) {
+    return n["address"].error(address->toString(), "must be a unicast address");
+  }
+  auto length = n["prefixLength"].asUint(1, 31);
+  if (failed(length, e)) return e;
+  std::optional<MacAddr> mac;
+  if (n["mac"].present()) {
+    auto m = detail::readMac(n["mac"]);
+    if (failed(m, e)) return e;
+    if (m->isMulticast() || m->isZero()) return n["mac"].error(m->toString(), "must be a unicast, non-zero MAC");
+    mac = *m;
+  }
+  std::uint64_t mtu = 0;
+  if (n["mtu"].present()) {
+    auto v = n["mtu"].asUint(576, 9000);
+    if (failed(v, e)) return e;
+    mtu = *v;
+  }
+  return ExternalInterface{*rdid,
+                           *name,
+                           *node,
+                           *port,
+                           static_cast<std::uint16_t>(*vlan),
+                           *address,
+                           static_cast<std::uint8_t>(*length),
+                           mac,
+                           static_cast<std::uint16_t>(mtu)};
+}
+
+json::object KindTraits<ExternalInterface>::toJson(const ExternalInterface& v) {
+  json::object o;
+  o["rdid"] = v.rdid.toString();
+  o["name"] = v.name;
+  o["node"] = v.node;
+  o["port"] = v.port;
+  o["vlan"] = v.vlan;
+  o["address"] = v.address.toString();
+  o["prefixLength"] = v.prefixLength;
+  if (v.mac) o["mac"] = v.mac->toString();
+  if (v.mtu != 0) o["mtu"] = v.mtu;
+  return o;
+}
+
+// --- gateway routes ---
+
+const std::string_view KindTraits<GatewayRoute>::kName = "gateway-routes";
+const std::string_view KindTraits<GatewayRoute>::kNoun = "gateway-route";
+const bool KindTraits<GatewayRoute>::kSingleton = false;
+
+std::span<const FieldSpec> KindTraits<GatewayRoute>::fields() {
+  static constexpr FieldSpec kFields[] = {
+      {"rdid", FieldType::Guid, kRequired | kImmutable, "routing domain (tenant) of the route"},
+      {"destinationPrefix", FieldType::Prefix, kRequired | kImmutable, "destination prefix on the external side"},
+      {"interface", FieldType::String, kRequired | kImmutable, "external interface of the routing domain"},
+      {"nextHop", FieldType::Ip, 0, "router on the interface's network; 0.0.0.0 (the default) for on-link"},
+      {"metric", FieldType::Uint, 0, "lower wins among routes of the same length (default 0)"},
+  };
+  return kFields;
+}
+
+std::string KindTraits<GatewayRoute>::key(const GatewayRoute& v) {
+  return v.rdid.toString() + "/" + v.destination.toString() + "/" + v.interface;
+}
+
+Result<GatewayRoute> KindTraits<GatewayRoute>::fromJson(const ConfigNode& n) {
+  Error e;
+  if (auto s = detail::expectFields(n, fields()); !s) return s.error();
+  auto rdid = detail::readTaggedGuid<Rdid>(n["rdid"]);
+  if (failed(rdid, e)) return e;
+  auto dest = detail::readPrefix(n["destinationPrefix"]);
+  if (failed(dest, e)) return e;
+  if (!dest->isV4()) {
+    return n["destinationPrefix"].error(dest->toString(), "must be an IPv4 prefix (IPv6 external networks are not supported yet)");
+  }
+  auto interface = detail::readName(n["interface"]);
+  if (failed(interface, e)) return e;
+  auto nextHop = detail::readIp(n["nextHop"], IpAddr(Ipv4Addr()));
+  if (failed(nextHop, e)) return e;
+  if (!nextHop->isV4()) return n["nextHop"].error(nextHop->toString(), "must be of the destination prefix's address family");
+  if (nextHop->isMulticast() || nextHop->v4().isBroadcast()) {
+    return n["nextHop"].error(nextHop->toString(), "must be a unicast address");
+  }
+  auto metric = detail::readMetric(n["metric"]);
+  if (failed(metric, e)) return e;
+  return GatewayRoute{*rdid, *dest, *interface, *nextHop, *metric};
+}
+
+json::object KindTraits<GatewayRoute>::toJson(const GatewayRoute& v) {
+  json::object o;
+  o["rdid"] = v.rdid.toString();
+  o["destinationPrefix"] = v.destination.toString();
+  o["interface"] = v.interface;
+  o["nextHop"] = v.nextHop.toString();
+  o["metric"] = v.metric;
+  return o;
+}
+
+}  // namespace hnv::policy
