@@ -3,7 +3,9 @@
 An *OVS host* is a lab node running its own ovsdb-server and ovs-vswitchd
 (no systemd, no kernel module: `datapath_type=netdev` only), with VMs as
 namespaces behind it, exchanging NVGRE with our hosts or with another OVS
-host. Findings, commands and gotchas: docs/notes-ovs-interop.md.
+host. Findings, commands and gotchas: docs/notes-ovs-interop.md. The daemons
+and their private run directory are OvsInstance, shared with the 802.1Q switch
+of vlan_switch.py.
 
     underlay segment
         |
@@ -109,42 +111,28 @@ class RemoteVm:
     pa_mac: str | None = None   # the remote PA's MAC, for arp="static"
 
 
-class OvsHost:
-    """One OVS node: build it (add_vm, add_remote), then start(). See the module doc."""
+class OvsInstance:
+    """ovsdb-server and ovs-vswitchd of one lab node, with a private run directory.
 
-    def __init__(self, lab: Lab, name: str, node: Node, uplink: Interface, pa_cidr: str, *,
-                 pa_mac: str | None = None, flow_ids: int | str = "l4", arp: str = "learn",
-                 strict: bool = True) -> None:
-        if arp not in ("learn", "static"):
-            raise LabError(f"arp={arp!r}: 'learn' (OVS ARPs for remote PAs) or 'static' (tnl/neigh/set from pa_mac)")
-        if not (flow_ids in FLOW_ID_MODES or (isinstance(flow_ids, int) and 0 <= flow_ids <= 0xFF)):
-            raise LabError(f"flow_ids={flow_ids!r}: 'l4' or a FlowID 0..255")
-        iface = ipaddress.ip_interface(pa_cidr)
-        if iface.version != 4:
-            raise LabError(f"{name}: PA {pa_cidr}: only IPv4 provider addresses are wired up here")
+    No systemd and no kernel module: the daemons run in the foreground as lab
+    processes in `node` (stopped when the lab closes), and everything an
+    instance owns (database, db.sock, ovs-vswitchd.ctl, the bridges'
+    <bridge>.mgmt sockets, pid files) lives in `rundir`, <lab logdir>/ovs-<name>/,
+    kept with the logs of a failed test. Every client runs in the node with
+    OVS_RUNDIR/OVS_DBDIR/OVS_LOGDIR pointing there, so instances never meet each
+    other or a system OVS. Subclasses (OvsHost, vlan_switch.VlanSwitch) call
+    start_daemons() and then build their bridges with vsctl() (`datapath_type=netdev`).
+    """
+
+    def __init__(self, lab: Lab, name: str, node: Node) -> None:
         self.lab = lab
         self.name = name
         self.node = node
-        self.uplink = uplink
-        self.pa_cidr = pa_cidr
-        self.pa = str(iface.ip)
-        self.pa_mac = _mac(pa_mac) if pa_mac else None
-        self.flow_ids = flow_ids
-        self.arp = arp
-        self.strict = strict
-        self.vms: dict[str, Vm] = {}
-        self.ofports: dict[str, int] = {}
-        self.remotes: dict[str, RemoteVm] = {}
         # Database, sockets, pid files: kept with the logs of a failed test. Unix
         # socket paths may exceed 108 bytes here; OVS opens long ones via /proc/self/fd.
         self.rundir = Path(lab.logdir) / f"ovs-{name}"
         self.ovsdb: Process | None = None
         self.vswitchd: Process | None = None
-        self._started = False
-
-    def __repr__(self) -> str:
-        state = "running" if self.running else "not running"
-        return f"OvsHost({self.name!r}, PA {self.pa_cidr}, VMs {sorted(self.vms)}, remotes {sorted(self.remotes)}, {state})"
 
     # -- the OVS tools ------------------------------------------------------------
 
@@ -174,8 +162,92 @@ class OvsHost:
     def appctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return self._tool(["ovs-appctl", "-t", str(self.vswitchd_ctl), *args], check=check)
 
-    def dump_flows(self, bridge: str = OVERLAY_BRIDGE) -> str:
+    def dump_flows(self, bridge: str) -> str:
         return self.ofctl("dump-flows", bridge).stdout
+
+    # -- lifetime -----------------------------------------------------------------
+
+    def start_daemons(self, timeout: float = 20.0) -> None:
+        """A fresh database in a fresh `rundir`, ovsdb-server, then ovs-vswitchd; returns
+        once ovs-vswitchd answers ovs-appctl. No bridge yet. Every interface created
+        in the node from now on starts without IPv6 (default/all disable_ipv6)."""
+        why = ovs_missing()
+        if why:
+            raise LabError(why)
+        if self.running:
+            raise LabError(f"{self.name}: ovsdb-server and ovs-vswitchd already run")
+        if self.rundir.exists():
+            shutil.rmtree(self.rundir)
+        self.rundir.mkdir(parents=True)
+        ns = self.node.ns
+        # Every interface OVS creates in this namespace (internal ports, the datapath's
+        # own tap) starts without IPv6: nothing but our traffic leaves the bridges.
+        ns.sysctl({"net.ipv6.conf.default.disable_ipv6": 1, "net.ipv6.conf.all.disable_ipv6": 1})
+        subprocess.run(["ovsdb-tool", "create", str(self.rundir / "conf.db"), str(OVSDB_SCHEMA)], check=True,
+                       capture_output=True, text=True)
+        common = ["-vconsole:info", "-vsyslog:off", "--no-chdir"]
+        # ovs-vswitchd puts the bridges' OpenFlow sockets (<bridge>.mgmt) in OVS_RUNDIR:
+        # without it they go to /var/run/openvswitch, shared by every instance.
+        env = self._env()
+        self.ovsdb = self.node.start(f"ovsdb-server-{self.name}", env=env, argv=[
+            "ovsdb-server", str(self.rundir / "conf.db"), f"--remote=punix:{self.rundir / 'db.sock'}",
+            f"--unixctl={self.rundir / 'ovsdb-server.ctl'}", f"--pidfile={self.rundir / 'ovsdb-server.pid'}", *common])
+        wait_for(lambda: (self.rundir / "db.sock").exists() or self.ovsdb.assert_running(), timeout=timeout,
+                 what=f"{self.name}: ovsdb-server to create its socket")
+        self.vsctl("--no-wait", "init")
+        self.vswitchd = self.node.start(f"ovs-vswitchd-{self.name}", env=env, argv=[
+            "ovs-vswitchd", self.db, f"--unixctl={self.vswitchd_ctl}",
+            f"--pidfile={self.rundir / 'ovs-vswitchd.pid'}", *common])
+
+        def vswitchd_answers() -> bool:
+            self.vswitchd.assert_running()
+            return self.appctl("version", check=False).returncode == 0
+
+        wait_for(vswitchd_answers, timeout=timeout, interval=0.1, what=f"{self.name}: ovs-vswitchd to answer ovs-appctl")
+
+    def stop(self) -> None:
+        """Stop ovs-vswitchd, then ovsdb-server (the lab also does this when it closes)."""
+        for proc in (self.vswitchd, self.ovsdb):
+            if proc is not None:
+                proc.stop()
+
+    @property
+    def running(self) -> bool:
+        return bool(self.vswitchd and self.vswitchd.running and self.ovsdb and self.ovsdb.running)
+
+
+class OvsHost(OvsInstance):
+    """One OVS node: build it (add_vm, add_remote), then start(). See the module doc."""
+
+    def __init__(self, lab: Lab, name: str, node: Node, uplink: Interface, pa_cidr: str, *,
+                 pa_mac: str | None = None, flow_ids: int | str = "l4", arp: str = "learn",
+                 strict: bool = True) -> None:
+        if arp not in ("learn", "static"):
+            raise LabError(f"arp={arp!r}: 'learn' (OVS ARPs for remote PAs) or 'static' (tnl/neigh/set from pa_mac)")
+        if not (flow_ids in FLOW_ID_MODES or (isinstance(flow_ids, int) and 0 <= flow_ids <= 0xFF)):
+            raise LabError(f"flow_ids={flow_ids!r}: 'l4' or a FlowID 0..255")
+        iface = ipaddress.ip_interface(pa_cidr)
+        if iface.version != 4:
+            raise LabError(f"{name}: PA {pa_cidr}: only IPv4 provider addresses are wired up here")
+        super().__init__(lab, name, node)
+        self.uplink = uplink
+        self.pa_cidr = pa_cidr
+        self.pa = str(iface.ip)
+        self.pa_mac = _mac(pa_mac) if pa_mac else None
+        self.flow_ids = flow_ids
+        self.arp = arp
+        self.strict = strict
+        self.vms: dict[str, Vm] = {}
+        self.ofports: dict[str, int] = {}
+        self.remotes: dict[str, RemoteVm] = {}
+        self._started = False
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "not running"
+        return f"OvsHost({self.name!r}, PA {self.pa_cidr}, VMs {sorted(self.vms)}, remotes {sorted(self.remotes)}, {state})"
+
+    def dump_flows(self, bridge: str = OVERLAY_BRIDGE) -> str:
+        return super().dump_flows(bridge)
 
     def tunnel_neighbours(self) -> dict[str, str]:
         """OVS's tunnel neighbour cache (`tnl/neigh/show`): PA -> MAC."""
@@ -297,39 +369,10 @@ class OvsHost:
 
     def start(self, timeout: float = 20.0) -> "OvsHost":
         """ovsdb-server, ovs-vswitchd, the two bridges, the PA on br-ul, the ports and the flows."""
-        why = ovs_missing()
-        if why:
-            raise LabError(why)
         if self._started:
             raise LabError(f"OVS host {self.name} already started")
-        if self.rundir.exists():
-            shutil.rmtree(self.rundir)
-        self.rundir.mkdir(parents=True)
+        self.start_daemons(timeout)
         ns = self.node.ns
-        # Every interface OVS creates in this namespace (internal ports, the datapath's
-        # own tap) starts without IPv6: nothing but our traffic leaves br-ul.
-        ns.sysctl({"net.ipv6.conf.default.disable_ipv6": 1, "net.ipv6.conf.all.disable_ipv6": 1})
-        subprocess.run(["ovsdb-tool", "create", str(self.rundir / "conf.db"), str(OVSDB_SCHEMA)], check=True,
-                       capture_output=True, text=True)
-        common = ["-vconsole:info", "-vsyslog:off", "--no-chdir"]
-        # ovs-vswitchd puts the bridges' OpenFlow sockets (<bridge>.mgmt) in OVS_RUNDIR:
-        # without it they go to /var/run/openvswitch, shared by every instance.
-        env = self._env()
-        self.ovsdb = self.node.start(f"ovsdb-server-{self.name}", env=env, argv=[
-            "ovsdb-server", str(self.rundir / "conf.db"), f"--remote=punix:{self.rundir / 'db.sock'}",
-            f"--unixctl={self.rundir / 'ovsdb-server.ctl'}", f"--pidfile={self.rundir / 'ovsdb-server.pid'}", *common])
-        wait_for(lambda: (self.rundir / "db.sock").exists() or self.ovsdb.assert_running(), timeout=timeout,
-                 what=f"{self.name}: ovsdb-server to create its socket")
-        self.vsctl("--no-wait", "init")
-        self.vswitchd = self.node.start(f"ovs-vswitchd-{self.name}", env=env, argv=[
-            "ovs-vswitchd", self.db, f"--unixctl={self.vswitchd_ctl}",
-            f"--pidfile={self.rundir / 'ovs-vswitchd.pid'}", *common])
-
-        def vswitchd_answers() -> bool:
-            self.vswitchd.assert_running()
-            return self.appctl("version", check=False).returncode == 0
-
-        wait_for(vswitchd_answers, timeout=timeout, interval=0.1, what=f"{self.name}: ovs-vswitchd to answer ovs-appctl")
         # Pin the PA's MAC: otherwise a bridge takes the lowest MAC of its ports, which
         # changes as ports come and go. Not the uplink veth's MAC: the kernel would then
         # take the tunnel packets arriving on ul0 as its own (and answer ICMP errors).
@@ -368,14 +411,8 @@ class OvsHost:
 
     def stop(self) -> None:
         """Stop ovs-vswitchd, then ovsdb-server (the lab also does this when it closes)."""
-        for proc in (self.vswitchd, self.ovsdb):
-            if proc is not None:
-                proc.stop()
+        super().stop()
         self._started = False
-
-    @property
-    def running(self) -> bool:
-        return bool(self.vswitchd and self.vswitchd.running and self.ovsdb and self.ovsdb.running)
 
 
 def new_ovs_host(lab: Lab, name: str, segment: str, pa_cidr: str, *, pa_mac: str | None = None,

@@ -2,59 +2,12 @@
 // Every case states the error code, the exact `where` and a piece of `why`,
 // and every case must leave the engine exactly as it was: same revision, same
 // object count, same lists, and no commit offered to the store.
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include <ostream>
-
-#include "policy_fixture.h"
+#include "bad_input.h"
 
 namespace hnv::policy::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using enum Errc;
-constexpr Errc Bad = Errc::InvalidArgument;
-constexpr Errc Denied = Errc::PermissionDenied;
-constexpr Errc Exists = Errc::AlreadyExists;
-
-struct BadCase {
-  std::string name;
-  std::vector<Operation> ops;
-  Errc code;
-  std::string where;
-  std::string why;
-  Access access = Access::admin();
-};
-
-void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
-
-std::vector<Operation> C(std::string_view kind, std::string_view body) { return {createOp(kind, body)}; }
-std::vector<Operation> New(std::string_view kind, std::string_view fields) { return C(kind, with(kind, fields)); }
-std::vector<Operation> R(std::string_view kind, std::string_view key, std::string_view body) {
-  return {replaceOp(kind, key, body)};
-}
-std::vector<Operation> P(std::string_view kind, std::string_view key, std::string_view body) {
-  return {patchOp(kind, key, body)};
-}
-std::vector<Operation> D(std::string_view kind, std::string_view key) { return {deleteOp(kind, key)}; }
-std::vector<Operation> Rev(std::vector<Operation> ops, Revision r) {
-  ops.back().expectedRevision = r;
-  return ops;
-}
-std::vector<Operation> Batch(std::initializer_list<std::vector<Operation>> parts) {
-  std::vector<Operation> out;
-  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
-std::string longText(std::string_view field, std::size_t n) {
-  return "\"" + std::string(field) + "\":\"" + std::string(n, 'x') + "\"";
-}
-
-const Access kTenantA = tenantA();
-const Access kTenantB = tenantB();
-const Access kNodeHost1 = Access::forNode("host1");
-const std::string kNil = "00000000-0000-0000-0000-000000000000";
 
 // --- routing domains ---
 std::vector<BadCase> routingDomainCases() {
@@ -506,11 +459,13 @@ INSTANTIATE_TEST_SUITE_P(Node, BadInput, ::testing::ValuesIn(nodeCases()), caseN
 INSTANTIATE_TEST_SUITE_P(ProviderAddress, BadInput, ::testing::ValuesIn(providerAddressCases()), caseName);
 INSTANTIATE_TEST_SUITE_P(ProviderRoute, BadInput, ::testing::ValuesIn(providerRouteCases()), caseName);
 INSTANTIATE_TEST_SUITE_P(Global, BadInput, ::testing::ValuesIn(globalCases()), caseName);
+INSTANTIATE_TEST_SUITE_P(ExternalInterface, BadInput, ::testing::ValuesIn(externalInterfaceCases()), caseName);
+INSTANTIATE_TEST_SUITE_P(GatewayRoute, BadInput, ::testing::ValuesIn(gatewayRouteCases()), caseName);
 
 // The examples the cases start from are themselves valid, so each case fails for its own reason.
 TEST_F(PolicyFixture, ExamplesAreAccepted) {
   buildTypical();
-  for (auto kind : {kRd, kVs, kLr, kCr, kNode, kPa, kPr}) {
+  for (auto kind : {kRd, kVs, kLr, kCr, kNode, kPa, kPr, kXi, kGr}) {
     EXPECT_NE(must(createOp(kind, with(kind, ""))), 0u) << kind;
   }
 }
@@ -518,7 +473,8 @@ TEST_F(PolicyFixture, ExamplesAreAccepted) {
 // Each family has at least 30 cases.
 TEST(BadInputTables, AtLeastThirtyPerFamily) {
   for (const auto& cases : {routingDomainCases(), virtualSubnetCases(), lookupRecordCases(), customerRouteCases(),
-                            nodeCases(), providerAddressCases(), providerRouteCases(), globalCases()}) {
+                            nodeCases(), providerAddressCases(), providerRouteCases(), globalCases(),
+                            externalInterfaceCases(), gatewayRouteCases()}) {
     EXPECT_GE(cases.size(), 30u) << cases.front().name;
   }
 }

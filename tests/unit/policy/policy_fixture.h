@@ -38,6 +38,8 @@ inline constexpr std::string_view kNode = "nodes";
 inline constexpr std::string_view kPa = "provider-addresses";
 inline constexpr std::string_view kPr = "provider-routes";
 inline constexpr std::string_view kGlobal = "global";
+inline constexpr std::string_view kXi = "external-interfaces";
+inline constexpr std::string_view kGr = "gateway-routes";
 
 inline constexpr std::string_view kRdidA = "aaaaaaaa-0000-4000-8000-00000000000a";
 inline constexpr std::string_view kRdidB = "bbbbbbbb-0000-4000-8000-00000000000b";
@@ -101,6 +103,12 @@ inline std::string_view exampleOf(std::string_view kind) {
   }
   if (kind == kPr) {
     return R"({"node":"host1","destinationPrefix":"10.10.0.0/16","nextHop":"192.168.0.254","interface":"eth0"})";
+  }
+  if (kind == kXi) {
+    return R"({"rdid":"@A","name":"ext-a","node":"gw1","port":"ext0","vlan":100,"address":"198.51.100.1","prefixLength":24})";
+  }
+  if (kind == kGr) {
+    return R"({"rdid":"@A","destinationPrefix":"203.0.113.0/24","interface":"ext-a","nextHop":"198.51.100.254"})";
   }
   return "{}";
 }

@@ -87,6 +87,31 @@ TEST_F(Southbound, GatewayGetsItsPlacedTenantsOnly) {
   EXPECT_THAT(keysIn<CustomerRoute>(s), IsEmpty());
 }
 
+// The forwarding gateway's objects go to gateways serving the tenant, never
+// to the tenant's hosts, in the snapshot and in the stream.
+TEST_F(Southbound, ExternalInterfacesAndGatewayRoutesReachGatewaysOnly) {
+  must(createOp(kXi, exampleOf(kXi)));
+  must(createOp(kGr, exampleOf(kGr)));
+  const std::string iface = std::string(kRdidA) + "/ext-a";
+  const std::string route = std::string(kRdidA) + "/203.0.113.0/24/ext-a";
+  auto gw = desired("gw1");
+  EXPECT_THAT(keysIn<ExternalInterface>(gw), ElementsAre(iface));
+  EXPECT_THAT(keysIn<GatewayRoute>(gw), ElementsAre(route));
+  auto host = desired("host1");
+  EXPECT_THAT(keysIn<ExternalInterface>(host), IsEmpty());
+  EXPECT_THAT(keysIn<GatewayRoute>(host), IsEmpty());
+
+  const auto* gw1 = engine.state().find<NodeEntry>("gw1");
+  const auto* host1 = engine.state().find<NodeEntry>("host1");
+  ASSERT_NE(gw1, nullptr);
+  ASSERT_NE(host1, nullptr);
+  auto changes = run(patchOp(kGr, route, R"({"metric":7})"));
+  ASSERT_TRUE(changes) << describe(changes.error());
+  ASSERT_EQ(changes->size(), 1u);
+  EXPECT_TRUE(engine.concerns(gw1->object, engine.state().scope(gw1->object), changes->front()));
+  EXPECT_FALSE(engine.concerns(host1->object, engine.state().scope(host1->object), changes->front()));
+}
+
 TEST_F(Southbound, ScopeFollowsListedVsidsAndMovingRecords) {
   addNode("host3", "host", R"("vsids":[6001])");
   EXPECT_THAT(scopeOf(desired("host3")), ElementsAre(std::string(kRdidB)));
