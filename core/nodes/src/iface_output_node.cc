@@ -9,7 +9,9 @@ namespace hnv::nodes {
 
 std::uint16_t IfaceOutputNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
   const auto& ctx = dp::nodeState<NodesContext>(node);
-  const fib::TenantTables& tenants = *ctx.tenants->get();
+  // A node without tenant tables (a test harness) has nothing to route.
+  static const fib::TenantTables kNone;
+  const fib::TenantTables& tenants = ctx.tenants != nullptr ? *ctx.tenants->get() : kNone;
   const fib::NeighborTable& neighbors = *ctx.neighbors->get();
   dp::Dispatch<IfaceOutputNode> out(graph, node, objs, count);
   for (std::uint16_t i = 0; i < count; ++i) {

@@ -10,7 +10,9 @@ namespace hnv::nodes {
 
 std::uint16_t Ip4LookupNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
   const auto& ctx = dp::nodeState<NodesContext>(node);
-  const fib::TenantTables& tenants = *ctx.tenants->get();
+  // A node without tenant tables (a test harness) has nothing to route.
+  static const fib::TenantTables kNone;
+  const fib::TenantTables& tenants = ctx.tenants != nullptr ? *ctx.tenants->get() : kNone;
   dp::Dispatch<Ip4LookupNode> out(graph, node, objs, count);
   // Consecutive packets mostly belong to one tenant: keep its VRF.
   std::uint32_t cachedTenant = 0;

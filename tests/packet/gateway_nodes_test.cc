@@ -1,0 +1,383 @@
+// The gateway's tenant path on prebuilt frames: NVGRE from a host into the
+// tenant's VRF and out of its external interface (a VLAN of the trunk port,
+// or a dedicated port), and back from the external network into NVGRE, with
+// three tenants that use the same customer addresses *and* the same external
+// network. The policy is a desired-state document compiled by the real
+// OverlayPolicy::compile and gateway::compileTenantTables.
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "graph_harness.h"
+#include "hnv/gateway/tenant_compile.h"
+#include "hnv/nodes/module.h"
+#include "hnv/overlay/module.h"
+#include "hnv/wire/arp.h"
+#include "hnv/wire/builder.h"
+#include "hnv/wire/ethernet.h"
+#include "hnv/wire/icmp.h"
+#include "hnv/wire/ipv4.h"
+#include "hnv/wire/nvgre.h"
+
+namespace hnv::test {
+namespace {
+
+using wire::PacketBuilder;
+
+MacAddr mac(const char* s) { return *MacAddr::parse(s); }
+Ipv4Addr v4(const char* s) { return *Ipv4Addr::parse(s); }
+Vsid vsid(std::uint32_t v) { return *Vsid::forTenant(v); }
+
+// gw1: underlay port 0 (PA 192.0.2.1/24), trunk port 1 (tenant A on VLAN
+// 100, tenant B on VLAN 200), port 2 dedicated to tenant C (untagged).
+constexpr std::uint16_t kUnderlay = 0, kTrunk = 1, kPortC = 2;
+const MacAddr kUnderlayMac = mac("02:00:5e:00:53:01"), kTrunkMac = mac("02:00:5e:00:64:01"),
+              kPortCMac = mac("02:00:5e:00:64:02");
+const MacAddr kHost1Mac = mac("02:00:5e:00:53:11"), kHost2Mac = mac("02:00:5e:00:53:12");
+const Ipv4Addr kGwPa = v4("192.0.2.1"), kPa1 = v4("192.0.2.11"), kPa2 = v4("192.0.2.12");
+// The gateway's MAC in each tenant's VSID (its GatewayWildcard).
+const MacAddr kGwA = mac("00:15:5d:ff:00:0a"), kGwB = mac("00:15:5d:ff:00:0b"), kGwC = mac("00:15:5d:ff:00:0c");
+const MacAddr kA1 = mac("00:15:5d:00:0a:01"), kB1 = mac("00:15:5d:00:0b:01"), kC1 = mac("00:15:5d:00:0c:01");
+// Each tenant's router on its external network: the same address, three MACs.
+const MacAddr kRouterA = mac("02:00:00:00:aa:fe"), kRouterB = mac("02:00:00:00:bb:fe"),
+              kRouterC = mac("02:00:00:00:cc:fe");
+const Ipv4Addr kVm = v4("10.0.1.10"), kExtGw = v4("198.51.100.1"), kExtRouter = v4("198.51.100.254"),
+               kInternet = v4("203.0.113.5");
+constexpr dp::PuntKind kArpPunt = 8, kMissPunt = 9;
+
+constexpr const char* kDesired = R"({
+  "node": "gw1", "role": "gateway", "revision": 11,
+  "routing-domains": [{"rdid": "aaaaaaaa-0000-4000-8000-00000000000a"}, {"rdid": "bbbbbbbb-0000-4000-8000-00000000000b"},
+                      {"rdid": "cccccccc-0000-4000-8000-00000000000c"}],
+  "virtual-subnets": [
+    {"vsid": 5001, "rdid": "aaaaaaaa-0000-4000-8000-00000000000a", "prefixes": ["10.0.1.0/24"], "defaultGatewayMac": "02:00:00:00:50:01"},
+    {"vsid": 6001, "rdid": "bbbbbbbb-0000-4000-8000-00000000000b", "prefixes": ["10.0.1.0/24"], "defaultGatewayMac": "02:00:00:00:60:01"},
+    {"vsid": 7001, "rdid": "cccccccc-0000-4000-8000-00000000000c", "prefixes": ["10.0.1.0/24"], "defaultGatewayMac": "02:00:00:00:70:01"}],
+  "provider-addresses": [{"node": "gw1", "interface": "underlay", "address": "192.0.2.1", "prefixLength": 24,
+                          "mac": "02:00:5e:00:53:01"}],
+  "lookup-records": [
+    {"vsid": 5001, "ca": "10.0.1.10", "mac": "00:15:5d:00:0a:01", "pa": "192.0.2.11"},
+    {"vsid": 6001, "ca": "10.0.1.10", "mac": "00:15:5d:00:0b:01", "pa": "192.0.2.11"},
+    {"vsid": 7001, "ca": "10.0.1.10", "mac": "00:15:5d:00:0c:01", "pa": "192.0.2.12"},
+    {"vsid": 5001, "ca": "10.0.1.254", "mac": "00:15:5d:ff:00:0a", "pa": "192.0.2.1"},
+    {"vsid": 5001, "type": "GatewayWildcard", "mac": "00:15:5d:ff:00:0a", "pa": "192.0.2.1"},
+    {"vsid": 6001, "type": "GatewayWildcard", "mac": "00:15:5d:ff:00:0b", "pa": "192.0.2.1"},
+    {"vsid": 7001, "type": "GatewayWildcard", "mac": "00:15:5d:ff:00:0c", "pa": "192.0.2.1"}],
+  "customer-routes": [
+    {"rdid": "aaaaaaaa-0000-4000-8000-00000000000a", "vsid": 5001, "destinationPrefix": "0.0.0.0/0", "nextHop": "10.0.1.254"},
+    {"rdid": "aaaaaaaa-0000-4000-8000-00000000000a", "vsid": 5001, "destinationPrefix": "172.16.0.0/16", "nextHop": "10.0.1.10"}],
+  "external-interfaces": [
+    {"rdid": "aaaaaaaa-0000-4000-8000-00000000000a", "name": "ext", "node": "gw1", "port": "trunk", "vlan": 100,
+     "address": "198.51.100.1", "prefixLength": 24},
+    {"rdid": "bbbbbbbb-0000-4000-8000-00000000000b", "name": "ext", "node": "gw1", "port": "trunk", "vlan": 200,
+     "address": "198.51.100.1", "prefixLength": 24},
+    {"rdid": "cccccccc-0000-4000-8000-00000000000c", "name": "ext", "node": "gw1", "port": "ext-c",
+     "address": "198.51.100.1", "prefixLength": 24, "mtu": 1400},
+    {"rdid": "cccccccc-0000-4000-8000-00000000000c", "name": "elsewhere", "node": "gw2", "port": "nope", "vlan": 9,
+     "address": "192.168.9.1", "prefixLength": 24}],
+  "gateway-routes": [
+    {"rdid": "aaaaaaaa-0000-4000-8000-00000000000a", "destinationPrefix": "0.0.0.0/0", "interface": "ext", "nextHop": "198.51.100.254"},
+    {"rdid": "bbbbbbbb-0000-4000-8000-00000000000b", "destinationPrefix": "0.0.0.0/0", "interface": "ext", "nextHop": "198.51.100.254"},
+    {"rdid": "cccccccc-0000-4000-8000-00000000000c", "destinationPrefix": "203.0.113.0/24", "interface": "ext", "nextHop": "198.51.100.254"}]
+})";
+
+class GatewayNodes : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fib::PortAddresses up;
+    up.port = kUnderlay;
+    up.mac = kUnderlayMac;
+    up.mtu = 1500;
+    up.v4.push_back(*InterfaceAddress4::parse("192.0.2.1/24"));
+    auto local = fib::LocalAddresses::build({up});
+    ASSERT_TRUE(local.ok());
+    auto rcu = dp::Rcu::create(1);
+    ASSERT_TRUE(rcu.ok());
+    rcu_ = std::move(rcu).value();
+    local_ = std::make_unique<dp::Published<fib::LocalAddresses>>(*rcu_, std::make_unique<const fib::LocalAddresses>(*local));
+    const auto desired = boost::json::parse(kDesired).as_object();
+    auto policy = overlay::OverlayPolicy::compile(desired);
+    ASSERT_TRUE(policy.ok()) << policy.error().message();
+    auto tables = gateway::compileTenantTables(desired, *policy, "gw1", [](std::string_view name) {
+      if (name == "trunk") return std::optional<gateway::PortInfo>(gateway::PortInfo{kTrunk, kTrunkMac, 1500, false});
+      if (name == "ext-c") return std::optional<gateway::PortInfo>(gateway::PortInfo{kPortC, kPortCMac, 1500, false});
+      if (name == "underlay") return std::optional<gateway::PortInfo>(gateway::PortInfo{kUnderlay, kUnderlayMac, 1500, true});
+      return std::optional<gateway::PortInfo>();
+    });
+    ASSERT_TRUE(tables.ok()) << tables.error().message();
+    ASSERT_EQ(tables->interfaces().size(), 3u) << "gw2's interface is not ours";
+    tenantA_ = policy->tenant(*Rdid::parse("aaaaaaaa-0000-4000-8000-00000000000a"))->index();
+    policy_ = std::make_unique<dp::Published<overlay::OverlayPolicy>>(
+        *rcu_, std::make_unique<const overlay::OverlayPolicy>(std::move(*policy)));
+    tenants_ = std::make_unique<dp::Published<fib::TenantTables>>(
+        *rcu_, std::make_unique<const fib::TenantTables>(std::move(*tables)));
+    neighbors_ = std::make_unique<dp::Published<fib::NeighborTable>>(*rcu_, std::make_unique<const fib::NeighborTable>());
+    publishNeighbors(true);
+    nodesCtx_.local = local_.get();
+    nodesCtx_.neighbors = neighbors_.get();
+    nodesCtx_.tenants = tenants_.get();
+    nodesCtx_.arpPunt = kArpPunt;
+    nodesCtx_.missPunt = kMissPunt;
+    overlayCtx_.policy = policy_.get();
+    overlayCtx_.local = local_.get();
+    overlayCtx_.neighbors = neighbors_.get();
+    overlayCtx_.missPunt = kMissPunt;
+    ASSERT_TRUE(nodes::addGenericNodes(h_.catalog(), nodesCtx_).ok());
+    ASSERT_TRUE(overlay::addOverlayNodes(h_.catalog(), overlayCtx_).ok());
+    h_.build();
+  }
+
+  // The underlay peers, and each tenant's external router in its interface's scope.
+  void publishNeighbors(bool withRouters) {
+    fib::NeighborTable::Map m{{kPa1, {kHost1Mac, kUnderlay}}, {kPa2, {kHost2Mac, kUnderlay}}};
+    if (withRouters) {
+      m.emplace(fib::NeighborKey(kExtRouter, fib::interfaceScope(0)), fib::Neighbor{kRouterA, kTrunk});
+      m.emplace(fib::NeighborKey(kExtRouter, fib::interfaceScope(1)), fib::Neighbor{kRouterB, kTrunk});
+      m.emplace(fib::NeighborKey(kExtRouter, fib::interfaceScope(2)), fib::Neighbor{kRouterC, kPortC});
+    }
+    neighbors_->publish(std::make_unique<const fib::NeighborTable>(std::move(m)));
+  }
+
+  RunResult run(const std::vector<std::uint8_t>& frame, std::uint16_t port) { return h_.run(frame, port, 0); }
+
+  void expectDrop(const RunResult& r, const std::string& node, const std::string& error) {
+    EXPECT_TRUE(r.sent.empty());
+    EXPECT_TRUE(r.punted.empty());
+    EXPECT_EQ(r.dropped.size(), 1u);
+    EXPECT_EQ(h_.nodeError(node, error), 1u) << node << " " << error;
+  }
+
+  std::unique_ptr<dp::Rcu> rcu_;
+  std::unique_ptr<dp::Published<fib::LocalAddresses>> local_;
+  std::unique_ptr<dp::Published<fib::NeighborTable>> neighbors_;
+  std::unique_ptr<dp::Published<overlay::OverlayPolicy>> policy_;
+  std::unique_ptr<dp::Published<fib::TenantTables>> tenants_;
+  nodes::NodesContext nodesCtx_;
+  overlay::OverlayContext overlayCtx_;
+  std::uint32_t tenantA_ = 0;
+  GraphHarness h_{{"eth-input", "vm-input"}};  // vm-input: every node must be reachable
+};
+
+// A tenant's packet as its VM's host encapsulates it toward the gateway.
+std::vector<std::uint8_t> fromHost(Ipv4Addr pa, const MacAddr& hostMac, std::uint32_t vs, const MacAddr& vmMac,
+                                   const MacAddr& gwMac, Ipv4Addr dst, std::uint8_t ttl = 64, std::size_t payload = 32) {
+  return PacketBuilder()
+      .eth(hostMac, kUnderlayMac)
+      .ipv4(pa, kGwPa)
+      .df()
+      .nvgre(vsid(vs), 7)
+      .eth(vmMac, gwMac)
+      .ipv4(kVm, dst)
+      .ttl(ttl)
+      .udp(4000, 53)
+      .payloadFill(payload, 0x5a)
+      .build();
+}
+
+// The same datagram as the external router hands it to the gateway, tagged or not.
+std::vector<std::uint8_t> fromRouter(const MacAddr& routerMac, const MacAddr& gwMac, std::optional<std::uint16_t> vlan,
+                                     Ipv4Addr src, Ipv4Addr dst) {
+  PacketBuilder b;
+  b.eth(routerMac, gwMac);
+  if (vlan) b.vlan(*vlan);
+  return b.ipv4(src, dst).ttl(60).udp(53, 4000).payloadFill(32, 0xa5).build();
+}
+
+struct Routed {
+  MacAddr dst, src;
+  std::optional<std::uint16_t> vlan;
+  wire::Ipv4Header ip;
+};
+
+Routed parseRouted(const std::vector<std::uint8_t>& frame) {
+  Routed r;
+  auto eth = wire::parseEthernet(frame);
+  EXPECT_TRUE(eth.ok());
+  r.dst = eth->dst;
+  r.src = eth->src;
+  if (eth->vlanTci) r.vlan = eth->vlanId();
+  EXPECT_EQ(eth->etherType, wire::kEtherTypeIpv4);
+  auto l3 = std::span(frame).subspan(eth->headerLength);
+  EXPECT_TRUE(wire::ipv4HeaderChecksumOk(l3));
+  auto ip = wire::parseIpv4(l3);
+  EXPECT_TRUE(ip.ok());
+  r.ip = *ip;
+  return r;
+}
+
+TEST_F(GatewayNodes, VmTrafficLeavesByItsTenantsVlan) {
+  auto r = run(fromHost(kPa1, kHost1Mac, 5001, kA1, kGwA, kInternet), kUnderlay);
+  ASSERT_EQ(r.sent.size(), 1u);
+  EXPECT_EQ(r.sent[0].port, kTrunk);
+  Routed o = parseRouted(r.sent[0].bytes);
+  EXPECT_EQ(o.vlan, 100);
+  EXPECT_EQ(o.dst, kRouterA);
+  EXPECT_EQ(o.src, kTrunkMac);
+  EXPECT_EQ(o.ip.src, kVm);
+  EXPECT_EQ(o.ip.dst, kInternet);
+  EXPECT_EQ(o.ip.ttl, 63);
+  EXPECT_EQ(std::vector<std::uint8_t>(o.ip.payload.begin() + 8, o.ip.payload.end()), std::vector<std::uint8_t>(32, 0x5a));
+}
+
+TEST_F(GatewayNodes, SameCaOfAnotherTenantLeavesByThatTenantsVlan) {
+  auto r = run(fromHost(kPa1, kHost1Mac, 6001, kB1, kGwB, kInternet), kUnderlay);
+  ASSERT_EQ(r.sent.size(), 1u);
+  EXPECT_EQ(r.sent[0].port, kTrunk);
+  Routed o = parseRouted(r.sent[0].bytes);
+  EXPECT_EQ(o.vlan, 200);
+  EXPECT_EQ(o.dst, kRouterB);
+}
+
+TEST_F(GatewayNodes, DedicatedPortIsUntagged) {
+  auto r = run(fromHost(kPa2, kHost2Mac, 7001, kC1, kGwC, kInternet), kUnderlay);
+  ASSERT_EQ(r.sent.size(), 1u);
+  EXPECT_EQ(r.sent[0].port, kPortC);
+  Routed o = parseRouted(r.sent[0].bytes);
+  EXPECT_EQ(o.vlan, std::nullopt);
+  EXPECT_EQ(o.dst, kRouterC);
+  EXPECT_EQ(o.src, kPortCMac);
+}
+
+// Each VLAN's return traffic goes into its own tenant's VSID, to its own VM.
+TEST_F(GatewayNodes, ExternalTrafficIsEncapsulatedIntoItsTenantsVsid) {
+  for (auto [vlan, routerMac, vs, vmMac, gwMac] :
+       {std::tuple{std::uint16_t{100}, kRouterA, 5001u, kA1, kGwA}, std::tuple{std::uint16_t{200}, kRouterB, 6001u, kB1, kGwB}}) {
+    auto inner = fromRouter(routerMac, kTrunkMac, vlan, kInternet, kVm);
+    auto r = run(inner, kTrunk);
+    ASSERT_EQ(r.sent.size(), 1u) << vlan;
+    EXPECT_EQ(r.sent[0].port, kUnderlay);
+    const auto& f = r.sent[0].bytes;
+    auto eth = wire::parseEthernet(f);
+    ASSERT_TRUE(eth.ok());
+    EXPECT_EQ(eth->dst, kHost1Mac);
+    EXPECT_EQ(eth->src, kUnderlayMac);
+    auto outer = wire::parseIpv4(std::span(f).subspan(14));
+    ASSERT_TRUE(outer.ok());
+    EXPECT_EQ(outer->src, kGwPa) << "the PA of the VSID's GatewayWildcard, as the host's validation expects";
+    EXPECT_EQ(outer->dst, kPa1);
+    EXPECT_TRUE(outer->df);
+    auto nv = wire::parseNvgre(outer->payload);
+    ASSERT_TRUE(nv.ok());
+    EXPECT_EQ(nv->vsid, vsid(vs));
+    auto innerEth = wire::parseEthernet(outer->payload.subspan(wire::kNvgreHeaderLen));
+    ASSERT_TRUE(innerEth.ok());
+    EXPECT_EQ(innerEth->dst, vmMac);
+    EXPECT_EQ(innerEth->src, gwMac);
+    EXPECT_FALSE(innerEth->vlanTci.has_value()) << "the tag stays outside the overlay";
+    auto innerIp = wire::parseIpv4(outer->payload.subspan(wire::kNvgreHeaderLen + 14));
+    ASSERT_TRUE(innerIp.ok());
+    EXPECT_EQ(innerIp->ttl, 59);
+    EXPECT_EQ(innerIp->dst, kVm);
+  }
+}
+
+TEST_F(GatewayNodes, ArpForTheGatewaysAddressIsAnsweredOnItsVlan) {
+  auto req = PacketBuilder().eth(kRouterA, MacAddr::broadcast()).vlan(100).arpRequest(kRouterA, kExtRouter, kExtGw).build();
+  auto r = run(req, kTrunk);
+  ASSERT_EQ(r.sent.size(), 1u);
+  EXPECT_EQ(r.sent[0].port, kTrunk);
+  EXPECT_EQ(r.sent[0].bytes,
+            PacketBuilder().eth(kTrunkMac, kRouterA).vlan(100).arpReply(kTrunkMac, kExtGw, kRouterA, kExtRouter).build());
+}
+
+TEST_F(GatewayNodes, ArpOnAnUnconfiguredVlanIsDropped) {
+  auto req = PacketBuilder().eth(kRouterA, MacAddr::broadcast()).vlan(300).arpRequest(kRouterA, kExtRouter, kExtGw).build();
+  expectDrop(run(req, kTrunk), "eth-input", "vlan-not-configured");
+}
+
+TEST_F(GatewayNodes, ArpFromANewNeighbourTeachesTheResolver) {
+  publishNeighbors(false);
+  auto req = PacketBuilder().eth(kRouterB, MacAddr::broadcast()).vlan(200).arpRequest(kRouterB, kExtRouter, kExtGw).build();
+  auto r = run(req, kTrunk);
+  ASSERT_EQ(r.sent.size(), 1u) << "answered";
+  ASSERT_EQ(r.punted.size(), 1u) << "and learned from";
+  EXPECT_EQ(r.punted[0].kind, kArpPunt);
+}
+
+TEST_F(GatewayNodes, UnresolvedExternalNeighbourIsPuntedTagged) {
+  publishNeighbors(false);
+  auto r = run(fromHost(kPa1, kHost1Mac, 5001, kA1, kGwA, kInternet), kUnderlay);
+  EXPECT_TRUE(r.sent.empty());
+  ASSERT_EQ(r.punted.size(), 1u);
+  EXPECT_EQ(r.punted[0].kind, kMissPunt);
+  EXPECT_EQ(r.punted[0].txPort, kTrunk);
+  Routed o = parseRouted(r.punted[0].bytes);
+  EXPECT_EQ(o.vlan, 100);
+  EXPECT_EQ(o.dst, MacAddr()) << "the resolver fills in the MAC";
+}
+
+TEST_F(GatewayNodes, EchoToTheGatewaysExternalAddressIsAnswered) {
+  auto req = PacketBuilder().eth(kRouterA, kTrunkMac).vlan(100).ipv4(kExtRouter, kExtGw).icmpEchoRequest(9, 1).build();
+  auto r = run(req, kTrunk);
+  ASSERT_EQ(r.sent.size(), 1u);
+  EXPECT_EQ(r.sent[0].port, kTrunk);
+  Routed o = parseRouted(r.sent[0].bytes);
+  EXPECT_EQ(o.vlan, 100);
+  EXPECT_EQ(o.dst, kRouterA);
+  EXPECT_EQ(o.ip.src, kExtGw);
+  EXPECT_EQ(o.ip.dst, kExtRouter);
+  EXPECT_EQ(o.ip.payload[0], wire::kIcmpEchoReply);
+}
+
+TEST_F(GatewayNodes, NoRouteIsDroppedAndCounted) {
+  // Tenant C routes only 203.0.113.0/24 outside.
+  expectDrop(run(fromHost(kPa2, kHost2Mac, 7001, kC1, kGwC, v4("8.8.8.8")), kUnderlay), "ip4-lookup", "no-route");
+}
+
+TEST_F(GatewayNodes, ExpiringTtlIsDropped) {
+  expectDrop(run(fromHost(kPa1, kHost1Mac, 5001, kA1, kGwA, kInternet, 1), kUnderlay), "ip4-lookup", "ttl-expired");
+}
+
+TEST_F(GatewayNodes, PacketLargerThanTheExternalMtuIsDroppedNotFragmented) {
+  // Tenant C's network has MTU 1400: a 1401-byte IP packet does not fit.
+  expectDrop(run(fromHost(kPa2, kHost2Mac, 7001, kC1, kGwC, kInternet, 64, 1401 - 28), kUnderlay), "iface-output",
+             "too-big");
+  auto r = run(fromHost(kPa2, kHost2Mac, 7001, kC1, kGwC, kInternet, 64, 1400 - 28), kUnderlay);
+  ASSERT_EQ(r.sent.size(), 1u);
+  EXPECT_EQ(parseRouted(r.sent[0].bytes).ip.totalLength, 1400);
+}
+
+TEST_F(GatewayNodes, ReturnTrafficToAnUnknownCaIsDropped) {
+  expectDrop(run(fromRouter(kRouterA, kTrunkMac, 100, kInternet, v4("10.0.1.99")), kTrunk), "overlay-output",
+             "no-record");
+}
+
+TEST_F(GatewayNodes, FrameForAnotherMacOnTheVlanIsNotOurs) {
+  expectDrop(run(fromRouter(kRouterA, kRouterB, 100, kInternet, kVm), kTrunk), "eth-input", "not-for-us");
+}
+
+TEST_F(GatewayNodes, VmsSpoofedSourceIsRefusedBeforeRouting) {
+  // 10.0.1.10 of tenant A lives at host1; the same frame from host2 is refused.
+  expectDrop(run(fromHost(kPa2, kHost2Mac, 5001, kA1, kGwA, kInternet), kUnderlay), "nvgre-input", "wrong-pa");
+}
+
+TEST_F(GatewayNodes, TheHostsDefaultRouteToTheGatewayIsNotInItsVrf) {
+  // Tenant A's customer route 0/0 via 10.0.1.254 points at the gateway's own
+  // CA (its record is on our PA): the hosts use it, the gateway must not, or
+  // its own default route would loop back into the overlay. A customer route
+  // via a VM (172.16.0.0/16 via 10.0.1.10) is the gateway's too.
+  const fib::Vrf* vrf = tenants_->get()->vrf(TenantId(tenantA_));
+  ASSERT_NE(vrf, nullptr);
+  const fib::RouteTarget* t = vrf->lookup(kInternet);
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->kind, fib::RouteKind::External);
+  const fib::RouteTarget* viaVm = vrf->lookup(v4("172.16.3.4"));
+  ASSERT_NE(viaVm, nullptr);
+  EXPECT_EQ(viaVm->kind, fib::RouteKind::Overlay);
+  EXPECT_EQ(viaVm->nextHop, IpAddr(kVm));
+}
+
+TEST_F(GatewayNodes, CustomerRouteViaAVmGoesToThatVm) {
+  auto r = run(fromRouter(kRouterA, kTrunkMac, 100, kInternet, v4("172.16.3.4")), kTrunk);
+  ASSERT_EQ(r.sent.size(), 1u);
+  const auto& f = r.sent[0].bytes;
+  auto outer = wire::parseIpv4(std::span(f).subspan(14));
+  ASSERT_TRUE(outer.ok());
+  EXPECT_EQ(outer->dst, kPa1);
+  auto innerEth = wire::parseEthernet(outer->payload.subspan(wire::kNvgreHeaderLen));
+  ASSERT_TRUE(innerEth.ok());
+  EXPECT_EQ(innerEth->dst, kA1);
+}
+
+}  // namespace
+}  // namespace hnv::test
