@@ -42,6 +42,14 @@ Result<std::unique_ptr<Gateway>> Gateway::start(const GatewayConfig& config, boo
   gw->overlayCtx_.neighbors = &gw->node_->neighbors();
   gw->overlayCtx_.missPunt = gw->node_->missPunt();
   gw->overlayCtx_.settings = config.encap;
+  // Routed TCP SYNs announce at most what fits an NVGRE packet on the
+  // smallest underlay port: its MTU less outer IPv4 + GRE (28), the inner
+  // Ethernet header (14) and the inner IPv4 and TCP headers (40).
+  std::uint16_t underlayMtu = 0;
+  for (const auto& p : gw->node_->local().get()->ports()) {
+    if (p.mtu != 0 && (underlayMtu == 0 || p.mtu < underlayMtu)) underlayMtu = p.mtu;
+  }
+  if (underlayMtu > 82 + 536) gw->node_->nodesContext().tenantMss = static_cast<std::uint16_t>(underlayMtu - 82);
   // The module list of hnvgwd. Each module adds its node types; the catalog
   // refuses an edge to a node no module provides.
   if (auto st = nodes::addGenericNodes(dp.catalog(), gw->node_->nodesContext()); !st) return st.error();

@@ -14,10 +14,12 @@
 #include "hnv/overlay/module.h"
 #include "hnv/wire/arp.h"
 #include "hnv/wire/builder.h"
+#include "hnv/wire/checksum.h"
 #include "hnv/wire/ethernet.h"
 #include "hnv/wire/icmp.h"
 #include "hnv/wire/ipv4.h"
 #include "hnv/wire/nvgre.h"
+#include "hnv/wire/tcp.h"
 
 namespace hnv::test {
 namespace {
@@ -118,6 +120,7 @@ class GatewayNodes : public ::testing::Test {
     nodesCtx_.tenants = tenants_.get();
     nodesCtx_.arpPunt = kArpPunt;
     nodesCtx_.missPunt = kMissPunt;
+    nodesCtx_.tenantMss = 1418;  // a 1500-byte underlay
     overlayCtx_.policy = policy_.get();
     overlayCtx_.local = local_.get();
     overlayCtx_.neighbors = neighbors_.get();
@@ -377,6 +380,51 @@ TEST_F(GatewayNodes, CustomerRouteViaAVmGoesToThatVm) {
   auto innerEth = wire::parseEthernet(outer->payload.subspan(wire::kNvgreHeaderLen));
   ASSERT_TRUE(innerEth.ok());
   EXPECT_EQ(innerEth->dst, kA1);
+}
+
+// The MSS a SYN announces, and whether its TCP checksum still holds.
+std::pair<std::uint16_t, bool> synMss(std::span<const std::uint8_t> l3) {
+  auto ip = wire::parseIpv4(l3);
+  EXPECT_TRUE(ip.ok());
+  auto tcp = wire::parseTcp(ip->payload);
+  EXPECT_TRUE(tcp.ok());
+  auto mss = wire::findMss(tcp->options);
+  EXPECT_TRUE(mss.ok() && mss->has_value());
+  const bool sumOk = wire::tcpChecksumOk(ip->payload, wire::ipv4PseudoHeaderSum(ip->src, ip->dst, wire::kIpProtoTcp,
+                                                                                static_cast<std::uint16_t>(ip->payload.size())));
+  return {(*mss)->value, sumOk};
+}
+
+TEST_F(GatewayNodes, SynFromTheExternalNetworkIsClampedToWhatTheOverlayCarries) {
+  auto syn = PacketBuilder().eth(kRouterA, kTrunkMac).vlan(100).ipv4(kInternet, kVm).tcp(443, 5000).tcpFlags(0x02).mss(1460).build();
+  auto r = run(syn, kTrunk);
+  ASSERT_EQ(r.sent.size(), 1u);
+  const auto& f = r.sent[0].bytes;
+  auto outer = wire::parseIpv4(std::span(f).subspan(14));
+  ASSERT_TRUE(outer.ok());
+  auto [mss, sumOk] = synMss(outer->payload.subspan(wire::kNvgreHeaderLen + 14));
+  EXPECT_EQ(mss, 1418);
+  EXPECT_TRUE(sumOk);
+}
+
+TEST_F(GatewayNodes, SynTowardASmallerExternalMtuIsClampedToIt) {
+  auto syn = PacketBuilder()
+                 .eth(kHost2Mac, kUnderlayMac).ipv4(kPa2, kGwPa).df().nvgre(vsid(7001), 1)
+                 .eth(kC1, kGwC).ipv4(kVm, kInternet).tcp(5000, 443).tcpFlags(0x02).mss(1418).build();
+  auto r = run(syn, kUnderlay);
+  ASSERT_EQ(r.sent.size(), 1u);
+  auto [mss, sumOk] = synMss(std::span(r.sent[0].bytes).subspan(14));
+  EXPECT_EQ(mss, 1360) << "tenant C's network has MTU 1400";
+  EXPECT_TRUE(sumOk);
+}
+
+TEST_F(GatewayNodes, SmallerMssAndNonSynSegmentsAreLeftAlone) {
+  auto syn = PacketBuilder().eth(kRouterA, kTrunkMac).vlan(100).ipv4(kInternet, kVm).tcp(443, 5000).tcpFlags(0x02).mss(1200).build();
+  auto r = run(syn, kTrunk);
+  ASSERT_EQ(r.sent.size(), 1u);
+  auto outer = wire::parseIpv4(std::span(r.sent[0].bytes).subspan(14));
+  ASSERT_TRUE(outer.ok());
+  EXPECT_EQ(synMss(outer->payload.subspan(wire::kNvgreHeaderLen + 14)).first, 1200);
 }
 
 }  // namespace

@@ -5,8 +5,24 @@
 #include "hnv/wire/bytes.h"
 #include "hnv/wire/checksum.h"
 #include "hnv/wire/ipv4.h"
+#include "hnv/wire/tcp.h"
+
+#include <algorithm>
 
 namespace hnv::nodes {
+namespace {
+
+// Lowers the MSS a TCP SYN announces to what the path through the gateway
+// carries (MTU pain point 1 of the spec: guests keep 1500 and break).
+void clampSyn(std::span<std::uint8_t> segment, std::uint16_t overlayMss, const fib::TenantInterface* out) {
+  constexpr std::uint8_t kSyn = 0x02;
+  if (segment.size() < wire::kTcpHeaderLen || (segment[13] & kSyn) == 0) return;
+  std::uint16_t mss = overlayMss;
+  if (out != nullptr && out->mtu > 40) mss = std::min<std::uint16_t>(mss, static_cast<std::uint16_t>(out->mtu - 40));
+  (void)wire::clampMss(segment, mss);
+}
+
+}  // namespace
 
 std::uint16_t Ip4LookupNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
   const auto& ctx = dp::nodeState<NodesContext>(node);
@@ -63,14 +79,18 @@ std::uint16_t Ip4LookupNode::process(rte_graph* graph, rte_node* node, void** ob
     const std::uint16_t old = wire::load16(h + 8);
     --h[8];
     wire::store16(h + 10, wire::checksumAdjust16(wire::load16(h + 10), old, wire::load16(h + 8)));
+    const fib::TenantInterface* x =
+        target->kind == fib::RouteKind::External ? &tenants.interfaces()[target->iface] : nullptr;
+    if (ip->protocol == wire::kIpProtoTcp && ctx.tenantMss != 0 && !ip->isFragment()) {
+      clampSyn(l3.subspan(ip->headerLength, ip->totalLength - ip->headerLength), ctx.tenantMss, x);
+    }
     fib::setNextHop(pm, target->nextHop ? *target->nextHop : IpAddr(ip->dst));
-    if (target->kind == fib::RouteKind::Overlay) {
+    if (x == nullptr) {
       out.to(m, Next::Overlay);
       continue;
     }
-    const fib::TenantInterface& x = tenants.interfaces()[target->iface];
-    pm.txPort = x.port;
-    pm.vlan = x.vlan;
+    pm.txPort = x->port;
+    pm.vlan = x->vlan;
     out.to(m, Next::Interface);
   }
   return out.finish();

@@ -19,6 +19,10 @@ struct NodesContext {
   const dp::Published<fib::TenantTables>* tenants = nullptr;
   dp::PuntKind arpPunt = 0;
   dp::PuntKind missPunt = 0;  // a frame to a tenant neighbour not yet resolved
+  // The largest TCP MSS a routed tenant SYN may announce: what fits the
+  // overlay (the underlay MTU minus NVGRE and the IP and TCP headers);
+  // 0: no clamping. Out of an external interface, its MTU lowers it further.
+  std::uint16_t tenantMss = 0;
   dp::PuntKind echoReplyPunt = 0;  // ICMP echo replies to the node (fib::PaPinger); 0: dropped
 };
 

@@ -17,7 +17,8 @@ namespace hnv::nodes {
 // hop), out of an external interface (iface-output, the neighbour's address
 // in the scratch next hop), or to the gateway itself (icmp4-local, for
 // packets that came in on an external interface). The TTL is decremented on
-// the way through.
+// the way through, and the MSS of TCP SYNs is clamped to what the overlay
+// (and the outgoing interface) carries.
 struct Ip4LookupNode {
   static constexpr std::string_view kName = "ip4-lookup";
   enum class Next : std::uint16_t { Drop = 0, Overlay, Interface, Local };
