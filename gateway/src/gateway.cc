@@ -68,7 +68,8 @@ std::optional<PortInfo> Gateway::portInfo(std::string_view name) const {
   const dp::Port* port = node_->dataplane().port(std::string(name));
   if (port == nullptr) return std::nullopt;
   PortInfo info{port->id().value(), port->mac(), port->mtu(), false};
-  info.carriesUnderlay = node_->local().get()->onPort(info.id) != nullptr;
+  const fib::PortAddresses* pas = node_->local().get()->onPort(info.id);
+  info.carriesUnderlay = pas != nullptr && (!pas->v4.empty() || !pas->v6.empty());
   return info;
 }
 

@@ -6,7 +6,8 @@
 //   hnvctl [--socket PATH] [--json] trace start [--count N]
 //   hnvctl [--socket PATH] [--json] trace show
 //   hnvctl [--socket PATH] [--json] neighbors
-//   hnvctl [--socket PATH] [--json] policy        (hnv-hostd)
+//   hnvctl [--socket PATH] [--json] policy        (hnv-hostd, hnvgwd)
+//   hnvctl [--socket PATH] [--json] tenants       (hnvgwd)
 //   hnvctl [--socket PATH] [--json] nexthop --vsid VSID CA   (hnv-hostd)
 //   hnvctl [--socket PATH] [--json] ca-test --port VMPORT --sender CA --receiver CA [--count N]   (hnv-hostd)
 //   hnvctl [--socket PATH] [--json] capture --port P [--port P2 ...] --file F [--count N] [--seconds S]
@@ -46,7 +47,8 @@ const char* kUsage =
     "  trace start [--count N]             trace the next N packets of each worker (1..256, default 16)\n"
     "  trace show                          the nodes each traced packet visited and why it was dropped\n"
     "  neighbors                           underlay neighbours: entries, pending next hops, resolver counters\n"
-    "  policy                              hnv-hostd: applied policy revision, records, VM ports, controller\n"
+    "  policy                              applied policy revision, records, controller, state file\n"
+    "  tenants                             hnvgwd: external interfaces and each tenant's VRF routes\n"
     "  nexthop --vsid VSID CA              hnv-hostd: where a packet from VSID to CA goes (VSID, MAC, PA or port)\n"
     "  ca-test --port VMPORT --sender CA --receiver CA [--count N] [--interval MS] [--timeout MS]\n"
     "                                      hnv-hostd: echo injected at a VM port, answered by the receiver VM;\n"
@@ -161,7 +163,7 @@ int main(int argc, char** argv) {
   std::chrono::milliseconds replyTimeout = std::chrono::seconds(5);
   const std::string& cmd = words[0];
   auto rest = std::vector<std::string>(words.begin() + 1, words.end());
-  if (cmd == "status" || cmd == "ports" || cmd == "neighbors" || cmd == "policy") {
+  if (cmd == "status" || cmd == "ports" || cmd == "neighbors" || cmd == "policy" || cmd == "tenants") {
     if (!rest.empty()) return usage("'" + cmd + "' takes no arguments, got '" + rest[0] + "'");
     method = cmd;
   } else if (cmd == "counters") {

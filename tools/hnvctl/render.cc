@@ -49,6 +49,29 @@ void renderTrace(std::ostream& out, const json::array& rows) {
   }
 }
 
+// The gateway's tenants: external interfaces, then each VRF's routes.
+void renderTenants(std::ostream& out, const json::object& r) {
+  out << "external interfaces:\n";
+  for (const auto& x : r.at("interfaces").as_array()) {
+    const auto& o = x.as_object();
+    const auto vlan = o.at("vlan").to_number<unsigned>();
+    out << "  " << std::left << std::setw(44) << str(o.at("name")) << " tenant " << str(o.at("tenant")) << "  port "
+        << str(o.at("port")) << (vlan == 0 ? " untagged" : " vlan " + std::to_string(vlan)) << "  "
+        << str(o.at("address")) << "  mac " << str(o.at("mac")) << "  mtu " << str(o.at("mtu")) << "\n";
+  }
+  for (const auto& v : r.at("vrfs").as_array()) {
+    const auto& o = v.as_object();
+    out << "vrf of tenant " << str(o.at("tenant")) << ":\n";
+    for (const auto& rt : o.at("routes").as_array()) {
+      const auto& e = rt.as_object();
+      out << "  " << std::left << std::setw(20) << str(e.at("prefix")) << std::setw(9) << str(e.at("target"));
+      if (!e.at("next_hop").is_null()) out << " via " << str(e.at("next_hop"));
+      if (const auto* i = e.if_contains("interface")) out << " dev " << str(*i);
+      out << "  metric " << str(e.at("metric")) << "  (" << str(e.at("origin")) << ")\n";
+    }
+  }
+}
+
 }  // namespace
 
 // Like ping(8): one line per probe, then the summary.
@@ -82,6 +105,7 @@ void render(std::ostream& out, std::string_view method, const json::value& reply
   if (method == "counters" && reply.is_array()) return renderCounters(out, reply.as_array());
   if (method == "ports" && reply.is_array()) return renderPorts(out, reply.as_array());
   if (method == "trace.show" && reply.is_array()) return renderTrace(out, reply.as_array());
+  if (method == "tenants" && reply.is_object()) return renderTenants(out, reply.as_object());
   if (reply.is_object()) {
     for (const auto& [k, v] : reply.as_object()) out << std::string(k) << ": " << str(v) << "\n";
     return;

@@ -20,15 +20,14 @@ std::uint16_t EthInputNode::process(rte_graph* graph, rte_node* node, void** obj
       out.drop(m, Error::Malformed);
       continue;
     }
-    const fib::PortAddresses* port = local->onPort(pm.rxPort);
-    if (eth->vlanTci || port == nullptr) {
-      // A tenant's external interface, or nothing of ours.
-      const std::uint16_t vlan = eth->vlanTci ? static_cast<std::uint16_t>(*eth->vlanTci & 0x0FFF) : 0;
-      const fib::TenantInterface* x = tenants != nullptr ? tenants->interface(pm.rxPort, vlan) : nullptr;
-      if (x == nullptr) {
-        out.drop(m, eth->vlanTci ? Error::VlanNotConfigured : Error::NotForUs);
-        continue;
-      }
+    // A tagged frame, or an untagged one on a port with an untagged tenant
+    // interface, belongs to that tenant interface; the rest to the underlay.
+    const std::uint16_t vlan = eth->vlanId();
+    const fib::TenantInterface* x = nullptr;
+    if (tenants != nullptr && (eth->vlanTci || tenants->portCarriesTenants(pm.rxPort))) {
+      x = tenants->interface(pm.rxPort, vlan);
+    }
+    if (x != nullptr) {
       if (!eth->dst.isMulticast() && eth->dst != x->mac) {
         out.drop(m, Error::NotForUs);
         continue;
@@ -42,6 +41,15 @@ std::uint16_t EthInputNode::process(rte_graph* graph, rte_node* node, void** obj
         case wire::kEtherTypeIpv4: out.to(m, Next::TenantIp4); break;
         default: out.drop(m, Error::TenantEtherType); break;
       }
+      continue;
+    }
+    if (eth->vlanTci) {
+      out.drop(m, Error::VlanNotConfigured);
+      continue;
+    }
+    const fib::PortAddresses* port = local->onPort(pm.rxPort);
+    if (port == nullptr) {
+      out.drop(m, Error::NotForUs);
       continue;
     }
     if (!eth->dst.isMulticast() && eth->dst != port->mac) {

@@ -52,6 +52,35 @@ UPLINK_MTU = 1500  # af_packet in DPDK 22.11 accepts at most 1500
 VM_PORT_KINDS = ("tap", "af_packet")
 
 
+def tcp_server(node: Node, port: int, *, timeout: float = 60.0) -> Process:
+    """tcp_transfer.py's server in `node` on `port` (one connection), once it listens."""
+    proc = node.start(f"tcp-server-{node.name}-{port}",
+                      [PYTHON, str(TCP_TRANSFER), "server", "--port", str(port), "--timeout", str(timeout)])
+    proc.wait_for_log(r"listening on", timeout=10)
+    return proc
+
+
+def tcp_transfer(src: Node, dst: Node, address: str, *, port: int = 5001, nbytes: int = 1 << 20, seed: int = 1,
+                 timeout: float = 60.0) -> tuple[str, str]:
+    """Send `nbytes` from `src` over TCP to a server started in `dst`, reached at `address`; fail
+    unless it received exactly them. Returns the client's line ("sent <bytes> <sha256> ok") and the
+    server's ("received <bytes> <sha256> from <peer address>:<port>")."""
+    server = tcp_server(dst, port, timeout=timeout)
+    argv = [PYTHON, str(TCP_TRANSFER), "client", "--connect", address, "--port", str(port), "--bytes",
+            str(nbytes), "--seed", str(seed), "--timeout", str(timeout)]
+    done = src.exec(argv, check=False, timeout=timeout + 15)
+    try:
+        server.wait(timeout=10)
+    except LabError:
+        server.stop()
+    if done.returncode != 0 or " ok" not in done.stdout:
+        raise LabError(f"TCP transfer {src.name} -> {dst.name} ({address}:{port}) of {nbytes} bytes "
+                       f"failed (exit {done.returncode}): {done.stdout.strip()} {done.stderr.strip()}\n"
+                       f"server log tail:\n{server.log_tail(10)}")
+    received = [line for line in server.log_tail(20).splitlines() if line.startswith("received ")]
+    return done.stdout.strip(), received[-1] if received else ""
+
+
 @dataclass(frozen=True)
 class ControllerLink:
     """How hnv-hostd reaches the controller: its URL and the node token (clear text)."""
@@ -123,10 +152,7 @@ class Vm:
 
     def tcp_server(self, port: int, *, timeout: float = 60.0) -> Process:
         """Start tcp_transfer.py's server on `port` (one connection) and wait until it listens."""
-        proc = self.node.start(f"tcp-server-{self.name}-{port}",
-                               [PYTHON, str(TCP_TRANSFER), "server", "--port", str(port), "--timeout", str(timeout)])
-        proc.wait_for_log(r"listening on", timeout=10)
-        return proc
+        return tcp_server(self.node, port, timeout=timeout)
 
     def tcp_transfer(self, dst: "Vm", *, port: int = 5001, nbytes: int = 1 << 20, seed: int = 1,
                      timeout: float = 60.0) -> str:
@@ -134,19 +160,7 @@ class Vm:
 
         Returns the client's line ("sent <bytes> <sha256> ok").
         """
-        server = dst.tcp_server(port, timeout=timeout)
-        argv = [PYTHON, str(TCP_TRANSFER), "client", "--connect", dst.ca, "--port", str(port), "--bytes",
-                str(nbytes), "--seed", str(seed), "--timeout", str(timeout)]
-        done = self.node.exec(argv, check=False, timeout=timeout + 15)
-        try:
-            server.wait(timeout=10)
-        except LabError:
-            server.stop()
-        if done.returncode != 0 or " ok" not in done.stdout:
-            raise LabError(f"TCP transfer {self.name} ({self.ca}) -> {dst.name} ({dst.ca}:{port}) of {nbytes} bytes "
-                           f"failed (exit {done.returncode}): {done.stdout.strip()} {done.stderr.strip()}\n"
-                           f"server log tail:\n{server.log_tail(10)}")
-        return done.stdout.strip()
+        return tcp_transfer(self.node, dst.node, dst.ca, port=port, nbytes=nbytes, seed=seed, timeout=timeout)[0]
 
     def capture(self, name: str | None = None, bpf: str | None = None) -> Capture:
         """tcpdump on the VM's eth0: everything the VM receives and sends."""

@@ -9,13 +9,13 @@
 namespace hnv::nodes {
 
 // eth-input: parses the Ethernet header (one outer 802.1Q tag allowed) and
-// sorts frames by interface. Untagged frames on a port with provider
-// addresses belong to the underlay: kept when addressed to the port's MAC,
-// broadcast or multicast, and sent on by EtherType. A tagged frame, or any
-// frame on a port without provider addresses, belongs to the tenant
-// external interface on that (port, VLAN): kept when addressed to the
-// interface's MAC or a group, marked with the tenant (meta tenant, vlan,
-// kMetaFlagExternal), ARP to arp-input, IPv4 to the tenant's VRF.
+// sorts frames by interface. A tagged frame, or an untagged one on a port
+// dedicated to a tenant, belongs to the tenant external interface on that
+// (port, VLAN): kept when addressed to the interface's MAC or a group,
+// marked with the tenant (meta tenant, vlan, kMetaFlagExternal), ARP to
+// arp-input, IPv4 to the tenant's VRF. Other untagged frames belong to the
+// underlay: kept when addressed to the port's MAC, broadcast or multicast,
+// and sent on by EtherType.
 struct EthInputNode {
   static constexpr std::string_view kName = "eth-input";
   enum class Next : std::uint16_t { Drop = 0, Arp, Ip4, Ip6, TenantIp4 };
