@@ -6,6 +6,7 @@
 #include "hnv/overlay/nvgre_encap_node.h"
 #include "hnv/overlay/nvgre_input_node.h"
 #include "hnv/overlay/overlay_output_node.h"
+#include "hnv/overlay/vm_icmp_error_node.h"
 #include "hnv/overlay/vm_input_node.h"
 
 namespace hnv::overlay {
@@ -16,7 +17,8 @@ Status addOverlayNodes(dp::NodeCatalog& catalog, OverlayContext& ctx) {
                   catalog.add(dp::describeNode<NdProxyNode>(state)), catalog.add(dp::describeNode<L2FloodNode>(state)),
                   catalog.add(dp::describeNode<NvgreEncapNode>(state)),
                   catalog.add(dp::describeNode<NvgreInputNode>(state)),
-                  catalog.add(dp::describeNode<OverlayOutputNode>(state))}) {
+                  catalog.add(dp::describeNode<OverlayOutputNode>(state)),
+                  catalog.add(dp::describeNode<VmIcmpErrorNode>(state))}) {
     if (!st) return st;
   }
   return okStatus();

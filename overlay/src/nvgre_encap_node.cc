@@ -7,6 +7,9 @@
 #include <vector>
 
 #include "hnv/dp/dispatch.h"
+#include "hnv/nodes/icmp4_error_node.h"
+#include "hnv/wire/bytes.h"
+#include "hnv/wire/icmp.h"
 #include "hnv/overlay/context.h"
 #include "hnv/wire/ethernet.h"
 #include "hnv/wire/ipv4.h"
@@ -83,9 +86,10 @@ struct Verdict {
   bool ok = true;
   Next next = Next::Drop;
   Error error = Error::NoUnderlayRoute;
+  std::uint16_t innerMtu = 0;  // TooBig: the largest inner IP packet the uplink carries
 };
 
-Verdict fail(Error e) { return {false, Next::Drop, e}; }
+Verdict fail(Error e) { return {false, Next::Drop, e, 0}; }
 
 // Wraps the single-segment inner frame of `m` in outer Ethernet, IPv4 and GRE.
 Verdict encapsulate(rte_mbuf* m, const OverlayContext& ctx, const fib::LocalAddresses& local,
@@ -99,7 +103,11 @@ Verdict encapsulate(rte_mbuf* m, const OverlayContext& ctx, const fib::LocalAddr
   if (up.port == nullptr) return fail(Error::NoUnderlayRoute);
   // The outer IP packet is the inner frame plus 28 bytes; DF: never fragment.
   if (up.port->mtu != 0 && inner.size() + wire::kIpv4HeaderLen + wire::kNvgreHeaderLen > up.port->mtu) {
-    return fail(Error::TooBig);
+    Verdict v = fail(Error::TooBig);
+    // The uplink MTU less outer IPv4, GRE and the inner Ethernet header (as
+    // many bytes as kOverhead, whose outer Ethernet header the MTU excludes).
+    v.innerMtu = static_cast<std::uint16_t>(up.port->mtu - kOverhead);
+    return v;
   }
   const std::uint16_t innerLen = static_cast<std::uint16_t>(inner.size());
   auto* head = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_prepend(m, kOverhead));
@@ -142,6 +150,29 @@ std::uint16_t segmentPayload(const fib::LocalAddresses& local, const Ipv4Addr& d
   room -= wire::kIpv4HeaderLen + wire::kNvgreHeaderLen + h.payload;  // outer IP + GRE + inner headers
   const std::size_t mss = requested != 0 ? std::min<std::size_t>(requested, room) : room;
   return static_cast<std::uint16_t>(std::max<std::size_t>(mss, 1));
+}
+
+// A frame too big for the underlay (never fragmented): counted, and its
+// sender learns the MTU that fits. A VM of this host gets the ICMP error from
+// its VSID's router (vm-icmp-error); a tenant packet the gateway routed gets
+// "fragmentation needed" from the tenant's gateway address (icmp4-error).
+void tooBig(Out& out, rte_mbuf* m, const OverlayPolicy& pol, std::uint16_t innerMtu) {
+  dp::PacketMeta& pm = dp::meta(m);
+  out.count(Error::TooBig);
+  if (pol.vmPort(pm.rxPort) != nullptr) {
+    setReportedMtu(pm, innerMtu);
+    return out.to(m, Next::VmError);
+  }
+  auto frame = dp::bytes(m);
+  const bool v4Df = frame.size() > wire::kEthernetHeaderLen + wire::kIpv4HeaderLen &&
+                    wire::load16(frame.data() + 12) == wire::kEtherTypeIpv4 &&
+                    (frame[wire::kEthernetHeaderLen + 6] & 0x40) != 0;
+  if (pm.tenant != 0 && v4Df) {
+    pm.l3Offset = wire::kEthernetHeaderLen;
+    nodes::requestIcmp4Error(pm, wire::kIcmpDestUnreachable, wire::kIcmpCodeFragNeeded, Ipv4Addr(), innerMtu);
+    return out.to(m, Next::GatewayError);
+  }
+  out.to(m, Next::Drop);
 }
 
 }  // namespace
@@ -197,6 +228,8 @@ std::uint16_t NvgreEncapNode::process(rte_graph* graph, rte_node* node, void** o
     Verdict v = encapsulate(m, ctx, local, neighbors, dstPa);
     if (v.ok) {
       out.to(m, v.next);
+    } else if (v.error == Error::TooBig) {
+      tooBig(out, m, *ctx.policy->get(), v.innerMtu);
     } else {
       out.drop(m, v.error);
     }

@@ -13,6 +13,7 @@
 #include "hnv/nodes/module.h"
 #include "hnv/overlay/module.h"
 #include "hnv/wire/arp.h"
+#include "hnv/wire/bytes.h"
 #include "hnv/wire/builder.h"
 #include "hnv/wire/checksum.h"
 #include "hnv/wire/ethernet.h"
@@ -322,22 +323,102 @@ TEST_F(GatewayNodes, EchoToTheGatewaysExternalAddressIsAnswered) {
   EXPECT_EQ(o.ip.payload[0], wire::kIcmpEchoReply);
 }
 
-TEST_F(GatewayNodes, NoRouteIsDroppedAndCounted) {
-  // Tenant C routes only 203.0.113.0/24 outside.
-  expectDrop(run(fromHost(kPa2, kHost2Mac, 7001, kC1, kGwC, v4("8.8.8.8")), kUnderlay), "ip4-lookup", "no-route");
+// The ICMP error a VM got back through NVGRE: (outer IPv4, inner IPv4, ICMP type, code, word, quoted bytes).
+struct IcmpBack {
+  wire::Ipv4Header outer, inner;
+  std::uint8_t type = 0, code = 0;
+  std::uint16_t mtu = 0;
+  std::vector<std::uint8_t> quoted;
+};
+
+IcmpBack icmpBack(const std::vector<std::uint8_t>& frame) {
+  IcmpBack b;
+  auto outer = wire::parseIpv4(std::span(frame).subspan(14));
+  EXPECT_TRUE(outer.ok());
+  b.outer = *outer;
+  auto l3 = outer->payload.subspan(wire::kNvgreHeaderLen + 14);
+  EXPECT_TRUE(wire::ipv4HeaderChecksumOk(l3));
+  auto inner = wire::parseIpv4(l3);
+  EXPECT_TRUE(inner.ok());
+  b.inner = *inner;
+  EXPECT_EQ(inner->protocol, wire::kIpProtoIcmp);
+  EXPECT_EQ(wire::internetChecksum(inner->payload), 0) << "ICMP checksum";
+  b.type = inner->payload[0];
+  b.code = inner->payload[1];
+  b.mtu = wire::load16(inner->payload.data() + 6);
+  b.quoted.assign(inner->payload.begin() + 8, inner->payload.end());
+  return b;
 }
 
-TEST_F(GatewayNodes, ExpiringTtlIsDropped) {
-  expectDrop(run(fromHost(kPa1, kHost1Mac, 5001, kA1, kGwA, kInternet, 1), kUnderlay), "ip4-lookup", "ttl-expired");
+// The original IP packet as the gateway received it inside NVGRE.
+std::vector<std::uint8_t> innerIp(const std::vector<std::uint8_t>& frame) {
+  auto outer = wire::parseIpv4(std::span(frame).subspan(14));
+  auto l3 = outer->payload.subspan(wire::kNvgreHeaderLen + 14);
+  return {l3.begin(), l3.end()};
+}
+
+TEST_F(GatewayNodes, NoRouteIsCountedAndAnsweredWithNetUnreachable) {
+  // Tenant C routes only 203.0.113.0/24 outside.
+  auto sent = fromHost(kPa2, kHost2Mac, 7001, kC1, kGwC, v4("8.8.8.8"));
+  auto r = run(sent, kUnderlay);
+  EXPECT_EQ(h_.nodeError("ip4-lookup", "no-route"), 1u);
+  ASSERT_EQ(r.sent.size(), 1u);
+  EXPECT_EQ(r.sent[0].port, kUnderlay);
+  IcmpBack b = icmpBack(r.sent[0].bytes);
+  EXPECT_EQ(b.outer.dst, kPa2) << "back to the sender's host";
+  EXPECT_EQ(b.inner.src, kExtGw) << "from the tenant's gateway address";
+  EXPECT_EQ(b.inner.dst, kVm);
+  EXPECT_EQ(b.type, wire::kIcmpDestUnreachable);
+  EXPECT_EQ(b.code, wire::kIcmpCodeNetUnreachable);
+  EXPECT_EQ(b.quoted, innerIp(sent)) << "a small packet is quoted whole";
+}
+
+TEST_F(GatewayNodes, ExpiringTtlIsAnsweredWithTimeExceeded) {
+  auto r = run(fromHost(kPa1, kHost1Mac, 5001, kA1, kGwA, kInternet, 1), kUnderlay);
+  EXPECT_EQ(h_.nodeError("ip4-lookup", "ttl-expired"), 1u);
+  ASSERT_EQ(r.sent.size(), 1u);
+  IcmpBack b = icmpBack(r.sent[0].bytes);
+  EXPECT_EQ(b.type, wire::kIcmpTimeExceeded);
+  EXPECT_EQ(b.inner.dst, kVm);
+  EXPECT_EQ(b.outer.dst, kPa1);
 }
 
 TEST_F(GatewayNodes, PacketLargerThanTheExternalMtuIsDroppedNotFragmented) {
-  // Tenant C's network has MTU 1400: a 1401-byte IP packet does not fit.
+  // Tenant C's network has MTU 1400: a 1401-byte IP packet without DF is dropped.
   expectDrop(run(fromHost(kPa2, kHost2Mac, 7001, kC1, kGwC, kInternet, 64, 1401 - 28), kUnderlay), "iface-output",
              "too-big");
   auto r = run(fromHost(kPa2, kHost2Mac, 7001, kC1, kGwC, kInternet, 64, 1400 - 28), kUnderlay);
   ASSERT_EQ(r.sent.size(), 1u);
   EXPECT_EQ(parseRouted(r.sent[0].bytes).ip.totalLength, 1400);
+}
+
+TEST_F(GatewayNodes, TooBigWithDfIsAnsweredWithFragmentationNeededAndTheMtu) {
+  auto sent = PacketBuilder()
+                  .eth(kHost2Mac, kUnderlayMac).ipv4(kPa2, kGwPa).df().nvgre(vsid(7001), 7)
+                  .eth(kC1, kGwC).ipv4(kVm, kInternet).df().udp(4000, 53).payloadFill(1401 - 28, 0x77).build();
+  auto r = run(sent, kUnderlay);
+  EXPECT_EQ(h_.nodeError("iface-output", "too-big"), 1u);
+  ASSERT_EQ(r.sent.size(), 1u);
+  EXPECT_EQ(r.sent[0].port, kUnderlay);
+  IcmpBack b = icmpBack(r.sent[0].bytes);
+  EXPECT_EQ(b.type, wire::kIcmpDestUnreachable);
+  EXPECT_EQ(b.code, wire::kIcmpCodeFragNeeded);
+  EXPECT_EQ(b.mtu, 1400);
+  EXPECT_EQ(b.inner.totalLength, 576) << "the error stays within 576 bytes (RFC 1812)";
+  const auto original = innerIp(sent);
+  ASSERT_EQ(b.quoted.size(), 576u - 28);
+  // The quote starts with the original header (TTL already decremented by the routing).
+  EXPECT_TRUE(std::equal(b.quoted.begin() + 20, b.quoted.end(), original.begin() + 20));
+}
+
+TEST_F(GatewayNodes, NoErrorAboutAnIcmpError) {
+  auto sent = PacketBuilder()
+                  .eth(kHost2Mac, kUnderlayMac).ipv4(kPa2, kGwPa).df().nvgre(vsid(7001), 7)
+                  .eth(kC1, kGwC).ipv4(kVm, v4("8.8.8.8")).icmpError(wire::kIcmpDestUnreachable, 3).payloadFill(28, 0).build();
+  auto r = run(sent, kUnderlay);
+  EXPECT_TRUE(r.sent.empty());
+  EXPECT_EQ(h_.nodeError("ip4-lookup", "no-route"), 1u);
+  EXPECT_EQ(h_.nodeError("icmp4-error", "about-icmp-error"), 1u);
 }
 
 TEST_F(GatewayNodes, ReturnTrafficToAnUnknownCaIsDropped) {

@@ -13,7 +13,11 @@
 #include "hnv/overlay/module.h"
 #include "hnv/overlay/next_hop.h"
 #include "hnv/wire/builder.h"
+#include "hnv/wire/bytes.h"
 #include "hnv/wire/checksum.h"
+#include "hnv/wire/icmp.h"
+#include "hnv/wire/icmpv6.h"
+#include "hnv/wire/ipv6.h"
 #include "hnv/wire/ethernet.h"
 #include "hnv/wire/ipv4.h"
 #include "hnv/wire/nvgre.h"
@@ -240,6 +244,60 @@ TEST_F(OverlayNodes, FrameLargerThanTheUplinkAllowsIsDroppedNotFragmented) {
   auto r = fromVm(kPortA1, ok);
   ASSERT_EQ(r.sent.size(), 1u);
   EXPECT_EQ(parseOuter(r.sent[0].bytes).ip.totalLength, 1500);
+}
+
+// A VM that keeps MTU 1500 (spec pain point 1) learns the path MTU from its
+// distributed router: "fragmentation needed" with the MTU that fits NVGRE.
+TEST_F(OverlayNodes, OversizedDfPacketFromAVmGetsFragmentationNeeded) {
+  std::vector<std::uint8_t> payload(1500 - 28, 0x42);  // a 1500-byte IP packet
+  auto f = PacketBuilder().eth(kA1, kA2).ipv4(kCa10, kCa20).df().udp(1, 2).payload(payload).build();
+  auto r = fromVm(kPortA1, f);
+  EXPECT_EQ(h_.nodeError("nvgre-encap", "too-big"), 1u);
+  ASSERT_EQ(r.sent.size(), 1u);
+  EXPECT_EQ(r.sent[0].port, kPortA1);
+  const auto& e = r.sent[0].bytes;
+  auto eth = wire::parseEthernet(e);
+  ASSERT_TRUE(eth.ok());
+  EXPECT_EQ(eth->dst, kA1);
+  EXPECT_EQ(eth->src, kRouterA1);
+  auto ip = wire::parseIpv4(std::span(e).subspan(14));
+  ASSERT_TRUE(ip.ok());
+  EXPECT_TRUE(wire::ipv4HeaderChecksumOk(std::span(e).subspan(14)));
+  EXPECT_EQ(ip->src, kCaGw) << "from the VSID's router";
+  EXPECT_EQ(ip->dst, kCa10);
+  EXPECT_EQ(ip->payload[0], wire::kIcmpDestUnreachable);
+  EXPECT_EQ(ip->payload[1], wire::kIcmpCodeFragNeeded);
+  EXPECT_EQ(wire::load16(ip->payload.data() + 6), 1458) << "uplink 1500 - outer IPv4, GRE and inner Ethernet";
+  EXPECT_EQ(wire::internetChecksum(ip->payload), 0);
+  EXPECT_EQ(ip->totalLength, 576);
+}
+
+TEST_F(OverlayNodes, OversizedIpv6PacketFromAVmGetsPacketTooBig) {
+  const Ipv6Addr src = v6("fd00:1::10"), dst = v6("fd00:1::20"), router = v6("fd00:1::1");
+  std::vector<std::uint8_t> payload(1500 - 48, 0x43);
+  auto f = PacketBuilder().eth(kA1, kA2).ipv6(src, dst).udp(1, 2).payload(payload).build();
+  auto r = fromVm(kPortA1, f);
+  ASSERT_EQ(r.sent.size(), 1u);
+  EXPECT_EQ(r.sent[0].port, kPortA1);
+  const auto& e = r.sent[0].bytes;
+  auto ip = wire::parseIpv6(std::span(e).subspan(14));
+  ASSERT_TRUE(ip.ok());
+  EXPECT_EQ(ip->src, router);
+  EXPECT_EQ(ip->dst, src);
+  EXPECT_EQ(ip->nextHeader, wire::kIpProtoIcmpv6);
+  EXPECT_EQ(ip->payload[0], wire::kIcmpv6PacketTooBig);
+  EXPECT_EQ(wire::load32(ip->payload.data() + 4), 1458u);
+  EXPECT_EQ(wire::checksumFinish(wire::checksumAdd(
+                wire::ipv6PseudoHeaderSum(router, src, wire::kIpProtoIcmpv6, static_cast<std::uint32_t>(ip->payload.size())),
+                ip->payload)),
+            0) << "ICMPv6 checksum";
+  EXPECT_EQ(wire::kIpv6HeaderLen + ip->payload.size(), 1280u) << "as much of the packet as fits 1280 bytes";
+}
+
+TEST_F(OverlayNodes, OversizedIcmpErrorFromAVmGetsNoErrorBack) {
+  std::vector<std::uint8_t> payload(1500 - 28, 0);
+  auto f = PacketBuilder().eth(kA1, kA2).ipv4(kCa10, kCa20).df().icmpError(3, 1).payload(payload).build();
+  expectDrop(fromVm(kPortA1, f), "vm-icmp-error", "about-icmp-error");
 }
 
 TEST_F(OverlayNodes, UnresolvedUnderlayNeighbourIsPuntedWithItsNextHop) {

@@ -68,6 +68,12 @@ Result<TenantTables> TenantTables::build(std::vector<TenantInterface> interfaces
         v6.push_back(lpmPrefix<16>(prefix.v6().network(), prefix.length(), value));
       }
     }
+    for (const auto& x : interfaces) {
+      if (x.tenant.index() == tenant) {
+        vrf.icmpSource_ = x.address;
+        break;
+      }
+    }
     vrf.v4_ = Lpm4::build(std::move(v4));
     vrf.v6_ = Lpm6::build(std::move(v6));
     t.vrfs_[tenant] = std::move(vrf);

@@ -2,6 +2,8 @@
 
 #include "hnv/dp/dispatch.h"
 #include "hnv/nodes/context.h"
+#include "hnv/nodes/icmp4_error_node.h"
+#include "hnv/wire/icmp.h"
 #include "hnv/wire/bytes.h"
 #include "hnv/wire/ethernet.h"
 
@@ -25,7 +27,14 @@ std::uint16_t IfaceOutputNode::process(rte_graph* graph, rte_node* node, void** 
     const fib::TenantInterface& x = tenants.interfaces()[*index];
     const std::size_t ipLength = rte_pktmbuf_data_len(m) - pm.l3Offset;
     if (ipLength > x.mtu) {
-      out.drop(m, Error::TooBig);
+      const bool df = (dp::bytes(m)[pm.l3Offset + 6] & 0x40) != 0;
+      if (!df) {
+        out.drop(m, Error::TooBig);
+        continue;
+      }
+      out.count(Error::TooBig);
+      requestIcmp4Error(pm, wire::kIcmpDestUnreachable, wire::kIcmpCodeFragNeeded, x.address, x.mtu);
+      out.to(m, Next::IcmpError);
       continue;
     }
     const std::uint16_t header = x.vlan != 0 ? wire::kEthernetHeaderLen + 4 : wire::kEthernetHeaderLen;

@@ -2,8 +2,10 @@
 
 #include "hnv/dp/dispatch.h"
 #include "hnv/nodes/context.h"
+#include "hnv/nodes/icmp4_error_node.h"
 #include "hnv/wire/bytes.h"
 #include "hnv/wire/checksum.h"
+#include "hnv/wire/icmp.h"
 #include "hnv/wire/ipv4.h"
 #include "hnv/wire/tcp.h"
 
@@ -22,6 +24,17 @@ void clampSyn(std::span<std::uint8_t> segment, std::uint16_t overlayMss, const f
   (void)wire::clampMss(segment, mss);
 }
 
+using Out = dp::Dispatch<Ip4LookupNode>;
+
+// Counts why the packet cannot go on, and answers its sender with ICMP when
+// the tenant has an address to send it from.
+void fail(Out& out, rte_mbuf* m, const fib::Vrf& vrf, Ip4LookupNode::Error why, std::uint8_t type, std::uint8_t code) {
+  if (!vrf.icmpSource()) return out.drop(m, why);
+  out.count(why);
+  requestIcmp4Error(dp::meta(m), type, code, *vrf.icmpSource());
+  out.to(m, Ip4LookupNode::Next::IcmpError);
+}
+
 }  // namespace
 
 std::uint16_t Ip4LookupNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
@@ -29,7 +42,7 @@ std::uint16_t Ip4LookupNode::process(rte_graph* graph, rte_node* node, void** ob
   // A node without tenant tables (a test harness) has nothing to route.
   static const fib::TenantTables kNone;
   const fib::TenantTables& tenants = ctx.tenants != nullptr ? *ctx.tenants->get() : kNone;
-  dp::Dispatch<Ip4LookupNode> out(graph, node, objs, count);
+  Out out(graph, node, objs, count);
   // Consecutive packets mostly belong to one tenant: keep its VRF.
   std::uint32_t cachedTenant = 0;
   const fib::Vrf* vrf = nullptr;
@@ -56,7 +69,7 @@ std::uint16_t Ip4LookupNode::process(rte_graph* graph, rte_node* node, void** ob
     }
     const fib::RouteTarget* target = vrf->lookup(ip->dst);
     if (target == nullptr) {
-      out.drop(m, Error::NoRoute);
+      fail(out, m, *vrf, Error::NoRoute, wire::kIcmpDestUnreachable, wire::kIcmpCodeNetUnreachable);
       continue;
     }
     pm.l4Offset = static_cast<std::uint16_t>(pm.l3Offset + ip->headerLength);
@@ -73,7 +86,7 @@ std::uint16_t Ip4LookupNode::process(rte_graph* graph, rte_node* node, void** ob
     }
     std::uint8_t* h = l3.data();
     if (h[8] <= 1) {
-      out.drop(m, Error::TtlExpired);
+      fail(out, m, *vrf, Error::TtlExpired, wire::kIcmpTimeExceeded, wire::kIcmpCodeTtlExceeded);
       continue;
     }
     const std::uint16_t old = wire::load16(h + 8);

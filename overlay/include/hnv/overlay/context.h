@@ -49,6 +49,10 @@ struct OverlayContext {
 // local ports only and never sends it back into the overlay).
 inline constexpr std::uint8_t kMetaFlagFromOverlay = 0x02;
 
+// The MTU vm-icmp-error reports, in the scratch words (set by nvgre-encap).
+inline void setReportedMtu(dp::PacketMeta& pm, std::uint16_t mtu) { pm.scratch[0] = mtu; }
+inline std::uint16_t reportedMtu(const dp::PacketMeta& pm) { return static_cast<std::uint16_t>(pm.scratch[0]); }
+
 // The VSID a node before this one stored in the metadata.
 inline Vsid metaVsid(const dp::PacketMeta& pm) { return Vsid::fromKey(pm.vsid << 8); }
 

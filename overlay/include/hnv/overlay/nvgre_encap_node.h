@@ -14,8 +14,10 @@ namespace hnv::overlay {
 // come from the inner flow hash, so flows spread over every uplink on the
 // destination's subnet (teaming); the outer source is the PA of the sending
 // VM's record. DSCP is copied to the outer header and ECN set per
-// RFC 6040 as configured. A frame that would exceed the uplink MTU is dropped
-// (never fragmented). Without a known underlay neighbour the frame goes to
+// RFC 6040 as configured. A frame that would exceed the uplink MTU is never
+// fragmented: it is counted (too-big) and its sender told the MTU that fits,
+// a VM of this host by vm-icmp-error, a tenant packet routed by the gateway
+// (IPv4 with DF) by icmp4-error; anything else is dropped. Without a known underlay neighbour the frame goes to
 // the control thread's resolver (punt), which sends it once resolved.
 // Offloads in software: a TSO frame from a VM (RTE_MBUF_F_TX_TCP_SEG, up to
 // 64 KB, chained) is cut into segments that fit the uplink after
@@ -23,8 +25,9 @@ namespace hnv::overlay {
 // NIC (RTE_MBUF_F_TX_*_CKSUM) are computed.
 struct NvgreEncapNode {
   static constexpr std::string_view kName = "nvgre-encap";
-  enum class Next : std::uint16_t { Drop = 0, Tx, Punt };
-  static constexpr std::array<std::string_view, 3> kNextNames{"drop", "port-tx", "punt"};
+  enum class Next : std::uint16_t { Drop = 0, Tx, Punt, VmError, GatewayError };
+  static constexpr std::array<std::string_view, 5> kNextNames{"drop", "port-tx", "punt", "vm-icmp-error",
+                                                              "icmp4-error"};
   enum class Error : std::uint16_t { Ipv6Underlay, NoUnderlayRoute, TooBig, NoHeadroom, NoNeighbor, BadOffload, NoBuffer };
   static constexpr std::array<std::string_view, 7> kErrorNames{
       "ipv6-underlay", "no-underlay-route", "too-big", "no-headroom", "no-neighbor", "bad-offload", "no-buffer"};

@@ -76,9 +76,13 @@ class Vrf {
   // The routes in force (one per prefix: the lowest metric), for listings.
   const std::vector<TenantRoute>& routes() const { return routes_; }
   std::size_t memoryBytes() const { return v4_.memoryBytes() + v6_.memoryBytes(); }
+  // The gateway's address in the tenant's space that its ICMP errors come
+  // from (its first external interface's); none: no errors are sent.
+  const std::optional<Ipv4Addr>& icmpSource() const { return icmpSource_; }
 
  private:
   friend class TenantTables;
+  std::optional<Ipv4Addr> icmpSource_;
   Lpm4 v4_;
   Lpm6 v6_;
   std::vector<RouteTarget> targets_;

@@ -13,11 +13,14 @@ namespace hnv::nodes {
 // words). Checks the interface MTU (the gateway never fragments), writes the
 // Ethernet header with the interface's MAC and VLAN tag and the neighbour's
 // MAC; without a known neighbour the frame goes to the resolver (punt),
-// which sends it once the neighbour answers.
+// which sends it once the neighbour answers. A packet too big for the
+// interface is counted; with DF set its sender gets "fragmentation needed"
+// with the interface's MTU (icmp4-error, RFC 1191), without DF it is dropped
+// (the gateway does not fragment).
 struct IfaceOutputNode {
   static constexpr std::string_view kName = "iface-output";
-  enum class Next : std::uint16_t { Drop = 0, Tx, Punt };
-  static constexpr std::array<std::string_view, 3> kNextNames{"drop", "port-tx", "punt"};
+  enum class Next : std::uint16_t { Drop = 0, Tx, Punt, IcmpError };
+  static constexpr std::array<std::string_view, 4> kNextNames{"drop", "port-tx", "punt", "icmp4-error"};
   enum class Error : std::uint16_t { NoInterface, TooBig, NoHeadroom, NoNeighbor };
   static constexpr std::array<std::string_view, 4> kErrorNames{"no-interface", "too-big", "no-headroom",
                                                                "no-neighbor"};

@@ -18,12 +18,14 @@ namespace hnv::nodes {
 // in the scratch next hop), or to the gateway itself (icmp4-local, for
 // packets that came in on an external interface). The TTL is decremented on
 // the way through, and the MSS of TCP SYNs is clamped to what the overlay
-// (and the outgoing interface) carries.
+// (and the outgoing interface) carries. No route and an expiring TTL are
+// counted and answered with ICMP (icmp4-error) from the tenant's gateway
+// address, when the tenant has one.
 struct Ip4LookupNode {
   static constexpr std::string_view kName = "ip4-lookup";
-  enum class Next : std::uint16_t { Drop = 0, Overlay, Interface, Local };
-  static constexpr std::array<std::string_view, 4> kNextNames{"drop", "overlay-output", "iface-output",
-                                                              "icmp4-local"};
+  enum class Next : std::uint16_t { Drop = 0, Overlay, Interface, Local, IcmpError };
+  static constexpr std::array<std::string_view, 5> kNextNames{"drop", "overlay-output", "iface-output", "icmp4-local",
+                                                              "icmp4-error"};
   enum class Error : std::uint16_t { Malformed, BadChecksum, NoVrf, NoRoute, TtlExpired, LocalUnsupported };
   static constexpr std::array<std::string_view, 6> kErrorNames{"malformed", "bad-checksum", "no-vrf",
                                                                "no-route",  "ttl-expired",  "local-unsupported"};
