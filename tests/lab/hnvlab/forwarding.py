@@ -77,7 +77,7 @@ def forwarding_topology() -> OverlayTopology:
     return topo
 
 
-def gateway_operations(topo: OverlayTopology) -> list[dict[str, Any]]:
+def gateway_operations(topo: OverlayTopology, tenant_c_mtu: int | None = None) -> list[dict[str, Any]]:
     """The gateway's part of the policy: node with the tenants placed, PA, GatewayWildcards,
     external interfaces and gateway routes (parents first; wildcards go with the records)."""
     ops: list[dict[str, Any]] = []
@@ -95,6 +95,8 @@ def gateway_operations(topo: OverlayTopology) -> list[dict[str, Any]]:
         iface = {"rdid": t.rdid, "name": "ext", "node": GATEWAY, "address": EXTERNAL_GATEWAY,
                  "prefixLength": EXTERNAL_PREFIX_LEN}
         iface.update({"port": "trunk", "vlan": VLAN[t.name]} if t.name in VLAN else {"port": "ext-c"})
+        if t.name == "C" and tenant_c_mtu is not None:
+            iface["mtu"] = tenant_c_mtu
         create("external-interfaces", iface)
         create("gateway-routes", {"rdid": t.rdid, "destinationPrefix": REMOTE_PREFIX, "interface": "ext",
                                   "nextHop": EXTERNAL_ROUTER})
@@ -107,13 +109,14 @@ def _router(node: Node) -> Node:
     return node
 
 
-def start_forwarding_lab(lab: Lab, *, state_file: bool = False) -> ForwardingLab:
-    """Everything of the module docstring, started and in step with the controller."""
+def start_forwarding_lab(lab: Lab, *, state_file: bool = False, tenant_c_mtu: int | None = None) -> ForwardingLab:
+    """Everything of the module docstring, started and in step with the controller.
+    `tenant_c_mtu`: tenant C's network (its external interface and net-c's link) has that MTU."""
     topo = forwarding_topology()
     ctl = start_overlay_controller(lab, list(topo.hosts) + [GATEWAY])
     ops = topo.operations()
     records = [o for o in ops if o["kind"] == "lookup-records"]
-    ops = [o for o in ops if o["kind"] != "lookup-records"] + records + gateway_operations(topo)
+    ops = [o for o in ops if o["kind"] != "lookup-records"] + records + gateway_operations(topo, tenant_c_mtu)
     reply = ctl.batch(ops)
     if reply.get("changes") != len(ops):
         raise LabError(f"policy batch made {reply.get('changes')} changes, expected {len(ops)}")
@@ -126,7 +129,7 @@ def start_forwarding_lab(lab: Lab, *, state_file: bool = False) -> ForwardingLab
             for name, vlan in VLAN.items()}
     lab.segment("ext-c", mtu=1500)
     net_c = lab.node("net-c")
-    net_c.attach("ext-c", "eth0", [ext])
+    net_c.attach("ext-c", "eth0", [ext], mtu=tenant_c_mtu)
     net_c.ns.disable_ipv6("eth0")
     net_c.default_route(EXTERNAL_GATEWAY, dev="eth0")
     nets["C"] = _router(net_c)

@@ -21,6 +21,7 @@ reachable from the hosts' kernel interfaces, with one node token per host;
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -72,6 +73,7 @@ class VmPlacement:
     ca: str
     mac: str
     pa: str | None = None   # the PA of its record; None: the host's (first) PA
+    mtu: int | None = None  # the VM's MTU; None: what fits NVGRE (host.VM_MTU)
 
     @property
     def ca_cidr(self) -> str:
@@ -79,7 +81,8 @@ class VmPlacement:
 
     def spec(self, kind: str = "tap") -> VmSpec:
         """Arguments of Host.add_vm() for this VM (default route via the tenant's router)."""
-        return VmSpec(self.name, self.tenant.vsid, self.mac, self.ca_cidr, self.tenant.gateway, kind=kind)
+        spec = VmSpec(self.name, self.tenant.vsid, self.mac, self.ca_cidr, self.tenant.gateway, kind=kind)
+        return spec if self.mtu is None else dataclasses.replace(spec, mtu=self.mtu)
 
 
 @dataclass
