@@ -7,6 +7,9 @@
 #include "hnv/gateway/tenant_compile.h"
 #include "hnv/nodes/module.h"
 #include "hnv/overlay/module.h"
+#include "hnv/wire/ethernet.h"
+#include "hnv/wire/ipv4.h"
+#include "hnv/wire/nvgre.h"
 
 namespace hnv::gateway {
 
@@ -57,6 +60,8 @@ Result<std::unique_ptr<Gateway>> Gateway::start(const GatewayConfig& config, boo
   if (auto st = gw->node_->start(io); !st) return st.error();
 
   Gateway* self = gw.get();
+  gw->node_->setCaptureAnnotator(
+      [self](std::uint16_t port, std::span<const std::uint8_t> frame) { return self->captureTenant(port, frame); });
   policy::FollowerConfig follow{config.nodeName, config.controller, config.stateFile};
   gw->follower_ = std::make_unique<policy::PolicyFollower>(
       io, std::move(follow), [self](const json::object& desired) { return self->applyPolicy(desired); });
@@ -91,6 +96,27 @@ Status Gateway::applyPolicy(const json::object& desired) {
                                {"vrfs", std::to_string(vrfs)},
                                {"external_interfaces", std::to_string(interfaces)}});
   return okStatus();
+}
+
+// "tenant=<rdid>" for a frame of a tenant interface (and its VLAN) or an
+// NVGRE packet of a tenant's VSID, for capture comments.
+std::string Gateway::captureTenant(std::uint16_t port, std::span<const std::uint8_t> frame) const {
+  auto eth = wire::parseEthernet(frame);
+  if (!eth) return {};
+  const fib::TenantTables& tenants = *node_->tenants().get();
+  if (eth->vlanTci || tenants.portCarriesTenants(port)) {
+    const fib::TenantInterface* x = tenants.interface(port, eth->vlanId());
+    if (x == nullptr) return {};
+    const std::string rdid = x->name.substr(0, x->name.find('/'));
+    return "tenant=" + rdid + (eth->vlanTci ? " vlan=" + std::to_string(eth->vlanId()) : "");
+  }
+  if (eth->etherType != wire::kEtherTypeIpv4) return {};
+  auto ip = wire::parseIpv4(frame.subspan(eth->headerLength));
+  if (!ip || ip->protocol != wire::kIpProtoGre) return {};
+  auto nv = wire::parseNvgre(ip->payload);
+  if (!nv) return {};
+  const overlay::VsidInfo* info = policy_->get()->vsid(nv->vsid);
+  return info != nullptr ? "tenant=" + info->rdid.toString() : std::string();
 }
 
 json::object Gateway::policyJson() const {

@@ -13,8 +13,15 @@
                                                     wall-clock time (time.time()) it was sent at
     scapy_send.py broadcast IFACE MARKER            a UDP broadcast (ff:ff:ff:ff:ff:ff, 255.255.255.255:9)
                                                     carrying MARKER, from the interface's address
+    scapy_send.py malformed-underlay IFACE DST_MAC DST_IP COUNT VSID VM_MAC VM_CA GW_MAC HOST_PA
+                                                    COUNT malformed frames to a gateway's PA, kinds in turn
+                                                    (see MALFORMED_UNDERLAY); prints {kind: count} as JSON
+    scapy_send.py malformed-trunk IFACE DST_MAC COUNT VLAN
+                                                    COUNT malformed frames to a tenant interface on VLAN
+                                                    (and on a VLAN nobody uses); prints {kind: count}
 """
 
+import json
 import sys
 import time
 
@@ -75,8 +82,78 @@ def main(argv):
         pkt = (Ether(src=src_mac, dst="ff:ff:ff:ff:ff:ff") / IP(src=get_if_addr(iface), dst="255.255.255.255") /
                UDP(sport=9, dport=9) / Raw(argv[3].encode()))
         sendp(pkt, iface=iface)
+    elif cmd == "malformed-underlay":
+        dst_mac, dst_ip, count = argv[3], argv[4], int(argv[5])
+        vsid, vm_mac, vm_ca, gw_mac, host_pa = int(argv[6]), argv[7], argv[8], argv[9], argv[10]
+        print(json.dumps(send_kinds(iface, malformed_underlay(src_mac, get_if_addr(iface), dst_mac, dst_ip, vsid, vm_mac,
+                                                              vm_ca, gw_mac, host_pa), count)))
+    elif cmd == "malformed-trunk":
+        dst_mac, count, vlan = argv[3], int(argv[4]), int(argv[5])
+        print(json.dumps(send_kinds(iface, malformed_trunk(src_mac, dst_mac, vlan), count)))
     else:
         raise SystemExit(f"unknown command {cmd}")
+
+
+def malformed_underlay(src_mac, src_ip, dst_mac, dst_ip, vsid, vm_mac, vm_ca, gw_mac, host_pa):
+    """(kind, frame bytes) pairs: what an attacker on the underlay can throw at a gateway's PA."""
+    eth = Ether(src=src_mac, dst=dst_mac)
+    good_ip = IP(src=src_ip, dst=dst_ip, flags="DF")
+    inner = Ether(src=vm_mac, dst=gw_mac) / IP(src=vm_ca, dst="203.0.113.10") / ICMP(id=0x4242)
+    nvgre = GRE(key_present=1, key=vsid << 8, proto=0x6558)
+    bad_sum = IP(src=vm_ca, dst="203.0.113.10", chksum=0x1234) / ICMP()
+    kinds = [
+        ("ip-truncated", bytes(eth / good_ip / ICMP())[:14 + 12]),
+        ("ip-length-beyond-frame", bytes(Ether(src=src_mac, dst=dst_mac, type=0x0800)) +
+         bytes(IP(src=src_ip, dst=dst_ip, len=900) / ICMP())),
+        ("ip-bad-checksum", bytes(eth / IP(src=src_ip, dst=dst_ip, chksum=0xbeef) / ICMP())),
+        ("gre-not-nvgre", bytes(eth / IP(src=src_ip, dst=dst_ip) / GRE(proto=0x0800) / IP() / ICMP())),
+        ("gre-truncated", bytes(eth / IP(src=src_ip, dst=dst_ip, proto=47) / Raw(b"\x20\x00\x65"))),
+        ("nvgre-unknown-vsid", bytes(eth / good_ip / GRE(key_present=1, key=9999 << 8, proto=0x6558) / inner)),
+        ("nvgre-inner-vlan", bytes(eth / good_ip / nvgre / Ether(src=vm_mac, dst=gw_mac) / Dot1Q(vlan=5) /
+                                   IP(src=vm_ca, dst="203.0.113.10") / ICMP())),
+        ("nvgre-spoofed-pa", bytes(eth / good_ip / nvgre / inner)),
+        ("nvgre-inner-truncated", bytes(eth / good_ip / nvgre / Raw(bytes(inner)[:10]))),
+        # Outer source forged to the VM's host: passes receive validation; the inner header is bad.
+        ("nvgre-inner-bad-checksum", bytes(eth / IP(src=host_pa, dst=dst_ip, flags="DF") / nvgre /
+                                           Ether(src=vm_mac, dst=gw_mac) / bad_sum)),
+        ("nvgre-inner-bad-length", bytes(eth / IP(src=host_pa, dst=dst_ip, flags="DF") / nvgre /
+                                         Ether(src=vm_mac, dst=gw_mac, type=0x0800)) +
+         bytes(IP(src=vm_ca, dst="203.0.113.10", len=1400) / ICMP())),
+    ]
+    return kinds
+
+
+def malformed_trunk(src_mac, dst_mac, vlan):
+    """(kind, frame bytes) pairs on a tenant's VLAN of a gateway's trunk, and on an unused VLAN."""
+    from scapy.layers.inet6 import ICMPv6EchoRequest, IPv6
+    eth = Ether(src=src_mac, dst=dst_mac) / Dot1Q(vlan=vlan)
+    return [
+        ("tagged-ip-bad-checksum", bytes(eth / IP(src="198.51.100.66", dst="10.0.1.10", chksum=0x1111) / ICMP())),
+        ("tagged-ip-truncated", bytes(eth / IP(src="198.51.100.66", dst="10.0.1.10") / ICMP())[:18 + 10]),
+        ("tagged-ip-length-beyond-frame", bytes(Ether(src=src_mac, dst=dst_mac) / Dot1Q(vlan=vlan, type=0x0800)) +
+         bytes(IP(src="198.51.100.66", dst="10.0.1.10", len=700) / ICMP())),
+        ("tagged-arp-truncated", bytes(eth / ARP(op=1, hwsrc=src_mac, psrc="198.51.100.66", pdst="198.51.100.1"))[:18 + 12]),
+        ("unused-vlan", bytes(Ether(src=src_mac, dst=dst_mac) / Dot1Q(vlan=3999) / IP(dst="10.0.1.10") / ICMP())),
+        ("tagged-ipv6", bytes(eth / IPv6(src="2001:db8::66", dst="2001:db8::1") / ICMPv6EchoRequest())),
+    ]
+
+
+def send_kinds(iface, kinds, count):
+    """Sends `count` frames, cycling through the kinds, in batches; returns how many of each."""
+    frames, sent = [], {}
+    for i in range(count):
+        kind, frame = kinds[i % len(kinds)]
+        frames.append(frame)
+        sent[kind] = sent.get(kind, 0) + 1
+    sock = conf.L2socket(iface=iface)
+    try:
+        for i, frame in enumerate(frames):
+            sock.send(frame)
+            if i % 100 == 99:
+                time.sleep(0.005)  # paced: the kernel's backlog between namespaces would drop a blast
+    finally:
+        sock.close()
+    return sent
 
 
 if __name__ == "__main__":

@@ -46,12 +46,14 @@ std::optional<std::string> nvgreComment(std::span<const std::uint8_t> f) {
 }  // namespace
 
 Result<std::unique_ptr<CaptureSession>> CaptureSession::open(const std::string& path, std::vector<CapturePort> ports,
-                                                              std::uint64_t maxPackets, Clock::duration maxTime) {
+                                                              std::uint64_t maxPackets, Clock::duration maxTime,
+                                                              CaptureAnnotator annotate) {
   std::unique_ptr<CaptureSession> s(new CaptureSession());
   s->file_ = std::fopen(path.c_str(), "wb");
   if (s->file_ == nullptr) return makeError(Errc::Io, "params.file", path, std::string("cannot create: ") + std::strerror(errno));
   s->path_ = path;
   s->ports_ = std::move(ports);
+  s->annotate_ = std::move(annotate);
   s->maxPackets_ = maxPackets;
   s->deadline_ = Clock::now() + maxTime;
   s->tscHz_ = static_cast<double>(rte_get_tsc_hz());
@@ -119,6 +121,10 @@ void CaptureSession::write(const rte_mbuf* m, std::uint16_t port, dp::CaptureDir
     if (p.id == port && p.vsid) comment = "vsid=" + std::to_string(*p.vsid);
   }
   if (!comment) comment = nvgreComment({data, caplen});
+  if (annotate_) {
+    std::string extra = annotate_(port, {data, caplen});
+    if (!extra.empty()) comment = comment ? *comment + " " + extra : extra;
+  }
   if (comment) option(epb, 1, *comment);  // opt_comment
   const std::uint32_t flags = dir == dp::CaptureDirection::In ? 1 : 2;  // epb_flags: inbound / outbound
   option(epb, 2, &flags, 4);

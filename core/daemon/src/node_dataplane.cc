@@ -131,7 +131,7 @@ Status NodeDataplane::startCapture(const std::vector<std::string>& ports, const 
     }
     chosen.push_back(CapturePort{p->id().value(), name, portVsid_ ? portVsid_(p->id().value()) : std::nullopt});
   }
-  auto session = CaptureSession::open(file, chosen, count, duration);
+  auto session = CaptureSession::open(file, chosen, count, duration, annotate_);
   if (!session) return session.error();
   capture_ = std::move(*session);
   captureDone_ = std::move(done);

@@ -11,6 +11,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <memory>
+#include <span>
+#include <string>
 
 #include "hnv/agent/local_api.h"
 #include "hnv/base/result.h"
@@ -43,6 +45,7 @@ class Gateway {
   std::optional<PortInfo> portInfo(std::string_view name) const;
   boost::json::object policyJson() const;
   boost::json::object tenantsJson() const;
+  std::string captureTenant(std::uint16_t port, std::span<const std::uint8_t> frame) const;
   GatewayConfig config_;
   std::unique_ptr<daemon::NodeDataplane> node_;
   // Read by the overlay nodes; freed only after node_ (and its workers) are gone.

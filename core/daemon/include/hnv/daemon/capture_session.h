@@ -2,7 +2,8 @@
 // data plane's CaptureTap, written as they arrive, one interface per port
 // (its name, and its VSID in the description for a VM port), each packet
 // with its direction (epb_flags) and a comment naming the VSID: the VM
-// port's, or the GRE key's for an NVGRE packet on an uplink.
+// port's, or the GRE key's for an NVGRE packet on an uplink, followed by
+// what the program's annotator adds (hnvgwd: the tenant).
 //
 // Thread: control.
 #pragma once
@@ -12,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,13 +28,17 @@ struct CapturePort {
   std::optional<std::uint32_t> vsid;  // a VM port's VSID
 };
 
+// Extra words for a packet's comment ("tenant=..."), empty for none.
+using CaptureAnnotator = std::function<std::string(std::uint16_t port, std::span<const std::uint8_t> frame)>;
+
 class CaptureSession {
  public:
   using Clock = std::chrono::steady_clock;
   // Opens `path` (created or truncated) and writes the section header and
   // one interface description per port.
   static Result<std::unique_ptr<CaptureSession>> open(const std::string& path, std::vector<CapturePort> ports,
-                                                      std::uint64_t maxPackets, Clock::duration maxTime);
+                                                      std::uint64_t maxPackets, Clock::duration maxTime,
+                                                      CaptureAnnotator annotate = {});
   ~CaptureSession();
 
   void write(const rte_mbuf* m, std::uint16_t port, dp::CaptureDirection dir, std::uint64_t tsc);
@@ -50,6 +56,7 @@ class CaptureSession {
   std::FILE* file_ = nullptr;
   std::string path_;
   std::vector<CapturePort> ports_;
+  CaptureAnnotator annotate_;
   std::map<std::uint16_t, std::uint32_t> ifIndex_;  // port id -> pcapng interface
   std::uint64_t maxPackets_ = 0;
   std::uint64_t written_ = 0;

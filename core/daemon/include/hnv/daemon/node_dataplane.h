@@ -107,6 +107,8 @@ class NodeDataplane {
                       std::chrono::milliseconds duration, CaptureDone done);
   // How the program names a port's VSID (hnv-hostd: its VM ports).
   void setPortVsid(std::function<std::optional<std::uint32_t>(std::uint16_t port)> f) { portVsid_ = std::move(f); }
+  // What the program adds to each captured packet's comment (hnvgwd: the tenant).
+  void setCaptureAnnotator(CaptureAnnotator f) { annotate_ = std::move(f); }
 
   // A program's periodic work on the control loop (a running diagnostic):
   // called on every tick; returning true asks for the fast tick period.
@@ -142,6 +144,7 @@ class NodeDataplane {
   CaptureDone captureDone_;
   std::uint64_t captureLost0_ = 0;
   std::function<std::optional<std::uint32_t>(std::uint16_t)> portVsid_;
+  CaptureAnnotator annotate_;
   bool fast_ = false;  // a ticker or the pinger asked for kPingTickPeriod
   std::vector<fib::ProviderAddressConfig> configured_;  // home ports
   std::vector<fib::ProviderAddressConfig> placed_;      // current ports
