@@ -50,7 +50,8 @@ Result<std::unique_ptr<Gateway>> Gateway::start(const GatewayConfig& config, boo
   // Ethernet header (14) and the inner IPv4 and TCP headers (40).
   std::uint16_t underlayMtu = 0;
   for (const auto& p : gw->node_->local().get()->ports()) {
-    if (p.mtu != 0 && (underlayMtu == 0 || p.mtu < underlayMtu)) underlayMtu = p.mtu;
+    const bool underlay = !p.v4.empty() || !p.v6.empty();  // trunk and tenant ports have no PAs
+    if (underlay && p.mtu != 0 && (underlayMtu == 0 || p.mtu < underlayMtu)) underlayMtu = p.mtu;
   }
   if (underlayMtu > 82 + 536) gw->node_->nodesContext().tenantMss = static_cast<std::uint16_t>(underlayMtu - 82);
   // The module list of hnvgwd. Each module adds its node types; the catalog
@@ -82,7 +83,7 @@ Status Gateway::applyPolicy(const json::object& desired) {
   auto next = overlay::OverlayPolicy::compile(desired, policy_->get());
   if (!next) return next.error();
   auto tables = compileTenantTables(desired, *next, config_.nodeName,
-                                    [this](std::string_view name) { return portInfo(name); });
+                                    [this](std::string_view name) { return portInfo(name); }, node_->tenants().get());
   if (!tables) return tables.error();
   const auto revision = next->revision();
   const auto records = next->recordCount();
@@ -90,7 +91,7 @@ Status Gateway::applyPolicy(const json::object& desired) {
   const auto interfaces = tables->interfaces().size();
   // The overlay policy first: tenant indexes in the new tables come from it.
   policy_->publish(std::make_unique<const overlay::OverlayPolicy>(std::move(*next)));
-  node_->tenants().publish(std::make_unique<const fib::TenantTables>(std::move(*tables)));
+  node_->publishTenants(std::make_unique<const fib::TenantTables>(std::move(*tables)));
   kLog.info("policy applied", {{"revision", std::to_string(revision)},
                                {"records", std::to_string(records)},
                                {"vrfs", std::to_string(vrfs)},

@@ -14,7 +14,8 @@ std::string at(std::string_view kind, std::size_t i) { return std::string(kind) 
 }  // namespace
 
 Result<fib::TenantTables> compileTenantTables(const boost::json::object& desired, const overlay::OverlayPolicy& pol,
-                                              std::string_view node, const PortLookup& ports) {
+                                              std::string_view node, const PortLookup& ports,
+                                              const fib::TenantTables* previous) {
   using policy::KindTraits;
   auto subnets = policy::documentItems<policy::VirtualSubnet>(desired);
   if (!subnets) return subnets.error();
@@ -88,7 +89,7 @@ Result<fib::TenantTables> compileTenantTables(const boost::json::object& desired
     routes.push_back({interfaces[it->second].tenant, r.destination, r.metric, target,
                       "gateway route " + KindTraits<policy::GatewayRoute>::key(r)});
   }
-  return fib::TenantTables::build(std::move(interfaces), std::move(routes));
+  return fib::TenantTables::build(std::move(interfaces), std::move(routes), previous);
 }
 
 }  // namespace hnv::gateway

@@ -135,9 +135,10 @@ class GatewayNodes : public ::testing::Test {
   void publishNeighbors(bool withRouters) {
     fib::NeighborTable::Map m{{kPa1, {kHost1Mac, kUnderlay}}, {kPa2, {kHost2Mac, kUnderlay}}};
     if (withRouters) {
-      m.emplace(fib::NeighborKey(kExtRouter, fib::interfaceScope(0)), fib::Neighbor{kRouterA, kTrunk});
-      m.emplace(fib::NeighborKey(kExtRouter, fib::interfaceScope(1)), fib::Neighbor{kRouterB, kTrunk});
-      m.emplace(fib::NeighborKey(kExtRouter, fib::interfaceScope(2)), fib::Neighbor{kRouterC, kPortC});
+      const auto& x = tenants_->get()->interfaces();  // A, B, C in policy order
+      m.emplace(fib::NeighborKey(kExtRouter, x[0].scope), fib::Neighbor{kRouterA, kTrunk});
+      m.emplace(fib::NeighborKey(kExtRouter, x[1].scope), fib::Neighbor{kRouterB, kTrunk});
+      m.emplace(fib::NeighborKey(kExtRouter, x[2].scope), fib::Neighbor{kRouterC, kPortC});
     }
     neighbors_->publish(std::make_unique<const fib::NeighborTable>(std::move(m)));
   }

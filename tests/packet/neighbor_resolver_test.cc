@@ -5,6 +5,7 @@
 
 #include "graph_harness.h"
 #include "hnv/fib/neighbor_resolver.h"
+#include "hnv/fib/tenant_tables.h"
 #include "hnv/wire/builder.h"
 
 namespace hnv::test {
@@ -144,6 +145,52 @@ TEST_F(Resolver, ArpFromAnUnspecifiedSenderTeachesNothing) {
   dp::meta(probe).l3Offset = 14;
   resolver_->onArp(probe);
   EXPECT_TRUE(table_->get()->entries().empty());
+}
+
+// A tenant's external interface: the request leaves tagged, from the
+// gateway's address there; the answer teaches that interface's scope only;
+// when the interface goes, so do its neighbours.
+TEST_F(Resolver, TenantInterfaceNextHopsAreResolvedTaggedInTheirOwnScope) {
+  fib::TenantInterface x;
+  x.name = "A/ext";
+  x.tenant = TenantId(1);
+  x.port = 1;
+  x.vlan = 100;
+  x.mac = kOurMac;
+  x.address = *Ipv4Addr::parse("198.51.100.1");
+  x.prefixLength = 25;
+  auto tables = fib::TenantTables::build({x}, {});
+  ASSERT_TRUE(tables.ok());
+  dp::Published<fib::TenantTables> tenants(*rcu_, std::make_unique<const fib::TenantTables>(std::move(*tables)));
+  resolver_->setTenantTables(&tenants);
+  const auto scope = tenants.get()->interfaces()[0].scope;
+  const Ipv4Addr router = *Ipv4Addr::parse("198.51.100.126");
+
+  rte_mbuf* m = heldFrame(router, 1);
+  dp::meta(m).txPort = 1;
+  dp::meta(m).vlan = 100;
+  dp::meta(m).flags |= dp::kMetaFlagExternal;
+  resolver_->onMiss(m);
+  auto sent = injected();
+  ASSERT_EQ(sent.size(), 1u);
+  auto want = PacketBuilder().eth(kOurMac, MacAddr::broadcast()).vlan(100).arpRequest(kOurMac, x.address, router).build();
+  want.resize(64, 0);
+  EXPECT_EQ(sent[0].second, want);
+
+  rte_mbuf* reply = mbufOf(PacketBuilder().eth(kPeerMac, kOurMac).vlan(100).arpReply(kPeerMac, router, kOurMac, x.address).build());
+  dp::meta(reply).rxPort = 1;
+  dp::meta(reply).vlan = 100;
+  dp::meta(reply).flags |= dp::kMetaFlagExternal;
+  dp::meta(reply).l3Offset = 18;
+  resolver_->onArp(reply);
+  ASSERT_NE(table_->get()->find(router, scope), nullptr);
+  EXPECT_EQ(table_->get()->find(router, scope)->mac, kPeerMac);
+  EXPECT_EQ(table_->get()->find(router), nullptr) << "not the underlay's";
+  EXPECT_EQ(injected().size(), 1u) << "the held frame, released";
+
+  tenants.publish(std::make_unique<const fib::TenantTables>());
+  resolver_->forgetGoneScopes();
+  EXPECT_EQ(table_->get()->find(router, scope), nullptr);
 }
 
 }  // namespace

@@ -58,6 +58,11 @@ Result<std::unique_ptr<NodeDataplane>> NodeDataplane::create(
   return n;
 }
 
+void NodeDataplane::publishTenants(std::unique_ptr<const fib::TenantTables> tables) {
+  tenants_->publish(std::move(tables));
+  resolver_->forgetGoneScopes();
+}
+
 Status NodeDataplane::start(boost::asio::io_context& io) {
   if (auto st = dp_->start(); !st) return st;
   for (const auto& p : dp_->ports()) {
@@ -163,9 +168,14 @@ void NodeDataplane::serviceCapture(std::chrono::steady_clock::time_point now) {
 }
 
 void NodeDataplane::checkUplinks() {
-  std::vector<std::string> up;  // uplinks with link, in configuration order
+  // Team members: uplinks that are the home of a provider address, with
+  // link, in configuration order. Other uplinks (a gateway's trunk or a
+  // port dedicated to a tenant) never take the underlay's addresses.
+  std::vector<std::string> up;
   for (const auto& p : dp_->ports()) {
-    if (p.role() == dp::PortRole::Underlay && p.link().up) up.push_back(p.name());
+    const bool member = std::any_of(configured_.begin(), configured_.end(),
+                                    [&](const fib::ProviderAddressConfig& pa) { return pa.port == p.name(); });
+    if (p.role() == dp::PortRole::Underlay && member && p.link().up) up.push_back(p.name());
   }
   std::vector<fib::ProviderAddressConfig> next = configured_;
   for (auto& pa : next) {

@@ -70,9 +70,34 @@ void NeighborResolver::learn(const NeighborKey& key, const MacAddr& mac, std::ui
 std::optional<NeighborScope> NeighborResolver::scopeOf(const dp::PacketMeta& pm, std::uint16_t port) const {
   if ((pm.flags & dp::kMetaFlagExternal) == 0) return kUnderlay;
   if (tenants_ == nullptr) return std::nullopt;
-  auto i = tenants_->get()->interfaceIndex(port, pm.vlan);
-  if (!i) return std::nullopt;
-  return interfaceScope(*i);
+  const TenantInterface* x = tenants_->get()->interface(port, pm.vlan);
+  if (x == nullptr) return std::nullopt;
+  return x->scope;
+}
+
+void NeighborResolver::forgetGoneScopes() {
+  auto gone = [this](NeighborScope s) {
+    return s != kUnderlay && (tenants_ == nullptr || tenants_->get()->byScope(s) == nullptr);
+  };
+  bool changed = false;
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (gone(it->first.scope)) {
+      it = entries_.erase(it);
+      changed = true;
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (gone(it->first.scope)) {
+      stats_.heldDropped += it->second.held.size();
+      freeAll(it->second.held);
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (changed) publish();
 }
 
 void NeighborResolver::release(const NeighborKey& key, const Neighbor& n) {
@@ -142,10 +167,7 @@ void NeighborResolver::sendRequest(const NeighborKey& key, Pending& p, Clock::ti
   p.lastSent = now;
   const Ipv4Addr target = key.ip.v4();
   if (key.scope != kUnderlay) {
-    const TenantInterface* x = nullptr;
-    if (tenants_ != nullptr && key.scope - 1 < tenants_->get()->interfaces().size()) {
-      x = &tenants_->get()->interfaces()[key.scope - 1];
-    }
+    const TenantInterface* x = tenants_ != nullptr ? tenants_->get()->byScope(key.scope) : nullptr;
     if (x != nullptr && sendArpRequest(control_, pool_, x->port, x->mac, x->address, target, x->vlan)) {
       ++stats_.requestsSent;
     }
@@ -187,8 +209,8 @@ boost::json::object NeighborResolver::toJson() const {
   // Tenant scopes are named by their interface ("<rdid>/<name>").
   auto scopeName = [this](NeighborScope s) -> boost::json::value {
     if (s == kUnderlay) return "underlay";
-    if (tenants_ != nullptr && s - 1 < tenants_->get()->interfaces().size()) {
-      return boost::json::value(tenants_->get()->interfaces()[s - 1].name);
+    if (const TenantInterface* x = tenants_ != nullptr ? tenants_->get()->byScope(s) : nullptr) {
+      return boost::json::value(x->name);
     }
     return boost::json::value(s);
   };

@@ -18,8 +18,28 @@ typename LpmTrie<N>::Prefix lpmPrefix(const Addr& network, unsigned length, std:
 
 }  // namespace
 
-Result<TenantTables> TenantTables::build(std::vector<TenantInterface> interfaces, std::vector<TenantRoute> routes) {
+namespace {
+
+bool sameNetwork(const TenantInterface& a, const TenantInterface& b) {
+  return a.name == b.name && a.port == b.port && a.vlan == b.vlan && a.address == b.address &&
+         a.prefixLength == b.prefixLength;
+}
+
+}  // namespace
+
+Result<TenantTables> TenantTables::build(std::vector<TenantInterface> interfaces, std::vector<TenantRoute> routes,
+                                         const TenantTables* previous) {
   TenantTables t;
+  t.lastScope_ = previous != nullptr ? previous->lastScope_ : kUnderlay;
+  for (auto& x : interfaces) {
+    x.scope = kUnderlay;
+    if (previous != nullptr) {
+      for (const auto& old : previous->interfaces_) {
+        if (sameNetwork(old, x)) x.scope = old.scope;
+      }
+    }
+    if (x.scope == kUnderlay) x.scope = ++t.lastScope_;
+  }
   if (interfaces.size() > UINT16_MAX) {
     return makeError(Errc::OutOfRange, "interfaces", std::to_string(interfaces.size()), "more than 65535 external interfaces");
   }
@@ -30,6 +50,7 @@ Result<TenantTables> TenantTables::build(std::vector<TenantInterface> interfaces
       return makeError(Errc::Conflict, "interfaces", x.name,
                        "uses the port and VLAN " + std::to_string(x.vlan) + " of " + interfaces[it->second].name);
     }
+    t.byScope_.emplace(x.scope, static_cast<std::uint16_t>(i));
     if (t.portsInUse_.size() <= x.port) t.portsInUse_.resize(x.port + 1u, false);
     t.portsInUse_[x.port] = true;
   }

@@ -33,7 +33,7 @@ std::uint16_t ArpInputNode::process(rte_graph* graph, rte_node* node, void** obj
         continue;
       }
       x = &tenants->interfaces()[*index];
-      scope = fib::interfaceScope(*index);
+      scope = x->scope;
     }
     const bool forUs = x != nullptr ? x->address == arp->tpa : local->owns(pm.rxPort, arp->tpa);
     bool teaches = false;

@@ -42,7 +42,7 @@ std::uint16_t IfaceOutputNode::process(rte_graph* graph, rte_node* node, void** 
       out.drop(m, Error::NoHeadroom);
       continue;
     }
-    const fib::Neighbor* nb = neighbors.find(fib::nextHop(pm), fib::interfaceScope(*index));
+    const fib::Neighbor* nb = neighbors.find(fib::nextHop(pm), x.scope);
     (void)wire::writeEthernet(dp::bytes(m), nb != nullptr ? nb->mac : MacAddr(), x.mac, wire::kEtherTypeIpv4,
                               x.vlan != 0 ? std::optional<std::uint16_t>(x.vlan) : std::nullopt);
     pm.flags |= dp::kMetaFlagExternal;

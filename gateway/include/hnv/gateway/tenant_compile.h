@@ -34,7 +34,9 @@ struct PortInfo {
 };
 using PortLookup = std::function<std::optional<PortInfo>(std::string_view name)>;
 
+// `previous` (nullptr for the first) keeps unchanged interfaces' neighbour scopes.
 Result<fib::TenantTables> compileTenantTables(const boost::json::object& desired, const overlay::OverlayPolicy& policy,
-                                              std::string_view node, const PortLookup& ports);
+                                              std::string_view node, const PortLookup& ports,
+                                              const fib::TenantTables* previous = nullptr);
 
 }  // namespace hnv::gateway

@@ -96,6 +96,29 @@ TEST(TenantTables, RefusesARouteToAMissingInterface) {
   EXPECT_NE(t.error().why.find("does not exist"), std::string::npos) << t.error().message();
 }
 
+// Neighbour scopes survive a rebuild for unchanged interfaces, so a policy
+// change elsewhere keeps their learned MACs; a changed or new interface gets
+// a scope never used before.
+TEST(TenantTables, NeighbourScopesAreStableAcrossBuilds) {
+  auto first = TenantTables::build({iface("A/ext", kA, 1, 100, "198.51.100.1"), iface("B/ext", kB, 1, 200, "198.51.100.1")},
+                                   {});
+  ASSERT_TRUE(first) << first.error().message();
+  const auto a = first->interface(1, 100)->scope, b = first->interface(1, 200)->scope;
+  EXPECT_NE(a, kUnderlay);
+  EXPECT_NE(a, b);
+  // A new interface sorts first and B moves to VLAN 300: A keeps its scope, B and the new one get fresh ones.
+  auto second = TenantTables::build({iface("0/new", kA, 2, 0, "192.0.2.1"), iface("A/ext", kA, 1, 100, "198.51.100.1"),
+                                     iface("B/ext", kB, 1, 300, "198.51.100.1")},
+                                    {}, &*first);
+  ASSERT_TRUE(second) << second.error().message();
+  EXPECT_EQ(second->interface(1, 100)->scope, a);
+  EXPECT_NE(second->interface(1, 300)->scope, b);
+  EXPECT_NE(second->interface(2, 0)->scope, b);
+  EXPECT_GT(second->interface(1, 300)->scope, std::max(a, b));
+  EXPECT_EQ(second->byScope(a)->name, "A/ext");
+  EXPECT_EQ(second->byScope(b), nullptr);
+}
+
 TEST(TenantTables, EmptyTablesMatchNothing) {
   TenantTables t;
   EXPECT_EQ(t.interface(0, 0), nullptr);

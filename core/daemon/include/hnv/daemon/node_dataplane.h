@@ -22,8 +22,9 @@
 // drains as a backstop. An idle node thus wakes 10 times a second.
 //
 // Uplink failover (NIC teaming, spec section 3): every 100 ms the loop reads
-// the link state of the uplinks. A provider address whose port is down moves
-// to the first uplink that is up, and back when its own port returns; each
+// the link state of the uplinks that are home to a provider address (the
+// team). A provider address whose port is down moves to the first team
+// member that is up, and back when its own port returns; each
 // move publishes new LocalAddresses (arp-input answers for the PA on its new
 // port, nvgre-encap sends from it) and announces the PA with a gratuitous
 // ARP from the new port's MAC, so that peers re-resolve at once. IPv6 PAs
@@ -90,8 +91,9 @@ class NodeDataplane {
   // The tenants' external interfaces and VRFs (a gateway publishes them from
   // its policy; empty otherwise). Neighbours on those interfaces are resolved
   // by the same resolver, each interface in its own scope.
-  dp::Published<fib::TenantTables>& tenants() { return *tenants_; }
   const dp::Published<fib::TenantTables>& tenants() const { return *tenants_; }
+  // Publishes new tenant tables; the neighbours of interfaces they no longer have are forgotten.
+  void publishTenants(std::unique_ptr<const fib::TenantTables> tables);
   const fib::NeighborResolver& resolver() const { return *resolver_; }
   fib::PaPinger& pinger() { return *pinger_; }
   dp::PuntKind arpPunt() const { return arpPunt_; }

@@ -65,6 +65,9 @@ class NeighborResolver {
   ~NeighborResolver();
   // Resolves next hops on these tenant interfaces too (the gateway).
   void setTenantTables(const dp::Published<TenantTables>* tenants) { tenants_ = tenants; }
+  // Drops the entries and held frames of interfaces the tenant tables no
+  // longer have (call after publishing new ones).
+  void forgetGoneScopes();
   NeighborResolver(const NeighborResolver&) = delete;
   NeighborResolver& operator=(const NeighborResolver&) = delete;
 

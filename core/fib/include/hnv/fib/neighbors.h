@@ -1,7 +1,7 @@
 // Neighbours: the MAC behind each on-link address this node sends to, and
 // the port it is on. Scope 0 is the underlay (peer PAs, provider gateways);
-// scope i + 1 is tenant external interface i (fib::TenantTables), so that
-// tenants' overlapping addresses never meet. An immutable snapshot read by
+// every tenant external interface has a scope of its own
+// (TenantInterface::scope), so that tenants' overlapping addresses never meet. An immutable snapshot read by
 // workers, rebuilt by the NeighborResolver on the control thread and
 // published with dp::Published.
 #pragma once
@@ -22,10 +22,9 @@ struct Neighbor {
   std::uint16_t port = 0;
 };
 
-// 0: the underlay; i + 1: tenant external interface i.
+// 0: the underlay; else a tenant external interface's (TenantInterface::scope).
 using NeighborScope = std::uint32_t;
 inline constexpr NeighborScope kUnderlay = 0;
-inline NeighborScope interfaceScope(std::uint16_t iface) { return NeighborScope{iface} + 1; }
 
 struct NeighborKey {
   // Implicit from an address: the underlay's entry for it.

@@ -25,6 +25,7 @@
 #include "hnv/base/result.h"
 #include "hnv/base/tenant.h"
 #include "hnv/fib/lpm.h"
+#include "hnv/fib/neighbors.h"
 
 namespace hnv::fib {
 
@@ -38,6 +39,10 @@ struct TenantInterface {
   std::uint16_t mtu = 1500;  // IP MTU
   Ipv4Addr address;           // the gateway's address on the network
   std::uint8_t prefixLength = 24;
+  // The interface's neighbours' scope in the NeighborTable: set by build(),
+  // kept across builds while the interface stays the same (name, port,
+  // VLAN, network), so a policy change elsewhere keeps its learned MACs.
+  NeighborScope scope = kUnderlay;
   bool onLink(const Ipv4Addr& a) const { return maskAddress(a, prefixLength) == maskAddress(address, prefixLength); }
 };
 
@@ -94,7 +99,10 @@ class TenantTables {
   // Refuses two interfaces on one (port, VLAN) and a route to an interface
   // that does not exist or belongs to another tenant. Of the routes for one
   // prefix of a tenant, the lowest metric wins (the first on a tie).
-  static Result<TenantTables> build(std::vector<TenantInterface> interfaces, std::vector<TenantRoute> routes);
+  // Neighbour scopes come from `previous` for unchanged interfaces, new
+  // ones are never reused.
+  static Result<TenantTables> build(std::vector<TenantInterface> interfaces, std::vector<TenantRoute> routes,
+                                    const TenantTables* previous = nullptr);
 
   // The interface on (port, VLAN), or its index; nullptr / nullopt if none.
   const TenantInterface* interface(std::uint16_t port, std::uint16_t vlan) const {
@@ -112,6 +120,11 @@ class TenantTables {
     return port < portsInUse_.size() && portsInUse_[port];
   }
   const std::vector<TenantInterface>& interfaces() const { return interfaces_; }
+  // The interface whose neighbours have this scope; nullptr if none.
+  const TenantInterface* byScope(NeighborScope scope) const {
+    auto it = byScope_.find(scope);
+    return it == byScope_.end() ? nullptr : &interfaces_[it->second];
+  }
   const Vrf* vrf(TenantId tenant) const {
     const auto i = tenant.index();
     return i < vrfs_.size() && vrfs_[i].has_value() ? &*vrfs_[i] : nullptr;
@@ -121,6 +134,8 @@ class TenantTables {
  private:
   std::vector<TenantInterface> interfaces_;
   std::unordered_map<std::uint32_t, std::uint16_t> byPortVlan_;
+  std::unordered_map<NeighborScope, std::uint16_t> byScope_;
+  NeighborScope lastScope_ = kUnderlay;
   std::vector<bool> portsInUse_;
   std::vector<std::optional<Vrf>> vrfs_;  // by tenant index
 };
