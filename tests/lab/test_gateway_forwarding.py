@@ -159,3 +159,25 @@ def test_gateway_restarted_without_the_controller_forwards_from_its_saved_state(
     assert fwd.gateway.ctl_json("policy")["controller"]["connected"] is True
     assert json.loads(fwd.gateway.state_file.read_text())["revision"] == head
     vm.wait_ping(REMOTE, timeout=10)
+
+
+def test_bad_gateway_policy_is_refused_with_a_clear_error_and_changes_nothing(fwd):
+    """Acceptance 5, the policy half, through the REST API an operator uses."""
+    ctl = fwd.controller
+    before = int(ctl.ok("GET", "/v1/status")["revision"])
+    unknown = "0f0f0f0f-0000-4000-8000-000000000099"
+    # A route into a tenant that does not exist.
+    r = ctl.call("POST", "/v1/gateway-routes", {"rdid": unknown, "destinationPrefix": "192.0.2.128/25",
+                                                "interface": "ext", "nextHop": EXTERNAL_ROUTER})
+    assert r.status == 400 and r.error["field"] == "rdid", r.json
+    assert r.error["value"] == unknown and "routing domain that does not exist" in r.error["reason"], r.json
+    # Tenant C onto VLAN 100 of the trunk, which tenant A has.
+    rdid_a, rdid_c = fwd.topo.tenants["A"].rdid, fwd.topo.tenants["C"].rdid
+    r = ctl.call("POST", "/v1/external-interfaces", {"rdid": rdid_c, "name": "second", "node": GATEWAY, "port": "trunk",
+                                                     "vlan": VLAN["A"], "address": "192.168.7.1", "prefixLength": 24})
+    assert r.status == 409 and r.error["field"] == "vlan", r.json
+    assert f"already carries external interface {rdid_a}/ext of another tenant" in r.error["reason"], r.json
+    # Nothing changed, and the gateway still forwards.
+    assert int(ctl.ok("GET", "/v1/status")["revision"]) == before
+    assert len(fwd.gateway.ctl_json("tenants")["interfaces"]) == 3
+    fwd.vms["vm-a1"].wait_ping(REMOTE, timeout=30)
