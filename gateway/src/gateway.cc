@@ -45,6 +45,7 @@ Result<std::unique_ptr<Gateway>> Gateway::start(const GatewayConfig& config, boo
   gw->overlayCtx_.neighbors = &gw->node_->neighbors();
   gw->overlayCtx_.missPunt = gw->node_->missPunt();
   gw->overlayCtx_.settings = config.encap;
+  gw->overlayCtx_.tenants = &gw->node_->tenants();
   // Routed TCP SYNs announce at most what fits an NVGRE packet on the
   // smallest underlay port: its MTU less outer IPv4 + GRE (28), the inner
   // Ethernet header (14) and the inner IPv4 and TCP headers (40).
@@ -70,6 +71,8 @@ Result<std::unique_ptr<Gateway>> Gateway::start(const GatewayConfig& config, boo
   return gw;
 }
 
+std::string Gateway::metricsText() const { return prometheusText(node_->dataplane().counters()); }
+
 std::optional<PortInfo> Gateway::portInfo(std::string_view name) const {
   const dp::Port* port = node_->dataplane().port(std::string(name));
   if (port == nullptr) return std::nullopt;
@@ -82,8 +85,14 @@ std::optional<PortInfo> Gateway::portInfo(std::string_view name) const {
 Status Gateway::applyPolicy(const json::object& desired) {
   auto next = overlay::OverlayPolicy::compile(desired, policy_->get());
   if (!next) return next.error();
-  auto tables = compileTenantTables(desired, *next, config_.nodeName,
-                                    [this](std::string_view name) { return portInfo(name); }, node_->tenants().get());
+  const overlay::OverlayPolicy& pol = *next;
+  auto tables = compileTenantTables(
+      desired, pol, config_.nodeName, [this](std::string_view name) { return portInfo(name); }, node_->tenants().get(),
+      [this, &pol](TenantId t) -> std::optional<fib::TenantCounterIds> {
+        auto rdid = pol.rdidOf(t);
+        if (!rdid) return std::nullopt;
+        return registerTenantCounters(node_->dataplane().counters(), *rdid);
+      });
   if (!tables) return tables.error();
   const auto revision = next->revision();
   const auto records = next->recordCount();

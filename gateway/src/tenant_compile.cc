@@ -13,9 +13,28 @@ std::string at(std::string_view kind, std::size_t i) { return std::string(kind) 
 
 }  // namespace
 
+std::optional<fib::TenantCounterIds> registerTenantCounters(CounterRegistry& reg, const Rdid& rdid) {
+  const std::string tenant = rdid.toString();
+  static constexpr std::string_view kPaths[] = {"from-overlay", "from-external", "to-overlay", "to-external"};
+  fib::TenantCounterIds ids;
+  for (std::size_t i = 0; i < 4; ++i) {
+    std::vector<CounterLabel> labels{{"tenant", tenant}, {"path", std::string(kPaths[i])}};
+    auto p = reg.add({"hnv_tenant_packets_total", labels, "Packets of a tenant routed by the gateway, by path"});
+    auto b = reg.add({"hnv_tenant_bytes_total", labels, "IP bytes of a tenant routed by the gateway, by path"});
+    if (!p || !b) return std::nullopt;
+    ids.packets[i] = *p;
+    ids.bytes[i] = *b;
+  }
+  auto d = reg.add({"hnv_tenant_drops_total", {{"tenant", tenant}}, "Packets of a tenant the gateway dropped"});
+  if (!d) return std::nullopt;
+  ids.drops = *d;
+  return ids;
+}
+
 Result<fib::TenantTables> compileTenantTables(const boost::json::object& desired, const overlay::OverlayPolicy& pol,
                                               std::string_view node, const PortLookup& ports,
-                                              const fib::TenantTables* previous) {
+                                              const fib::TenantTables* previous,
+                                              const fib::TenantTables::CounterIdsOf& counters) {
   using policy::KindTraits;
   auto subnets = policy::documentItems<policy::VirtualSubnet>(desired);
   if (!subnets) return subnets.error();
@@ -89,7 +108,7 @@ Result<fib::TenantTables> compileTenantTables(const boost::json::object& desired
     routes.push_back({interfaces[it->second].tenant, r.destination, r.metric, target,
                       "gateway route " + KindTraits<policy::GatewayRoute>::key(r)});
   }
-  return fib::TenantTables::build(std::move(interfaces), std::move(routes), previous);
+  return fib::TenantTables::build(std::move(interfaces), std::move(routes), previous, counters);
 }
 
 }  // namespace hnv::gateway

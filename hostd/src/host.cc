@@ -191,6 +191,8 @@ void Host::registerApi(agent::LocalApiServer& api) {
   });
 }
 
+std::string Host::metricsText() const { return prometheusText(node_->dataplane().counters()); }
+
 void Host::stop() {
   if (follower_) follower_->stop();
   if (node_) node_->stop();

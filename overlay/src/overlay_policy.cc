@@ -165,6 +165,13 @@ const RecordEntry* OverlayPolicy::byMac(Vsid v, const MacAddr& mac) const {
   return it == byMac_.end() ? nullptr : &it->second;
 }
 
+std::optional<Rdid> OverlayPolicy::rdidOf(TenantId tenant) const {
+  for (const auto& [rdid, t] : tenants_) {
+    if (t == tenant) return rdid;
+  }
+  return std::nullopt;
+}
+
 const RecordEntry* OverlayPolicy::gatewayHere(Vsid v) const {
   auto it = gatewayHere_.find(v.value());
   return it == gatewayHere_.end() ? nullptr : &it->second;

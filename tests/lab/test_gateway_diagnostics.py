@@ -158,3 +158,40 @@ def test_ten_thousand_malformed_frames_are_dropped_by_name_while_tenants_forward
     out = fwd.nets["A"].ping(vm.ca, count=2, timeout=2)
     assert "2 received" in out.stdout, out.stdout
 
+
+
+def metrics(text: str) -> dict[str, float]:
+    """Prometheus text -> {"name{labels}": value}, checking every line is well formed."""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            assert line.startswith(("# HELP ", "# TYPE ")) or not line, line
+            continue
+        key, value = line.rsplit(" ", 1)
+        out[key] = float(value)
+    return out
+
+
+def test_prometheus_endpoint_counts_each_tenant_apart(fwd):
+    gw = fwd.gateway
+    assert gw.scrape("/health").strip() == "ok"
+    vm = fwd.vms["vm-a1"]
+    vm.wait_ping(REMOTE, timeout=30)
+    vm.ping(REMOTE, count=5, timeout=2)
+    m = metrics(gw.scrape())
+    a, b = fwd.topo.tenants["A"].rdid, fwd.topo.tenants["B"].rdid
+
+    def tenant(name: str, rdid: str, path: str | None = None) -> float:
+        labels = f'tenant="{rdid}"' + (f',path="{path}"' if path else "")
+        return m[f"{name}{{{labels}}}"]
+
+    assert tenant("hnv_tenant_packets_total", a, "to-external") >= 6
+    assert tenant("hnv_tenant_packets_total", a, "from-external") >= 6  # the replies
+    assert tenant("hnv_tenant_bytes_total", a, "to-external") >= 6 * 84
+    assert tenant("hnv_tenant_packets_total", b, "to-external") == 0
+    assert tenant("hnv_tenant_drops_total", b) == 0
+    # Node counters are there too, with their labels.
+    assert any(k.startswith('hnv_node_packets_total{node="ip4-lookup"') for k in m), sorted(m)[:20]
+    # A drop is counted for its tenant.
+    fwd.nets["B"].ping("10.0.1.99", count=1, timeout=1, check=False)
+    assert metrics(gw.scrape())[f'hnv_tenant_drops_total{{tenant="{b}"}}'] >= 1

@@ -101,12 +101,19 @@ class GatewayNodes : public ::testing::Test {
     const auto desired = boost::json::parse(kDesired).as_object();
     auto policy = overlay::OverlayPolicy::compile(desired);
     ASSERT_TRUE(policy.ok()) << policy.error().message();
-    auto tables = gateway::compileTenantTables(desired, *policy, "gw1", [](std::string_view name) {
-      if (name == "trunk") return std::optional<gateway::PortInfo>(gateway::PortInfo{kTrunk, kTrunkMac, 1500, false});
-      if (name == "ext-c") return std::optional<gateway::PortInfo>(gateway::PortInfo{kPortC, kPortCMac, 1500, false});
-      if (name == "underlay") return std::optional<gateway::PortInfo>(gateway::PortInfo{kUnderlay, kUnderlayMac, 1500, true});
-      return std::optional<gateway::PortInfo>();
-    });
+    const overlay::OverlayPolicy& pol = *policy;
+    auto tables = gateway::compileTenantTables(
+        desired, pol, "gw1",
+        [](std::string_view name) {
+          if (name == "trunk") return std::optional<gateway::PortInfo>(gateway::PortInfo{kTrunk, kTrunkMac, 1500, false});
+          if (name == "ext-c") return std::optional<gateway::PortInfo>(gateway::PortInfo{kPortC, kPortCMac, 1500, false});
+          if (name == "underlay") {
+            return std::optional<gateway::PortInfo>(gateway::PortInfo{kUnderlay, kUnderlayMac, 1500, true});
+          }
+          return std::optional<gateway::PortInfo>();
+        },
+        nullptr,
+        [this, &pol](TenantId t) { return gateway::registerTenantCounters(h_.registry(), *pol.rdidOf(t)); });
     ASSERT_TRUE(tables.ok()) << tables.error().message();
     ASSERT_EQ(tables->interfaces().size(), 3u) << "gw2's interface is not ours";
     tenantA_ = policy->tenant(*Rdid::parse("aaaaaaaa-0000-4000-8000-00000000000a"))->index();
@@ -126,6 +133,7 @@ class GatewayNodes : public ::testing::Test {
     overlayCtx_.local = local_.get();
     overlayCtx_.neighbors = neighbors_.get();
     overlayCtx_.missPunt = kMissPunt;
+    overlayCtx_.tenants = tenants_.get();
     ASSERT_TRUE(nodes::addGenericNodes(h_.catalog(), nodesCtx_).ok());
     ASSERT_TRUE(overlay::addOverlayNodes(h_.catalog(), overlayCtx_).ok());
     h_.build();
@@ -222,6 +230,25 @@ TEST_F(GatewayNodes, VmTrafficLeavesByItsTenantsVlan) {
   EXPECT_EQ(o.ip.dst, kInternet);
   EXPECT_EQ(o.ip.ttl, 63);
   EXPECT_EQ(std::vector<std::uint8_t>(o.ip.payload.begin() + 8, o.ip.payload.end()), std::vector<std::uint8_t>(32, 0x5a));
+}
+
+// Per-tenant counters: packets and IP bytes by path, drops; tenants apart.
+TEST_F(GatewayNodes, EachTenantIsCountedOnItsOwn) {
+  const std::string a = "aaaaaaaa-0000-4000-8000-00000000000a", b = "bbbbbbbb-0000-4000-8000-00000000000b";
+  auto tc = [&](const std::string& name, const std::string& rdid, const char* path) {
+    return h_.counter(name, {{"tenant", rdid}, {"path", path}});
+  };
+  ASSERT_EQ(run(fromHost(kPa1, kHost1Mac, 5001, kA1, kGwA, kInternet), kUnderlay).sent.size(), 1u);
+  ASSERT_EQ(run(fromRouter(kRouterA, kTrunkMac, 100, kInternet, kVm), kTrunk).sent.size(), 1u);
+  EXPECT_EQ(tc("hnv_tenant_packets_total", a, "from-overlay"), 1u);
+  EXPECT_EQ(tc("hnv_tenant_packets_total", a, "to-external"), 1u);
+  EXPECT_EQ(tc("hnv_tenant_packets_total", a, "from-external"), 1u);
+  EXPECT_EQ(tc("hnv_tenant_packets_total", a, "to-overlay"), 1u);
+  EXPECT_EQ(tc("hnv_tenant_bytes_total", a, "from-overlay"), 20u + 8 + 32) << "the IP packet's bytes";
+  EXPECT_EQ(tc("hnv_tenant_packets_total", b, "from-overlay"), 0u);
+  run(fromRouter(kRouterB, kTrunkMac, 200, kInternet, v4("10.0.1.99")), kTrunk);  // no record: dropped
+  EXPECT_EQ(h_.counter("hnv_tenant_drops_total", {{"tenant", b}}), 1u);
+  EXPECT_EQ(h_.counter("hnv_tenant_drops_total", {{"tenant", a}}), 0u);
 }
 
 TEST_F(GatewayNodes, SameCaOfAnotherTenantLeavesByThatTenantsVlan) {

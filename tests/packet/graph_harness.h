@@ -68,6 +68,7 @@ class GraphHarness {
     return counter("hnv_node_errors_total", {{"node", node}, {"error", error}});
   }
   dp::TraceBuffer& trace() { return trace_; }
+  CounterRegistry& registry() { return counters_; }
 
   struct Endpoints;
 

@@ -1,6 +1,7 @@
 #include "hnv/base/counters.h"
 
 #include <algorithm>
+#include <map>
 
 namespace hnv {
 
@@ -70,6 +71,34 @@ std::vector<std::pair<const CounterDesc*, std::uint64_t>> CounterRegistry::snaps
   out.reserve(descs_.size());
   for (std::size_t i = 0; i < descs_.size(); ++i) {
     out.emplace_back(&descs_[i], total(CounterId(static_cast<std::uint32_t>(i))));
+  }
+  return out;
+}
+
+std::string prometheusText(const CounterRegistry& counters) {
+  auto rows = counters.snapshot();
+  // Families together, in the order their first member was registered.
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<std::pair<const CounterDesc*, std::uint64_t>>, std::less<>> families;
+  for (const auto& row : rows) {
+    auto [it, fresh] = families.try_emplace(row.first->name);
+    if (fresh) order.push_back(row.first->name);
+    it->second.push_back(row);
+  }
+  std::string out;
+  for (const auto& name : order) {
+    const auto& members = families[name];
+    std::string help;
+    for (const auto& m : members) {
+      if (help.empty()) help = m.first->help;
+    }
+    if (!help.empty()) {
+      out += "# HELP " + name + " ";
+      for (char c : help) out += c == '\n' ? std::string("\\n") : c == '\\' ? std::string("\\\\") : std::string(1, c);
+      out += "\n";
+    }
+    out += "# TYPE " + name + " counter\n";
+    for (const auto& [desc, value] : members) out += desc->key() + " " + std::to_string(value) + "\n";
   }
   return out;
 }

@@ -5,7 +5,7 @@
 namespace hnv::daemon {
 
 namespace {
-constexpr std::string_view kRootKeys[] = {"node", "log", "eal", "dataplane", "ports", "provider_addresses", "api"};
+constexpr std::string_view kRootKeys[] = {"node", "log", "eal", "dataplane", "ports", "provider_addresses", "api", "metrics"};
 }  // namespace
 
 Status parseDaemonConfig(const ConfigNode& r, DaemonConfig& c, ExtraKeys extra) {
@@ -39,6 +39,14 @@ Status parseDaemonConfig(const ConfigNode& r, DaemonConfig& c, ExtraKeys extra) 
     if (!s) return s.error();
     if (s->empty() || s->size() > 100) return r["api"]["socket"].error(*s, "a Unix socket path has 1 to 100 characters");
     c.apiSocket = *s;
+  }
+  if (r["metrics"].present()) {
+    if (auto st = r["metrics"].expectObject({"listen"}); !st) return st;
+    auto text = r["metrics"]["listen"].asString();
+    if (!text) return text.error();
+    auto ep = parseMetricsEndpoint(*text);
+    if (!ep) return r["metrics"]["listen"].error(*text, ep.error().why);
+    c.metrics = *ep;
   }
   return okStatus();
 }

@@ -28,7 +28,7 @@ bool sameNetwork(const TenantInterface& a, const TenantInterface& b) {
 }  // namespace
 
 Result<TenantTables> TenantTables::build(std::vector<TenantInterface> interfaces, std::vector<TenantRoute> routes,
-                                         const TenantTables* previous) {
+                                         const TenantTables* previous, const CounterIdsOf& counters) {
   TenantTables t;
   t.lastScope_ = previous != nullptr ? previous->lastScope_ : kUnderlay;
   for (auto& x : interfaces) {
@@ -95,6 +95,7 @@ Result<TenantTables> TenantTables::build(std::vector<TenantInterface> interfaces
         break;
       }
     }
+    if (counters) vrf.counters_ = counters(TenantId(tenant));
     vrf.v4_ = Lpm4::build(std::move(v4));
     vrf.v6_ = Lpm6::build(std::move(v6));
     t.vrfs_[tenant] = std::move(vrf);

@@ -15,6 +15,7 @@ std::uint16_t IfaceOutputNode::process(rte_graph* graph, rte_node* node, void** 
   static const fib::TenantTables kNone;
   const fib::TenantTables& tenants = ctx.tenants != nullptr ? *ctx.tenants->get() : kNone;
   const fib::NeighborTable& neighbors = *ctx.neighbors->get();
+  CounterBlock& block = *dp::nodeEnv(node).counters;
   dp::Dispatch<IfaceOutputNode> out(graph, node, objs, count);
   for (std::uint16_t i = 0; i < count; ++i) {
     auto* m = static_cast<rte_mbuf*>(objs[i]);
@@ -25,8 +26,10 @@ std::uint16_t IfaceOutputNode::process(rte_graph* graph, rte_node* node, void** 
       continue;
     }
     const fib::TenantInterface& x = tenants.interfaces()[*index];
+    const fib::Vrf* vrf = tenants.vrf(x.tenant);
     const std::size_t ipLength = rte_pktmbuf_data_len(m) - pm.l3Offset;
     if (ipLength > x.mtu) {
+      if (vrf != nullptr) vrf->countDrop(block);
       const bool df = (dp::bytes(m)[pm.l3Offset + 6] & 0x40) != 0;
       if (!df) {
         out.drop(m, Error::TooBig);
@@ -46,6 +49,7 @@ std::uint16_t IfaceOutputNode::process(rte_graph* graph, rte_node* node, void** 
     (void)wire::writeEthernet(dp::bytes(m), nb != nullptr ? nb->mac : MacAddr(), x.mac, wire::kEtherTypeIpv4,
                               x.vlan != 0 ? std::optional<std::uint16_t>(x.vlan) : std::nullopt);
     pm.flags |= dp::kMetaFlagExternal;
+    if (vrf != nullptr) vrf->count(block, fib::TenantPath::ToExternal, static_cast<std::uint32_t>(ipLength));
     if (nb != nullptr) {
       out.to(m, Next::Tx);
     } else if (ctx.missPunt != 0) {

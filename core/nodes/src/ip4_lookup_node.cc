@@ -28,7 +28,9 @@ using Out = dp::Dispatch<Ip4LookupNode>;
 
 // Counts why the packet cannot go on, and answers its sender with ICMP when
 // the tenant has an address to send it from.
-void fail(Out& out, rte_mbuf* m, const fib::Vrf& vrf, Ip4LookupNode::Error why, std::uint8_t type, std::uint8_t code) {
+void fail(Out& out, rte_mbuf* m, const fib::Vrf& vrf, CounterBlock& block, Ip4LookupNode::Error why, std::uint8_t type,
+          std::uint8_t code) {
+  vrf.countDrop(block);
   if (!vrf.icmpSource()) return out.drop(m, why);
   out.count(why);
   requestIcmp4Error(dp::meta(m), type, code, *vrf.icmpSource());
@@ -42,6 +44,7 @@ std::uint16_t Ip4LookupNode::process(rte_graph* graph, rte_node* node, void** ob
   // A node without tenant tables (a test harness) has nothing to route.
   static const fib::TenantTables kNone;
   const fib::TenantTables& tenants = ctx.tenants != nullptr ? *ctx.tenants->get() : kNone;
+  CounterBlock& block = *dp::nodeEnv(node).counters;
   Out out(graph, node, objs, count);
   // Consecutive packets mostly belong to one tenant: keep its VRF.
   std::uint32_t cachedTenant = 0;
@@ -67,9 +70,11 @@ std::uint16_t Ip4LookupNode::process(rte_graph* graph, rte_node* node, void** ob
       out.drop(m, Error::NoVrf);
       continue;
     }
+    vrf->count(block, (pm.flags & dp::kMetaFlagExternal) != 0 ? fib::TenantPath::FromExternal : fib::TenantPath::FromOverlay,
+               ip->totalLength);
     const fib::RouteTarget* target = vrf->lookup(ip->dst);
     if (target == nullptr) {
-      fail(out, m, *vrf, Error::NoRoute, wire::kIcmpDestUnreachable, wire::kIcmpCodeNetUnreachable);
+      fail(out, m, *vrf, block, Error::NoRoute, wire::kIcmpDestUnreachable, wire::kIcmpCodeNetUnreachable);
       continue;
     }
     pm.l4Offset = static_cast<std::uint16_t>(pm.l3Offset + ip->headerLength);
@@ -86,7 +91,7 @@ std::uint16_t Ip4LookupNode::process(rte_graph* graph, rte_node* node, void** ob
     }
     std::uint8_t* h = l3.data();
     if (h[8] <= 1) {
-      fail(out, m, *vrf, Error::TtlExpired, wire::kIcmpTimeExceeded, wire::kIcmpCodeTtlExceeded);
+      fail(out, m, *vrf, block, Error::TtlExpired, wire::kIcmpTimeExceeded, wire::kIcmpCodeTtlExceeded);
       continue;
     }
     const std::uint16_t old = wire::load16(h + 8);

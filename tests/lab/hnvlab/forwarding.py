@@ -55,6 +55,7 @@ EXTERNAL_GATEWAY = "198.51.100.1"   # the gateway's address on every tenant's ne
 EXTERNAL_ROUTER = "198.51.100.126"  # each network's router (and TCP peer)
 REMOTE = "203.0.113.10"             # behind the router: reached through a gateway route
 REMOTE_PREFIX = "203.0.113.0/24"
+METRICS = "127.0.0.1:9470"          # the gateway's Prometheus endpoint, inside its node
 
 
 @dataclass
@@ -138,7 +139,7 @@ def start_forwarding_lab(lab: Lab, *, state_file: bool = False, tenant_c_mtu: in
     reference.underlay(lab)
     gw = new_gateway(lab, GATEWAY, reference.UNDERLAY, [f"{GATEWAY_PA}/24"], uplink_mac=GATEWAY_UPLINK_MAC,
                      mgmt=(reference.MGMT, f"{GATEWAY_MGMT}/{reference.MGMT_PREFIX_LEN}"),
-                     controller=controller_link(ctl, GATEWAY), state_file=state_file)
+                     controller=controller_link(ctl, GATEWAY), state_file=state_file, metrics=METRICS)
     gw.add_port("trunk", "trunk", "tr0")
     gw.add_port("ext-c", "ext-c", "ec0")
     hosts = new_overlay_hosts(lab, topo, ctl)

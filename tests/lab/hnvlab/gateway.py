@@ -40,7 +40,7 @@ class Gateway(DaemonClient):
 
     def __init__(self, lab: Lab, name: str, node: Node, port: Interface, addresses: Sequence[str], *,
                  hugepages: bool | None = None, controller: Any = None, state_file: bool = False,
-                 mtu: int = 1500) -> None:
+                 mtu: int = 1500, metrics: str | None = None) -> None:
         self.lab = lab
         self.name = name
         self.node = node
@@ -50,6 +50,7 @@ class Gateway(DaemonClient):
         self.controller = controller  # hnvlab.host.ControllerLink or None
         self.state_file: Path | None = Path(lab.logdir) / f"{name}-policy.json" if state_file else None
         self.mtu = mtu
+        self.metrics = metrics  # "address:port" of the Prometheus endpoint, inside the node
         self.socket = api_socket_path(lab, name)
         self.ports: list[tuple[str, Interface]] = []  # further ports: (port name, interface)
         self.process: Process | None = None
@@ -79,7 +80,17 @@ class Gateway(DaemonClient):
             config["controller"] = {"url": self.controller.url, "token_file": str(token_file)}
         if self.state_file is not None:
             config["state_file"] = str(self.state_file)
+        if self.metrics is not None:
+            config["metrics"] = {"listen": self.metrics}
         return config
+
+    def scrape(self, path: str = "/metrics") -> str:
+        """GET the Prometheus endpoint from inside the node (python3's urllib, no curl needed)."""
+        if self.metrics is None:
+            raise LabError(f"{self.name}: no metrics endpoint configured")
+        url = f"http://{self.metrics}{path}"
+        code = f"import urllib.request,sys; sys.stdout.write(urllib.request.urlopen({url!r}, timeout=5).read().decode())"
+        return self.node.exec(["/usr/bin/python3", "-c", code], check=True, timeout=15).stdout
 
     def start(self, ready_timeout: float = 20.0) -> "Gateway":
         if self.process is not None and self.process.running:

@@ -86,7 +86,7 @@ TEST(HostConfig, HttpsControllerTakesACaFile) {
 
 const BadCase kBadCases[] = {
     {"UnknownTopLevelKey", R"({"controler": {}, "ports": [)" UP "]}", "controler",
-     "unknown key (known keys here: node, log, eal, dataplane, ports, provider_addresses, api, controller, state_file, encap)"},
+     "unknown key (known keys here: node, log, eal, dataplane, ports, provider_addresses, api, metrics, controller, state_file, encap)"},
     {"PortUnknownKey", R"({"ports": [{"name": "up0", "vdev": "net_tap0", "vlan": 5}]})", "ports[0].vlan",
      "known keys here: name, vdev, device, mtu, mac, promiscuous, role, vsid, vm_mac)"},
     {"RoleUnknown", R"({"ports": [{"name": "vm1", "vdev": "net_tap1", "role": "tenant"}]})", "ports[0].role",

@@ -37,6 +37,8 @@ class Gateway {
   // Registers the local API methods: daemon::registerNodeApi (status,
   // counters, ports, trace.*, neighbors, ...), "policy" and "tenants".
   void registerApi(agent::LocalApiServer& api);
+  // Every counter (node and per tenant) in Prometheus' text format.
+  std::string metricsText() const;
   void stop();
 
  private:

@@ -34,9 +34,17 @@ struct PortInfo {
 };
 using PortLookup = std::function<std::optional<PortInfo>(std::string_view name)>;
 
-// `previous` (nullptr for the first) keeps unchanged interfaces' neighbour scopes.
+// A tenant's counters: hnv_tenant_{packets,bytes}_total{tenant="<rdid>",path=
+// from-overlay|from-external|to-overlay|to-external} and
+// hnv_tenant_drops_total{tenant}. Registering again returns the same ids;
+// none when the registry is full (the tenant then goes uncounted).
+std::optional<fib::TenantCounterIds> registerTenantCounters(CounterRegistry& registry, const Rdid& rdid);
+
+// `previous` (nullptr for the first) keeps unchanged interfaces' neighbour
+// scopes; `counters` gives each tenant's counter ids.
 Result<fib::TenantTables> compileTenantTables(const boost::json::object& desired, const overlay::OverlayPolicy& policy,
                                               std::string_view node, const PortLookup& ports,
-                                              const fib::TenantTables* previous = nullptr);
+                                              const fib::TenantTables* previous = nullptr,
+                                              const fib::TenantTables::CounterIdsOf& counters = {});
 
 }  // namespace hnv::gateway

@@ -46,6 +46,8 @@ class Host {
   const HostConfig& config() const { return config_; }
   // The shared methods (daemon::registerNodeApi) and "policy".
   void registerApi(agent::LocalApiServer& api);
+  // Every counter in Prometheus' text format.
+  std::string metricsText() const;
   void stop();
 
  private:

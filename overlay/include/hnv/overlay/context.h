@@ -13,6 +13,7 @@
 #include "hnv/dp/rcu.h"
 #include "hnv/fib/local_addresses.h"
 #include "hnv/fib/neighbors.h"
+#include "hnv/fib/tenant_tables.h"
 #include "hnv/overlay/overlay_policy.h"
 
 namespace hnv::overlay {
@@ -36,6 +37,8 @@ struct OverlayContext {
   const dp::Published<OverlayPolicy>* policy = nullptr;
   const dp::Published<fib::LocalAddresses>* local = nullptr;
   const dp::Published<fib::NeighborTable>* neighbors = nullptr;
+  // A gateway's tenant tables (for its tenants' counters); nullptr on hosts.
+  const dp::Published<fib::TenantTables>* tenants = nullptr;
   dp::PuntKind missPunt = 0;  // 0: a frame without an underlay neighbour is dropped
   dp::PuntKind learnPunt = 0;  // 0: no dynamic IP learning (overlay::Learner)
   // The CA connectivity test (overlay::CaTester): while an ICMP identifier

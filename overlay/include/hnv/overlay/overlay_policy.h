@@ -91,6 +91,8 @@ class OverlayPolicy {
   std::uint64_t revision() const { return revision_; }
   const VsidInfo* vsid(Vsid v) const;
   std::optional<TenantId> tenant(const Rdid& rdid) const;
+  // The routing domain of a tenant index of this snapshot.
+  std::optional<Rdid> rdidOf(TenantId tenant) const;
   // True for one of the VSID's default gateway CAs (the distributed router).
   bool isRouterAddress(Vsid v, const IpAddr& a) const;
   // The ARP/ND proxy's answer for `target` asked by the VM with MAC `asker`:

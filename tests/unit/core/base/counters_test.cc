@@ -115,5 +115,25 @@ TEST(CounterRegistry, RefusesNewCountersWhenFull) {
   EXPECT_EQ(again->index(), 1u);
 }
 
+// Prometheus' text format: families together (in registration order), HELP
+// and TYPE once per family, one line per member.
+TEST(PrometheusText, GroupsFamiliesWithHelpAndType) {
+  CounterRegistry reg(2);
+  auto a1 = *reg.add({"hnv_a_total", {{"node", "x"}}, "things a\\b"});
+  auto b = *reg.add({"hnv_b_total", {}, ""});
+  auto a2 = *reg.add({"hnv_a_total", {{"node", "y\"z"}}, ""});
+  reg.block(1).add(a1, 3);
+  reg.block(0).add(a2, 4);
+  reg.block(1).add(a2, 1);
+  (void)b;
+  EXPECT_EQ(prometheusText(reg),
+            "# HELP hnv_a_total things a\\\\b\n"
+            "# TYPE hnv_a_total counter\n"
+            "hnv_a_total{node=\"x\"} 3\n"
+            "hnv_a_total{node=\"y\\\"z\"} 5\n"
+            "# TYPE hnv_b_total counter\n"
+            "hnv_b_total 0\n");
+}
+
 }  // namespace
 }  // namespace hnv

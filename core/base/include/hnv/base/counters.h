@@ -89,4 +89,9 @@ class CounterRegistry {
   std::vector<std::unique_ptr<CounterBlock>> blocks_;
 };
 
+// Every counter in Prometheus' text exposition format (version 0.0.4): per
+// family "# HELP" (its first non-empty help) and "# TYPE <name> counter",
+// then one "<name>{labels} <value>" line per member. Thread: control.
+std::string prometheusText(const CounterRegistry& counters);
+
 }  // namespace hnv

@@ -1,12 +1,13 @@
 // What every data-plane daemon's configuration file has (hnvgwd,
 // hnv-hostd): "node", "log", "eal", "dataplane", "ports",
-// "provider_addresses" and "api". A program adds its own sections and
+// "provider_addresses", "api" and "metrics". A program adds its own sections and
 // per-port keys; docs/configuration.md documents both programs.
 //
 // Thread: any (parsing only fills structs).
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 #include "hnv/base/config_node.h"
 #include "hnv/base/log.h"
 #include "hnv/base/result.h"
+#include "hnv/daemon/metrics_server.h"
 #include "hnv/dp/dataplane.h"
 #include "hnv/fib/provider_addresses.h"
 
@@ -22,6 +24,8 @@ namespace hnv::daemon {
 
 struct DaemonConfig {
   std::string nodeName;
+  // The Prometheus endpoint ("metrics": {"listen": "address:port"}); none by default.
+  std::optional<MetricsEndpoint> metrics;
   LogLevel logLevel = LogLevel::Info;
   dp::DataplaneConfig dataplane;
   std::vector<fib::ProviderAddressConfig> providerAddresses;

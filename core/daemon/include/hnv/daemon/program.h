@@ -17,6 +17,7 @@
 
 #include "hnv/agent/local_api.h"
 #include "hnv/base/log.h"
+#include "hnv/daemon/metrics_server.h"
 
 namespace hnv::daemon {
 
@@ -74,7 +75,18 @@ int run(std::string_view program, std::string_view version, Result<Config> (*loa
   }
   agent::LocalApiServer api(io, config->apiSocket);
   (*app)->registerApi(api);
+  std::unique_ptr<MetricsServer> metrics;
+  if (config->metrics) {
+    App* a = app->get();
+    metrics = std::make_unique<MetricsServer>(io, *config->metrics, [a] { return a->metricsText(); });
+    if (auto st = metrics->listen(); !st) {
+      log.error("start-up failed", {{"error", st.error().message()}});
+      (*app)->stop();
+      return kExitRuntime;
+    }
+  }
   int rc = serve(io, api, log);
+  metrics.reset();
   (*app)->stop();
   app->reset();
   if (rc == kExitOk) log.notice("stopped");

@@ -14,11 +14,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "hnv/base/counters.h"
 #include "hnv/base/ip.h"
 #include "hnv/base/mac.h"
 #include "hnv/base/prefix.h"
@@ -54,6 +56,17 @@ struct RouteTarget {
   std::optional<IpAddr> nextHop;  // absent: the destination itself (on-link)
 };
 
+// Where a tenant's packet went, for its counters.
+enum class TenantPath : std::uint8_t { FromOverlay, FromExternal, ToOverlay, ToExternal };
+
+// A tenant's counters in the node's CounterRegistry (registered by the
+// program): packets and bytes per path, and the tenant's packets dropped.
+struct TenantCounterIds {
+  CounterId packets[4]{CounterId(0), CounterId(0), CounterId(0), CounterId(0)};
+  CounterId bytes[4]{CounterId(0), CounterId(0), CounterId(0), CounterId(0)};
+  CounterId drops{0};
+};
+
 // One route as compiled from policy.
 struct TenantRoute {
   TenantId tenant = TenantId::node();
@@ -84,10 +97,21 @@ class Vrf {
   // The gateway's address in the tenant's space that its ICMP errors come
   // from (its first external interface's); none: no errors are sent.
   const std::optional<Ipv4Addr>& icmpSource() const { return icmpSource_; }
+  // Counting on the worker's own block (Thread: a worker, through its NodeEnv).
+  void count(CounterBlock& block, TenantPath path, std::uint32_t bytes) const {
+    if (!counters_) return;
+    block.add(counters_->packets[static_cast<int>(path)]);
+    block.add(counters_->bytes[static_cast<int>(path)], bytes);
+  }
+  void countDrop(CounterBlock& block) const {
+    if (counters_) block.add(counters_->drops);
+  }
+  const std::optional<TenantCounterIds>& counters() const { return counters_; }
 
  private:
   friend class TenantTables;
   std::optional<Ipv4Addr> icmpSource_;
+  std::optional<TenantCounterIds> counters_;
   Lpm4 v4_;
   Lpm6 v6_;
   std::vector<RouteTarget> targets_;
@@ -101,8 +125,10 @@ class TenantTables {
   // prefix of a tenant, the lowest metric wins (the first on a tie).
   // Neighbour scopes come from `previous` for unchanged interfaces, new
   // ones are never reused.
+  // `counters` gives each tenant's counter ids (none: not counted).
+  using CounterIdsOf = std::function<std::optional<TenantCounterIds>(TenantId)>;
   static Result<TenantTables> build(std::vector<TenantInterface> interfaces, std::vector<TenantRoute> routes,
-                                    const TenantTables* previous = nullptr);
+                                    const TenantTables* previous = nullptr, const CounterIdsOf& counters = {});
 
   // The interface on (port, VLAN), or its index; nullptr / nullopt if none.
   const TenantInterface* interface(std::uint16_t port, std::uint16_t vlan) const {

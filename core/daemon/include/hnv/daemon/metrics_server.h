@@ -1,0 +1,51 @@
+// The daemon's Prometheus endpoint: plain HTTP/1.1 on the configured
+// address ("metrics": {"listen": "127.0.0.1:9470"}), answering
+//   GET /metrics  200, text/plain; version=0.0.4 (what `render` returns)
+//   GET /health   200 "ok"
+// and 404 or 405 otherwise. One request per connection; requests above
+// 8 KiB or slower than 5 s are cut off. Rendering runs on the control
+// thread (the io_context), like every other read of the counters.
+//
+// Thread: control.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "hnv/base/config_node.h"
+#include "hnv/base/result.h"
+
+namespace hnv::daemon {
+
+struct MetricsEndpoint {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 9470;
+  std::string text() const;
+};
+
+// "address:port" or "[v6]:port".
+Result<MetricsEndpoint> parseMetricsEndpoint(std::string_view text);
+
+class MetricsServer {
+ public:
+  using Render = std::function<std::string()>;
+  MetricsServer(boost::asio::io_context& io, MetricsEndpoint endpoint, Render render);
+  ~MetricsServer();
+  // Binds and starts accepting; the error names the address.
+  Status listen();
+  void close();
+  std::uint16_t port() const { return port_; }
+
+ private:
+  void accept();
+  boost::asio::io_context& io_;
+  MetricsEndpoint endpoint_;
+  Render render_;
+  std::shared_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace hnv::daemon
