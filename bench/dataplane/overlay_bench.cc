@@ -55,6 +55,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_graph.h"
 #include "hnv/base/counters.h"
 #include "hnv/dp/catalog.h"
 #include "hnv/dp/eal.h"
@@ -80,10 +81,9 @@ namespace {
 namespace json = boost::json;
 using namespace hnv;
 
-constexpr std::uint16_t kBurst = 32;
-// Bytes of the template restored into each recycled mbuf: every header of
-// every scenario (the longest is the NVGRE frame's 42 + 42 bytes).
-constexpr std::size_t kRestore = 128;
+using bench::Entry;
+using bench::kBurst;
+using bench::Sink;
 
 // ----- The topology: host1 of the packet tests (tests/packet/overlay_nodes_test.cc).
 
@@ -131,121 +131,9 @@ std::vector<std::uint8_t> nvgreFrame(const std::vector<std::uint8_t>& inner) {
       .build();
 }
 
-// ----- Bench source and sinks.
-
-enum class Entry : std::uint16_t { Drop = 0, VmInput, EthInput, PortTx };
-
-struct Ring {
-  std::vector<rte_mbuf*> slots;  // size: a power of two
-  std::size_t head = 0, tail = 0;
-  std::size_t mask() const { return slots.size() - 1; }
-  std::size_t size() const { return tail - head; }
-  rte_mbuf* pop() { return slots[head++ & mask()]; }
-  void push(rte_mbuf* m) { slots[tail++ & mask()] = m; }
-};
-
-struct BenchState {
-  Ring ring;
-  // The current scenario.
-  const std::uint8_t* tpl = nullptr;
-  std::uint16_t tplLen = 0;
-  std::uint16_t restoreLen = 0;
-  std::uint16_t rxPort = 0;
-  rte_edge_t edge = 0;
-  // Outcome.
-  std::uint64_t sent = 0, dropped = 0, punted = 0;
-  bool capture = false;
-  struct Captured {
-    std::uint16_t txPort;
-    std::vector<std::uint8_t> bytes;
-  };
-  std::vector<Captured> captured;
-};
-
-BenchState gState;
-
-struct BenchRxNode {
-  static constexpr std::string_view kName = "port-rx";
-  static constexpr bool kSource = true;
-  enum class Next : std::uint16_t { Drop = 0, VmInput, EthInput, PortTx };
-  static constexpr std::array<std::string_view, 4> kNextNames{"drop", "vm-input", "eth-input", "port-tx"};
-  enum class Error : std::uint16_t {};
-  static constexpr std::array<std::string_view, 0> kErrorNames{};
-  static std::uint16_t process(rte_graph* graph, rte_node* node, void**, std::uint16_t) {
-    dp::NodeEnv& env = dp::nodeEnv(node);
-    BenchState& st = *static_cast<BenchState*>(env.state);
-    void** out = rte_node_next_stream_get(graph, node, st.edge, kBurst);
-    for (std::uint16_t i = 0; i < kBurst; ++i) {
-      rte_mbuf* m = st.ring.pop();
-      // What the NIC's receive would have left: the frame at the default
-      // headroom, one segment, no offload flags.
-      m->data_off = RTE_PKTMBUF_HEADROOM;
-      m->data_len = st.tplLen;
-      m->pkt_len = st.tplLen;
-      m->ol_flags = 0;
-      m->packet_type = 0;
-      rte_memcpy(rte_pktmbuf_mtod(m, void*), st.tpl, st.restoreLen);
-      dp::resetMeta(m, st.rxPort);
-      out[i] = m;
-    }
-    rte_node_next_stream_put(graph, node, st.edge, kBurst);
-    env.counters->add(env.packetsId, kBurst);  // as the real port-rx does
-    return kBurst;
-  }
-};
-
-enum class Sink { Tx, Drop, Punt };
-
-template <Sink kKind>
-struct BenchSinkNode {
-  static constexpr std::string_view kName = kKind == Sink::Tx ? "port-tx" : kKind == Sink::Drop ? "drop" : "punt";
-  static constexpr bool kSink = true;
-  static constexpr std::array<std::string_view, 0> kNextNames{};
-  enum class Error : std::uint16_t {};
-  static constexpr std::array<std::string_view, 0> kErrorNames{};
-  static std::uint16_t process(rte_graph*, rte_node* node, void** objs, std::uint16_t count) {
-    BenchState& st = *static_cast<BenchState*>(dp::nodeEnv(node).state);
-    if constexpr (kKind == Sink::Tx) {
-      st.sent += count;
-      if (unlikely(st.capture)) {
-        for (std::uint16_t i = 0; i < count; ++i) {
-          auto* m = static_cast<rte_mbuf*>(objs[i]);
-          const auto* p = rte_pktmbuf_mtod(m, const std::uint8_t*);
-          st.captured.push_back({dp::meta(m).txPort, {p, p + rte_pktmbuf_data_len(m)}});
-        }
-      }
-    } else if constexpr (kKind == Sink::Drop) {
-      st.dropped += count;
-    } else {
-      st.punted += count;
-    }
-    for (std::uint16_t i = 0; i < count; ++i) st.ring.push(static_cast<rte_mbuf*>(objs[i]));
-    return count;
-  }
-};
-
-}  // namespace
-
-// The measured loop, by an unmangled name for callgrind's --toggle-collect.
-extern "C" __attribute__((noinline)) void hnv_bench_measured_walks(rte_graph* graph, std::uint64_t walks) {
-  for (std::uint64_t i = 0; i < walks; ++i) rte_graph_walk(graph);
-}
-
-namespace {
-
 // ----- Scenarios.
 
-struct Scenario {
-  std::string name;
-  std::string path;
-  Entry entry;
-  std::uint16_t rxPort;
-  std::vector<std::uint8_t> frame;
-  // Checks one output packet; returns an empty string when it is right.
-  std::function<std::string(std::uint16_t txPort, const std::vector<std::uint8_t>& out)> check;
-  std::vector<double> cycles;  // per packet, one per repetition
-  std::vector<double> net;     // minus the baseline of the same repetition
-};
+using bench::Scenario;
 
 std::string expectEncap(const std::vector<std::uint8_t>& inner, std::uint16_t txPort,
                         const std::vector<std::uint8_t>& out) {
@@ -280,85 +168,49 @@ std::vector<Scenario> makeScenarios() {
   s.push_back({"baseline",
                "port-rx -> port-tx (bench source and sink only)",
                Entry::PortTx,
-               kPortA1,
-               small,
+               {bench::Template{small, kPortA1}},
                same(kPortA1, small),
                {},
                {}});
   s.push_back({"encap-64",
                "VM -> encap, UDP 64 B payload (106 B frame): vm-input -> nvgre-encap -> port-tx",
                Entry::VmInput,
-               kPortA1,
-               small,
+               {bench::Template{small, kPortA1}},
                [small](std::uint16_t p, const std::vector<std::uint8_t>& o) { return expectEncap(small, p, o); },
                {},
                {}});
   s.push_back({"encap-1400",
                "VM -> encap, 1400 B frame: vm-input -> nvgre-encap -> port-tx",
                Entry::VmInput,
-               kPortA1,
-               large,
+               {bench::Template{large, kPortA1}},
                [large](std::uint16_t p, const std::vector<std::uint8_t>& o) { return expectEncap(large, p, o); },
                {},
                {}});
   s.push_back({"decap-64",
                "decap -> VM, NVGRE of the 106 B frame (148 B): eth-input -> ip4-input -> nvgre-input -> port-tx",
                Entry::EthInput,
-               kUplink,
-               nvgreFrame(smallBack),
+               {bench::Template{nvgreFrame(smallBack), kUplink}},
                same(kPortA1, smallBack),
                {},
                {}});
   s.push_back({"decap-1400",
                "decap -> VM, NVGRE of the 1400 B frame (1442 B): eth-input -> ip4-input -> nvgre-input -> port-tx",
                Entry::EthInput,
-               kUplink,
-               nvgreFrame(largeBack),
+               {bench::Template{nvgreFrame(largeBack), kUplink}},
                same(kPortA1, largeBack),
                {},
                {}});
   s.push_back({"arp-proxy",
                "ARP request from a VM answered from policy: vm-input -> arp-proxy -> port-tx",
                Entry::VmInput,
-               kPortA1,
-               arp,
+               {bench::Template{arp, kPortA1}},
                same(kPortA1, arpReply),
                {},
                {}});
   return s;
 }
 
-// Points the source at `s` and writes its whole frame into every mbuf of the ring.
-void selectScenario(const Scenario& s) {
-  BenchState& st = gState;
-  st.tpl = s.frame.data();
-  st.tplLen = static_cast<std::uint16_t>(s.frame.size());
-  st.restoreLen = static_cast<std::uint16_t>(std::min(kRestore, s.frame.size()));
-  st.rxPort = s.rxPort;
-  st.edge = static_cast<rte_edge_t>(s.entry);
-  for (rte_mbuf* m : st.ring.slots) {
-    m->data_off = RTE_PKTMBUF_HEADROOM;
-    std::memcpy(rte_pktmbuf_mtod(m, void*), s.frame.data(), s.frame.size());
-  }
-}
-
-void fail(const std::string& why) {
-  std::cerr << "overlay_bench: " << why << "\n";
-  std::exit(1);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n == 0 ? 0 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-std::string today() {
-  char buf[16];
-  std::time_t t = std::time(nullptr);
-  std::strftime(buf, sizeof buf, "%F", std::gmtime(&t));
-  return buf;
-}
+void fail(const std::string& why) { bench::fail("overlay_bench", why); }
 
 }  // namespace
 
@@ -415,11 +267,12 @@ int main(int argc, char** argv) {
   pc.cacheSize = 0;
   auto pool = dp::createPacketPool(pc);
   if (!pool) fail(pool.error().message());
-  gState.ring.slots.resize(workingSet);
+  bench::BenchState& st = bench::benchState();
+  st.ring.slots.resize(workingSet);
   for (std::size_t i = 0; i < workingSet; ++i) {
     rte_mbuf* m = rte_pktmbuf_alloc(pool->get());
     if (m == nullptr) fail("mbuf pool too small");
-    gState.ring.push(m);
+    st.ring.push(m);
   }
 
   // The node's tables and policy, as in the packet tests' fixture.
@@ -451,13 +304,13 @@ int main(int argc, char** argv) {
   overlayCtx.missPunt = 9;
 
   dp::NodeCatalog catalog;
-  auto state = [](unsigned) -> void* { return &gState; };
-  for (auto st : {catalog.add(dp::describeNode<BenchRxNode>(state)),
-                  catalog.add(dp::describeNode<BenchSinkNode<Sink::Tx>>(state)),
-                  catalog.add(dp::describeNode<BenchSinkNode<Sink::Drop>>(state)),
-                  catalog.add(dp::describeNode<BenchSinkNode<Sink::Punt>>(state)),
+  auto state = [](unsigned) -> void* { return &bench::benchState(); };
+  for (auto added : {catalog.add(dp::describeNode<bench::BenchRxNode>(state)),
+                  catalog.add(dp::describeNode<bench::BenchSinkNode<Sink::Tx>>(state)),
+                  catalog.add(dp::describeNode<bench::BenchSinkNode<Sink::Drop>>(state)),
+                  catalog.add(dp::describeNode<bench::BenchSinkNode<Sink::Punt>>(state)),
                   nodes::addGenericNodes(catalog, nodesCtx), overlay::addOverlayNodes(catalog, overlayCtx)}) {
-    if (!st) fail(st.error().message());
+    if (!added) fail(added.error().message());
   }
   CounterRegistry counters(2);
   dp::TraceBuffer trace(0);
@@ -466,88 +319,15 @@ int main(int argc, char** argv) {
   rte_graph* g = (*graph)->graph();
 
   std::vector<Scenario> scenarios = makeScenarios();
-  if (!only.empty()) {
-    for (const auto& n : only) {
-      if (std::none_of(scenarios.begin(), scenarios.end(), [&](const Scenario& s) { return s.name == n; })) {
-        fail("no scenario " + n);
-      }
-    }
-    std::erase_if(scenarios, [&](const Scenario& s) {
-      return s.name != "baseline" && std::find(only.begin(), only.end(), s.name) == only.end();
-    });
-    if (std::find(only.begin(), only.end(), "baseline") == only.end() && only.size() == 1) {
-      // One scenario alone (e.g. under callgrind): no baseline either.
-      std::erase_if(scenarios, [](const Scenario& s) { return s.name == "baseline"; });
-    }
-  }
-
+  bench::keepScenarios("overlay_bench", scenarios, only);
+  bench::measure("overlay_bench", g, scenarios, reps, walks, workingSet);
   const double hz = static_cast<double>(rte_get_tsc_hz());
-  const std::uint64_t warmup = std::max<std::uint64_t>(walks / 10, 100);
-  for (unsigned rep = 0; rep < reps; ++rep) {
-    double baseline = -1;
-    for (auto& s : scenarios) {
-      selectScenario(s);
-      for (std::uint64_t i = 0; i < warmup; ++i) rte_graph_walk(g);
-      // One burst checked byte by byte, from recycled (restored) mbufs.
-      gState.capture = true;
-      gState.captured.clear();
-      rte_graph_walk(g);
-      gState.capture = false;
-      if (gState.captured.size() != kBurst)
-        fail(s.name + ": " + std::to_string(gState.captured.size()) + " of 32 sent");
-      for (const auto& c : gState.captured) {
-        if (auto why = s.check(c.txPort, c.bytes); !why.empty()) fail(s.name + ": " + why);
-      }
-      gState.sent = gState.dropped = gState.punted = 0;
-      const std::uint64_t t0 = rte_rdtsc_precise();
-      hnv_bench_measured_walks(g, walks);
-      const std::uint64_t t1 = rte_rdtsc_precise();
-      const std::uint64_t packets = walks * kBurst;
-      if (gState.sent != packets || gState.dropped != 0 || gState.punted != 0) {
-        fail(s.name + ": sent " + std::to_string(gState.sent) + " of " + std::to_string(packets) + ", dropped " +
-             std::to_string(gState.dropped) + ", punted " + std::to_string(gState.punted));
-      }
-      if (gState.ring.size() != workingSet) fail(s.name + ": mbufs lost");
-      const double c = static_cast<double>(t1 - t0) / static_cast<double>(packets);
-      s.cycles.push_back(c);
-      if (s.name == "baseline") baseline = c;
-      if (baseline >= 0) s.net.push_back(c - baseline);
-    }
-  }
-
-  const bool haveBaseline =
-      std::any_of(scenarios.begin(), scenarios.end(), [](const Scenario& s) { return s.name == "baseline"; });
   std::printf(
       "overlay_bench: %s build, %s, TSC %.3f GHz, lcore %u, %u reps x %llu walks x %u packets, working set %zu mbufs\n",
       HNV_BENCH_BUILD_TYPE, hugepages ? "hugepages (--in-memory)" : "--no-huge", hz / 1e9, lcore, reps,
       static_cast<unsigned long long>(walks), kBurst, workingSet);
-  std::printf("%-11s %9s %9s %9s %9s %11s %11s\n", "scenario", "cyc/pkt", "min", "max", "net", "Mpps/core", "net Mpps");
-  json::array out;
-  for (const auto& s : scenarios) {
-    const double med = median(s.cycles);
-    const double lo = *std::min_element(s.cycles.begin(), s.cycles.end());
-    const double hi = *std::max_element(s.cycles.begin(), s.cycles.end());
-    const bool hasNet = haveBaseline && s.name != "baseline";
-    const double net = hasNet ? median(s.net) : 0;
-    char netText[32] = "-", netMpps[32] = "-";
-    if (hasNet) std::snprintf(netText, sizeof netText, "%.1f", net);
-    if (hasNet && net > 0) std::snprintf(netMpps, sizeof netMpps, "%.2f", hz / net / 1e6);
-    std::printf("%-11s %9.1f %9.1f %9.1f %9s %11.2f %11s\n", s.name.c_str(), med, lo, hi, netText, hz / med / 1e6,
-                netMpps);
-    json::array samples;
-    for (double c : s.cycles) samples.push_back(c);
-    json::object o{{"name", s.name},
-                   {"path", s.path},
-                   {"frameBytes", s.frame.size()},
-                   {"cyclesPerPacket", json::object{{"median", med}, {"min", lo}, {"max", hi}, {"samples", samples}}},
-                   {"mppsPerCore", hz / med / 1e6}};
-    if (hasNet) {
-      o["netCyclesPerPacket"] = net;
-      o["netMppsPerCore"] = net > 0 ? hz / net / 1e6 : 0.0;
-    }
-    out.push_back(std::move(o));
-  }
-  json::object results{{"date", today()},
+  json::array out = bench::report(scenarios, hz);
+  json::object results{{"date", bench::today()},
                        {"build", HNV_BENCH_BUILD_TYPE},
                        {"hugepages", hugepages},
                        {"tscHz", hz},

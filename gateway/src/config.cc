@@ -17,12 +17,7 @@ Result<GatewayConfig> parseGatewayConfig(const boost::json::value& root) {
   GatewayConfig c;
   ConfigNode r(&root, "");
   if (auto st = daemon::parseDaemonConfig(r, c, {.root = kRootKeys, .port = {}}); !st) return st.error();
-  auto controller = policy::parseControllerConfig(r["controller"]);
-  if (!controller) return controller.error();
-  c.controller = std::move(*controller);
-  auto stateFile = r["state_file"].asString("");
-  if (!stateFile) return stateFile.error();
-  c.stateFile = *stateFile;
+  if (auto st = policy::parseAgentConfig(r, c); !st) return st.error();
   if (auto st = overlay::parseOverlaySettings(r["encap"], c.encap); !st) return st.error();
   // A gateway serves routing domains, not VMs: its ports are all uplinks.
   for (std::size_t i = 0; i < c.dataplane.ports.size(); ++i) {
@@ -37,9 +32,7 @@ Result<GatewayConfig> loadGatewayConfig(const std::string& path) {
   return daemon::loadConfigFile(path, [](const boost::json::value& root) -> Result<GatewayConfig> {
     auto c = parseGatewayConfig(root);
     if (!c) return c;
-    if (c->controller) {
-      if (auto st = policy::readControllerToken(*c->controller); !st) return st.error();
-    }
+    if (auto st = policy::readAgentToken(*c); !st) return st.error();
     return c;
   });
 }

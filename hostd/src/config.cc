@@ -48,12 +48,7 @@ Result<HostConfig> parseHostConfig(const boost::json::value& root) {
   for (std::size_t i = 0; i < c.dataplane.ports.size(); ++i) {
     if (auto st = parseVmPort(r["ports"].at(i), c.dataplane.ports[i], c.vmPorts); !st) return st.error();
   }
-  auto controller = policy::parseControllerConfig(r["controller"]);
-  if (!controller) return controller.error();
-  c.controller = std::move(*controller);
-  auto stateFile = r["state_file"].asString("");
-  if (!stateFile) return stateFile.error();
-  c.stateFile = *stateFile;
+  if (auto st = policy::parseAgentConfig(r, c); !st) return st.error();
   if (auto st = overlay::parseOverlaySettings(r["encap"], c.encap); !st) return st.error();
   return c;
 }
@@ -62,9 +57,7 @@ Result<HostConfig> loadHostConfig(const std::string& path) {
   return daemon::loadConfigFile(path, [](const boost::json::value& root) -> Result<HostConfig> {
     auto c = parseHostConfig(root);
     if (!c) return c;
-    if (c->controller) {
-      if (auto st = policy::readControllerToken(*c->controller); !st) return st.error();
-    }
+    if (auto st = policy::readAgentToken(*c); !st) return st.error();
     return c;
   });
 }

@@ -47,7 +47,9 @@ Result<OverlayPolicy> OverlayPolicy::compile(const json::object& desired, const 
   }
   for (const auto& d : *domains) {
     std::optional<TenantId> kept = previous != nullptr ? previous->tenant(d.rdid) : std::nullopt;
-    p.tenants_.emplace(d.rdid, kept ? *kept : TenantId(next++));
+    const TenantId t = kept ? *kept : TenantId(next++);
+    p.tenants_.emplace(d.rdid, t);
+    p.rdids_.emplace(t.index(), d.rdid);
   }
   for (const auto& pa : *pas) p.ownPas_.insert(pa.address);
 
@@ -166,10 +168,9 @@ const RecordEntry* OverlayPolicy::byMac(Vsid v, const MacAddr& mac) const {
 }
 
 std::optional<Rdid> OverlayPolicy::rdidOf(TenantId tenant) const {
-  for (const auto& [rdid, t] : tenants_) {
-    if (t == tenant) return rdid;
-  }
-  return std::nullopt;
+  auto it = rdids_.find(tenant.index());
+  if (it == rdids_.end()) return std::nullopt;
+  return it->second;
 }
 
 const RecordEntry* OverlayPolicy::gatewayHere(Vsid v) const {

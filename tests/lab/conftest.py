@@ -109,3 +109,21 @@ def hnv_bin() -> Callable[[str], Path]:
             pytest.skip(str(exc))
 
     return find
+
+
+@pytest.fixture
+def forwarding_lab(lab, hnv_bin):
+    """`forwarding_lab(**kwargs)` -> hnvlab.forwarding.ForwardingLab, started (skips while a binary
+    or Open vSwitch, the tenants' VLAN switch, is missing)."""
+    from hnvlab.forwarding import start_forwarding_lab
+    from hnvlab.ovs import ovs_missing
+
+    def start(**kwargs):
+        for binary in ("hnvgwd", "hnv-hostd", "hnv-controller", "hnvctl"):
+            hnv_bin(binary)
+        why = ovs_missing()
+        if why:
+            pytest.skip(f"the tenants' VLAN switch is Open vSwitch: {why}")
+        return start_forwarding_lab(lab, **kwargs)
+
+    return start

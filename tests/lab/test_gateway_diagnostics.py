@@ -23,10 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from hnvlab.forwarding import (GATEWAY_PA, GATEWAY_UPLINK_MAC, GATEWAY_VSID_MAC, REMOTE,
-                               start_forwarding_lab)
+from hnvlab.forwarding import (GATEWAY_PA, GATEWAY_UPLINK_MAC, GATEWAY_VSID_MAC, REMOTE)
 from hnvlab.host import PYTHON, tcp_transfer
-from hnvlab.ovs import ovs_missing
 from hnvlab.process import wait_for
 
 DISSECTOR = Path(__file__).resolve().parents[2] / "tools" / "wireshark" / "nvgre.lua"
@@ -34,13 +32,8 @@ SCAPY_SEND = Path(__file__).resolve().parent / "scapy_send.py"
 
 
 @pytest.fixture
-def fwd(lab, hnv_bin):
-    for binary in ("hnvgwd", "hnv-hostd", "hnv-controller", "hnvctl"):
-        hnv_bin(binary)
-    why = ovs_missing()
-    if why:
-        pytest.skip(f"the tenants' VLAN switch is Open vSwitch: {why}")
-    return start_forwarding_lab(lab)
+def fwd(forwarding_lab):
+    return forwarding_lab()
 
 
 def test_trace_explains_a_drop_and_capture_names_vsid_and_tenant(fwd, hnv_bin):

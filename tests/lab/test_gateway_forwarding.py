@@ -17,9 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from hnvlab.forwarding import EXTERNAL_ROUTER, GATEWAY, REMOTE, VLAN, start_forwarding_lab
+from hnvlab.forwarding import EXTERNAL_ROUTER, GATEWAY, REMOTE, VLAN
 from hnvlab.host import tcp_transfer
-from hnvlab.ovs import ovs_missing
 from hnvlab.process import wait_for
 
 # ping -p payload markers, one per tenant: a capture shows whose traffic it holds.
@@ -27,13 +26,8 @@ PATTERN = {"A": "a1a1a1a1", "B": "b2b2b2b2", "C": "c3c3c3c3"}
 
 
 @pytest.fixture
-def fwd(lab, hnv_bin):
-    for binary in ("hnvgwd", "hnv-hostd", "hnv-controller", "hnvctl"):
-        hnv_bin(binary)
-    why = ovs_missing()
-    if why:
-        pytest.skip(f"the tenants' VLAN switch is Open vSwitch: {why}")
-    return start_forwarding_lab(lab)
+def fwd(forwarding_lab):
+    return forwarding_lab()
 
 
 def vms_of(fwd, tenant: str):
@@ -123,13 +117,8 @@ def test_trunk_carries_each_tenant_on_its_own_vlan(fwd):
     assert seen() == {"A": {VLAN["A"]}, "B": {VLAN["B"]}}
 
 
-def test_gateway_restarted_without_the_controller_forwards_from_its_saved_state(lab, hnv_bin):
-    for binary in ("hnvgwd", "hnv-hostd", "hnv-controller", "hnvctl"):
-        hnv_bin(binary)
-    why = ovs_missing()
-    if why:
-        pytest.skip(f"the tenants' VLAN switch is Open vSwitch: {why}")
-    fwd = start_forwarding_lab(lab, state_file=True)
+def test_gateway_restarted_without_the_controller_forwards_from_its_saved_state(forwarding_lab):
+    fwd = forwarding_lab(state_file=True)
     vm = vms_of(fwd, "A")[0]
     vm.wait_ping(REMOTE, timeout=30)
     saved = json.loads(fwd.gateway.state_file.read_text())

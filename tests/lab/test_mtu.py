@@ -19,9 +19,8 @@ import struct
 
 import pytest
 
-from hnvlab.forwarding import EXTERNAL_GATEWAY, EXTERNAL_ROUTER, REMOTE, start_forwarding_lab
+from hnvlab.forwarding import EXTERNAL_GATEWAY, EXTERNAL_ROUTER, REMOTE
 from hnvlab.host import tcp_transfer
-from hnvlab.ovs import ovs_missing
 from hnvlab.tenants import start_overlay, two_tenants
 
 
@@ -85,13 +84,8 @@ def test_vm_with_mtu_1500_learns_the_overlay_mtu(mtu1500):
 
 
 @pytest.fixture
-def fwd_small_c(lab, hnv_bin):
-    for binary in ("hnvgwd", "hnv-hostd", "hnv-controller", "hnvctl"):
-        hnv_bin(binary)
-    why = ovs_missing()
-    if why:
-        pytest.skip(f"the tenants' VLAN switch is Open vSwitch: {why}")
-    return start_forwarding_lab(lab, tenant_c_mtu=1400)
+def fwd_small_c(forwarding_lab):
+    return forwarding_lab(tenant_c_mtu=1400)
 
 
 def test_gateway_answers_too_big_and_clamps_mss(fwd_small_c):

@@ -43,10 +43,9 @@ CounterRegistry::CounterRegistry(unsigned writers, std::size_t capacity) : capac
 }
 
 std::optional<CounterId> CounterRegistry::find(std::string_view name, const std::vector<CounterLabel>& labels) const {
-  for (std::size_t i = 0; i < descs_.size(); ++i) {
-    if (descs_[i].name == name && descs_[i].labels == labels) return CounterId(static_cast<std::uint32_t>(i));
-  }
-  return std::nullopt;
+  auto it = byKey_.find(CounterDesc{std::string(name), labels, {}}.key());
+  if (it == byKey_.end()) return std::nullopt;
+  return CounterId(it->second);
 }
 
 Result<CounterId> CounterRegistry::add(CounterDesc desc) {
@@ -56,8 +55,10 @@ Result<CounterId> CounterRegistry::add(CounterDesc desc) {
     return makeError(Errc::OutOfRange, "counter", desc.key(),
                      "the registry is full (" + std::to_string(capacity_) + " counters)");
   }
+  const auto id = static_cast<std::uint32_t>(descs_.size());
+  byKey_.emplace(desc.key(), id);
   descs_.push_back(std::move(desc));
-  return CounterId(static_cast<std::uint32_t>(descs_.size() - 1));
+  return CounterId(id);
 }
 
 std::uint64_t CounterRegistry::total(CounterId id) const {

@@ -49,6 +49,18 @@ Status readControllerToken(ControllerConfig& c) {
   return okStatus();
 }
 
+Status parseAgentConfig(const ConfigNode& root, AgentConfig& c) {
+  auto controller = parseControllerConfig(root["controller"]);
+  if (!controller) return controller.error();
+  c.controller = std::move(*controller);
+  auto stateFile = root["state_file"].asString("");
+  if (!stateFile) return stateFile.error();
+  c.stateFile = *stateFile;
+  return okStatus();
+}
+
+Status readAgentToken(AgentConfig& c) { return c.controller ? readControllerToken(*c.controller) : okStatus(); }
+
 PolicyFollower::PolicyFollower(boost::asio::io_context& io, FollowerConfig config, Apply apply)
     : io_(io), config_(std::move(config)), apply_(std::move(apply)) {}
 

@@ -16,7 +16,7 @@
 
 namespace hnv::gateway {
 
-struct GatewayConfig : daemon::DaemonConfig {
+struct GatewayConfig : daemon::DaemonConfig, policy::AgentConfig {
   GatewayConfig() {
     nodeName = "hnvgwd";
     apiSocket = "/run/hnvgwd/hnvgwd.sock";
@@ -24,8 +24,6 @@ struct GatewayConfig : daemon::DaemonConfig {
   }
   // One line for --check-config: "2 port(s), 1 provider address(es), controller ...".
   std::string summary() const;
-  std::optional<policy::ControllerConfig> controller;
-  std::string stateFile;  // empty: the applied policy is not persisted
   overlay::OverlaySettings encap;
 };
 

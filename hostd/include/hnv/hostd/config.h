@@ -27,7 +27,7 @@ struct VmPortConfig {
   MacAddr mac;       // the VM's own MAC
 };
 
-struct HostConfig : daemon::DaemonConfig {
+struct HostConfig : daemon::DaemonConfig, policy::AgentConfig {
   HostConfig() {
     nodeName = "hnv-hostd";
     apiSocket = "/run/hnv-hostd/hnv-hostd.sock";
@@ -36,8 +36,6 @@ struct HostConfig : daemon::DaemonConfig {
   // One line for --check-config: ports (VM ports), provider addresses, controller.
   std::string summary() const;
   std::vector<VmPortConfig> vmPorts;  // in "ports" order
-  std::optional<policy::ControllerConfig> controller;
-  std::string stateFile;  // the last applied policy, restored at start (empty: none)
   overlay::OverlaySettings encap;
 };
 

@@ -149,6 +149,7 @@ class OverlayPolicy {
 
   std::uint64_t revision_ = 0;
   std::map<Rdid, TenantId> tenants_;
+  std::unordered_map<std::uint32_t, Rdid> rdids_;  // the reverse of tenants_
   std::unordered_map<std::uint32_t, VsidInfo> vsids_;
   std::unordered_map<CaKey, RecordEntry, KeyHash> byCa_;
   std::unordered_map<MacKey, RecordEntry, KeyHash> byMac_;

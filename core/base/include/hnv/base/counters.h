@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -86,6 +87,7 @@ class CounterRegistry {
  private:
   std::size_t capacity_;
   std::vector<CounterDesc> descs_;
+  std::unordered_map<std::string, std::uint32_t> byKey_;  // CounterDesc::key() -> id
   std::vector<std::unique_ptr<CounterBlock>> blocks_;
 };
 

@@ -49,6 +49,17 @@ Result<std::optional<ControllerConfig>> parseControllerConfig(const ConfigNode& 
 // Reads the token (the file's first line, as hnvctl --token-file does).
 Status readControllerToken(ControllerConfig& c);
 
+// What an agent's configuration file says about following the controller:
+// its "controller" and "state_file" sections (both daemons inherit it).
+struct AgentConfig {
+  std::optional<ControllerConfig> controller;
+  std::string stateFile;  // empty: the applied policy is not persisted
+};
+// Reads "controller" and "state_file" of the file's root; reads no file.
+Status parseAgentConfig(const ConfigNode& root, AgentConfig& c);
+// The controller's token file, when one is configured.
+Status readAgentToken(AgentConfig& c);
+
 struct FollowerConfig {
   std::string node;
   std::optional<ControllerConfig> controller;

@@ -1,0 +1,394 @@
+// Gateway data-plane micro-benchmark (issue "Gateway data plane",
+// acceptance 6): CPU cycles per packet through the real generic and overlay
+// nodes in a real rte_graph on one core, without NIC I/O, with the tables at
+// scale: --tenants routing domains (default 4,096) placed on the gateway,
+// each with its virtual subnet (the same 10.0.1.0/24 in every tenant), a VM
+// record on one of 64 hosts, the gateway's GatewayWildcard, an external
+// interface on a VLAN of a trunk port (4,000 VLANs per trunk) and a default
+// route to its router. The policy is a desired-state document compiled by
+// the real OverlayPolicy::compile and gateway::compileTenantTables, with
+// per-tenant counters, as hnvgwd does.
+//
+//   decap-forward-*  NVGRE from a tenant's VM into its VRF and out of its
+//                    VLAN: eth-input -> ip4-input -> nvgre-input ->
+//                    ip4-lookup -> iface-output -> port-tx
+//   forward-encap-*  the reverse: a tagged frame from the tenant's router
+//                    into its VRF and NVGRE to the VM's host: eth-input ->
+//                    ip4-lookup -> overlay-output -> nvgre-encap -> port-tx
+//   baseline         the bench's own source and sink
+//
+// Packets go round robin over every tenant (and --flows per tenant), so the
+// tables are used at their full size, not one cached entry. Timing,
+// repetitions, "net" and callgrind: as overlay_bench (bench/README.md).
+//
+// Usage: gateway_bench [--tenants N] [--flows N] [--walks N] [--reps N] [--scenario NAME]...
+//                      [--hugepages] [--lcore N] [--working-set N] [--json FILE]
+#include <rte_cycles.h>
+#include <unistd.h>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <memory>
+
+#include "bench_graph.h"
+#include "hnv/base/counters.h"
+#include "hnv/dp/catalog.h"
+#include "hnv/dp/eal.h"
+#include "hnv/dp/graph.h"
+#include "hnv/dp/mempool.h"
+#include "hnv/dp/rcu.h"
+#include "hnv/dp/trace.h"
+#include "hnv/gateway/tenant_compile.h"
+#include "hnv/nodes/module.h"
+#include "hnv/overlay/module.h"
+#include "hnv/wire/builder.h"
+#include "hnv/wire/ethernet.h"
+#include "hnv/wire/ipv4.h"
+#include "hnv/wire/nvgre.h"
+
+#ifndef HNV_BENCH_BUILD_TYPE
+#define HNV_BENCH_BUILD_TYPE "unknown"
+#endif
+
+namespace {
+
+namespace json = boost::json;
+using namespace hnv;
+using bench::Entry;
+using bench::Template;
+
+constexpr std::string_view kProgram = "gateway_bench";
+constexpr std::uint32_t kHosts = 64;
+constexpr std::uint32_t kVlansPerTrunk = 4000;
+constexpr std::uint32_t kFirstVsid = 10000;
+constexpr std::uint16_t kUnderlay = 0;
+
+MacAddr macOf(std::uint8_t kind, std::uint32_t n) {
+  const std::uint8_t b[6] = {0x02, kind, static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
+                             static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
+  return MacAddr::fromBytes(b);
+}
+
+const MacAddr kUnderlayMac = macOf(0x00, 1);
+MacAddr trunkMac(std::uint16_t port) { return macOf(0x01, port); }
+MacAddr hostMac(std::uint32_t h) { return macOf(0x0b, h); }
+MacAddr vmMac(std::uint32_t t) { return macOf(0x0a, t); }
+MacAddr gatewayMac(std::uint32_t t) { return macOf(0xfe, t); }
+MacAddr routerMac(std::uint32_t t) { return macOf(0xaa, t); }
+const Ipv4Addr kGwPa = *Ipv4Addr::parse("192.0.2.1");
+Ipv4Addr hostPa(std::uint32_t h) { return Ipv4Addr::fromHost(kGwPa.host() + 10 + h); }
+const Ipv4Addr kVm = *Ipv4Addr::parse("10.0.1.10");
+const Ipv4Addr kExtGw = *Ipv4Addr::parse("198.51.100.1");
+const Ipv4Addr kRouter = *Ipv4Addr::parse("198.51.100.126");
+
+std::uint16_t trunkOf(std::uint32_t t) { return static_cast<std::uint16_t>(1 + t / kVlansPerTrunk); }
+std::uint16_t vlanOf(std::uint32_t t) { return static_cast<std::uint16_t>(1 + t % kVlansPerTrunk); }
+std::uint32_t hostOf(std::uint32_t t) { return t % kHosts; }
+std::string rdidOf(std::uint32_t t) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%012x", t + 1);
+  return buf;
+}
+// Flow f of tenant t talks to this external address.
+Ipv4Addr remoteOf(std::uint32_t f) { return Ipv4Addr::fromHost(Ipv4Addr::parse("203.0.113.0")->host() + 1 + f % 250); }
+
+json::object desiredState(std::uint32_t tenants) {
+  json::array domains, subnets, records, interfaces, routes;
+  for (std::uint32_t t = 0; t < tenants; ++t) {
+    const std::string rdid = rdidOf(t);
+    const std::uint32_t vsid = kFirstVsid + t;
+    domains.push_back(json::object{{"rdid", rdid}});
+    subnets.push_back(json::object{{"vsid", vsid}, {"rdid", rdid}, {"prefixes", json::array{"10.0.1.0/24"}},
+                                   {"defaultGatewayMac", macOf(0x50, t).toString()}});
+    records.push_back(json::object{
+        {"vsid", vsid}, {"ca", kVm.toString()}, {"mac", vmMac(t).toString()}, {"pa", hostPa(hostOf(t)).toString()}});
+    records.push_back(json::object{{"vsid", vsid},
+                                   {"type", "GatewayWildcard"},
+                                   {"mac", gatewayMac(t).toString()},
+                                   {"pa", kGwPa.toString()}});
+    interfaces.push_back(json::object{{"rdid", rdid},
+                                      {"name", "ext"},
+                                      {"node", "gw1"},
+                                      {"port", "trunk" + std::to_string(trunkOf(t))},
+                                      {"vlan", vlanOf(t)},
+                                      {"address", kExtGw.toString()},
+                                      {"prefixLength", 25}});
+    routes.push_back(json::object{{"rdid", rdid},
+                                  {"destinationPrefix", "0.0.0.0/0"},
+                                  {"interface", "ext"},
+                                  {"nextHop", kRouter.toString()}});
+  }
+  return json::object{{"node", "gw1"},
+                      {"role", "gateway"},
+                      {"revision", 1},
+                      {"routing-domains", std::move(domains)},
+                      {"virtual-subnets", std::move(subnets)},
+                      {"lookup-records", std::move(records)},
+                      {"provider-addresses",
+                       json::array{json::object{{"node", "gw1"},
+                                                {"interface", "underlay"},
+                                                {"address", kGwPa.toString()},
+                                                {"prefixLength", 24},
+                                                {"mac", kUnderlayMac.toString()}}}},
+                      {"external-interfaces", std::move(interfaces)},
+                      {"gateway-routes", std::move(routes)}};
+}
+
+// ----- Scenarios.
+
+using bench::Scenario;
+
+std::vector<std::uint8_t> fromHost(std::uint32_t t, std::uint32_t f, std::size_t frameBytes) {
+  const std::size_t payload = frameBytes - 14 - 20 - 8;
+  auto inner = wire::PacketBuilder()
+                   .eth(vmMac(t), gatewayMac(t))
+                   .ipv4(kVm, remoteOf(f))
+                   .udp(static_cast<std::uint16_t>(1000 + f), 53)
+                   .payloadFill(payload, 0xab)
+                   .build();
+  return wire::PacketBuilder()
+      .eth(hostMac(hostOf(t)), kUnderlayMac)
+      .ipv4(hostPa(hostOf(t)), kGwPa)
+      .df()
+      .nvgre(*Vsid::forTenant(kFirstVsid + t), static_cast<std::uint8_t>(f))
+      .payload(inner)
+      .build();
+}
+
+std::vector<std::uint8_t> fromRouter(std::uint32_t t, std::uint32_t f, std::size_t frameBytes) {
+  const std::size_t payload = frameBytes - 18 - 20 - 8;
+  return wire::PacketBuilder()
+      .eth(routerMac(t), trunkMac(trunkOf(t)))
+      .vlan(vlanOf(t))
+      .ipv4(remoteOf(f), kVm)
+      .udp(53, static_cast<std::uint16_t>(1000 + f))
+      .payloadFill(payload, 0xcd)
+      .build();
+}
+
+std::string checkForward(std::uint16_t txPort, const std::vector<std::uint8_t>& out) {
+  auto eth = wire::parseEthernet(out);
+  if (!eth || !eth->vlanTci) return "not a tagged frame";
+  const std::uint32_t t = (txPort - 1u) * kVlansPerTrunk + eth->vlanId() - 1u;
+  if (eth->dst != routerMac(t) || eth->src != trunkMac(txPort)) return "Ethernet of tenant " + std::to_string(t);
+  auto ip = wire::parseIpv4(std::span(out).subspan(eth->headerLength));
+  if (!ip || ip->src != kVm || ip->ttl != 63) return "inner IPv4 of tenant " + std::to_string(t);
+  return {};
+}
+
+std::string checkEncap(std::uint16_t txPort, const std::vector<std::uint8_t>& out) {
+  if (txPort != kUnderlay) return "not sent on the underlay";
+  auto ip = wire::parseIpv4(std::span(out).subspan(wire::kEthernetHeaderLen));
+  if (!ip || ip->src != kGwPa) return "outer IPv4";
+  auto nv = wire::parseNvgre(ip->payload);
+  if (!nv) return "NVGRE";
+  const std::uint32_t t = nv->vsid.value() - kFirstVsid;
+  if (ip->dst != hostPa(hostOf(t))) return "outer destination of tenant " + std::to_string(t);
+  auto eth = wire::parseEthernet(ip->payload.subspan(wire::kNvgreHeaderLen));
+  if (!eth || eth->dst != vmMac(t) || eth->src != gatewayMac(t)) return "inner Ethernet of tenant " + std::to_string(t);
+  return {};
+}
+
+std::vector<Scenario> makeScenarios(std::uint32_t tenants, std::uint32_t flows) {
+  auto many = [&](auto make, std::size_t bytes, bool external) {
+    std::vector<Template> out;
+    for (std::uint32_t f = 0; f < flows; ++f) {
+      for (std::uint32_t t = 0; t < tenants; ++t) {
+        out.push_back({make(t, f, bytes), external ? trunkOf(t) : kUnderlay});
+      }
+    }
+    return out;
+  };
+  std::vector<Scenario> s;
+  auto one = many(fromHost, 106, false);
+  one.resize(1);
+  s.push_back({"baseline", "port-rx -> port-tx (bench source and sink only)", Entry::PortTx, one,
+               [](std::uint16_t, const std::vector<std::uint8_t>&) { return std::string(); }, {}, {}});
+  s.push_back({"decap-forward-64",
+               "NVGRE (148 B, 106 B inner frame) -> tenant VRF -> its VLAN: eth-input -> ip4-input -> nvgre-input -> "
+               "ip4-lookup -> iface-output -> port-tx",
+               Entry::EthInput, many(fromHost, 106, false), checkForward, {}, {}});
+  s.push_back({"decap-forward-1400",
+               "NVGRE (1442 B, 1400 B inner frame) -> tenant VRF -> its VLAN", Entry::EthInput,
+               many(fromHost, 1400, false), checkForward, {}, {}});
+  s.push_back({"forward-encap-64",
+               "tagged 110 B frame from a tenant's network -> its VRF -> NVGRE to the VM's host: eth-input -> "
+               "ip4-lookup -> overlay-output -> nvgre-encap -> port-tx",
+               Entry::EthInput, many(fromRouter, 110, true), checkEncap, {}, {}});
+  s.push_back({"forward-encap-1400", "tagged 1400 B frame -> VRF -> NVGRE", Entry::EthInput,
+               many(fromRouter, 1400, true), checkEncap, {}, {}});
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::uint32_t tenants = 4096, flows = 1;
+  std::uint64_t walks = 20000;
+  unsigned reps = 11;
+  unsigned lcore = 0;
+  std::size_t workingSet = 256;
+  bool hugepages = false;
+  std::string jsonPath;
+  std::vector<std::string> only;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) bench::fail(kProgram, "missing value after " + a);
+      return argv[++i];
+    };
+    if (a == "--tenants")
+      tenants = static_cast<std::uint32_t>(std::stoul(value()));
+    else if (a == "--flows")
+      flows = static_cast<std::uint32_t>(std::stoul(value()));
+    else if (a == "--walks")
+      walks = std::stoull(value());
+    else if (a == "--reps")
+      reps = static_cast<unsigned>(std::stoul(value()));
+    else if (a == "--scenario")
+      only.push_back(value());
+    else if (a == "--hugepages")
+      hugepages = true;
+    else if (a == "--lcore")
+      lcore = static_cast<unsigned>(std::stoul(value()));
+    else if (a == "--working-set")
+      workingSet = std::stoull(value());
+    else if (a == "--json")
+      jsonPath = value();
+    else {
+      std::cerr << "usage: gateway_bench [--tenants N] [--flows N] [--walks N] [--reps N] [--scenario NAME]...\n"
+                   "                     [--hugepages] [--lcore N] [--working-set MBUFS] [--json FILE]\n";
+      return a == "--help" ? 0 : 2;
+    }
+  }
+  if (tenants < 1 || tenants > 2 * kVlansPerTrunk * 8) bench::fail(kProgram, "--tenants: 1 to 64000");
+  if (flows < 1 || flows > 250) bench::fail(kProgram, "--flows: 1 to 250");
+  if (workingSet < 2 * bench::kBurst || (workingSet & (workingSet - 1)) != 0) {
+    bench::fail(kProgram, "--working-set: a power of two >= 64");
+  }
+
+  dp::EalConfig ec;
+  ec.program = std::string(kProgram);
+  ec.lcores = std::to_string(lcore);
+  ec.hugepages = hugepages;
+  ec.memoryMb = 512;
+  ec.filePrefix = "hnvgwbench" + std::to_string(::getpid());
+  ec.logLevel = 3;
+  ec.telemetry = false;
+  auto eal = dp::Eal::init(ec);
+  if (!eal) bench::fail(kProgram, eal.error().message());
+
+  dp::PoolConfig pc;
+  pc.name = "bench";
+  pc.mbufs = static_cast<unsigned>(workingSet * 2 - 1);
+  pc.cacheSize = 0;
+  auto pool = dp::createPacketPool(pc);
+  if (!pool) bench::fail(kProgram, pool.error().message());
+  bench::BenchState& st = bench::benchState();
+  st.ring.slots.resize(workingSet);
+  for (std::size_t i = 0; i < workingSet; ++i) {
+    rte_mbuf* m = rte_pktmbuf_alloc(pool->get());
+    if (m == nullptr) bench::fail(kProgram, "mbuf pool too small");
+    st.ring.push(m);
+  }
+
+  // The gateway's tables, compiled from policy as hnvgwd compiles them.
+  const std::uint16_t trunks = trunkOf(tenants - 1);
+  fib::PortAddresses up;
+  up.port = kUnderlay;
+  up.mac = kUnderlayMac;
+  up.mtu = 1500;
+  up.v4.push_back(*InterfaceAddress4::parse("192.0.2.1/24"));
+  auto local = fib::LocalAddresses::build({up});
+  if (!local) bench::fail(kProgram, local.error().message());
+  auto rcu = dp::Rcu::create(1);
+  if (!rcu) bench::fail(kProgram, rcu.error().message());
+  CounterRegistry counters(2);
+  const auto desired = desiredState(tenants);
+  const std::uint64_t c0 = rte_rdtsc();
+  auto policy = overlay::OverlayPolicy::compile(desired);
+  if (!policy) bench::fail(kProgram, policy.error().message());
+  const overlay::OverlayPolicy& pol = *policy;
+  auto tables = gateway::compileTenantTables(
+      desired, pol, "gw1",
+      [&](std::string_view name) -> std::optional<gateway::PortInfo> {
+        if (name.rfind("trunk", 0) != 0) return std::nullopt;
+        const auto port = static_cast<std::uint16_t>(std::stoul(std::string(name.substr(5))));
+        return gateway::PortInfo{port, trunkMac(port), 1500, false};
+      },
+      nullptr, [&](TenantId t) { return gateway::registerTenantCounters(counters, *pol.rdidOf(t)); });
+  if (!tables) bench::fail(kProgram, tables.error().message());
+  const double compileMs = static_cast<double>(rte_rdtsc() - c0) * 1e3 / static_cast<double>(rte_get_tsc_hz());
+  std::size_t vrfBytes = 0;
+  for (std::uint32_t i = 1; i <= tenants; ++i) {
+    if (const fib::Vrf* v = tables->vrf(TenantId(i))) vrfBytes += v->memoryBytes();
+  }
+  fib::NeighborTable::Map neighbors;
+  for (std::uint32_t h = 0; h < kHosts; ++h) neighbors.emplace(hostPa(h), fib::Neighbor{hostMac(h), kUnderlay});
+  for (const auto& x : tables->interfaces()) {
+    const std::uint32_t t = (x.port - 1u) * kVlansPerTrunk + x.vlan - 1u;
+    neighbors.emplace(fib::NeighborKey(kRouter, x.scope), fib::Neighbor{routerMac(t), x.port});
+  }
+  dp::Published<fib::LocalAddresses> localPub(**rcu, std::make_unique<const fib::LocalAddresses>(*local));
+  dp::Published<fib::NeighborTable> neighborsPub(**rcu, std::make_unique<const fib::NeighborTable>(std::move(neighbors)));
+  dp::Published<fib::TenantTables> tenantsPub(**rcu, std::make_unique<const fib::TenantTables>(std::move(*tables)));
+  dp::Published<overlay::OverlayPolicy> policyPub(**rcu,
+                                                  std::make_unique<const overlay::OverlayPolicy>(std::move(*policy)));
+  nodes::NodesContext nodesCtx;
+  nodesCtx.local = &localPub;
+  nodesCtx.neighbors = &neighborsPub;
+  nodesCtx.tenants = &tenantsPub;
+  nodesCtx.tenantMss = 1418;
+  overlay::OverlayContext overlayCtx;
+  overlayCtx.policy = &policyPub;
+  overlayCtx.local = &localPub;
+  overlayCtx.neighbors = &neighborsPub;
+  overlayCtx.tenants = &tenantsPub;
+
+  dp::NodeCatalog catalog;
+  auto state = [](unsigned) -> void* { return &bench::benchState(); };
+  for (auto s : {catalog.add(dp::describeNode<bench::BenchRxNode>(state)),
+                 catalog.add(dp::describeNode<bench::BenchSinkNode<bench::Sink::Tx>>(state)),
+                 catalog.add(dp::describeNode<bench::BenchSinkNode<bench::Sink::Drop>>(state)),
+                 catalog.add(dp::describeNode<bench::BenchSinkNode<bench::Sink::Punt>>(state)),
+                 nodes::addGenericNodes(catalog, nodesCtx), overlay::addOverlayNodes(catalog, overlayCtx)}) {
+    if (!s) bench::fail(kProgram, s.error().message());
+  }
+  dp::TraceBuffer trace(0);
+  auto graph = dp::WorkerGraph::create("gwbench", catalog, 0, SOCKET_ID_ANY, counters, trace);
+  if (!graph) bench::fail(kProgram, graph.error().message());
+  rte_graph* g = (*graph)->graph();
+
+  std::vector<Scenario> scenarios = makeScenarios(tenants, flows);
+  bench::keepScenarios(kProgram, scenarios, only);
+  bench::measure(kProgram, g, scenarios, reps, walks, workingSet);
+  const double hz = static_cast<double>(rte_get_tsc_hz());
+  std::printf(
+      "gateway_bench: %s build, %s, TSC %.3f GHz, lcore %u, %u tenants x %u flows (%u trunks), %u reps x %llu walks x "
+      "%u packets\n  policy compiled in %.0f ms; VRF tries %.1f KiB in all (%.0f B per tenant)\n",
+      HNV_BENCH_BUILD_TYPE, hugepages ? "hugepages (--in-memory)" : "--no-huge", hz / 1e9, lcore, tenants, flows,
+      trunks, reps, static_cast<unsigned long long>(walks), bench::kBurst, compileMs,
+      static_cast<double>(vrfBytes) / 1024, static_cast<double>(vrfBytes) / tenants);
+  json::array out = bench::report(scenarios, hz);
+  json::object results{{"date", bench::today()},
+                       {"build", HNV_BENCH_BUILD_TYPE},
+                       {"hugepages", hugepages},
+                       {"tscHz", hz},
+                       {"lcore", lcore},
+                       {"tenants", tenants},
+                       {"flowsPerTenant", flows},
+                       {"policyCompileMs", compileMs},
+                       {"vrfTrieBytes", vrfBytes},
+                       {"reps", reps},
+                       {"walksPerRep", walks},
+                       {"burst", bench::kBurst},
+                       {"workingSetMbufs", workingSet},
+                       {"scenarios", std::move(out)}};
+  if (!jsonPath.empty()) std::ofstream(jsonPath) << json::serialize(results) << "\n";
+  graph->reset();
+  return 0;
+}
