@@ -5,8 +5,9 @@
 # make the regression metric.
 #
 # Usage: bench/dataplane/instructions.sh [BENCH_BINARY] [JSON_FILE]
-#   BENCH_BINARY  default build/bench/overlay_bench
+#   BENCH_BINARY  default build/bench/overlay_bench (gateway_bench works too)
 #   WALKS=N       walks of 32 packets per scenario (default 1000)
+#   SCENARIOS=".." the scenarios, baseline first (default: the binary's own, by its name)
 set -eu
 bench=${1:-build/bench/overlay_bench}
 json=${2:-}
@@ -14,10 +15,14 @@ walks=${WALKS:-1000}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
-printf '%-11s %10s %10s\n' scenario Ir/packet net
+printf '%-19s %10s %10s\n' scenario Ir/packet net
 base=0
 entries=
-for s in baseline encap-64 encap-1400 decap-64 decap-1400 arp-proxy; do
+case "$(basename "$bench")" in
+  gateway_bench) default="baseline decap-forward-64 decap-forward-1400 forward-encap-64 forward-encap-1400" ;;
+  *) default="baseline encap-64 encap-1400 decap-64 decap-1400 arp-proxy" ;;
+esac
+for s in ${SCENARIOS:-$default}; do
   valgrind --tool=callgrind --collect-atstart=no --toggle-collect=hnv_bench_measured_walks \
     --callgrind-out-file="$dir/$s" "$bench" --scenario "$s" --reps 1 --walks "$walks" >"$dir/$s.log" 2>&1 ||
     { cat "$dir/$s.log" >&2; exit 1; }
@@ -29,7 +34,7 @@ for s in baseline encap-64 encap-1400 decap-64 decap-1400 arp-proxy; do
   else
     net=$(awk -v a="$per" -v b="$base" 'BEGIN {printf "%.1f", a - b}')
   fi
-  printf '%-11s %10s %10s\n' "$s" "$per" "$net"
+  printf '%-19s %10s %10s\n' "$s" "$per" "$net"
   entries="$entries${entries:+,}{\"name\":\"$s\",\"instructionsPerPacket\":$per$( [ "$net" = - ] || printf ',"netInstructionsPerPacket":%s' "$net")}"
 done
 if [ -n "$json" ]; then

@@ -40,19 +40,21 @@ Result<TenantTables> TenantTables::build(std::vector<TenantInterface> interfaces
     }
     if (x.scope == kUnderlay) x.scope = ++t.lastScope_;
   }
-  if (interfaces.size() > UINT16_MAX) {
+  if (interfaces.size() >= UINT16_MAX) {
     return makeError(Errc::OutOfRange, "interfaces", std::to_string(interfaces.size()), "more than 65535 external interfaces");
   }
   for (std::size_t i = 0; i < interfaces.size(); ++i) {
     const auto& x = interfaces[i];
-    auto [it, fresh] = t.byPortVlan_.emplace(static_cast<std::uint32_t>(x.port) << 16 | x.vlan, static_cast<std::uint16_t>(i));
-    if (!fresh) {
+    if (x.vlan > 4095) return makeError(Errc::InvalidArgument, "interfaces", x.name, "VLAN ids go up to 4095");
+    if (t.byPortVlan_.size() <= x.port) t.byPortVlan_.resize(x.port + 1u);
+    auto& slots = t.byPortVlan_[x.port];
+    if (slots.empty()) slots.assign(4096, 0);
+    if (slots[x.vlan] != 0) {
       return makeError(Errc::Conflict, "interfaces", x.name,
-                       "uses the port and VLAN " + std::to_string(x.vlan) + " of " + interfaces[it->second].name);
+                       "uses the port and VLAN " + std::to_string(x.vlan) + " of " + interfaces[slots[x.vlan] - 1].name);
     }
+    slots[x.vlan] = static_cast<std::uint16_t>(i + 1);
     t.byScope_.emplace(x.scope, static_cast<std::uint16_t>(i));
-    if (t.portsInUse_.size() <= x.port) t.portsInUse_.resize(x.port + 1u, false);
-    t.portsInUse_[x.port] = true;
   }
   // Per tenant and prefix, the route with the lowest metric (the first on a tie).
   std::map<std::uint32_t, std::map<Prefix, TenantRoute>> best;

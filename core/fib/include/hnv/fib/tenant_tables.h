@@ -136,14 +136,14 @@ class TenantTables {
     return i ? &interfaces_[*i] : nullptr;
   }
   std::optional<std::uint16_t> interfaceIndex(std::uint16_t port, std::uint16_t vlan) const {
-    if (interfaces_.empty()) return std::nullopt;
-    auto it = byPortVlan_.find(static_cast<std::uint32_t>(port) << 16 | vlan);
-    if (it == byPortVlan_.end()) return std::nullopt;
-    return it->second;
+    if (port >= byPortVlan_.size() || byPortVlan_[port].empty()) return std::nullopt;
+    const std::uint16_t slot = byPortVlan_[port][vlan & 0x0FFF];
+    if (slot == 0) return std::nullopt;
+    return static_cast<std::uint16_t>(slot - 1);
   }
   // True when some interface uses the port (tagged or not).
   bool portCarriesTenants(std::uint16_t port) const {
-    return port < portsInUse_.size() && portsInUse_[port];
+    return port < byPortVlan_.size() && !byPortVlan_[port].empty();
   }
   const std::vector<TenantInterface>& interfaces() const { return interfaces_; }
   // The interface whose neighbours have this scope; nullptr if none.
@@ -159,10 +159,11 @@ class TenantTables {
 
  private:
   std::vector<TenantInterface> interfaces_;
-  std::unordered_map<std::uint32_t, std::uint16_t> byPortVlan_;
+  // Per port that carries tenants, 4,096 slots by VLAN id: interface index
+  // + 1, 0 for none (one array access per frame instead of a hash lookup).
+  std::vector<std::vector<std::uint16_t>> byPortVlan_;
   std::unordered_map<NeighborScope, std::uint16_t> byScope_;
   NeighborScope lastScope_ = kUnderlay;
-  std::vector<bool> portsInUse_;
   std::vector<std::optional<Vrf>> vrfs_;  // by tenant index
 };
 
