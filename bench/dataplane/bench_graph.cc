@@ -2,7 +2,10 @@
 
 #include <rte_cycles.h>
 
+#include <unistd.h>
+
 #include <boost/json/object.hpp>
+#include <exception>
 
 extern "C" __attribute__((noinline)) void hnv_bench_measured_walks(rte_graph* graph, std::uint64_t walks) {
   for (std::uint64_t i = 0; i < walks; ++i) rte_graph_walk(graph);
@@ -99,6 +102,77 @@ json::array report(const std::vector<Scenario>& scenarios, double hz) {
     out.push_back(std::move(o));
   }
   return out;
+}
+
+const char* const kCommonUsage =
+    "[--walks N] [--reps N] [--scenario NAME]... [--hugepages] [--lcore N] [--working-set MBUFS] [--json FILE]";
+
+bool parseCommonOption(std::string_view program, int argc, char** argv, int& i, Options& o) {
+  const std::string a = argv[i];
+  auto value = [&]() -> std::string {
+    if (i + 1 >= argc) fail(program, "missing value after " + a);
+    return argv[++i];
+  };
+  auto number = [&](const std::string& text) -> std::uint64_t {
+    std::size_t used = 0;
+    std::uint64_t v = 0;
+    try {
+      v = std::stoull(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size()) fail(program, a + ": '" + text + "' is not a number");
+    return v;
+  };
+  if (a == "--walks") {
+    o.walks = number(value());
+  } else if (a == "--reps") {
+    o.reps = static_cast<unsigned>(number(value()));
+  } else if (a == "--scenario") {
+    o.only.push_back(value());
+  } else if (a == "--hugepages") {
+    o.hugepages = true;
+  } else if (a == "--lcore") {
+    o.lcore = static_cast<unsigned>(number(value()));
+  } else if (a == "--working-set") {
+    o.workingSet = number(value());
+  } else if (a == "--json") {
+    o.jsonPath = value();
+  } else {
+    return false;
+  }
+  return true;
+}
+
+Platform startPlatform(std::string_view program, const Options& o, unsigned memoryMb) {
+  if (o.workingSet < 2 * kBurst || (o.workingSet & (o.workingSet - 1)) != 0) {
+    fail(program, "--working-set: a power of two >= 64");
+  }
+  if (o.reps == 0 || o.walks == 0) fail(program, "--reps and --walks: at least 1");
+  dp::EalConfig ec;
+  ec.program = std::string(program);
+  ec.lcores = std::to_string(o.lcore);
+  ec.hugepages = o.hugepages;
+  ec.memoryMb = memoryMb;
+  ec.filePrefix = std::string(program) + std::to_string(::getpid());
+  ec.logLevel = 3;
+  ec.telemetry = false;
+  auto eal = dp::Eal::init(ec);
+  if (!eal) fail(program, eal.error().message());
+  dp::PoolConfig pc;
+  pc.name = "bench";
+  pc.mbufs = static_cast<unsigned>(o.workingSet * 2 - 1);
+  pc.cacheSize = 0;
+  auto pool = dp::createPacketPool(pc);
+  if (!pool) fail(program, pool.error().message());
+  BenchState& st = benchState();
+  st.ring.slots.resize(o.workingSet);
+  for (std::size_t i = 0; i < o.workingSet; ++i) {
+    rte_mbuf* m = rte_pktmbuf_alloc(pool->get());
+    if (m == nullptr) fail(program, "mbuf pool too small");
+    st.ring.push(m);
+  }
+  return Platform{std::move(*eal), std::move(*pool)};
 }
 
 }  // namespace hnv::bench

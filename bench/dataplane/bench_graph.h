@@ -209,3 +209,37 @@ void measure(std::string_view program, rte_graph* graph, std::vector<Scenario>& 
 boost::json::array report(const std::vector<Scenario>& scenarios, double tscHz);
 
 }  // namespace hnv::bench
+
+#include <memory>
+
+#include "hnv/dp/eal.h"
+#include "hnv/dp/mempool.h"
+
+namespace hnv::bench {
+
+// What every data-plane benchmark takes on its command line.
+struct Options {
+  std::uint64_t walks = 20000;
+  unsigned reps = 11;
+  unsigned lcore = 0;
+  std::size_t workingSet = 256;  // mbufs the source and sinks recycle
+  bool hugepages = false;
+  std::string jsonPath;
+  std::vector<std::string> only;  // --scenario
+};
+
+// Takes the shared option at argv[i] (and its value, advancing i); false
+// when argv[i] is not one of them. A bad value ends the program.
+bool parseCommonOption(std::string_view program, int argc, char** argv, int& i, Options& o);
+extern const char* const kCommonUsage;
+
+// EAL on the options' lcore (hugepages or --no-huge with `memoryMb`), the
+// pool and the recycling ring of `workingSet` mbufs. Keep the result alive
+// (EAL, pool) for as long as the graph runs.
+struct Platform {
+  std::unique_ptr<dp::Eal> eal;
+  dp::MempoolPtr pool;
+};
+Platform startPlatform(std::string_view program, const Options& o, unsigned memoryMb);
+
+}  // namespace hnv::bench

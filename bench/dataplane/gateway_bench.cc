@@ -228,73 +228,34 @@ std::vector<Scenario> makeScenarios(std::uint32_t tenants, std::uint32_t flows) 
 
 int main(int argc, char** argv) {
   std::uint32_t tenants = 4096, flows = 1;
-  std::uint64_t walks = 20000;
-  unsigned reps = 11;
-  unsigned lcore = 0;
-  std::size_t workingSet = 256;
-  bool hugepages = false;
-  std::string jsonPath;
-  std::vector<std::string> only;
+  bench::Options opt;
   for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) bench::fail(kProgram, "missing value after " + a);
-      return argv[++i];
+    if (bench::parseCommonOption(kProgram, argc, argv, i, opt)) continue;
+    const std::string a = argv[i];
+    auto count = [&](const char* what) -> std::uint32_t {
+      if (i + 1 >= argc) bench::fail(kProgram, std::string("missing value after ") + what);
+      return static_cast<std::uint32_t>(std::strtoul(argv[++i], nullptr, 10));
     };
-    if (a == "--tenants")
-      tenants = static_cast<std::uint32_t>(std::stoul(value()));
-    else if (a == "--flows")
-      flows = static_cast<std::uint32_t>(std::stoul(value()));
-    else if (a == "--walks")
-      walks = std::stoull(value());
-    else if (a == "--reps")
-      reps = static_cast<unsigned>(std::stoul(value()));
-    else if (a == "--scenario")
-      only.push_back(value());
-    else if (a == "--hugepages")
-      hugepages = true;
-    else if (a == "--lcore")
-      lcore = static_cast<unsigned>(std::stoul(value()));
-    else if (a == "--working-set")
-      workingSet = std::stoull(value());
-    else if (a == "--json")
-      jsonPath = value();
-    else {
-      std::cerr << "usage: gateway_bench [--tenants N] [--flows N] [--walks N] [--reps N] [--scenario NAME]...\n"
-                   "                     [--hugepages] [--lcore N] [--working-set MBUFS] [--json FILE]\n";
-      return a == "--help" ? 0 : 2;
+    if (a == "--tenants") {
+      tenants = count("--tenants");
+      continue;
     }
+    if (a == "--flows") {
+      flows = count("--flows");
+      continue;
+    }
+    std::cerr << "usage: " << kProgram << " [--tenants N] [--flows N] " << bench::kCommonUsage << "\n";
+    return a == "--help" ? 0 : 2;
   }
   if (tenants < 1 || tenants > 2 * kVlansPerTrunk * 8) bench::fail(kProgram, "--tenants: 1 to 64000");
   if (flows < 1 || flows > 250) bench::fail(kProgram, "--flows: 1 to 250");
-  if (workingSet < 2 * bench::kBurst || (workingSet & (workingSet - 1)) != 0) {
-    bench::fail(kProgram, "--working-set: a power of two >= 64");
-  }
-
-  dp::EalConfig ec;
-  ec.program = std::string(kProgram);
-  ec.lcores = std::to_string(lcore);
-  ec.hugepages = hugepages;
-  ec.memoryMb = 512;
-  ec.filePrefix = "hnvgwbench" + std::to_string(::getpid());
-  ec.logLevel = 3;
-  ec.telemetry = false;
-  auto eal = dp::Eal::init(ec);
-  if (!eal) bench::fail(kProgram, eal.error().message());
-
-  dp::PoolConfig pc;
-  pc.name = "bench";
-  pc.mbufs = static_cast<unsigned>(workingSet * 2 - 1);
-  pc.cacheSize = 0;
-  auto pool = dp::createPacketPool(pc);
-  if (!pool) bench::fail(kProgram, pool.error().message());
-  bench::BenchState& st = bench::benchState();
-  st.ring.slots.resize(workingSet);
-  for (std::size_t i = 0; i < workingSet; ++i) {
-    rte_mbuf* m = rte_pktmbuf_alloc(pool->get());
-    if (m == nullptr) bench::fail(kProgram, "mbuf pool too small");
-    st.ring.push(m);
-  }
+  bench::Platform platform = bench::startPlatform(kProgram, opt, 512);
+  const std::uint64_t walks = opt.walks;
+  const unsigned reps = opt.reps, lcore = opt.lcore;
+  const std::size_t workingSet = opt.workingSet;
+  const bool hugepages = opt.hugepages;
+  const std::string& jsonPath = opt.jsonPath;
+  const std::vector<std::string>& only = opt.only;
 
   // The gateway's tables, compiled from policy as hnvgwd compiles them.
   const std::uint16_t trunks = trunkOf(tenants - 1);

@@ -81,6 +81,7 @@ namespace {
 namespace json = boost::json;
 using namespace hnv;
 
+constexpr std::string_view kProgram = "overlay_bench";
 using bench::Entry;
 using bench::kBurst;
 using bench::Sink;
@@ -210,70 +211,25 @@ std::vector<Scenario> makeScenarios() {
   return s;
 }
 
-void fail(const std::string& why) { bench::fail("overlay_bench", why); }
+void fail(const std::string& why) { bench::fail(kProgram, why); }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::uint64_t walks = 20000;
-  unsigned reps = 11;
-  unsigned lcore = 0;
-  std::size_t workingSet = 256;
-  bool hugepages = false;
-  std::string jsonPath;
-  std::vector<std::string> only;
+  bench::Options opt;
   for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) fail("missing value after " + a);
-      return argv[++i];
-    };
-    if (a == "--walks")
-      walks = std::stoull(value());
-    else if (a == "--reps")
-      reps = static_cast<unsigned>(std::stoul(value()));
-    else if (a == "--scenario")
-      only.push_back(value());
-    else if (a == "--hugepages")
-      hugepages = true;
-    else if (a == "--lcore")
-      lcore = static_cast<unsigned>(std::stoul(value()));
-    else if (a == "--working-set")
-      workingSet = std::stoull(value());
-    else if (a == "--json")
-      jsonPath = value();
-    else {
-      std::cerr << "usage: overlay_bench [--walks N] [--reps N] [--scenario NAME]... [--hugepages] [--lcore N]\n"
-                   "                     [--working-set MBUFS] [--json FILE]\n";
-      return a == "--help" ? 0 : 2;
-    }
+    if (bench::parseCommonOption(kProgram, argc, argv, i, opt)) continue;
+    const std::string a = argv[i];
+    std::cerr << "usage: " << kProgram << " " << bench::kCommonUsage << "\n";
+    return a == "--help" ? 0 : 2;
   }
-  if (workingSet < 2 * kBurst || (workingSet & (workingSet - 1)) != 0) fail("--working-set: a power of two >= 64");
-
-  dp::EalConfig ec;
-  ec.program = "overlay_bench";
-  ec.lcores = std::to_string(lcore);
-  ec.hugepages = hugepages;
-  ec.memoryMb = 256;
-  ec.filePrefix = "hnvbench" + std::to_string(::getpid());
-  ec.logLevel = 3;
-  ec.telemetry = false;
-  auto eal = dp::Eal::init(ec);
-  if (!eal) fail(eal.error().message());
-
-  dp::PoolConfig pc;
-  pc.name = "bench";
-  pc.mbufs = static_cast<unsigned>(workingSet * 2 - 1);
-  pc.cacheSize = 0;
-  auto pool = dp::createPacketPool(pc);
-  if (!pool) fail(pool.error().message());
-  bench::BenchState& st = bench::benchState();
-  st.ring.slots.resize(workingSet);
-  for (std::size_t i = 0; i < workingSet; ++i) {
-    rte_mbuf* m = rte_pktmbuf_alloc(pool->get());
-    if (m == nullptr) fail("mbuf pool too small");
-    st.ring.push(m);
-  }
+  bench::Platform platform = bench::startPlatform(kProgram, opt, 256);
+  const std::uint64_t walks = opt.walks;
+  const unsigned reps = opt.reps, lcore = opt.lcore;
+  const std::size_t workingSet = opt.workingSet;
+  const bool hugepages = opt.hugepages;
+  const std::string& jsonPath = opt.jsonPath;
+  const std::vector<std::string>& only = opt.only;
 
   // The node's tables and policy, as in the packet tests' fixture.
   fib::PortAddresses up;
@@ -319,8 +275,8 @@ int main(int argc, char** argv) {
   rte_graph* g = (*graph)->graph();
 
   std::vector<Scenario> scenarios = makeScenarios();
-  bench::keepScenarios("overlay_bench", scenarios, only);
-  bench::measure("overlay_bench", g, scenarios, reps, walks, workingSet);
+  bench::keepScenarios(kProgram, scenarios, only);
+  bench::measure(kProgram, g, scenarios, reps, walks, workingSet);
   const double hz = static_cast<double>(rte_get_tsc_hz());
   std::printf(
       "overlay_bench: %s build, %s, TSC %.3f GHz, lcore %u, %u reps x %llu walks x %u packets, working set %zu mbufs\n",

@@ -1,5 +1,7 @@
 #include "hnv/gateway/gateway.h"
 
+#include <algorithm>
+
 #include <boost/json/array.hpp>
 
 #include "hnv/base/log.h"
@@ -77,8 +79,9 @@ std::optional<PortInfo> Gateway::portInfo(std::string_view name) const {
   const dp::Port* port = node_->dataplane().port(std::string(name));
   if (port == nullptr) return std::nullopt;
   PortInfo info{port->id().value(), port->mac(), port->mtu(), false};
-  const fib::PortAddresses* pas = node_->local().get()->onPort(info.id);
-  info.carriesUnderlay = pas != nullptr && (!pas->v4.empty() || !pas->v6.empty());
+  // The home of a provider address (not where failover has put it now).
+  const auto& pas = node_->configuredAddresses();
+  info.carriesUnderlay = std::any_of(pas.begin(), pas.end(), [&](const auto& pa) { return pa.port == name; });
   return info;
 }
 

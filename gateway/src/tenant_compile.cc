@@ -3,11 +3,14 @@
 #include <map>
 #include <string>
 
+#include "hnv/base/log.h"
 #include "hnv/policy/document.h"
 
 namespace hnv::gateway {
 
 namespace {
+
+const Logger kLog("gateway");
 
 std::string at(std::string_view kind, std::size_t i) { return std::string(kind) + "[" + std::to_string(i) + "]"; }
 
@@ -21,12 +24,18 @@ std::optional<fib::TenantCounterIds> registerTenantCounters(CounterRegistry& reg
     std::vector<CounterLabel> labels{{"tenant", tenant}, {"path", std::string(kPaths[i])}};
     auto p = reg.add({"hnv_tenant_packets_total", labels, "Packets of a tenant routed by the gateway, by path"});
     auto b = reg.add({"hnv_tenant_bytes_total", labels, "IP bytes of a tenant routed by the gateway, by path"});
-    if (!p || !b) return std::nullopt;
+    if (!p || !b) {
+      kLog.warn("counter registry full: tenant not counted", {{"tenant", tenant}});
+      return std::nullopt;
+    }
     ids.packets[i] = *p;
     ids.bytes[i] = *b;
   }
   auto d = reg.add({"hnv_tenant_drops_total", {{"tenant", tenant}}, "Packets of a tenant the gateway dropped"});
-  if (!d) return std::nullopt;
+  if (!d) {
+    kLog.warn("counter registry full: tenant not counted", {{"tenant", tenant}, {"error", d.error().message()}});
+    return std::nullopt;
+  }
   ids.drops = *d;
   return ids;
 }
@@ -82,6 +91,10 @@ Result<fib::TenantTables> compileTenantTables(const boost::json::object& desired
     if (x.vlan == 0 && port->carriesUnderlay) {
       return makeError(Errc::Conflict, where + ".vlan", "0",
                        "port " + x.port + " carries provider addresses untagged; give the tenant a VLAN or its own port");
+    }
+    if (x.mtu > port->mtu) {
+      return makeError(Errc::InvalidArgument, where + ".mtu", std::to_string(x.mtu),
+                       "exceeds the MTU " + std::to_string(port->mtu) + " of port " + x.port);
     }
     fib::TenantInterface t;
     t.name = KindTraits<policy::ExternalInterface>::key(x);

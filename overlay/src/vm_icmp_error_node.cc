@@ -18,6 +18,7 @@ Error errorOf(nodes::ErrorCheck c) {
     case nodes::ErrorCheck::AboutIcmpError: return Error::AboutIcmpError;
     case nodes::ErrorCheck::NotFirstFragment: return Error::NotFirstFragment;
     case nodes::ErrorCheck::BadSource: return Error::BadSource;
+    case nodes::ErrorCheck::NotUnicast: return Error::NotUnicast;
     default: return Error::Malformed;
   }
 }

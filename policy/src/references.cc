@@ -213,6 +213,21 @@ Status checkPut(const PolicyState& state, const ExternalInterface& x) {
                           (other->object.rdid == x.rdid ? "" : " of another tenant"),
                       Errc::Conflict);
   }
+  // An untagged interface makes the port its tenant's: no other tenant's
+  // VLAN on it, and no untagged interface where other tenants have VLANs.
+  for (const auto& [key, other] : state.table<ExternalInterface>()) {
+    if (key == self || other.object.node != x.node || other.object.port != x.port || other.object.rdid == x.rdid) {
+      continue;
+    }
+    if (x.vlan == 0 || other.object.vlan == 0) {
+      return fieldError("vlan", std::to_string(x.vlan),
+                        "port " + x.port + " of " + x.node + " is " +
+                            (x.vlan == 0 ? "shared with external interface " + key + " of another tenant"
+                                         : "dedicated to external interface " + key + " of another tenant") +
+                            "; an untagged interface needs the port to itself",
+                        Errc::Conflict);
+    }
+  }
   for (const auto& [key, pa] : state.table<ProviderAddress>()) {
     if (pa.object.node == x.node && pa.object.interface == x.port && pa.object.vlan == x.vlan) {
       return fieldError("vlan", std::to_string(x.vlan),
@@ -235,9 +250,12 @@ Status checkPut(const PolicyState& state, const ExternalInterface& x) {
   // Routes through this interface must keep their next hop on its network.
   Status result = okStatus();
   state.forEachWithPrefix<GatewayRoute>(x.rdid.toString() + "/", [&](const std::string& key, const auto& r) {
-    if (result && r.object.interface == x.name && !r.object.nextHop.isUnspecified() && !subnet.contains(r.object.nextHop)) {
+    if (!result || r.object.interface != x.name || r.object.nextHop.isUnspecified()) return;
+    if (!subnet.contains(r.object.nextHop)) {
       result = fieldError("address", x.address.toString(),
                           "would leave the next hop of gateway route " + key + " off the interface's network");
+    } else if (r.object.nextHop == x.address) {
+      result = fieldError("address", x.address.toString(), "is the next hop of gateway route " + key);
     }
   });
   return result;

@@ -385,6 +385,20 @@ std::vector<std::uint8_t> innerIp(const std::vector<std::uint8_t>& frame) {
   return {l3.begin(), l3.end()};
 }
 
+// Only unicast is routed: a tenant network's broadcasts and multicasts
+// (DHCP, mDNS) stay there, get no ICMP error, and echo replies to the
+// gateway's address never reach the node's PA pinger.
+TEST_F(GatewayNodes, BroadcastAndMulticastAreNotRouted) {
+  auto dhcp = PacketBuilder().eth(kRouterA, MacAddr::broadcast()).vlan(100).ipv4(Ipv4Addr(), v4("255.255.255.255"))
+                  .udp(68, 67).payloadFill(32, 0).build();
+  expectDrop(run(dhcp, kTrunk), "eth-input", "not-for-us");
+  auto mdns = PacketBuilder().eth(kRouterA, kTrunkMac).vlan(100).ipv4(kExtRouter, v4("224.0.0.251")).udp(5353, 5353)
+                  .payloadFill(32, 0).build();
+  expectDrop(run(mdns, kTrunk), "ip4-lookup", "not-unicast");
+  auto reply = PacketBuilder().eth(kRouterA, kTrunkMac).vlan(100).ipv4(kExtRouter, kExtGw).icmpEchoReply(9, 1).build();
+  expectDrop(run(reply, kTrunk), "ip4-lookup", "local-unsupported");
+}
+
 TEST_F(GatewayNodes, NoRouteIsCountedAndAnsweredWithNetUnreachable) {
   // Tenant C routes only 203.0.113.0/24 outside.
   auto sent = fromHost(kPa2, kHost2Mac, 7001, kC1, kGwC, v4("8.8.8.8"));

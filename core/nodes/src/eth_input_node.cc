@@ -28,7 +28,9 @@ std::uint16_t EthInputNode::process(rte_graph* graph, rte_node* node, void** obj
       x = tenants->interface(pm.rxPort, vlan);
     }
     if (x != nullptr) {
-      if (!eth->dst.isMulticast() && eth->dst != x->mac) {
+      // Group frames are ARP's only: the gateway routes unicast, never a
+      // tenant network's broadcasts or multicasts (DHCP, mDNS, ...).
+      if (eth->dst.isMulticast() ? eth->etherType != wire::kEtherTypeArp : eth->dst != x->mac) {
         out.drop(m, Error::NotForUs);
         continue;
       }

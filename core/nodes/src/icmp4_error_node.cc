@@ -14,6 +14,7 @@ Error errorOf(ErrorCheck c) {
     case ErrorCheck::AboutIcmpError: return Error::AboutIcmpError;
     case ErrorCheck::NotFirstFragment: return Error::NotFirstFragment;
     case ErrorCheck::BadSource: return Error::BadSource;
+    case ErrorCheck::NotUnicast: return Error::NotUnicast;
     default: return Error::Malformed;
   }
 }

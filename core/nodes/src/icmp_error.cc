@@ -38,6 +38,7 @@ ErrorCheck checkIcmp4ErrorAllowed(std::span<const std::uint8_t> l3) {
   if (ip->src.isUnspecified() || ip->src.isMulticast() || ip->src.isBroadcast() || ip->src.isLoopback()) {
     return ErrorCheck::BadSource;
   }
+  if (ip->dst.isMulticast() || ip->dst.isBroadcast()) return ErrorCheck::NotUnicast;
   if (ip->protocol == wire::kIpProtoIcmp) {
     // Only queries may be answered with an error; an unreadable type counts as an error.
     if (ip->payload.empty()) return ErrorCheck::AboutIcmpError;
@@ -51,6 +52,7 @@ ErrorCheck checkIcmp6ErrorAllowed(std::span<const std::uint8_t> l3) {
   auto ip = wire::parseIpv6(l3);
   if (!ip) return ErrorCheck::Malformed;
   if (ip->src.isUnspecified() || ip->src.isMulticast()) return ErrorCheck::BadSource;
+  // A packet too big is answered even to a multicast destination (RFC 4443 2.4 (e.2)).
   auto upper = wire::walkExtensionHeaders(ip->nextHeader, ip->payload);
   if (!upper) return ErrorCheck::Malformed;
   if (upper->fragmentOffset != 0) return ErrorCheck::NotFirstFragment;

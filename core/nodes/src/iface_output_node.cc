@@ -26,6 +26,12 @@ std::uint16_t IfaceOutputNode::process(rte_graph* graph, rte_node* node, void** 
       continue;
     }
     const fib::TenantInterface& x = tenants.interfaces()[*index];
+    if (x.tenant.index() != pm.tenant) {
+      // The port and VLAN changed hands between ip4-lookup and here (a
+      // policy published in between): never into another tenant's network.
+      out.drop(m, Error::NoInterface);
+      continue;
+    }
     const fib::Vrf* vrf = tenants.vrf(x.tenant);
     const std::size_t ipLength = rte_pktmbuf_data_len(m) - pm.l3Offset;
     if (ipLength > x.mtu) {

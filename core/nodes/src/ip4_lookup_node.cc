@@ -62,6 +62,11 @@ std::uint16_t Ip4LookupNode::process(rte_graph* graph, rte_node* node, void** ob
       out.drop(m, Error::BadChecksum);
       continue;
     }
+    // Only unicast is routed (RFC 1812 5.3.5: no broadcast or multicast, no class E).
+    if (ip->dst.isMulticast() || ip->dst.isBroadcast() || (ip->dst.host() >> 28) == 0xF) {
+      out.drop(m, Error::NotUnicast);
+      continue;
+    }
     if (pm.tenant != cachedTenant || vrf == nullptr) {
       cachedTenant = pm.tenant;
       vrf = tenants.vrf(TenantId(pm.tenant));
@@ -81,8 +86,10 @@ std::uint16_t Ip4LookupNode::process(rte_graph* graph, rte_node* node, void** ob
     // Ethernet padding goes: the packet is exactly the IP length from here on.
     dp::setLength(m, pm.l3Offset + std::size_t{ip->totalLength});
     if (target->kind == fib::RouteKind::Local) {
-      // Echo to the gateway's own address on the interface it came in by.
-      if ((pm.flags & dp::kMetaFlagExternal) != 0 && ip->protocol == wire::kIpProtoIcmp && !ip->isFragment()) {
+      // An echo request to the gateway's own address on the interface it came
+      // in by (nothing else: echo replies belong to the node's PA pinger).
+      if ((pm.flags & dp::kMetaFlagExternal) != 0 && ip->protocol == wire::kIpProtoIcmp && !ip->isFragment() &&
+          !ip->payload.empty() && ip->payload[0] == wire::kIcmpEchoRequest) {
         out.to(m, Next::Local);
       } else {
         out.drop(m, Error::LocalUnsupported);

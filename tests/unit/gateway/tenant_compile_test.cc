@@ -48,6 +48,21 @@ TEST(TenantCompile, TenantUntaggedOnTheUnderlayPortIsRefused) {
   EXPECT_NE(t.error().why.find("carries provider addresses untagged"), std::string::npos) << t.error().message();
 }
 
+TEST(TenantCompile, InterfaceMtuAboveThePortsIsRefused) {
+  std::string text = kBase;
+  text.replace(text.find("PORT"), 4, "trunk");
+  text.replace(text.find("VLAN"), 4, "100, \"mtu\": 9000");
+  const auto desired = boost::json::parse(text).as_object();
+  auto policy = overlay::OverlayPolicy::compile(desired);
+  ASSERT_TRUE(policy.ok());
+  auto t = compileTenantTables(desired, *policy, "gw1", [](std::string_view) -> std::optional<PortInfo> {
+    return PortInfo{1, *MacAddr::parse("02:00:00:00:00:02"), 1500, false};
+  });
+  ASSERT_FALSE(t);
+  EXPECT_EQ(t.error().where, "external-interfaces[0].mtu");
+  EXPECT_NE(t.error().why.find("exceeds the MTU 1500 of port trunk"), std::string::npos) << t.error().message();
+}
+
 TEST(TenantCompile, TaggedOnTheUnderlayPortIsFine) {
   auto t = compileWith("ul0", 100);
   ASSERT_TRUE(t) << t.error().message();

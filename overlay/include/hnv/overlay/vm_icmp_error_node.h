@@ -23,11 +23,11 @@ struct VmIcmpErrorNode {
   enum class Next : std::uint16_t { Drop = 0, Tx };
   static constexpr std::array<std::string_view, 2> kNextNames{"drop", "port-tx"};
   enum class Error : std::uint16_t {
-    NotDf, NotIp, NoRouterAddress, Malformed, AboutIcmpError, NotFirstFragment, BadSource, RateLimited
+    NotDf, NotIp, NoRouterAddress, Malformed, AboutIcmpError, NotFirstFragment, BadSource, NotUnicast, RateLimited
   };
-  static constexpr std::array<std::string_view, 8> kErrorNames{
-      "ipv4-without-df", "not-ip",     "no-router-address", "malformed", "about-icmp-error", "not-first-fragment",
-      "bad-source",      "rate-limited"};
+  static constexpr std::array<std::string_view, 9> kErrorNames{
+      "ipv4-without-df", "not-ip",     "no-router-address", "malformed",   "about-icmp-error", "not-first-fragment",
+      "bad-source",      "not-unicast", "rate-limited"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };
 

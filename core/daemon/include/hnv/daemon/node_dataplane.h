@@ -78,6 +78,8 @@ class NodeDataplane {
   // empty neighbour table, and registers the punt kinds.
   static Result<std::unique_ptr<NodeDataplane>> create(const dp::DataplaneConfig& config,
                                                        std::span<const fib::ProviderAddressConfig> providerAddresses);
+  // The provider addresses as configured (on their home ports).
+  const std::vector<fib::ProviderAddressConfig>& configuredAddresses() const { return configured_; }
   // Where each provider address is now (port name), after failover.
   const std::vector<fib::ProviderAddressConfig>& placedAddresses() const { return placed_; }
   std::uint64_t addressMoves() const { return moves_; }

@@ -50,9 +50,11 @@ struct Icmp4ErrorNode {
   static constexpr std::uint32_t kPerSecond = 1000;
   enum class Next : std::uint16_t { Drop = 0, Route };
   static constexpr std::array<std::string_view, 2> kNextNames{"drop", "ip4-lookup"};
-  enum class Error : std::uint16_t { Malformed, AboutIcmpError, NotFirstFragment, BadSource, NoSource, RateLimited };
-  static constexpr std::array<std::string_view, 6> kErrorNames{"malformed",  "about-icmp-error", "not-first-fragment",
-                                                               "bad-source", "no-source",        "rate-limited"};
+  enum class Error : std::uint16_t {
+    Malformed, AboutIcmpError, NotFirstFragment, BadSource, NotUnicast, NoSource, RateLimited
+  };
+  static constexpr std::array<std::string_view, 7> kErrorNames{
+      "malformed", "about-icmp-error", "not-first-fragment", "bad-source", "not-unicast", "no-source", "rate-limited"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };
 

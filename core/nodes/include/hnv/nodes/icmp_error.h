@@ -6,7 +6,8 @@
 // [ICMP header][as much of the original as the limit allows], meta l3Offset
 // is 14 and l4Offset points at the ICMP header. Whether an error may be sent
 // at all (never about an ICMP error, a non-first fragment, or a packet from
-// a group, broadcast or unspecified source: RFC 1812 4.3.2.7, RFC 4443 2.4)
+// a group, broadcast or unspecified source, nor about a packet to a group or
+// broadcast address: RFC 1812 4.3.2.7, RFC 4443 2.4)
 // is answered by the check functions first. ErrorBucket limits the rate.
 //
 // Thread: any (workers); no state but the caller's bucket.
@@ -21,7 +22,7 @@
 
 namespace hnv::nodes {
 
-enum class ErrorCheck : std::uint8_t { Ok, Malformed, AboutIcmpError, NotFirstFragment, BadSource };
+enum class ErrorCheck : std::uint8_t { Ok, Malformed, AboutIcmpError, NotFirstFragment, BadSource, NotUnicast };
 
 // About the IPv4 packet (and its payload) at the start of `l3`.
 ErrorCheck checkIcmp4ErrorAllowed(std::span<const std::uint8_t> l3);

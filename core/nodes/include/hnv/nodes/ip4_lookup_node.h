@@ -16,7 +16,9 @@ namespace hnv::nodes {
 // (overlay-output, the customer address to look up in the scratch next
 // hop), out of an external interface (iface-output, the neighbour's address
 // in the scratch next hop), or to the gateway itself (icmp4-local, for
-// packets that came in on an external interface). The TTL is decremented on
+// echo requests that came in on an external interface). Only unicast is
+// routed: broadcast, multicast and class E destinations are dropped
+// (not-unicast). The TTL is decremented on
 // the way through, and the MSS of TCP SYNs is clamped to what the overlay
 // (and the outgoing interface) carries. No route and an expiring TTL are
 // counted and answered with ICMP (icmp4-error) from the tenant's gateway
@@ -26,9 +28,10 @@ struct Ip4LookupNode {
   enum class Next : std::uint16_t { Drop = 0, Overlay, Interface, Local, IcmpError };
   static constexpr std::array<std::string_view, 5> kNextNames{"drop", "overlay-output", "iface-output", "icmp4-local",
                                                               "icmp4-error"};
-  enum class Error : std::uint16_t { Malformed, BadChecksum, NoVrf, NoRoute, TtlExpired, LocalUnsupported };
-  static constexpr std::array<std::string_view, 6> kErrorNames{"malformed", "bad-checksum", "no-vrf",
-                                                               "no-route",  "ttl-expired",  "local-unsupported"};
+  enum class Error : std::uint16_t { Malformed, BadChecksum, NotUnicast, NoVrf, NoRoute, TtlExpired, LocalUnsupported };
+  static constexpr std::array<std::string_view, 7> kErrorNames{"malformed",  "bad-checksum", "not-unicast",
+                                                               "no-vrf",     "no-route",     "ttl-expired",
+                                                               "local-unsupported"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };
 
