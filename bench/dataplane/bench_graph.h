@@ -28,6 +28,11 @@
 #include "hnv/dp/node.h"
 #include "hnv/dp/packet.h"
 
+// The CMake build type the benchmark was compiled in (set by bench/dataplane/CMakeLists.txt).
+#ifndef HNV_BENCH_BUILD_TYPE
+#define HNV_BENCH_BUILD_TYPE "unknown"
+#endif
+
 namespace hnv::bench {
 
 inline constexpr std::uint16_t kBurst = 32;

@@ -50,10 +50,6 @@
 #include "hnv/wire/ipv4.h"
 #include "hnv/wire/nvgre.h"
 
-#ifndef HNV_BENCH_BUILD_TYPE
-#define HNV_BENCH_BUILD_TYPE "unknown"
-#endif
-
 namespace {
 
 namespace json = boost::json;

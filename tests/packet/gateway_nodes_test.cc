@@ -87,17 +87,11 @@ constexpr const char* kDesired = R"({
 class GatewayNodes : public ::testing::Test {
  protected:
   void SetUp() override {
-    fib::PortAddresses up;
-    up.port = kUnderlay;
-    up.mac = kUnderlayMac;
-    up.mtu = 1500;
-    up.v4.push_back(*InterfaceAddress4::parse("192.0.2.1/24"));
-    auto local = fib::LocalAddresses::build({up});
-    ASSERT_TRUE(local.ok());
+    auto local = oneUplink(kUnderlay, kUnderlayMac, "192.0.2.1/24");
     auto rcu = dp::Rcu::create(1);
     ASSERT_TRUE(rcu.ok());
     rcu_ = std::move(rcu).value();
-    local_ = std::make_unique<dp::Published<fib::LocalAddresses>>(*rcu_, std::make_unique<const fib::LocalAddresses>(*local));
+    local_ = std::make_unique<dp::Published<fib::LocalAddresses>>(*rcu_, std::make_unique<const fib::LocalAddresses>(std::move(local)));
     const auto desired = boost::json::parse(kDesired).as_object();
     auto policy = overlay::OverlayPolicy::compile(desired);
     ASSERT_TRUE(policy.ok()) << policy.error().message();

@@ -193,4 +193,15 @@ std::uint64_t GraphHarness::counter(const std::string& name, const std::vector<C
   return id ? counters_.total(*id) : 0;
 }
 
+fib::LocalAddresses oneUplink(std::uint16_t port, const MacAddr& mac, std::string_view address) {
+  fib::PortAddresses up;
+  up.port = port;
+  up.mac = mac;
+  up.mtu = 1500;
+  up.v4.push_back(*InterfaceAddress4::parse(address));
+  auto local = fib::LocalAddresses::build({up});
+  EXPECT_TRUE(local.ok());
+  return std::move(*local);
+}
+
 }  // namespace hnv::test

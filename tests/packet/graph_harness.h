@@ -24,6 +24,7 @@
 #include "hnv/dp/catalog.h"
 #include "hnv/dp/graph.h"
 #include "hnv/dp/trace.h"
+#include "hnv/fib/local_addresses.h"
 
 namespace hnv::test {
 
@@ -82,6 +83,9 @@ class GraphHarness {
 };
 
 rte_mempool* testPool();
+
+// A node's provider addresses on one uplink (MTU 1500), e.g. ("192.0.2.11/24").
+fib::LocalAddresses oneUplink(std::uint16_t port, const MacAddr& mac, std::string_view address);
 
 // `bytes` as a chain of mbufs of at most `segment` bytes each (a VM's TSO frame).
 rte_mbuf* chainedMbuf(const std::vector<std::uint8_t>& bytes, std::size_t segment = 2048);

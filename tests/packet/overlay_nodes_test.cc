@@ -84,17 +84,11 @@ constexpr const char* kDesired = R"({
 class OverlayNodes : public ::testing::Test {
  protected:
   void SetUp() override {
-    fib::PortAddresses up;
-    up.port = kUplink;
-    up.mac = kUplinkMac;
-    up.mtu = 1500;
-    up.v4.push_back(*InterfaceAddress4::parse("192.0.2.11/24"));
-    auto local = fib::LocalAddresses::build({up});
-    ASSERT_TRUE(local.ok());
+    auto local = oneUplink(kUplink, kUplinkMac, "192.0.2.11/24");
     auto rcu = dp::Rcu::create(1);
     ASSERT_TRUE(rcu.ok());
     rcu_ = std::move(rcu).value();
-    local_ = std::make_unique<dp::Published<fib::LocalAddresses>>(*rcu_, std::make_unique<const fib::LocalAddresses>(*local));
+    local_ = std::make_unique<dp::Published<fib::LocalAddresses>>(*rcu_, std::make_unique<const fib::LocalAddresses>(std::move(local)));
     neighbors_ = std::make_unique<dp::Published<fib::NeighborTable>>(
         *rcu_, std::make_unique<const fib::NeighborTable>(
                    fib::NeighborTable::Map{{kPa2, {kHost2Mac, kUplink}}, {kPa3, {kHost3Mac, kUplink}}}));

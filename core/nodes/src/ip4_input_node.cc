@@ -3,6 +3,7 @@
 #include "hnv/dp/dispatch.h"
 #include "hnv/nodes/context.h"
 #include "hnv/wire/ipv4.h"
+#include "ipv4_check.h"
 
 namespace hnv::nodes {
 
@@ -13,13 +14,9 @@ std::uint16_t Ip4InputNode::process(rte_graph* graph, rte_node* node, void** obj
     auto* m = static_cast<rte_mbuf*>(objs[i]);
     dp::PacketMeta& pm = dp::meta(m);
     auto l3 = dp::bytes(m).subspan(pm.l3Offset);
-    auto ip = wire::parseIpv4(l3);
-    if (!ip) {
-      out.drop(m, Error::Malformed);
-      continue;
-    }
-    if (!wire::ipv4HeaderChecksumOk(l3)) {
-      out.drop(m, Error::BadChecksum);
+    std::optional<wire::Ipv4Header> ip;
+    if (const Ipv4Check c = checkIpv4(l3, ip); c != Ipv4Check::Ok) {
+      out.drop(m, c == Ipv4Check::Malformed ? Error::Malformed : Error::BadChecksum);
       continue;
     }
     if (!local->owns(pm.rxPort, ip->dst)) {

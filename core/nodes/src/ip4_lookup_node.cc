@@ -7,6 +7,7 @@
 #include "hnv/wire/checksum.h"
 #include "hnv/wire/icmp.h"
 #include "hnv/wire/ipv4.h"
+#include "ipv4_check.h"
 #include "hnv/wire/tcp.h"
 
 #include <algorithm>
@@ -53,13 +54,9 @@ std::uint16_t Ip4LookupNode::process(rte_graph* graph, rte_node* node, void** ob
     auto* m = static_cast<rte_mbuf*>(objs[i]);
     dp::PacketMeta& pm = dp::meta(m);
     auto l3 = dp::bytes(m).subspan(pm.l3Offset);
-    auto ip = wire::parseIpv4(l3);
-    if (!ip) {
-      out.drop(m, Error::Malformed);
-      continue;
-    }
-    if (!wire::ipv4HeaderChecksumOk(l3)) {
-      out.drop(m, Error::BadChecksum);
+    std::optional<wire::Ipv4Header> ip;
+    if (const Ipv4Check c = checkIpv4(l3, ip); c != Ipv4Check::Ok) {
+      out.drop(m, c == Ipv4Check::Malformed ? Error::Malformed : Error::BadChecksum);
       continue;
     }
     // Only unicast is routed (RFC 1812 5.3.5: no broadcast or multicast, no class E).
