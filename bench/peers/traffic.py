@@ -1,0 +1,85 @@
+"""The benchmark's packets as a pcap file, for the peers that read real ports.
+
+The frames are the ones gateway_bench builds in memory (bench/dataplane/
+gateway_bench.cc): tenant t (0..tenants-1) has VSID 10000 + t, its VM
+10.0.1.10 (MAC 02:0a:<t>) sits on host t % 64 (PA 192.0.2.(11 + t % 64),
+MAC 02:0b:<host>), the gateway's PA is 192.0.2.1 with MAC 02:00:00:00:00:01
+and each tenant's gateway MAC is 02:fe:<t>. Flow f of a tenant is UDP from
+port 1000 + f to 203.0.113.(1 + f % 250):53. Packets go flow by flow, each
+over every tenant, as gateway_bench sends them.
+
+Written with the standard library only (no scapy): a classic pcap file,
+microsecond timestamps, link type Ethernet.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import struct
+from collections.abc import Iterable
+
+HOSTS = 64
+FIRST_VSID = 10000
+GATEWAY_PA = ipaddress.IPv4Address("192.0.2.1")
+UNDERLAY_MAC = bytes.fromhex("020000000001")
+VM_CA = ipaddress.IPv4Address("10.0.1.10")
+
+
+def mac(kind: int, n: int) -> bytes:
+    """02:<kind>:<n as 4 bytes>, the MAC plan of gateway_bench."""
+    return bytes([0x02, kind]) + n.to_bytes(4, "big")
+
+
+def mac_text(b: bytes) -> str:
+    return ":".join(f"{x:02x}" for x in b)
+
+
+def host_pa(h: int) -> ipaddress.IPv4Address:
+    return GATEWAY_PA + 10 + h
+
+
+def remote_of(f: int) -> ipaddress.IPv4Address:
+    return ipaddress.IPv4Address("203.0.113.0") + 1 + f % 250
+
+
+def _checksum(data: bytes) -> int:
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def ipv4(src: ipaddress.IPv4Address, dst: ipaddress.IPv4Address, proto: int, payload: bytes) -> bytes:
+    """An IPv4 header (DF, TTL 64, no options) with its checksum, then payload."""
+    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 0, 0x4000, 64, proto, 0, src.packed, dst.packed)
+    return header[:10] + struct.pack("!H", _checksum(header)) + header[12:] + payload
+
+
+def udp(sport: int, dport: int, payload: bytes) -> bytes:
+    """UDP without checksum (0: none, legal for IPv4)."""
+    return struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+
+
+def nvgre_from_vm(t: int, f: int, inner_bytes: int) -> bytes:
+    """The decap-forward frame of tenant t, flow f: an inner frame of inner_bytes
+    (Ethernet + IPv4 + UDP + 0xab fill) in NVGRE from the VM's host to the gateway."""
+    h = t % HOSTS
+    fill = bytes([0xAB]) * (inner_bytes - 14 - 20 - 8)
+    inner = mac(0xFE, t) + mac(0x0A, t) + b"\x08\x00" + ipv4(VM_CA, remote_of(f), 17, udp(1000 + f, 53, fill))
+    gre = struct.pack("!HHI", 0x2000, 0x6558, (FIRST_VSID + t) << 8)
+    return UNDERLAY_MAC + mac(0x0B, h) + b"\x08\x00" + ipv4(host_pa(h), GATEWAY_PA, 47, gre + inner)
+
+
+def decap_forward_frames(tenants: int, flows: int, inner_bytes: int) -> list[bytes]:
+    return [nvgre_from_vm(t, f, inner_bytes) for f in range(flows) for t in range(tenants)]
+
+
+def write_pcap(path: str, frames: Iterable[bytes]) -> int:
+    """Write frames to a classic pcap file; returns how many."""
+    n = 0
+    with open(path, "wb") as out:
+        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for frame in frames:
+            out.write(struct.pack("<IIII", n // 1_000_000, n % 1_000_000, len(frame), len(frame)) + frame)
+            n += 1
+    return n
