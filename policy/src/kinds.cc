@@ -14,6 +14,8 @@ std::string_view recordTypeName(RecordType t) { return detail::enumName(detail::
 std::string_view ruleName(TranslationRule r) { return detail::enumName(detail::kRules, r); }
 std::string_view paStateName(PaState s) { return detail::enumName(detail::kPaStates, s); }
 std::string_view nodeRoleName(NodeRole r) { return detail::enumName(detail::kNodeRoles, r); }
+std::string_view natFilteringName(NatFiltering f) { return detail::enumName(detail::kNatFilterings, f); }
+std::string_view natProtocolName(NatProtocol p) { return detail::enumName(detail::kNatProtocols, p); }
 
 Error fieldError(std::string_view field, std::string what, std::string why, Errc code) {
   return makeError(code, std::string(field), std::move(what), std::move(why));
@@ -61,6 +63,9 @@ template Status checkImmutable<ProviderAddress>(const ProviderAddress&, const Pr
 template Status checkImmutable<ProviderRoute>(const ProviderRoute&, const ProviderRoute&);
 template Status checkImmutable<GlobalSettings>(const GlobalSettings&, const GlobalSettings&);
 template Status checkImmutable<ExternalInterface>(const ExternalInterface&, const ExternalInterface&);
+template Status checkImmutable<NatInstance>(const NatInstance&, const NatInstance&);
+template Status checkImmutable<NatExternalAddress>(const NatExternalAddress&, const NatExternalAddress&);
+template Status checkImmutable<NatStaticMapping>(const NatStaticMapping&, const NatStaticMapping&);
 template Status checkImmutable<GatewayRoute>(const GatewayRoute&, const GatewayRoute&);
 
 Result<std::string> canonicalFilterValue(const FieldSpec& field, std::string_view text) {

@@ -31,4 +31,14 @@ inline constexpr std::pair<std::string_view, NodeRole> kNodeRoles[] = {
     {"gateway", NodeRole::Gateway},
 };
 
+inline constexpr std::pair<std::string_view, NatFiltering> kNatFilterings[] = {
+    {"endpoint-independent", NatFiltering::EndpointIndependent},
+    {"address-dependent", NatFiltering::AddressDependent},
+};
+
+inline constexpr std::pair<std::string_view, NatProtocol> kNatProtocols[] = {
+    {"tcp", NatProtocol::Tcp},
+    {"udp", NatProtocol::Udp},
+};
+
 }  // namespace hnv::policy::detail

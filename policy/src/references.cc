@@ -1,15 +1,14 @@
 #include "hnv/policy/references.h"
 
+#include "references_detail.h"
+
 namespace hnv::policy {
 
+using detail::inUse;
+using detail::isPlaced;
+using detail::missing;
+
 namespace {
-
-Error missing(std::string_view field, std::string what, std::string_view kindNoun) {
-  return fieldError(field, std::move(what), "names a " + std::string(kindNoun) + " that does not exist; create it first",
-                    Errc::InvalidArgument);
-}
-
-Error inUse(std::string what, std::string why) { return fieldError("", std::move(what), std::move(why), Errc::Conflict); }
 
 // The external network of an interface, as a prefix.
 Prefix externalSubnet(const ExternalInterface& x) {
@@ -145,12 +144,20 @@ Status checkPut(const PolicyState& state, const NodeEntry& n) {
   }
   // A tenant with external interfaces on this gateway stays placed on it.
   for (const auto& [key, x] : state.table<ExternalInterface>()) {
-    if (x.object.node != n.name) continue;
-    bool placed = false;
-    for (const auto& t : n.tenants) placed = placed || t == x.object.rdid;
-    if (!placed) {
+    if (x.object.node == n.name && !isPlaced(n, x.object.rdid)) {
       return fieldError("tenants", x.object.rdid.toString(),
                         "must stay placed on " + n.name + ": external interface " + key + " is on it", Errc::Conflict);
+    }
+  }
+  // A translated tenant's outside routing domain is placed beside it: the
+  // gateway translates into routes and interfaces of that domain.
+  for (const auto& t : n.tenants) {
+    const auto* nat = state.find<NatInstance>(t.toString());
+    if (nat != nullptr && !isPlaced(n, nat->object.externalRdid)) {
+      return fieldError("tenants", nat->object.externalRdid.toString(),
+                        "must be placed on " + n.name + " too: it is the outside (externalRdid) of nat-instance " +
+                            t.toString() + ", whose routing domain is placed there",
+                        Errc::Conflict);
     }
   }
   return okStatus();
@@ -194,14 +201,13 @@ template <>
 Status checkPut(const PolicyState& state, const ExternalInterface& x) {
   const std::string self = KindTraits<ExternalInterface>::key(x);
   if (state.find<RoutingDomain>(x.rdid.toString()) == nullptr) return missing("rdid", x.rdid.toString(), "routing domain");
+  if (x.name == kNatRouteInterface) return fieldError("name", x.name, "the name nat is reserved for routes into NAT");
   const auto* node = state.find<NodeEntry>(x.node);
   if (node == nullptr) return missing("node", x.node, "node");
   if (node->object.role != NodeRole::Gateway) {
     return fieldError("node", x.node, "is a host; external interfaces live on gateways");
   }
-  bool placed = false;
-  for (const auto& t : node->object.tenants) placed = placed || t == x.rdid;
-  if (!placed) {
+  if (!isPlaced(node->object, x.rdid)) {
     return fieldError("node", x.node,
                       "does not serve routing domain " + x.rdid.toString() + "; place the tenant on the gateway first");
   }
@@ -264,6 +270,19 @@ Status checkPut(const PolicyState& state, const ExternalInterface& x) {
 template <>
 Status checkPut(const PolicyState& state, const GatewayRoute& r) {
   if (state.find<RoutingDomain>(r.rdid.toString()) == nullptr) return missing("rdid", r.rdid.toString(), "routing domain");
+  if (r.interface == kNatRouteInterface) {
+    // Into the routing domain's NAT: the translation decides where the packet goes.
+    if (state.find<NatInstance>(r.rdid.toString()) == nullptr) {
+      return fieldError(
+          "interface", r.interface,
+          "routes into NAT, but routing domain " + r.rdid.toString() + " has no nat-instance; create it first");
+    }
+    if (!r.nextHop.isUnspecified()) {
+      return fieldError("nextHop", r.nextHop.toString(),
+                        "must be 0.0.0.0 on a route into NAT (interface nat): the translation picks the outside route");
+    }
+    return okStatus();
+  }
   const auto* x = state.find<ExternalInterface>(r.rdid.toString() + "/" + r.interface);
   if (x == nullptr) {
     return fieldError("interface", r.interface,
@@ -300,7 +319,15 @@ Status checkRemove(const PolicyState& state, const RoutingDomain& d) {
   state.forEachWithPrefix<GatewayRoute>(d.rdid.toString() + "/", [&](const std::string& key, const auto&) {
     if (who.empty()) who = "gateway route " + key;
   });
+  // The NAT kinds of the domain: its instance's removal checks the rest.
+  if (who.empty() && state.find<NatInstance>(d.rdid.toString()) != nullptr) who = "nat-instance " + d.rdid.toString();
   if (!who.empty()) return inUse(d.rdid.toString(), who + " still belongs to it; remove that first");
+  for (const auto& [key, nat] : state.table<NatInstance>()) {
+    if (nat.object.externalRdid == d.rdid) {
+      return inUse(d.rdid.toString(),
+                   "nat-instance " + key + " still uses it as its outside (externalRdid); remove or change that first");
+    }
+  }
   return okStatus();
 }
 
@@ -360,6 +387,7 @@ template Status checkRemove(const PolicyState&, const ProviderAddress&);
 template Status checkRemove(const PolicyState&, const ProviderRoute&);
 template Status checkRemove(const PolicyState&, const GlobalSettings&);
 template Status checkRemove(const PolicyState&, const GatewayRoute&);
+template Status checkRemove(const PolicyState&, const NatStaticMapping&);
 
 // --- owningDomain ---
 

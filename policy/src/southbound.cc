@@ -11,6 +11,17 @@ namespace hnv::policy {
 
 namespace json = boost::json;
 
+namespace {
+
+// The kinds that only gateways receive.
+bool isGatewayKind(std::string_view kind) {
+  return kind == KindTraits<ExternalInterface>::kName || kind == KindTraits<GatewayRoute>::kName ||
+         kind == KindTraits<NatInstance>::kName || kind == KindTraits<NatExternalAddress>::kName ||
+         kind == KindTraits<NatStaticMapping>::kName;
+}
+
+}  // namespace
+
 Result<json::object> PolicyEngine::desiredState(std::string_view nodeName) const {
   const auto* node = state_.find<NodeEntry>(nodeName);
   if (node == nullptr) return makeError(Errc::NotFound, "node", std::string(nodeName), "no such node is registered");
@@ -40,11 +51,16 @@ Result<json::object> PolicyEngine::desiredState(std::string_view nodeName) const
   collect(std::type_identity<VirtualSubnet>{}, "", inScope);
   collect(std::type_identity<LookupRecord>{}, "", inScope);
   collect(std::type_identity<CustomerRoute>{}, "", inScope);
-  // The forwarding gateway's attachments and routes concern gateways only.
+  // The forwarding gateway's attachments and routes, and the NAT of the
+  // tenants it translates, concern gateways only. A NAT instance's outside
+  // domain reaches the gateway by its own placement (a rule of the nodes kind).
   const bool gateway = node->object.role == NodeRole::Gateway;
   auto gatewayScope = [&](const auto& obj) { return gateway && inScope(obj); };
   collect(std::type_identity<ExternalInterface>{}, "", gatewayScope);
   collect(std::type_identity<GatewayRoute>{}, "", gatewayScope);
+  collect(std::type_identity<NatInstance>{}, "", gatewayScope);
+  collect(std::type_identity<NatExternalAddress>{}, "", gatewayScope);
+  collect(std::type_identity<NatStaticMapping>{}, "", gatewayScope);
   auto all = [](const auto&) { return true; };
   collect(std::type_identity<ProviderAddress>{}, node->object.name + "/", all);
   collect(std::type_identity<ProviderRoute>{}, node->object.name + "/", all);
@@ -60,10 +76,7 @@ bool PolicyEngine::concerns(const NodeEntry& node, const std::set<Rdid>& scope, 
     const auto* owner = o.if_contains("node");
     return owner != nullptr && owner->is_string() && owner->as_string() == node.name;
   }
-  if ((change.kind == KindTraits<ExternalInterface>::kName || change.kind == KindTraits<GatewayRoute>::kName) &&
-      node.role != NodeRole::Gateway) {
-    return false;
-  }
+  if (node.role != NodeRole::Gateway && isGatewayKind(change.kind)) return false;
   // Tenant kinds: the routing domain recorded when the change was committed.
   if (change.domain.empty()) return false;
   auto r = Rdid::parse(change.domain);

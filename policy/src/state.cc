@@ -106,6 +106,9 @@ template std::optional<Stored<ProviderAddress>> PolicyState::put(const std::stri
 template std::optional<Stored<ProviderRoute>> PolicyState::put(const std::string&, Stored<ProviderRoute>);
 template std::optional<Stored<GlobalSettings>> PolicyState::put(const std::string&, Stored<GlobalSettings>);
 template std::optional<Stored<ExternalInterface>> PolicyState::put(const std::string&, Stored<ExternalInterface>);
+template std::optional<Stored<NatInstance>> PolicyState::put(const std::string&, Stored<NatInstance>);
+template std::optional<Stored<NatExternalAddress>> PolicyState::put(const std::string&, Stored<NatExternalAddress>);
+template std::optional<Stored<NatStaticMapping>> PolicyState::put(const std::string&, Stored<NatStaticMapping>);
 template std::optional<Stored<GatewayRoute>> PolicyState::put(const std::string&, Stored<GatewayRoute>);
 template std::optional<Stored<RoutingDomain>> PolicyState::erase<RoutingDomain>(std::string_view);
 template std::optional<Stored<VirtualSubnet>> PolicyState::erase<VirtualSubnet>(std::string_view);
@@ -116,6 +119,9 @@ template std::optional<Stored<ProviderAddress>> PolicyState::erase<ProviderAddre
 template std::optional<Stored<ProviderRoute>> PolicyState::erase<ProviderRoute>(std::string_view);
 template std::optional<Stored<GlobalSettings>> PolicyState::erase<GlobalSettings>(std::string_view);
 template std::optional<Stored<ExternalInterface>> PolicyState::erase<ExternalInterface>(std::string_view);
+template std::optional<Stored<NatInstance>> PolicyState::erase<NatInstance>(std::string_view);
+template std::optional<Stored<NatExternalAddress>> PolicyState::erase<NatExternalAddress>(std::string_view);
+template std::optional<Stored<NatStaticMapping>> PolicyState::erase<NatStaticMapping>(std::string_view);
 template std::optional<Stored<GatewayRoute>> PolicyState::erase<GatewayRoute>(std::string_view);
 
 }  // namespace hnv::policy

@@ -74,7 +74,8 @@ def create(kind: str, obj: dict) -> dict:
 
 
 KINDS = ["routing-domains", "virtual-subnets", "lookup-records", "customer-routes", "nodes", "provider-addresses",
-         "provider-routes", "external-interfaces", "gateway-routes"]
+         "provider-routes", "external-interfaces", "nat-instances", "nat-external-addresses", "nat-static-mappings",
+         "gateway-routes"]
 
 
 def snapshot(ctl: Controller, token=None) -> dict:
@@ -558,7 +559,7 @@ def test_tenants_see_only_their_routing_domains(lab):
 PATH_VALUES = {
     "rdid": RD_A, "vsid": str(VSID_A), "ca": SHARED_CA, "mac": MAC_A, "name": "host1", "node": "host1",
     "address": HOST_PA, "destinationAddress": "0.0.0.0", "destinationLength": "0", "nextHop": "0.0.0.0",
-    "interface": "ext",
+    "interface": "ext", "protocol": "tcp", "externalAddress": "203.0.113.10", "externalPort": "80",
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 

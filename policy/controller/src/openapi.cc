@@ -31,6 +31,11 @@ std::string keyPattern() {
   if constexpr (std::is_same_v<T, policy::GatewayRoute>) {
     return "/{rdid}/{destinationAddress}/{destinationLength}/{interface}";
   }
+  if constexpr (std::is_same_v<T, policy::NatInstance>) return "/{rdid}";
+  if constexpr (std::is_same_v<T, policy::NatExternalAddress>) return "/{rdid}/{address}";
+  if constexpr (std::is_same_v<T, policy::NatStaticMapping>) {
+    return "/{rdid}/{protocol}/{externalAddress}/{externalPort}";
+  }
   return "";
 }
 

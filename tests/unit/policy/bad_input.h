@@ -62,4 +62,9 @@ inline const std::string kNil = "00000000-0000-0000-0000-000000000000";
 std::vector<BadCase> externalInterfaceCases();
 std::vector<BadCase> gatewayRouteCases();
 
+// The NAT kinds' families (nat_bad_input_cases.cc).
+std::vector<BadCase> natInstanceCases();
+std::vector<BadCase> natExternalAddressCases();
+std::vector<BadCase> natStaticMappingCases();
+
 }  // namespace hnv::policy::testing

@@ -461,6 +461,9 @@ INSTANTIATE_TEST_SUITE_P(ProviderRoute, BadInput, ::testing::ValuesIn(providerRo
 INSTANTIATE_TEST_SUITE_P(Global, BadInput, ::testing::ValuesIn(globalCases()), caseName);
 INSTANTIATE_TEST_SUITE_P(ExternalInterface, BadInput, ::testing::ValuesIn(externalInterfaceCases()), caseName);
 INSTANTIATE_TEST_SUITE_P(GatewayRoute, BadInput, ::testing::ValuesIn(gatewayRouteCases()), caseName);
+INSTANTIATE_TEST_SUITE_P(NatInstance, BadInput, ::testing::ValuesIn(natInstanceCases()), caseName);
+INSTANTIATE_TEST_SUITE_P(NatExternalAddress, BadInput, ::testing::ValuesIn(natExternalAddressCases()), caseName);
+INSTANTIATE_TEST_SUITE_P(NatStaticMapping, BadInput, ::testing::ValuesIn(natStaticMappingCases()), caseName);
 
 // The examples the cases start from are themselves valid, so each case fails for its own reason.
 TEST_F(PolicyFixture, ExamplesAreAccepted) {
@@ -468,13 +471,19 @@ TEST_F(PolicyFixture, ExamplesAreAccepted) {
   for (auto kind : {kRd, kVs, kLr, kCr, kNode, kPa, kPr, kXi, kGr}) {
     EXPECT_NE(must(createOp(kind, with(kind, ""))), 0u) << kind;
   }
+  // A's NAT translates into B, which is placed on gw1 beside A.
+  must(patchOp(kNode, "gw1", R"({"tenants":["@A","@B"]})"));
+  for (auto kind : {kNi, kNa, kNm}) {
+    EXPECT_NE(must(createOp(kind, with(kind, ""))), 0u) << kind;
+  }
 }
 
 // Each family has at least 30 cases.
 TEST(BadInputTables, AtLeastThirtyPerFamily) {
-  for (const auto& cases : {routingDomainCases(), virtualSubnetCases(), lookupRecordCases(), customerRouteCases(),
-                            nodeCases(), providerAddressCases(), providerRouteCases(), globalCases(),
-                            externalInterfaceCases(), gatewayRouteCases()}) {
+  for (const auto& cases :
+       {routingDomainCases(), virtualSubnetCases(), lookupRecordCases(), customerRouteCases(), nodeCases(),
+        providerAddressCases(), providerRouteCases(), globalCases(), externalInterfaceCases(), gatewayRouteCases(),
+        natInstanceCases(), natExternalAddressCases(), natStaticMappingCases()}) {
     EXPECT_GE(cases.size(), 30u) << cases.front().name;
   }
 }

@@ -145,6 +145,50 @@ TEST(KindsRoundTrip, GlobalSettings) {
   roundTrip<GlobalSettings>(R"({"useExternalRouter":true})", R"({"useExternalRouter":true})", "default");
 }
 
+TEST(KindsRoundTrip, NatInstance) {
+  roundTrip<NatInstance>(R"({"rdid":"@A","externalRdid":"@B"})",
+                         R"({"rdid":"@A","externalRdid":"@B","filtering":"endpoint-independent","icmpQueryTimeout":30,
+          "tcpEstablishedTimeout":1800,"tcpTransientTimeout":120,"udpIdleTimeout":120,"udpInboundRefresh":false,
+          "maxSessions":0})",
+                         "@A");
+  roundTrip<NatInstance>(R"({"rdid":"@A","externalRdid":"@B","filtering":"address-dependent","icmpQueryTimeout":86400,
+          "tcpEstablishedTimeout":604800,"tcpTransientTimeout":1,"udpIdleTimeout":300,"udpInboundRefresh":true,
+          "maxSessions":16777216})",
+                         R"({"rdid":"@A","externalRdid":"@B","filtering":"address-dependent","icmpQueryTimeout":86400,
+          "tcpEstablishedTimeout":604800,"tcpTransientTimeout":1,"udpIdleTimeout":300,"udpInboundRefresh":true,
+          "maxSessions":16777216})",
+                         "@A");
+  auto nat = parse<NatInstance>(R"({"rdid":"@A","externalRdid":"@B","maxSessions":100})");
+  ASSERT_TRUE(nat) << describe(nat.error());
+  EXPECT_EQ(nat->filtering, NatFiltering::EndpointIndependent);
+  EXPECT_EQ(nat->tcpEstablishedTimeout, 1800u);
+  EXPECT_EQ(nat->maxSessions, 100u);
+}
+
+TEST(KindsRoundTrip, NatExternalAddress) {
+  roundTrip<NatExternalAddress>(R"({"rdid":"@A","address":"203.0.113.10"})",
+                                R"({"rdid":"@A","address":"203.0.113.10","firstPort":1024,"lastPort":65535})",
+                                "@A/203.0.113.10");
+  roundTrip<NatExternalAddress>(R"({"rdid":"@A","address":"203.0.113.11","firstPort":5000,"lastPort":5000})",
+                                R"({"rdid":"@A","address":"203.0.113.11","firstPort":5000,"lastPort":5000})",
+                                "@A/203.0.113.11");
+}
+
+TEST(KindsRoundTrip, NatStaticMapping) {
+  roundTrip<NatStaticMapping>(
+      R"({"rdid":"@A","protocol":"udp","externalAddress":"203.0.113.10","externalPort":53,
+          "internalAddress":"10.0.1.10","internalPort":53})",
+      R"({"rdid":"@A","protocol":"udp","externalAddress":"203.0.113.10","externalPort":53,
+          "internalAddress":"10.0.1.10","internalPort":53})",
+      "@A/udp/203.0.113.10/53");
+  roundTrip<NatStaticMapping>(
+      R"({"rdid":"@A","protocol":"tcp","externalAddress":"203.0.113.10","externalPort":443,
+          "internalAddress":"10.0.1.11","internalPort":8443,"remotePrefix":"198.51.100.0/24"})",
+      R"({"rdid":"@A","protocol":"tcp","externalAddress":"203.0.113.10","externalPort":443,
+          "internalAddress":"10.0.1.11","internalPort":8443,"remotePrefix":"198.51.100.0/24"})",
+      "@A/tcp/203.0.113.10/443");
+}
+
 TEST(Kinds, TableShape) {
   std::set<std::string_view> names, nouns;
   forEachKind([&](auto k) {
@@ -162,7 +206,7 @@ TEST(Kinds, TableShape) {
     EXPECT_FALSE(fieldNames.contains(kRevisionField));
     EXPECT_EQ(KindTraits<T>::kSingleton, (std::is_same_v<T, GlobalSettings>));
   });
-  EXPECT_EQ(names.size(), 10u);
+  EXPECT_EQ(names.size(), 13u);
   bool found = withKind("lookup-records",
                         [](auto k) { EXPECT_TRUE((std::is_same_v<typename decltype(k)::type, LookupRecord>)); });
   EXPECT_TRUE(found);
@@ -174,6 +218,8 @@ TEST(Kinds, EnumNames) {
   EXPECT_EQ(ruleName(TranslationRule::Encap), "TranslationMethodEncap");
   EXPECT_EQ(paStateName(PaState::Duplicate), "Duplicate");
   EXPECT_EQ(nodeRoleName(NodeRole::Gateway), "gateway");
+  EXPECT_EQ(natFilteringName(NatFiltering::AddressDependent), "address-dependent");
+  EXPECT_EQ(natProtocolName(NatProtocol::Udp), "udp");
 }
 
 TEST(Kinds, CheckImmutable) {
@@ -239,6 +285,12 @@ const FilterCase kFilterCases[] = {
     {"nodes", "name", "Host 1 ?", "Host 1 ?"},
     {"provider-addresses", "state", "Tentative", "Tentative"},
     {"provider-addresses", "managedByCluster", "TRUE", ""},
+    {"nat-instances", "filtering", "address-dependent", "address-dependent"},
+    {"nat-instances", "filtering", "symmetric", ""},
+    {"nat-static-mappings", "protocol", "udp", "udp"},
+    {"nat-static-mappings", "protocol", "UDP", ""},
+    {"nat-static-mappings", "externalPort", "080", "80"},
+    {"nat-external-addresses", "address", "203.0.113", ""},
 };
 
 class FilterValue : public ::testing::TestWithParam<FilterCase> {};

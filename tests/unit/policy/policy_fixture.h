@@ -40,6 +40,9 @@ inline constexpr std::string_view kPr = "provider-routes";
 inline constexpr std::string_view kGlobal = "global";
 inline constexpr std::string_view kXi = "external-interfaces";
 inline constexpr std::string_view kGr = "gateway-routes";
+inline constexpr std::string_view kNi = "nat-instances";
+inline constexpr std::string_view kNa = "nat-external-addresses";
+inline constexpr std::string_view kNm = "nat-static-mappings";
 
 inline constexpr std::string_view kRdidA = "aaaaaaaa-0000-4000-8000-00000000000a";
 inline constexpr std::string_view kRdidB = "bbbbbbbb-0000-4000-8000-00000000000b";
@@ -109,6 +112,13 @@ inline std::string_view exampleOf(std::string_view kind) {
   }
   if (kind == kGr) {
     return R"({"rdid":"@A","destinationPrefix":"203.0.113.0/24","interface":"ext-a","nextHop":"198.51.100.254"})";
+  }
+  // NAT: A translated into B (B must be placed on gw1 beside A first).
+  if (kind == kNi) return R"({"rdid":"@A","externalRdid":"@B"})";
+  if (kind == kNa) return R"({"rdid":"@A","address":"203.0.113.10"})";
+  if (kind == kNm) {
+    return R"({"rdid":"@A","protocol":"tcp","externalAddress":"203.0.113.10","externalPort":80,)"
+           R"("internalAddress":"10.0.1.10","internalPort":8080})";
   }
   return "{}";
 }

@@ -112,6 +112,57 @@ TEST_F(Southbound, ExternalInterfacesAndGatewayRoutesReachGatewaysOnly) {
   EXPECT_FALSE(engine.concerns(host1->object, engine.state().scope(host1->object), changes->front()));
 }
 
+// A gateway receives the NAT objects of the routing domains placed on it,
+// not those of others; hosts never receive them, in the snapshot or the
+// stream. The outside domain comes by its own placement.
+TEST_F(Southbound, NatObjectsReachGatewaysOfPlacedTenantsOnly) {
+  const std::string a(kRdidA), b(kRdidB), x(kRdidX);
+  must(patchOp(kNode, "gw1", R"({"tenants":["@A","@B"]})"));
+  must(createOp(kNi, exampleOf(kNi)));
+  must(createOp(kNa, exampleOf(kNa)));
+  must(createOp(kNm, exampleOf(kNm)));
+  // X, not placed on gw1, has a NAT too (into A).
+  addDomain(kRdidX, "x");
+  must(createOp(kNi, R"({"rdid":"@X","externalRdid":"@A"})"));
+  must(createOp(kNa, R"({"rdid":"@X","address":"192.0.2.50"})"));
+
+  auto gw = desired("gw1");
+  EXPECT_THAT(scopeOf(gw), ElementsAre(a, b));
+  EXPECT_THAT(keysIn<NatInstance>(gw), ElementsAre(a));
+  EXPECT_THAT(keysIn<NatExternalAddress>(gw), ElementsAre(a + "/203.0.113.10"));
+  EXPECT_THAT(keysIn<NatStaticMapping>(gw), ElementsAre(a + "/tcp/203.0.113.10/80"));
+  for (const char* node : {"host1", "host2"}) {
+    auto host = desired(node);
+    EXPECT_THAT(keysIn<NatInstance>(host), IsEmpty()) << node;
+    EXPECT_THAT(keysIn<NatExternalAddress>(host), IsEmpty()) << node;
+    EXPECT_THAT(keysIn<NatStaticMapping>(host), IsEmpty()) << node;
+  }
+  // A gateway serving X gets X's NAT (and A's, placed there as X's outside).
+  addNode("gw2", "gateway", R"("tenants":["@X","@A","@B"])");
+  auto gw2 = desired("gw2");
+  EXPECT_THAT(keysIn<NatInstance>(gw2), ElementsAre(a, x));
+  EXPECT_THAT(keysIn<NatExternalAddress>(gw2), ElementsAre(a + "/203.0.113.10", x + "/192.0.2.50"));
+
+  const auto* gw1 = engine.state().find<NodeEntry>("gw1");
+  const auto* host1 = engine.state().find<NodeEntry>("host1");
+  ASSERT_NE(gw1, nullptr);
+  ASSERT_NE(host1, nullptr);
+  const auto gw1Scope = engine.state().scope(gw1->object);
+  const auto host1Scope = engine.state().scope(host1->object);
+  for (const auto& op :
+       {patchOp(kNi, "@A", R"({"maxSessions":7})"), patchOp(kNa, "@A/203.0.113.10", R"({"lastPort":60000})"),
+        patchOp(kNm, "@A/tcp/203.0.113.10/80", R"({"internalPort":8081})")}) {
+    auto changes = run(op);
+    ASSERT_TRUE(changes) << describe(changes.error());
+    ASSERT_EQ(changes->size(), 1u);
+    EXPECT_TRUE(engine.concerns(gw1->object, gw1Scope, changes->front())) << op.kind;
+    EXPECT_FALSE(engine.concerns(host1->object, host1Scope, changes->front())) << op.kind;
+  }
+  auto other = run(patchOp(kNi, "@X", R"({"maxSessions":7})"));
+  ASSERT_TRUE(other) << describe(other.error());
+  EXPECT_FALSE(engine.concerns(gw1->object, gw1Scope, other->front()));
+}
+
 TEST_F(Southbound, ScopeFollowsListedVsidsAndMovingRecords) {
   addNode("host3", "host", R"("vsids":[6001])");
   EXPECT_THAT(scopeOf(desired("host3")), ElementsAre(std::string(kRdidB)));

@@ -45,8 +45,9 @@ template <class T>
 struct KindTraits;
 
 // Every kind, in the order that references allow creating them.
-using AllKinds = std::tuple<RoutingDomain, VirtualSubnet, LookupRecord, CustomerRoute, NodeEntry, ProviderAddress,
-                            ProviderRoute, GlobalSettings, ExternalInterface, GatewayRoute>;
+using AllKinds =
+    std::tuple<RoutingDomain, VirtualSubnet, LookupRecord, CustomerRoute, NodeEntry, ProviderAddress, ProviderRoute,
+               GlobalSettings, ExternalInterface, NatInstance, NatExternalAddress, NatStaticMapping, GatewayRoute>;
 
 // Calls f(std::type_identity<T>{}) for every kind T.
 template <class F>
@@ -172,6 +173,39 @@ struct KindTraits<GatewayRoute> {
 };
 
 template <>
+struct KindTraits<NatInstance> {
+  static const std::string_view kName;
+  static const std::string_view kNoun;
+  static const bool kSingleton;
+  static std::span<const FieldSpec> fields();
+  static std::string key(const NatInstance& v);
+  static Result<NatInstance> fromJson(const ConfigNode& node);
+  static boost::json::object toJson(const NatInstance& v);
+};
+
+template <>
+struct KindTraits<NatExternalAddress> {
+  static const std::string_view kName;
+  static const std::string_view kNoun;
+  static const bool kSingleton;
+  static std::span<const FieldSpec> fields();
+  static std::string key(const NatExternalAddress& v);
+  static Result<NatExternalAddress> fromJson(const ConfigNode& node);
+  static boost::json::object toJson(const NatExternalAddress& v);
+};
+
+template <>
+struct KindTraits<NatStaticMapping> {
+  static const std::string_view kName;
+  static const std::string_view kNoun;
+  static const bool kSingleton;
+  static std::span<const FieldSpec> fields();
+  static std::string key(const NatStaticMapping& v);
+  static Result<NatStaticMapping> fromJson(const ConfigNode& node);
+  static boost::json::object toJson(const NatStaticMapping& v);
+};
+
+template <>
 struct KindTraits<GlobalSettings> {
   static const std::string_view kName;
   static const std::string_view kNoun;
@@ -196,6 +230,8 @@ std::string_view recordTypeName(RecordType t);
 std::string_view ruleName(TranslationRule r);
 std::string_view paStateName(PaState s);
 std::string_view nodeRoleName(NodeRole r);
+std::string_view natFilteringName(NatFiltering f);
+std::string_view natProtocolName(NatProtocol p);
 
 // An error for a field of the request body.
 Error fieldError(std::string_view field, std::string what, std::string why, Errc code = Errc::InvalidArgument);

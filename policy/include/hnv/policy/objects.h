@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hnv/base/guid.h"
@@ -136,14 +137,66 @@ struct ExternalInterface {
   std::uint16_t mtu = 0;       // 0: the port's MTU
 };
 
+// The reserved interface name of gateway routes into the routing domain's
+// NAT instance; no external interface may take it.
+inline constexpr std::string_view kNatRouteInterface = "nat";
+
 // A static route of a tenant's routing domain at the gateway, toward one of
-// its external interfaces.
+// its external interfaces, or into its NAT instance (kNatRouteInterface).
 struct GatewayRoute {
   Rdid rdid;
   Prefix destination;
-  std::string interface;  // an ExternalInterface of the same routing domain
-  IpAddr nextHop;         // unspecified: on-link on the interface
+  std::string interface;  // an ExternalInterface of the same routing domain, or "nat"
+  IpAddr nextHop;         // unspecified: on-link on the interface (always for "nat")
   std::uint32_t metric = 0;
+};
+
+// --- NAT44 (the NAT gateway) ---
+//
+// A tenant's routing domain translated into another routing domain (the
+// outside, e.g. an "internet" domain with an external interface), on the
+// gateways the tenant is placed on. The tenant's gateway routes with the
+// reserved interface name "nat" send traffic into the translation.
+
+enum class NatFiltering : std::uint8_t { EndpointIndependent, AddressDependent };
+
+// The NAT of one routing domain: where its external addresses live, how
+// inbound packets are filtered (RFC 4787), session timeouts and a quota.
+struct NatInstance {
+  Rdid rdid;          // the tenant whose traffic is translated
+  Rdid externalRdid;  // the routing domain the external addresses live in; not rdid
+  NatFiltering filtering = NatFiltering::EndpointIndependent;
+  std::uint32_t icmpQueryTimeout = 30;         // seconds, 1..86400
+  std::uint32_t tcpEstablishedTimeout = 1800;  // seconds, 1..604800
+  std::uint32_t tcpTransientTimeout = 120;     // seconds, 1..86400
+  std::uint32_t udpIdleTimeout = 120;          // seconds, 1..86400
+  bool udpInboundRefresh = false;              // inbound UDP packets keep a session alive
+  std::uint32_t maxSessions = 0;               // 0: no per-tenant quota; else 1..16777216
+};
+
+// An outside address of a NAT instance, unique in its outside routing
+// domain. [firstPort, lastPort] is the dynamic range for ports and ICMP
+// identifiers; static mappings use ports outside it.
+struct NatExternalAddress {
+  Rdid rdid;
+  IpAddr address;  // IPv4 unicast
+  std::uint16_t firstPort = 1024;
+  std::uint16_t lastPort = 65535;
+};
+
+enum class NatProtocol : std::uint8_t { Tcp, Udp };
+
+// A port forward: (protocol, externalAddress, externalPort) on the outside
+// is (internalAddress, internalPort) inside, optionally only for sources in
+// remotePrefix.
+struct NatStaticMapping {
+  Rdid rdid;
+  NatProtocol protocol = NatProtocol::Tcp;
+  IpAddr externalAddress;              // one of the routing domain's NatExternalAddress
+  std::uint16_t externalPort = 0;      // 1..65535, outside the address's dynamic range
+  IpAddr internalAddress;              // the VM's CA, IPv4 unicast
+  std::uint16_t internalPort = 0;      // 1..65535
+  std::optional<Prefix> remotePrefix;  // IPv4; absent: any source
 };
 
 }  // namespace hnv::policy
