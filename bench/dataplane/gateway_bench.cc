@@ -44,6 +44,7 @@
 #include "hnv/dp/trace.h"
 #include "hnv/gateway/tenant_compile.h"
 #include "hnv/nodes/module.h"
+#include "hnv/nat/module.h"
 #include "hnv/overlay/module.h"
 #include "hnv/wire/builder.h"
 #include "hnv/wire/ethernet.h"
@@ -306,13 +307,16 @@ int main(int argc, char** argv) {
   overlayCtx.neighbors = &neighborsPub;
   overlayCtx.tenants = &tenantsPub;
 
+  nat::NatContext natCtx;  // no NAT here: the nodes only complete ip4-lookup's edges
+  natCtx.sessionsPerWorker = 0;
   dp::NodeCatalog catalog;
   auto state = [](unsigned) -> void* { return &bench::benchState(); };
   for (auto s : {catalog.add(dp::describeNode<bench::BenchRxNode>(state)),
                  catalog.add(dp::describeNode<bench::BenchSinkNode<bench::Sink::Tx>>(state)),
                  catalog.add(dp::describeNode<bench::BenchSinkNode<bench::Sink::Drop>>(state)),
                  catalog.add(dp::describeNode<bench::BenchSinkNode<bench::Sink::Punt>>(state)),
-                 nodes::addGenericNodes(catalog, nodesCtx), overlay::addOverlayNodes(catalog, overlayCtx)}) {
+                 nodes::addGenericNodes(catalog, nodesCtx), overlay::addOverlayNodes(catalog, overlayCtx),
+                  nat::addNatNodes(catalog, natCtx, 1)}) {
     if (!s) bench::fail(kProgram, s.error().message());
   }
   dp::TraceBuffer trace(0);

@@ -66,6 +66,7 @@
 #include "hnv/dp/rcu.h"
 #include "hnv/dp/trace.h"
 #include "hnv/nodes/module.h"
+#include "hnv/nat/module.h"
 #include "hnv/overlay/module.h"
 #include "hnv/wire/builder.h"
 #include "hnv/wire/ethernet.h"
@@ -255,13 +256,16 @@ int main(int argc, char** argv) {
   overlayCtx.neighbors = &neighborsPub;
   overlayCtx.missPunt = 9;
 
+  nat::NatContext natCtx;  // no NAT here: the nodes only complete ip4-lookup's edges
+  natCtx.sessionsPerWorker = 0;
   dp::NodeCatalog catalog;
   auto state = [](unsigned) -> void* { return &bench::benchState(); };
   for (auto added : {catalog.add(dp::describeNode<bench::BenchRxNode>(state)),
                   catalog.add(dp::describeNode<bench::BenchSinkNode<Sink::Tx>>(state)),
                   catalog.add(dp::describeNode<bench::BenchSinkNode<Sink::Drop>>(state)),
                   catalog.add(dp::describeNode<bench::BenchSinkNode<Sink::Punt>>(state)),
-                  nodes::addGenericNodes(catalog, nodesCtx), overlay::addOverlayNodes(catalog, overlayCtx)}) {
+                  nodes::addGenericNodes(catalog, nodesCtx), overlay::addOverlayNodes(catalog, overlayCtx),
+                  nat::addNatNodes(catalog, natCtx, 1)}) {
     if (!added) fail(added.error().message());
   }
   CounterRegistry counters(2);

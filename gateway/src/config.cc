@@ -4,7 +4,17 @@ namespace hnv::gateway {
 
 namespace {
 
-constexpr std::string_view kRootKeys[] = {"controller", "state_file", "encap"};
+constexpr std::string_view kRootKeys[] = {"controller", "state_file", "encap", "nat"};
+
+// "nat": {"sessions_per_worker": N}: the size of each worker's session table.
+Status parseNatSettings(const ConfigNode& n, std::uint32_t& sessionsPerWorker) {
+  if (!n.present()) return okStatus();
+  if (auto st = n.expectObject({"sessions_per_worker"}); !st) return st;
+  auto v = n["sessions_per_worker"].asUint(1024, 16u << 20, sessionsPerWorker);
+  if (!v) return v.error();
+  sessionsPerWorker = static_cast<std::uint32_t>(*v);
+  return okStatus();
+}
 
 }  // namespace
 
@@ -19,6 +29,7 @@ Result<GatewayConfig> parseGatewayConfig(const boost::json::value& root) {
   if (auto st = daemon::parseDaemonConfig(r, c, {.root = kRootKeys, .port = {}}); !st) return st.error();
   if (auto st = policy::parseAgentConfig(r, c); !st) return st.error();
   if (auto st = overlay::parseOverlaySettings(r["encap"], c.encap); !st) return st.error();
+  if (auto st = parseNatSettings(r["nat"], c.natSessionsPerWorker); !st) return st.error();
   // A gateway serves routing domains, not VMs: its ports are all uplinks.
   for (std::size_t i = 0; i < c.dataplane.ports.size(); ++i) {
     if (c.dataplane.ports[i].role == dp::PortRole::Vm) {

@@ -6,7 +6,9 @@
 
 #include "hnv/base/log.h"
 #include "hnv/daemon/api.h"
+#include "hnv/gateway/nat_compile.h"
 #include "hnv/gateway/tenant_compile.h"
+#include "hnv/nat/module.h"
 #include "hnv/nodes/module.h"
 #include "hnv/overlay/module.h"
 #include "hnv/wire/ethernet.h"
@@ -26,6 +28,8 @@ std::string_view routeKindName(fib::RouteKind k) {
     case fib::RouteKind::Overlay: return "overlay";
     case fib::RouteKind::External: return "external";
     case fib::RouteKind::Local: return "local";
+    case fib::RouteKind::Nat: return "nat";
+    case fib::RouteKind::NatExternal: return "nat-external";
   }
   return "?";
 }
@@ -61,6 +65,12 @@ Result<std::unique_ptr<Gateway>> Gateway::start(const GatewayConfig& config, boo
   // refuses an edge to a node no module provides.
   if (auto st = nodes::addGenericNodes(dp.catalog(), gw->node_->nodesContext()); !st) return st.error();
   if (auto st = overlay::addOverlayNodes(dp.catalog(), gw->overlayCtx_); !st) return st.error();
+  gw->natConfig_ =
+      std::make_unique<dp::Published<nat::NatConfig>>(dp.rcu(), std::make_unique<const nat::NatConfig>());
+  gw->natCtx_.config = gw->natConfig_.get();
+  gw->natCtx_.tenants = &gw->node_->tenants();
+  gw->natCtx_.sessionsPerWorker = config.natSessionsPerWorker;
+  if (auto st = nat::addNatNodes(dp.catalog(), gw->natCtx_, dp.workers()); !st) return st.error();
   if (auto st = gw->node_->start(io); !st) return st.error();
 
   Gateway* self = gw.get();
@@ -97,6 +107,11 @@ Status Gateway::applyPolicy(const json::object& desired) {
         return registerTenantCounters(node_->dataplane().counters(), *rdid);
       });
   if (!tables) return tables.error();
+  auto natConfig = compileNatConfig(desired, pol, [this](const Rdid& rdid) {
+    return registerNatCounters(node_->dataplane().counters(), rdid);
+  });
+  if (!natConfig) return natConfig.error();
+  const auto natInstances = natConfig->instances().size();
   const auto revision = next->revision();
   const auto records = next->recordCount();
   const auto vrfs = tables->vrfCount();
@@ -104,10 +119,13 @@ Status Gateway::applyPolicy(const json::object& desired) {
   // The overlay policy first: tenant indexes in the new tables come from it.
   policy_->publish(std::make_unique<const overlay::OverlayPolicy>(std::move(*next)));
   node_->publishTenants(std::make_unique<const fib::TenantTables>(std::move(*tables)));
+  // Workers resync their sessions at the first packet that sees the new generation.
+  natConfig_->publish(std::make_unique<const nat::NatConfig>(std::move(*natConfig)));
   kLog.info("policy applied", {{"revision", std::to_string(revision)},
                                {"records", std::to_string(records)},
                                {"vrfs", std::to_string(vrfs)},
-                               {"external_interfaces", std::to_string(interfaces)}});
+                               {"external_interfaces", std::to_string(interfaces)},
+                               {"nat_instances", std::to_string(natInstances)}});
   return okStatus();
 }
 
@@ -167,7 +185,7 @@ json::object Gateway::tenantsJson() const {
     for (const auto& r : vrf->routes()) {
       json::object o{{"prefix", r.prefix.toString()}, {"metric", r.metric}, {"target", routeKindName(r.target.kind)},
                      {"origin", r.origin}};
-      if (r.target.kind != fib::RouteKind::Overlay) o["interface"] = t.interfaces()[r.target.iface].name;
+      if (fib::namesInterface(r.target.kind)) o["interface"] = t.interfaces()[r.target.iface].name;
       o["next_hop"] = r.target.nextHop ? json::value(r.target.nextHop->toString()) : json::value(nullptr);
       routes.push_back(std::move(o));
     }
@@ -180,6 +198,7 @@ void Gateway::registerApi(agent::LocalApiServer& api) {
   daemon::registerNodeApi(api, *node_, config_.nodeName);
   api.on("policy", [this](const json::object&) -> Result<json::value> { return policyJson(); });
   api.on("tenants", [this](const json::object&) -> Result<json::value> { return tenantsJson(); });
+  api.on("nat-sessions", [this](const json::object& p) -> Result<json::value> { return natSessionsJson(p); });
 }
 
 void Gateway::stop() {
@@ -190,10 +209,11 @@ void Gateway::stop() {
 Gateway::~Gateway() {
   // The follower (no more posts or reports) first, then the node (workers
   // first, then resolver, Dataplane and its tables), then the policy the
-  // overlay nodes read.
+  // overlay and nat44 nodes read.
   follower_.reset();
   node_.reset();
   policy_.reset();
+  natConfig_.reset();
 }
 
 }  // namespace hnv::gateway

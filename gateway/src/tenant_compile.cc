@@ -53,6 +53,10 @@ Result<fib::TenantTables> compileTenantTables(const boost::json::object& desired
   if (!externals) return externals.error();
   auto gatewayRoutes = policy::documentItems<policy::GatewayRoute>(desired);
   if (!gatewayRoutes) return gatewayRoutes.error();
+  auto natInstances = policy::documentItems<policy::NatInstance>(desired);
+  if (!natInstances) return natInstances.error();
+  auto natAddresses = policy::documentItems<policy::NatExternalAddress>(desired);
+  if (!natAddresses) return natAddresses.error();
 
   std::vector<fib::TenantInterface> interfaces;
   std::vector<fib::TenantRoute> routes;
@@ -113,7 +117,35 @@ Result<fib::TenantTables> compileTenantTables(const boost::json::object& desired
     routes.push_back({*tenant, *Prefix4::make(x.address.v4(), 32), 0, {fib::RouteKind::Local, index, std::nullopt},
                       "address of interface " + x.name});
   }
+  // NAT44: the outside domain of each placed instance, by the tenant's rdid.
+  std::map<std::string, TenantId, std::less<>> natOutside;
+  for (const auto& n : *natInstances) {
+    auto tenant = pol.tenant(n.rdid);
+    auto outside = pol.tenant(n.externalRdid);
+    if (tenant && outside) natOutside.emplace(n.rdid.toString(), *outside);
+  }
+  for (const auto& a : *natAddresses) {
+    auto it = natOutside.find(a.rdid.toString());
+    if (it == natOutside.end()) continue;
+    const Ipv4Addr ext = a.address.v4();
+    // First in the list: on a tie with the interface's own address (NAT on
+    // the interface address) the translation wins.
+    routes.insert(routes.begin(), fib::TenantRoute{it->second, *Prefix4::make(ext, 32), 0,
+                                                   {fib::RouteKind::NatExternal, 0, std::nullopt},
+                                                   "NAT external address of " + a.rdid.toString()});
+    // The outside network's hosts find the address by ARP on its interface.
+    for (auto& x : interfaces) {
+      if (x.tenant == it->second && x.onLink(ext) && x.address != ext) x.proxyArp.push_back(ext);
+    }
+  }
   for (const auto& r : *gatewayRoutes) {
+    if (r.interface == policy::kNatRouteInterface) {
+      auto tenant = pol.tenant(r.rdid);
+      if (!tenant || natOutside.find(r.rdid.toString()) == natOutside.end()) continue;
+      routes.push_back({*tenant, r.destination, r.metric, {fib::RouteKind::Nat, 0, std::nullopt},
+                        "gateway route " + KindTraits<policy::GatewayRoute>::key(r)});
+      continue;
+    }
     auto it = byKey.find(r.rdid.toString() + "/" + r.interface);
     if (it == byKey.end()) continue;  // through another gateway's interface
     fib::RouteTarget target{fib::RouteKind::External, it->second, std::nullopt};

@@ -11,6 +11,7 @@
 #include "graph_harness.h"
 #include "hnv/gateway/tenant_compile.h"
 #include "hnv/nodes/module.h"
+#include "hnv/nat/module.h"
 #include "hnv/overlay/module.h"
 #include "hnv/wire/arp.h"
 #include "hnv/wire/bytes.h"
@@ -130,6 +131,8 @@ class GatewayNodes : public ::testing::Test {
     overlayCtx_.tenants = tenants_.get();
     ASSERT_TRUE(nodes::addGenericNodes(h_.catalog(), nodesCtx_).ok());
     ASSERT_TRUE(overlay::addOverlayNodes(h_.catalog(), overlayCtx_).ok());
+    natCtx_.sessionsPerWorker = 0;
+    ASSERT_TRUE(nat::addNatNodes(h_.catalog(), natCtx_, 1).ok());
     h_.build();
   }
 
@@ -161,6 +164,7 @@ class GatewayNodes : public ::testing::Test {
   std::unique_ptr<dp::Published<fib::TenantTables>> tenants_;
   nodes::NodesContext nodesCtx_;
   overlay::OverlayContext overlayCtx_;
+  nat::NatContext natCtx_;  // no NAT instances here: the nodes complete ip4-lookup's edges
   std::uint32_t tenantA_ = 0;
   GraphHarness h_{{"eth-input", "vm-input"}};  // vm-input: every node must be reachable
 };

@@ -4,6 +4,7 @@
 
 #include "graph_harness.h"
 #include "hnv/nodes/module.h"
+#include "hnv/nat/module.h"
 #include "hnv/overlay/module.h"
 #include "hnv/wire/builder.h"
 #include "hnv/wire/checksum.h"
@@ -49,6 +50,8 @@ class GenericNodes : public ::testing::Test {
     overlayCtx_.neighbors = neighbors_.get();
     ASSERT_TRUE(nodes::addGenericNodes(h_.catalog(), nodesCtx_).ok());
     ASSERT_TRUE(overlay::addOverlayNodes(h_.catalog(), overlayCtx_).ok());
+    natCtx_.sessionsPerWorker = 0;
+    ASSERT_TRUE(nat::addNatNodes(h_.catalog(), natCtx_, 1).ok());
     h_.build();
   }
 
@@ -66,6 +69,7 @@ class GenericNodes : public ::testing::Test {
   std::unique_ptr<dp::Published<fib::NeighborTable>> neighbors_;
   nodes::NodesContext nodesCtx_;
   overlay::OverlayContext overlayCtx_;
+  nat::NatContext natCtx_;  // no NAT instances here: the nodes complete ip4-lookup's edges
   // vm-input must be reachable too: rte_graph refuses a graph with an isolated node.
   GraphHarness h_{{"eth-input", "vm-input"}};
 };

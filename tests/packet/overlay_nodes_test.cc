@@ -10,6 +10,7 @@
 #include "graph_harness.h"
 #include "hnv/nodes/module.h"
 #include "hnv/overlay/learner.h"
+#include "hnv/nat/module.h"
 #include "hnv/overlay/module.h"
 #include "hnv/overlay/next_hop.h"
 #include "hnv/wire/builder.h"
@@ -108,6 +109,8 @@ class OverlayNodes : public ::testing::Test {
     overlayCtx_.learnPunt = kLearnPunt;
     ASSERT_TRUE(nodes::addGenericNodes(h_.catalog(), nodesCtx_).ok());
     ASSERT_TRUE(overlay::addOverlayNodes(h_.catalog(), overlayCtx_).ok());
+    natCtx_.sessionsPerWorker = 0;
+    ASSERT_TRUE(nat::addNatNodes(h_.catalog(), natCtx_, 1).ok());
     h_.build();
   }
 
@@ -127,6 +130,7 @@ class OverlayNodes : public ::testing::Test {
   std::unique_ptr<dp::Published<overlay::OverlayPolicy>> policy_;
   nodes::NodesContext nodesCtx_;
   overlay::OverlayContext overlayCtx_;
+  nat::NatContext natCtx_;  // no NAT instances here: the nodes complete ip4-lookup's edges
   GraphHarness h_{{"eth-input", "vm-input"}};
 };
 

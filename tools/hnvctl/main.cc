@@ -8,6 +8,7 @@
 //   hnvctl [--socket PATH] [--json] neighbors
 //   hnvctl [--socket PATH] [--json] policy        (hnv-hostd, hnvgwd)
 //   hnvctl [--socket PATH] [--json] tenants       (hnvgwd)
+//   hnvctl [--socket PATH] [--json] nat-sessions [--tenant RDID] [--protocol P] [--inside A] [--external A] [--limit N]   (hnvgwd)
 //   hnvctl [--socket PATH] [--json] nexthop --vsid VSID CA   (hnv-hostd)
 //   hnvctl [--socket PATH] [--json] ca-test --port VMPORT --sender CA --receiver CA [--count N]   (hnv-hostd)
 //   hnvctl [--socket PATH] [--json] capture --port P [--port P2 ...] --file F [--count N] [--seconds S]
@@ -49,6 +50,8 @@ const char* kUsage =
     "  neighbors                           underlay neighbours: entries, pending next hops, resolver counters\n"
     "  policy                              applied policy revision, records, controller, state file\n"
     "  tenants                             hnvgwd: external interfaces and each tenant's VRF routes\n"
+    "  nat-sessions [--tenant RDID] [--protocol tcp|udp|icmp] [--inside ADDR] [--external ADDR] [--limit N]\n"
+    "                                      hnvgwd: NAT44 sessions (inside, external and remote endpoints, state)\n"
     "  nexthop --vsid VSID CA              hnv-hostd: where a packet from VSID to CA goes (VSID, MAC, PA or port)\n"
     "  ca-test --port VMPORT --sender CA --receiver CA [--count N] [--interval MS] [--timeout MS]\n"
     "                                      hnv-hostd: echo injected at a VM port, answered by the receiver VM;\n"
@@ -166,6 +169,27 @@ int main(int argc, char** argv) {
   if (cmd == "status" || cmd == "ports" || cmd == "neighbors" || cmd == "policy" || cmd == "tenants") {
     if (!rest.empty()) return usage("'" + cmd + "' takes no arguments, got '" + rest[0] + "'");
     method = cmd;
+  } else if (cmd == "nat-sessions") {
+    method = "nat-sessions";
+    static const std::map<std::string, std::string> kFilters{
+        {"--tenant", "tenant"}, {"--protocol", "protocol"}, {"--inside", "inside"}, {"--external", "external"}};
+    for (std::size_t i = 0; i < rest.size(); ++i) {
+      auto f = kFilters.find(rest[i]);
+      if (f != kFilters.end() && i + 1 < rest.size()) {
+        params[f->second] = rest[++i];
+      } else if (rest[i] == "--limit" && i + 1 < rest.size()) {
+        char* end = nullptr;
+        const long n = std::strtol(rest[i + 1].c_str(), &end, 10);
+        if (end == rest[i + 1].c_str() || *end != '\0' || n < 1 || n > 100000) {
+          return usage("nat-sessions --limit: '" + rest[i + 1] + "' is not a number from 1 to 100000");
+        }
+        params["limit"] = n;
+        ++i;
+      } else {
+        return usage("nat-sessions: unexpected argument '" + rest[i] + "'" +
+                     (f != kFilters.end() || rest[i] == "--limit" ? " (it needs a value)" : ""));
+      }
+    }
   } else if (cmd == "counters") {
     method = "counters";
     for (std::size_t i = 0; i < rest.size(); ++i) {

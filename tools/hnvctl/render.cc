@@ -72,6 +72,23 @@ void renderTenants(std::ostream& out, const json::object& r) {
   }
 }
 
+// One line per session, like Get-NetNatSession's table.
+void renderNatSessions(std::ostream& out, const json::object& r) {
+  const auto& sessions = r.at("sessions").as_array();
+  out << std::left << std::setw(38) << "tenant" << std::setw(6) << "proto" << std::setw(22) << "inside" << std::setw(22)
+      << "external" << std::setw(22) << "remote" << std::setw(12) << "state" << "idle/timeout\n";
+  for (const auto& v : sessions) {
+    const auto& s = v.as_object();
+    const auto* tcp = s.if_contains("tcp_state");
+    out << std::left << std::setw(38) << str(s.at("tenant")) << std::setw(6) << str(s.at("protocol")) << std::setw(22)
+        << str(s.at("inside")) << std::setw(22) << str(s.at("external")) << std::setw(22) << str(s.at("remote"))
+        << std::setw(12) << (tcp != nullptr ? str(*tcp) : std::string("-"))
+        << std::to_string(s.at("idle_ms").to_number<std::uint64_t>() / 1000) << "s/" << str(s.at("timeout_s")) << "s\n";
+  }
+  out << sessions.size() << " of " << str(r.at("matched")) << " matching session(s)"
+      << (r.at("truncated").as_bool() ? " (raise --limit for more)" : "") << "\n";
+}
+
 }  // namespace
 
 // Like ping(8): one line per probe, then the summary.
@@ -106,6 +123,7 @@ void render(std::ostream& out, std::string_view method, const json::value& reply
   if (method == "ports" && reply.is_array()) return renderPorts(out, reply.as_array());
   if (method == "trace.show" && reply.is_array()) return renderTrace(out, reply.as_array());
   if (method == "tenants" && reply.is_object()) return renderTenants(out, reply.as_object());
+  if (method == "nat-sessions" && reply.is_object()) return renderNatSessions(out, reply.as_object());
   if (reply.is_object()) {
     for (const auto& [k, v] : reply.as_object()) out << std::string(k) << ": " << str(v) << "\n";
     return;

@@ -22,7 +22,7 @@ namespace {
 
 bool sameNetwork(const TenantInterface& a, const TenantInterface& b) {
   return a.name == b.name && a.port == b.port && a.vlan == b.vlan && a.address == b.address &&
-         a.prefixLength == b.prefixLength;
+         a.prefixLength == b.prefixLength;  // proxy ARP addresses may change: the neighbours stay
 }
 
 }  // namespace
@@ -32,6 +32,7 @@ Result<TenantTables> TenantTables::build(std::vector<TenantInterface> interfaces
   TenantTables t;
   t.lastScope_ = previous != nullptr ? previous->lastScope_ : kUnderlay;
   for (auto& x : interfaces) {
+    std::sort(x.proxyArp.begin(), x.proxyArp.end());
     x.scope = kUnderlay;
     if (previous != nullptr) {
       for (const auto& old : previous->interfaces_) {

@@ -22,8 +22,9 @@ std::uint16_t ArpInputNode::process(rte_graph* graph, rte_node* node, void** obj
       out.drop(m, Error::Malformed);
       continue;
     }
-    // On a tenant's external interface (eth-input found it): its address,
-    // MAC and neighbour scope; otherwise the underlay's.
+    // On a tenant's external interface (eth-input found it): its address
+    // (and the NAT external addresses on its network), MAC and neighbour
+    // scope; otherwise the underlay's.
     const fib::TenantInterface* x = nullptr;
     fib::NeighborScope scope = fib::kUnderlay;
     if ((pm.flags & dp::kMetaFlagExternal) != 0) {
@@ -35,7 +36,7 @@ std::uint16_t ArpInputNode::process(rte_graph* graph, rte_node* node, void** obj
       x = &tenants->interfaces()[*index];
       scope = x->scope;
     }
-    const bool forUs = x != nullptr ? x->address == arp->tpa : local->owns(pm.rxPort, arp->tpa);
+    const bool forUs = x != nullptr ? x->answersArp(arp->tpa) : local->owns(pm.rxPort, arp->tpa);
     bool teaches = false;
     if (ctx.arpPunt != 0 && neighbors != nullptr && !arp->spa.isUnspecified()) {
       const fib::Neighbor* known = neighbors->find(arp->spa, scope);

@@ -72,8 +72,12 @@ std::uint16_t Ip4LookupNode::process(rte_graph* graph, rte_node* node, void** ob
       out.drop(m, Error::NoVrf);
       continue;
     }
-    vrf->count(block, (pm.flags & dp::kMetaFlagExternal) != 0 ? fib::TenantPath::FromExternal : fib::TenantPath::FromOverlay,
-               ip->totalLength);
+    const bool translated = (pm.flags & dp::kMetaFlagTranslated) != 0;
+    if (!translated) {
+      vrf->count(block,
+                 (pm.flags & dp::kMetaFlagExternal) != 0 ? fib::TenantPath::FromExternal : fib::TenantPath::FromOverlay,
+                 ip->totalLength);
+    }
     const fib::RouteTarget* target = vrf->lookup(ip->dst);
     if (target == nullptr) {
       fail(out, m, *vrf, block, Error::NoRoute, wire::kIcmpDestUnreachable, wire::kIcmpCodeNetUnreachable);
@@ -82,6 +86,24 @@ std::uint16_t Ip4LookupNode::process(rte_graph* graph, rte_node* node, void** ob
     pm.l4Offset = static_cast<std::uint16_t>(pm.l3Offset + ip->headerLength);
     // Ethernet padding goes: the packet is exactly the IP length from here on.
     dp::setLength(m, pm.l3Offset + std::size_t{ip->totalLength});
+    // NAT44 before the TTL: the packet comes back here in the other routing
+    // domain, where it is decremented once. A translated packet routed to
+    // "nat" again would go round: it is dropped. Into an external address
+    // it may go (hairpinning: one tenant to its own or another's external
+    // address).
+    if (target->kind == fib::RouteKind::Nat) {
+      if (translated) {
+        vrf->countDrop(block);
+        out.drop(m, Error::NatLoop);
+      } else {
+        out.to(m, Next::NatIn2Out);
+      }
+      continue;
+    }
+    if (target->kind == fib::RouteKind::NatExternal) {
+      out.to(m, Next::NatOut2In);
+      continue;
+    }
     if (target->kind == fib::RouteKind::Local) {
       // An echo request to the gateway's own address on the interface it came
       // in by (nothing else: echo replies belong to the node's PA pinger).

@@ -146,7 +146,7 @@ using hnv::testing::BadCase;
 
 const BadCase kBadCases[] = {
     {"UnknownTopLevelKey", R"({"nodes": {}, "ports": [)" PORT "]}", "nodes",
-     "unknown key (known keys here: node, log, eal, dataplane, ports, provider_addresses, api, metrics, controller, state_file, encap)"},
+     "unknown key (known keys here: node, log, eal, dataplane, ports, provider_addresses, api, metrics, controller, state_file, encap, nat)"},
     {"RootNotAnObject", R"([1])", "", "must be an object, not an array"},
     {"MetricsNotAddressPort", R"({"metrics": {"listen": "9470"}, "ports": [)" PORT "]}", "metrics.listen",
      "must be address:port"},

@@ -25,6 +25,8 @@ struct GatewayConfig : daemon::DaemonConfig, policy::AgentConfig {
   // One line for --check-config: "2 port(s), 1 provider address(es), controller ...".
   std::string summary() const;
   overlay::OverlaySettings encap;
+  // Sessions each worker's NAT44 table holds (about 330 B each in memory).
+  std::uint32_t natSessionsPerWorker = 1u << 16;
 };
 
 // Pure: reads no file (the token file stays a path).

@@ -20,6 +20,7 @@
 #include "hnv/dp/rcu.h"
 #include "hnv/gateway/config.h"
 #include "hnv/gateway/tenant_compile.h"
+#include "hnv/nat/context.h"
 #include "hnv/overlay/context.h"
 #include "hnv/policy/follower.h"
 
@@ -35,7 +36,8 @@ class Gateway {
   dp::Dataplane& dataplane() { return node_->dataplane(); }
   const GatewayConfig& config() const { return config_; }
   // Registers the local API methods: daemon::registerNodeApi (status,
-  // counters, ports, trace.*, neighbors, ...), "policy" and "tenants".
+  // counters, ports, trace.*, neighbors, ...), "policy", "tenants" and
+  // "nat-sessions".
   void registerApi(agent::LocalApiServer& api);
   // Every counter (node and per tenant) in Prometheus' text format.
   std::string metricsText() const;
@@ -47,12 +49,16 @@ class Gateway {
   std::optional<PortInfo> portInfo(std::string_view name) const;
   boost::json::object policyJson() const;
   boost::json::object tenantsJson() const;
+  Result<boost::json::value> natSessionsJson(const boost::json::object& params);
   std::string captureTenant(std::uint16_t port, std::span<const std::uint8_t> frame) const;
   GatewayConfig config_;
   std::unique_ptr<daemon::NodeDataplane> node_;
   // Read by the overlay nodes; freed only after node_ (and its workers) are gone.
   std::unique_ptr<dp::Published<overlay::OverlayPolicy>> policy_;
   overlay::OverlayContext overlayCtx_;
+  // Read by the nat44 nodes, like policy_.
+  std::unique_ptr<dp::Published<nat::NatConfig>> natConfig_;
+  nat::NatContext natCtx_;
   std::unique_ptr<policy::PolicyFollower> follower_;
 };
 

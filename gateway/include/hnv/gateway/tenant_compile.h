@@ -7,7 +7,11 @@
 //     the gateway would loop);
 //   - each external interface of this gateway: its network on-link
 //     (External) and its address (Local);
-//   - its gateway routes through those interfaces (External via the next hop).
+//   - its gateway routes through those interfaces (External via the next hop),
+//     and its routes to "nat" (Nat: translated by its NAT44 instance);
+//   - in an outside routing domain of NAT44 instances: each external
+//     address (NatExternal, /32), answered by ARP (proxy) on the outside
+//     domain's interfaces whose network holds it.
 // Of the routes for one prefix the lowest metric wins.
 //
 // Thread: control.

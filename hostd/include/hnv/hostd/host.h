@@ -30,6 +30,7 @@
 #include "hnv/overlay/ca_tester.h"
 #include "hnv/dp/rcu.h"
 #include "hnv/hostd/config.h"
+#include "hnv/nat/context.h"
 #include "hnv/overlay/context.h"
 #include "hnv/overlay/learner.h"
 #include "hnv/policy/follower.h"
@@ -65,6 +66,7 @@ class Host {
   std::unique_ptr<overlay::Learner> learner_;
   std::unique_ptr<overlay::CaTester> caTester_;
   overlay::OverlayContext overlayCtx_;
+  nat::NatContext natCtx_;  // idle: ip4-lookup's NAT edges need the nodes
   std::unique_ptr<policy::PolicyFollower> follower_;
 };
 

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hnv/base/counters.h"
 #include "hnv/base/ip.h"
 #include "hnv/base/prefix.h"
 #include "hnv/base/result.h"
@@ -56,6 +57,16 @@ struct StaticMapping {
   std::optional<Prefix> remotePrefix;  // only sources in it may use the mapping from outside
 };
 
+// A tenant's NAT counters in the node's CounterRegistry (registered by the
+// program): sessions created, and packets dropped by reason (Verdict order
+// from NoInstance on, then fragments and unsupported packets).
+struct NatCounterIds {
+  static constexpr int kDropReasons = 8;
+  CounterId sessionsCreated{0};
+  CounterId drops[kDropReasons]{CounterId(0), CounterId(0), CounterId(0), CounterId(0),
+                                CounterId(0), CounterId(0), CounterId(0), CounterId(0)};
+};
+
 struct Instance {
   TenantId tenant = TenantId::node();
   TenantId outside = TenantId::node();  // the routing domain the external addresses are in
@@ -65,6 +76,7 @@ struct Instance {
   Timeouts timeouts;
   Filtering filtering = Filtering::EndpointIndependent;
   std::uint32_t maxSessions = 0;  // 0: no quota beyond the table's size
+  std::optional<NatCounterIds> counters;
 };
 
 class NatConfig {

@@ -33,6 +33,11 @@ inline constexpr std::uint8_t kMetaFlagNextHopV4 = 0x01;  // the scratch next ho
 // The packet arrived on, or leaves by, a tenant's external interface: the
 // port (rxPort or txPort) and meta.vlan name it (fib::TenantTables).
 inline constexpr std::uint8_t kMetaFlagExternal = 0x04;
+// NAT44 translated the packet and sent it back to ip4-lookup in another
+// routing domain: it is not counted as arriving there again, and it is not
+// translated a second time into the same direction.
+inline constexpr std::uint8_t kMetaFlagTranslated = 0x08;
+// 0x10 is NAT44's (nat::kMetaFlagOut2In).
 
 inline PacketMeta& meta(rte_mbuf* m) { return *static_cast<PacketMeta*>(rte_mbuf_to_priv(m)); }
 

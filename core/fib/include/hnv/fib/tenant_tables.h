@@ -10,9 +10,14 @@
 //     overlay's records, which give the VSID, MAC and PA;
 //   - External: out of an external interface, to the route's next hop or,
 //     on-link, to the destination itself;
-//   - Local: an address of the gateway itself in that tenant.
+//   - Local: an address of the gateway itself in that tenant;
+//   - Nat: translated by the tenant's NAT44 instance, then routed in its
+//     outside routing domain (the route "nat" of a tenant with NAT);
+//   - NatExternal: in an outside routing domain, an external address of
+//     some tenant's NAT instance: translated back and routed in that tenant.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -45,10 +50,19 @@ struct TenantInterface {
   // kept across builds while the interface stays the same (name, port,
   // VLAN, network), so a policy change elsewhere keeps its learned MACs.
   NeighborScope scope = kUnderlay;
+  // Other addresses the gateway answers ARP for on the interface: the NAT
+  // external addresses on its network (sorted).
+  std::vector<Ipv4Addr> proxyArp;
   bool onLink(const Ipv4Addr& a) const { return maskAddress(a, prefixLength) == maskAddress(address, prefixLength); }
+  bool answersArp(const Ipv4Addr& a) const {
+    return a == address || std::binary_search(proxyArp.begin(), proxyArp.end(), a);
+  }
 };
 
-enum class RouteKind : std::uint8_t { Overlay, External, Local };
+enum class RouteKind : std::uint8_t { Overlay, External, Local, Nat, NatExternal };
+
+// Does the route leave through (or name) an external interface?
+constexpr bool namesInterface(RouteKind k) { return k == RouteKind::External || k == RouteKind::Local; }
 
 struct RouteTarget {
   RouteKind kind = RouteKind::Overlay;

@@ -16,7 +16,10 @@ namespace hnv::nodes {
 // (overlay-output, the customer address to look up in the scratch next
 // hop), out of an external interface (iface-output, the neighbour's address
 // in the scratch next hop), or to the gateway itself (icmp4-local, for
-// echo requests that came in on an external interface). Only unicast is
+// echo requests that came in on an external interface), or through NAT44:
+// a tenant's route "nat" to nat44-in2out, an external address in an outside
+// routing domain to nat44-out2in (both come back here in the other domain;
+// the TTL is decremented once, on that second pass). Only unicast is
 // routed: broadcast, multicast and class E destinations are dropped
 // (not-unicast). The TTL is decremented on
 // the way through, and the MSS of TCP SYNs is clamped to what the overlay
@@ -25,13 +28,21 @@ namespace hnv::nodes {
 // address, when the tenant has one.
 struct Ip4LookupNode {
   static constexpr std::string_view kName = "ip4-lookup";
-  enum class Next : std::uint16_t { Drop = 0, Overlay, Interface, Local, IcmpError };
-  static constexpr std::array<std::string_view, 5> kNextNames{"drop", "overlay-output", "iface-output", "icmp4-local",
-                                                              "icmp4-error"};
-  enum class Error : std::uint16_t { Malformed, BadChecksum, NotUnicast, NoVrf, NoRoute, TtlExpired, LocalUnsupported };
-  static constexpr std::array<std::string_view, 7> kErrorNames{"malformed",  "bad-checksum", "not-unicast",
-                                                               "no-vrf",     "no-route",     "ttl-expired",
-                                                               "local-unsupported"};
+  enum class Next : std::uint16_t { Drop = 0, Overlay, Interface, Local, IcmpError, NatIn2Out, NatOut2In };
+  static constexpr std::array<std::string_view, 7> kNextNames{
+      "drop", "overlay-output", "iface-output", "icmp4-local", "icmp4-error", "nat44-in2out", "nat44-out2in"};
+  enum class Error : std::uint16_t {
+    Malformed,
+    BadChecksum,
+    NotUnicast,
+    NoVrf,
+    NoRoute,
+    TtlExpired,
+    LocalUnsupported,
+    NatLoop
+  };
+  static constexpr std::array<std::string_view, 8> kErrorNames{
+      "malformed", "bad-checksum", "not-unicast", "no-vrf", "no-route", "ttl-expired", "local-unsupported", "nat-loop"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };
 
