@@ -11,18 +11,14 @@ Skips while the binaries are not built.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from hnvlab.host import PYTHON, tcp_transfer
-from hnvlab.nat import EXTERNAL, INTERNET, WEB_PORT, start_nat_lab
-from hnvlab.process import wait_for
+from hnvlab.nat import EXTERNAL, HTTP_PORT, INTERNET, WEB_PORT, http_fetch, start_http_server, start_nat_lab
 
-HTTP_PORT = 8000
 BLOB = 4 << 20  # bytes each VM downloads
 
 
@@ -33,37 +29,15 @@ def nat_lab(lab, hnv_bin):
     return start_nat_lab(lab)
 
 
-def http_server(nl, lab):
-    """python3's http.server in the internet node, serving one random blob; returns (process, sha256)."""
-    root = os.path.join(lab.logdir, "www")
-    os.makedirs(root, exist_ok=True)
-    data = os.urandom(BLOB)
-    with open(os.path.join(root, "blob"), "wb") as f:
-        f.write(data)
-    proc = nl.internet.start("http-server", [PYTHON, "-m", "http.server", str(HTTP_PORT), "--bind", INTERNET,
-                                             "--directory", root])
-    wait_for(lambda: nl.internet.exec(["ss", "-ltn"], check=True).stdout.count(f"{INTERNET}:{HTTP_PORT}") > 0,
-             timeout=10, interval=0.1, what="the HTTP server to listen")
-    return proc, hashlib.sha256(data).hexdigest()
-
-
-def fetch(vm) -> str:
-    """`<length> <sha256>` of the blob as the VM downloads it."""
-    code = ("import urllib.request,hashlib;"
-            f"d=urllib.request.urlopen('http://{INTERNET}:{HTTP_PORT}/blob',timeout=60).read();"
-            "print(len(d),hashlib.sha256(d).hexdigest())")
-    return vm.node.exec([PYTHON, "-c", code], check=True, timeout=90).stdout.strip()
-
-
 def test_overlapping_tenants_download_at_once_each_from_its_own_external_address(nat_lab, lab):
     nl = nat_lab
-    server, digest = http_server(nl, lab)
+    server, digest = start_http_server(nl, lab, BLOB)
     a1, b1 = nl.vms["vm-a1"], nl.vms["vm-b1"]
     assert a1.ca == b1.ca, "the tenants overlap on purpose"
     for vm in (a1, b1):
         vm.wait_ping(INTERNET, timeout=30)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(fetch, (a1, b1)))
+        results = list(pool.map(http_fetch, (a1, b1)))
     assert results == [f"{BLOB} {digest}"] * 2, results
     # The server saw one download from each tenant's external address and none from a CA.
     log = server.log_tail(200)
@@ -77,6 +51,9 @@ def test_overlapping_tenants_download_at_once_each_from_its_own_external_address
         assert f"{INTERNET}:{HTTP_PORT}" in remotes, listing
         assert all(s["external"].startswith(EXTERNAL[name] + ":") and s["inside"].startswith(vm.ca + ":")
                    for s in listing["sessions"]), listing
+    # By inside address: the same CA in both tenants, so both tenants' sessions.
+    inside = nl.gateway.ctl_json("nat-sessions", "--inside", a1.ca)
+    assert {s["external"].split(":")[0] for s in inside["sessions"]} == set(EXTERNAL.values()), inside
     text = nl.gateway.ctl("nat-sessions", "--external", EXTERNAL["B"]).stdout
     assert EXTERNAL["B"] in text and EXTERNAL["A"] not in text, text
     assert nl.gateway.counter("hnv_nat_sessions_created_total", tenant=nl.topo.tenants["A"].rdid) >= 2

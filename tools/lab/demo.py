@@ -21,9 +21,12 @@ one hnvgwd on a DPDK af_packet port, then shows, step by step:
   7. The forwarding gateway: hnvgwd gives three tenants with the same CAs
      their own physical networks (VLANs 100 and 200 of a trunk, a dedicated
      port), ping and TCP both ways, per-tenant counters on /metrics.
+  8. NAT44: tenants A and B, with the same CAs, download a file from an
+     "internet" node at the same time, each from its own external address;
+     a static mapping publishes vm-a2's port 80; the sessions through hnvctl.
 
 Everything is torn down at the end, also on Ctrl-C. The demo grows with each
-capability (tenants, NAT, IPsec: see the issues list in README.md).
+capability (IPsec next: see the issues list in README.md).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from hnvlab.binaries import find_binary  # noqa: E402
 from hnvlab.controller import admin_token, start_controller, tenant_token  # noqa: E402
 from hnvlab.forwarding import REMOTE, start_forwarding_lab  # noqa: E402
 from hnvlab.host import tcp_transfer  # noqa: E402
+from hnvlab.nat import EXTERNAL, INTERNET, WEB_PORT, http_fetch, start_http_server, start_nat_lab  # noqa: E402
 from hnvlab.ovs import ovs_missing  # noqa: E402
 from hnvlab.tenants import start_overlay, two_tenants  # noqa: E402
 
@@ -149,6 +153,23 @@ def main() -> int:
             step("Tearing down")
     else:
         step(f"7. (skipped: {ovs_missing()})")
+    # NAT44: the tenants reach the internet from their own external addresses.
+    with Lab("demo-nat", keep_logs=args.keep_logs or None) as lab:
+        step("8. NAT44: tenants A and B (the same CAs) reach the internet, each from its own external address")
+        nl = start_nat_lab(lab)
+        server, digest = start_http_server(nl, lab, 1 << 20)
+        for name in ("vm-a1", "vm-b1"):
+            nl.vms[name].wait_ping(INTERNET, timeout=30)
+            show(f"{name} ({nl.vms[name].ca})$ fetch http://{INTERNET}:8000/blob (1 MiB; sha256 {digest[:16]}...)",
+                 http_fetch(nl.vms[name]))
+        show("internet$ tail http.server log",
+             "\n".join(line for line in server.log_tail(20).splitlines() if "GET /blob" in line))
+        a2 = nl.vms["vm-a2"]
+        _, seen = tcp_transfer(nl.internet, a2.node, EXTERNAL["A"], port=WEB_PORT, nbytes=1 << 20)
+        print(f"internet sent 1 MiB by TCP to {EXTERNAL['A']}:{WEB_PORT} (static mapping to vm-a2 {a2.ca}:{WEB_PORT}): "
+              f"vm-a2 {seen}")
+        show("gw1$ hnvctl nat-sessions", nl.gateway.ctl("nat-sessions").stdout)
+        step("Tearing down")
     print("done: every namespace and process of the demo is gone.")
     return 0
 

@@ -26,6 +26,8 @@ gateway answers ARP for on its port.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +36,8 @@ from .controller import Controller
 from .errors import LabError
 from .forwarding import GATEWAY, GATEWAY_MGMT, GATEWAY_PA, GATEWAY_UPLINK_MAC, GATEWAY_VSID_MAC
 from .gateway import Gateway, new_gateway
-from .host import Host, Vm
+from .host import PYTHON, Host, Vm
+from .process import Process, wait_for
 from .tenants import (OverlayTopology, Tenant, controller_link, new_overlay_hosts, start_overlay_controller,
                       two_tenants, wait_applied)
 from .topology import Lab, Node
@@ -47,6 +50,7 @@ INTERNET_PREFIX_LEN = 24
 EXTERNAL = {"A": "203.0.113.10", "B": "203.0.113.20"}
 WEB_PORT = 80                      # A's static mapping: EXTERNAL["A"]:80 -> vm-a2:80
 METRICS = "127.0.0.1:9471"
+HTTP_PORT = 8000                   # the internet node's HTTP server
 
 
 @dataclass
@@ -124,3 +128,27 @@ def start_nat_lab(lab: Lab, *, max_sessions: dict[str, int] | None = None) -> Na
         wait_applied(ctl, name, revision)
     vms = {name: vm for host in hosts.values() for name, vm in host.vms.items()}
     return NatLab(topo, ctl, hosts, vms, gw, internet, revision)
+
+
+def start_http_server(nl: NatLab, lab: Lab, nbytes: int) -> tuple[Process, str]:
+    """python3's http.server in the internet node, serving /blob of `nbytes` random bytes once it
+    listens; returns the process (its log has a line per request, client address first) and the
+    blob's sha256."""
+    root = os.path.join(lab.logdir, "www")
+    os.makedirs(root, exist_ok=True)
+    data = os.urandom(nbytes)
+    with open(os.path.join(root, "blob"), "wb") as f:
+        f.write(data)
+    proc = nl.internet.start("http-server", [PYTHON, "-m", "http.server", str(HTTP_PORT), "--bind", INTERNET,
+                                             "--directory", root])
+    wait_for(lambda: f"{INTERNET}:{HTTP_PORT}" in nl.internet.exec(["ss", "-ltn"], check=True).stdout,
+             timeout=10, interval=0.1, what="the HTTP server to listen")
+    return proc, hashlib.sha256(data).hexdigest()
+
+
+def http_fetch(vm: Vm) -> str:
+    """`<length> <sha256>` of /blob as `vm` downloads it from the internet node."""
+    code = ("import urllib.request,hashlib;"
+            f"d=urllib.request.urlopen('http://{INTERNET}:{HTTP_PORT}/blob',timeout=60).read();"
+            "print(len(d),hashlib.sha256(d).hexdigest())")
+    return vm.node.exec([PYTHON, "-c", code], check=True, timeout=90).stdout.strip()
