@@ -8,6 +8,7 @@
 #   BENCH_BINARY  default build/bench/overlay_bench (gateway_bench works too)
 #   WALKS=N       walks of 32 packets per scenario (default 1000)
 #   SCENARIOS=".." the scenarios, baseline first (default: the binary's own, by its name)
+#   BENCH_ARGS=".." more arguments for the benchmark (e.g. "--sessions 65536" for nat_bench)
 set -eu
 bench=${1:-build/bench/overlay_bench}
 json=${2:-}
@@ -20,11 +21,12 @@ base=0
 entries=
 case "$(basename "$bench")" in
   gateway_bench) default="baseline decap-forward-64 decap-forward-1400 forward-encap-64 forward-encap-1400" ;;
+  nat_bench) default="baseline nat-in2out-64 nat-out2in-64" ;;
   *) default="baseline encap-64 encap-1400 decap-64 decap-1400 arp-proxy" ;;
 esac
 for s in ${SCENARIOS:-$default}; do
   valgrind --tool=callgrind --collect-atstart=no --toggle-collect=hnv_bench_measured_walks \
-    --callgrind-out-file="$dir/$s" "$bench" --scenario "$s" --reps 1 --walks "$walks" >"$dir/$s.log" 2>&1 ||
+    --callgrind-out-file="$dir/$s" "$bench" ${BENCH_ARGS:-} --scenario "$s" --reps 1 --walks "$walks" >"$dir/$s.log" 2>&1 ||
     { cat "$dir/$s.log" >&2; exit 1; }
   ir=$(awk '/^summary:/ {print $2}' "$dir/$s")
   per=$(awk -v ir="$ir" -v w="$walks" 'BEGIN {printf "%.1f", ir / (w * 32)}')

@@ -18,7 +18,12 @@ on `main_core`, one PMD thread on `pmd_core`.
      set source and router MACs, dec_ttl, VLAN <tenant's>, out p1;
      anything else dropped
 
-That is the gateway's decap -> VRF -> VLAN path of gateway_bench with the
+With mode "nat" (nat_flows), br-int does GRE decap + conntrack NAT instead:
+each tenant's VSID in a conntrack zone of its own, new connections
+committed with the tenant's external address as source, out p1 untagged
+toward the provider's router: nat_bench's nat-in2out path on its frames.
+
+With mode "route" (route_flows) it is the gateway's decap -> VRF -> VLAN path of gateway_bench with the
 same tenants, addresses and frames (bench/peers/traffic.py): a match on the
 VSID stands for the tenant's VRF and its default route. OVS caches it as one
 datapath flow per (tenant, host) in its EMC and megaflow cache after a
@@ -38,7 +43,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from traffic import FIRST_VSID, GATEWAY_PA, UNDERLAY_MAC, mac, mac_text
+from traffic import FIRST_VSID, GATEWAY_PA, UNDERLAY_MAC, mac, mac_text, nat_external
 
 OVS_BIN = Path("/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk")
 SCHEMA = Path("/usr/share/openvswitch/vswitch.ovsschema")
@@ -68,6 +73,26 @@ def route_flows(tenants: int) -> list[str]:
                      f"actions=mod_dl_src:{mac_text(TRUNK_MAC)},mod_dl_dst:{mac_text(mac(0xAA, t))},"
                      f"dec_ttl,mod_vlan_vid:{vlan},output:{OUT_OFPORT}")
     flows.append("priority=0,actions=drop")
+    return flows
+
+
+def nat_flows(tenants: int) -> list[str]:
+    """br-int's flows for GRE decap + conntrack NAT (nat_bench's path): each tenant's VSID
+    in a conntrack zone of its own; new connections are committed with the tenant's
+    external address as source, established ones translated by conntrack; out p1
+    (the internet side, untagged) to the provider's router."""
+    isp, inet = mac_text(mac(0x99, 1)), mac_text(mac(0x01, 1))
+    flows = []
+    for t in range(tenants):
+        key = f"in_port={GRE_OFPORT},tun_id=0x{(FIRST_VSID + t) << 8:x}/0xffffff00,ip"
+        zone = t + 1
+        out = f"mod_dl_src:{inet},mod_dl_dst:{isp},dec_ttl,output:{OUT_OFPORT}"
+        flows.append(f"table=0,priority=100,{key},actions=ct(zone={zone},nat,table=1)")
+        flows.append(f"table=1,priority=100,{key},ct_state=+trk+new,"
+                     f"actions=ct(commit,zone={zone},nat(src={nat_external(t)})),{out}")
+        flows.append(f"table=1,priority=100,{key},ct_state=+trk+est,actions={out}")
+    flows.append("table=0,priority=0,actions=drop")
+    flows.append("table=1,priority=0,actions=drop")
     return flows
 
 
@@ -102,8 +127,9 @@ class OvsDpdk:
 
     # -- lifetime -----------------------------------------------------------------
 
-    def start(self, pcap: Path, tenants: int) -> None:
-        """Daemons, bridges, ports and flows; returns once packets flow out of p1."""
+    def start(self, pcap: Path, tenants: int, mode: str = "route") -> None:
+        """Daemons, bridges, ports and flows (`mode` "route": route_flows, "nat": nat_flows);
+        returns once packets flow out of p1."""
         why = missing()
         if why:
             raise RuntimeError(why)
@@ -120,7 +146,7 @@ class OvsDpdk:
         self.vsctl("--no-wait", "set", "Open_vSwitch", ".", "other_config:dpdk-init=true",
                    f"other_config:dpdk-lcore-mask={1 << self.main_core:#x}",
                    f"other_config:pmd-cpu-mask={1 << self.pmd_core:#x}",
-                   "other_config:dpdk-socket-mem=512",
+                   "other_config:dpdk-socket-mem=1024",
                    f'other_config:dpdk-extra="--no-pci --in-memory --file-prefix={self.ns}"')
         self._run([str(OVS_BIN), f"unix:{self.rundir / 'db.sock'}", f"--unixctl={self.rundir / 'vswitchd.ctl'}",
                    f"--pidfile={self.rundir / 'vswitchd.pid'}", f"--log-file={self.rundir / 'vswitchd.log'}",
@@ -139,7 +165,7 @@ class OvsDpdk:
         self._run(["ip", "link", "set", "br-phy", "up"], netns=True)
         self._run(["ip", "addr", "add", f"{GATEWAY_PA}/24", "dev", "br-phy"], netns=True)
         flows = self.rundir / "flows.txt"
-        flows.write_text("\n".join(route_flows(tenants)) + "\n")
+        flows.write_text("\n".join(nat_flows(tenants) if mode == "nat" else route_flows(tenants)) + "\n")
         self.ofctl("del-flows", "br-int")
         self.ofctl("add-flows", "br-int", str(flows))
         self.ofctl("del-flows", "br-phy")

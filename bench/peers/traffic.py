@@ -74,6 +74,27 @@ def decap_forward_frames(tenants: int, flows: int, inner_bytes: int) -> list[byt
     return [nvgre_from_vm(t, f, inner_bytes) for f in range(flows) for t in range(tenants)]
 
 
+def nat_external(t: int) -> ipaddress.IPv4Address:
+    """Tenant t's NAT external address in nat_bench (the internet domain's 100.64.0.0/10)."""
+    return ipaddress.IPv4Address("100.64.1.0") + t
+
+
+def nat_from_vm(t: int, k: int) -> bytes:
+    """nat_bench's session of tenant t, flow k: UDP 10.0.1.10:(1024 + k) -> 198.51.100.(1 + k % 200):53,
+    a 106-byte inner frame in NVGRE (FlowID k mod 256) from the VM's host."""
+    h = t % HOSTS
+    remote = ipaddress.IPv4Address("198.51.100.0") + 1 + k % 200
+    fill = bytes([0xAB]) * (106 - 14 - 20 - 8)
+    inner = mac(0xFE, t) + mac(0x0A, t) + b"\x08\x00" + ipv4(VM_CA, remote, 17, udp(1024 + k, 53, fill))
+    gre = struct.pack("!HHI", 0x2000, 0x6558, (FIRST_VSID + t) << 8 | (k & 0xFF))
+    return UNDERLAY_MAC + mac(0x0B, h) + b"\x08\x00" + ipv4(host_pa(h), GATEWAY_PA, 47, gre + inner)
+
+
+def nat_in2out_frames(tenants: int, flows: int) -> list[bytes]:
+    """Every session once, consecutive packets of different tenants (nat_bench's order)."""
+    return [nat_from_vm(t, k) for k in range(flows) for t in range(tenants)]
+
+
 def write_pcap(path: str, frames: Iterable[bytes]) -> int:
     """Write frames to a classic pcap file; returns how many."""
     n = 0
