@@ -63,7 +63,7 @@ Result<json::value> Gateway::natSessionsJson(const json::object& p) {
   json::array out;
   std::uint64_t matched = 0;
   natCtx_.forEachSession([&](const nat::Session& s) {
-    if (now - s.lastMs > s.timeoutMs) return true;  // expired, not yet swept
+    if (now > s.lastMs && now - s.lastMs > s.timeoutMs) return true;  // expired, not yet freed
     if ((tenant && s.tenant != *tenant) || (proto && s.proto != *proto) || (*inside && s.inAddr != **inside) ||
         (*external && s.extAddr != **external)) {
       return true;
@@ -77,9 +77,9 @@ Result<json::value> Gateway::natSessionsJson(const json::object& p) {
                    {"external", endpoint(s.extAddr, s.extPort)},
                    {"remote", endpoint(s.remAddr, s.remPort)},
                    {"opened_from", s.fromOutside ? "outside" : "inside"},
-                   {"idle_ms", now - s.lastMs},
+                   {"idle_ms", now > s.lastMs ? now - s.lastMs : 0},
                    {"timeout_s", s.timeoutMs / 1000},
-                   {"age_ms", now - s.createdMs},
+                   {"age_ms", now > s.createdMs ? now - s.createdMs : 0},
                    {"packets_in2out", s.packetsIn},
                    {"packets_out2in", s.packetsOut},
                    {"bytes_in2out", s.bytesIn},

@@ -39,6 +39,8 @@ std::uint16_t Nat44Out2InNode::process(rte_graph* graph, rte_node* node, void** 
   const std::uint64_t now = w.ctx.nowMs();
   dp::Dispatch<Nat44Out2InNode> out(graph, node, objs, count);
   std::lock_guard guard(w.lock);
+  // Expired sessions go first, so that their ports serve this burst.
+  w.table.expire(now, 64);
   for (std::uint16_t i = 0; i < count; ++i) {
     auto* m = static_cast<rte_mbuf*>(objs[i]);
     dp::PacketMeta& pm = dp::meta(m);
@@ -100,7 +102,6 @@ std::uint16_t Nat44Out2InNode::process(rte_graph* graph, rte_node* node, void** 
     handOver(pm, s->tenant, dp::kMetaFlagTranslated | kMetaFlagOut2In);
     out.to(m, Next::Lookup);
   }
-  w.table.expire(now, 64);
   return out.finish();
 }
 

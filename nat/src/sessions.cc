@@ -196,6 +196,7 @@ std::optional<std::uint32_t> SessionTable::newSession(std::uint32_t mapping, con
   n.mapping = mapping;
   n.createdMs = nowMs;
   n.lastMs = nowMs;
+  n.lruList = kNoList;  // touch() puts it in its list
   ++x.refs;
   flowIn_.insert(insideKey(n.tenant, n.proto, n.inAddr, n.inPort, rem, remPort), s);
   flowOut_.insert(outsideKey(n.outside, n.proto, n.extAddr, n.extPort, rem, remPort), s);
@@ -209,6 +210,7 @@ void SessionTable::freeSession(std::uint32_t s) {
   if (!n.live) return;
   flowIn_.erase(insideKey(n.tenant, n.proto, n.inAddr, n.inPort, n.remAddr, n.remPort));
   flowOut_.erase(outsideKey(n.outside, n.proto, n.extAddr, n.extPort, n.remAddr, n.remPort));
+  lruUnlink(s);
   n.live = false;
   --live_;
   --perTenant_[n.tenant.index()];
@@ -232,6 +234,8 @@ void SessionTable::freeMapping(std::uint32_t m) {
 void SessionTable::touch(Session& s, const Timeouts& t, bool inbound, std::uint8_t tcpFlags, std::uint32_t bytes,
                          std::uint64_t nowMs) {
   constexpr std::uint8_t kTcpFin = 0x01, kTcpSyn = 0x02, kTcpRst = 0x04;
+  const std::uint64_t lastBefore = s.lastMs;
+  const std::uint32_t timeoutBefore = s.timeoutMs;
   (inbound ? s.packetsOut : s.packetsIn) += 1;
   (inbound ? s.bytesOut : s.bytesIn) += bytes;
   switch (s.proto) {
@@ -251,6 +255,33 @@ void SessionTable::touch(Session& s, const Timeouts& t, bool inbound, std::uint8
       s.lastMs = nowMs;
       break;
   }
+  const auto index = static_cast<std::uint32_t>(&s - sessions_.data());
+  if (s.lruList == kNoList || s.lastMs != lastBefore || s.timeoutMs != timeoutBefore) {
+    lruUnlink(index);
+    lruAppend(index, s.timeoutMs);
+  }
+}
+
+void SessionTable::lruUnlink(std::uint32_t i) {
+  Session& s = sessions_[i];
+  if (s.lruList == kNoList) return;
+  LruList& l = lists_[s.lruList];
+  (s.lruPrev == kNil ? l.head : sessions_[s.lruPrev].lruNext) = s.lruNext;
+  (s.lruNext == kNil ? l.tail : sessions_[s.lruNext].lruPrev) = s.lruPrev;
+  s.lruList = kNoList;
+}
+
+void SessionTable::lruAppend(std::uint32_t i, std::uint32_t timeoutMs) {
+  std::size_t k = 0;
+  while (k < lists_.size() && lists_[k].timeoutMs != timeoutMs) ++k;
+  if (k == lists_.size()) lists_.push_back(LruList{timeoutMs, kNil, kNil});  // a new timeout value: rare
+  LruList& l = lists_[k];
+  Session& s = sessions_[i];
+  s.lruList = static_cast<std::uint16_t>(k);
+  s.lruPrev = l.tail;
+  s.lruNext = kNil;
+  (l.tail == kNil ? l.head : sessions_[l.tail].lruNext) = i;
+  l.tail = i;
 }
 
 Session* SessionTable::findInside(TenantId tenant, Proto p, const Ipv4Addr& in, std::uint16_t inPort,
@@ -350,11 +381,9 @@ SessionTable::Lookup SessionTable::out2in(const NatConfig& config, TenantId outs
 
 std::uint32_t SessionTable::expire(std::uint64_t nowMs, std::uint32_t budget) {
   std::uint32_t freed = 0;
-  const auto n = static_cast<std::uint32_t>(sessions_.size());
-  for (std::uint32_t k = 0; k < budget && k < n; ++k) {
-    sweep_ = sweep_ + 1 < n ? sweep_ + 1 : 0;
-    if (sessions_[sweep_].live && expired(sessions_[sweep_], nowMs)) {
-      freeSession(sweep_);
+  for (std::size_t k = 0; k < lists_.size() && freed < budget; ++k) {
+    while (freed < budget && lists_[k].head != kNil && expired(sessions_[lists_[k].head], nowMs)) {
+      freeSession(lists_[k].head);
       ++freed;
     }
   }

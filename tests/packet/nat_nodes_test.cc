@@ -68,10 +68,10 @@ constexpr const char* kDesired = R"({
     {"rdid": "aaaaaaaa-0000-4000-8000-00000000000a", "externalRdid": "eeeeeeee-0000-4000-8000-00000000000e",
      "udpIdleTimeout": 10, "tcpTransientTimeout": 5, "tcpEstablishedTimeout": 60, "icmpQueryTimeout": 3},
     {"rdid": "bbbbbbbb-0000-4000-8000-00000000000b", "externalRdid": "eeeeeeee-0000-4000-8000-00000000000e",
-     "maxSessions": 2}],
+     "maxSessions": 3}],
   "nat-external-addresses": [
     {"rdid": "aaaaaaaa-0000-4000-8000-00000000000a", "address": "203.0.113.10", "firstPort": 1024, "lastPort": 65535},
-    {"rdid": "bbbbbbbb-0000-4000-8000-00000000000b", "address": "203.0.113.20"}],
+    {"rdid": "bbbbbbbb-0000-4000-8000-00000000000b", "address": "203.0.113.20", "firstPort": 1024, "lastPort": 1025}],
   "nat-static-mappings": [
     {"rdid": "aaaaaaaa-0000-4000-8000-00000000000a", "protocol": "tcp", "externalAddress": "203.0.113.10",
      "externalPort": 80, "internalAddress": "10.0.1.20", "internalPort": 8080}]
@@ -233,9 +233,9 @@ TEST_F(NatNodes, TenantsWithTheSameAddressLeaveFromTheirOwnExternalAddress) {
   auto b = toInternet(one(fromB1(udp(kVm1, 4000, kServer, 53)), kUnderlay));
   // Byte for byte the packets the builder makes with the external source (TTL 63: one hop).
   EXPECT_EQ(a, udp(kExtA, 4000, kServer, 53, 63));
-  EXPECT_EQ(b, udp(kExtB, 4000, kServer, 53, 63));
+  EXPECT_EQ(b, udp(kExtB, 1024, kServer, 53, 63)) << "B's range is 1024-1025: the inside port cannot be kept";
   // The answers go back to each tenant's VM.
-  auto backB = toVm(one(fromIsp(udp(kServer, 53, kExtB, 4000)), kInet));
+  auto backB = toVm(one(fromIsp(udp(kServer, 53, kExtB, 1024)), kInet));
   EXPECT_EQ(backB.vsid, 6001u);
   EXPECT_EQ(backB.pa, kPa1);
   EXPECT_EQ(backB.mac, kB1);
@@ -334,24 +334,32 @@ TEST_F(NatNodes, HairpinningInsideATenantAndBetweenTenants) {
   auto other = toVm(one(fromB1(tcp(kVm1, 41000, kExtA, 80, kSyn)), kUnderlay));
   EXPECT_EQ(other.vsid, 5001u);
   EXPECT_EQ(other.mac, kA2);
-  EXPECT_EQ(other.ip, tcp(kExtB, 41000, kVm2, 8080, kSyn, 63));
-  auto otherBack = toVm(one(fromVm(kPa2, kHost2Mac, 5001, kA2, kGwA, tcp(kVm2, 8080, kExtB, 41000, kSyn | kAck)), kUnderlay));
+  EXPECT_EQ(other.ip, tcp(kExtB, 1024, kVm2, 8080, kSyn, 63));
+  auto otherBack = toVm(one(fromVm(kPa2, kHost2Mac, 5001, kA2, kGwA, tcp(kVm2, 8080, kExtB, 1024, kSyn | kAck)), kUnderlay));
   EXPECT_EQ(otherBack.vsid, 6001u);
   EXPECT_EQ(otherBack.mac, kB1);
   EXPECT_EQ(otherBack.ip, tcp(kExtA, 80, kVm1, 41000, kSyn | kAck, 63));
 }
 
-TEST_F(NatNodes, AQuotaDropsOnlyItsOwnTenantsNewSessions) {
-  // B may hold 2 sessions.
+TEST_F(NatNodes, PortExhaustionAndAQuotaDropOnlyTheirOwnTenantsNewSessions) {
+  // B has two ports (1024-1025) and may hold 3 sessions.
   one(fromB1(udp(kVm1, 4000, kServer, 53)), kUnderlay);
   one(fromB1(udp(kVm1, 4001, kServer, 53)), kUnderlay);
-  expectDropped(fromB1(udp(kVm1, 4002, kServer, 53)), kUnderlay, "nat44-in2out", "quota-exceeded");
+  expectDropped(fromB1(udp(kVm1, 4002, kServer, 53)), kUnderlay, "nat44-in2out", "ports-exhausted");
+  EXPECT_EQ(natDrops(kRdidB, "ports-exhausted"), 1u);
+  // An existing mapping takes a new remote: a third session, the quota's last.
+  EXPECT_EQ(toInternet(one(fromB1(udp(kVm1, 4000, kIspAddr, 53)), kUnderlay)), udp(kExtB, 1024, kIspAddr, 53, 63));
+  expectDropped(fromB1(udp(kVm1, 4001, kIspAddr, 53)), kUnderlay, "nat44-in2out", "quota-exceeded");
   EXPECT_EQ(natDrops(kRdidB, "quota-exceeded"), 1u);
-  EXPECT_EQ(h_.counter("hnv_tenant_drops_total", {{"tenant", kRdidB}}), 1u);
-  one(fromB1(udp(kVm1, 4000, kServer, 53)), kUnderlay);  // an existing session goes on
-  for (std::uint16_t p = 0; p < 20; ++p) one(fromA1(udp(kVm1, static_cast<std::uint16_t>(5000 + p), kServer, 53)), kUnderlay);
-  EXPECT_EQ(natDrops(kRdidA, "quota-exceeded"), 0u);
+  EXPECT_EQ(h_.counter("hnv_tenant_drops_total", {{"tenant", kRdidB}}), 2u);
+  one(fromB1(udp(kVm1, 4000, kServer, 53)), kUnderlay);  // existing sessions go on
+  // A, with the same CA and ports, is not affected.
+  for (std::uint16_t p = 0; p < 20; ++p) one(fromA1(udp(kVm1, static_cast<std::uint16_t>(4000 + p), kServer, 53)), kUnderlay);
+  EXPECT_EQ(natDrops(kRdidA, "quota-exceeded") + natDrops(kRdidA, "ports-exhausted"), 0u);
   EXPECT_EQ(h_.counter("hnv_tenant_drops_total", {{"tenant", kRdidA}}), 0u);
+  // Once B's sessions expire (UDP idle: 120 s by default), its ports come back.
+  nowMs_ += 121'000;
+  EXPECT_EQ(toInternet(one(fromB1(udp(kVm1, 4002, kServer, 53)), kUnderlay)), udp(kExtB, 1024, kServer, 53, 63));
 }
 
 TEST_F(NatNodes, TheGatewayAnswersArpForExternalAddressesOnTheOutsideNetwork) {

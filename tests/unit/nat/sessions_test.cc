@@ -182,6 +182,35 @@ TEST(Sessions, QuotaAndPortExhaustionHitOnlyTheirTenant) {
   EXPECT_EQ(t.in2out(c, kA, udp("10.0.1.10", 6000, "198.51.100.1", 53), 0, 0, 200'000).verdict, Verdict::Ok);
 }
 
+TEST(Sessions, ExpireFreesExactlyTheExpiredAcrossTimeouts) {
+  auto a = instance(kA, "203.0.113.10");
+  a.timeouts.udpIdle = 10;
+  a.timeouts.icmpQuery = 3;
+  a.timeouts.tcpTransient = 5;
+  a.timeouts.tcpEstablished = 100;
+  auto c = config({a});
+  SessionTable t({});
+  // Interleaved: UDP at 0 s, ICMP at 1 s, TCP (half open) at 2 s, UDP refreshed at 4 s.
+  auto u1 = t.in2out(c, kA, udp("10.0.1.10", 4000, "198.51.100.1", 53), 0, 0, 0);
+  t.in2out(c, kA, Flow{Proto::Icmp, ip("10.0.1.10"), ip("198.51.100.1"), 9, 0}, 0, 0, 1'000);
+  auto tc = t.in2out(c, kA, tcp("10.0.1.10", 40000, "198.51.100.1", 80), kSyn, 0, 2'000);
+  auto u2 = t.in2out(c, kA, udp("10.0.1.11", 4000, "198.51.100.1", 53), 0, 0, 3'000);
+  t.in2out(c, kA, udp("10.0.1.10", 4000, "198.51.100.1", 53), 0, 0, 4'000);  // refreshes u1
+  EXPECT_EQ(t.expire(4'000, 100), 0u);
+  EXPECT_EQ(t.expire(4'001, 100), 1u) << "the ICMP session (1 s + 3 s)";
+  t.out2in(c, kInternet, reply(*tc.session), kSyn | kAck, 0, 5'000);  // TCP established: 100 s from 5 s
+  // An answer from outside does not refresh u2 (no inbound refresh).
+  t.out2in(c, kInternet, reply(*u2.session), 0, 0, 9'000);
+  EXPECT_EQ(t.expire(13'000, 100), 0u);
+  EXPECT_EQ(t.expire(13'001, 100), 1u) << "u2 (3 s + 10 s), though an answer came at 9 s";
+  EXPECT_EQ(t.expire(14'001, 100), 1u) << "u1 (refreshed at 4 s)";
+  EXPECT_EQ(t.sessions(), 1u);
+  EXPECT_EQ(t.expire(105'000, 100), 0u);
+  EXPECT_EQ(t.expire(105'001, 100), 1u) << "the established TCP session";
+  EXPECT_EQ(t.mappings(), 0u);
+  (void)u1;
+}
+
 TEST(Sessions, TableFullIsAVerdictNotACrash) {
   auto c = config({instance(kA, "203.0.113.10")});
   SessionTable t({.sessions = 8});

@@ -11,7 +11,10 @@
 //
 // Time is the caller's, in milliseconds (tests pass a fake clock). A
 // session idle for longer than its timeout is gone: lookups treat it as
-// absent and free it, and expire() sweeps the table a slice at a time.
+// absent and free it, and expire() frees every expired one: sessions sit
+// in one list per timeout value, in the order they were last refreshed, so
+// the expired ones are at the lists' heads (O(1) per freed session, and
+// O(lists) when none is due).
 #pragma once
 
 #include <cstdint>
@@ -69,6 +72,9 @@ struct Session {
   std::uint64_t createdMs = 0, lastMs = 0;
   std::uint64_t packetsIn = 0, packetsOut = 0;  // inside -> outside, outside -> inside
   std::uint64_t bytesIn = 0, bytesOut = 0;
+  // Its place in the expiry list of its timeout (SessionTable's).
+  std::uint32_t lruPrev = 0, lruNext = 0;
+  std::uint16_t lruList = 0;
   bool tcpEstablished() const { return (tcp & (kSynIn | kSynOut)) == (kSynIn | kSynOut) && (tcp & (kFinIn | kFinOut | kRst)) == 0; }
 };
 
@@ -109,8 +115,8 @@ class SessionTable {
   Session* findOutside(TenantId outside, Proto p, const Ipv4Addr& ext, std::uint16_t extPort, const Ipv4Addr& rem,
                        std::uint16_t remPort, std::uint64_t nowMs);
 
-  // Frees sessions idle past their timeout, looking at up to `budget`
-  // slots from where the last call stopped. Returns how many it freed.
+  // Frees up to `budget` sessions idle past their timeout, the longest
+  // expired first within each timeout. Returns how many it freed.
   std::uint32_t expire(std::uint64_t nowMs, std::uint32_t budget);
   void forEach(const std::function<void(const Session&)>& fn) const;
 
@@ -153,9 +159,20 @@ class SessionTable {
                                           std::uint64_t nowMs, bool fromOutside);
   void freeSession(std::uint32_t s);
   void freeMapping(std::uint32_t m);
-  bool expired(const Session& s, std::uint64_t nowMs) const { return nowMs - s.lastMs > s.timeoutMs; }
+  // (A clock behind the session's last packet, another worker's, expires nothing.)
+  bool expired(const Session& s, std::uint64_t nowMs) const { return nowMs > s.lastMs && nowMs - s.lastMs > s.timeoutMs; }
   void touch(Session& s, const Timeouts& t, bool inbound, std::uint8_t tcpFlags, std::uint32_t bytes,
              std::uint64_t nowMs);
+  // The expiry lists: sessions with the same timeout, least recently refreshed first.
+  static constexpr std::uint32_t kNil = UINT32_MAX;
+  static constexpr std::uint16_t kNoList = UINT16_MAX;
+  struct LruList {
+    std::uint32_t timeoutMs = 0;
+    std::uint32_t head = kNil, tail = kNil;
+  };
+  void lruUnlink(std::uint32_t s);
+  void lruAppend(std::uint32_t s, std::uint32_t timeoutMs);
+  std::vector<LruList> lists_;
 
   Limits limits_;
   std::uint64_t generation_ = 0;
@@ -166,7 +183,6 @@ class SessionTable {
   std::unordered_map<std::uint64_t, PortPool> pools_;  // by (tenant, address, protocol)
   std::vector<std::uint32_t> perTenant_;
   std::uint32_t live_ = 0;
-  std::uint32_t sweep_ = 0;
 };
 
 }  // namespace hnv::nat
