@@ -197,6 +197,8 @@ std::optional<std::uint32_t> SessionTable::newSession(std::uint32_t mapping, con
   n.createdMs = nowMs;
   n.lastMs = nowMs;
   n.lruList = kNoList;  // touch() puts it in its list
+  n.isStatic = x.isStatic;
+  n.journaledMs = nowMs;
   ++x.refs;
   flowIn_.insert(insideKey(n.tenant, n.proto, n.inAddr, n.inPort, rem, remPort), s);
   flowOut_.insert(outsideKey(n.outside, n.proto, n.extAddr, n.extPort, rem, remPort), s);
@@ -211,6 +213,7 @@ void SessionTable::freeSession(std::uint32_t s) {
   flowIn_.erase(insideKey(n.tenant, n.proto, n.inAddr, n.inPort, n.remAddr, n.remPort));
   flowOut_.erase(outsideKey(n.outside, n.proto, n.extAddr, n.extPort, n.remAddr, n.remPort));
   lruUnlink(s);
+  if (journalLimit_ != 0) journal(n, SessionEventKind::Delete, n.lastMs);
   n.live = false;
   --live_;
   --perTenant_[n.tenant.index()];
@@ -259,6 +262,9 @@ void SessionTable::touch(Session& s, const Timeouts& t, bool inbound, std::uint8
   if (s.lruList == kNoList || s.lastMs != lastBefore || s.timeoutMs != timeoutBefore) {
     lruUnlink(index);
     lruAppend(index, s.timeoutMs);
+  }
+  if (journalLimit_ != 0 && s.lastMs != lastBefore && s.lastMs - s.journaledMs >= s.timeoutMs / 4) {
+    journal(s, SessionEventKind::Refresh, nowMs);
   }
 }
 
@@ -335,6 +341,7 @@ SessionTable::Lookup SessionTable::in2out(const NatConfig& config, TenantId tena
     return {Verdict::TableFull};
   }
   touch(sessions_[*s], inst->timeouts, false, tcpFlags, bytes, nowMs);
+  if (journalLimit_ != 0) journal(sessions_[*s], SessionEventKind::Create, nowMs);
   return {Verdict::Ok, &sessions_[*s], true};
 }
 
@@ -376,6 +383,7 @@ SessionTable::Lookup SessionTable::out2in(const NatConfig& config, TenantId outs
     return {Verdict::TableFull};
   }
   touch(sessions_[*s], inst->timeouts, true, tcpFlags, bytes, nowMs);
+  if (journalLimit_ != 0) journal(sessions_[*s], SessionEventKind::Create, nowMs);
   return {Verdict::Ok, &sessions_[*s], true};
 }
 
@@ -394,6 +402,127 @@ void SessionTable::forEach(const std::function<void(const Session&)>& fn) const 
   for (const Session& s : sessions_) {
     if (s.live) fn(s);
   }
+}
+
+SessionState SessionTable::stateOf(const Session& s, SessionEventKind kind, std::uint64_t nowMs) const {
+  SessionState x;
+  x.kind = kind;
+  x.tenant = s.tenant;
+  x.proto = s.proto;
+  x.tcp = s.tcp;
+  x.fromOutside = s.fromOutside;
+  x.isStatic = s.isStatic;
+  x.inAddr = s.inAddr;
+  x.extAddr = s.extAddr;
+  x.remAddr = s.remAddr;
+  x.inPort = s.inPort;
+  x.extPort = s.extPort;
+  x.remPort = s.remPort;
+  x.idleMs = nowMs > s.lastMs ? static_cast<std::uint32_t>(std::min<std::uint64_t>(nowMs - s.lastMs, UINT32_MAX)) : 0;
+  x.timeoutMs = s.timeoutMs;
+  return x;
+}
+
+void SessionTable::journal(Session& s, SessionEventKind kind, std::uint64_t nowMs) {
+  if (journal_.size() >= journalLimit_) {
+    journalOverflow_ = true;
+    return;
+  }
+  journal_.push_back(stateOf(s, kind, nowMs));
+  if (kind == SessionEventKind::Refresh) s.journaledMs = s.lastMs;
+}
+
+void SessionTable::drainJournal(const std::function<void(const SessionState&)>& fn) {
+  for (const SessionState& e : journal_) fn(e);
+  journal_.clear();
+  journalOverflow_ = false;
+}
+
+void SessionTable::exportState(std::uint64_t nowMs, const std::function<void(const SessionState&)>& fn) const {
+  for (const Session& s : sessions_) {
+    if (s.live && !expired(s, nowMs)) fn(stateOf(s, SessionEventKind::Create, nowMs));
+  }
+}
+
+Status SessionTable::importState(const NatConfig& config, const SessionState& e, std::uint64_t nowMs) {
+  if (config.generation() != generation_) sync(config);
+  auto refuse = [&](Errc code, std::string why) {
+    return makeError(code, "session " + e.inAddr.toString() + ":" + std::to_string(e.inPort) + " -> " +
+                               e.remAddr.toString() + ":" + std::to_string(e.remPort) + " of tenant " + e.tenant.toString(),
+                     std::string(protoName(e.proto)), std::move(why));
+  };
+  const std::uint64_t last = nowMs > e.idleMs ? nowMs - e.idleMs : 0;
+  auto found = flowIn_.find(insideKey(e.tenant, e.proto, e.inAddr, e.inPort, e.remAddr, e.remPort));
+  if (e.kind == SessionEventKind::Delete || e.kind == SessionEventKind::Refresh) {
+    if (!found) return refuse(Errc::NotFound, "is not in this table");
+    if (e.kind == SessionEventKind::Delete) {
+      freeSession(*found);
+    } else {
+      Session& s = sessions_[*found];
+      s.lastMs = std::max(s.lastMs, last);
+      s.tcp = e.tcp;
+      s.timeoutMs = e.timeoutMs;
+      s.journaledMs = s.lastMs;
+      lruUnlink(*found);
+      lruAppend(*found, s.timeoutMs);
+    }
+    return okStatus();
+  }
+  if (found) return refuse(Errc::AlreadyExists, "is in this table already");
+  const Instance* inst = config.instance(e.tenant);
+  if (inst == nullptr) return refuse(Errc::NotFound, "the tenant has no NAT instance here");
+  // Its mapping: here already (another session of the inside endpoint), or made with the same external port.
+  std::optional<std::uint32_t> m = mapIn_.find(insideKey(e.tenant, e.proto, e.inAddr, e.inPort, Ipv4Addr(), 0));
+  if (m && (mappings_[*m].extAddr != e.extAddr || mappings_[*m].extPort != e.extPort)) {
+    return refuse(Errc::Conflict, "its inside endpoint is mapped to another external port here");
+  }
+  if (!m) {
+    if (e.isStatic) {
+      const StaticMapping* st = config.staticByInternal(e.tenant, e.proto, e.inAddr, e.inPort);
+      if (st == nullptr || st->externalAddress != e.extAddr || st->externalPort != e.extPort) {
+        return refuse(Errc::NotFound, "its static mapping is not configured here");
+      }
+      m = staticMapping(*inst, *st);
+    } else {
+      PortPool* p = pool(e.tenant, e.extAddr, e.proto);
+      if (p == nullptr) return refuse(Errc::NotFound, e.extAddr.toString() + " is not an external address of the tenant");
+      if (!p->owns(e.extPort)) {
+        return refuse(Errc::OutOfRange, "external port " + std::to_string(e.extPort) +
+                                            " is outside the range or another worker's slice");
+      }
+      if (mapOut_.find(outsideKey(inst->outside, e.proto, e.extAddr, e.extPort, Ipv4Addr(), 0))) {
+        return refuse(Errc::Conflict, "external port " + std::to_string(e.extPort) + " is mapped to another endpoint");
+      }
+      if (freeMappings_.empty() || !p->take(e.extPort)) return refuse(Errc::Unavailable, "no room for its mapping");
+      const std::uint32_t n = freeMappings_.back();
+      freeMappings_.pop_back();
+      Mapping& x = mappings_[n];
+      x = Mapping{};
+      x.tenant = e.tenant;
+      x.outside = inst->outside;
+      x.proto = e.proto;
+      x.live = true;
+      x.inAddr = e.inAddr;
+      x.inPort = e.inPort;
+      x.extAddr = e.extAddr;
+      x.extPort = e.extPort;
+      mapIn_.insert(insideKey(x.tenant, x.proto, x.inAddr, x.inPort, Ipv4Addr(), 0), n);
+      mapOut_.insert(outsideKey(x.outside, x.proto, x.extAddr, x.extPort, Ipv4Addr(), 0), n);
+      m = n;
+    }
+    if (!m) return refuse(Errc::Unavailable, "no room for its mapping");
+  }
+  mappings_[*m].addRemote(e.remAddr);
+  auto s = newSession(*m, e.remAddr, e.remPort, last, e.fromOutside);
+  if (!s) {
+    if (mappings_[*m].refs == 0) freeMapping(*m);
+    return refuse(Errc::Unavailable, "the session table is full");
+  }
+  Session& n = sessions_[*s];
+  n.tcp = e.tcp;
+  n.timeoutMs = e.timeoutMs;
+  lruAppend(*s, n.timeoutMs);
+  return okStatus();
 }
 
 std::size_t SessionTable::memoryBytes() const {

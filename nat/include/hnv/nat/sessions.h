@@ -27,6 +27,7 @@
 #include "hnv/nat/config.h"
 #include "hnv/nat/flat_index.h"
 #include "hnv/nat/port_pool.h"
+#include "hnv/nat/session_sync.h"
 
 namespace hnv::nat {
 
@@ -75,6 +76,8 @@ struct Session {
   // Its place in the expiry list of its timeout (SessionTable's).
   std::uint32_t lruPrev = 0, lruNext = 0;
   std::uint16_t lruList = 0;
+  bool isStatic = false;          // its mapping is a static one
+  std::uint64_t journaledMs = 0;  // lastMs as the journal last told it
   bool tcpEstablished() const { return (tcp & (kSynIn | kSynOut)) == (kSynIn | kSynOut) && (tcp & (kFinIn | kFinOut | kRst)) == 0; }
 };
 
@@ -119,6 +122,26 @@ class SessionTable {
   // expired first within each timeout. Returns how many it freed.
   std::uint32_t expire(std::uint64_t nowMs, std::uint32_t budget);
   void forEach(const std::function<void(const Session&)>& fn) const;
+
+  // --- State export and import (the cluster's replication) ---
+  // Every live session, as a Create event, idle time as of nowMs.
+  void exportState(std::uint64_t nowMs, const std::function<void(const SessionState&)>& fn) const;
+  // With a journal, the table records each session it creates or frees,
+  // and a refresh whenever a session's last packet moved by a quarter of
+  // its timeout since the last one it recorded. At most `limit` events
+  // wait; past that they are dropped and journalOverflowed() says a full
+  // export is needed.
+  void keepJournal(std::size_t limit) { journalLimit_ = limit; }
+  void drainJournal(const std::function<void(const SessionState&)>& fn);
+  bool journalOverflowed() const { return journalOverflow_; }
+  // Applies an event from another node's table: creates the session (and
+  // its mapping, with the same external port) as it was, moves its last
+  // packet time, or frees it. Refuses what this configuration does not
+  // allow (no instance, an address or port that is not the tenant's or not
+  // this worker's, a port another mapping holds, a full table) with the
+  // reason; an event for a session that is not here (refresh, delete) is
+  // NotFound.
+  Status importState(const NatConfig& config, const SessionState& s, std::uint64_t nowMs);
 
   std::uint32_t sessions() const { return live_; }
   std::uint32_t mappings() const { return mapIn_.size(); }
@@ -173,6 +196,11 @@ class SessionTable {
   void lruUnlink(std::uint32_t s);
   void lruAppend(std::uint32_t s, std::uint32_t timeoutMs);
   std::vector<LruList> lists_;
+  SessionState stateOf(const Session& s, SessionEventKind kind, std::uint64_t nowMs) const;
+  void journal(Session& s, SessionEventKind kind, std::uint64_t nowMs);
+  std::size_t journalLimit_ = 0;
+  bool journalOverflow_ = false;
+  std::vector<SessionState> journal_;
 
   Limits limits_;
   std::uint64_t generation_ = 0;
