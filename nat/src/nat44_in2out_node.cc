@@ -3,7 +3,6 @@
 #include <mutex>
 
 #include "hnv/dp/dispatch.h"
-#include "hnv/nat/translate.h"
 #include "node_util.h"
 
 namespace hnv::nat {
@@ -54,45 +53,32 @@ std::uint16_t Nat44In2OutNode::process(rte_graph* graph, rte_node* node, void** 
     }
     const Classified c = classify(ip);
     const Session* s = nullptr;
-    switch (c.kind) {
-      case PacketKind::Fragment:
-        drop(Error::Fragment, NatDrop::Fragment);
+    if (dropUntranslatable<Nat44In2OutNode>(c.kind, drop)) continue;
+    if (c.kind == PacketKind::Flow) {
+      if (c.proto == Proto::Icmp && !c.echoRequest) {
+        // An echo reply from inside answers nothing NAT let in.
+        drop(Error::NoSession, NatDrop::NoMapping);
         continue;
-      case PacketKind::Unsupported:
-        drop(Error::Unsupported, NatDrop::Unsupported);
-        continue;
-      case PacketKind::Malformed:
-        drop(Error::Malformed, NatDrop::Unsupported);
-        continue;
-      case PacketKind::Flow: {
-        if (c.proto == Proto::Icmp && !c.echoRequest) {
-          // An echo reply from inside answers nothing NAT let in.
-          drop(Error::NoSession, NatDrop::NoMapping);
-          continue;
-        }
-        const Flow f{c.proto, c.src, c.dst, c.srcPort, c.proto == Proto::Icmp ? std::uint16_t{0} : c.dstPort};
-        auto r = w.table.in2out(cfg, tenant, f, c.tcpFlags, static_cast<std::uint32_t>(ip.size()), now);
-        if (r.verdict != Verdict::Ok) {
-          drop(errorOf(r.verdict), dropOf(r.verdict));
-          continue;
-        }
-        if (r.created) countCreated(block, inst);
-        s = r.session;
-        rewrite(ip, true, s->extAddr, s->extPort);
-        break;
       }
-      case PacketKind::IcmpError: {
-        // About a packet that came in through NAT: remote -> inside endpoint.
-        const bool echo = c.innerProto == Proto::Icmp;
-        s = w.table.findInside(tenant, c.innerProto, c.innerDst, c.innerDstPort, c.innerSrc,
-                               echo ? std::uint16_t{0} : c.innerSrcPort, now);
-        if (s == nullptr) {
-          drop(Error::NoSession, NatDrop::NoMapping);
-          continue;
-        }
-        rewriteIcmpError(ip, c, true, s->extAddr, s->extAddr, s->extPort);
-        break;
+      const Flow f{c.proto, c.src, c.dst, c.srcPort, c.proto == Proto::Icmp ? std::uint16_t{0} : c.dstPort};
+      auto r = w.table.in2out(cfg, tenant, f, c.tcpFlags, static_cast<std::uint32_t>(ip.size()), now);
+      if (r.verdict != Verdict::Ok) {
+        drop(errorOf(r.verdict), dropOf(r.verdict));
+        continue;
       }
+      if (r.created) countCreated(block, inst);
+      s = r.session;
+      rewrite(ip, true, s->extAddr, s->extPort);
+    } else {
+      // About a packet that came in through NAT: remote -> inside endpoint.
+      const bool echo = c.innerProto == Proto::Icmp;
+      s = w.table.findInside(tenant, c.innerProto, c.innerDst, c.innerDstPort, c.innerSrc,
+                             echo ? std::uint16_t{0} : c.innerSrcPort, now);
+      if (s == nullptr) {
+        drop(Error::NoSession, NatDrop::NoMapping);
+        continue;
+      }
+      rewriteIcmpError(ip, c, true, s->extAddr, s->extAddr, s->extPort);
     }
     handOver(pm, s->outside, dp::kMetaFlagTranslated);
     out.to(m, Next::Lookup);

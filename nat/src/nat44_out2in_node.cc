@@ -3,7 +3,6 @@
 #include <mutex>
 
 #include "hnv/dp/dispatch.h"
-#include "hnv/nat/translate.h"
 #include "node_util.h"
 
 namespace hnv::nat {
@@ -58,46 +57,33 @@ std::uint16_t Nat44Out2InNode::process(rte_graph* graph, rte_node* node, void** 
       continue;
     }
     const Session* s = nullptr;
-    switch (c.kind) {
-      case PacketKind::Fragment:
-        drop(Error::Fragment, NatDrop::Fragment);
+    if (dropUntranslatable<Nat44Out2InNode>(c.kind, drop)) continue;
+    if (c.kind == PacketKind::Flow) {
+      if (c.proto == Proto::Icmp && c.echoRequest) {
+        // Echo requests to an external address open nothing.
+        drop(Error::NoMapping, NatDrop::NoMapping);
         continue;
-      case PacketKind::Unsupported:
-        drop(Error::Unsupported, NatDrop::Unsupported);
-        continue;
-      case PacketKind::Malformed:
-        drop(Error::Malformed, NatDrop::Unsupported);
-        continue;
-      case PacketKind::Flow: {
-        if (c.proto == Proto::Icmp && c.echoRequest) {
-          // Echo requests to an external address open nothing.
-          drop(Error::NoMapping, NatDrop::NoMapping);
-          continue;
-        }
-        const Flow f{c.proto, c.src, c.dst, c.proto == Proto::Icmp ? std::uint16_t{0} : c.srcPort, c.dstPort};
-        auto r = w.table.out2in(cfg, outside, f, c.tcpFlags, static_cast<std::uint32_t>(ip.size()), now);
-        if (r.verdict != Verdict::Ok) {
-          drop(errorOf(r.verdict), dropOf(r.verdict));
-          continue;
-        }
-        if (r.created) countCreated(block, inst);
-        s = r.session;
-        rewrite(ip, false, s->inAddr, s->inPort);
-        break;
       }
-      case PacketKind::IcmpError: {
-        // About a packet we sent: external endpoint -> remote.
-        inst = cfg.owner(outside, c.innerSrc);
-        const bool echo = c.innerProto == Proto::Icmp;
-        s = w.table.findOutside(outside, c.innerProto, c.innerSrc, c.innerSrcPort, c.innerDst,
-                                echo ? std::uint16_t{0} : c.innerDstPort, now);
-        if (s == nullptr) {
-          drop(Error::NoMapping, NatDrop::NoMapping);
-          continue;
-        }
-        rewriteIcmpError(ip, c, false, s->inAddr, s->inAddr, s->inPort);
-        break;
+      const Flow f{c.proto, c.src, c.dst, c.proto == Proto::Icmp ? std::uint16_t{0} : c.srcPort, c.dstPort};
+      auto r = w.table.out2in(cfg, outside, f, c.tcpFlags, static_cast<std::uint32_t>(ip.size()), now);
+      if (r.verdict != Verdict::Ok) {
+        drop(errorOf(r.verdict), dropOf(r.verdict));
+        continue;
       }
+      if (r.created) countCreated(block, inst);
+      s = r.session;
+      rewrite(ip, false, s->inAddr, s->inPort);
+    } else {
+      // About a packet we sent: external endpoint -> remote.
+      inst = cfg.owner(outside, c.innerSrc);
+      const bool echo = c.innerProto == Proto::Icmp;
+      s = w.table.findOutside(outside, c.innerProto, c.innerSrc, c.innerSrcPort, c.innerDst,
+                              echo ? std::uint16_t{0} : c.innerDstPort, now);
+      if (s == nullptr) {
+        drop(Error::NoMapping, NatDrop::NoMapping);
+        continue;
+      }
+      rewriteIcmpError(ip, c, false, s->inAddr, s->inAddr, s->inPort);
     }
     handOver(pm, s->tenant, dp::kMetaFlagTranslated | kMetaFlagOut2In);
     out.to(m, Next::Lookup);

@@ -6,6 +6,7 @@
 #include "hnv/dp/packet.h"
 #include "hnv/nat/config.h"
 #include "hnv/nat/context.h"
+#include "hnv/nat/translate.h"
 
 namespace hnv::nat {
 
@@ -24,6 +25,28 @@ inline void countTenantDrop(CounterBlock& block, const fib::TenantTables* tenant
 
 inline void countCreated(CounterBlock& block, const Instance* inst) {
   if (inst != nullptr && inst->counters) block.add(inst->counters->sessionsCreated);
+}
+
+// Drops what NAT does not translate (non-first fragments, other protocols
+// and ICMP types, L4 headers cut short) through `drop(Node::Error, NatDrop)`;
+// false when the packet is a flow or an ICMP error to translate.
+template <class Node, class DropFn>
+bool dropUntranslatable(PacketKind kind, DropFn&& drop) {
+  switch (kind) {
+    case PacketKind::Fragment:
+      drop(Node::Error::Fragment, NatDrop::Fragment);
+      return true;
+    case PacketKind::Unsupported:
+      drop(Node::Error::Unsupported, NatDrop::Unsupported);
+      return true;
+    case PacketKind::Malformed:
+      drop(Node::Error::Malformed, NatDrop::Unsupported);
+      return true;
+    case PacketKind::Flow:
+    case PacketKind::IcmpError:
+      break;
+  }
+  return false;
 }
 
 // The packet continues in routing domain `to`, translated.

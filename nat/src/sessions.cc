@@ -133,21 +133,7 @@ std::optional<std::uint32_t> SessionTable::newMapping(const Instance& inst, cons
     if (p == nullptr) continue;
     auto port = p->allocate(f.srcPort);
     if (!port) continue;
-    const std::uint32_t m = freeMappings_.back();
-    freeMappings_.pop_back();
-    Mapping& x = mappings_[m];
-    x = Mapping{};
-    x.tenant = inst.tenant;
-    x.outside = inst.outside;
-    x.proto = f.proto;
-    x.live = true;
-    x.inAddr = f.src;
-    x.inPort = f.srcPort;
-    x.extAddr = a.address;
-    x.extPort = *port;
-    mapIn_.insert(insideKey(x.tenant, x.proto, x.inAddr, x.inPort, Ipv4Addr(), 0), m);
-    mapOut_.insert(outsideKey(x.outside, x.proto, x.extAddr, x.extPort, Ipv4Addr(), 0), m);
-    return m;
+    return addMapping(inst, f.proto, f.src, f.srcPort, a.address, *port, false);
   }
   why = Verdict::PortsExhausted;
   return std::nullopt;
@@ -156,19 +142,24 @@ std::optional<std::uint32_t> SessionTable::newMapping(const Instance& inst, cons
 std::optional<std::uint32_t> SessionTable::staticMapping(const Instance& inst, const StaticMapping& s) {
   if (auto m = mapIn_.find(insideKey(inst.tenant, s.proto, s.internalAddress, s.internalPort, Ipv4Addr(), 0))) return m;
   if (freeMappings_.empty()) return std::nullopt;
+  return addMapping(inst, s.proto, s.internalAddress, s.internalPort, s.externalAddress, s.externalPort, true);
+}
+
+std::uint32_t SessionTable::addMapping(const Instance& inst, Proto p, const Ipv4Addr& in, std::uint16_t inPort,
+                                       const Ipv4Addr& ext, std::uint16_t extPort, bool isStatic) {
   const std::uint32_t m = freeMappings_.back();
   freeMappings_.pop_back();
   Mapping& x = mappings_[m];
   x = Mapping{};
   x.tenant = inst.tenant;
   x.outside = inst.outside;
-  x.proto = s.proto;
+  x.proto = p;
   x.live = true;
-  x.isStatic = true;
-  x.inAddr = s.internalAddress;
-  x.inPort = s.internalPort;
-  x.extAddr = s.externalAddress;
-  x.extPort = s.externalPort;
+  x.isStatic = isStatic;
+  x.inAddr = in;
+  x.inPort = inPort;
+  x.extAddr = ext;
+  x.extPort = extPort;
   mapIn_.insert(insideKey(x.tenant, x.proto, x.inAddr, x.inPort, Ipv4Addr(), 0), m);
   mapOut_.insert(outsideKey(x.outside, x.proto, x.extAddr, x.extPort, Ipv4Addr(), 0), m);
   return m;
@@ -494,21 +485,7 @@ Status SessionTable::importState(const NatConfig& config, const SessionState& e,
         return refuse(Errc::Conflict, "external port " + std::to_string(e.extPort) + " is mapped to another endpoint");
       }
       if (freeMappings_.empty() || !p->take(e.extPort)) return refuse(Errc::Unavailable, "no room for its mapping");
-      const std::uint32_t n = freeMappings_.back();
-      freeMappings_.pop_back();
-      Mapping& x = mappings_[n];
-      x = Mapping{};
-      x.tenant = e.tenant;
-      x.outside = inst->outside;
-      x.proto = e.proto;
-      x.live = true;
-      x.inAddr = e.inAddr;
-      x.inPort = e.inPort;
-      x.extAddr = e.extAddr;
-      x.extPort = e.extPort;
-      mapIn_.insert(insideKey(x.tenant, x.proto, x.inAddr, x.inPort, Ipv4Addr(), 0), n);
-      mapOut_.insert(outsideKey(x.outside, x.proto, x.extAddr, x.extPort, Ipv4Addr(), 0), n);
-      m = n;
+      m = addMapping(*inst, e.proto, e.inAddr, e.inPort, e.extAddr, e.extPort, false);
     }
     if (!m) return refuse(Errc::Unavailable, "no room for its mapping");
   }

@@ -178,6 +178,9 @@ class SessionTable {
   PortPool* pool(TenantId tenant, const Ipv4Addr& ext, Proto p);
   std::optional<std::uint32_t> newMapping(const Instance& inst, const Flow& f, Verdict& why);
   std::optional<std::uint32_t> staticMapping(const Instance& inst, const StaticMapping& m);
+  // Takes a free mapping record (there must be one) and indexes it.
+  std::uint32_t addMapping(const Instance& inst, Proto p, const Ipv4Addr& in, std::uint16_t inPort, const Ipv4Addr& ext,
+                           std::uint16_t extPort, bool isStatic);
   std::optional<std::uint32_t> newSession(std::uint32_t mapping, const Ipv4Addr& rem, std::uint16_t remPort,
                                           std::uint64_t nowMs, bool fromOutside);
   void freeSession(std::uint32_t s);
