@@ -35,7 +35,10 @@ std::uint16_t Nat44In2OutNode::process(rte_graph* graph, rte_node* node, void** 
   const std::uint64_t now = w.ctx.nowMs();
   dp::Dispatch<Nat44In2OutNode> out(graph, node, objs, count);
   std::lock_guard guard(w.lock);
-  // Expired sessions go first, so that their ports serve this burst.
+  // A new configuration first (also for ICMP errors, which look sessions up
+  // without the table's own check), then expired sessions, so that their
+  // ports serve this burst.
+  if (cfg.generation() != w.table.generation()) w.table.sync(cfg);
   w.table.expire(now, 64);
   for (std::uint16_t i = 0; i < count; ++i) {
     auto* m = static_cast<rte_mbuf*>(objs[i]);

@@ -10,8 +10,7 @@
 
 namespace hnv::nat {
 
-// Set by nat44-out2in on what it translated: a second pass is a loop.
-inline constexpr std::uint8_t kMetaFlagOut2In = 0x10;
+inline constexpr std::uint8_t kMetaFlagOut2In = dp::kMetaFlagNatOut2In;
 
 // Counts a drop against `inst`'s tenant (its NAT counters and its VRF's
 // drops), when there is one.
@@ -49,10 +48,12 @@ bool dropUntranslatable(PacketKind kind, DropFn&& drop) {
   return false;
 }
 
-// The packet continues in routing domain `to`, translated.
+// The packet continues in routing domain `to`, translated. It no longer
+// "came in on an external interface" of that domain (ip4-lookup must not
+// answer it locally out of the port it arrived on, untranslated).
 inline void handOver(dp::PacketMeta& pm, TenantId to, std::uint8_t flags) {
   pm.tenant = to.index();
-  pm.flags |= flags;
+  pm.flags = static_cast<std::uint8_t>((pm.flags & ~dp::kMetaFlagExternal) | flags);
 }
 
 }  // namespace hnv::nat

@@ -93,7 +93,8 @@ void SessionTable::sync(const NatConfig& config) {
       keep = s != nullptr && s->externalAddress == x.extAddr && s->externalPort == x.extPort;
     } else if (keep) {
       const ExternalAddress* a = addressOf(*inst, x.extAddr);
-      keep = a != nullptr && x.extPort >= a->firstPort && x.extPort <= a->lastPort;
+      keep = a != nullptr && x.extPort >= a->firstPort && x.extPort <= a->lastPort &&
+             config.staticByInternal(x.tenant, x.proto, x.inAddr, x.inPort) == nullptr;  // a static one takes over
     }
     if (!keep) gone[m] = true;
   }
@@ -140,7 +141,11 @@ std::optional<std::uint32_t> SessionTable::newMapping(const Instance& inst, cons
 }
 
 std::optional<std::uint32_t> SessionTable::staticMapping(const Instance& inst, const StaticMapping& s) {
-  if (auto m = mapIn_.find(insideKey(inst.tenant, s.proto, s.internalAddress, s.internalPort, Ipv4Addr(), 0))) return m;
+  if (auto m = mapIn_.find(insideKey(inst.tenant, s.proto, s.internalAddress, s.internalPort, Ipv4Addr(), 0))) {
+    const Mapping& x = mappings_[*m];
+    if (x.isStatic && x.extAddr == s.externalAddress && x.extPort == s.externalPort) return m;
+    return std::nullopt;  // another mapping holds the endpoint (sync() removes it at a configuration change)
+  }
   if (freeMappings_.empty()) return std::nullopt;
   return addMapping(inst, s.proto, s.internalAddress, s.internalPort, s.externalAddress, s.externalPort, true);
 }
@@ -190,9 +195,21 @@ std::optional<std::uint32_t> SessionTable::newSession(std::uint32_t mapping, con
   n.lruList = kNoList;  // touch() puts it in its list
   n.isStatic = x.isStatic;
   n.journaledMs = nowMs;
+  // The keys must be new; if either is taken (a flow of another session), nothing is made.
+  const Key16 in = insideKey(n.tenant, n.proto, n.inAddr, n.inPort, rem, remPort);
+  const Key16 out = outsideKey(n.outside, n.proto, n.extAddr, n.extPort, rem, remPort);
+  if (!flowIn_.insert(in, s)) {
+    n.live = false;
+    freeSessions_.push_back(s);
+    return std::nullopt;
+  }
+  if (!flowOut_.insert(out, s)) {
+    flowIn_.erase(in);
+    n.live = false;
+    freeSessions_.push_back(s);
+    return std::nullopt;
+  }
   ++x.refs;
-  flowIn_.insert(insideKey(n.tenant, n.proto, n.inAddr, n.inPort, rem, remPort), s);
-  flowOut_.insert(outsideKey(n.outside, n.proto, n.extAddr, n.extPort, rem, remPort), s);
   ++live_;
   ++perTenant_[n.tenant.index()];
   return s;
@@ -345,6 +362,8 @@ SessionTable::Lookup SessionTable::out2in(const NatConfig& config, TenantId outs
     touch(*s, inst->timeouts, true, tcpFlags, bytes, nowMs);
     return {Verdict::Ok, s};
   }
+  // Room first: expiring sessions can free the mapping looked up below.
+  if (freeSessions_.empty()) (void)expire(nowMs, 256);
   std::optional<std::uint32_t> m = mapOut_.find(outsideKey(outside, f.proto, f.dst, f.dstPort, Ipv4Addr(), 0));
   if (m) {
     const Mapping& x = mappings_[*m];
@@ -363,7 +382,7 @@ SessionTable::Lookup SessionTable::out2in(const NatConfig& config, TenantId outs
     if (st->remotePrefix && !st->remotePrefix->contains(IpAddr(f.src))) return {Verdict::Filtered};
   }
   if (inst->maxSessions != 0 && sessionsOf(inst->tenant) >= inst->maxSessions) return {Verdict::QuotaExceeded};
-  if (freeSessions_.empty() && expire(nowMs, 256) == 0) return {Verdict::TableFull};
+  if (freeSessions_.empty()) return {Verdict::TableFull};
   if (!m) {
     m = staticMapping(*inst, *config.staticByExternal(outside, f.proto, f.dst, f.dstPort));
     if (!m) return {Verdict::TableFull};
@@ -462,6 +481,11 @@ Status SessionTable::importState(const NatConfig& config, const SessionState& e,
   if (found) return refuse(Errc::AlreadyExists, "is in this table already");
   const Instance* inst = config.instance(e.tenant);
   if (inst == nullptr) return refuse(Errc::NotFound, "the tenant has no NAT instance here");
+  const Timeouts& t = inst->timeouts;
+  if (e.timeoutMs != t.icmpQuery * 1000u && e.timeoutMs != t.tcpEstablished * 1000u &&
+      e.timeoutMs != t.tcpTransient * 1000u && e.timeoutMs != t.udpIdle * 1000u) {
+    return refuse(Errc::InvalidArgument, "timeout " + std::to_string(e.timeoutMs) + " ms is none of the instance's");
+  }
   // Its mapping: here already (another session of the inside endpoint), or made with the same external port.
   std::optional<std::uint32_t> m = mapIn_.find(insideKey(e.tenant, e.proto, e.inAddr, e.inPort, Ipv4Addr(), 0));
   if (m && (mappings_[*m].extAddr != e.extAddr || mappings_[*m].extPort != e.extPort)) {

@@ -36,7 +36,7 @@ bool ports(Proto p, std::span<const std::uint8_t> l4, std::uint16_t& src, std::u
     src = dst = load16(&l4[4]);
     return true;
   }
-  if (l4.size() < 4) return false;
+  if (l4.size() < (p == Proto::Udp ? 8u : 4u)) return false;
   src = load16(&l4[0]);
   dst = load16(&l4[2]);
   return true;

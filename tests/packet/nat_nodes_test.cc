@@ -30,8 +30,9 @@ MacAddr mac(const char* s) { return *MacAddr::parse(s); }
 Ipv4Addr v4(const char* s) { return *Ipv4Addr::parse(s); }
 Vsid vsid(std::uint32_t v) { return *Vsid::forTenant(v); }
 
-constexpr std::uint16_t kUnderlay = 0, kInet = 1;
-const MacAddr kUnderlayMac = mac("02:00:5e:00:53:01"), kInetMac = mac("02:00:5e:00:71:01");
+constexpr std::uint16_t kUnderlay = 0, kInet = 1, kLabA = 2;  // lab-a: tenant A's own network (its ICMP source)
+const MacAddr kUnderlayMac = mac("02:00:5e:00:53:01"), kInetMac = mac("02:00:5e:00:71:01"),
+              kLabAMac = mac("02:00:5e:00:72:01");
 const MacAddr kHost1Mac = mac("02:00:5e:00:53:11"), kHost2Mac = mac("02:00:5e:00:53:12");
 const MacAddr kIsp = mac("02:00:00:00:99:fe");
 const Ipv4Addr kGwPa = v4("192.0.2.1"), kPa1 = v4("192.0.2.11"), kPa2 = v4("192.0.2.12");
@@ -59,7 +60,9 @@ constexpr const char* kDesired = R"({
     {"vsid": 6001, "type": "GatewayWildcard", "mac": "00:15:5d:ff:00:0b", "pa": "192.0.2.1"}],
   "external-interfaces": [
     {"rdid": "eeeeeeee-0000-4000-8000-00000000000e", "name": "inet", "node": "gw1", "port": "inet",
-     "address": "203.0.113.1", "prefixLength": 24}],
+     "address": "203.0.113.1", "prefixLength": 24},
+    {"rdid": "aaaaaaaa-0000-4000-8000-00000000000a", "name": "lab", "node": "gw1", "port": "lab-a",
+     "address": "192.168.50.1", "prefixLength": 24}],
   "gateway-routes": [
     {"rdid": "eeeeeeee-0000-4000-8000-00000000000e", "destinationPrefix": "0.0.0.0/0", "interface": "inet", "nextHop": "203.0.113.254"},
     {"rdid": "aaaaaaaa-0000-4000-8000-00000000000a", "destinationPrefix": "0.0.0.0/0", "interface": "nat"},
@@ -93,6 +96,7 @@ class NatNodes : public ::testing::Test {
         desired, pol, "gw1",
         [](std::string_view name) {
           if (name == "inet") return std::optional<gateway::PortInfo>(gateway::PortInfo{kInet, kInetMac, 1500, false});
+          if (name == "lab-a") return std::optional<gateway::PortInfo>(gateway::PortInfo{kLabA, kLabAMac, 1500, false});
           return std::optional<gateway::PortInfo>();
         },
         nullptr, [this, &pol](TenantId t) { return gateway::registerTenantCounters(h_.registry(), *pol.rdidOf(t)); });
@@ -102,6 +106,7 @@ class NatNodes : public ::testing::Test {
     });
     ASSERT_TRUE(nat.ok()) << nat.error().message();
     ASSERT_EQ(nat->instances().size(), 2u);
+    ASSERT_EQ(tables->interfaces().at(0).name.substr(37), "inet");
     const fib::NeighborScope inetScope = tables->interfaces().at(0).scope;
     policy_ = std::make_unique<dp::Published<overlay::OverlayPolicy>>(
         *rcu_, std::make_unique<const overlay::OverlayPolicy>(std::move(*policy)));
@@ -309,6 +314,20 @@ TEST_F(NatNodes, UdpAndTcpSessionsExpireOnTheConfiguredTimeouts) {
   one(fromIsp(tcp(kServer, 443, kExtA, 40000, kFin | kAck)), kInet);
   nowMs_ += 5'001;
   expectDropped(fromIsp(tcp(kServer, 443, kExtA, 40000, kAck)), kInet, "nat44-out2in", "no-mapping");
+}
+
+// An error the gateway itself sends about a packet that came in through NAT
+// (here: its TTL runs out in the tenant's VRF) goes back to the sender
+// through NAT, from the tenant's external address, quoting what it sent.
+TEST_F(NatNodes, TheGatewaysOwnErrorsAboutInboundPacketsGoBackThroughNat) {
+  one(fromA1(udp(kVm1, 4000, kServer, 53)), kUnderlay);
+  auto err = toInternet(one(fromIsp(udp(kServer, 53, kExtA, 4000, 1)), kInet));
+  EXPECT_EQ(err, PacketBuilder()
+                     .ipv4(kExtA, kServer)
+                     .ttl(63)
+                     .icmpError(11, 0)
+                     .payload(udp(kServer, 53, kExtA, 4000, 1))
+                     .build());
 }
 
 TEST_F(NatNodes, StaticMappingReachesTheServerAndItsAnswersLeaveFromTheMappedPort) {

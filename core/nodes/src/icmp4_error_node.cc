@@ -52,8 +52,9 @@ std::uint16_t Icmp4ErrorNode::process(rte_graph* graph, rte_node* node, void** o
       continue;
     }
     // A new packet of the gateway's own: routed like one (never "came in on
-    // an external interface", so ip4-lookup does not deliver it locally).
-    pm.flags &= static_cast<std::uint8_t>(~dp::kMetaFlagExternal);
+    // an external interface", so ip4-lookup does not deliver it locally), and
+    // untranslated (NAT may translate it on its way back to the sender).
+    pm.flags &= static_cast<std::uint8_t>(~(dp::kMetaFlagExternal | dp::kMetaFlagTranslated | dp::kMetaFlagNatOut2In));
     out.to(m, Next::Route);
   }
   return out.finish();

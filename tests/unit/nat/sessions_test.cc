@@ -211,6 +211,47 @@ TEST(Sessions, ExpireFreesExactlyTheExpiredAcrossTimeouts) {
   (void)u1;
 }
 
+// A full table with an expired session whose mapping a packet from outside
+// names: making room frees the mapping first; the packet finds nothing, and
+// the records stay consistent (review finding: the mapping was reused dead).
+TEST(Sessions, MakingRoomNeverLeavesAPacketOnAFreedMapping) {
+  auto c = config({instance(kA, "203.0.113.10")});
+  SessionTable t({.sessions = 4});
+  auto first = t.in2out(c, kA, udp("10.0.1.10", 4000, "198.51.100.1", 53), 0, 0, 0);
+  const std::uint16_t port = first.session->extPort;
+  for (std::uint16_t n = 1; n < 4; ++n) t.in2out(c, kA, udp("10.0.1.11", 4000, "198.51.100.1", n), 0, 0, 0);
+  const Flow stranger{Proto::Udp, ip("192.0.2.7"), ip("203.0.113.10"), 53, port};
+  EXPECT_EQ(t.out2in(c, kInternet, stranger, 0, 0, 500'000).verdict, Verdict::NoMapping);
+  EXPECT_EQ(t.sessions(), 0u);
+  EXPECT_EQ(t.mappings(), 0u);
+  // All four slots and the port work again.
+  for (std::uint16_t n = 0; n < 4; ++n) {
+    EXPECT_EQ(t.in2out(c, kA, udp("10.0.1.12", 4000, "198.51.100.1", n), 0, 0, 500'001).verdict, Verdict::Ok);
+  }
+  EXPECT_EQ(t.mappings(), 1u);
+}
+
+// A static mapping added for an endpoint that has a dynamic one takes over
+// at the configuration change; repeated packets never make twin sessions.
+TEST(Sessions, AStaticMappingAddedLaterTakesOverTheEndpoint) {
+  auto a = instance(kA, "203.0.113.10");
+  auto c1 = config({a});
+  SessionTable t({});
+  auto ntp = t.in2out(c1, kA, udp("10.0.0.5", 123, "198.51.100.9", 123), 0, 0, 0);
+  EXPECT_EQ(ntp.session->extPort, 1024) << "123 is below the dynamic range";
+  a.statics.push_back({Proto::Udp, ip("203.0.113.10"), 123, ip("10.0.0.5"), 123, std::nullopt});
+  auto c2 = config({a});
+  const Flow in{Proto::Udp, ip("198.51.100.9"), ip("203.0.113.10"), 123, 123};
+  for (int i = 0; i < 3; ++i) {
+    auto r = t.out2in(c2, kInternet, in, 0, 0, 1'000);
+    ASSERT_EQ(r.verdict, Verdict::Ok);
+    EXPECT_EQ(r.session->inPort, 123);
+  }
+  EXPECT_EQ(t.sessions(), 1u) << "the dynamic mapping's session went with it; one session for the three packets";
+  auto out = t.in2out(c2, kA, udp("10.0.0.5", 123, "198.51.100.9", 123), 0, 0, 2'000);
+  EXPECT_EQ(out.session->extPort, 123);
+}
+
 TEST(Sessions, TableFullIsAVerdictNotACrash) {
   auto c = config({instance(kA, "203.0.113.10")});
   SessionTable t({.sessions = 8});

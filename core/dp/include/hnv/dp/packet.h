@@ -37,7 +37,8 @@ inline constexpr std::uint8_t kMetaFlagExternal = 0x04;
 // routing domain: it is not counted as arriving there again, and it is not
 // translated a second time into the same direction.
 inline constexpr std::uint8_t kMetaFlagTranslated = 0x08;
-// 0x10 is NAT44's (nat::kMetaFlagOut2In).
+// nat44-out2in translated it: a second trip there is a loop.
+inline constexpr std::uint8_t kMetaFlagNatOut2In = 0x10;
 
 inline PacketMeta& meta(rte_mbuf* m) { return *static_cast<PacketMeta*>(rte_mbuf_to_priv(m)); }
 
