@@ -86,8 +86,8 @@ json::array report(const std::vector<Scenario>& scenarios, double hz) {
     char netText[32] = "-", netMpps[32] = "-";
     if (hasNet) std::snprintf(netText, sizeof netText, "%.1f", net);
     if (hasNet && net > 0) std::snprintf(netMpps, sizeof netMpps, "%.2f", hz / net / 1e6);
-    std::printf("%-*s %9.1f %9.1f %9.1f %9s %11.2f %11s\n", width, s.name.c_str(), med, lo, hi, netText,
-                hz / med / 1e6, netMpps);
+    std::printf("%-*s %9.1f %9.1f %9.1f %9s %11.2f %11s\n", width, s.name.c_str(), med, lo, hi, netText, hz / med / 1e6,
+                netMpps);
     json::array samples;
     for (double c : s.cycles) samples.push_back(c);
     json::object o{{"name", s.name},
@@ -173,6 +173,25 @@ Platform startPlatform(std::string_view program, const Options& o, unsigned memo
     st.ring.push(m);
   }
   return Platform{std::move(*eal), std::move(*pool)};
+}
+
+Status addBenchNodes(dp::NodeCatalog& catalog) {
+  auto state = [](unsigned) -> void* { return &benchState(); };
+  for (auto s : {catalog.add(dp::describeNode<BenchRxNode>(state)),
+                 catalog.add(dp::describeNode<BenchSinkNode<Sink::Tx>>(state)),
+                 catalog.add(dp::describeNode<BenchSinkNode<Sink::Drop>>(state)),
+                 catalog.add(dp::describeNode<BenchSinkNode<Sink::Punt>>(state))}) {
+    if (!s) return s;
+  }
+  return okStatus();
+}
+
+std::unique_ptr<dp::WorkerGraph> makeGraph(std::string_view program, const std::string& name,
+                                           const dp::NodeCatalog& catalog, CounterRegistry& counters,
+                                           dp::TraceBuffer& trace) {
+  auto graph = dp::WorkerGraph::create(name, catalog, 0, SOCKET_ID_ANY, counters, trace);
+  if (!graph) fail(program, graph.error().message());
+  return std::move(*graph);
 }
 
 }  // namespace hnv::bench

@@ -217,8 +217,13 @@ boost::json::array report(const std::vector<Scenario>& scenarios, double tscHz);
 
 #include <memory>
 
+#include "hnv/base/counters.h"
+#include "hnv/base/result.h"
+#include "hnv/dp/catalog.h"
 #include "hnv/dp/eal.h"
+#include "hnv/dp/graph.h"
 #include "hnv/dp/mempool.h"
+#include "hnv/dp/trace.h"
 
 namespace hnv::bench {
 
@@ -246,5 +251,13 @@ struct Platform {
   dp::MempoolPtr pool;
 };
 Platform startPlatform(std::string_view program, const Options& o, unsigned memoryMb);
+
+// The bench's port-rx source and port-tx, drop and punt sinks, for a
+// catalog the modules then add their nodes to.
+Status addBenchNodes(dp::NodeCatalog& catalog);
+// One worker graph of the catalog; a refusal ends the program.
+std::unique_ptr<dp::WorkerGraph> makeGraph(std::string_view program, const std::string& name,
+                                           const dp::NodeCatalog& catalog, CounterRegistry& counters,
+                                           dp::TraceBuffer& trace);
 
 }  // namespace hnv::bench

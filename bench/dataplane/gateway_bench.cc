@@ -43,8 +43,8 @@
 #include "hnv/dp/rcu.h"
 #include "hnv/dp/trace.h"
 #include "hnv/gateway/tenant_compile.h"
-#include "hnv/nodes/module.h"
 #include "hnv/nat/module.h"
+#include "hnv/nodes/module.h"
 #include "hnv/overlay/module.h"
 #include "hnv/wire/builder.h"
 #include "hnv/wire/ethernet.h"
@@ -65,8 +65,12 @@ constexpr std::uint32_t kFirstVsid = 10000;
 constexpr std::uint16_t kUnderlay = 0;
 
 MacAddr macOf(std::uint8_t kind, std::uint32_t n) {
-  const std::uint8_t b[6] = {0x02, kind, static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
-                             static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
+  const std::uint8_t b[6] = {0x02,
+                             kind,
+                             static_cast<std::uint8_t>(n >> 24),
+                             static_cast<std::uint8_t>(n >> 16),
+                             static_cast<std::uint8_t>(n >> 8),
+                             static_cast<std::uint8_t>(n)};
   return MacAddr::fromBytes(b);
 }
 
@@ -99,14 +103,14 @@ json::object desiredState(std::uint32_t tenants) {
     const std::string rdid = rdidOf(t);
     const std::uint32_t vsid = kFirstVsid + t;
     domains.push_back(json::object{{"rdid", rdid}});
-    subnets.push_back(json::object{{"vsid", vsid}, {"rdid", rdid}, {"prefixes", json::array{"10.0.1.0/24"}},
+    subnets.push_back(json::object{{"vsid", vsid},
+                                   {"rdid", rdid},
+                                   {"prefixes", json::array{"10.0.1.0/24"}},
                                    {"defaultGatewayMac", macOf(0x50, t).toString()}});
     records.push_back(json::object{
         {"vsid", vsid}, {"ca", kVm.toString()}, {"mac", vmMac(t).toString()}, {"pa", hostPa(hostOf(t)).toString()}});
-    records.push_back(json::object{{"vsid", vsid},
-                                   {"type", "GatewayWildcard"},
-                                   {"mac", gatewayMac(t).toString()},
-                                   {"pa", kGwPa.toString()}});
+    records.push_back(json::object{
+        {"vsid", vsid}, {"type", "GatewayWildcard"}, {"mac", gatewayMac(t).toString()}, {"pa", kGwPa.toString()}});
     interfaces.push_back(json::object{{"rdid", rdid},
                                       {"name", "ext"},
                                       {"node", "gw1"},
@@ -114,10 +118,8 @@ json::object desiredState(std::uint32_t tenants) {
                                       {"vlan", vlanOf(t)},
                                       {"address", kExtGw.toString()},
                                       {"prefixLength", 25}});
-    routes.push_back(json::object{{"rdid", rdid},
-                                  {"destinationPrefix", "0.0.0.0/0"},
-                                  {"interface", "ext"},
-                                  {"nextHop", kRouter.toString()}});
+    routes.push_back(json::object{
+        {"rdid", rdid}, {"destinationPrefix", "0.0.0.0/0"}, {"interface", "ext"}, {"nextHop", kRouter.toString()}});
   }
   return json::object{{"node", "gw1"},
                       {"role", "gateway"},
@@ -125,12 +127,11 @@ json::object desiredState(std::uint32_t tenants) {
                       {"routing-domains", std::move(domains)},
                       {"virtual-subnets", std::move(subnets)},
                       {"lookup-records", std::move(records)},
-                      {"provider-addresses",
-                       json::array{json::object{{"node", "gw1"},
-                                                {"interface", "underlay"},
-                                                {"address", kGwPa.toString()},
-                                                {"prefixLength", 24},
-                                                {"mac", kUnderlayMac.toString()}}}},
+                      {"provider-addresses", json::array{json::object{{"node", "gw1"},
+                                                                      {"interface", "underlay"},
+                                                                      {"address", kGwPa.toString()},
+                                                                      {"prefixLength", 24},
+                                                                      {"mac", kUnderlayMac.toString()}}}},
                       {"external-interfaces", std::move(interfaces)},
                       {"gateway-routes", std::move(routes)}};
 }
@@ -203,21 +204,43 @@ std::vector<Scenario> makeScenarios(std::uint32_t tenants, std::uint32_t flows) 
   std::vector<Scenario> s;
   auto one = many(fromHost, 106, false);
   one.resize(1);
-  s.push_back({"baseline", "port-rx -> port-tx (bench source and sink only)", Entry::PortTx, one,
-               [](std::uint16_t, const std::vector<std::uint8_t>&) { return std::string(); }, {}, {}});
+  s.push_back({"baseline",
+               "port-rx -> port-tx (bench source and sink only)",
+               Entry::PortTx,
+               one,
+               [](std::uint16_t, const std::vector<std::uint8_t>&) { return std::string(); },
+               {},
+               {}});
   s.push_back({"decap-forward-64",
                "NVGRE (148 B, 106 B inner frame) -> tenant VRF -> its VLAN: eth-input -> ip4-input -> nvgre-input -> "
                "ip4-lookup -> iface-output -> port-tx",
-               Entry::EthInput, many(fromHost, 106, false), checkForward, {}, {}});
+               Entry::EthInput,
+               many(fromHost, 106, false),
+               checkForward,
+               {},
+               {}});
   s.push_back({"decap-forward-1400",
-               "NVGRE (1442 B, 1400 B inner frame) -> tenant VRF -> its VLAN", Entry::EthInput,
-               many(fromHost, 1400, false), checkForward, {}, {}});
+               "NVGRE (1442 B, 1400 B inner frame) -> tenant VRF -> its VLAN",
+               Entry::EthInput,
+               many(fromHost, 1400, false),
+               checkForward,
+               {},
+               {}});
   s.push_back({"forward-encap-64",
                "tagged 110 B frame from a tenant's network -> its VRF -> NVGRE to the VM's host: eth-input -> "
                "ip4-lookup -> overlay-output -> nvgre-encap -> port-tx",
-               Entry::EthInput, many(fromRouter, 110, true), checkEncap, {}, {}});
-  s.push_back({"forward-encap-1400", "tagged 1400 B frame -> VRF -> NVGRE", Entry::EthInput,
-               many(fromRouter, 1400, true), checkEncap, {}, {}});
+               Entry::EthInput,
+               many(fromRouter, 110, true),
+               checkEncap,
+               {},
+               {}});
+  s.push_back({"forward-encap-1400",
+               "tagged 1400 B frame -> VRF -> NVGRE",
+               Entry::EthInput,
+               many(fromRouter, 1400, true),
+               checkEncap,
+               {},
+               {}});
   return s;
 }
 
@@ -292,7 +315,8 @@ int main(int argc, char** argv) {
     neighbors.emplace(fib::NeighborKey(kRouter, x.scope), fib::Neighbor{routerMac(t), x.port});
   }
   dp::Published<fib::LocalAddresses> localPub(**rcu, std::make_unique<const fib::LocalAddresses>(*local));
-  dp::Published<fib::NeighborTable> neighborsPub(**rcu, std::make_unique<const fib::NeighborTable>(std::move(neighbors)));
+  dp::Published<fib::NeighborTable> neighborsPub(**rcu,
+                                                 std::make_unique<const fib::NeighborTable>(std::move(neighbors)));
   dp::Published<fib::TenantTables> tenantsPub(**rcu, std::make_unique<const fib::TenantTables>(std::move(*tables)));
   dp::Published<overlay::OverlayPolicy> policyPub(**rcu,
                                                   std::make_unique<const overlay::OverlayPolicy>(std::move(*policy)));
@@ -310,19 +334,13 @@ int main(int argc, char** argv) {
   nat::NatContext natCtx;  // no NAT here: the nodes only complete ip4-lookup's edges
   natCtx.sessionsPerWorker = 0;
   dp::NodeCatalog catalog;
-  auto state = [](unsigned) -> void* { return &bench::benchState(); };
-  for (auto s : {catalog.add(dp::describeNode<bench::BenchRxNode>(state)),
-                 catalog.add(dp::describeNode<bench::BenchSinkNode<bench::Sink::Tx>>(state)),
-                 catalog.add(dp::describeNode<bench::BenchSinkNode<bench::Sink::Drop>>(state)),
-                 catalog.add(dp::describeNode<bench::BenchSinkNode<bench::Sink::Punt>>(state)),
-                 nodes::addGenericNodes(catalog, nodesCtx), overlay::addOverlayNodes(catalog, overlayCtx),
-                  nat::addNatNodes(catalog, natCtx, 1)}) {
+  for (auto s : {bench::addBenchNodes(catalog), nodes::addGenericNodes(catalog, nodesCtx),
+                 overlay::addOverlayNodes(catalog, overlayCtx), nat::addNatNodes(catalog, natCtx, 1)}) {
     if (!s) bench::fail(kProgram, s.error().message());
   }
   dp::TraceBuffer trace(0);
-  auto graph = dp::WorkerGraph::create("gwbench", catalog, 0, SOCKET_ID_ANY, counters, trace);
-  if (!graph) bench::fail(kProgram, graph.error().message());
-  rte_graph* g = (*graph)->graph();
+  auto graph = bench::makeGraph(kProgram, "gwbench", catalog, counters, trace);
+  rte_graph* g = graph->graph();
 
   std::vector<Scenario> scenarios = makeScenarios(tenants, flows);
   bench::keepScenarios(kProgram, scenarios, only);
@@ -350,6 +368,6 @@ int main(int argc, char** argv) {
                        {"workingSetMbufs", workingSet},
                        {"scenarios", std::move(out)}};
   if (!jsonPath.empty()) std::ofstream(jsonPath) << json::serialize(results) << "\n";
-  graph->reset();
+  graph.reset();
   return 0;
 }

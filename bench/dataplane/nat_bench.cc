@@ -65,8 +65,12 @@ constexpr std::uint16_t kUnderlay = 0, kInet = 1;
 constexpr std::uint16_t kFirstPort = 1024;
 
 MacAddr macOf(std::uint8_t kind, std::uint32_t n) {
-  const std::uint8_t b[6] = {0x02, kind, static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
-                             static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
+  const std::uint8_t b[6] = {0x02,
+                             kind,
+                             static_cast<std::uint8_t>(n >> 24),
+                             static_cast<std::uint8_t>(n >> 16),
+                             static_cast<std::uint8_t>(n >> 8),
+                             static_cast<std::uint8_t>(n)};
   return MacAddr::fromBytes(b);
 }
 const MacAddr kUnderlayMac = macOf(0x00, 1), kInetMac = macOf(0x01, 1), kIspMac = macOf(0x99, 1);
@@ -95,7 +99,9 @@ json::object desiredState(std::uint32_t tenants) {
     const std::string rdid = rdidOf(t);
     const std::uint32_t vsid = kFirstVsid + t;
     domains.push_back(json::object{{"rdid", rdid}});
-    subnets.push_back(json::object{{"vsid", vsid}, {"rdid", rdid}, {"prefixes", json::array{"10.0.1.0/24"}},
+    subnets.push_back(json::object{{"vsid", vsid},
+                                   {"rdid", rdid},
+                                   {"prefixes", json::array{"10.0.1.0/24"}},
                                    {"defaultGatewayMac", macOf(0x50, t).toString()}});
     records.push_back(json::object{
         {"vsid", vsid}, {"ca", kVm.toString()}, {"mac", vmMac(t).toString()}, {"pa", hostPa(t % kHosts).toString()}});
@@ -105,27 +111,26 @@ json::object desiredState(std::uint32_t tenants) {
     addresses.push_back(json::object{{"rdid", rdid}, {"address", externalOf(t).toString()}, {"firstPort", kFirstPort}});
     routes.push_back(json::object{{"rdid", rdid}, {"destinationPrefix", "0.0.0.0/0"}, {"interface", "nat"}});
   }
-  return json::object{
-      {"node", "gw1"},
-      {"role", "gateway"},
-      {"revision", 1},
-      {"routing-domains", std::move(domains)},
-      {"virtual-subnets", std::move(subnets)},
-      {"lookup-records", std::move(records)},
-      {"provider-addresses", json::array{json::object{{"node", "gw1"},
-                                                      {"interface", "underlay"},
-                                                      {"address", kGwPa.toString()},
-                                                      {"prefixLength", 24},
-                                                      {"mac", kUnderlayMac.toString()}}}},
-      {"external-interfaces", json::array{json::object{{"rdid", internet},
-                                                       {"name", "inet"},
-                                                       {"node", "gw1"},
-                                                       {"port", "inet"},
-                                                       {"address", "100.64.0.1"},
-                                                       {"prefixLength", 10}}}},
-      {"gateway-routes", std::move(routes)},
-      {"nat-instances", std::move(nat)},
-      {"nat-external-addresses", std::move(addresses)}};
+  return json::object{{"node", "gw1"},
+                      {"role", "gateway"},
+                      {"revision", 1},
+                      {"routing-domains", std::move(domains)},
+                      {"virtual-subnets", std::move(subnets)},
+                      {"lookup-records", std::move(records)},
+                      {"provider-addresses", json::array{json::object{{"node", "gw1"},
+                                                                      {"interface", "underlay"},
+                                                                      {"address", kGwPa.toString()},
+                                                                      {"prefixLength", 24},
+                                                                      {"mac", kUnderlayMac.toString()}}}},
+                      {"external-interfaces", json::array{json::object{{"rdid", internet},
+                                                                       {"name", "inet"},
+                                                                       {"node", "gw1"},
+                                                                       {"port", "inet"},
+                                                                       {"address", "100.64.0.1"},
+                                                                       {"prefixLength", 10}}}},
+                      {"gateway-routes", std::move(routes)},
+                      {"nat-instances", std::move(nat)},
+                      {"nat-external-addresses", std::move(addresses)}};
 }
 
 // Session i: tenant i % tenants, its k = i / tenants-th flow, UDP from
@@ -233,7 +238,8 @@ int main(int argc, char** argv) {
   auto rcu = dp::Rcu::create(1);
   if (!rcu) bench::fail(kProgram, rcu.error().message());
   dp::Published<fib::LocalAddresses> localPub(**rcu, std::make_unique<const fib::LocalAddresses>(*local));
-  dp::Published<fib::NeighborTable> neighborsPub(**rcu, std::make_unique<const fib::NeighborTable>(std::move(neighbors)));
+  dp::Published<fib::NeighborTable> neighborsPub(**rcu,
+                                                 std::make_unique<const fib::NeighborTable>(std::move(neighbors)));
   dp::Published<fib::TenantTables> tenantsPub(**rcu, std::make_unique<const fib::TenantTables>(std::move(*tables)));
   dp::Published<overlay::OverlayPolicy> policyPub(**rcu,
                                                   std::make_unique<const overlay::OverlayPolicy>(std::move(*policy)));
@@ -255,19 +261,13 @@ int main(int argc, char** argv) {
   natCtx.sessionsPerWorker = sessions + sessions / 8 + 1024;
 
   dp::NodeCatalog catalog;
-  auto state = [](unsigned) -> void* { return &bench::benchState(); };
-  for (auto s : {catalog.add(dp::describeNode<bench::BenchRxNode>(state)),
-                 catalog.add(dp::describeNode<bench::BenchSinkNode<bench::Sink::Tx>>(state)),
-                 catalog.add(dp::describeNode<bench::BenchSinkNode<bench::Sink::Drop>>(state)),
-                 catalog.add(dp::describeNode<bench::BenchSinkNode<bench::Sink::Punt>>(state)),
-                 nodes::addGenericNodes(catalog, nodesCtx), overlay::addOverlayNodes(catalog, overlayCtx),
-                 nat::addNatNodes(catalog, natCtx, 1)}) {
+  for (auto s : {bench::addBenchNodes(catalog), nodes::addGenericNodes(catalog, nodesCtx),
+                 overlay::addOverlayNodes(catalog, overlayCtx), nat::addNatNodes(catalog, natCtx, 1)}) {
     if (!s) bench::fail(kProgram, s.error().message());
   }
   dp::TraceBuffer trace(0);
-  auto graph = dp::WorkerGraph::create("natbench", catalog, 0, SOCKET_ID_ANY, counters, trace);
-  if (!graph) bench::fail(kProgram, graph.error().message());
-  rte_graph* g = (*graph)->graph();
+  auto graph = bench::makeGraph(kProgram, "natbench", catalog, counters, trace);
+  rte_graph* g = graph->graph();
 
   // Session i = k * tenants + t: consecutive packets belong to different tenants.
   std::vector<Template> in2out, out2in;
@@ -303,16 +303,28 @@ int main(int argc, char** argv) {
 
   std::vector<Scenario> scenarios;
   std::vector<Template> one(in2out.begin(), in2out.begin() + 1);
-  scenarios.push_back({"baseline", "port-rx -> port-tx (bench source and sink only)", Entry::PortTx, one,
-                       [](std::uint16_t, const std::vector<std::uint8_t>&) { return std::string(); }, {}, {}});
-  scenarios.push_back({"nat-in2out-64",
-                       "NVGRE (148 B) of an existing session -> VRF -> nat44-in2out -> internet VRF -> its interface",
-                       Entry::EthInput, std::move(in2out),
-                       [tenants](std::uint16_t p, const std::vector<std::uint8_t>& o) { return checkIn2Out(p, o, tenants); },
-                       {}, {}});
+  scenarios.push_back({"baseline",
+                       "port-rx -> port-tx (bench source and sink only)",
+                       Entry::PortTx,
+                       one,
+                       [](std::uint16_t, const std::vector<std::uint8_t>&) { return std::string(); },
+                       {},
+                       {}});
+  scenarios.push_back(
+      {"nat-in2out-64",
+       "NVGRE (148 B) of an existing session -> VRF -> nat44-in2out -> internet VRF -> its interface",
+       Entry::EthInput,
+       std::move(in2out),
+       [tenants](std::uint16_t p, const std::vector<std::uint8_t>& o) { return checkIn2Out(p, o, tenants); },
+       {},
+       {}});
   scenarios.push_back({"nat-out2in-64",
                        "106 B answer from the internet -> nat44-out2in -> tenant VRF -> NVGRE to the VM's host",
-                       Entry::EthInput, std::move(out2in), checkOut2In, {}, {}});
+                       Entry::EthInput,
+                       std::move(out2in),
+                       checkOut2In,
+                       {},
+                       {}});
   bench::keepScenarios(kProgram, scenarios, opt.only);
   bench::measure(kProgram, g, scenarios, opt.reps, opt.walks, opt.workingSet);
   std::printf(
@@ -320,9 +332,8 @@ int main(int argc, char** argv) {
       "  fill: %.0f cycles per packet creating a session = %.2f M new sessions/s; session table %.0f MiB (%.0f B per "
       "session of capacity)\n",
       HNV_BENCH_BUILD_TYPE, opt.hugepages ? "hugepages (--in-memory)" : "--no-huge", hz / 1e9, opt.lcore, tenants,
-      sessions, opt.reps, static_cast<unsigned long long>(opt.walks), bench::kBurst, fillCycles,
-      hz / fillCycles / 1e6, static_cast<double>(tableBytes) / (1 << 20),
-      static_cast<double>(tableBytes) / natCtx.sessionsPerWorker);
+      sessions, opt.reps, static_cast<unsigned long long>(opt.walks), bench::kBurst, fillCycles, hz / fillCycles / 1e6,
+      static_cast<double>(tableBytes) / (1 << 20), static_cast<double>(tableBytes) / natCtx.sessionsPerWorker);
   json::array rows = bench::report(scenarios, hz);
   json::object results{{"date", bench::today()},
                        {"build", HNV_BENCH_BUILD_TYPE},
@@ -341,6 +352,6 @@ int main(int argc, char** argv) {
                        {"workingSetMbufs", opt.workingSet},
                        {"scenarios", std::move(rows)}};
   if (!opt.jsonPath.empty()) std::ofstream(opt.jsonPath) << json::serialize(results) << "\n";
-  graph->reset();
+  graph.reset();
   return 0;
 }

@@ -65,8 +65,8 @@
 #include "hnv/dp/packet.h"
 #include "hnv/dp/rcu.h"
 #include "hnv/dp/trace.h"
-#include "hnv/nodes/module.h"
 #include "hnv/nat/module.h"
+#include "hnv/nodes/module.h"
 #include "hnv/overlay/module.h"
 #include "hnv/wire/builder.h"
 #include "hnv/wire/ethernet.h"
@@ -259,20 +259,14 @@ int main(int argc, char** argv) {
   nat::NatContext natCtx;  // no NAT here: the nodes only complete ip4-lookup's edges
   natCtx.sessionsPerWorker = 0;
   dp::NodeCatalog catalog;
-  auto state = [](unsigned) -> void* { return &bench::benchState(); };
-  for (auto added : {catalog.add(dp::describeNode<bench::BenchRxNode>(state)),
-                  catalog.add(dp::describeNode<bench::BenchSinkNode<Sink::Tx>>(state)),
-                  catalog.add(dp::describeNode<bench::BenchSinkNode<Sink::Drop>>(state)),
-                  catalog.add(dp::describeNode<bench::BenchSinkNode<Sink::Punt>>(state)),
-                  nodes::addGenericNodes(catalog, nodesCtx), overlay::addOverlayNodes(catalog, overlayCtx),
-                  nat::addNatNodes(catalog, natCtx, 1)}) {
+  for (auto added : {bench::addBenchNodes(catalog), nodes::addGenericNodes(catalog, nodesCtx),
+                     overlay::addOverlayNodes(catalog, overlayCtx), nat::addNatNodes(catalog, natCtx, 1)}) {
     if (!added) fail(added.error().message());
   }
   CounterRegistry counters(2);
   dp::TraceBuffer trace(0);
-  auto graph = dp::WorkerGraph::create("bench", catalog, 0, SOCKET_ID_ANY, counters, trace);
-  if (!graph) fail(graph.error().message());
-  rte_graph* g = (*graph)->graph();
+  auto graph = bench::makeGraph(kProgram, "bench", catalog, counters, trace);
+  rte_graph* g = graph->graph();
 
   std::vector<Scenario> scenarios = makeScenarios();
   bench::keepScenarios(kProgram, scenarios, only);
@@ -295,6 +289,6 @@ int main(int argc, char** argv) {
                        {"scenarios", std::move(out)}};
   if (!jsonPath.empty()) std::ofstream(jsonPath) << json::serialize(results) << "\n";
   // Graph and pool go before the EAL.
-  graph->reset();
+  graph.reset();
   return 0;
 }
