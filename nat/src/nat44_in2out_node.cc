@@ -64,7 +64,7 @@ std::uint16_t Nat44In2OutNode::process(rte_graph* graph, rte_node* node, void** 
         continue;
       }
       const Flow f{c.proto, c.src, c.dst, c.srcPort, c.proto == Proto::Icmp ? std::uint16_t{0} : c.dstPort};
-      auto r = w.table.in2out(cfg, tenant, f, c.tcpFlags, static_cast<std::uint32_t>(ip.size()), now);
+      auto r = w.table.in2out(cfg, *inst, f, c.tcpFlags, static_cast<std::uint32_t>(ip.size()), now);
       if (r.verdict != Verdict::Ok) {
         drop(errorOf(r.verdict), dropOf(r.verdict));
         continue;

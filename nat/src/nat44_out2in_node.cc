@@ -68,7 +68,11 @@ std::uint16_t Nat44Out2InNode::process(rte_graph* graph, rte_node* node, void** 
         continue;
       }
       const Flow f{c.proto, c.src, c.dst, c.proto == Proto::Icmp ? std::uint16_t{0} : c.srcPort, c.dstPort};
-      auto r = w.table.out2in(cfg, outside, f, c.tcpFlags, static_cast<std::uint32_t>(ip.size()), now);
+      if (inst == nullptr) {
+        drop(Error::NoInstance, NatDrop::NoInstance);
+        continue;
+      }
+      auto r = w.table.out2in(cfg, *inst, f, c.tcpFlags, static_cast<std::uint32_t>(ip.size()), now);
       if (r.verdict != Verdict::Ok) {
         drop(errorOf(r.verdict), dropOf(r.verdict));
         continue;

@@ -325,6 +325,13 @@ SessionTable::Lookup SessionTable::in2out(const NatConfig& config, TenantId tena
   if (config.generation() != generation_) sync(config);
   const Instance* inst = config.instance(tenant);
   if (inst == nullptr) return {Verdict::NoInstance};
+  return in2out(config, *inst, f, tcpFlags, bytes, nowMs);
+}
+
+SessionTable::Lookup SessionTable::in2out(const NatConfig& config, const Instance& instance, const Flow& f,
+                                          std::uint8_t tcpFlags, std::uint32_t bytes, std::uint64_t nowMs) {
+  const Instance* inst = &instance;
+  const TenantId tenant = inst->tenant;
   if (Session* s = findInside(tenant, f.proto, f.src, f.srcPort, f.dst, f.dstPort, nowMs)) {
     touch(*s, inst->timeouts, false, tcpFlags, bytes, nowMs);
     return {Verdict::Ok, s};
@@ -358,6 +365,13 @@ SessionTable::Lookup SessionTable::out2in(const NatConfig& config, TenantId outs
   if (config.generation() != generation_) sync(config);
   const Instance* inst = config.owner(outside, f.dst);
   if (inst == nullptr) return {Verdict::NoInstance};
+  return out2in(config, *inst, f, tcpFlags, bytes, nowMs);
+}
+
+SessionTable::Lookup SessionTable::out2in(const NatConfig& config, const Instance& owner, const Flow& f,
+                                          std::uint8_t tcpFlags, std::uint32_t bytes, std::uint64_t nowMs) {
+  const Instance* inst = &owner;
+  const TenantId outside = inst->outside;
   if (Session* s = findOutside(outside, f.proto, f.dst, f.dstPort, f.src, f.srcPort, nowMs)) {
     touch(*s, inst->timeouts, true, tcpFlags, bytes, nowMs);
     return {Verdict::Ok, s};

@@ -111,6 +111,14 @@ class SessionTable {
   // remote, or static) if there is none. Counts and refreshes it.
   Lookup out2in(const NatConfig& config, TenantId outside, const Flow& f, std::uint8_t tcpFlags, std::uint32_t bytes,
                 std::uint64_t nowMs);
+  // The same with the instance the caller has found already (the tenant's
+  // for in2out, the owner of f.dst for out2in), for the nodes: they resync
+  // the table at the start of each burst, so these do not check the
+  // configuration's generation.
+  Lookup in2out(const NatConfig& config, const Instance& inst, const Flow& f, std::uint8_t tcpFlags,
+                std::uint32_t bytes, std::uint64_t nowMs);
+  Lookup out2in(const NatConfig& config, const Instance& owner, const Flow& f, std::uint8_t tcpFlags,
+                std::uint32_t bytes, std::uint64_t nowMs);
   // Lookups without side effects beyond freeing an expired session (for
   // ICMP errors, whose embedded packet names the session).
   Session* findInside(TenantId tenant, Proto p, const Ipv4Addr& in, std::uint16_t inPort, const Ipv4Addr& rem,
