@@ -35,6 +35,7 @@
 #include <memory>
 
 #include "bench_graph.h"
+#include "tenant_plan.h"
 #include "hnv/base/counters.h"
 #include "hnv/dp/catalog.h"
 #include "hnv/dp/eal.h"
@@ -59,58 +60,24 @@ using bench::Entry;
 using bench::Template;
 
 constexpr std::string_view kProgram = "gateway_bench";
-constexpr std::uint32_t kHosts = 64;
 constexpr std::uint32_t kVlansPerTrunk = 4000;
-constexpr std::uint32_t kFirstVsid = 10000;
-constexpr std::uint16_t kUnderlay = 0;
+using namespace bench;  // the tenant plan (tenant_plan.h)
 
-MacAddr macOf(std::uint8_t kind, std::uint32_t n) {
-  const std::uint8_t b[6] = {0x02,
-                             kind,
-                             static_cast<std::uint8_t>(n >> 24),
-                             static_cast<std::uint8_t>(n >> 16),
-                             static_cast<std::uint8_t>(n >> 8),
-                             static_cast<std::uint8_t>(n)};
-  return MacAddr::fromBytes(b);
-}
-
-const MacAddr kUnderlayMac = macOf(0x00, 1);
 MacAddr trunkMac(std::uint16_t port) { return macOf(0x01, port); }
-MacAddr hostMac(std::uint32_t h) { return macOf(0x0b, h); }
-MacAddr vmMac(std::uint32_t t) { return macOf(0x0a, t); }
-MacAddr gatewayMac(std::uint32_t t) { return macOf(0xfe, t); }
 MacAddr routerMac(std::uint32_t t) { return macOf(0xaa, t); }
-const Ipv4Addr kGwPa = *Ipv4Addr::parse("192.0.2.1");
-Ipv4Addr hostPa(std::uint32_t h) { return Ipv4Addr::fromHost(kGwPa.host() + 10 + h); }
-const Ipv4Addr kVm = *Ipv4Addr::parse("10.0.1.10");
 const Ipv4Addr kExtGw = *Ipv4Addr::parse("198.51.100.1");
 const Ipv4Addr kRouter = *Ipv4Addr::parse("198.51.100.126");
 
 std::uint16_t trunkOf(std::uint32_t t) { return static_cast<std::uint16_t>(1 + t / kVlansPerTrunk); }
 std::uint16_t vlanOf(std::uint32_t t) { return static_cast<std::uint16_t>(1 + t % kVlansPerTrunk); }
-std::uint32_t hostOf(std::uint32_t t) { return t % kHosts; }
-std::string rdidOf(std::uint32_t t) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%012x", t + 1);
-  return buf;
-}
 // Flow f of tenant t talks to this external address.
 Ipv4Addr remoteOf(std::uint32_t f) { return Ipv4Addr::fromHost(Ipv4Addr::parse("203.0.113.0")->host() + 1 + f % 250); }
 
 json::object desiredState(std::uint32_t tenants) {
   json::array domains, subnets, records, interfaces, routes;
   for (std::uint32_t t = 0; t < tenants; ++t) {
+    addTenantOverlay(t, domains, subnets, records);
     const std::string rdid = rdidOf(t);
-    const std::uint32_t vsid = kFirstVsid + t;
-    domains.push_back(json::object{{"rdid", rdid}});
-    subnets.push_back(json::object{{"vsid", vsid},
-                                   {"rdid", rdid},
-                                   {"prefixes", json::array{"10.0.1.0/24"}},
-                                   {"defaultGatewayMac", macOf(0x50, t).toString()}});
-    records.push_back(json::object{
-        {"vsid", vsid}, {"ca", kVm.toString()}, {"mac", vmMac(t).toString()}, {"pa", hostPa(hostOf(t)).toString()}});
-    records.push_back(json::object{
-        {"vsid", vsid}, {"type", "GatewayWildcard"}, {"mac", gatewayMac(t).toString()}, {"pa", kGwPa.toString()}});
     interfaces.push_back(json::object{{"rdid", rdid},
                                       {"name", "ext"},
                                       {"node", "gw1"},
@@ -121,19 +88,10 @@ json::object desiredState(std::uint32_t tenants) {
     routes.push_back(json::object{
         {"rdid", rdid}, {"destinationPrefix", "0.0.0.0/0"}, {"interface", "ext"}, {"nextHop", kRouter.toString()}});
   }
-  return json::object{{"node", "gw1"},
-                      {"role", "gateway"},
-                      {"revision", 1},
-                      {"routing-domains", std::move(domains)},
-                      {"virtual-subnets", std::move(subnets)},
-                      {"lookup-records", std::move(records)},
-                      {"provider-addresses", json::array{json::object{{"node", "gw1"},
-                                                                      {"interface", "underlay"},
-                                                                      {"address", kGwPa.toString()},
-                                                                      {"prefixLength", 24},
-                                                                      {"mac", kUnderlayMac.toString()}}}},
-                      {"external-interfaces", std::move(interfaces)},
-                      {"gateway-routes", std::move(routes)}};
+  json::object doc = gatewayDocument(std::move(domains), std::move(subnets), std::move(records));
+  doc["external-interfaces"] = std::move(interfaces);
+  doc["gateway-routes"] = std::move(routes);
+  return doc;
 }
 
 // ----- Scenarios.

@@ -34,6 +34,7 @@
 #include <fstream>
 
 #include "bench_graph.h"
+#include "tenant_plan.h"
 #include "hnv/base/counters.h"
 #include "hnv/dp/catalog.h"
 #include "hnv/dp/graph.h"
@@ -59,36 +60,15 @@ using bench::Scenario;
 using bench::Template;
 
 constexpr std::string_view kProgram = "nat_bench";
-constexpr std::uint32_t kHosts = 64;
-constexpr std::uint32_t kFirstVsid = 10000;
-constexpr std::uint16_t kUnderlay = 0, kInet = 1;
+constexpr std::uint16_t kInet = 1;
 constexpr std::uint16_t kFirstPort = 1024;
+using namespace bench;  // the tenant plan (tenant_plan.h)
 
-MacAddr macOf(std::uint8_t kind, std::uint32_t n) {
-  const std::uint8_t b[6] = {0x02,
-                             kind,
-                             static_cast<std::uint8_t>(n >> 24),
-                             static_cast<std::uint8_t>(n >> 16),
-                             static_cast<std::uint8_t>(n >> 8),
-                             static_cast<std::uint8_t>(n)};
-  return MacAddr::fromBytes(b);
-}
-const MacAddr kUnderlayMac = macOf(0x00, 1), kInetMac = macOf(0x01, 1), kIspMac = macOf(0x99, 1);
-MacAddr hostMac(std::uint32_t h) { return macOf(0x0b, h); }
-MacAddr vmMac(std::uint32_t t) { return macOf(0x0a, t); }
-MacAddr gatewayMac(std::uint32_t t) { return macOf(0xfe, t); }
-const Ipv4Addr kGwPa = *Ipv4Addr::parse("192.0.2.1");
-Ipv4Addr hostPa(std::uint32_t h) { return Ipv4Addr::fromHost(kGwPa.host() + 10 + h); }
-const Ipv4Addr kVm = *Ipv4Addr::parse("10.0.1.10");
+const MacAddr kInetMac = macOf(0x01, 1), kIspMac = macOf(0x99, 1);
 const Ipv4Addr kIsp = *Ipv4Addr::parse("100.64.0.254");
 // Tenant t's external address, in the internet domain's 100.64.0.0/10.
 Ipv4Addr externalOf(std::uint32_t t) { return Ipv4Addr::fromHost(Ipv4Addr::parse("100.64.1.0")->host() + t); }
 Ipv4Addr remoteOf(std::uint32_t k) { return Ipv4Addr::fromHost(Ipv4Addr::parse("198.51.100.0")->host() + 1 + k % 200); }
-std::string rdidOf(std::uint32_t t) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%012x", t + 1);
-  return buf;
-}
 
 json::object desiredState(std::uint32_t tenants) {
   const std::string internet = rdidOf(tenants);
@@ -96,41 +76,23 @@ json::object desiredState(std::uint32_t tenants) {
   json::array routes{json::object{
       {"rdid", internet}, {"destinationPrefix", "0.0.0.0/0"}, {"interface", "inet"}, {"nextHop", kIsp.toString()}}};
   for (std::uint32_t t = 0; t < tenants; ++t) {
+    addTenantOverlay(t, domains, subnets, records);
     const std::string rdid = rdidOf(t);
-    const std::uint32_t vsid = kFirstVsid + t;
-    domains.push_back(json::object{{"rdid", rdid}});
-    subnets.push_back(json::object{{"vsid", vsid},
-                                   {"rdid", rdid},
-                                   {"prefixes", json::array{"10.0.1.0/24"}},
-                                   {"defaultGatewayMac", macOf(0x50, t).toString()}});
-    records.push_back(json::object{
-        {"vsid", vsid}, {"ca", kVm.toString()}, {"mac", vmMac(t).toString()}, {"pa", hostPa(t % kHosts).toString()}});
-    records.push_back(json::object{
-        {"vsid", vsid}, {"type", "GatewayWildcard"}, {"mac", gatewayMac(t).toString()}, {"pa", kGwPa.toString()}});
     nat.push_back(json::object{{"rdid", rdid}, {"externalRdid", internet}});
     addresses.push_back(json::object{{"rdid", rdid}, {"address", externalOf(t).toString()}, {"firstPort", kFirstPort}});
     routes.push_back(json::object{{"rdid", rdid}, {"destinationPrefix", "0.0.0.0/0"}, {"interface", "nat"}});
   }
-  return json::object{{"node", "gw1"},
-                      {"role", "gateway"},
-                      {"revision", 1},
-                      {"routing-domains", std::move(domains)},
-                      {"virtual-subnets", std::move(subnets)},
-                      {"lookup-records", std::move(records)},
-                      {"provider-addresses", json::array{json::object{{"node", "gw1"},
-                                                                      {"interface", "underlay"},
-                                                                      {"address", kGwPa.toString()},
-                                                                      {"prefixLength", 24},
-                                                                      {"mac", kUnderlayMac.toString()}}}},
-                      {"external-interfaces", json::array{json::object{{"rdid", internet},
-                                                                       {"name", "inet"},
-                                                                       {"node", "gw1"},
-                                                                       {"port", "inet"},
-                                                                       {"address", "100.64.0.1"},
-                                                                       {"prefixLength", 10}}}},
-                      {"gateway-routes", std::move(routes)},
-                      {"nat-instances", std::move(nat)},
-                      {"nat-external-addresses", std::move(addresses)}};
+  json::object doc = gatewayDocument(std::move(domains), std::move(subnets), std::move(records));
+  doc["external-interfaces"] = json::array{json::object{{"rdid", internet},
+                                                        {"name", "inet"},
+                                                        {"node", "gw1"},
+                                                        {"port", "inet"},
+                                                        {"address", "100.64.0.1"},
+                                                        {"prefixLength", 10}}};
+  doc["gateway-routes"] = std::move(routes);
+  doc["nat-instances"] = std::move(nat);
+  doc["nat-external-addresses"] = std::move(addresses);
+  return doc;
 }
 
 // Session i: tenant i % tenants, its k = i / tenants-th flow, UDP from
