@@ -55,7 +55,8 @@ std::uint16_t Ip4LookupNode::process(rte_graph* graph, rte_node* node, void** ob
     dp::PacketMeta& pm = dp::meta(m);
     auto l3 = dp::bytes(m).subspan(pm.l3Offset);
     std::optional<wire::Ipv4Header> ip;
-    if (const Ipv4Check c = checkIpv4(l3, ip); c != Ipv4Check::Ok) {
+    const bool translated = (pm.flags & dp::kMetaFlagTranslated) != 0;
+    if (const Ipv4Check c = checkIpv4(l3, ip, !translated); c != Ipv4Check::Ok) {
       out.drop(m, c == Ipv4Check::Malformed ? Error::Malformed : Error::BadChecksum);
       continue;
     }
@@ -72,7 +73,6 @@ std::uint16_t Ip4LookupNode::process(rte_graph* graph, rte_node* node, void** ob
       out.drop(m, Error::NoVrf);
       continue;
     }
-    const bool translated = (pm.flags & dp::kMetaFlagTranslated) != 0;
     if (!translated) {
       vrf->count(block,
                  (pm.flags & dp::kMetaFlagExternal) != 0 ? fib::TenantPath::FromExternal : fib::TenantPath::FromOverlay,

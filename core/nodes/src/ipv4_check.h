@@ -14,10 +14,13 @@ namespace hnv::nodes {
 enum class Ipv4Check : std::uint8_t { Ok, Malformed, BadChecksum };
 
 // The header of the IPv4 packet at the start of `l3` in `header`, or why not.
-inline Ipv4Check checkIpv4(std::span<const std::uint8_t> l3, std::optional<wire::Ipv4Header>& header) {
+// `verifyChecksum` false: the graph verified it already and every node since
+// kept it right (a packet NAT44 translated back into ip4-lookup).
+inline Ipv4Check checkIpv4(std::span<const std::uint8_t> l3, std::optional<wire::Ipv4Header>& header,
+                           bool verifyChecksum = true) {
   auto ip = wire::parseIpv4(l3);
   if (!ip) return Ipv4Check::Malformed;
-  if (!wire::ipv4HeaderChecksumOk(l3)) return Ipv4Check::BadChecksum;
+  if (verifyChecksum && !wire::ipv4HeaderChecksumOk(l3)) return Ipv4Check::BadChecksum;
   header = *ip;
   return Ipv4Check::Ok;
 }
