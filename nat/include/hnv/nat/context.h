@@ -13,24 +13,14 @@
 #include <vector>
 
 #include "hnv/dp/rcu.h"
+#include "hnv/dp/spin_lock.h"
 #include "hnv/fib/tenant_tables.h"
 #include "hnv/nat/config.h"
 #include "hnv/nat/sessions.h"
 
 namespace hnv::nat {
 
-class SpinLock {
- public:
-  void lock() {
-    while (flag_.exchange(true, std::memory_order_acquire)) {
-      while (flag_.load(std::memory_order_relaxed)) __builtin_ia32_pause();
-    }
-  }
-  void unlock() { flag_.store(false, std::memory_order_release); }
-
- private:
-  std::atomic<bool> flag_{false};
-};
+using SpinLock = dp::SpinLock;
 
 struct NatContext;
 
