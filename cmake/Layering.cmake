@@ -18,7 +18,11 @@ set(HNV_ALLOWED_hnv_fib hnv_base hnv_wire hnv_dp hnv_dpdk)
 set(HNV_ALLOWED_hnv_nodes hnv_base hnv_wire hnv_dp hnv_fib hnv_dpdk)
 set(HNV_ALLOWED_hnv_overlay hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_policy hnv_dpdk)
 set(HNV_ALLOWED_hnv_nat hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_policy hnv_dpdk)
-set(HNV_ALLOWED_hnv_vpn hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_policy hnv_dpdk)
+set(HNV_ALLOWED_hnv_vpn hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_policy hnv_ike_ipc hnv_dpdk)
+set(HNV_ALLOWED_hnv_ike_ipc hnv_base)
+set(HNV_ALLOWED_hnv_iked hnv_base hnv_ike_ipc)
+set(HNV_ALLOWED_hnv_charon_shim "")
+set(HNV_ALLOWED_hnv-iked hnv_base hnv_ike_ipc hnv_iked hnv_charon_shim)
 set(HNV_ALLOWED_hnv_policy hnv_base hnv_wire)
 set(HNV_ALLOWED_hnv_policy_store hnv_base hnv_policy)
 set(HNV_ALLOWED_hnv_policy_client hnv_base hnv_policy)
@@ -38,7 +42,7 @@ set(HNV_ALLOWED_hnv-hostd hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overlay
 set(HNV_ALLOWED_hnvctl hnv_base hnv_wire hnv_policy hnv_policy_client hnv_agent)
 set(HNV_ALLOWED_hnv-controller hnv_base hnv_policy hnv_policy_store hnv_controller)
 
-set(HNV_NO_DPDK hnv_base hnv_wire hnv_policy hnv_policy_store hnv_policy_client hnv_controller hnv_cluster hnv_agent
+set(HNV_NO_DPDK hnv_base hnv_wire hnv_ike_ipc hnv_iked hnv_charon_shim hnv-iked hnv_policy hnv_policy_store hnv_policy_client hnv_controller hnv_cluster hnv_agent
     hnvctl hnv-controller)
 
 set_property(GLOBAL PROPERTY HNV_MODULES "")

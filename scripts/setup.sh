@@ -38,6 +38,9 @@ else
   echo "setup.sh: all ${#packages[@]} packages present"
 fi
 
+# strongSwan's headers for hnv-iked (Debian ships libcharon without them).
+bash vpn/iked/prepare_headers.sh
+
 want=${HNV_HUGEPAGES:-512}
 have=$(cat /proc/sys/vm/nr_hugepages)
 if [ "$want" -gt 0 ] && [ "$have" -lt "$want" ]; then

@@ -75,6 +75,8 @@ typedef struct {
 
 typedef struct {
   void *ctx;
+  /* A new inbound SPI (host order, >= 256, unused), 0 if none is left. */
+  uint32_t (*get_spi)(void *ctx);
   int (*add_sa)(void *ctx, const hnv_ike_sa_t *sa);
   int (*update_sa)(void *ctx, uint32_t spi, const hnv_ike_addr_t *new_src, const hnv_ike_addr_t *new_dst,
                    int new_encap);

@@ -1,0 +1,44 @@
+// hnv-iked's connection to hnvgwd: a Unix stream socket carrying one JSON
+// message per line (hnv/ike_ipc/messages.h). Connects, says hello, and
+// reconnects every second after a loss; a reader thread hands every message
+// received to the handler. Without a path (standalone: a test or a trial
+// run) nothing is sent and send() reports success.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "hnv/ike_ipc/messages.h"
+
+namespace hnv::iked {
+
+class Link {
+ public:
+  using Handler = std::function<void(const ikeipc::Message&)>;
+  Link(std::string path, Handler onMessage) : path_(std::move(path)), onMessage_(std::move(onMessage)) {}
+  ~Link() { stop(); }
+  Link(const Link&) = delete;
+  Link& operator=(const Link&) = delete;
+
+  void start();
+  void stop();
+  // False when there is a data plane to talk to and it is not connected (or
+  // the write failed): the caller must not believe it was delivered.
+  bool send(const ikeipc::Message& m);
+  bool standalone() const { return path_.empty(); }
+  bool connected() const { return fd_.load() >= 0; }
+
+ private:
+  void run();
+  std::string path_;
+  Handler onMessage_;
+  std::atomic<int> fd_{-1};
+  std::atomic<bool> stopping_{false};
+  std::mutex writeMu_;
+  std::thread thread_;
+};
+
+}  // namespace hnv::iked

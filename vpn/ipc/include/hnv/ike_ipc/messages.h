@@ -1,0 +1,121 @@
+// What hnv-iked and hnvgwd tell each other over the local IKE socket: one
+// JSON object per line, "type" first. No DPDK and no strongSwan here: both
+// programs (and their tests) use the same encoder and parser.
+//
+//   iked -> hnvgwd   hello, sa-add, sa-update, sa-del, policy, event
+//   hnvgwd -> iked   hello, counters (per SA, every second), expire (an SA
+//                    reached a volume limit), result (to sa-add: refused)
+//
+// Keys travel in hex inside sa-add only; the socket is the service's own
+// (mode 0600 in a 0700 directory). Nothing here ever logs a key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "hnv/base/ip.h"
+#include "hnv/base/result.h"
+
+namespace hnv::ikeipc {
+
+inline constexpr int kVersion = 1;
+
+// An IKE traffic selector: an address range, a protocol (0: any) and a port range.
+struct Selector {
+  IpAddr from;
+  IpAddr to;
+  std::uint8_t protocol = 0;
+  std::uint16_t fromPort = 0;
+  std::uint16_t toPort = 65535;
+  bool operator==(const Selector&) const = default;
+};
+std::string toString(const Selector& s);  // "10.0.1.0/24", "10.0.1.5-10.0.1.9 udp 53"
+
+struct Hello {
+  std::string program;
+  int version = kVersion;
+};
+
+struct SaAdd {
+  std::uint32_t spi = 0;
+  bool inbound = false;
+  IpAddr src, dst;  // the SA's packets go src -> dst
+  std::uint16_t srcPort = 0, dstPort = 0;  // UDP ports when encap
+  bool encap = false;
+  std::uint16_t encAlg = 0, intAlg = 0;  // IKEv2 transform ids
+  std::vector<std::uint8_t> encKey, intKey;
+  std::uint32_t replayWindow = 0;
+  bool esn = false;
+  std::uint32_t reqid = 0;
+  std::uint32_t ifId = 0;  // the tenant's routing domain on this gateway
+  std::uint64_t softBytes = 0, hardBytes = 0, softPackets = 0, hardPackets = 0;
+  std::uint64_t softSeconds = 0, hardSeconds = 0;
+  std::vector<Selector> srcTs, dstTs;
+};
+
+struct SaUpdate {
+  std::uint32_t spi = 0;
+  IpAddr src, dst;
+  std::uint16_t srcPort = 0, dstPort = 0;
+  bool encap = false;
+};
+
+struct SaDel {
+  std::uint32_t spi = 0;
+  IpAddr dst;
+};
+
+enum class PolicyDirection : std::uint8_t { In, Out, Forward };
+struct Policy {
+  bool add = true;
+  PolicyDirection direction = PolicyDirection::Out;
+  Selector src, dst;
+  IpAddr tunnelSrc, tunnelDst;  // add only
+  std::uint32_t spi = 0, reqid = 0, ifId = 0;
+};
+
+struct Event {
+  std::string kind;        // alert, ike-up, ike-down, child-up, child-down, child-rekeyed
+  std::string connection;  // charon's peer config name
+  std::string child;
+  std::string what;  // the alert
+  std::uint32_t spiIn = 0, spiOut = 0;
+};
+
+struct SaCount {
+  std::uint32_t spi = 0;
+  std::uint64_t bytes = 0, packets = 0;
+  std::uint64_t lastUse = 0;  // monotonic seconds, 0: never
+};
+struct Counters {
+  std::vector<SaCount> sas;
+};
+
+struct Expire {
+  std::uint32_t spi = 0;
+  IpAddr dst;
+  bool hard = false;
+};
+
+// hnvgwd's answer to an sa-add it could not install (iked logs it; charon
+// already believes the SA is in place, so the CHILD SA will not pass traffic
+// and DPD or rekeying repairs it).
+struct Result_ {
+  std::uint32_t spi = 0;
+  bool ok = true;
+  std::string error;
+};
+
+using Message = std::variant<Hello, SaAdd, SaUpdate, SaDel, Policy, Event, Counters, Expire, Result_>;
+
+// One line of JSON, without the newline.
+std::string encode(const Message& m);
+// Parses one line; the error names the field and says why.
+Result<Message> decode(std::string_view line);
+
+std::string toHex(const std::vector<std::uint8_t>& bytes);
+
+}  // namespace hnv::ikeipc
