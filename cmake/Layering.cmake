@@ -32,12 +32,12 @@ set(HNV_ALLOWED_hnv_agent hnv_base hnv_wire hnv_policy)
 set(HNV_ALLOWED_hnv_daemon hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_agent hnv_dpdk)
 set(HNV_ALLOWED_hnv_gateway hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overlay hnv_nat hnv_vpn
     hnv_policy hnv_policy_client hnv_cluster hnv_agent hnv_daemon hnv_dpdk)
-set(HNV_ALLOWED_hnv_hostd hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overlay hnv_nat hnv_policy hnv_policy_client
+set(HNV_ALLOWED_hnv_hostd hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overlay hnv_nat hnv_vpn hnv_policy hnv_policy_client
     hnv_agent hnv_daemon hnv_dpdk)
 # Programs sit on top; nothing may link them.
 set(HNV_ALLOWED_hnvgwd hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overlay hnv_nat hnv_vpn
     hnv_policy hnv_policy_client hnv_cluster hnv_agent hnv_daemon hnv_gateway hnv_dpdk)
-set(HNV_ALLOWED_hnv-hostd hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overlay hnv_nat hnv_policy hnv_policy_client
+set(HNV_ALLOWED_hnv-hostd hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overlay hnv_nat hnv_vpn hnv_policy hnv_policy_client
     hnv_agent hnv_daemon hnv_hostd hnv_dpdk)
 set(HNV_ALLOWED_hnvctl hnv_base hnv_wire hnv_policy hnv_policy_client hnv_agent)
 set(HNV_ALLOWED_hnv-controller hnv_base hnv_policy hnv_policy_store hnv_controller)

@@ -43,6 +43,7 @@
 #include "hnv/gateway/nat_compile.h"
 #include "hnv/gateway/tenant_compile.h"
 #include "hnv/nat/module.h"
+#include "hnv/vpn/module.h"
 #include "hnv/nodes/module.h"
 #include "hnv/overlay/module.h"
 #include "hnv/wire/builder.h"
@@ -217,6 +218,7 @@ int main(int argc, char** argv) {
   overlayCtx.neighbors = &neighborsPub;
   overlayCtx.tenants = &tenantsPub;
   nat::NatContext natCtx;
+  vpn::VpnContext vpnCtx;  // no tunnels: the nodes only complete ip4-lookup's edges
   natCtx.config = &natPub;
   natCtx.tenants = &tenantsPub;
   natCtx.clock = [] { return std::uint64_t{1'000'000}; };  // nothing expires
@@ -224,7 +226,8 @@ int main(int argc, char** argv) {
 
   dp::NodeCatalog catalog;
   for (auto s : {bench::addBenchNodes(catalog), nodes::addGenericNodes(catalog, nodesCtx),
-                 overlay::addOverlayNodes(catalog, overlayCtx), nat::addNatNodes(catalog, natCtx, 1)}) {
+                 overlay::addOverlayNodes(catalog, overlayCtx), nat::addNatNodes(catalog, natCtx, 1),
+                 vpn::addVpnNodes(catalog, vpnCtx, 1)}) {
     if (!s) bench::fail(kProgram, s.error().message());
   }
   dp::TraceBuffer trace(0);

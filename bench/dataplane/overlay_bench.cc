@@ -66,6 +66,7 @@
 #include "hnv/dp/rcu.h"
 #include "hnv/dp/trace.h"
 #include "hnv/nat/module.h"
+#include "hnv/vpn/module.h"
 #include "hnv/nodes/module.h"
 #include "hnv/overlay/module.h"
 #include "hnv/wire/builder.h"
@@ -257,10 +258,12 @@ int main(int argc, char** argv) {
   overlayCtx.missPunt = 9;
 
   nat::NatContext natCtx;  // no NAT here: the nodes only complete ip4-lookup's edges
+  vpn::VpnContext vpnCtx;  // no tunnels: the nodes only complete ip4-lookup's edges
   natCtx.sessionsPerWorker = 0;
   dp::NodeCatalog catalog;
   for (auto added : {bench::addBenchNodes(catalog), nodes::addGenericNodes(catalog, nodesCtx),
-                     overlay::addOverlayNodes(catalog, overlayCtx), nat::addNatNodes(catalog, natCtx, 1)}) {
+                     overlay::addOverlayNodes(catalog, overlayCtx), nat::addNatNodes(catalog, natCtx, 1),
+                 vpn::addVpnNodes(catalog, vpnCtx, 1)}) {
     if (!added) fail(added.error().message());
   }
   CounterRegistry counters(2);

@@ -11,6 +11,7 @@
 #include "hnv/nat/module.h"
 #include "hnv/nodes/module.h"
 #include "hnv/overlay/module.h"
+#include "hnv/vpn/module.h"
 #include "hnv/wire/ethernet.h"
 #include "hnv/wire/ipv4.h"
 #include "hnv/wire/nvgre.h"
@@ -30,6 +31,8 @@ std::string_view routeKindName(fib::RouteKind k) {
     case fib::RouteKind::Local: return "local";
     case fib::RouteKind::Nat: return "nat";
     case fib::RouteKind::NatExternal: return "nat-external";
+    case fib::RouteKind::Vpn: return "vpn";
+    case fib::RouteKind::VpnLocal: return "vpn-local";
   }
   return "?";
 }
@@ -71,6 +74,8 @@ Result<std::unique_ptr<Gateway>> Gateway::start(const GatewayConfig& config, boo
   gw->natCtx_.tenants = &gw->node_->tenants();
   gw->natCtx_.sessionsPerWorker = config.natSessionsPerWorker;
   if (auto st = nat::addNatNodes(dp.catalog(), gw->natCtx_, dp.workers()); !st) return st.error();
+  gw->vpnCtx_.tenants = &gw->node_->tenants();
+  if (auto st = vpn::addVpnNodes(dp.catalog(), gw->vpnCtx_, dp.workers()); !st) return st.error();
   if (auto st = gw->node_->start(io); !st) return st.error();
 
   Gateway* self = gw.get();

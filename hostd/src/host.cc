@@ -8,6 +8,7 @@
 #include "hnv/daemon/params.h"
 #include "hnv/overlay/next_hop.h"
 #include "hnv/nat/module.h"
+#include "hnv/vpn/module.h"
 #include "hnv/overlay/module.h"
 
 namespace hnv::hostd {
@@ -90,6 +91,7 @@ Result<std::unique_ptr<Host>> Host::start(const HostConfig& config, boost::asio:
   // ip4-lookup's NAT edges need the nat44 nodes; a host has no NAT, so no sessions.
   h->natCtx_.sessionsPerWorker = 0;
   if (auto st = nat::addNatNodes(dp.catalog(), h->natCtx_, dp.workers()); !st) return st.error();
+  if (auto st = vpn::addVpnNodes(dp.catalog(), h->vpnCtx_, dp.workers()); !st) return st.error();
   if (auto st = h->node_->start(io); !st) return st.error();
   for (const auto& vm : config.vmPorts) {
     kLog.info("VM port", {{"port", vm.port}, {"vsid", vm.vsid.toString()}, {"vm_mac", vm.mac.toString()}});

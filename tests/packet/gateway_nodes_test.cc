@@ -12,6 +12,7 @@
 #include "hnv/gateway/tenant_compile.h"
 #include "hnv/nodes/module.h"
 #include "hnv/nat/module.h"
+#include "hnv/vpn/module.h"
 #include "hnv/overlay/module.h"
 #include "hnv/wire/arp.h"
 #include "hnv/wire/bytes.h"
@@ -133,6 +134,7 @@ class GatewayNodes : public ::testing::Test {
     ASSERT_TRUE(overlay::addOverlayNodes(h_.catalog(), overlayCtx_).ok());
     natCtx_.sessionsPerWorker = 0;
     ASSERT_TRUE(nat::addNatNodes(h_.catalog(), natCtx_, 1).ok());
+    ASSERT_TRUE(vpn::addVpnNodes(h_.catalog(), vpnCtx_, 1).ok());
     h_.build();
   }
 
@@ -165,6 +167,7 @@ class GatewayNodes : public ::testing::Test {
   nodes::NodesContext nodesCtx_;
   overlay::OverlayContext overlayCtx_;
   nat::NatContext natCtx_;  // no NAT instances here: the nodes complete ip4-lookup's edges
+  vpn::VpnContext vpnCtx_;  // no tunnels here: the nodes complete ip4-lookup's edges
   std::uint32_t tenantA_ = 0;
   GraphHarness h_{{"eth-input", "vm-input"}};  // vm-input: every node must be reachable
 };

@@ -5,6 +5,7 @@
 #include "graph_harness.h"
 #include "hnv/nodes/module.h"
 #include "hnv/nat/module.h"
+#include "hnv/vpn/module.h"
 #include "hnv/overlay/module.h"
 #include "hnv/wire/builder.h"
 #include "hnv/wire/checksum.h"
@@ -52,6 +53,7 @@ class GenericNodes : public ::testing::Test {
     ASSERT_TRUE(overlay::addOverlayNodes(h_.catalog(), overlayCtx_).ok());
     natCtx_.sessionsPerWorker = 0;
     ASSERT_TRUE(nat::addNatNodes(h_.catalog(), natCtx_, 1).ok());
+    ASSERT_TRUE(vpn::addVpnNodes(h_.catalog(), vpnCtx_, 1).ok());
     h_.build();
   }
 
@@ -70,6 +72,7 @@ class GenericNodes : public ::testing::Test {
   nodes::NodesContext nodesCtx_;
   overlay::OverlayContext overlayCtx_;
   nat::NatContext natCtx_;  // no NAT instances here: the nodes complete ip4-lookup's edges
+  vpn::VpnContext vpnCtx_;  // no tunnels here: the nodes complete ip4-lookup's edges
   // vm-input must be reachable too: rte_graph refuses a graph with an isolated node.
   GraphHarness h_{{"eth-input", "vm-input"}};
 };

@@ -12,6 +12,7 @@
 #include "hnv/gateway/nat_compile.h"
 #include "hnv/gateway/tenant_compile.h"
 #include "hnv/nat/module.h"
+#include "hnv/vpn/module.h"
 #include "hnv/nodes/module.h"
 #include "hnv/overlay/module.h"
 #include "hnv/wire/arp.h"
@@ -135,6 +136,7 @@ class NatNodes : public ::testing::Test {
     ASSERT_TRUE(nodes::addGenericNodes(h_.catalog(), nodesCtx_).ok());
     ASSERT_TRUE(overlay::addOverlayNodes(h_.catalog(), overlayCtx_).ok());
     ASSERT_TRUE(nat::addNatNodes(h_.catalog(), natCtx_, 1).ok());
+    ASSERT_TRUE(vpn::addVpnNodes(h_.catalog(), vpnCtx_, 1).ok());
     h_.build();
   }
 
@@ -166,6 +168,7 @@ class NatNodes : public ::testing::Test {
   nodes::NodesContext nodesCtx_;
   overlay::OverlayContext overlayCtx_;
   nat::NatContext natCtx_;
+  vpn::VpnContext vpnCtx_;  // no tunnels here: the nodes complete ip4-lookup's edges
   GraphHarness h_{{"eth-input", "vm-input"}};
 };
 

@@ -11,6 +11,7 @@
 #include "hnv/nodes/module.h"
 #include "hnv/overlay/learner.h"
 #include "hnv/nat/module.h"
+#include "hnv/vpn/module.h"
 #include "hnv/overlay/module.h"
 #include "hnv/overlay/next_hop.h"
 #include "hnv/wire/builder.h"
@@ -111,6 +112,7 @@ class OverlayNodes : public ::testing::Test {
     ASSERT_TRUE(overlay::addOverlayNodes(h_.catalog(), overlayCtx_).ok());
     natCtx_.sessionsPerWorker = 0;
     ASSERT_TRUE(nat::addNatNodes(h_.catalog(), natCtx_, 1).ok());
+    ASSERT_TRUE(vpn::addVpnNodes(h_.catalog(), vpnCtx_, 1).ok());
     h_.build();
   }
 
@@ -131,6 +133,7 @@ class OverlayNodes : public ::testing::Test {
   nodes::NodesContext nodesCtx_;
   overlay::OverlayContext overlayCtx_;
   nat::NatContext natCtx_;  // no NAT instances here: the nodes complete ip4-lookup's edges
+  vpn::VpnContext vpnCtx_;  // no tunnels here: the nodes complete ip4-lookup's edges
   GraphHarness h_{{"eth-input", "vm-input"}};
 };
 

@@ -52,8 +52,9 @@ EspBurst espProcess(EspSa& sa, std::uint16_t queuePair, rte_mbuf** mbufs, std::u
   }
   rte_crypto_op* done[kMaxEspBurst];
   std::uint16_t dequeued = 0;
-  // The software PMDs finish on dequeue: this loop ends after one or two calls.
-  for (unsigned spins = 0; dequeued < enqueued && spins < 1000000; ++spins) {
+  // The software PMDs finish on dequeue: this loop ends after one or two
+  // calls. (A hardware PMD would need the asynchronous pattern instead.)
+  while (dequeued < enqueued) {
     dequeued = static_cast<std::uint16_t>(
         dequeued + rte_cryptodev_dequeue_burst(dev.id(), queuePair, done + dequeued, enqueued - dequeued));
   }
@@ -70,8 +71,6 @@ EspBurst espProcess(EspSa& sa, std::uint16_t queuePair, rte_mbuf** mbufs, std::u
           .fetch_add(1, std::memory_order_relaxed);
     }
   }
-  // Never dequeued (a stuck device) or never enqueued (queue full): lost to us.
-  if (dequeued < enqueued) c.cryptoBusy.fetch_add(enqueued - dequeued, std::memory_order_relaxed);
   for (std::uint16_t i = enqueued; i < prepared; ++i) bad[nBad++] = packetOf(ops[i]);
   if (enqueued < prepared) c.cryptoBusy.fetch_add(prepared - enqueued, std::memory_order_relaxed);
   for (std::uint16_t i = prepared; i < count; ++i) bad[nBad++] = in[i];

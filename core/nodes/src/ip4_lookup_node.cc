@@ -104,6 +104,10 @@ std::uint16_t Ip4LookupNode::process(rte_graph* graph, rte_node* node, void** ob
       out.to(m, Next::NatOut2In);
       continue;
     }
+    if (target->kind == fib::RouteKind::VpnLocal) {
+      out.to(m, Next::EspInput);
+      continue;
+    }
     if (target->kind == fib::RouteKind::Local) {
       // An echo request to the gateway's own address on the interface it came
       // in by (nothing else: echo replies belong to the node's PA pinger).
@@ -127,6 +131,11 @@ std::uint16_t Ip4LookupNode::process(rte_graph* graph, rte_node* node, void** ob
         target->kind == fib::RouteKind::External ? &tenants.interfaces()[target->iface] : nullptr;
     if (ip->protocol == wire::kIpProtoTcp && ctx.tenantMss != 0 && !ip->isFragment()) {
       clampSyn(l3.subspan(ip->headerLength, ip->totalLength - ip->headerLength), ctx.tenantMss, x);
+    }
+    if (target->kind == fib::RouteKind::Vpn) {
+      pm.scratch[0] = target->iface;
+      out.to(m, Next::EspEncrypt);
+      continue;
     }
     fib::setNextHop(pm, target->nextHop ? *target->nextHop : IpAddr(ip->dst));
     if (x == nullptr) {

@@ -21,6 +21,7 @@
 #include "hnv/gateway/config.h"
 #include "hnv/gateway/tenant_compile.h"
 #include "hnv/nat/context.h"
+#include "hnv/vpn/module.h"
 #include "hnv/overlay/context.h"
 #include "hnv/policy/follower.h"
 
@@ -59,6 +60,7 @@ class Gateway {
   // Read by the nat44 nodes, like policy_.
   std::unique_ptr<dp::Published<nat::NatConfig>> natConfig_;
   nat::NatContext natCtx_;
+  vpn::VpnContext vpnCtx_;  // tunnels arrive with the S2S interfaces (issue 7)
   std::unique_ptr<policy::PolicyFollower> follower_;
 };
 

@@ -31,6 +31,7 @@
 #include "hnv/dp/rcu.h"
 #include "hnv/hostd/config.h"
 #include "hnv/nat/context.h"
+#include "hnv/vpn/module.h"
 #include "hnv/overlay/context.h"
 #include "hnv/overlay/learner.h"
 #include "hnv/policy/follower.h"
@@ -67,6 +68,7 @@ class Host {
   std::unique_ptr<overlay::CaTester> caTester_;
   overlay::OverlayContext overlayCtx_;
   nat::NatContext natCtx_;  // idle: ip4-lookup's NAT edges need the nodes
+  vpn::VpnContext vpnCtx_;  // idle: ip4-lookup's ESP edges need the nodes
   std::unique_ptr<policy::PolicyFollower> follower_;
 };
 

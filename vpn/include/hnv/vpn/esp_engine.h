@@ -12,10 +12,9 @@
 // outbound ones start with the 14-byte placeholder and a complete,
 // checksummed outer IPv4 header; inbound ones start with the inner IP
 // header. The ones that failed are in mbufs[ok, ok + failed), each counted
-// on the SA by why, for the caller to drop. A device that never gives
-// operations back keeps their packets: then ok + failed < count and the rest
-// of the array is not the caller's any more (counted as crypto-busy; the
-// software PMDs always give them back).
+// on the SA by why, for the caller to drop; ok + failed == count. The call
+// waits for every operation it enqueued (the software PMDs complete them on
+// dequeue).
 #pragma once
 
 #include <rte_mbuf.h>

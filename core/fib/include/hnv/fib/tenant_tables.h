@@ -14,7 +14,11 @@
 //   - Nat: translated by the tenant's NAT44 instance, then routed in its
 //     outside routing domain (the route "nat" of a tenant with NAT);
 //   - NatExternal: in an outside routing domain, an external address of
-//     some tenant's NAT instance: translated back and routed in that tenant.
+//     some tenant's NAT instance: translated back and routed in that tenant;
+//   - Vpn: into site-to-site tunnel `iface` (an index into the VPN tables):
+//     encrypted, then routed in the tunnel's outside routing domain;
+//   - VpnLocal: in an outside routing domain, a VPN endpoint of the gateway:
+//     ESP is decrypted and routed in its SA's tenant, IKE goes to hnv-iked.
 #pragma once
 
 #include <algorithm>
@@ -59,14 +63,14 @@ struct TenantInterface {
   }
 };
 
-enum class RouteKind : std::uint8_t { Overlay, External, Local, Nat, NatExternal };
+enum class RouteKind : std::uint8_t { Overlay, External, Local, Nat, NatExternal, Vpn, VpnLocal };
 
 // Does the route leave through (or name) an external interface?
 constexpr bool namesInterface(RouteKind k) { return k == RouteKind::External || k == RouteKind::Local; }
 
 struct RouteTarget {
   RouteKind kind = RouteKind::Overlay;
-  std::uint16_t iface = 0;  // External: index into interfaces()
+  std::uint16_t iface = 0;  // External, Local: index into interfaces(); Vpn: the tunnel
   std::optional<IpAddr> nextHop;  // absent: the destination itself (on-link)
 };
 

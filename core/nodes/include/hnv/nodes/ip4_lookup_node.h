@@ -19,7 +19,10 @@ namespace hnv::nodes {
 // echo requests that came in on an external interface), or through NAT44:
 // a tenant's route "nat" to nat44-in2out, an external address in an outside
 // routing domain to nat44-out2in (both come back here in the other domain;
-// the TTL is decremented once, on that second pass). Only unicast is
+// the TTL is decremented once, on that second pass), or through IPsec: a
+// route into a tunnel to esp-encrypt (after the TTL; the tunnel index in
+// the first scratch word), a VPN endpoint of the gateway in an outside
+// domain to esp-input (both come back here too). Only unicast is
 // routed: broadcast, multicast and class E destinations are dropped
 // (not-unicast). The TTL is decremented on
 // the way through, and the MSS of TCP SYNs is clamped to what the overlay
@@ -28,9 +31,12 @@ namespace hnv::nodes {
 // address, when the tenant has one.
 struct Ip4LookupNode {
   static constexpr std::string_view kName = "ip4-lookup";
-  enum class Next : std::uint16_t { Drop = 0, Overlay, Interface, Local, IcmpError, NatIn2Out, NatOut2In };
-  static constexpr std::array<std::string_view, 7> kNextNames{
-      "drop", "overlay-output", "iface-output", "icmp4-local", "icmp4-error", "nat44-in2out", "nat44-out2in"};
+  enum class Next : std::uint16_t {
+    Drop = 0, Overlay, Interface, Local, IcmpError, NatIn2Out, NatOut2In, EspEncrypt, EspInput
+  };
+  static constexpr std::array<std::string_view, 9> kNextNames{
+      "drop",         "overlay-output", "iface-output", "icmp4-local", "icmp4-error", "nat44-in2out", "nat44-out2in",
+      "esp-encrypt", "esp-input"};
   enum class Error : std::uint16_t {
     Malformed,
     BadChecksum,

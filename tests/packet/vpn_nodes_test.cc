@@ -1,0 +1,308 @@
+// Site-to-site ESP through the real graph on prebuilt frames: tenant A's
+// LAN (an external interface, port 1) reaches site A's LAN 172.16.1.0/24
+// through tunnel 0, whose ESP travels in UDP 4500 in the outside routing
+// domain (port 0) between the gateway's endpoint 192.0.2.5 and the site's
+// 192.0.2.2. The site's end is a second pair of SAs with the same keys,
+// on the same engine (packet_esp checks the engine against OpenSSL).
+#include <gtest/gtest.h>
+
+#include "graph_harness.h"
+#include "hnv/nat/module.h"
+#include "hnv/nodes/module.h"
+#include "hnv/overlay/module.h"
+#include "hnv/vpn/crypto_device.h"
+#include "hnv/vpn/esp_engine.h"
+#include "hnv/vpn/module.h"
+#include "hnv/wire/builder.h"
+#include "hnv/wire/bytes.h"
+#include "hnv/wire/checksum.h"
+#include "hnv/wire/ethernet.h"
+#include "hnv/wire/ipv4.h"
+
+namespace hnv::test {
+namespace {
+
+using wire::PacketBuilder;
+using Bytes = std::vector<std::uint8_t>;
+using namespace hnv::vpn;
+
+MacAddr mac(const char* s) { return *MacAddr::parse(s); }
+Ipv4Addr v4(const char* s) { return *Ipv4Addr::parse(s); }
+Prefix pfx(const char* s) { return *Prefix::parse(s); }
+
+constexpr std::uint16_t kWan = 0, kLan = 1;
+const MacAddr kWanMac = mac("02:00:5e:00:71:01"), kLanMac = mac("02:00:5e:00:72:01");
+const MacAddr kSiteMac = mac("02:00:00:00:00:02"), kHostMac = mac("02:00:00:00:10:10");
+const Ipv4Addr kEndpoint = v4("192.0.2.5"), kSite = v4("192.0.2.2"), kHost = v4("10.0.1.10"),
+               kRemote = v4("172.16.1.20");
+constexpr TenantId kTenantA{1}, kOutside{2};
+constexpr std::uint32_t kSpiIn = 0xc0000101, kSpiOut = 0xc0000202;
+
+Bytes key(std::uint8_t seed) {
+  Bytes k(32);
+  for (std::size_t i = 0; i < k.size(); ++i) k[i] = static_cast<std::uint8_t>(seed + 3 * i);
+  return k;
+}
+
+// An SA of the tunnel, from the side whose endpoints are local -> remote.
+SaSpec spec(std::uint32_t spi, SaDirection dir, Ipv4Addr local, Ipv4Addr remote, std::uint8_t keySeed) {
+  SaSpec s;
+  s.spi = spi;
+  s.direction = dir;
+  s.cipher = Cipher::AesGcm16;
+  s.cipherKey = key(keySeed);
+  s.salt[0] = keySeed;
+  s.local = local;
+  s.remote = remote;
+  s.udpEncap = UdpEncap{4500, 4500};
+  s.tenant = kTenantA;
+  return s;
+}
+
+class VpnNodes : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testPool();
+    auto rcu = dp::Rcu::create(1);
+    ASSERT_TRUE(rcu.ok());
+    rcu_ = std::move(rcu).value();
+    CryptoDevice::Options o;
+    o.sessions = 64;
+    o.descriptors = 256;
+    auto dev = CryptoDevice::open(o);
+    ASSERT_TRUE(dev.ok()) << dev.error().message();
+    device_ = std::move(*dev);
+    // Ours: out = kSpiOut (keys 1), in = kSpiIn (keys 2). The site's are the mirror.
+    ourOut_ = make(spec(kSpiOut, SaDirection::Outbound, kEndpoint, kSite, 1));
+    ourIn_ = make(spec(kSpiIn, SaDirection::Inbound, kEndpoint, kSite, 2));
+    siteIn_ = make(spec(kSpiOut, SaDirection::Inbound, kSite, kEndpoint, 1));
+    siteOut_ = make(spec(kSpiIn, SaDirection::Outbound, kSite, kEndpoint, 2));
+
+    fib::TenantInterface wan;
+    wan.name = "outside/wan";
+    wan.tenant = kOutside;
+    wan.port = kWan;
+    wan.mac = kWanMac;
+    wan.address = v4("192.0.2.1");
+    wan.proxyArp = {kEndpoint};
+    fib::TenantInterface lan;
+    lan.name = "a/lan";
+    lan.tenant = kTenantA;
+    lan.port = kLan;
+    lan.mac = kLanMac;
+    lan.address = v4("10.0.1.1");
+    std::vector<fib::TenantRoute> routes{
+        {kOutside, pfx("192.0.2.5/32"), 0, {fib::RouteKind::VpnLocal, 0, std::nullopt}, "vpn endpoint"},
+        {kOutside, pfx("192.0.2.0/24"), 0, {fib::RouteKind::External, 0, std::nullopt}, "wan"},
+        {kOutside, pfx("192.0.2.1/32"), 0, {fib::RouteKind::Local, 0, std::nullopt}, "wan address"},
+        {kTenantA, pfx("10.0.1.0/24"), 0, {fib::RouteKind::External, 1, std::nullopt}, "lan"},
+        {kTenantA, pfx("10.0.1.1/32"), 0, {fib::RouteKind::Local, 1, std::nullopt}, "lan address"},
+        {kTenantA, pfx("172.16.1.0/24"), 10, {fib::RouteKind::Vpn, 0, std::nullopt}, "tunnel 0"}};
+    auto tables = fib::TenantTables::build({wan, lan}, std::move(routes));
+    ASSERT_TRUE(tables.ok()) << tables.error().message();
+    fib::NeighborTable::Map m;
+    m.emplace(fib::NeighborKey(kSite, tables->interfaces()[0].scope), fib::Neighbor{kSiteMac, kWan});
+    m.emplace(fib::NeighborKey(kHost, tables->interfaces()[1].scope), fib::Neighbor{kHostMac, kLan});
+    tenants_ = std::make_unique<dp::Published<fib::TenantTables>>(
+        *rcu_, std::make_unique<const fib::TenantTables>(std::move(*tables)));
+    neighbors_ = std::make_unique<dp::Published<fib::NeighborTable>>(
+        *rcu_, std::make_unique<const fib::NeighborTable>(std::move(m)));
+    local_ = std::make_unique<dp::Published<fib::LocalAddresses>>(*rcu_, std::make_unique<const fib::LocalAddresses>());
+    vpn_ = std::make_unique<dp::Published<VpnTables>>(*rcu_, makeTables(true));
+
+    nodesCtx_.local = local_.get();
+    nodesCtx_.neighbors = neighbors_.get();
+    nodesCtx_.tenants = tenants_.get();
+    nodesCtx_.arpPunt = 8;
+    nodesCtx_.missPunt = 9;
+    overlayCtx_.local = local_.get();
+    overlayCtx_.neighbors = neighbors_.get();
+    overlayCtx_.tenants = tenants_.get();
+    vpnCtx_.tables = vpn_.get();
+    vpnCtx_.tenants = tenants_.get();
+    vpnCtx_.ikePunt = 7;
+    ASSERT_TRUE(nodes::addGenericNodes(h_.catalog(), nodesCtx_).ok());
+    ASSERT_TRUE(overlay::addOverlayNodes(h_.catalog(), overlayCtx_).ok());
+    ASSERT_TRUE(nat::addNatNodes(h_.catalog(), natCtx_, 1).ok());
+    ASSERT_TRUE(vpn::addVpnNodes(h_.catalog(), vpnCtx_, 1).ok());
+    h_.build();
+  }
+  void TearDown() override {
+    vpn_.reset();  // before the SAs it points to
+  }
+
+  std::unique_ptr<EspSa> make(const SaSpec& s) {
+    auto r = EspSa::create(s, *device_);
+    EXPECT_TRUE(r.ok()) << r.error().message();
+    return r.ok() ? std::move(*r) : nullptr;
+  }
+  std::unique_ptr<const VpnTables> makeTables(bool up) {
+    auto t = std::make_unique<VpnTables>();
+    t->tunnels.push_back(Tunnel{kTenantA, kOutside, up ? ourOut_.get() : nullptr});
+    t->sad.emplace(kSpiIn, InboundSa{ourIn_.get(), 0, {{v4("172.16.1.0"), v4("172.16.1.255")}},
+                                     {{v4("10.0.1.0"), v4("10.0.1.255")}}});
+    return t;
+  }
+
+  // The site's ESP frame (to our endpoint) carrying `inner`.
+  Bytes fromSite(const Bytes& inner) {
+    rte_mbuf* m = rte_pktmbuf_alloc(testPool());
+    Bytes f = PacketBuilder().eth(kSiteMac, kWanMac).etherType(wire::kEtherTypeIpv4).payload(inner).build();
+    std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(f.size())), f.data(), f.size());
+    m->l2_len = 14;
+    auto r = espProcess(*siteOut_, 0, &m, 1);
+    EXPECT_EQ(r.ok, 1);
+    Bytes out = Bytes(rte_pktmbuf_mtod(m, std::uint8_t*), rte_pktmbuf_mtod(m, std::uint8_t*) + rte_pktmbuf_data_len(m));
+    rte_pktmbuf_free(m);
+    // The placeholder Ethernet header becomes the site's.
+    Bytes eth = PacketBuilder().eth(kSiteMac, kWanMac).etherType(wire::kEtherTypeIpv4).build();
+    std::copy(eth.begin(), eth.end(), out.begin());
+    return out;
+  }
+  // What the site reads from one of our ESP frames (nothing if it does not decrypt).
+  std::optional<Bytes> atSite(const Bytes& frame) {
+    rte_mbuf* m = rte_pktmbuf_alloc(testPool());
+    std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size())), frame.data(), frame.size());
+    m->l2_len = 14;
+    m->l3_len = 28;
+    auto r = espProcess(*siteIn_, 0, &m, 1);
+    std::optional<Bytes> got;
+    if (r.ok == 1) got = Bytes(rte_pktmbuf_mtod(m, std::uint8_t*), rte_pktmbuf_mtod(m, std::uint8_t*) + rte_pktmbuf_data_len(m));
+    rte_pktmbuf_free(m);
+    return got;
+  }
+
+  std::unique_ptr<CryptoDevice> device_;
+  std::unique_ptr<EspSa> ourOut_, ourIn_, siteIn_, siteOut_;
+  std::unique_ptr<dp::Rcu> rcu_;
+  std::unique_ptr<dp::Published<fib::LocalAddresses>> local_;
+  std::unique_ptr<dp::Published<fib::NeighborTable>> neighbors_;
+  std::unique_ptr<dp::Published<fib::TenantTables>> tenants_;
+  std::unique_ptr<dp::Published<VpnTables>> vpn_;
+  nodes::NodesContext nodesCtx_;
+  overlay::OverlayContext overlayCtx_;
+  nat::NatContext natCtx_;  // no NAT here: the nodes complete ip4-lookup's edges
+  vpn::VpnContext vpnCtx_;
+  GraphHarness h_{{"eth-input", "vm-input"}};  // vm-input: no node may stand isolated
+};
+
+Bytes udpPacket(Ipv4Addr src, Ipv4Addr dst, std::uint8_t ttl, const char* payload = "site-to-site bytes") {
+  return PacketBuilder().ipv4(src, dst).ttl(ttl).udp(5000, 6000).payload(payload).build();
+}
+
+// `ip` with its TTL one lower and the header checksum fixed (what a router forwards).
+Bytes forwarded(Bytes ip) {
+  ip[8] -= 1;
+  wire::store16(&ip[10], 0);
+  wire::store16(&ip[10], wire::internetChecksum({ip.data(), 20}));
+  return ip;
+}
+
+TEST_F(VpnNodes, ALanPacketIntoTheTunnelLeavesAsEspInUdpThatTheSiteDecrypts) {
+  const Bytes inner = udpPacket(kHost, kRemote, 64);
+  auto r = h_.run(PacketBuilder().eth(kHostMac, kLanMac).etherType(wire::kEtherTypeIpv4).payload(inner).build(), kLan);
+  ASSERT_EQ(r.sent.size(), 1u) << r.dropped.size() << " dropped";
+  const Bytes& f = r.sent[0].bytes;
+  EXPECT_EQ(r.sent[0].port, kWan);
+  auto eth = wire::parseEthernet(f);
+  ASSERT_TRUE(eth.ok());
+  EXPECT_EQ(eth->dst, kSiteMac);
+  EXPECT_EQ(eth->src, kWanMac);
+  auto ip = wire::parseIpv4(std::span<const std::uint8_t>(f).subspan(14));
+  ASSERT_TRUE(ip.ok());
+  EXPECT_EQ(ip->src, kEndpoint);
+  EXPECT_EQ(ip->dst, kSite);
+  EXPECT_EQ(ip->protocol, 17);
+  EXPECT_EQ(ip->ttl, 63) << "the outer header is routed once in the outside domain";
+  EXPECT_EQ(wire::load16(&f[34]), 4500);
+  EXPECT_EQ(wire::load16(&f[36]), 4500);
+  EXPECT_EQ(wire::load32(&f[42]), kSpiOut);
+  auto plain = atSite(f);
+  ASSERT_TRUE(plain.has_value()) << "the site cannot decrypt what we sent";
+  EXPECT_EQ(*plain, forwarded(inner)) << "the site gets the LAN's packet, TTL decremented once";
+}
+
+TEST_F(VpnNodes, EspFromTheSiteIsDecryptedAndRoutedInTheTenant) {
+  const Bytes inner = udpPacket(kRemote, kHost, 64);
+  auto r = h_.run(fromSite(inner), kWan);
+  ASSERT_EQ(r.sent.size(), 1u) << r.dropped.size() << " dropped, " << r.punted.size() << " punted";
+  EXPECT_EQ(r.sent[0].port, kLan);
+  const Bytes& f = r.sent[0].bytes;
+  auto eth = wire::parseEthernet(f);
+  ASSERT_TRUE(eth.ok());
+  EXPECT_EQ(eth->dst, kHostMac);
+  EXPECT_EQ(eth->src, kLanMac);
+  EXPECT_EQ(Bytes(f.begin() + 14, f.end()), forwarded(inner));
+  EXPECT_EQ(ourIn_->counters().packets.load(), 1u);
+}
+
+TEST_F(VpnNodes, WhatMustNotPassIsDroppedWithItsReason) {
+  // A replay of a packet already delivered.
+  const Bytes good = fromSite(udpPacket(kRemote, kHost, 64));
+  ASSERT_EQ(h_.run(good, kWan).sent.size(), 1u);
+  auto before = h_.nodeError("esp-input", "decrypt-failed");
+  EXPECT_TRUE(h_.run(good, kWan).sent.empty());
+  EXPECT_EQ(h_.nodeError("esp-input", "decrypt-failed"), before + 1);
+  EXPECT_EQ(ourIn_->counters().replayed.load(), 1u);
+  // A flipped ciphertext bit.
+  Bytes forged = fromSite(udpPacket(kRemote, kHost, 64));
+  forged[forged.size() - 20] ^= 1;
+  EXPECT_TRUE(h_.run(forged, kWan).sent.empty());
+  EXPECT_EQ(ourIn_->counters().authFailed.load(), 1u);
+  // The site sends what its selectors do not allow (a source outside 172.16.1.0/24).
+  before = h_.nodeError("esp-input", "selector-mismatch");
+  EXPECT_TRUE(h_.run(fromSite(udpPacket(v4("172.16.9.9"), kHost, 64)), kWan).sent.empty());
+  EXPECT_EQ(h_.nodeError("esp-input", "selector-mismatch"), before + 1);
+  // An SPI nobody knows.
+  Bytes unknown = fromSite(udpPacket(kRemote, kHost, 64));
+  wire::store32(&unknown[42], 0xdeadbeef);
+  before = h_.nodeError("esp-input", "unknown-spi");
+  EXPECT_TRUE(h_.run(unknown, kWan).sent.empty());
+  EXPECT_EQ(h_.nodeError("esp-input", "unknown-spi"), before + 1);
+  // Plain UDP to the endpoint is no ESP.
+  before = h_.nodeError("esp-input", "not-esp");
+  EXPECT_TRUE(h_.run(PacketBuilder().eth(kSiteMac, kWanMac).ipv4(kSite, kEndpoint).udp(1234, 53).payload("x").build(),
+                     kWan).sent.empty());
+  EXPECT_EQ(h_.nodeError("esp-input", "not-esp"), before + 1);
+}
+
+TEST_F(VpnNodes, IkeToTheEndpointIsPuntedForHnvIked) {
+  const Bytes marker{0, 0, 0, 0, 'i', 'k', 'e'};
+  for (auto [sport, dport, payload] : {std::tuple{500, 500, Bytes{'i', 'k', 'e'}}, std::tuple{4500, 4500, marker}}) {
+    auto r = h_.run(PacketBuilder()
+                        .eth(kSiteMac, kWanMac)
+                        .ipv4(kSite, kEndpoint)
+                        .udp(static_cast<std::uint16_t>(sport), static_cast<std::uint16_t>(dport))
+                        .payload(payload)
+                        .build(),
+                    kWan);
+    ASSERT_EQ(r.punted.size(), 1u) << "UDP " << dport;
+    EXPECT_EQ(r.punted[0].kind, 7);
+  }
+}
+
+TEST_F(VpnNodes, ATunnelWithoutAnOutboundSaDropsItsTrafficAsDown) {
+  vpn_->publish(makeTables(false));
+  auto r = h_.run(PacketBuilder().eth(kHostMac, kLanMac).etherType(wire::kEtherTypeIpv4).payload(udpPacket(kHost, kRemote, 64)).build(),
+                  kLan);
+  EXPECT_TRUE(r.sent.empty());
+  EXPECT_EQ(h_.nodeError("esp-encrypt", "tunnel-down"), 1u);
+}
+
+TEST_F(VpnNodes, ABurstOfManyPacketsKeepsItsOrderThroughTheTunnel) {
+  std::vector<Bytes> frames, inners;
+  for (int i = 0; i < 40; ++i) {
+    inners.push_back(udpPacket(kHost, kRemote, 64, std::string(static_cast<std::size_t>(10 + i), 'a' + i % 26).c_str()));
+    frames.push_back(PacketBuilder().eth(kHostMac, kLanMac).etherType(wire::kEtherTypeIpv4).payload(inners.back()).build());
+  }
+  auto r = h_.run(frames, kLan);
+  ASSERT_EQ(r.sent.size(), 40u);
+  for (int i = 0; i < 40; ++i) {
+    auto plain = atSite(r.sent[static_cast<std::size_t>(i)].bytes);
+    ASSERT_TRUE(plain.has_value()) << i;
+    EXPECT_EQ(*plain, forwarded(inners[static_cast<std::size_t>(i)])) << i;
+  }
+}
+
+}  // namespace
+}  // namespace hnv::test

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <rte_graph.h>
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace hnv::vpn {
+
+// esp-encrypt: a tenant's IPv4 packet its VRF routed into tunnel i (ip4-lookup,
+// TTL already decremented; the tunnel index in the first scratch word).
+// Encrypts it with the tunnel's outbound SA (tunnel mode, ESP or ESP in UDP)
+// and sends the ESP packet to ip4-lookup in the tunnel's outside routing
+// domain, marked translated. Consecutive packets of one SA go through the
+// crypto device as one burst.
+struct EspEncryptNode {
+  static constexpr std::string_view kName = "esp-encrypt";
+  enum class Next : std::uint16_t { Drop = 0, Lookup };
+  static constexpr std::array<std::string_view, 2> kNextNames{"drop", "ip4-lookup"};
+  enum class Error : std::uint16_t { NoTunnel, TunnelDown, CryptoFailed };
+  static constexpr std::array<std::string_view, 3> kErrorNames{"no-tunnel", "tunnel-down", "crypto-failed"};
+  static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
+};
+
+}  // namespace hnv::vpn

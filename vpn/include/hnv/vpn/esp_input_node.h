@@ -1,0 +1,31 @@
+#pragma once
+
+#include <rte_graph.h>
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace hnv::vpn {
+
+// esp-input: an IPv4 packet in an outside routing domain addressed to one of
+// the gateway's VPN endpoints (ip4-lookup's VpnLocal route). ESP (protocol
+// 50, or UDP 4500 whose first four bytes are not zero) is looked up by SPI,
+// decrypted and verified with its inbound SA (anti-replay included),
+// checked against the SA's traffic selectors, and sent to ip4-lookup in the
+// SA's tenant, marked translated. IKE (UDP 500, UDP 4500 with the zero
+// non-ESP marker) is punted to the control thread for hnv-iked; the rest is
+// dropped.
+struct EspInputNode {
+  static constexpr std::string_view kName = "esp-input";
+  enum class Next : std::uint16_t { Drop = 0, Lookup, Punt };
+  static constexpr std::array<std::string_view, 3> kNextNames{"drop", "ip4-lookup", "punt"};
+  enum class Error : std::uint16_t {
+    NotEsp, Malformed, UnknownSpi, WrongTunnel, DecryptFailed, SelectorMismatch, Ike
+  };
+  static constexpr std::array<std::string_view, 7> kErrorNames{
+      "not-esp", "malformed", "unknown-spi", "wrong-tunnel", "decrypt-failed", "selector-mismatch", "ike"};
+  static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
+};
+
+}  // namespace hnv::vpn

@@ -1,0 +1,60 @@
+// What the ESP nodes read: an immutable snapshot of the gateway's tunnels
+// and inbound SAs, built on the control thread (from the S2S interfaces of
+// policy and the SAs hnv-iked installed) and published to workers with
+// dp::Published. The EspSa objects are owned by the control thread's SA
+// registry, which frees one only after a snapshot without it is published
+// (the publish waits for every worker to leave the old one).
+//
+//   - Tunnels, by index (a tenant route "through tunnel i" names it): the
+//     tenant inside, the routing domain its ESP travels in (the outside),
+//     and the outbound SA in use (none: the tunnel is down).
+//   - The SAD: inbound SPI -> the SA, its tunnel and its traffic selectors
+//     (what the decrypted packets may carry).
+//   - Local addresses: per outside domain, the gateway's VPN endpoints
+//     (ESP and IKE arrive there).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "hnv/base/ip.h"
+#include "hnv/base/tenant.h"
+#include "hnv/vpn/esp_sa.h"
+
+namespace hnv::vpn {
+
+// An address range of a traffic selector (protocols and ports are not
+// checked yet: tunnels here carry whole prefixes).
+struct AddressRange {
+  Ipv4Addr from, to;
+  bool contains(const Ipv4Addr& a) const { return from <= a && a <= to; }
+};
+
+struct Tunnel {
+  TenantId tenant = TenantId::node();
+  TenantId outside = TenantId::node();
+  EspSa* outbound = nullptr;  // none: down, packets routed here are dropped (tunnel-down)
+};
+
+struct InboundSa {
+  EspSa* sa = nullptr;
+  std::uint32_t tunnel = 0;
+  std::vector<AddressRange> remote;  // inner sources allowed (the peer's side)
+  std::vector<AddressRange> local;   // inner destinations allowed (the tenant's side)
+};
+
+class VpnTables {
+ public:
+  std::vector<Tunnel> tunnels;
+  std::unordered_map<std::uint32_t, InboundSa> sad;  // by SPI (host order)
+
+  const Tunnel* tunnel(std::uint64_t index) const { return index < tunnels.size() ? &tunnels[index] : nullptr; }
+  const InboundSa* inbound(std::uint32_t spi) const {
+    auto it = sad.find(spi);
+    return it == sad.end() ? nullptr : &it->second;
+  }
+};
+
+}  // namespace hnv::vpn

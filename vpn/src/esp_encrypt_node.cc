@@ -1,0 +1,61 @@
+#include "hnv/vpn/esp_encrypt_node.h"
+
+#include "hnv/dp/dispatch.h"
+#include "hnv/vpn/esp_engine.h"
+#include "hnv/vpn/module.h"
+#include "node_util.h"
+
+namespace hnv::vpn {
+
+std::uint16_t EspEncryptNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
+  const VpnWorker& w = dp::nodeState<VpnWorker>(node);
+  static const VpnTables kNone;
+  const VpnTables& t = w.ctx->tables != nullptr ? *w.ctx->tables->get() : kNone;
+  const fib::TenantTables* tenants = w.ctx->tenants != nullptr ? w.ctx->tenants->get() : nullptr;
+  CounterBlock& block = *dp::nodeEnv(node).counters;
+  dp::Dispatch<EspEncryptNode> out(graph, node, objs, count);
+  // Runs of consecutive packets of one SA go to the crypto device together;
+  // the dispatch then follows the input order.
+  rte_mbuf* run[kMaxEspBurst];
+  const Tunnel* runTunnel = nullptr;
+  std::uint16_t runLength = 0;
+  auto flush = [&] {
+    if (runLength == 0) return;
+    rte_mbuf* work[kMaxEspBurst];
+    std::copy(run, run + runLength, work);
+    const EspBurst r = espProcess(*runTunnel->outbound, w.queuePair, work, runLength);
+    for (std::uint16_t i = 0; i < runLength; ++i) {
+      rte_mbuf* m = run[i];
+      if (failedIn(work + r.ok, r.failed, m)) {
+        countDrop(block, tenants, runTunnel->tenant);
+        out.drop(m, Error::CryptoFailed);
+        continue;
+      }
+      dp::PacketMeta& pm = dp::meta(m);
+      pm.l3Offset = kTemplateL2;
+      pm.l4Offset = 0;
+      handOver(pm, runTunnel->outside);
+      out.to(m, Next::Lookup);
+    }
+    runLength = 0;
+  };
+  for (std::uint16_t i = 0; i < count; ++i) {
+    auto* m = static_cast<rte_mbuf*>(objs[i]);
+    dp::PacketMeta& pm = dp::meta(m);
+    const Tunnel* tunnel = t.tunnel(pm.scratch[0]);
+    if (tunnel == nullptr || tunnel->outbound == nullptr) {
+      flush();
+      countDrop(block, tenants, TenantId(pm.tenant));
+      out.drop(m, tunnel == nullptr ? Error::NoTunnel : Error::TunnelDown);
+      continue;
+    }
+    if (runLength != 0 && tunnel->outbound != runTunnel->outbound) flush();
+    runTunnel = tunnel;
+    m->l2_len = pm.l3Offset;
+    run[runLength++] = m;
+  }
+  flush();
+  return out.finish();
+}
+
+}  // namespace hnv::vpn

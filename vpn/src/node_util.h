@@ -1,0 +1,34 @@
+// What both ESP nodes share: the tenant drop count, failure lookup,
+// the hand-over to another routing domain.
+#pragma once
+
+#include <rte_mbuf.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "hnv/base/counters.h"
+#include "hnv/dp/packet.h"
+#include "hnv/fib/tenant_tables.h"
+#include "hnv/vpn/module.h"
+
+namespace hnv::vpn {
+
+inline bool failedIn(rte_mbuf* const* failed, std::uint16_t n, const rte_mbuf* m) {
+  return std::find(failed, failed + n, m) != failed + n;
+}
+
+inline void countDrop(CounterBlock& block, const fib::TenantTables* tenants, TenantId tenant) {
+  if (tenants == nullptr) return;
+  if (const fib::Vrf* vrf = tenants->vrf(tenant)) vrf->countDrop(block);
+}
+
+// The packet continues in routing domain `to` as a new packet: it is not
+// counted there again, nor answered locally out of the interface it came
+// by (as NAT44's hand-over).
+inline void handOver(dp::PacketMeta& pm, TenantId to) {
+  pm.tenant = to.index();
+  pm.flags = static_cast<std::uint8_t>((pm.flags & ~dp::kMetaFlagExternal) | dp::kMetaFlagTranslated);
+}
+
+}  // namespace hnv::vpn
