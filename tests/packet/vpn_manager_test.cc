@@ -1,0 +1,207 @@
+// VpnManager: what hnvgwd does with hnv-iked's messages, on a real
+// cryptodev: which SAs it accepts, the tunnels, SAD and routes they make,
+// rekeys, deletion, counters and volume expiry, statistics.
+#include <gtest/gtest.h>
+
+#include <boost/json/serialize.hpp>
+
+#include "graph_harness.h"
+#include "hnv/vpn/manager.h"
+
+namespace hnv::vpn {
+namespace {
+
+IpAddr ip(const char* t) { return *IpAddr::parse(t); }
+Ipv4Addr v4(const char* t) { return *Ipv4Addr::parse(t); }
+
+S2sInterface siteA() {
+  S2sInterface x;
+  x.name = "aaaa/site-a";
+  x.tenant = TenantId(1);
+  x.outside = TenantId(3);
+  x.local = v4("192.0.2.5");
+  x.remote = v4("198.51.100.2");
+  x.localPrefixes = {*Prefix::parse("10.0.1.0/24")};
+  x.remotePrefixes = {{*Prefix::parse("172.16.1.0/24"), 10}, {*Prefix::parse("172.16.2.0/24"), 20}};
+  return x;
+}
+
+ikeipc::SaAdd sa(std::uint32_t spi, bool inbound, std::uint32_t ifId = 1) {
+  ikeipc::SaAdd a;
+  a.spi = spi;
+  a.inbound = inbound;
+  a.src = inbound ? ip("198.51.100.2") : ip("192.0.2.5");
+  a.dst = inbound ? ip("192.0.2.5") : ip("198.51.100.2");
+  a.srcPort = a.dstPort = 4500;
+  a.encap = true;
+  a.encAlg = 20;
+  a.encKey.assign(36, static_cast<std::uint8_t>(spi));
+  a.intAlg = 1024;
+  a.replayWindow = 32;
+  a.ifId = ifId;
+  a.softPackets = 5;
+  a.hardPackets = 8;
+  ikeipc::Selector theirs{ip("172.16.1.0"), ip("172.16.1.255"), 0, 0, 65535};
+  ikeipc::Selector ours{ip("10.0.1.0"), ip("10.0.1.255"), 0, 0, 65535};
+  a.srcTs = {inbound ? theirs : ours};
+  a.dstTs = {inbound ? ours : theirs};
+  return a;
+}
+
+class Manager : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    test::testPool();
+    auto rcu = dp::Rcu::create(1);
+    ASSERT_TRUE(rcu.ok());
+    rcu_ = std::move(rcu).value();
+    CryptoDevice::Options o;
+    o.sessions = 64;
+    o.descriptors = 256;
+    auto dev = CryptoDevice::open(o);
+    ASSERT_TRUE(dev.ok()) << dev.error().message();
+    device_ = std::move(*dev);
+    mgr_ = std::make_unique<VpnManager>(*rcu_, device_.get());
+    mgr_->onRoutesChanged = [this] { ++routeChanges_; };
+    mgr_->configure({siteA()});
+    routeChanges_ = 0;
+  }
+  void TearDown() override { mgr_.reset(); }
+  ikeipc::Result_ add(const ikeipc::SaAdd& a) {
+    auto r = mgr_->handle(a);
+    EXPECT_TRUE(r.has_value());
+    return r ? std::get<ikeipc::Result_>(*r) : ikeipc::Result_{};
+  }
+  std::vector<fib::RouteKind> kinds() const {
+    std::vector<fib::RouteKind> k;
+    for (const auto& r : mgr_->routes()) k.push_back(r.target.kind);
+    return k;
+  }
+  std::unique_ptr<dp::Rcu> rcu_;
+  std::unique_ptr<CryptoDevice> device_;
+  std::unique_ptr<VpnManager> mgr_;
+  int routeChanges_ = 0;
+};
+
+TEST_F(Manager, AnSaForNoConfiguredInterfaceIsRefusedWithTheReason) {
+  auto r = add(sa(0xc0000001, true, 2));  // tenant 2 has no S2S interface here
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("no S2S interface of tenant 2 between 192.0.2.5 and 198.51.100.2"), std::string::npos)
+      << r.error;
+  auto bad = sa(0xc0000002, true);
+  bad.encKey.resize(19);  // a GCM key needs 16/24/32 bytes and the salt
+  r = add(bad);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("key and 4-byte salt"), std::string::npos) << r.error;
+  EXPECT_TRUE(mgr_->tables().get()->sad.empty());
+}
+
+TEST_F(Manager, AnInterfaceIsUpWithAnOutboundSaAndRoutesItsRemotePrefixesThen) {
+  // The endpoint is always reachable (IKE); the prefixes only while up.
+  EXPECT_EQ(kinds(), std::vector<fib::RouteKind>{fib::RouteKind::VpnLocal});
+  EXPECT_TRUE(add(sa(0xc0000001, true)).ok);
+  EXPECT_FALSE(mgr_->up(0)) << "an inbound SA alone does not carry traffic out";
+  EXPECT_EQ(routeChanges_, 0);
+  EXPECT_TRUE(add(sa(0x11111111, false)).ok);
+  EXPECT_TRUE(mgr_->up(0));
+  EXPECT_EQ(routeChanges_, 1);
+  const auto routes = mgr_->routes();
+  ASSERT_EQ(routes.size(), 3u);
+  EXPECT_EQ(routes[1].target.kind, fib::RouteKind::Vpn);
+  EXPECT_EQ(routes[1].tenant, TenantId(1));
+  EXPECT_EQ(routes[1].prefix.toString(), "172.16.1.0/24");
+  EXPECT_EQ(routes[1].metric, 10u);
+  EXPECT_EQ(routes[2].metric, 20u);
+  EXPECT_EQ(routes[0].tenant, TenantId(3)) << "the endpoint lives in the outside domain";
+  const VpnTables& t = *mgr_->tables().get();
+  ASSERT_EQ(t.tunnels.size(), 1u);
+  ASSERT_NE(t.tunnels[0].outbound, nullptr);
+  EXPECT_EQ(t.tunnels[0].outbound->spec().spi, 0x11111111u);
+  const InboundSa* in = t.inbound(0xc0000001);
+  ASSERT_NE(in, nullptr);
+  ASSERT_EQ(in->remote.size(), 1u);
+  EXPECT_TRUE(in->remote[0].contains(v4("172.16.1.99")));
+  EXPECT_FALSE(in->remote[0].contains(v4("10.0.1.99")));
+  EXPECT_TRUE(in->local[0].contains(v4("10.0.1.99")));
+  EXPECT_FALSE(add(sa(0x11111111, false)).ok) << "the same SPI and destination twice";
+}
+
+TEST_F(Manager, ARekeysNewSaTakesOverAndTheTunnelGoesDownWithItsLastSa) {
+  ASSERT_TRUE(add(sa(0x11111111, false)).ok);
+  ASSERT_TRUE(add(sa(0x22222222, false)).ok);
+  EXPECT_EQ(mgr_->tables().get()->tunnels[0].outbound->spec().spi, 0x22222222u) << "the newest SA carries traffic";
+  mgr_->handle(ikeipc::SaDel{0x22222222, ip("198.51.100.2")});
+  EXPECT_EQ(mgr_->tables().get()->tunnels[0].outbound->spec().spi, 0x11111111u);
+  EXPECT_EQ(routeChanges_, 1) << "still up: no route change";
+  mgr_->handle(ikeipc::SaDel{0x11111111, ip("198.51.100.2")});
+  EXPECT_EQ(mgr_->tables().get()->tunnels[0].outbound, nullptr);
+  EXPECT_EQ(routeChanges_, 2);
+  EXPECT_EQ(kinds(), std::vector<fib::RouteKind>{fib::RouteKind::VpnLocal});
+}
+
+TEST_F(Manager, TicksReportCountersAndAskForRekeyThenDeletionAtTheVolumeLimits) {
+  ASSERT_TRUE(add(sa(0x11111111, false)).ok);
+  EspSa* out = mgr_->tables().get()->tunnels[0].outbound;
+  auto msgs = mgr_->tick(100);
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(std::get<ikeipc::Counters>(msgs[0]).sas.at(0).lastUse, 0u) << "never used";
+  out->counters().packets = 5;
+  out->counters().bytes = 500;
+  msgs = mgr_->tick(101);
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_EQ(std::get<ikeipc::Counters>(msgs[0]).sas.at(0).bytes, 500u);
+  EXPECT_EQ(std::get<ikeipc::Counters>(msgs[0]).sas.at(0).lastUse, 101u);
+  const auto& soft = std::get<ikeipc::Expire>(msgs[1]);
+  EXPECT_FALSE(soft.hard);
+  EXPECT_EQ(soft.dst, ip("198.51.100.2"));
+  EXPECT_EQ(mgr_->tick(102).size(), 1u) << "a soft expiry is asked for once";
+  out->counters().packets = 8;
+  msgs = mgr_->tick(103);
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_TRUE(std::get<ikeipc::Expire>(msgs[1]).hard);
+  EXPECT_EQ(mgr_->tick(104).size(), 1u);
+}
+
+TEST_F(Manager, ReconfiguringKeepsTheSasOfKeptInterfacesAndDropsTheOthers) {
+  ASSERT_TRUE(add(sa(0x11111111, false)).ok);
+  S2sInterface b = siteA();
+  b.name = "bbbb/site-b";
+  b.tenant = TenantId(2);
+  mgr_->configure({b, siteA()});  // site-a moves to index 1
+  ASSERT_EQ(mgr_->tables().get()->tunnels.size(), 2u);
+  EXPECT_EQ(mgr_->tables().get()->tunnels[0].outbound, nullptr);
+  ASSERT_NE(mgr_->tables().get()->tunnels[1].outbound, nullptr);
+  S2sInterface moved = siteA();
+  moved.remote = v4("198.51.100.9");
+  mgr_->configure({b, moved});
+  EXPECT_EQ(mgr_->tables().get()->tunnels[1].outbound, nullptr) << "a new peer address: the old SAs cannot serve it";
+}
+
+TEST_F(Manager, StatisticsShowStateSasAndTheLastError) {
+  mgr_->handle(ikeipc::Event{"alert", "aaaa/site-a", "", "local-auth-failed", 0, 0});
+  auto stats = mgr_->statistics();
+  ASSERT_EQ(stats.size(), 1u);
+  EXPECT_EQ(stats[0].at("state").as_string(), "disconnected");
+  EXPECT_EQ(stats[0].at("lastError").as_string(), "local-auth-failed");
+  mgr_->handle(ikeipc::Event{"ike-up", "aaaa/site-a", "", "", 0, 0});
+  ASSERT_TRUE(add(sa(0x11111111, false)).ok);
+  stats = mgr_->statistics();
+  EXPECT_EQ(stats[0].at("state").as_string(), "connected");
+  EXPECT_EQ(stats[0].at("lastError").as_string(), "");
+  ASSERT_EQ(stats[0].at("sas").as_array().size(), 1u);
+  EXPECT_EQ(stats[0].at("sas").as_array()[0].at("spi").as_string(), "11111111");
+}
+
+TEST(ManagerWithoutCrypto, RefusesEverySaAndSaysWhy) {
+  test::testPool();
+  auto rcu = dp::Rcu::create(1);
+  ASSERT_TRUE(rcu.ok());
+  VpnManager m(**rcu, nullptr);
+  m.configure({siteA()});
+  auto r = m.handle(sa(0xc0000001, true));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_NE(std::get<ikeipc::Result_>(*r).error.find("no crypto device"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hnv::vpn

@@ -1,0 +1,109 @@
+// The data plane's half of IKE: the S2S interfaces configured on this
+// gateway (compiled from policy), the SAs hnv-iked installs for them, and
+// the VpnTables snapshot and tenant routes made from both.
+//
+//   - An sa-add is accepted for a configured interface only: the SA's
+//     if_id names the tenant and its addresses the interface's two ends.
+//     It becomes an EspSa on the crypto device; the newest outbound SA of
+//     an interface carries its traffic (a rekey's new SA takes over at
+//     once, the old one leaves with its sa-del).
+//   - While an interface has an outbound SA its remote prefixes are routes
+//     of the tenant (RouteKind::Vpn, with their metrics); its endpoint is a
+//     VpnLocal address of the outside domain always (IKE must reach us).
+//   - Every second tick() reports the SAs' counters to hnv-iked (for its
+//     query_sa) and asks for a rekey (soft) or deletion (hard) of SAs past
+//     their byte or packet limits.
+//
+// Thread: control. The EspSa objects are freed only after a snapshot
+// without them is published (publish waits for the workers).
+#pragma once
+
+#include <boost/json/array.hpp>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hnv/base/prefix.h"
+#include "hnv/dp/rcu.h"
+#include "hnv/fib/tenant_tables.h"
+#include "hnv/ike_ipc/messages.h"
+#include "hnv/vpn/crypto_device.h"
+#include "hnv/vpn/tables.h"
+
+namespace hnv::vpn {
+
+struct RemotePrefix {
+  Prefix prefix;
+  std::uint32_t metric = 0;
+};
+
+struct S2sInterface {
+  std::string name;  // "<rdid>/<name>": also the IKE connection's name
+  TenantId tenant = TenantId::node();
+  TenantId outside = TenantId::node();
+  Ipv4Addr local, remote;
+  std::vector<Prefix> localPrefixes;
+  std::vector<RemotePrefix> remotePrefixes;
+};
+
+class VpnManager {
+ public:
+  // `device` may be null: no cryptodev, every SA is refused (said so).
+  VpnManager(dp::Rcu& rcu, CryptoDevice* device);
+  ~VpnManager();
+
+  const dp::Published<VpnTables>& tables() const { return *tables_; }
+  // Replaces the configured interfaces; the SAs of interfaces that are gone
+  // or whose ends changed are deleted.
+  void configure(std::vector<S2sInterface> interfaces);
+  const std::vector<S2sInterface>& interfaces() const { return interfaces_; }
+
+  // A message from hnv-iked; the answer to send back, if any.
+  std::optional<ikeipc::Message> handle(const ikeipc::Message& m);
+  // Counters for hnv-iked, then expiries; `now` in monotonic seconds.
+  std::vector<ikeipc::Message> tick(std::uint64_t nowSeconds);
+
+  // For the tenant tables: Vpn routes of the interfaces that are up, and
+  // a VpnLocal /32 per endpoint in its outside domain.
+  std::vector<fib::TenantRoute> routes() const;
+  // Per interface: state, last IKE event and alert, SAs with their counters.
+  boost::json::array statistics() const;
+  bool up(std::size_t interface) const;
+  // Called when routes() changed (an interface went up or down).
+  std::function<void()> onRoutesChanged;
+
+ private:
+  struct Sa {
+    std::unique_ptr<EspSa> esp;
+    std::size_t interface = 0;
+    bool inbound = false;
+    std::uint64_t installed = 0;  // order of installation
+    std::vector<AddressRange> remote, local;
+    std::uint64_t lastPackets = 0, lastUse = 0;
+    bool softSent = false, hardSent = false;
+  };
+  struct State {
+    std::string ike = "down";  // from the events: down, up
+    std::string child = "down";
+    std::string lastAlert;
+  };
+  std::optional<std::size_t> interfaceFor(const ikeipc::SaAdd& a) const;
+  Result<std::unique_ptr<EspSa>> build(const ikeipc::SaAdd& a, const S2sInterface& i) const;
+  void publish(std::vector<std::unique_ptr<EspSa>> retired = {});
+  EspSa* activeOutbound(std::size_t interface) const;
+
+  dp::Rcu& rcu_;
+  CryptoDevice* device_;
+  std::unique_ptr<dp::Published<VpnTables>> tables_;
+  std::vector<S2sInterface> interfaces_;
+  std::map<std::string, State> states_;  // by interface name
+  // By (SPI, destination address): inbound SPIs are ours, outbound ones the peers'.
+  std::map<std::pair<std::uint32_t, std::uint32_t>, Sa> sas_;
+  std::uint64_t installs_ = 0;
+};
+
+}  // namespace hnv::vpn

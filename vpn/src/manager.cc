@@ -1,0 +1,266 @@
+#include "hnv/vpn/manager.h"
+
+#include <boost/json/object.hpp>
+
+#include "hnv/base/log.h"
+
+namespace hnv::vpn {
+namespace {
+
+namespace json = boost::json;
+const Logger kLog("vpn");
+
+std::string spiText(std::uint32_t spi) {
+  char b[12];
+  std::snprintf(b, sizeof b, "%08x", spi);
+  return b;
+}
+
+std::vector<AddressRange> rangesOf(const std::vector<ikeipc::Selector>& ts) {
+  std::vector<AddressRange> out;
+  for (const auto& s : ts) {
+    if (s.from.isV4() && s.to.isV4()) out.push_back({s.from.v4(), s.to.v4()});
+  }
+  return out;
+}
+
+ikeipc::Result_ refuse(std::uint32_t spi, const std::string& why) {
+  kLog.error("SA refused", {{"spi", spiText(spi)}, {"why", why}});
+  return ikeipc::Result_{spi, false, why};
+}
+
+}  // namespace
+
+VpnManager::VpnManager(dp::Rcu& rcu, CryptoDevice* device)
+    : rcu_(rcu), device_(device),
+      tables_(std::make_unique<dp::Published<VpnTables>>(rcu, std::make_unique<const VpnTables>())) {}
+
+VpnManager::~VpnManager() = default;
+
+void VpnManager::configure(std::vector<S2sInterface> interfaces) {
+  // SAs follow their interface by name; an interface gone or moved loses them.
+  std::vector<std::unique_ptr<EspSa>> retired;
+  for (auto it = sas_.begin(); it != sas_.end();) {
+    const S2sInterface& old = interfaces_[it->second.interface];
+    std::optional<std::size_t> now;
+    for (std::size_t i = 0; i < interfaces.size(); ++i) {
+      const auto& n = interfaces[i];
+      if (n.name == old.name && n.local == old.local && n.remote == old.remote && n.tenant == old.tenant &&
+          n.outside == old.outside) {
+        now = i;
+      }
+    }
+    if (now) {
+      it->second.interface = *now;
+      ++it;
+    } else {
+      kLog.notice("SA deleted with its S2S interface", {{"spi", spiText(it->first.first)}, {"interface", old.name}});
+      retired.push_back(std::move(it->second.esp));
+      it = sas_.erase(it);
+    }
+  }
+  std::map<std::string, State> states;
+  for (const auto& i : interfaces) {
+    auto it = states_.find(i.name);
+    states[i.name] = it != states_.end() ? it->second : State{};
+  }
+  states_ = std::move(states);
+  interfaces_ = std::move(interfaces);
+  publish(std::move(retired));
+  if (onRoutesChanged) onRoutesChanged();
+}
+
+std::optional<std::size_t> VpnManager::interfaceFor(const ikeipc::SaAdd& a) const {
+  const IpAddr local = a.inbound ? a.dst : a.src, remote = a.inbound ? a.src : a.dst;
+  for (std::size_t i = 0; i < interfaces_.size(); ++i) {
+    const auto& x = interfaces_[i];
+    if (x.tenant.index() == a.ifId && IpAddr(x.local) == local && IpAddr(x.remote) == remote) return i;
+  }
+  return std::nullopt;
+}
+
+Result<std::unique_ptr<EspSa>> VpnManager::build(const ikeipc::SaAdd& a, const S2sInterface& i) const {
+  SaSpec s;
+  s.spi = a.spi;
+  s.direction = a.inbound ? SaDirection::Inbound : SaDirection::Outbound;
+  s.local = i.local;
+  s.remote = i.remote;
+  s.tenant = i.tenant;
+  s.replayWindow = a.replayWindow;
+  s.esn = a.esn;
+  s.softBytes = a.softBytes;
+  s.hardBytes = a.hardBytes;
+  s.softPackets = a.softPackets;
+  s.hardPackets = a.hardPackets;
+  if (a.encap) {
+    s.udpEncap = UdpEncap{a.inbound ? a.dstPort : a.srcPort, a.inbound ? a.srcPort : a.dstPort};
+  }
+  if (auto st = setAlgorithms(s, a.encAlg, a.encKey, a.intAlg, a.intKey); !st) return st.error();
+  return EspSa::create(s, *device_);
+}
+
+std::optional<ikeipc::Message> VpnManager::handle(const ikeipc::Message& m) {
+  if (const auto* a = std::get_if<ikeipc::SaAdd>(&m)) {
+    if (device_ == nullptr) return refuse(a->spi, "no crypto device: ESP is not available on this gateway");
+    if (!a->src.isV4() || !a->dst.isV4()) return refuse(a->spi, "IPv6 tunnel endpoints are not supported yet");
+    auto index = interfaceFor(*a);
+    if (!index) {
+      return refuse(a->spi, "no S2S interface of tenant " + std::to_string(a->ifId) + " between " +
+                                (a->inbound ? a->dst : a->src).toString() + " and " +
+                                (a->inbound ? a->src : a->dst).toString() + " on this gateway");
+    }
+    const auto key = std::make_pair(a->spi, a->dst.v4().host());
+    if (sas_.count(key) != 0) return refuse(a->spi, "an SA with this SPI and destination exists");
+    auto esp = build(*a, interfaces_[*index]);
+    if (!esp) return refuse(a->spi, esp.error().message());
+    const bool wasUp = up(*index);
+    Sa sa;
+    sa.esp = std::move(*esp);
+    sa.interface = *index;
+    sa.inbound = a->inbound;
+    sa.installed = ++installs_;
+    sa.remote = rangesOf(a->srcTs);
+    sa.local = rangesOf(a->dstTs);
+    if (!a->inbound) std::swap(sa.remote, sa.local);
+    kLog.info("SA installed", {{"spi", spiText(a->spi)},
+                               {"direction", a->inbound ? "in" : "out"},
+                               {"interface", interfaces_[*index].name},
+                               {"cipher", cipherName(sa.esp->spec().cipher)},
+                               {"encap", a->encap ? "udp" : "none"}});
+    sas_.emplace(key, std::move(sa));
+    publish();
+    if (!wasUp && up(*index) && onRoutesChanged) onRoutesChanged();
+    return ikeipc::Result_{a->spi, true, ""};
+  }
+  if (const auto* d = std::get_if<ikeipc::SaDel>(&m)) {
+    if (!d->dst.isV4()) return std::nullopt;
+    auto it = sas_.find(std::make_pair(d->spi, d->dst.v4().host()));
+    if (it == sas_.end()) return std::nullopt;
+    const std::size_t index = it->second.interface;
+    const bool wasUp = up(index);
+    std::vector<std::unique_ptr<EspSa>> retired;
+    retired.push_back(std::move(it->second.esp));
+    kLog.info("SA deleted", {{"spi", spiText(d->spi)}, {"interface", interfaces_[index].name}});
+    sas_.erase(it);
+    publish(std::move(retired));
+    if (wasUp && !up(index) && onRoutesChanged) onRoutesChanged();
+    return std::nullopt;
+  }
+  if (const auto* e = std::get_if<ikeipc::Event>(&m)) {
+    auto it = states_.find(e->connection);
+    if (it == states_.end()) return std::nullopt;
+    State& s = it->second;
+    if (e->kind == "ike-up") s.ike = "up";
+    if (e->kind == "ike-down") s.ike = s.child = "down";
+    if (e->kind == "child-up" || e->kind == "child-rekeyed") s.child = "up";
+    if (e->kind == "child-down") s.child = "down";
+    if (e->kind == "alert") s.lastAlert = e->what;
+    if (e->kind == "ike-up" || e->kind == "child-up") s.lastAlert.clear();
+    return std::nullopt;
+  }
+  return std::nullopt;  // policies: routes come from the interfaces' prefixes
+}
+
+EspSa* VpnManager::activeOutbound(std::size_t interface) const {
+  const Sa* best = nullptr;
+  for (const auto& [key, sa] : sas_) {
+    if (!sa.inbound && sa.interface == interface && (best == nullptr || sa.installed > best->installed)) best = &sa;
+  }
+  return best != nullptr ? best->esp.get() : nullptr;
+}
+
+bool VpnManager::up(std::size_t interface) const { return activeOutbound(interface) != nullptr; }
+
+void VpnManager::publish(std::vector<std::unique_ptr<EspSa>> retired) {
+  auto t = std::make_unique<VpnTables>();
+  for (std::size_t i = 0; i < interfaces_.size(); ++i) {
+    t->tunnels.push_back(Tunnel{interfaces_[i].tenant, interfaces_[i].outside, activeOutbound(i)});
+  }
+  for (const auto& [key, sa] : sas_) {
+    if (sa.inbound) t->sad.emplace(key.first, InboundSa{sa.esp.get(), static_cast<std::uint32_t>(sa.interface),
+                                                        sa.remote, sa.local});
+  }
+  tables_->publish(std::move(t));
+  retired.clear();  // no worker sees them any more
+}
+
+std::vector<fib::TenantRoute> VpnManager::routes() const {
+  std::vector<fib::TenantRoute> out;
+  for (std::size_t i = 0; i < interfaces_.size(); ++i) {
+    const auto& x = interfaces_[i];
+    out.push_back({x.outside, *Prefix4::make(x.local, 32), 0, {fib::RouteKind::VpnLocal, 0, std::nullopt},
+                   "VPN endpoint of " + x.name});
+    if (!up(i)) continue;
+    for (const auto& r : x.remotePrefixes) {
+      out.push_back({x.tenant, r.prefix, r.metric,
+                     {fib::RouteKind::Vpn, static_cast<std::uint16_t>(i), std::nullopt}, "S2S interface " + x.name});
+    }
+  }
+  return out;
+}
+
+std::vector<ikeipc::Message> VpnManager::tick(std::uint64_t now) {
+  std::vector<ikeipc::Message> out;
+  ikeipc::Counters counters;
+  for (auto& [key, sa] : sas_) {
+    const SaCounters& c = sa.esp->counters();
+    const std::uint64_t packets = c.packets.load(std::memory_order_relaxed);
+    const std::uint64_t bytes = c.bytes.load(std::memory_order_relaxed);
+    if (packets != sa.lastPackets) {
+      sa.lastPackets = packets;
+      sa.lastUse = now;
+    }
+    counters.sas.push_back({key.first, bytes, packets, sa.lastUse});
+    const SaSpec& s = sa.esp->spec();
+    const IpAddr dst = sa.inbound ? IpAddr(s.local) : IpAddr(s.remote);
+    auto over = [&](std::uint64_t bytesLimit, std::uint64_t packetsLimit) {
+      return (bytesLimit != 0 && bytes >= bytesLimit) || (packetsLimit != 0 && packets >= packetsLimit);
+    };
+    if (!sa.hardSent && over(s.hardBytes, s.hardPackets)) {
+      sa.hardSent = sa.softSent = true;
+      out.push_back(ikeipc::Expire{key.first, dst, true});
+    } else if (!sa.softSent && over(s.softBytes, s.softPackets)) {
+      sa.softSent = true;
+      out.push_back(ikeipc::Expire{key.first, dst, false});
+    }
+  }
+  out.insert(out.begin(), ikeipc::Message(std::move(counters)));
+  return out;
+}
+
+json::array VpnManager::statistics() const {
+  json::array out;
+  for (std::size_t i = 0; i < interfaces_.size(); ++i) {
+    const auto& x = interfaces_[i];
+    const State& st = states_.at(x.name);
+    json::array sas;
+    for (const auto& [key, sa] : sas_) {
+      if (sa.interface != i) continue;
+      const SaCounters& c = sa.esp->counters();
+      sas.push_back(json::object{{"spi", spiText(key.first)},
+                                 {"direction", sa.inbound ? "in" : "out"},
+                                 {"cipher", cipherName(sa.esp->spec().cipher)},
+                                 {"encapsulation", sa.esp->spec().udpEncap ? "udp" : "none"},
+                                 {"packets", c.packets.load()},
+                                 {"bytes", c.bytes.load()},
+                                 {"replayed", c.replayed.load()},
+                                 {"authFailed", c.authFailed.load()},
+                                 {"malformed", c.malformed.load()},
+                                 {"cryptoBusy", c.cryptoBusy.load()}});
+    }
+    std::string state = up(i) ? "connected" : st.ike == "up" ? "connecting" : "disconnected";
+    json::object o{{"name", x.name},
+                   {"tenant", x.tenant.index()},
+                   {"local", x.local.toString()},
+                   {"remote", x.remote.toString()},
+                   {"state", state},
+                   {"ike", st.ike},
+                   {"child", st.child},
+                   {"lastError", st.lastAlert},
+                   {"sas", std::move(sas)}};
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+}  // namespace hnv::vpn
