@@ -4,7 +4,7 @@ namespace hnv::gateway {
 
 namespace {
 
-constexpr std::string_view kRootKeys[] = {"controller", "state_file", "encap", "nat"};
+constexpr std::string_view kRootKeys[] = {"controller", "state_file", "encap", "nat", "vpn"};
 
 // "nat": {"sessions_per_worker": N}: the size of each worker's session table.
 Status parseNatSettings(const ConfigNode& n, std::uint32_t& sessionsPerWorker) {
@@ -13,6 +13,25 @@ Status parseNatSettings(const ConfigNode& n, std::uint32_t& sessionsPerWorker) {
   auto v = n["sessions_per_worker"].asUint(1024, 16u << 20, sessionsPerWorker);
   if (!v) return v.error();
   sessionsPerWorker = static_cast<std::uint32_t>(*v);
+  return okStatus();
+}
+
+// "vpn": {"ike_socket": PATH, "crypto": "auto|aesni_mb|openssl"}.
+Status parseVpnSettings(const ConfigNode& n, GatewayConfig& c) {
+  if (!n.present()) return okStatus();
+  if (auto st = n.expectObject({"ike_socket", "crypto"}); !st) return st;
+  auto socket = n["ike_socket"].asString("");
+  if (!socket) return socket.error();
+  if (!socket->empty() && ((*socket)[0] != '/' || socket->size() > 100)) {
+    return n["ike_socket"].error(*socket, "an absolute path of at most 100 characters (a Unix socket)");
+  }
+  c.ikeSocket = *socket;
+  auto crypto = n["crypto"].asString("auto");
+  if (!crypto) return crypto.error();
+  if (*crypto != "auto" && *crypto != "aesni_mb" && *crypto != "openssl") {
+    return n["crypto"].error(*crypto, "must be auto, aesni_mb or openssl");
+  }
+  c.cryptoDriver = *crypto;
   return okStatus();
 }
 
@@ -30,6 +49,7 @@ Result<GatewayConfig> parseGatewayConfig(const boost::json::value& root) {
   if (auto st = policy::parseAgentConfig(r, c); !st) return st.error();
   if (auto st = overlay::parseOverlaySettings(r["encap"], c.encap); !st) return st.error();
   if (auto st = parseNatSettings(r["nat"], c.natSessionsPerWorker); !st) return st.error();
+  if (auto st = parseVpnSettings(r["vpn"], c); !st) return st.error();
   // A gateway serves routing domains, not VMs: its ports are all uplinks.
   for (std::size_t i = 0; i < c.dataplane.ports.size(); ++i) {
     if (c.dataplane.ports[i].role == dp::PortRole::Vm) {

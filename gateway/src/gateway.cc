@@ -8,6 +8,9 @@
 #include "hnv/daemon/api.h"
 #include "hnv/gateway/nat_compile.h"
 #include "hnv/gateway/tenant_compile.h"
+#include "hnv/gateway/vpn_compile.h"
+#include "hnv/wire/bytes.h"
+#include "hnv/wire/checksum.h"
 #include "hnv/nat/module.h"
 #include "hnv/nodes/module.h"
 #include "hnv/overlay/module.h"
@@ -75,6 +78,7 @@ Result<std::unique_ptr<Gateway>> Gateway::start(const GatewayConfig& config, boo
   gw->natCtx_.sessionsPerWorker = config.natSessionsPerWorker;
   if (auto st = nat::addNatNodes(dp.catalog(), gw->natCtx_, dp.workers()); !st) return st.error();
   gw->vpnCtx_.tenants = &gw->node_->tenants();
+  if (auto st = gw->startVpn(io); !st) return st.error();
   if (auto st = vpn::addVpnNodes(dp.catalog(), gw->vpnCtx_, dp.workers()); !st) return st.error();
   if (auto st = gw->node_->start(io); !st) return st.error();
 
@@ -104,34 +108,171 @@ Status Gateway::applyPolicy(const json::object& desired) {
   auto next = overlay::OverlayPolicy::compile(desired, policy_->get());
   if (!next) return next.error();
   const overlay::OverlayPolicy& pol = *next;
+  auto natConfig = compileNatConfig(desired, pol, [this](const Rdid& rdid) {
+    return registerNatCounters(node_->dataplane().counters(), rdid);
+  });
+  if (!natConfig) return natConfig.error();
+  auto vpnCompiled = compileVpn(desired, pol, config_.nodeName);
+  if (!vpnCompiled) return vpnCompiled.error();
+  if (!vpn_ && !vpnCompiled->interfaces.empty()) {
+    kLog.warn("S2S interfaces in the policy, but no \"vpn\" section in the configuration: not served",
+              {{"interfaces", std::to_string(vpnCompiled->interfaces.size())}});
+  }
+  // Everything that can fail is checked before anything is published:
+  // a policy is applied whole or not at all.
+  applying_ = true;
+  if (vpn_) vpn_->configure(vpnCompiled->interfaces);
+  applying_ = false;
+  if (auto st = publishTenantTables(desired, pol); !st) return st;
+  const auto natInstances = natConfig->instances().size();
+  const auto revision = next->revision();
+  const auto records = next->recordCount();
+  lastDesired_ = desired;
+  // The overlay policy first: tenant indexes in the new tables come from it.
+  policy_->publish(std::make_unique<const overlay::OverlayPolicy>(std::move(*next)));
+  // Workers resync their sessions at the first packet that sees the new generation.
+  natConfig_->publish(std::make_unique<const nat::NatConfig>(std::move(*natConfig)));
+  if (vpn_ && vpnCompiled->swanctlConf != swanctlConf_) {
+    swanctlConf_ = vpnCompiled->swanctlConf;
+    if (vpnLink_) vpnLink_->send(ikeipc::Connections{swanctlConf_});
+  }
+  kLog.info("policy applied", {{"revision", std::to_string(revision)},
+                               {"records", std::to_string(records)},
+                               {"vrfs", std::to_string(node_->tenants().get()->vrfCount())},
+                               {"external_interfaces", std::to_string(node_->tenants().get()->interfaces().size())},
+                               {"nat_instances", std::to_string(natInstances)},
+                               {"s2s_interfaces", std::to_string(vpnCompiled->interfaces.size())}});
+  return okStatus();
+}
+
+Status Gateway::publishTenantTables(const json::object& desired, const overlay::OverlayPolicy& pol) {
   auto tables = compileTenantTables(
       desired, pol, config_.nodeName, [this](std::string_view name) { return portInfo(name); }, node_->tenants().get(),
       [this, &pol](TenantId t) -> std::optional<fib::TenantCounterIds> {
         auto rdid = pol.rdidOf(t);
         if (!rdid) return std::nullopt;
         return registerTenantCounters(node_->dataplane().counters(), *rdid);
-      });
+      },
+      vpn_ ? vpn_->routes() : std::vector<fib::TenantRoute>{});
   if (!tables) return tables.error();
-  auto natConfig = compileNatConfig(desired, pol, [this](const Rdid& rdid) {
-    return registerNatCounters(node_->dataplane().counters(), rdid);
-  });
-  if (!natConfig) return natConfig.error();
-  const auto natInstances = natConfig->instances().size();
-  const auto revision = next->revision();
-  const auto records = next->recordCount();
-  const auto vrfs = tables->vrfCount();
-  const auto interfaces = tables->interfaces().size();
-  // The overlay policy first: tenant indexes in the new tables come from it.
-  policy_->publish(std::make_unique<const overlay::OverlayPolicy>(std::move(*next)));
   node_->publishTenants(std::make_unique<const fib::TenantTables>(std::move(*tables)));
-  // Workers resync their sessions at the first packet that sees the new generation.
-  natConfig_->publish(std::make_unique<const nat::NatConfig>(std::move(*natConfig)));
-  kLog.info("policy applied", {{"revision", std::to_string(revision)},
-                               {"records", std::to_string(records)},
-                               {"vrfs", std::to_string(vrfs)},
-                               {"external_interfaces", std::to_string(interfaces)},
-                               {"nat_instances", std::to_string(natInstances)}});
   return okStatus();
+}
+
+Status Gateway::startVpn(boost::asio::io_context& io) {
+  if (config_.ikeSocket.empty()) return okStatus();
+  dp::Dataplane& dp = node_->dataplane();
+  vpn::CryptoDevice::Options o;
+  o.driver = config_.cryptoDriver;
+  o.queuePairs = dp.workers() == 0 ? 1 : dp.workers();
+  auto dev = vpn::CryptoDevice::open(o);
+  if (dev) {
+    crypto_ = std::move(*dev);
+    kLog.info("crypto device ready", {{"driver", crypto_->driver()}, {"queue_pairs", std::to_string(o.queuePairs)}});
+  } else {
+    // The gateway still forwards; every SA is refused with this reason.
+    kLog.error("no crypto device: site-to-site VPN unavailable", {{"why", dev.error().message()}});
+  }
+  vpn_ = std::make_unique<vpn::VpnManager>(dp.rcu(), crypto_.get());
+  vpnCtx_.tables = &vpn_->tables();
+  vpn_->onRoutesChanged = [this] {
+    if (applying_ || lastDesired_.empty()) return;
+    if (auto st = publishTenantTables(lastDesired_, *policy_->get()); !st) {
+      kLog.error("tenant tables not rebuilt after a tunnel change", {{"why", st.error().message()}});
+    }
+  };
+  auto kind = dp.control().addPuntKind("ike", [this](rte_mbuf* m) { puntedIke(m); });
+  if (!kind) return kind.error();
+  vpnCtx_.ikePunt = *kind;
+  vpnLink_ = std::make_unique<VpnLink>(
+      io, config_.ikeSocket, [this](const ikeipc::Message& m) { onIkeMessage(m); },
+      [this] {
+        vpnLink_->send(ikeipc::Hello{"hnvgwd", ikeipc::kVersion});
+        if (!swanctlConf_.empty()) vpnLink_->send(ikeipc::Connections{swanctlConf_});
+      });
+  if (auto st = vpnLink_->listen(); !st) return st;
+  node_->addTicker([this, last = std::chrono::steady_clock::time_point()](auto now) mutable {
+    if (now - last < std::chrono::seconds(1)) return true;
+    last = now;
+    const auto secs = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
+    for (const auto& m : vpn_->tick(secs)) vpnLink_->send(m);
+    return true;
+  });
+  return okStatus();
+}
+
+void Gateway::onIkeMessage(const ikeipc::Message& m) {
+  if (const auto* out = std::get_if<ikeipc::IkeOut>(&m)) return sendIke(*out);
+  if (auto answer = vpn_->handle(m)) vpnLink_->send(*answer);
+}
+
+// An IKE datagram from hnv-iked: a UDP packet from the endpoint, routed in
+// the endpoint's outside domain (injected into ip4-lookup there).
+void Gateway::sendIke(const ikeipc::IkeOut& d) {
+  if (!d.src.isV4() || !d.dst.isV4()) return;
+  const vpn::S2sInterface* via = nullptr;
+  for (const auto& x : vpn_->interfaces()) {
+    if (IpAddr(x.local) == d.src) via = &x;
+  }
+  if (via == nullptr) {
+    kLog.warn("IKE datagram from an address that is no VPN endpoint here", {{"src", d.src.toString()}});
+    return;
+  }
+  const bool natt = d.srcPort == 4500 || d.dstPort == 4500;
+  const std::size_t udpLen = 8 + (natt ? 4 : 0) + d.data.size();
+  const std::size_t total = 14 + 20 + udpLen;
+  if (total > 9000) return;
+  rte_mbuf* m = rte_pktmbuf_alloc(node_->dataplane().pool());
+  if (m == nullptr) return;
+  auto* p = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_append(m, static_cast<std::uint16_t>(total)));
+  if (p == nullptr) {
+    rte_pktmbuf_free(m);
+    return;
+  }
+  std::memset(p, 0, 14 + 20 + 8 + (natt ? 4 : 0));
+  p[12] = 0x08;
+  std::uint8_t* ip = p + 14;
+  ip[0] = 0x45;
+  wire::store16(ip + 2, static_cast<std::uint16_t>(20 + udpLen));
+  ip[8] = 64;
+  ip[9] = 17;
+  d.src.v4().toBytes(ip + 12);
+  d.dst.v4().toBytes(ip + 16);
+  wire::store16(ip + 10, wire::internetChecksum({ip, 20}));
+  std::uint8_t* udp = ip + 20;
+  wire::store16(udp, d.srcPort);
+  wire::store16(udp + 2, d.dstPort);
+  wire::store16(udp + 4, static_cast<std::uint16_t>(udpLen));
+  std::memcpy(udp + 8 + (natt ? 4 : 0), d.data.data(), d.data.size());  // checksum 0: allowed for IPv4 UDP
+  dp::resetMeta(m, 0);
+  dp::PacketMeta& pm = dp::meta(m);
+  pm.tenant = via->outside.index();
+  pm.l3Offset = 14;
+  pm.flags = dp::kMetaFlagTranslated;
+  pm.control = static_cast<std::uint8_t>(dp::InjectEdge::Ip4Lookup);
+  node_->dataplane().control().inject(m, dp::InjectEdge::Ip4Lookup);
+}
+
+// IKE to an endpoint (esp-input punted it): to hnv-iked, without the
+// non-ESP marker of port 4500.
+void Gateway::puntedIke(rte_mbuf* m) {
+  const dp::PacketMeta& pm = dp::meta(m);
+  auto ip = dp::bytes(m).subspan(pm.l3Offset);
+  const std::size_t ihl = std::size_t{ip[0] & 0x0Fu} * 4;
+  if (vpnLink_ && vpnLink_->connected() && ip.size() >= ihl + 8) {
+    const std::uint8_t* udp = ip.data() + ihl;
+    const std::size_t udpLen = std::min<std::size_t>(wire::load16(udp + 4), ip.size() - ihl);
+    ikeipc::IkeIn d;
+    d.src = Ipv4Addr::fromBytes(ip.data() + 12);
+    d.dst = Ipv4Addr::fromBytes(ip.data() + 16);
+    d.srcPort = wire::load16(udp);
+    d.dstPort = wire::load16(udp + 2);
+    const std::size_t skip = 8 + (d.dstPort == 4500 ? 4 : 0);
+    if (udpLen >= skip) d.data.assign(udp + skip, udp + udpLen);
+    vpnLink_->send(d);
+  }
+  rte_pktmbuf_free(m);
 }
 
 // "tenant=<rdid>" for a frame of a tenant interface (and its VLAN) or an
@@ -204,10 +345,18 @@ void Gateway::registerApi(agent::LocalApiServer& api) {
   api.on("policy", [this](const json::object&) -> Result<json::value> { return policyJson(); });
   api.on("tenants", [this](const json::object&) -> Result<json::value> { return tenantsJson(); });
   api.on("nat-sessions", [this](const json::object& p) -> Result<json::value> { return natSessionsJson(p); });
+  api.on("vpn-interfaces", [this](const json::object&) -> Result<json::value> {
+    json::object o{{"enabled", vpn_ != nullptr},
+                   {"crypto", crypto_ ? json::value(crypto_->driver()) : json::value(nullptr)},
+                   {"iked_connected", vpnLink_ && vpnLink_->connected()}};
+    o["interfaces"] = vpn_ ? vpn_->statistics() : json::array();
+    return o;
+  });
 }
 
 void Gateway::stop() {
   if (follower_) follower_->stop();
+  if (vpnLink_) vpnLink_->close();
   if (node_) node_->stop();
 }
 
@@ -216,6 +365,12 @@ Gateway::~Gateway() {
   // first, then resolver, Dataplane and its tables), then the policy the
   // overlay and nat44 nodes read.
   follower_.reset();
+  vpnLink_.reset();
+  // The SAs and their cryptodev need EAL: after the workers, before the
+  // Dataplane (and EAL) go with node_.
+  if (node_) node_->stop();
+  vpn_.reset();
+  crypto_.reset();
   node_.reset();
   policy_.reset();
   natConfig_.reset();

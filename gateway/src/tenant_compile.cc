@@ -43,7 +43,8 @@ std::optional<fib::TenantCounterIds> registerTenantCounters(CounterRegistry& reg
 Result<fib::TenantTables> compileTenantTables(const boost::json::object& desired, const overlay::OverlayPolicy& pol,
                                               std::string_view node, const PortLookup& ports,
                                               const fib::TenantTables* previous,
-                                              const fib::TenantTables::CounterIdsOf& counters) {
+                                              const fib::TenantTables::CounterIdsOf& counters,
+                                              const std::vector<fib::TenantRoute>& vpnRoutes) {
   using policy::KindTraits;
   auto subnets = policy::documentItems<policy::VirtualSubnet>(desired);
   if (!subnets) return subnets.error();
@@ -152,6 +153,18 @@ Result<fib::TenantTables> compileTenantTables(const boost::json::object& desired
     if (!r.nextHop.isUnspecified()) target.nextHop = r.nextHop;
     routes.push_back({interfaces[it->second].tenant, r.destination, r.metric, target,
                       "gateway route " + KindTraits<policy::GatewayRoute>::key(r)});
+  }
+  for (const auto& r : vpnRoutes) {
+    if (r.target.kind != fib::RouteKind::VpnLocal) {
+      routes.push_back(r);
+      continue;
+    }
+    // An endpoint wins over an interface address on a tie, like NAT's.
+    routes.insert(routes.begin(), r);
+    const Ipv4Addr endpoint = r.prefix.v4().network();
+    for (auto& x : interfaces) {
+      if (x.tenant == r.tenant && x.onLink(endpoint) && x.address != endpoint) x.proxyArp.push_back(endpoint);
+    }
   }
   return fib::TenantTables::build(std::move(interfaces), std::move(routes), previous, counters);
 }

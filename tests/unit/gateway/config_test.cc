@@ -146,8 +146,13 @@ using hnv::testing::BadCase;
 
 const BadCase kBadCases[] = {
     {"UnknownTopLevelKey", R"({"nodes": {}, "ports": [)" PORT "]}", "nodes",
-     "unknown key (known keys here: node, log, eal, dataplane, ports, provider_addresses, api, metrics, controller, state_file, encap, nat)"},
+     "unknown key (known keys here: node, log, eal, dataplane, ports, provider_addresses, api, metrics, controller, state_file, encap, nat, vpn)"},
     {"RootNotAnObject", R"([1])", "", "must be an object, not an array"},
+    {"VpnSocketNotAbsolute", R"({"vpn": {"ike_socket": "ike.sock"}, "ports": [)" PORT "]}", "vpn.ike_socket",
+     "an absolute path of at most 100 characters"},
+    {"VpnUnknownCrypto", R"({"vpn": {"crypto": "qat"}, "ports": [)" PORT "]}", "vpn.crypto",
+     "must be auto, aesni_mb or openssl"},
+    {"VpnUnknownKey", R"({"vpn": {"socket": "/x"}, "ports": [)" PORT "]}", "vpn.socket", "unknown key"},
     {"MetricsNotAddressPort", R"({"metrics": {"listen": "9470"}, "ports": [)" PORT "]}", "metrics.listen",
      "must be address:port"},
     {"MetricsNotAnAddress", R"({"metrics": {"listen": "localhost:9470"}, "ports": [)" PORT "]}", "metrics.listen",

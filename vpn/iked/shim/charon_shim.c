@@ -5,6 +5,7 @@
 #include <daemon.h>
 #include <dlfcn.h>
 #include <library.h>
+#include <network/socket.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -94,10 +95,16 @@ static int abi_looks_right(char *err, size_t errlen) {
   return 1;
 }
 
-int hnv_charon_start(const char *conf, const char *plugins, const hnv_ike_backend_t *b, char *err, size_t errlen) {
+int hnv_charon_start(const char *conf, const char *plugins, int own_socket, const hnv_ike_backend_t *b, char *err,
+                     size_t errlen) {
   static plugin_feature_t features[] = {
       PLUGIN_CALLBACK(kernel_ipsec_register, hnv_kernel_ipsec_create),
       PLUGIN_PROVIDE(CUSTOM, "kernel-ipsec"),
+  };
+  static plugin_feature_t socket_features[] = {
+      PLUGIN_CALLBACK(socket_register, hnv_socket_create),
+      PLUGIN_PROVIDE(CUSTOM, "socket"),
+      PLUGIN_DEPENDS(CUSTOM, "kernel-ipsec"),
   };
   if (started) {
     snprintf(err, errlen, "charon is already running in this process");
@@ -124,6 +131,11 @@ int hnv_charon_start(const char *conf, const char *plugins, const hnv_ike_backen
   /* Registered before the plugins are loaded: the first kernel-ipsec wins. */
   lib->plugins->add_static_features(lib->plugins, "hnv-kernel-ipsec", features, countof(features), TRUE, NULL,
                                     NULL);
+  if (own_socket) {
+    hnv_shim_socket_init();
+    lib->plugins->add_static_features(lib->plugins, "hnv-socket", socket_features, countof(socket_features), TRUE,
+                                      NULL, NULL);
+  }
   if (!charon->initialize(charon, (char *)plugins)) {
     libcharon_deinit();
     library_deinit();
@@ -149,6 +161,7 @@ void hnv_charon_stop(void) {
   if (!started) return;
   charon->bus->remove_listener(charon->bus, &listener);
   libcharon_deinit();
+  hnv_shim_socket_deinit();
   library_deinit();
   started = 0;
 }

@@ -85,13 +85,19 @@ typedef struct {
   int (*query_sa)(void *ctx, uint32_t spi, uint64_t *bytes, uint64_t *packets, uint64_t *last_use);
   int (*policy)(void *ctx, const hnv_ike_policy_t *p);
   void (*event)(void *ctx, const hnv_ike_event_t *e);
+  /* With our own IKE socket: a datagram charon sends (ports included). */
+  int (*send_ike)(void *ctx, const hnv_ike_addr_t *src, const hnv_ike_addr_t *dst, const uint8_t *data, size_t len);
 } hnv_ike_backend_t;
 
 /* Starts charon with settings from `conf` (a strongswan.conf), the plugins
- * in `plugins` and our kernel-ipsec backend. 0 on success, else -1 with the
- * reason in err. */
-int hnv_charon_start(const char *conf, const char *plugins, const hnv_ike_backend_t *backend, char *err,
-                     size_t errlen);
+ * in `plugins` and our kernel-ipsec backend; with own_socket, our IKE socket
+ * too (datagrams through hnv_charon_ike_input and send_ike; leave
+ * socket-default out of the plugins). 0 on success, else -1 with the reason
+ * in err. */
+int hnv_charon_start(const char *conf, const char *plugins, int own_socket, const hnv_ike_backend_t *backend,
+                     char *err, size_t errlen);
+/* An IKE datagram for charon (own socket only); -1 when its queue is full. */
+int hnv_charon_ike_input(const hnv_ike_addr_t *src, const hnv_ike_addr_t *dst, const uint8_t *data, size_t len);
 /* Tells charon an SA expired (hard: delete it; soft: rekey it). */
 void hnv_charon_expire(uint8_t protocol, uint32_t spi, const hnv_ike_addr_t *dst, int hard);
 void hnv_charon_stop(void);

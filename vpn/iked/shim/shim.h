@@ -9,4 +9,9 @@
 const hnv_ike_backend_t *hnv_shim_backend(void);
 kernel_ipsec_t *hnv_kernel_ipsec_create(void);
 
+struct socket_t;
+struct socket_t *hnv_socket_create(void);
+void hnv_shim_socket_init(void);
+void hnv_shim_socket_deinit(void);
+
 #endif

@@ -218,6 +218,16 @@ hnv_ike_backend_t Backend::table() {
   };
   t.policy = [](void* c, const hnv_ike_policy_t* p) { return static_cast<Backend*>(c)->policy(*p); };
   t.event = [](void* c, const hnv_ike_event_t* e) { static_cast<Backend*>(c)->event(*e); };
+  t.send_ike = [](void* c, const hnv_ike_addr_t* src, const hnv_ike_addr_t* dst, const std::uint8_t* data,
+                  std::size_t len) {
+    ikeipc::IkeOut d;
+    d.src = addressOf(*src);
+    d.dst = addressOf(*dst);
+    d.srcPort = src->port;
+    d.dstPort = dst->port;
+    d.data.assign(data, data + len);
+    return static_cast<Backend*>(c)->link_.send(d) ? 0 : -1;
+  };
   return t;
 }
 

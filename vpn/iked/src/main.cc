@@ -35,6 +35,10 @@ const Logger kLog("iked");
 constexpr const char* kDefaultPlugins =
     "random nonce x509 revocation constraints pubkey pkcs1 pkcs7 pkcs8 pkcs12 pem openssl aes sha1 sha2 md5 gcm hmac "
     "kdf xcbc drbg gmp kernel-netlink resolve socket-default vici counters";
+// Serving hnvgwd: IKE goes through its data plane (our socket), not the kernel.
+constexpr const char* kDataplanePlugins =
+    "random nonce x509 revocation constraints pubkey pkcs1 pkcs7 pkcs8 pkcs12 pem openssl aes sha1 sha2 md5 gcm hmac "
+    "kdf xcbc drbg gmp kernel-netlink resolve vici counters";
 
 struct Options {
   std::string dataplane;
@@ -42,7 +46,7 @@ struct Options {
   int logLevel = 1;
   std::string swanctlConf;
   std::string keyLog;
-  std::string plugins = kDefaultPlugins;
+  std::string plugins;  // empty: the default for the mode
 };
 
 [[noreturn]] void usage(const std::string& why) {
@@ -102,11 +106,11 @@ std::string writeSettings(const Options& o) {
   return f ? path : std::string();
 }
 
-int loadConnections(const Options& o) {
+int loadConnections(const Options& o, const std::string& file) {
   const pid_t pid = ::fork();
   if (pid == 0) {
     const std::string uri = "unix://" + o.runDir + "/vici";
-    ::execlp("swanctl", "swanctl", "--load-all", "--noprompt", "--file", o.swanctlConf.c_str(), "--uri", uri.c_str(),
+    ::execlp("swanctl", "swanctl", "--load-all", "--noprompt", "--file", file.c_str(), "--uri", uri.c_str(),
              static_cast<char*>(nullptr));
     std::perror("hnv-iked: swanctl");
     ::_exit(127);
@@ -133,7 +137,6 @@ int main(int argc, char** argv) {
   for (int s : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaddset(&signals, s);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  iked::Link* linkPtr = nullptr;
   iked::Backend* backendPtr = nullptr;
   iked::Link link(o.dataplane, [&](const ikeipc::Message& m) {
     if (const auto* c = std::get_if<ikeipc::Counters>(&m)) {
@@ -149,31 +152,58 @@ int main(int argc, char** argv) {
       hnv_charon_expire(50, e->spi, &dst, e->hard ? 1 : 0);
     } else if (const auto* r = std::get_if<ikeipc::Result_>(&m)) {
       if (!r->ok) kLog.error("the data plane refused an SA", {{"spi", std::to_string(r->spi)}, {"why", r->error}});
+    } else if (const auto* in = std::get_if<ikeipc::IkeIn>(&m)) {
+      hnv_ike_addr_t src{}, dst{};
+      if (!in->src.isV4() || !in->dst.isV4()) return;
+      src.family = dst.family = 4;
+      in->src.v4().toBytes(src.bytes);
+      in->dst.v4().toBytes(dst.bytes);
+      src.port = in->srcPort;
+      dst.port = in->dstPort;
+      if (hnv_charon_ike_input(&src, &dst, in->data.data(), in->data.size()) != 0) {
+        kLog.warn("IKE datagram dropped: charon's queue is full");
+      }
+    } else if (const auto* conns = std::get_if<ikeipc::Connections>(&m)) {
+      // hnvgwd's S2S interfaces: loaded whole (what is gone is unloaded).
+      const std::string file = o.runDir + "/swanctl.conf";
+      {
+        std::ofstream f(file, std::ios::trunc);
+        ::chmod(file.c_str(), 0600);  // secrets
+        f << conns->swanctlConf;
+      }
+      const int rc = loadConnections(o, file);
+      if (rc != 0) {
+        kLog.error("the data plane's connections did not load", {{"exit", std::to_string(rc)}});
+      } else {
+        kLog.info("connections loaded from the data plane");
+      }
     }
   });
-  linkPtr = &link;
   iked::Backend backend(link, o.keyLog);
   backendPtr = &backend;
-  link.start();
 
   char err[512] = {0};
   const hnv_ike_backend_t table = backend.table();
-  if (hnv_charon_start(settings.c_str(), o.plugins.c_str(), &table, err, sizeof err) != 0) {
+  const bool ownSocket = !o.dataplane.empty();
+  const std::string plugins = !o.plugins.empty() ? o.plugins : ownSocket ? kDataplanePlugins : kDefaultPlugins;
+  if (hnv_charon_start(settings.c_str(), plugins.c_str(), ownSocket ? 1 : 0, &table, err, sizeof err) != 0) {
     kLog.error(std::string("charon did not start: ") + err);
     link.stop();
     return 1;
   }
   kLog.notice("started", {{"vici", "unix://" + o.runDir + "/vici"},
                           {"dataplane", o.dataplane.empty() ? "none (standalone)" : o.dataplane}});
+  // After charon: the data plane's first message may be its connections.
+  link.start();
   if (!o.swanctlConf.empty()) {
-    const int rc = loadConnections(o);
+    const int rc = loadConnections(o, o.swanctlConf);
     if (rc != 0) kLog.error("swanctl --load-all failed", {{"file", o.swanctlConf}, {"exit", std::to_string(rc)}});
   }
   for (;;) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      if (!o.swanctlConf.empty()) loadConnections(o);
+      if (!o.swanctlConf.empty()) loadConnections(o, o.swanctlConf);
       continue;
     }
     if (sig == SIGPIPE) continue;
@@ -182,6 +212,5 @@ int main(int argc, char** argv) {
   kLog.notice("stopping");
   hnv_charon_stop();
   link.stop();
-  (void)linkPtr;
   return 0;
 }

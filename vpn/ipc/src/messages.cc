@@ -84,6 +84,15 @@ struct Encoder {
   json::object operator()(const Expire& m) const {
     return {{"type", "expire"}, {"spi", m.spi}, {"dst", m.dst.toString()}, {"hard", m.hard}};
   }
+  json::object operator()(const Connections& m) const {
+    return {{"type", "connections"}, {"swanctlConf", m.swanctlConf}};
+  }
+  json::object datagram(const char* type, const IkeDatagram& m) const {
+    return {{"type", type},         {"src", m.src.toString()}, {"dst", m.dst.toString()},
+            {"srcPort", m.srcPort}, {"dstPort", m.dstPort},    {"data", toHex(m.data)}};
+  }
+  json::object operator()(const IkeIn& m) const { return datagram("ike-in", m); }
+  json::object operator()(const IkeOut& m) const { return datagram("ike-out", m); }
   json::object operator()(const Result_& m) const {
     return {{"type", "result"}, {"spi", m.spi}, {"ok", m.ok}, {"error", m.error}};
   }
@@ -334,6 +343,20 @@ Result<Message> decodeObject(const json::object& o) {
     e.dst = r.address("dst");
     e.hard = r.flag("hard");
     m = e;
+  } else if (type == "connections") {
+    m = Connections{r.text("swanctlConf")};
+  } else if (type == "ike-in" || type == "ike-out") {
+    IkeDatagram d;
+    d.src = r.address("src");
+    d.dst = r.address("dst");
+    d.srcPort = r.number<std::uint16_t>("srcPort");
+    d.dstPort = r.number<std::uint16_t>("dstPort");
+    d.data = r.hex("data");
+    if (type == "ike-in") {
+      m = IkeIn{std::move(d)};
+    } else {
+      m = IkeOut{std::move(d)};
+    }
   } else if (type == "result") {
     Result_ x;
     x.spi = r.number<std::uint32_t>("spi");

@@ -27,6 +27,10 @@ struct GatewayConfig : daemon::DaemonConfig, policy::AgentConfig {
   overlay::OverlaySettings encap;
   // Sessions each worker's NAT44 table holds (about 330 B each in memory).
   std::uint32_t natSessionsPerWorker = 1u << 16;
+  // "vpn": where hnv-iked connects (empty: no site-to-site VPN) and the
+  // cryptodev driver (auto, aesni_mb, openssl).
+  std::string ikeSocket;
+  std::string cryptoDriver = "auto";
 };
 
 // Pure: reads no file (the token file stays a path).

@@ -21,6 +21,9 @@
 #include "hnv/gateway/config.h"
 #include "hnv/gateway/tenant_compile.h"
 #include "hnv/nat/context.h"
+#include "hnv/gateway/vpn_link.h"
+#include "hnv/vpn/crypto_device.h"
+#include "hnv/vpn/manager.h"
 #include "hnv/vpn/module.h"
 #include "hnv/overlay/context.h"
 #include "hnv/policy/follower.h"
@@ -47,6 +50,12 @@ class Gateway {
  private:
   Gateway() = default;
   Status applyPolicy(const boost::json::object& desired);
+  // The tenant tables from `desired` and the VPN's current routes, published.
+  Status publishTenantTables(const boost::json::object& desired, const overlay::OverlayPolicy& pol);
+  Status startVpn(boost::asio::io_context& io);
+  void onIkeMessage(const ikeipc::Message& m);
+  void sendIke(const ikeipc::IkeOut& d);
+  void puntedIke(rte_mbuf* m);
   std::optional<PortInfo> portInfo(std::string_view name) const;
   boost::json::object policyJson() const;
   boost::json::object tenantsJson() const;
@@ -60,7 +69,16 @@ class Gateway {
   // Read by the nat44 nodes, like policy_.
   std::unique_ptr<dp::Published<nat::NatConfig>> natConfig_;
   nat::NatContext natCtx_;
-  vpn::VpnContext vpnCtx_;  // tunnels arrive with the S2S interfaces (issue 7)
+  vpn::VpnContext vpnCtx_;
+  // Site-to-site VPN (config "vpn"): the cryptodev, the SAs and tunnels,
+  // the socket hnv-iked connects to. The manager's tables are read by the
+  // ESP nodes: freed only after node_.
+  std::unique_ptr<vpn::CryptoDevice> crypto_;
+  std::unique_ptr<vpn::VpnManager> vpn_;
+  std::unique_ptr<VpnLink> vpnLink_;
+  std::string swanctlConf_;
+  boost::json::object lastDesired_;  // for rebuilding the tenant tables when a tunnel goes up or down
+  bool applying_ = false;
   std::unique_ptr<policy::PolicyFollower> follower_;
 };
 

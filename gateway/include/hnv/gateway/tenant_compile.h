@@ -45,10 +45,14 @@ using PortLookup = std::function<std::optional<PortInfo>(std::string_view name)>
 std::optional<fib::TenantCounterIds> registerTenantCounters(CounterRegistry& registry, const Rdid& rdid);
 
 // `previous` (nullptr for the first) keeps unchanged interfaces' neighbour
-// scopes; `counters` gives each tenant's counter ids.
+// scopes; `counters` gives each tenant's counter ids. `vpnRoutes` (from
+// vpn::VpnManager::routes()) add the site-to-site tunnels: VpnLocal
+// endpoints first (answered by proxy ARP on their outside interfaces, like
+// NAT external addresses), Vpn routes with their metrics.
 Result<fib::TenantTables> compileTenantTables(const boost::json::object& desired, const overlay::OverlayPolicy& policy,
                                               std::string_view node, const PortLookup& ports,
                                               const fib::TenantTables* previous = nullptr,
-                                              const fib::TenantTables::CounterIdsOf& counters = {});
+                                              const fib::TenantTables::CounterIdsOf& counters = {},
+                                              const std::vector<fib::TenantRoute>& vpnRoutes = {});
 
 }  // namespace hnv::gateway

@@ -205,6 +205,20 @@ struct KindTraits<NatStaticMapping> {
   static boost::json::object toJson(const NatStaticMapping& v);
 };
 
+// Not yet a kind of the controller's API (no AllKinds entry): hnvgwd reads
+// "vpn-s2s-interfaces" of its desired state with it.
+template <>
+struct KindTraits<VpnS2sInterface> {
+  static const std::string_view kName;
+  static const std::string_view kNoun;
+  static const bool kSingleton;
+  static std::span<const FieldSpec> fields();
+  static std::string key(const VpnS2sInterface& v);
+  static Result<VpnS2sInterface> fromJson(const ConfigNode& node);
+  // Without sharedSecret (write-only).
+  static boost::json::object toJson(const VpnS2sInterface& v);
+};
+
 template <>
 struct KindTraits<GlobalSettings> {
   static const std::string_view kName;

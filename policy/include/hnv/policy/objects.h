@@ -199,4 +199,35 @@ struct NatStaticMapping {
   std::optional<Prefix> remotePrefix;  // IPv4; absent: any source
 };
 
+// --- Site-to-site VPN (Add-VpnS2SInterface) ---
+
+enum class VpnConnectionType : std::uint8_t { Persistent, OnDemand };
+
+// An IKEv2/IPsec tunnel of a tenant's routing domain to a remote site, on
+// one gateway: its endpoint is an address of the gateway in another routing
+// domain (the outside, like a NAT instance's), its traffic the tenant's
+// localPrefixes to and from the site's remotePrefixes (routes in the
+// tenant's VRF, with routeMetric, while the tunnel is up).
+struct VpnS2sInterface {
+  Rdid rdid;
+  std::string name;
+  std::string node;      // the gateway
+  Rdid externalRdid;     // the outside routing domain the endpoint lives in; not rdid
+  IpAddr localAddress;   // the gateway's IKE/ESP endpoint there (IPv4)
+  IpAddr destination;    // the remote site's address (IPv4)
+  std::string sharedSecret;  // PSK; write-only in the API
+  std::string localId;       // IKE identities; empty: the addresses
+  std::string remoteId;
+  std::string ikeProposals = "aes256-sha256-modp2048";
+  std::string espProposals = "aes256gcm16-modp2048";
+  std::vector<Prefix> localPrefixes;
+  std::vector<Prefix> remotePrefixes;
+  std::uint32_t routeMetric = 10;
+  VpnConnectionType connectionType = VpnConnectionType::Persistent;
+  std::uint32_t lifetimeSeconds = 7200;  // CHILD SA
+  std::uint64_t lifetimeKilobytes = 0;   // 0: no volume limit
+  std::uint32_t dpdSeconds = 30;         // 0: no dead-peer detection
+  bool adminUp = true;
+};
+
 }  // namespace hnv::policy

@@ -2,9 +2,12 @@
 // JSON object per line, "type" first. No DPDK and no strongSwan here: both
 // programs (and their tests) use the same encoder and parser.
 //
-//   iked -> hnvgwd   hello, sa-add, sa-update, sa-del, policy, event
+//   iked -> hnvgwd   hello, sa-add, sa-update, sa-del, policy, event,
+//                    ike-out (an IKE datagram to send from an endpoint)
 //   hnvgwd -> iked   hello, counters (per SA, every second), expire (an SA
-//                    reached a volume limit), result (to sa-add: refused)
+//                    reached a volume limit), result (to sa-add: refused),
+//                    connections (the swanctl.conf of this gateway's S2S
+//                    interfaces), ike-in (an IKE datagram to an endpoint)
 //
 // Keys travel in hex inside sa-add only; the socket is the service's own
 // (mode 0600 in a 0700 directory). Nothing here ever logs a key.
@@ -109,7 +112,24 @@ struct Result_ {
   std::string error;
 };
 
-using Message = std::variant<Hello, SaAdd, SaUpdate, SaDel, Policy, Event, Counters, Expire, Result_>;
+// The S2S interfaces as a swanctl.conf (connections and their secrets):
+// hnv-iked loads it as a whole; what it no longer names is unloaded.
+struct Connections {
+  std::string swanctlConf;
+};
+
+// An IKE datagram between an endpoint of the gateway and a peer, without
+// the non-ESP marker of port 4500 (the sender of the UDP packet adds it).
+struct IkeDatagram {
+  IpAddr src, dst;
+  std::uint16_t srcPort = 0, dstPort = 0;
+  std::vector<std::uint8_t> data;
+};
+struct IkeIn : IkeDatagram {};
+struct IkeOut : IkeDatagram {};
+
+using Message = std::variant<Hello, SaAdd, SaUpdate, SaDel, Policy, Event, Counters, Expire, Result_, Connections,
+                             IkeIn, IkeOut>;
 
 // One line of JSON, without the newline.
 std::string encode(const Message& m);

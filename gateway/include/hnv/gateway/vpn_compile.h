@@ -1,0 +1,33 @@
+// The site-to-site VPN of this gateway compiled from its desired state
+// ("vpn-s2s-interfaces" whose node is this gateway, admin state up, both
+// routing domains placed here): the interfaces the data plane accepts SAs
+// for, and the swanctl.conf hnv-iked loads (connections, children with the
+// tenant as if_id, secrets).
+//
+// Thread: control. Pure.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hnv/base/result.h"
+#include "hnv/overlay/overlay_policy.h"
+#include "hnv/vpn/manager.h"
+
+namespace hnv::gateway {
+
+struct VpnCompiled {
+  std::vector<vpn::S2sInterface> interfaces;
+  std::string swanctlConf;
+};
+
+Result<VpnCompiled> compileVpn(const boost::json::object& desired, const overlay::OverlayPolicy& policy,
+                               std::string_view node);
+
+// The IKE connection name of an S2S interface: "<rdid>_<name>" with '.'
+// (strongSwan's section separator) as '_'.
+std::string connectionName(std::string_view rdid, std::string_view name);
+
+}  // namespace hnv::gateway

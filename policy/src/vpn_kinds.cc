@@ -1,0 +1,231 @@
+// The site-to-site VPN interface (Add-VpnS2SInterface): where the tunnel
+// ends on both sides, how IKE authenticates and what it proposes, and which
+// prefixes travel through it. Proposals use strongSwan's syntax and are
+// checked against what hnv-iked and the data plane support.
+#include <set>
+
+#include "hnv/policy/kinds.h"
+#include "names.h"
+#include "read.h"
+
+namespace hnv::policy {
+
+namespace json = boost::json;
+using detail::failed;
+
+namespace {
+
+constexpr std::size_t kMaxPrefixes = 32;
+const std::pair<std::string_view, VpnConnectionType> kConnectionTypes[] = {
+    {"persistent", VpnConnectionType::Persistent}, {"on-demand", VpnConnectionType::OnDemand}};
+
+// The algorithm words a proposal may use: ciphers the data plane runs
+// (AES-CBC, AES-GCM-16), integrity and PRF (SHA-1, SHA-2), and the DH
+// groups of the spec (2 modp1024, 14 modp2048, 19 ecp256, 20 ecp384,
+// 24 modp2048s256).
+const std::set<std::string, std::less<>>& knownWords() {
+  static const std::set<std::string, std::less<>> k{
+      "aes128",    "aes192",    "aes256",      "aes128gcm16", "aes192gcm16", "aes256gcm16", "sha1",
+      "sha256",    "sha384",    "sha512",      "prfsha1",     "prfsha256",   "prfsha384",   "prfsha512",
+      "modp1024",  "modp2048",  "modp2048s256", "ecp256",     "ecp384",      "modpnone"};
+  return k;
+}
+
+// "aes256-sha256-modp2048" or several separated by commas.
+Result<std::string> readProposals(const ConfigNode& n, std::string fallback) {
+  auto text = n.asString(std::move(fallback));
+  if (!text) return text.error();
+  if (text->empty() || text->size() > 512) return n.error(*text, "1 to 512 characters");
+  std::size_t start = 0;
+  while (start <= text->size()) {
+    const std::size_t end = std::min(text->find_first_of("-,", start), text->size());
+    const std::string word = text->substr(start, end - start);
+    if (knownWords().count(word) == 0) {
+      std::string all;
+      for (const auto& w : knownWords()) all += (all.empty() ? "" : ", ") + w;
+      return n.error(*text, "'" + word + "' is not a supported algorithm (supported: " + all + ")");
+    }
+    start = end + 1;
+  }
+  return text;
+}
+
+Result<IpAddr> readEndpoint(const ConfigNode& n) {
+  auto a = detail::readIp(n);
+  if (!a) return a.error();
+  if (!a->isV4()) return n.error(a->toString(), "IPv6 tunnel endpoints are not supported yet; use IPv4");
+  const Ipv4Addr v = a->v4();
+  if (v.isUnspecified() || v.isMulticast() || v.isBroadcast() || v.isLoopback()) {
+    return n.error(a->toString(), "must be a unicast address");
+  }
+  return a;
+}
+
+Result<std::vector<Prefix>> readPrefixes(const ConfigNode& n) {
+  auto count = n.arraySize();
+  if (!count) return count.error();
+  if (*count == 0 || *count > kMaxPrefixes) return n.error(std::to_string(*count), "1 to 32 prefixes");
+  std::vector<Prefix> out;
+  for (std::size_t i = 0; i < *count; ++i) {
+    auto p = detail::readPrefix(n.at(i));
+    if (!p) return p.error();
+    if (!p->isV4()) return n.at(i).error(p->toString(), "IPv6 inside the tunnel is not supported yet");
+    out.push_back(*p);
+  }
+  return out;
+}
+
+Result<std::string> readIdentity(const ConfigNode& n) {
+  auto t = detail::readText(n, 128, "");
+  if (!t) return t.error();
+  if (t->find_first_of(" \"'{}=#\\") != std::string::npos) {
+    return n.error(*t, "an IKE identity has no spaces, quotes, braces, '=', '#' or backslashes");
+  }
+  return t;
+}
+
+}  // namespace
+
+const std::string_view KindTraits<VpnS2sInterface>::kName = "vpn-s2s-interfaces";
+const std::string_view KindTraits<VpnS2sInterface>::kNoun = "vpn-s2s-interface";
+const bool KindTraits<VpnS2sInterface>::kSingleton = false;
+
+std::span<const FieldSpec> KindTraits<VpnS2sInterface>::fields() {
+  static constexpr FieldSpec kFields[] = {
+      {"rdid", FieldType::Guid, kRequired | kImmutable, "routing domain (tenant) the tunnel serves"},
+      {"name", FieldType::String, kRequired | kImmutable, "interface name, unique in the routing domain"},
+      {"node", FieldType::String, kRequired, "the gateway the tunnel ends on"},
+      {"externalRdid", FieldType::Guid, kRequired, "routing domain the local endpoint lives in; not rdid"},
+      {"localAddress", FieldType::Ip, kRequired, "the gateway's IPv4 endpoint in externalRdid"},
+      {"destination", FieldType::Ip, kRequired, "the remote site's IPv4 address"},
+      {"authentication", FieldType::Enum, 0, "psk (the default); certificates are not supported yet", "psk"},
+      {"sharedSecret", FieldType::String, kRequired, "pre-shared key, 16 to 256 characters; write-only"},
+      {"localId", FieldType::String, 0, "our IKE identity (default: localAddress)"},
+      {"remoteId", FieldType::String, 0, "the site's IKE identity (default: destination)"},
+      {"ikeProposals", FieldType::String, 0, "IKE proposals, strongSwan syntax (default aes256-sha256-modp2048)"},
+      {"espProposals", FieldType::String, 0,
+       "ESP proposals, strongSwan syntax; a DH group asks for PFS (default aes256gcm16-modp2048)"},
+      {"localPrefixes", FieldType::PrefixList, kRequired, "the tenant's IPv4 prefixes behind the tunnel"},
+      {"remotePrefixes", FieldType::PrefixList, kRequired, "the site's IPv4 prefixes, routed into the tunnel"},
+      {"routeMetric", FieldType::Uint, 0, "metric of the routes to remotePrefixes (default 10)"},
+      {"connectionType", FieldType::Enum, 0, "persistent (the default) or on-demand", "persistent|on-demand"},
+      {"lifetimeSeconds", FieldType::Uint, 0, "CHILD SA lifetime in seconds, 60..172800 (default 7200)"},
+      {"lifetimeKilobytes", FieldType::Uint, 0, "CHILD SA lifetime in kilobytes; 0 (the default): none"},
+      {"dpdSeconds", FieldType::Uint, 0, "dead-peer detection interval, 0 (off) or 5..3600 (default 30)"},
+      {"adminState", FieldType::Enum, 0, "up (the default) or down", "up|down"},
+  };
+  return kFields;
+}
+
+std::string KindTraits<VpnS2sInterface>::key(const VpnS2sInterface& v) { return v.rdid.toString() + "/" + v.name; }
+
+Result<VpnS2sInterface> KindTraits<VpnS2sInterface>::fromJson(const ConfigNode& n) {
+  Error e;
+  if (auto s = detail::expectFields(n, fields()); !s) return s.error();
+  VpnS2sInterface out;
+  auto rdid = detail::readTaggedGuid<Rdid>(n["rdid"]);
+  if (failed(rdid, e)) return e;
+  out.rdid = *rdid;
+  auto name = detail::readName(n["name"]);
+  if (failed(name, e)) return e;
+  out.name = *name;
+  auto node = detail::readName(n["node"]);
+  if (failed(node, e)) return e;
+  out.node = *node;
+  auto external = detail::readTaggedGuid<Rdid>(n["externalRdid"]);
+  if (failed(external, e)) return e;
+  if (*external == *rdid) return n["externalRdid"].error(external->toString(), "must be another routing domain than rdid");
+  out.externalRdid = *external;
+  auto local = readEndpoint(n["localAddress"]);
+  if (failed(local, e)) return e;
+  out.localAddress = *local;
+  auto dest = readEndpoint(n["destination"]);
+  if (failed(dest, e)) return e;
+  if (*dest == *local) return n["destination"].error(dest->toString(), "is the local address");
+  out.destination = *dest;
+  auto auth = n["authentication"].asString("psk");
+  if (failed(auth, e)) return e;
+  if (*auth != "psk") {
+    return makeError(Errc::Unsupported, n["authentication"].path(), *auth, "only psk is supported yet");
+  }
+  auto secret = n["sharedSecret"].asString();
+  if (failed(secret, e)) return e;
+  if (secret->size() < 16 || secret->size() > 256) {
+    // The value is never echoed: it is a secret.
+    return n["sharedSecret"].error(std::to_string(secret->size()) + " characters", "a PSK has 16 to 256 characters");
+  }
+  for (unsigned char c : *secret) {
+    if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
+      return n["sharedSecret"].error("(not shown)", "printable characters only, without '\"' or backslashes");
+    }
+  }
+  out.sharedSecret = *secret;
+  auto lid = readIdentity(n["localId"]);
+  if (failed(lid, e)) return e;
+  out.localId = *lid;
+  auto rid = readIdentity(n["remoteId"]);
+  if (failed(rid, e)) return e;
+  out.remoteId = *rid;
+  auto ike = readProposals(n["ikeProposals"], out.ikeProposals);
+  if (failed(ike, e)) return e;
+  out.ikeProposals = *ike;
+  auto esp = readProposals(n["espProposals"], out.espProposals);
+  if (failed(esp, e)) return e;
+  out.espProposals = *esp;
+  auto lp = readPrefixes(n["localPrefixes"]);
+  if (failed(lp, e)) return e;
+  out.localPrefixes = *lp;
+  auto rp = readPrefixes(n["remotePrefixes"]);
+  if (failed(rp, e)) return e;
+  out.remotePrefixes = *rp;
+  auto metric = n["routeMetric"].asUint(0, 65535, out.routeMetric);
+  if (failed(metric, e)) return e;
+  out.routeMetric = static_cast<std::uint32_t>(*metric);
+  auto type = detail::readEnum(n["connectionType"], kConnectionTypes, out.connectionType);
+  if (failed(type, e)) return e;
+  out.connectionType = *type;
+  auto life = n["lifetimeSeconds"].asUint(60, 172800, out.lifetimeSeconds);
+  if (failed(life, e)) return e;
+  out.lifetimeSeconds = static_cast<std::uint32_t>(*life);
+  auto kb = n["lifetimeKilobytes"].asUint(0, std::uint64_t{1} << 40, 0);
+  if (failed(kb, e)) return e;
+  out.lifetimeKilobytes = *kb;
+  auto dpd = n["dpdSeconds"].asUint(0, 3600, out.dpdSeconds);
+  if (failed(dpd, e)) return e;
+  if (*dpd != 0 && *dpd < 5) return n["dpdSeconds"].error(std::to_string(*dpd), "0 (off) or 5..3600");
+  out.dpdSeconds = static_cast<std::uint32_t>(*dpd);
+  auto admin = n["adminState"].asString("up");
+  if (failed(admin, e)) return e;
+  if (*admin != "up" && *admin != "down") return n["adminState"].error(*admin, "must be up or down");
+  out.adminUp = *admin == "up";
+  return out;
+}
+
+json::object KindTraits<VpnS2sInterface>::toJson(const VpnS2sInterface& v) {
+  json::object o;
+  o["rdid"] = v.rdid.toString();
+  o["name"] = v.name;
+  o["node"] = v.node;
+  o["externalRdid"] = v.externalRdid.toString();
+  o["localAddress"] = v.localAddress.toString();
+  o["destination"] = v.destination.toString();
+  o["authentication"] = "psk";
+  if (!v.localId.empty()) o["localId"] = v.localId;
+  if (!v.remoteId.empty()) o["remoteId"] = v.remoteId;
+  o["ikeProposals"] = v.ikeProposals;
+  o["espProposals"] = v.espProposals;
+  json::array lp, rp;
+  for (const auto& p : v.localPrefixes) lp.emplace_back(p.toString());
+  for (const auto& p : v.remotePrefixes) rp.emplace_back(p.toString());
+  o["localPrefixes"] = std::move(lp);
+  o["remotePrefixes"] = std::move(rp);
+  o["routeMetric"] = v.routeMetric;
+  o["connectionType"] = detail::enumName(kConnectionTypes, v.connectionType);
+  o["lifetimeSeconds"] = v.lifetimeSeconds;
+  o["lifetimeKilobytes"] = v.lifetimeKilobytes;
+  o["dpdSeconds"] = v.dpdSeconds;
+  o["adminState"] = v.adminUp ? "up" : "down";
+  return o;
+}
+
+}  // namespace hnv::policy
