@@ -27,6 +27,7 @@ PolicyEngine::SyncView PolicyEngine::syncView() const {
 template <class T>
 json::object PolicyEngine::decorate(const Stored<T>& s, const SyncView& sync) const {
   json::object o = detail::renderStored(s);
+  redactSecrets(KindTraits<T>::kName, o);
   if constexpr (std::is_same_v<T, LookupRecord>) {
     // Unusable: no node owns the PA, so nothing can carry the record's traffic.
     o["unusable"] = state_.paOwner(s.object.pa) == nullptr;

@@ -67,6 +67,16 @@ template Status checkImmutable<NatInstance>(const NatInstance&, const NatInstanc
 template Status checkImmutable<NatExternalAddress>(const NatExternalAddress&, const NatExternalAddress&);
 template Status checkImmutable<NatStaticMapping>(const NatStaticMapping&, const NatStaticMapping&);
 template Status checkImmutable<GatewayRoute>(const GatewayRoute&, const GatewayRoute&);
+template Status checkImmutable<VpnS2sInterface>(const VpnS2sInterface&, const VpnS2sInterface&);
+
+void redactSecrets(std::string_view kind, boost::json::object& o) {
+  withKind(kind, [&](auto k) {
+    using T = typename decltype(k)::type;
+    for (const auto& f : KindTraits<T>::fields()) {
+      if ((f.flags & kSecret) != 0) o.erase(f.name);
+    }
+  });
+}
 
 Result<std::string> canonicalFilterValue(const FieldSpec& field, std::string_view text) {
   std::string name(field.name);

@@ -322,6 +322,11 @@ Status checkRemove(const PolicyState& state, const RoutingDomain& d) {
   // The NAT kinds of the domain: its instance's removal checks the rest.
   if (who.empty() && state.find<NatInstance>(d.rdid.toString()) != nullptr) who = "nat-instance " + d.rdid.toString();
   if (!who.empty()) return inUse(d.rdid.toString(), who + " still belongs to it; remove that first");
+  for (const auto& [key, x] : state.table<VpnS2sInterface>()) {
+    if (x.object.rdid == d.rdid || x.object.externalRdid == d.rdid) {
+      return inUse(d.rdid.toString(), "vpn-s2s-interface " + key + " still uses it; remove that first");
+    }
+  }
   for (const auto& [key, nat] : state.table<NatInstance>()) {
     if (nat.object.externalRdid == d.rdid) {
       return inUse(d.rdid.toString(),

@@ -17,7 +17,7 @@ namespace {
 bool isGatewayKind(std::string_view kind) {
   return kind == KindTraits<ExternalInterface>::kName || kind == KindTraits<GatewayRoute>::kName ||
          kind == KindTraits<NatInstance>::kName || kind == KindTraits<NatExternalAddress>::kName ||
-         kind == KindTraits<NatStaticMapping>::kName;
+         kind == KindTraits<NatStaticMapping>::kName || kind == KindTraits<VpnS2sInterface>::kName;
 }
 
 }  // namespace
@@ -61,6 +61,8 @@ Result<json::object> PolicyEngine::desiredState(std::string_view nodeName) const
   collect(std::type_identity<NatInstance>{}, "", gatewayScope);
   collect(std::type_identity<NatExternalAddress>{}, "", gatewayScope);
   collect(std::type_identity<NatStaticMapping>{}, "", gatewayScope);
+  // A gateway gets its own S2S interfaces only (with their secrets).
+  collect(std::type_identity<VpnS2sInterface>{}, "", [&](const VpnS2sInterface& x) { return x.node == node->object.name; });
   auto all = [](const auto&) { return true; };
   collect(std::type_identity<ProviderAddress>{}, node->object.name + "/", all);
   collect(std::type_identity<ProviderRoute>{}, node->object.name + "/", all);

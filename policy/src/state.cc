@@ -110,6 +110,7 @@ template std::optional<Stored<NatInstance>> PolicyState::put(const std::string&,
 template std::optional<Stored<NatExternalAddress>> PolicyState::put(const std::string&, Stored<NatExternalAddress>);
 template std::optional<Stored<NatStaticMapping>> PolicyState::put(const std::string&, Stored<NatStaticMapping>);
 template std::optional<Stored<GatewayRoute>> PolicyState::put(const std::string&, Stored<GatewayRoute>);
+template std::optional<Stored<VpnS2sInterface>> PolicyState::put(const std::string&, Stored<VpnS2sInterface>);
 template std::optional<Stored<RoutingDomain>> PolicyState::erase<RoutingDomain>(std::string_view);
 template std::optional<Stored<VirtualSubnet>> PolicyState::erase<VirtualSubnet>(std::string_view);
 template std::optional<Stored<LookupRecord>> PolicyState::erase<LookupRecord>(std::string_view);
@@ -123,5 +124,6 @@ template std::optional<Stored<NatInstance>> PolicyState::erase<NatInstance>(std:
 template std::optional<Stored<NatExternalAddress>> PolicyState::erase<NatExternalAddress>(std::string_view);
 template std::optional<Stored<NatStaticMapping>> PolicyState::erase<NatStaticMapping>(std::string_view);
 template std::optional<Stored<GatewayRoute>> PolicyState::erase<GatewayRoute>(std::string_view);
+template std::optional<Stored<VpnS2sInterface>> PolicyState::erase<VpnS2sInterface>(std::string_view);
 
 }  // namespace hnv::policy

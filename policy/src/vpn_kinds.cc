@@ -99,7 +99,7 @@ std::span<const FieldSpec> KindTraits<VpnS2sInterface>::fields() {
       {"localAddress", FieldType::Ip, kRequired, "the gateway's IPv4 endpoint in externalRdid"},
       {"destination", FieldType::Ip, kRequired, "the remote site's IPv4 address"},
       {"authentication", FieldType::Enum, 0, "psk (the default); certificates are not supported yet", "psk"},
-      {"sharedSecret", FieldType::String, kRequired, "pre-shared key, 16 to 256 characters; write-only"},
+      {"sharedSecret", FieldType::String, kRequired | kSecret, "pre-shared key, 16 to 256 characters; write-only"},
       {"localId", FieldType::String, 0, "our IKE identity (default: localAddress)"},
       {"remoteId", FieldType::String, 0, "the site's IKE identity (default: destination)"},
       {"ikeProposals", FieldType::String, 0, "IKE proposals, strongSwan syntax (default aes256-sha256-modp2048)"},
@@ -210,6 +210,7 @@ json::object KindTraits<VpnS2sInterface>::toJson(const VpnS2sInterface& v) {
   o["localAddress"] = v.localAddress.toString();
   o["destination"] = v.destination.toString();
   o["authentication"] = "psk";
+  o["sharedSecret"] = v.sharedSecret;
   if (!v.localId.empty()) o["localId"] = v.localId;
   if (!v.remoteId.empty()) o["remoteId"] = v.remoteId;
   o["ikeProposals"] = v.ikeProposals;

@@ -36,6 +36,7 @@ std::string keyPattern() {
   if constexpr (std::is_same_v<T, policy::NatStaticMapping>) {
     return "/{rdid}/{protocol}/{externalAddress}/{externalPort}";
   }
+  if constexpr (std::is_same_v<T, policy::VpnS2sInterface>) return "/{rdid}/{name}";
   return "";
 }
 
@@ -88,6 +89,7 @@ json::object fieldSchema(const FieldSpec& f) {
   }
   s["description"] = f.help;
   if (f.flags & policy::kReadOnly) s["readOnly"] = true;
+  if (f.flags & policy::kSecret) s["writeOnly"] = true;
   return s;
 }
 

@@ -9,10 +9,15 @@ using policy::Change;
 using policy::KindTraits;
 using policy::Revision;
 
-std::string changeLine(const Change& c) {
+std::string changeLine(const Change& c, bool redact) {
   json::object o;
   o["type"] = "change";
   for (auto& kv : policy::changeToJson(c)) o[kv.key()] = std::move(kv.value());
+  if (redact) {
+    if (auto* obj = o.if_contains("object"); obj != nullptr && obj->is_object()) {
+      policy::redactSecrets(c.kind, obj->as_object());
+    }
+  }
   return json::serialize(o) + "\n";
 }
 
@@ -31,7 +36,7 @@ WatchHub::~WatchHub() { engine_.unsubscribe(subscription_); }
 
 void WatchHub::onCommit(std::span<const Change> changes) {
   for (const auto& c : changes) {
-    ring_.push_back(std::make_shared<const Entry>(Entry{c, changeLine(c)}));
+    ring_.push_back(std::make_shared<const Entry>(Entry{c, changeLine(c, false), changeLine(c, true)}));
     if (ring_.size() > ringSize_) ring_.pop_front();
   }
   auto waiters = std::move(waiters_);
@@ -52,8 +57,8 @@ Result<std::vector<std::shared_ptr<const WatchHub::Entry>>> WatchHub::since(Revi
   auto older = engine_.changesSince(after, max);
   if (!older) return older.error();
   for (auto& c : *older) {
-    std::string line = changeLine(c);
-    out.push_back(std::make_shared<const Entry>(Entry{std::move(c), std::move(line)}));
+    std::string line = changeLine(c, false), publicLine = changeLine(c, true);
+    out.push_back(std::make_shared<const Entry>(Entry{std::move(c), std::move(line), std::move(publicLine)}));
   }
   return out;
 }
@@ -127,7 +132,7 @@ WatchStream::Poll WatchStream::poll(std::size_t max) {
     const Change& c = e->change;
     cursor_ = c.revision;
     if (!node_) {
-      if ((kind_.empty() || c.kind == kind_) && engine.visible(c, access_)) p.data += e->line;
+      if ((kind_.empty() || c.kind == kind_) && engine.visible(c, access_)) p.data += e->publicLine;
       continue;
     }
     if (scopeSensitive(c)) {

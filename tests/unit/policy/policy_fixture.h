@@ -43,6 +43,7 @@ inline constexpr std::string_view kGr = "gateway-routes";
 inline constexpr std::string_view kNi = "nat-instances";
 inline constexpr std::string_view kNa = "nat-external-addresses";
 inline constexpr std::string_view kNm = "nat-static-mappings";
+inline constexpr std::string_view kVpn = "vpn-s2s-interfaces";
 
 inline constexpr std::string_view kRdidA = "aaaaaaaa-0000-4000-8000-00000000000a";
 inline constexpr std::string_view kRdidB = "bbbbbbbb-0000-4000-8000-00000000000b";
@@ -119,6 +120,12 @@ inline std::string_view exampleOf(std::string_view kind) {
   if (kind == kNm) {
     return R"({"rdid":"@A","protocol":"tcp","externalAddress":"203.0.113.10","externalPort":80,)"
            R"("internalAddress":"10.0.1.10","internalPort":8080})";
+  }
+  // VPN: A's tunnel with B as its outside (B placed on gw1 beside A first).
+  if (kind == kVpn) {
+    return R"({"rdid":"@A","name":"site-a","node":"gw1","externalRdid":"@B","localAddress":"203.0.113.5",)"
+           R"("destination":"198.51.100.2","sharedSecret":"correct horse battery staple",)"
+           R"("localPrefixes":["10.0.1.0/24"],"remotePrefixes":["172.16.1.0/24"]})";
   }
   return "{}";
 }

@@ -30,6 +30,7 @@ enum FieldFlag : unsigned {
   kRequired = 1u << 0,
   kImmutable = 1u << 1,  // part of the key, or fixed at creation
   kReadOnly = 1u << 2,   // derived by the controller; ignored on input
+  kSecret = 1u << 3,     // write-only: given to the nodes that need it, never shown by the API
 };
 
 struct FieldSpec {
@@ -47,7 +48,8 @@ struct KindTraits;
 // Every kind, in the order that references allow creating them.
 using AllKinds =
     std::tuple<RoutingDomain, VirtualSubnet, LookupRecord, CustomerRoute, NodeEntry, ProviderAddress, ProviderRoute,
-               GlobalSettings, ExternalInterface, NatInstance, NatExternalAddress, NatStaticMapping, GatewayRoute>;
+               GlobalSettings, ExternalInterface, NatInstance, NatExternalAddress, NatStaticMapping, GatewayRoute,
+               VpnS2sInterface>;
 
 // Calls f(std::type_identity<T>{}) for every kind T.
 template <class F>
@@ -205,8 +207,6 @@ struct KindTraits<NatStaticMapping> {
   static boost::json::object toJson(const NatStaticMapping& v);
 };
 
-// Not yet a kind of the controller's API (no AllKinds entry): hnvgwd reads
-// "vpn-s2s-interfaces" of its desired state with it.
 template <>
 struct KindTraits<VpnS2sInterface> {
   static const std::string_view kName;
@@ -215,7 +215,7 @@ struct KindTraits<VpnS2sInterface> {
   static std::span<const FieldSpec> fields();
   static std::string key(const VpnS2sInterface& v);
   static Result<VpnS2sInterface> fromJson(const ConfigNode& node);
-  // Without sharedSecret (write-only).
+  // With sharedSecret (kSecret: redactSecrets() takes it out of what the API shows).
   static boost::json::object toJson(const VpnS2sInterface& v);
 };
 
@@ -246,6 +246,10 @@ std::string_view paStateName(PaState s);
 std::string_view nodeRoleName(NodeRole r);
 std::string_view natFilteringName(NatFiltering f);
 std::string_view natProtocolName(NatProtocol p);
+
+// Removes the kind's write-only fields (kSecret) from an object the API
+// shows (get, list, history, northbound watch).
+void redactSecrets(std::string_view kind, boost::json::object& o);
 
 // An error for a field of the request body.
 Error fieldError(std::string_view field, std::string what, std::string why, Errc code = Errc::InvalidArgument);

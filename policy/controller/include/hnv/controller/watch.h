@@ -26,7 +26,8 @@ class WatchHub {
  public:
   struct Entry {
     policy::Change change;
-    std::string line;  // {"type":"change",...}\n
+    std::string line;        // {"type":"change",...}\n, for nodes (with write-only fields)
+    std::string publicLine;  // the same without write-only fields (policy::redactSecrets), for the API
   };
 
   WatchHub(policy::PolicyEngine& engine, std::size_t ringSize = 65536);
@@ -54,7 +55,8 @@ class WatchHub {
   int subscription_ = 0;
 };
 
-std::string changeLine(const policy::Change& c);
+// redact: without the kinds' write-only fields (for the API; nodes get them).
+std::string changeLine(const policy::Change& c, bool redact);
 std::string bookmarkLine(policy::Revision r);
 
 class WatchStream {

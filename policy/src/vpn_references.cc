@@ -1,0 +1,54 @@
+// Rules across objects for the site-to-site VPN kind: an S2S interface's
+// routing domains exist and are both placed on its gateway, and no two
+// interfaces of one gateway have the same pair of endpoints (IKE could not
+// tell their tenants apart). The routing domain's removal rule for it is in
+// references.cc.
+#include "hnv/policy/references.h"
+#include "references_detail.h"
+
+namespace hnv::policy {
+
+using detail::isPlaced;
+using detail::missing;
+
+template <>
+Status checkPut(const PolicyState& state, const VpnS2sInterface& x) {
+  if (state.find<RoutingDomain>(x.rdid.toString()) == nullptr) return missing("rdid", x.rdid.toString(), "routing domain");
+  if (state.find<RoutingDomain>(x.externalRdid.toString()) == nullptr) {
+    return missing("externalRdid", x.externalRdid.toString(), "routing domain");
+  }
+  const auto* node = state.find<NodeEntry>(x.node);
+  if (node == nullptr) return missing("node", x.node, "node");
+  if (node->object.role != NodeRole::Gateway) {
+    return fieldError("node", x.node, "is not a gateway; S2S interfaces end on gateways");
+  }
+  for (const auto* rdid : {&x.rdid, &x.externalRdid}) {
+    if (!isPlaced(node->object, *rdid)) {
+      return fieldError(rdid == &x.rdid ? "rdid" : "externalRdid", rdid->toString(),
+                        "is not placed on gateway " + x.node + "; place it there first");
+    }
+  }
+  const std::string self = KindTraits<VpnS2sInterface>::key(x);
+  for (const auto& [key, other] : state.table<VpnS2sInterface>()) {
+    const auto& o = other.object;
+    if (key != self && o.node == x.node && o.localAddress == x.localAddress && o.destination == x.destination) {
+      return fieldError("destination", x.destination.toString(),
+                        "vpn-s2s-interface " + key + " already connects " + x.localAddress.toString() + " to it on " +
+                            x.node + "; IKE could not tell the tenants apart",
+                        Errc::Conflict);
+    }
+  }
+  return okStatus();
+}
+
+template <>
+Status checkRemove(const PolicyState&, const VpnS2sInterface&) {
+  return okStatus();
+}
+
+template <>
+std::optional<Rdid> owningDomain(const PolicyState&, const VpnS2sInterface& v) {
+  return v.rdid;
+}
+
+}  // namespace hnv::policy

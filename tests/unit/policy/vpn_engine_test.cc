@@ -1,0 +1,97 @@
+// The site-to-site VPN kind through the engine: defaults, the write-only
+// secret (never in what the API shows, given to its gateway), the rules
+// across objects and the refused inputs.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json/serialize.hpp>
+
+#include "policy_fixture.h"
+
+namespace hnv::policy::testing {
+namespace {
+
+const std::string kA(kRdidA);
+
+class VpnEngine : public PolicyFixture {
+ protected:
+  void SetUp() override {
+    PolicyFixture::SetUp();
+    buildTypical();
+    must(patchOp(kNode, "gw1", R"({"tenants":["@A","@B"]})"));
+    ASSERT_FALSE(HasFailure());
+  }
+};
+
+TEST_F(VpnEngine, DefaultsAndAWriteOnlySecretThatOnlyItsGatewayGets) {
+  must(createOp(kVpn, exampleOf(kVpn)));
+  auto x = get(kVpn, "@A/site-a");
+  EXPECT_EQ(x.at("ikeProposals"), "aes256-sha256-modp2048");
+  EXPECT_EQ(x.at("espProposals"), "aes256gcm16-modp2048");
+  EXPECT_EQ(x.at("routeMetric"), 10);
+  EXPECT_EQ(x.at("connectionType"), "persistent");
+  EXPECT_EQ(x.at("lifetimeSeconds"), 7200);
+  EXPECT_EQ(x.at("dpdSeconds"), 30);
+  EXPECT_EQ(x.at("adminState"), "up");
+  EXPECT_FALSE(x.contains("sharedSecret")) << "the API never shows the PSK";
+  for (const auto& item : list(kVpn)) EXPECT_FALSE(item.as_object().contains("sharedSecret"));
+  auto gw = engine.desiredState("gw1");
+  ASSERT_TRUE(gw.ok());
+  const auto& items = gw->at("vpn-s2s-interfaces").as_array();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].at("sharedSecret"), "correct horse battery staple") << "its gateway needs it";
+  auto host = engine.desiredState("host1");
+  ASSERT_TRUE(host.ok());
+  EXPECT_EQ(boost::json::serialize(*host).find("correct horse"), std::string::npos) << "a host never gets it";
+  // A patch of another field keeps the secret.
+  must(patchOp(kVpn, "@A/site-a", R"({"routeMetric":20})"));
+  gw = engine.desiredState("gw1");
+  EXPECT_EQ(gw->at("vpn-s2s-interfaces").as_array()[0].at("sharedSecret"), "correct horse battery staple");
+}
+
+TEST_F(VpnEngine, RulesAcrossObjects) {
+  must(createOp(kVpn, exampleOf(kVpn)));
+  // The same two endpoints on one gateway: IKE could not tell the tenants apart.
+  auto r = run(createOp(kVpn, with(kVpn, R"("name":"site-a2")")));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("already connects 203.0.113.5"), std::string::npos) << r.error().message();
+  // Not a gateway, an outside not placed there.
+  r = run(createOp(kVpn, with(kVpn, R"("name":"other","node":"host1")")));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("is not a gateway"), std::string::npos) << r.error().message();
+  must(deleteOp(kVpn, "@A/site-a"));
+  must(patchOp(kNode, "gw1", R"({"tenants":["@A"]})"));
+  r = run(createOp(kVpn, exampleOf(kVpn)));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("is not placed on gateway gw1"), std::string::npos) << r.error().message();
+}
+
+TEST_F(VpnEngine, BadInputIsRefusedWithTheFieldAndTheRuleAndNeverEchoesTheSecret) {
+  struct Case {
+    std::string fields;
+    std::string says;
+  } cases[] = {
+      {R"("sharedSecret":"short")", "sharedSecret: 5 characters: a PSK has 16 to 256 characters"},
+      {R"("ikeProposals":"3des-md5-modp768")", "'3des' is not a supported algorithm"},
+      {R"("espProposals":"aes256gcm16-modp2048,chacha20poly1305")", "'chacha20poly1305' is not a supported"},
+      {R"("localAddress":"2001:db8::1")", "IPv6 tunnel endpoints are not supported yet"},
+      {R"("destination":"203.0.113.5")", "is the local address"},
+      {R"("externalRdid":"@A")", "must be another routing domain than rdid"},
+      {R"("remotePrefixes":[])", "1 to 32 prefixes"},
+      {R"("remotePrefixes":["fd00::/64"])", "IPv6 inside the tunnel is not supported yet"},
+      {R"("authentication":"certificate")", "only psk is supported yet"},
+      {R"("dpdSeconds":2)", "0 (off) or 5..3600"},
+      {R"("lifetimeSeconds":10)", "lifetimeSeconds"},
+      {R"("localId":"gw \"a\"")", "an IKE identity has no spaces"},
+      {R"("sharedSecret":null)", "sharedSecret"},
+  };
+  for (const auto& c : cases) {
+    auto r = run(createOp(kVpn, with(kVpn, c.fields)));
+    ASSERT_FALSE(r.ok()) << c.fields;
+    EXPECT_NE(r.error().message().find(c.says), std::string::npos) << c.fields << " -> " << r.error().message();
+    EXPECT_EQ(r.error().message().find("correct horse"), std::string::npos) << "the secret echoed";
+  }
+}
+
+}  // namespace
+}  // namespace hnv::policy::testing
