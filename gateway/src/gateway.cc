@@ -219,8 +219,8 @@ void Gateway::sendIke(const ikeipc::IkeOut& d) {
     kLog.warn("IKE datagram from an address that is no VPN endpoint here", {{"src", d.src.toString()}});
     return;
   }
-  const bool natt = d.srcPort == 4500 || d.dstPort == 4500;
-  const std::size_t udpLen = 8 + (natt ? 4 : 0) + d.data.size();
+  // charon's sender has put the non-ESP marker in front where one belongs.
+  const std::size_t udpLen = 8 + d.data.size();
   const std::size_t total = 14 + 20 + udpLen;
   if (total > 9000) return;
   rte_mbuf* m = rte_pktmbuf_alloc(node_->dataplane().pool());
@@ -230,7 +230,7 @@ void Gateway::sendIke(const ikeipc::IkeOut& d) {
     rte_pktmbuf_free(m);
     return;
   }
-  std::memset(p, 0, 14 + 20 + 8 + (natt ? 4 : 0));
+  std::memset(p, 0, 14 + 20 + 8);
   p[12] = 0x08;
   std::uint8_t* ip = p + 14;
   ip[0] = 0x45;
@@ -244,7 +244,7 @@ void Gateway::sendIke(const ikeipc::IkeOut& d) {
   wire::store16(udp, d.srcPort);
   wire::store16(udp + 2, d.dstPort);
   wire::store16(udp + 4, static_cast<std::uint16_t>(udpLen));
-  std::memcpy(udp + 8 + (natt ? 4 : 0), d.data.data(), d.data.size());  // checksum 0: allowed for IPv4 UDP
+  std::memcpy(udp + 8, d.data.data(), d.data.size());  // checksum 0: allowed for IPv4 UDP
   dp::resetMeta(m, 0);
   dp::PacketMeta& pm = dp::meta(m);
   pm.tenant = via->outside.index();
@@ -254,8 +254,8 @@ void Gateway::sendIke(const ikeipc::IkeOut& d) {
   node_->dataplane().control().inject(m, dp::InjectEdge::Ip4Lookup);
 }
 
-// IKE to an endpoint (esp-input punted it): to hnv-iked, without the
-// non-ESP marker of port 4500.
+// IKE to an endpoint (esp-input punted it): the UDP payload to hnv-iked,
+// as received (charon's receiver takes the non-ESP marker off itself).
 void Gateway::puntedIke(rte_mbuf* m) {
   const dp::PacketMeta& pm = dp::meta(m);
   auto ip = dp::bytes(m).subspan(pm.l3Offset);
@@ -268,8 +268,7 @@ void Gateway::puntedIke(rte_mbuf* m) {
     d.dst = Ipv4Addr::fromBytes(ip.data() + 16);
     d.srcPort = wire::load16(udp);
     d.dstPort = wire::load16(udp + 2);
-    const std::size_t skip = 8 + (d.dstPort == 4500 ? 4 : 0);
-    if (udpLen >= skip) d.data.assign(udp + skip, udp + udpLen);
+    if (udpLen >= 8) d.data.assign(udp + 8, udp + udpLen);
     vpnLink_->send(d);
   }
   rte_pktmbuf_free(m);

@@ -50,6 +50,7 @@ const char* kUsage =
     "  neighbors                           underlay neighbours: entries, pending next hops, resolver counters\n"
     "  policy                              applied policy revision, records, controller, state file\n"
     "  tenants                             hnvgwd: external interfaces and each tenant's VRF routes\n"
+    "  vpn-interfaces                 S2S interfaces: state, last error, SAs and their counters (hnvgwd)\n"
     "  nat-sessions [--tenant RDID] [--protocol tcp|udp|icmp] [--inside ADDR] [--external ADDR] [--limit N]\n"
     "                                      hnvgwd: NAT44 sessions (inside, external and remote endpoints, state)\n"
     "  nexthop --vsid VSID CA              hnv-hostd: where a packet from VSID to CA goes (VSID, MAC, PA or port)\n"
@@ -166,7 +167,8 @@ int main(int argc, char** argv) {
   std::chrono::milliseconds replyTimeout = std::chrono::seconds(5);
   const std::string& cmd = words[0];
   auto rest = std::vector<std::string>(words.begin() + 1, words.end());
-  if (cmd == "status" || cmd == "ports" || cmd == "neighbors" || cmd == "policy" || cmd == "tenants") {
+  if (cmd == "status" || cmd == "ports" || cmd == "neighbors" || cmd == "policy" || cmd == "tenants" ||
+      cmd == "vpn-interfaces") {
     if (!rest.empty()) return usage("'" + cmd + "' takes no arguments, got '" + rest[0] + "'");
     method = cmd;
   } else if (cmd == "nat-sessions") {

@@ -89,6 +89,29 @@ void renderNatSessions(std::ostream& out, const json::object& r) {
       << (r.at("truncated").as_bool() ? " (raise --limit for more)" : "") << "\n";
 }
 
+// Get-VpnS2SInterfaceStatistics: one block per S2S interface.
+void renderVpnInterfaces(std::ostream& out, const json::object& r) {
+  if (!r.at("enabled").as_bool()) {
+    out << "site-to-site VPN is not enabled (no \"vpn\" section in the configuration)\n";
+    return;
+  }
+  out << "crypto " << str(r.at("crypto")) << ", hnv-iked " << (r.at("iked_connected").as_bool() ? "connected" : "NOT connected")
+      << "\n";
+  for (const auto& v : r.at("interfaces").as_array()) {
+    const auto& x = v.as_object();
+    out << str(x.at("name")) << ": " << str(x.at("state")) << " (ike " << str(x.at("ike")) << ", child " << str(x.at("child"))
+        << ") " << str(x.at("local")) << " -> " << str(x.at("remote"));
+    if (!x.at("lastError").as_string().empty()) out << ", last error: " << str(x.at("lastError"));
+    out << "\n";
+    for (const auto& s : x.at("sas").as_array()) {
+      const auto& a = s.as_object();
+      out << "  " << str(a.at("direction")) << " spi " << str(a.at("spi")) << " " << str(a.at("cipher")) << " encap "
+          << str(a.at("encapsulation")) << ": " << str(a.at("packets")) << " packets, " << str(a.at("bytes"))
+          << " bytes, replayed " << str(a.at("replayed")) << ", auth failed " << str(a.at("authFailed")) << "\n";
+    }
+  }
+}
+
 }  // namespace
 
 // Like ping(8): one line per probe, then the summary.
@@ -124,6 +147,7 @@ void render(std::ostream& out, std::string_view method, const json::value& reply
   if (method == "trace.show" && reply.is_array()) return renderTrace(out, reply.as_array());
   if (method == "tenants" && reply.is_object()) return renderTenants(out, reply.as_object());
   if (method == "nat-sessions" && reply.is_object()) return renderNatSessions(out, reply.as_object());
+  if (method == "vpn-interfaces" && reply.is_object()) return renderVpnInterfaces(out, reply.as_object());
   if (reply.is_object()) {
     for (const auto& [k, v] : reply.as_object()) out << std::string(k) << ": " << str(v) << "\n";
     return;

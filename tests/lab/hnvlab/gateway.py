@@ -40,7 +40,7 @@ class Gateway(DaemonClient):
 
     def __init__(self, lab: Lab, name: str, node: Node, port: Interface, addresses: Sequence[str], *,
                  hugepages: bool | None = None, controller: Any = None, state_file: bool = False,
-                 mtu: int = 1500, metrics: str | None = None) -> None:
+                 mtu: int = 1500, metrics: str | None = None, extra_config: dict | None = None) -> None:
         self.lab = lab
         self.name = name
         self.node = node
@@ -51,6 +51,7 @@ class Gateway(DaemonClient):
         self.state_file: Path | None = Path(lab.logdir) / f"{name}-policy.json" if state_file else None
         self.mtu = mtu
         self.metrics = metrics  # "address:port" of the Prometheus endpoint, inside the node
+        self.extra_config = dict(extra_config or {})  # further top-level sections ("vpn", ...)
         self.socket = api_socket_path(lab, name)
         self.ports: list[tuple[str, Interface]] = []  # further ports: (port name, interface)
         self.process: Process | None = None
@@ -82,6 +83,7 @@ class Gateway(DaemonClient):
             config["state_file"] = str(self.state_file)
         if self.metrics is not None:
             config["metrics"] = {"listen": self.metrics}
+        config.update(self.extra_config)
         return config
 
     def scrape(self, path: str = "/metrics") -> str:

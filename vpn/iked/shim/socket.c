@@ -2,9 +2,8 @@
  * IKE datagrams to the gateway's VPN endpoints arrive from the data plane
  * (esp-input punts them, hnvgwd passes them on: hnv_charon_ike_input), and
  * what charon sends goes back to hnvgwd (the send_ike callback), which
- * routes it from the endpoint in its outside domain. Ports 500 and 4500
- * keep their meaning; the non-ESP marker of 4500 is added and removed by
- * hnvgwd. */
+ * routes it from the endpoint in its outside domain. The UDP payloads go
+ * as they are: charon's sender and receiver handle the non-ESP marker. */
 #include "shim.h"
 
 #include <daemon.h>

@@ -118,8 +118,9 @@ struct Connections {
   std::string swanctlConf;
 };
 
-// An IKE datagram between an endpoint of the gateway and a peer, without
-// the non-ESP marker of port 4500 (the sender of the UDP packet adds it).
+// An IKE datagram between an endpoint of the gateway and a peer: the UDP
+// payload as is (on port 4500 with its non-ESP marker, which charon's
+// sender adds and its receiver removes).
 struct IkeDatagram {
   IpAddr src, dst;
   std::uint16_t srcPort = 0, dstPort = 0;

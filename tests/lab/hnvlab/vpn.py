@@ -1,0 +1,153 @@
+"""The site-to-site VPN lab: tenants A and B, with the same CAs, each reach their
+own remote site, both sites using the same LAN 172.16.1.0/24, through one
+hnvgwd with hnv-iked; the sites run stock Debian strongSwan (charon with
+kernel-libipsec).
+
+    vm-a1 10.0.1.10 (A, 5001)  vm-b1 10.0.1.10 (B, 6001)     vm-a2, vm-b2 10.0.1.20 (A, B)
+              \\ host1 (hnv-hostd, PA 192.0.2.11) ---- underlay ---- host2 (hnv-hostd, PA 192.0.2.12)
+                                                        |
+                                     gw1 (hnvgwd + hnv-iked, PA 192.0.2.1) -- mgmt: controller
+                                                        |
+                   port "wan" (routing domain "wan", 203.0.113.1/24; VPN endpoints
+                              203.0.113.5 for A and 203.0.113.6 for B)
+                                    |                                  |
+            site-a 203.0.113.2, LAN 172.16.1.0/24          site-b 203.0.113.3, LAN 172.16.1.0/24
+            (charon + kernel-libipsec, 172.16.1.1)         (charon + kernel-libipsec, 172.16.1.1)
+
+Policy, beside tenants.two_tenants(): a routing domain "wan" placed on gw1
+with its external interface on port "wan", and one vpn-s2s-interface per
+tenant (PSK, AES-GCM-256 with PFS, DPD) from its endpoint to its site,
+localPrefixes 10.0.1.0/24, remotePrefixes 172.16.1.0/24. The gateway's
+configuration has "vpn": {"ike_socket": ...}; hnv-iked connects there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import reference
+from .controller import Controller
+from .errors import LabError
+from .forwarding import GATEWAY, GATEWAY_MGMT, GATEWAY_PA, GATEWAY_UPLINK_MAC, GATEWAY_VSID_MAC
+from .gateway import Gateway, new_gateway
+from .host import Host, Vm
+from .ipsec import Connection, Iked, Site, _socket_dir
+from .process import wait_for
+from .tenants import (OverlayTopology, Tenant, controller_link, new_overlay_hosts, start_overlay_controller,
+                      two_tenants, wait_applied)
+from .topology import Lab
+
+WAN_RDID = "e5e6e7e8-0000-4000-8000-0000000000e5"
+WAN_PORT = "wan"
+WAN_GATEWAY = "203.0.113.1"
+SITE = {"A": "203.0.113.2", "B": "203.0.113.3"}
+ENDPOINT = {"A": "203.0.113.5", "B": "203.0.113.6"}
+SITE_LAN = "172.16.1.0/24"
+SITE_HOST = "172.16.1.1"
+PSK = {"A": "tenant-a-psk-0123456789", "B": "tenant-b-psk-9876543210"}
+ESP = "aes256gcm16-modp2048"
+IKE = "aes256-sha256-modp2048"
+
+
+@dataclass
+class VpnLab:
+    topo: OverlayTopology
+    controller: Controller
+    hosts: dict[str, Host]
+    vms: dict[str, Vm]
+    gateway: Gateway
+    iked: Iked
+    sites: dict[str, Site]
+    revision: int
+
+    def interfaces(self) -> dict[str, dict]:
+        """hnvgwd's vpn-interfaces, by tenant name."""
+        by_name = {}
+        for x in self.gateway.ctl_json("vpn-interfaces")["interfaces"]:
+            for name, t in self.topo.tenants.items():
+                if x["name"].startswith(t.rdid):
+                    by_name[name] = x
+        return by_name
+
+
+def vpn_operations(topo: OverlayTopology, *, lifetime: int | None = None) -> list[dict[str, Any]]:
+    ops: list[dict[str, Any]] = []
+
+    def create(kind: str, obj: dict[str, Any]) -> None:
+        ops.append({"op": "create", "kind": kind, "object": obj})
+
+    tenants: list[Tenant] = sorted(topo.tenants.values(), key=lambda t: t.name)
+    create("routing-domains", {"rdid": WAN_RDID, "name": "wan"})
+    create("nodes", {"name": GATEWAY, "role": "gateway", "tenants": sorted({t.rdid for t in tenants} | {WAN_RDID})})
+    create("provider-addresses", {"node": GATEWAY, "address": GATEWAY_PA, "interface": "underlay",
+                                  "prefixLength": 24, "mac": GATEWAY_UPLINK_MAC})
+    create("external-interfaces", {"rdid": WAN_RDID, "name": "wan", "node": GATEWAY, "port": WAN_PORT,
+                                   "address": WAN_GATEWAY, "prefixLength": 24})
+    for t in tenants:
+        create("lookup-records", {"vsid": t.vsid, "ca": "0.0.0.0", "mac": GATEWAY_VSID_MAC[t.name], "pa": GATEWAY_PA,
+                                  "type": "GatewayWildcard", "vmName": GATEWAY})
+        s2s: dict[str, Any] = {"rdid": t.rdid, "name": f"site-{t.name.lower()}", "node": GATEWAY,
+                               "externalRdid": WAN_RDID, "localAddress": ENDPOINT[t.name],
+                               "destination": SITE[t.name], "sharedSecret": PSK[t.name], "ikeProposals": IKE,
+                               "espProposals": ESP, "localPrefixes": ["10.0.1.0/24"],
+                               "remotePrefixes": [SITE_LAN], "dpdSeconds": 5}
+        if lifetime is not None:
+            s2s["lifetimeSeconds"] = lifetime
+        create("vpn-s2s-interfaces", s2s)
+    return ops
+
+
+def site_connection(tenant: str) -> Connection:
+    """The remote site's side of tenant `tenant`'s tunnel."""
+    return Connection(name="gw", local_addr=SITE[tenant], remote_addr=ENDPOINT[tenant], local_id=SITE[tenant],
+                      remote_id=ENDPOINT[tenant], psk=PSK[tenant], local_ts=SITE_LAN, remote_ts="10.0.1.0/24",
+                      proposals=IKE, esp_proposals=ESP, child="lan", dpd_delay=5)
+
+
+def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int = 1) -> VpnLab:
+    """Everything of the module docstring, started, in step with the controller."""
+    topo = two_tenants()
+    ctl = start_overlay_controller(lab, list(topo.hosts) + [GATEWAY])
+    ops = topo.operations()
+    records = [o for o in ops if o["kind"] == "lookup-records"]
+    ops = [o for o in ops if o["kind"] != "lookup-records"] + records + vpn_operations(topo, lifetime=lifetime)
+    reply = ctl.batch(ops)
+    if reply.get("changes") != len(ops):
+        raise LabError(f"policy batch made {reply.get('changes')} changes, expected {len(ops)}")
+    revision = int(reply["revision"])
+
+    lab.segment("wan", mtu=1500)
+    sites = {}
+    for name in ("A", "B"):
+        node = lab.node(f"site-{name.lower()}")
+        node.attach("wan", "eth0", [f"{SITE[name]}/24"])
+        node.ns.disable_ipv6("eth0")
+        node.exec(["ip", "addr", "add", f"{SITE_HOST}/24", "dev", "lo"])
+        sites[name] = Site(lab, node, f"site-{name.lower()}", log_level=site_log_level).start()
+        sites[name].load(site_connection(name))
+
+    reference.mgmt(lab)
+    reference.underlay(lab)
+    ike_socket = _socket_dir("gw-ike") / "ike.sock"
+    gw = new_gateway(lab, GATEWAY, reference.UNDERLAY, [f"{GATEWAY_PA}/24"], uplink_mac=GATEWAY_UPLINK_MAC,
+                     mgmt=(reference.MGMT, f"{GATEWAY_MGMT}/{reference.MGMT_PREFIX_LEN}"),
+                     controller=controller_link(ctl, GATEWAY), extra_config={"vpn": {"ike_socket": str(ike_socket)}})
+    gw.add_port(WAN_PORT, "wan", "wan0")
+    hosts = new_overlay_hosts(lab, topo, ctl)
+    gw.start()
+    for host in hosts.values():
+        host.start()
+    for name in list(hosts) + [GATEWAY]:
+        wait_applied(ctl, name, revision)
+    iked = Iked(lab, gw.node, dataplane=str(ike_socket)).start()
+    vms = {name: vm for host in hosts.values() for name, vm in host.vms.items()}
+    return VpnLab(topo, ctl, hosts, vms, gw, iked, sites, revision)
+
+
+def wait_connected(vl: VpnLab, tenants=("A", "B"), timeout: float = 30) -> dict[str, dict]:
+    """Until each tenant's S2S interface is connected; returns vpn-interfaces by tenant."""
+    def up():
+        x = vl.interfaces()
+        return x if all(x.get(t, {}).get("state") == "connected" for t in tenants) else None
+    return wait_for(up, timeout=timeout, interval=0.25, what=f"S2S interfaces of {list(tenants)} to connect")
