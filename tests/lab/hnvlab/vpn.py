@@ -105,8 +105,12 @@ def site_connection(tenant: str) -> Connection:
                       proposals=IKE, esp_proposals=ESP, child="lan", dpd_delay=5)
 
 
-def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int = 1) -> VpnLab:
-    """Everything of the module docstring, started, in step with the controller."""
+def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int = 1,
+                  site_changes: dict[str, dict[str, Any]] | None = None) -> VpnLab:
+    """Everything of the module docstring, started, in step with the controller.
+
+    `site_changes` = {"B": {"psk": "wrong..."}}: fields of a site's Connection
+    that differ from the gateway's side (to make a tunnel fail)."""
     topo = two_tenants()
     ctl = start_overlay_controller(lab, list(topo.hosts) + [GATEWAY])
     ops = topo.operations()
@@ -125,7 +129,10 @@ def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int 
         node.ns.disable_ipv6("eth0")
         node.exec(["ip", "addr", "add", f"{SITE_HOST}/24", "dev", "lo"])
         sites[name] = Site(lab, node, f"site-{name.lower()}", log_level=site_log_level).start()
-        sites[name].load(site_connection(name))
+        conn = site_connection(name)
+        for field, value in (site_changes or {}).get(name, {}).items():
+            setattr(conn, field, value)
+        sites[name].load(conn)
 
     reference.mgmt(lab)
     reference.underlay(lab)

@@ -96,6 +96,12 @@ std::string writeSettings(const Options& o) {
     << "charon {\n"
     << "  install_routes = no\n"
     << "  install_virtual_ip = no\n"
+    // A site that stops answering is declared dead after about 16 s
+    // (2 + 3 + 4.5 + 6.75), not charon's default 165 s: a gateway wants its
+    // persistent tunnels back quickly.
+    << "  retransmit_timeout = 2.0\n"
+    << "  retransmit_base = 1.5\n"
+    << "  retransmit_tries = 3\n"
     << "  plugins {\n"
     << "    vici {\n      socket = unix://" << o.runDir << "/vici\n    }\n"
     << "    kernel-netlink {\n      fwmark = \n    }\n"
