@@ -19,14 +19,7 @@ constexpr std::uint64_t kWeek = 7 * kDay;
 
 // An IPv4 unicast address: the only kind a NAT44 endpoint can have.
 Result<IpAddr> readNatAddress(const ConfigNode& n) {
-  auto a = detail::readIp(n);
-  if (!a) return a.error();
-  if (!a->isV4()) return n.error(a->toString(), "IPv6 NAT is not supported; use an IPv4 address");
-  const Ipv4Addr v4 = a->v4();
-  if (v4.isUnspecified() || v4.isMulticast() || v4.isBroadcast() || v4.isLoopback()) {
-    return n.error(a->toString(), "must be a unicast address");
-  }
-  return a;
+  return detail::readUnicast4(n, "IPv6 NAT is not supported; use an IPv4 address");
 }
 
 Result<std::uint16_t> readPort(const ConfigNode& n) {

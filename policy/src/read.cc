@@ -58,6 +58,17 @@ Result<IpAddr> readIp(const ConfigNode& n, IpAddr fallback) {
   return readIp(n);
 }
 
+Result<IpAddr> readUnicast4(const ConfigNode& n, std::string_view noIpv6) {
+  auto a = readIp(n);
+  if (!a) return a.error();
+  if (!a->isV4()) return n.error(a->toString(), std::string(noIpv6));
+  const Ipv4Addr v4 = a->v4();
+  if (v4.isUnspecified() || v4.isMulticast() || v4.isBroadcast() || v4.isLoopback()) {
+    return n.error(a->toString(), "must be a unicast address");
+  }
+  return a;
+}
+
 Result<MacAddr> readMac(const ConfigNode& n) {
   auto s = n.asString();
   if (!s) return s.error();

@@ -29,6 +29,8 @@ Result<Vsid> readVsid(const ConfigNode& n);
 Result<Guid> readGuid(const ConfigNode& n);
 Result<IpAddr> readIp(const ConfigNode& n);
 Result<IpAddr> readIp(const ConfigNode& n, IpAddr fallback);
+// An IPv4 unicast address; an IPv6 one is refused with `noIpv6` as the reason.
+Result<IpAddr> readUnicast4(const ConfigNode& n, std::string_view noIpv6);
 Result<MacAddr> readMac(const ConfigNode& n);
 Result<Prefix> readPrefix(const ConfigNode& n);
 // Printable text of at most maxLength bytes (no control characters).

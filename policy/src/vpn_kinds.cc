@@ -51,14 +51,7 @@ Result<std::string> readProposals(const ConfigNode& n, std::string fallback) {
 }
 
 Result<IpAddr> readEndpoint(const ConfigNode& n) {
-  auto a = detail::readIp(n);
-  if (!a) return a.error();
-  if (!a->isV4()) return n.error(a->toString(), "IPv6 tunnel endpoints are not supported yet; use IPv4");
-  const Ipv4Addr v = a->v4();
-  if (v.isUnspecified() || v.isMulticast() || v.isBroadcast() || v.isLoopback()) {
-    return n.error(a->toString(), "must be a unicast address");
-  }
-  return a;
+  return detail::readUnicast4(n, "IPv6 tunnel endpoints are not supported yet; use IPv4");
 }
 
 Result<std::vector<Prefix>> readPrefixes(const ConfigNode& n) {
