@@ -118,18 +118,25 @@ Status Gateway::applyPolicy(const json::object& desired) {
     kLog.warn("S2S interfaces in the policy, but no \"vpn\" section in the configuration: not served",
               {{"interfaces", std::to_string(vpnCompiled->interfaces.size())}});
   }
-  // Everything that can fail is checked before anything is published:
-  // a policy is applied whole or not at all.
-  applying_ = true;
-  if (vpn_) vpn_->configure(vpnCompiled->interfaces);
-  applying_ = false;
-  if (auto st = publishTenantTables(desired, pol); !st) return st;
+  // Everything that can fail is checked before anything is published: a
+  // policy is applied whole or not at all. The tenant tables get the routes
+  // the VPN will have once configured.
+  auto tables = compileTables(desired, pol, vpn_ ? vpn_->routesFor(vpnCompiled->interfaces)
+                                                 : std::vector<fib::TenantRoute>{});
+  if (!tables) return tables.error();
   const auto natInstances = natConfig->instances().size();
   const auto revision = next->revision();
   const auto records = next->recordCount();
   lastDesired_ = desired;
-  // The overlay policy first: tenant indexes in the new tables come from it.
+  // The VPN's tables (tunnels may be re-indexed: esp-encrypt drops a packet
+  // whose route still names another tenant's tunnel until the tenant tables
+  // follow), then the overlay policy (tenant indexes in the new tables come
+  // from it), then the tenant tables.
+  applying_ = true;
+  if (vpn_) vpn_->configure(vpnCompiled->interfaces);
+  applying_ = false;
   policy_->publish(std::make_unique<const overlay::OverlayPolicy>(std::move(*next)));
+  node_->publishTenants(std::make_unique<const fib::TenantTables>(std::move(*tables)));
   // Workers resync their sessions at the first packet that sees the new generation.
   natConfig_->publish(std::make_unique<const nat::NatConfig>(std::move(*natConfig)));
   if (vpn_ && vpnCompiled->swanctlConf != swanctlConf_) {
@@ -145,15 +152,20 @@ Status Gateway::applyPolicy(const json::object& desired) {
   return okStatus();
 }
 
-Status Gateway::publishTenantTables(const json::object& desired, const overlay::OverlayPolicy& pol) {
-  auto tables = compileTenantTables(
+Result<fib::TenantTables> Gateway::compileTables(const json::object& desired, const overlay::OverlayPolicy& pol,
+                                                 const std::vector<fib::TenantRoute>& vpnRoutes) {
+  return compileTenantTables(
       desired, pol, config_.nodeName, [this](std::string_view name) { return portInfo(name); }, node_->tenants().get(),
       [this, &pol](TenantId t) -> std::optional<fib::TenantCounterIds> {
         auto rdid = pol.rdidOf(t);
         if (!rdid) return std::nullopt;
         return registerTenantCounters(node_->dataplane().counters(), *rdid);
       },
-      vpn_ ? vpn_->routes() : std::vector<fib::TenantRoute>{});
+      vpnRoutes);
+}
+
+Status Gateway::publishTenantTables(const json::object& desired, const overlay::OverlayPolicy& pol) {
+  auto tables = compileTables(desired, pol, vpn_ ? vpn_->routes() : std::vector<fib::TenantRoute>{});
   if (!tables) return tables.error();
   node_->publishTenants(std::make_unique<const fib::TenantTables>(std::move(*tables)));
   return okStatus();
@@ -211,9 +223,11 @@ void Gateway::onIkeMessage(const ikeipc::Message& m) {
 // the endpoint's outside domain (injected into ip4-lookup there).
 void Gateway::sendIke(const ikeipc::IkeOut& d) {
   if (!d.src.isV4() || !d.dst.isV4()) return;
+  // The interface of this pair of addresses names the outside domain (one
+  // local address may serve interfaces in several domains).
   const vpn::S2sInterface* via = nullptr;
   for (const auto& x : vpn_->interfaces()) {
-    if (IpAddr(x.local) == d.src) via = &x;
+    if (IpAddr(x.local) == d.src && (via == nullptr || IpAddr(x.remote) == d.dst)) via = &x;
   }
   if (via == nullptr) {
     kLog.warn("IKE datagram from an address that is no VPN endpoint here", {{"src", d.src.toString()}});
@@ -260,7 +274,13 @@ void Gateway::puntedIke(rte_mbuf* m) {
   const dp::PacketMeta& pm = dp::meta(m);
   auto ip = dp::bytes(m).subspan(pm.l3Offset);
   const std::size_t ihl = std::size_t{ip[0] & 0x0Fu} * 4;
-  if (vpnLink_ && vpnLink_->connected() && ip.size() >= ihl + 8) {
+  // To an endpoint of this outside domain only.
+  bool ours = false;
+  if (ip.size() >= 20) {
+    const Ipv4Addr dst = Ipv4Addr::fromBytes(ip.data() + 16);
+    for (const auto& x : vpn_->interfaces()) ours = ours || (x.local == dst && x.outside.index() == pm.tenant);
+  }
+  if (ours && vpnLink_ && vpnLink_->connected() && ip.size() >= ihl + 8) {
     const std::uint8_t* udp = ip.data() + ihl;
     const std::size_t udpLen = std::min<std::size_t>(wire::load16(udp + 4), ip.size() - ihl);
     ikeipc::IkeIn d;

@@ -5,11 +5,7 @@
 namespace hnv::gateway {
 
 std::string connectionName(std::string_view rdid, std::string_view name) {
-  std::string out = std::string(rdid) + "_" + std::string(name);
-  for (auto& c : out) {
-    if (c == '.') c = '_';
-  }
-  return out;
+  return std::string(rdid) + "_" + std::string(name);  // names have no '.' (vpn_kinds.cc)
 }
 
 namespace {

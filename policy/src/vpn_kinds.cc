@@ -121,6 +121,9 @@ Result<VpnS2sInterface> KindTraits<VpnS2sInterface>::fromJson(const ConfigNode& 
   out.rdid = *rdid;
   auto name = detail::readName(n["name"]);
   if (failed(name, e)) return e;
+  if (name->find('.') != std::string::npos) {
+    return n["name"].error(*name, "an S2S interface name has no '.' (it names an IKE connection, where '.' separates)");
+  }
   out.name = *name;
   auto node = detail::readName(n["node"]);
   if (failed(node, e)) return e;

@@ -37,6 +37,17 @@ Status checkPut(const PolicyState& state, const VpnS2sInterface& x) {
                             x.node + "; IKE could not tell the tenants apart",
                         Errc::Conflict);
     }
+    // The PSKs of a gateway are found by the pair of identities: one pair, one secret.
+    auto ids = [](const VpnS2sInterface& v) {
+      return std::make_pair(v.localId.empty() ? v.localAddress.toString() : v.localId,
+                            v.remoteId.empty() ? v.destination.toString() : v.remoteId);
+    };
+    if (key != self && o.node == x.node && ids(o) == ids(x)) {
+      return fieldError("remoteId", ids(x).second,
+                        "vpn-s2s-interface " + key + " on " + x.node + " has the same pair of IKE identities (" +
+                            ids(x).first + ", " + ids(x).second + "); its pre-shared key would be ambiguous",
+                        Errc::Conflict);
+    }
   }
   return okStatus();
 }

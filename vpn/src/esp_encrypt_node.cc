@@ -43,13 +43,16 @@ std::uint16_t EspEncryptNode::process(rte_graph* graph, rte_node* node, void** o
     auto* m = static_cast<rte_mbuf*>(objs[i]);
     dp::PacketMeta& pm = dp::meta(m);
     const Tunnel* tunnel = t.tunnel(pm.scratch[0]);
-    if (tunnel == nullptr || tunnel->outbound == nullptr) {
+    // A tunnel of another tenant can only be named while a policy change
+    // re-indexes the tunnels (tables published one after the other): never
+    // encrypt one tenant's packet with another's SA.
+    if (tunnel == nullptr || tunnel->tenant.index() != pm.tenant || tunnel->outbound == nullptr) {
       flush();
       countDrop(block, tenants, TenantId(pm.tenant));
-      out.drop(m, tunnel == nullptr ? Error::NoTunnel : Error::TunnelDown);
+      out.drop(m, tunnel == nullptr || tunnel->tenant.index() != pm.tenant ? Error::NoTunnel : Error::TunnelDown);
       continue;
     }
-    if (runLength != 0 && tunnel->outbound != runTunnel->outbound) flush();
+    if (runLength != 0 && (tunnel->outbound != runTunnel->outbound || runLength == kMaxEspBurst)) flush();
     runTunnel = tunnel;
     m->l2_len = pm.l3Offset;
     run[runLength++] = m;

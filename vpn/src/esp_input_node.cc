@@ -135,7 +135,7 @@ std::uint16_t EspInputNode::process(rte_graph* graph, rte_node* node, void** obj
       out.drop(m, Error::WrongTunnel);
       continue;
     }
-    if (runLength != 0 && sa != runSa) flush();
+    if (runLength != 0 && (sa != runSa || runLength == kMaxEspBurst)) flush();
     runSa = sa;
     m->l2_len = pm.l3Offset;
     m->l3_len = c.outerLength;

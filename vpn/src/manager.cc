@@ -24,6 +24,12 @@ std::vector<AddressRange> rangesOf(const std::vector<ikeipc::Selector>& ts) {
   return out;
 }
 
+// The same interface before and after a policy change: its SAs stay.
+bool sameEnds(const S2sInterface& a, const S2sInterface& b) {
+  return a.name == b.name && a.local == b.local && a.remote == b.remote && a.tenant == b.tenant &&
+         a.outside == b.outside;
+}
+
 ikeipc::Result_ refuse(std::uint32_t spi, const std::string& why) {
   kLog.error("SA refused", {{"spi", spiText(spi)}, {"why", why}});
   return ikeipc::Result_{spi, false, why};
@@ -44,11 +50,7 @@ void VpnManager::configure(std::vector<S2sInterface> interfaces) {
     const S2sInterface& old = interfaces_[it->second.interface];
     std::optional<std::size_t> now;
     for (std::size_t i = 0; i < interfaces.size(); ++i) {
-      const auto& n = interfaces[i];
-      if (n.name == old.name && n.local == old.local && n.remote == old.remote && n.tenant == old.tenant &&
-          n.outside == old.outside) {
-        now = i;
-      }
+      if (sameEnds(interfaces[i], old)) now = i;
     }
     if (now) {
       it->second.interface = *now;
@@ -184,13 +186,18 @@ void VpnManager::publish(std::vector<std::unique_ptr<EspSa>> retired) {
   retired.clear();  // no worker sees them any more
 }
 
-std::vector<fib::TenantRoute> VpnManager::routes() const {
+std::vector<fib::TenantRoute> VpnManager::routesFor(const std::vector<S2sInterface>& next) const {
   std::vector<fib::TenantRoute> out;
-  for (std::size_t i = 0; i < interfaces_.size(); ++i) {
-    const auto& x = interfaces_[i];
+  for (std::size_t i = 0; i < next.size(); ++i) {
+    const auto& x = next[i];
     out.push_back({x.outside, *Prefix4::make(x.local, 32), 0, {fib::RouteKind::VpnLocal, 0, std::nullopt},
                    "VPN endpoint of " + x.name});
-    if (!up(i)) continue;
+    // Up: an outbound SA of the interface that keeps its SAs across the change.
+    bool isUp = false;
+    for (std::size_t j = 0; j < interfaces_.size() && !isUp; ++j) {
+      isUp = sameEnds(interfaces_[j], x) && up(j);
+    }
+    if (!isUp) continue;
     for (const auto& r : x.remotePrefixes) {
       out.push_back({x.tenant, r.prefix, r.metric,
                      {fib::RouteKind::Vpn, static_cast<std::uint16_t>(i), std::nullopt}, "S2S interface " + x.name});

@@ -149,7 +149,17 @@ WatchStream::Poll WatchStream::poll(std::size_t max) {
       engine.state().forEachWithPrefix<policy::ProviderAddress>(
           node_->name + "/", [&](const std::string&, const auto& pa) { nodePas_.insert(pa.object.address); });
     }
-    if (engine.concerns(*node_, scope_, c)) p.data += e->line;
+    if (!engine.concerns(*node_, scope_, c)) continue;
+    // Another gateway's S2S interface (a write-only secret inside) reaches
+    // this node as the removal of that key: its desired state never holds
+    // one (southbound.cc), and an interface moved away is taken down here.
+    const auto* owner = c.kind == KindTraits<policy::VpnS2sInterface>::kName ? c.object.if_contains("node") : nullptr;
+    if (owner != nullptr && c.op == policy::ChangeOp::Put && !(owner->is_string() && owner->as_string() == node_->name)) {
+      policy::Change removal{c.revision, c.kind, c.key, policy::ChangeOp::Delete, {}, c.domain};
+      p.data += changeLine(removal, true);
+      continue;
+    }
+    p.data += e->line;
   }
   if (cursor_ >= engine.revision() && (!bookmarked_ || lastBookmark_ != cursor_)) {
     p.data += bookmarkLine(cursor_);

@@ -1,6 +1,12 @@
 #include "hnv/policy/sqlite_store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
@@ -147,6 +153,18 @@ SqliteStore::~SqliteStore() {
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, SqliteOptions opts) {
   std::unique_ptr<SqliteStore> store(new SqliteStore(path));
+  // The policy holds secrets (write-only fields such as S2S pre-shared
+  // keys): the database is the service's alone. SQLite gives its -wal and
+  // -shm files the database file's mode.
+  if (path != ":memory:" && path.rfind("file:", 0) != 0) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return makeError(Errc::Io, "store", path, std::string("cannot open the database: ") + std::strerror(errno));
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && (st.st_mode & 077) != 0) ::fchmod(fd, st.st_mode & 0700);
+    ::close(fd);
+  }
   sqlite3* db = nullptr;
   // NOMUTEX: one thread owns the store, so SQLite's own locking is wasted.
   int rc =

@@ -258,5 +258,55 @@ TEST(HttpStatus, ClientErrorsAre4xxAndServerFailures5xx) {
       << r.body;
 }
 
+// An S2S interface's pre-shared key reaches its own gateway only: another
+// gateway of the tenant sees the key removed, the API never shows it.
+TEST(NodeWatch, AnotherGatewaysS2sInterfaceArrivesAsARemovalWithoutItsSecret) {
+  ControllerServer server;
+  ControllerClient admin(server.endpoint());
+  mustCall(admin, "POST", "/v1/routing-domains", std::string(R"({"rdid":")") + kRdidA + R"("})");
+  mustCall(admin, "POST", "/v1/routing-domains", std::string(R"({"rdid":")") + kRdidB + R"("})");
+  const std::string tenants = std::string(R"("tenants":[")") + kRdidA + R"(",")" + kRdidB + R"("])";
+  // host1 (the node token the fixture has) is a gateway here, beside gw2.
+  mustCall(admin, "POST", "/v1/nodes", R"({"name":"host1","role":"gateway",)" + tenants + "}");
+  auto gw2 = mustCall(admin, "POST", "/v1/nodes", R"({"name":"gw2","role":"gateway",)" + tenants + "}");
+  // Watch from here: the nodes' creation (scope changes) lies behind.
+  const std::string from = std::to_string(gw2.at("revision").to_number<std::uint64_t>());
+  auto reader = policy::WatchReader::open(server.endpoint(kHostToken), "/v1/nodes/host1/watch?from=" + from);
+  ASSERT_TRUE(reader.ok()) << reader.error().message();
+  const std::string secret = "only-gw2-may-know-this";
+  mustCall(admin, "POST", "/v1/vpn-s2s-interfaces",
+           std::string(R"({"rdid":")") + kRdidA + R"(","name":"site-a","node":"gw2","externalRdid":")" + kRdidB +
+               R"(","localAddress":"203.0.113.5","destination":"198.51.100.2","sharedSecret":")" + secret +
+               R"(","localPrefixes":["10.0.1.0/24"],"remotePrefixes":["172.16.1.0/24"]})");
+  bool sawRemoval = false;
+  for (int i = 0; i < 20 && !sawRemoval; ++i) {
+    auto line = (*reader)->next(std::chrono::seconds(5));
+    ASSERT_TRUE(line.ok() && line->has_value());
+    const std::string text = json::serialize(**line);
+    EXPECT_EQ(text.find(secret), std::string::npos) << "host1 got gw2's secret: " << text;
+    const auto& o = **line;
+    if (o.at("type") == "change" && o.at("kind") == "vpn-s2s-interfaces") {
+      EXPECT_EQ(o.at("op"), "delete") << text;
+      sawRemoval = true;
+    }
+  }
+  EXPECT_TRUE(sawRemoval);
+  auto northbound = policy::WatchReader::open(server.endpoint(), "/v1/watch?from=1");
+  ASSERT_TRUE(northbound.ok()) << northbound.error().message();
+  bool sawPut = false;
+  for (int i = 0; i < 20 && !sawPut; ++i) {
+    auto line = (*northbound)->next(std::chrono::seconds(5));
+    ASSERT_TRUE(line.ok() && line->has_value());
+    const std::string text = json::serialize(**line);
+    EXPECT_EQ(text.find(secret), std::string::npos) << "the API's watch shows the secret: " << text;
+    sawPut = (**line).at("type") == "change" && (**line).at("kind") == "vpn-s2s-interfaces";
+  }
+  EXPECT_TRUE(sawPut);
+  auto listed = admin.request("GET", "/v1/vpn-s2s-interfaces");
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->status, 200u);
+  EXPECT_EQ(json::serialize(listed->body).find(secret), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hnv::controller::test

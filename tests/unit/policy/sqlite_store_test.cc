@@ -1,6 +1,7 @@
 #include "hnv/policy/sqlite_store.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 
@@ -185,6 +186,31 @@ TEST_F(SqliteStore, CompactRemovesHistoryAndPersistsCompacted) {
   ASSERT_TRUE(rest.ok());
   ASSERT_EQ(rest->size(), 2u);
   EXPECT_EQ((*rest)[0].revision, 3u);
+}
+
+// The policy holds write-only secrets (S2S pre-shared keys): only the
+// service may read the database, whatever the umask.
+TEST_F(SqliteStore, TheDatabaseAndItsJournalAreTheServicesAlone) {
+  const mode_t old = ::umask(022);
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  std::vector<Change> batch = {put(1, "5001", "web")};
+  ASSERT_TRUE(store->commit(batch).ok());
+  EXPECT_EQ(fs::status(path_).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  for (const char* side : {"-wal", "-shm"}) {
+    if (fs::exists(path_ + side)) {
+      EXPECT_EQ(fs::status(path_ + side).permissions() & (fs::perms::group_all | fs::perms::others_all),
+                fs::perms::none)
+          << side;
+    }
+  }
+  store.reset();
+  // A database left readable by others (an older version) is tightened.
+  fs::permissions(path_, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
+  store = open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(fs::status(path_).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+  ::umask(old);
 }
 
 TEST_F(SqliteStore, FileThatIsNotADatabaseIsAnError) {

@@ -95,7 +95,7 @@ METHOD(kernel_ipsec_t, get_cpi, status_t, hnv_kernel_ipsec_t *this, host_t *src,
 METHOD(kernel_ipsec_t, add_sa, status_t, hnv_kernel_ipsec_t *this, kernel_ipsec_sa_id_t *id,
        kernel_ipsec_add_sa_t *data) {
   hnv_ike_sa_t sa;
-  hnv_ike_ts_t src_ts[8], dst_ts[8];
+  hnv_ike_ts_t src_ts[32], dst_ts[32];  /* a policy has at most 32 prefixes per side */
   memset(&sa, 0, sizeof(sa));
   if (data->mode != MODE_TUNNEL || id->proto != IPPROTO_ESP) {
     DBG1(DBG_KNL, "hnv: only ESP in tunnel mode is supported (SA %.8x)", ntohl(id->spi));
@@ -129,9 +129,9 @@ METHOD(kernel_ipsec_t, add_sa, status_t, hnv_kernel_ipsec_t *this, kernel_ipsec_
     sa.hard_seconds = data->lifetime->time.life;
   }
   sa.src_ts = src_ts;
-  sa.src_ts_count = ts_list(data->src_ts, src_ts, 8);
+  sa.src_ts_count = ts_list(data->src_ts, src_ts, 32);
   sa.dst_ts = dst_ts;
-  sa.dst_ts_count = ts_list(data->dst_ts, dst_ts, 8);
+  sa.dst_ts_count = ts_list(data->dst_ts, dst_ts, 32);
   if (hnv_shim_backend()->add_sa(hnv_shim_backend()->ctx, &sa) != 0) return FAILED;
   schedule_expire(id->proto, id->spi, id->dst, FALSE, sa.soft_seconds);
   schedule_expire(id->proto, id->spi, id->dst, TRUE, sa.hard_seconds);

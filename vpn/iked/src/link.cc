@@ -37,11 +37,16 @@ void Link::start() {
 
 void Link::stop() {
   stopping_ = true;
-  if (int fd = fd_.exchange(-1); fd >= 0) {
-    ::shutdown(fd, SHUT_RDWR);
-    ::close(fd);
-  }
+  if (int fd = fd_.load(); fd >= 0) ::shutdown(fd, SHUT_RDWR);  // wakes the reader
   if (thread_.joinable()) thread_.join();
+  closeFd();
+}
+
+// Under the write lock: a charon thread in send() must never write (keys)
+// to a descriptor number that was closed and reused.
+void Link::closeFd() {
+  std::lock_guard guard(writeMu_);
+  if (int fd = fd_.exchange(-1); fd >= 0) ::close(fd);
 }
 
 bool Link::send(const ikeipc::Message& m) {
@@ -102,7 +107,7 @@ void Link::run() {
         break;
       }
     }
-    if (int old = fd_.exchange(-1); old >= 0) ::close(old);
+    closeFd();
     if (!stopping_) kLog.warn("lost the data plane at " + path_ + "; reconnecting");
   }
 }

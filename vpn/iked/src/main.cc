@@ -113,9 +113,11 @@ std::string writeSettings(const Options& o) {
 }
 
 int loadConnections(const Options& o, const std::string& file) {
+  // Everything the child needs is built before fork(): charon's threads may
+  // hold malloc's locks at that moment.
+  const std::string uri = "unix://" + o.runDir + "/vici";
   const pid_t pid = ::fork();
   if (pid == 0) {
-    const std::string uri = "unix://" + o.runDir + "/vici";
     ::execlp("swanctl", "swanctl", "--load-all", "--noprompt", "--file", file.c_str(), "--uri", uri.c_str(),
              static_cast<char*>(nullptr));
     std::perror("hnv-iked: swanctl");
@@ -216,7 +218,7 @@ int main(int argc, char** argv) {
     break;
   }
   kLog.notice("stopping");
+  link.stop();  // first: its reader calls into charon
   hnv_charon_stop();
-  link.stop();
   return 0;
 }

@@ -52,6 +52,8 @@ class Gateway {
   Status applyPolicy(const boost::json::object& desired);
   // The tenant tables from `desired` and the VPN's current routes, published.
   Status publishTenantTables(const boost::json::object& desired, const overlay::OverlayPolicy& pol);
+  Result<fib::TenantTables> compileTables(const boost::json::object& desired, const overlay::OverlayPolicy& pol,
+                                          const std::vector<fib::TenantRoute>& vpnRoutes);
   Status startVpn(boost::asio::io_context& io);
   void onIkeMessage(const ikeipc::Message& m);
   void sendIke(const ikeipc::IkeOut& d);

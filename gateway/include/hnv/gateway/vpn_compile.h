@@ -26,8 +26,8 @@ struct VpnCompiled {
 Result<VpnCompiled> compileVpn(const boost::json::object& desired, const overlay::OverlayPolicy& policy,
                                std::string_view node);
 
-// The IKE connection name of an S2S interface: "<rdid>_<name>" with '.'
-// (strongSwan's section separator) as '_'.
+// The IKE connection name of an S2S interface: "<rdid>_<name>" (names have
+// no '.', strongSwan's section separator).
 std::string connectionName(std::string_view rdid, std::string_view name);
 
 }  // namespace hnv::gateway

@@ -41,7 +41,7 @@ class VpnLink {
   std::function<void()> onConnect_;
   std::unique_ptr<boost::asio::local::stream_protocol::acceptor> acceptor_;
   std::shared_ptr<boost::asio::local::stream_protocol::socket> socket_;
-  boost::asio::streambuf in_;
+  boost::asio::streambuf in_{1u << 20};  // a line longer than 1 MiB drops the connection
   std::deque<std::string> out_;
   bool writing_ = false;
 };

@@ -69,7 +69,10 @@ class VpnManager {
 
   // For the tenant tables: Vpn routes of the interfaces that are up, and
   // a VpnLocal /32 per endpoint in its outside domain.
-  std::vector<fib::TenantRoute> routes() const;
+  std::vector<fib::TenantRoute> routes() const { return routesFor(interfaces_); }
+  // The routes configure(next) would give, with today's SAs (to compile
+  // the tenant tables before anything is published).
+  std::vector<fib::TenantRoute> routesFor(const std::vector<S2sInterface>& next) const;
   // Per interface: state, last IKE event and alert, SAs with their counters.
   boost::json::array statistics() const;
   bool up(std::size_t interface) const;

@@ -33,6 +33,7 @@ class Link {
 
  private:
   void run();
+  void closeFd();
   std::string path_;
   Handler onMessage_;
   std::atomic<int> fd_{-1};
