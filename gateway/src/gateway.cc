@@ -216,6 +216,9 @@ Status Gateway::startVpn(boost::asio::io_context& io) {
 
 void Gateway::onIkeMessage(const ikeipc::Message& m) {
   if (const auto* out = std::get_if<ikeipc::IkeOut>(&m)) return sendIke(*out);
+  // A new hnv-iked, or one that lost us: it hands over every SA it still
+  // has right after its hello, so what we hold is dropped first.
+  if (std::holds_alternative<ikeipc::Hello>(m)) return vpn_->clearSas();
   if (auto answer = vpn_->handle(m)) vpnLink_->send(*answer);
 }
 

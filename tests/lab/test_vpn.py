@@ -14,6 +14,7 @@ import pytest
 from hnvlab import wait_for
 from hnvlab.host import PYTHON, tcp_transfer
 from hnvlab.ipsec import peer_child_keys, strongswan_missing
+from hnvlab.tenants import wait_applied
 from hnvlab.vpn import SITE_HOST, site_connection, start_vpn_lab, wait_connected
 
 
@@ -164,3 +165,20 @@ def test_rekeying_under_continuous_traffic_keeps_the_tunnel_up(lab, hnv_bin):
     assert sent >= 1000, stats
     # A rekey may cost a few packets (the peer switches to the new SA), not the tunnel.
     assert sent - received <= 10, stats
+
+
+def test_a_restarted_hnvgwd_gets_its_sas_back_from_hnv_iked_without_renegotiating(vpn_lab, lab):
+    """hnvgwd restarts (state file or controller gives it the policy back); hnv-iked reconnects and
+    hands over the SAs charon still holds: the same SPIs carry traffic again at once."""
+    vl = vpn_lab
+    before = wait_connected(vl)
+    spis = {t: {s["spi"] for s in x["sas"]} for t, x in before.items()}
+    vl.gateway.restart()
+    wait_applied(vl.controller, vl.gateway.name, vl.revision)
+    after = wait_connected(vl, timeout=20)
+    for tenant in ("A", "B"):
+        assert {s["spi"] for s in after[tenant]["sas"]} == spis[tenant], \
+            f"tenant {tenant} renegotiated instead of getting its SAs back: {after[tenant]['sas']}"
+    out = vl.vms["vm-a1"].node.ping(SITE_HOST, count=3, timeout=2, check=False)
+    assert " 0% packet loss" in out.stdout, out.stdout
+    assert "SAs handed to the data plane again" in vl.iked.process.log_text()

@@ -177,6 +177,17 @@ TEST_F(Manager, ReconfiguringKeepsTheSasOfKeptInterfacesAndDropsTheOthers) {
   EXPECT_EQ(mgr_->tables().get()->tunnels[1].outbound, nullptr) << "a new peer address: the old SAs cannot serve it";
 }
 
+TEST_F(Manager, ClearingForgetsEverySaAndTakesTheTunnelsDown) {
+  ASSERT_TRUE(add(sa(0xc0000001, true)).ok);
+  ASSERT_TRUE(add(sa(0x11111111, false)).ok);
+  ASSERT_EQ(routeChanges_, 1);
+  mgr_->clearSas();
+  EXPECT_TRUE(mgr_->tables().get()->sad.empty());
+  EXPECT_EQ(mgr_->tables().get()->tunnels.at(0).outbound, nullptr);
+  EXPECT_EQ(routeChanges_, 2);
+  EXPECT_TRUE(add(sa(0x11111111, false)).ok) << "the same SA handed over again is accepted";
+}
+
 TEST_F(Manager, StatisticsShowStateSasAndTheLastError) {
   mgr_->handle(ikeipc::Event{"alert", "aaaa/site-a", "", "local-auth-failed", 0, 0});
   auto stats = mgr_->statistics();

@@ -72,6 +72,20 @@ void VpnManager::configure(std::vector<S2sInterface> interfaces) {
   if (onRoutesChanged) onRoutesChanged();
 }
 
+void VpnManager::clearSas() {
+  if (sas_.empty()) return;
+  std::vector<bool> wasUp;
+  for (std::size_t i = 0; i < interfaces_.size(); ++i) wasUp.push_back(up(i));
+  std::vector<std::unique_ptr<EspSa>> retired;
+  for (auto& [key, sa] : sas_) retired.push_back(std::move(sa.esp));
+  kLog.notice("SAs dropped: hnv-iked (re)connected and hands over its own", {{"count", std::to_string(sas_.size())}});
+  sas_.clear();
+  publish(std::move(retired));
+  bool changed = false;
+  for (std::size_t i = 0; i < interfaces_.size(); ++i) changed = changed || (wasUp[i] && !up(i));
+  if (changed && onRoutesChanged) onRoutesChanged();
+}
+
 std::optional<std::size_t> VpnManager::interfaceFor(const ikeipc::SaAdd& a) const {
   const IpAddr local = a.inbound ? a.dst : a.src, remote = a.inbound ? a.src : a.dst;
   for (std::size_t i = 0; i < interfaces_.size(); ++i) {

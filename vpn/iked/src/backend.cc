@@ -117,6 +117,10 @@ int Backend::addSa(const hnv_ike_sa_t& sa) {
     counters_[m.spi] = ikeipc::SaCount{m.spi, 0, 0, 0};
   }
   const bool sent = link_.send(m);
+  if (sent) {
+    std::lock_guard guard(mu_);
+    installed_[m.spi] = m;
+  }
   kLog.log(sent ? LogLevel::Info : LogLevel::Error,
            sent ? "SA installed" : "SA not installed: the data plane is not connected",
             {{"spi", spiText(m.spi)},
@@ -135,6 +139,11 @@ int Backend::delSa(std::uint32_t spi, const hnv_ike_addr_t& dst) {
     std::lock_guard guard(mu_);
     spis_.erase(spi);
     counters_.erase(spi);
+    if (auto it = installed_.find(spi); it != installed_.end()) {
+      std::fill(it->second.encKey.begin(), it->second.encKey.end(), 0);
+      std::fill(it->second.intKey.begin(), it->second.intKey.end(), 0);
+      installed_.erase(it);
+    }
   }
   link_.send(ikeipc::SaDel{spi, addressOf(dst)});
   kLog.info("SA deleted", {{"spi", spiText(spi)}});
@@ -174,6 +183,25 @@ int Backend::querySa(std::uint32_t spi, std::uint64_t& bytes, std::uint64_t& pac
   packets = it->second.packets;
   lastUse = it->second.lastUse;
   return 0;
+}
+
+void Backend::replay() {
+  std::vector<ikeipc::SaAdd> all;
+  {
+    std::lock_guard guard(mu_);
+    for (const auto& [spi, m] : installed_) all.push_back(m);
+  }
+  for (auto& m : all) {
+    link_.send(m);
+    std::fill(m.encKey.begin(), m.encKey.end(), 0);
+    std::fill(m.intKey.begin(), m.intKey.end(), 0);
+  }
+  if (!all.empty()) kLog.notice("SAs handed to the data plane again", {{"count", std::to_string(all.size())}});
+}
+
+std::size_t Backend::installedCount() const {
+  std::lock_guard guard(mu_);
+  return installed_.size();
 }
 
 void Backend::onCounters(const ikeipc::Counters& c) {

@@ -83,6 +83,7 @@ void Link::run() {
     fd_ = fd;
     kLog.info("connected to the data plane at " + path_);
     send(ikeipc::Hello{"hnv-iked", ikeipc::kVersion});
+    if (onConnect_) onConnect_();
     std::string buffer;
     char chunk[4096];
     while (!stopping_) {

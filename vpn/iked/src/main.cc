@@ -189,6 +189,7 @@ int main(int argc, char** argv) {
   });
   iked::Backend backend(link, o.keyLog);
   backendPtr = &backend;
+  link.onConnect([&backend] { backend.replay(); });
 
   char err[512] = {0};
   const hnv_ike_backend_t table = backend.table();

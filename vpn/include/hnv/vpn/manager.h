@@ -62,6 +62,9 @@ class VpnManager {
   void configure(std::vector<S2sInterface> interfaces);
   const std::vector<S2sInterface>& interfaces() const { return interfaces_; }
 
+  // Forgets every SA (hnv-iked said hello: it hands over again whatever it
+  // still has).
+  void clearSas();
   // A message from hnv-iked; the answer to send back, if any.
   std::optional<ikeipc::Message> handle(const ikeipc::Message& m);
   // Counters for hnv-iked, then expiries; `now` in monotonic seconds.

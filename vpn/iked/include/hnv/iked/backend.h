@@ -42,6 +42,11 @@ class Backend {
 
   // From the data plane.
   void onCounters(const ikeipc::Counters& c);
+  // After (re)connecting: every SA charon believes installed, again (hnvgwd
+  // drops what it had at our hello: a restarted hnvgwd gets its SAs back
+  // without a renegotiation, and a restarted hnv-iked leaves nothing stale).
+  void replay();
+  std::size_t installedCount() const;
 
   // Exposed for tests.
   std::uint32_t newSpi();
@@ -58,6 +63,7 @@ class Backend {
   std::mt19937 rng_;
   std::unordered_set<std::uint32_t> spis_;  // inbound SPIs handed out and not deleted
   std::unordered_map<std::uint32_t, ikeipc::SaCount> counters_;
+  std::map<std::uint32_t, ikeipc::SaAdd> installed_;  // by SPI: what charon believes installed (keys included)
   std::map<std::string, int> policyRefs_;
   std::ofstream keyLog_;
 };

@@ -19,6 +19,9 @@ class Link {
  public:
   using Handler = std::function<void(const ikeipc::Message&)>;
   Link(std::string path, Handler onMessage) : path_(std::move(path)), onMessage_(std::move(onMessage)) {}
+  // Called on the reader thread after each connection's hello (before any
+  // message is read): the place to send the state the other side needs.
+  void onConnect(std::function<void()> f) { onConnect_ = std::move(f); }
   ~Link() { stop(); }
   Link(const Link&) = delete;
   Link& operator=(const Link&) = delete;
@@ -36,6 +39,7 @@ class Link {
   void closeFd();
   std::string path_;
   Handler onMessage_;
+  std::function<void()> onConnect_;
   std::atomic<int> fd_{-1};
   std::atomic<bool> stopping_{false};
   std::mutex writeMu_;
