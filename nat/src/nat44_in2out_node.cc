@@ -83,7 +83,7 @@ std::uint16_t Nat44In2OutNode::process(rte_graph* graph, rte_node* node, void** 
       }
       rewriteIcmpError(ip, c, true, s->extAddr, s->extAddr, s->extPort);
     }
-    handOver(pm, s->outside, dp::kMetaFlagTranslated);
+    dp::handOver(pm, s->outside.index(), dp::kMetaFlagTranslated);
     out.to(m, Next::Lookup);
   }
   return out.finish();

@@ -92,7 +92,7 @@ std::uint16_t Nat44Out2InNode::process(rte_graph* graph, rte_node* node, void** 
       }
       rewriteIcmpError(ip, c, false, s->inAddr, s->inAddr, s->inPort);
     }
-    handOver(pm, s->tenant, dp::kMetaFlagTranslated | kMetaFlagOut2In);
+    dp::handOver(pm, s->tenant.index(), dp::kMetaFlagTranslated | kMetaFlagOut2In);
     out.to(m, Next::Lookup);
   }
   return out.finish();

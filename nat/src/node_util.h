@@ -1,5 +1,5 @@
 // What both nat44 nodes do around the session table: per-tenant drop and
-// session counters, and the end of a translated packet's pass.
+// session counters (the hand-over to the other routing domain is dp::handOver).
 #pragma once
 
 #include "hnv/base/counters.h"
@@ -48,12 +48,5 @@ bool dropUntranslatable(PacketKind kind, DropFn&& drop) {
   return false;
 }
 
-// The packet continues in routing domain `to`, translated. It no longer
-// "came in on an external interface" of that domain (ip4-lookup must not
-// answer it locally out of the port it arrived on, untranslated).
-inline void handOver(dp::PacketMeta& pm, TenantId to, std::uint8_t flags) {
-  pm.tenant = to.index();
-  pm.flags = static_cast<std::uint8_t>((pm.flags & ~dp::kMetaFlagExternal) | flags);
-}
 
 }  // namespace hnv::nat

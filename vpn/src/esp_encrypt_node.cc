@@ -34,7 +34,7 @@ std::uint16_t EspEncryptNode::process(rte_graph* graph, rte_node* node, void** o
       dp::PacketMeta& pm = dp::meta(m);
       pm.l3Offset = kTemplateL2;
       pm.l4Offset = 0;
-      handOver(pm, runTunnel->outside);
+      dp::handOver(pm, runTunnel->outside.index(), dp::kMetaFlagTranslated);
       out.to(m, Next::Lookup);
     }
     runLength = 0;

@@ -100,7 +100,7 @@ std::uint16_t EspInputNode::process(rte_graph* graph, rte_node* node, void** obj
           vrf->count(block, fib::TenantPath::FromExternal, static_cast<std::uint32_t>(inner.size()));
         }
       }
-      handOver(pm, tenant);
+      dp::handOver(pm, tenant.index(), dp::kMetaFlagTranslated);
       out.to(m, Next::Lookup);
     }
     runLength = 0;

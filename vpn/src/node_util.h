@@ -1,5 +1,4 @@
-// What both ESP nodes share: the tenant drop count, failure lookup,
-// the hand-over to another routing domain.
+// What both ESP nodes share: the tenant drop count and the failure lookup.
 #pragma once
 
 #include <rte_mbuf.h>
@@ -23,12 +22,5 @@ inline void countDrop(CounterBlock& block, const fib::TenantTables* tenants, Ten
   if (const fib::Vrf* vrf = tenants->vrf(tenant)) vrf->countDrop(block);
 }
 
-// The packet continues in routing domain `to` as a new packet: it is not
-// counted there again, nor answered locally out of the interface it came
-// by (as NAT44's hand-over).
-inline void handOver(dp::PacketMeta& pm, TenantId to) {
-  pm.tenant = to.index();
-  pm.flags = static_cast<std::uint8_t>((pm.flags & ~dp::kMetaFlagExternal) | dp::kMetaFlagTranslated);
-}
 
 }  // namespace hnv::vpn

@@ -42,6 +42,15 @@ inline constexpr std::uint8_t kMetaFlagNatOut2In = 0x10;
 
 inline PacketMeta& meta(rte_mbuf* m) { return *static_cast<PacketMeta*>(rte_mbuf_to_priv(m)); }
 
+// The packet continues in routing domain `tenant` (an index) as a packet of
+// its own, made by a node (NAT44, ESP): it no longer "came in on an external
+// interface" (ip4-lookup must not answer it locally out of the port it
+// arrived on), and `flags` (kMetaFlagTranslated at least) say what was done.
+inline void handOver(PacketMeta& pm, std::uint32_t tenant, std::uint8_t flags) {
+  pm.tenant = tenant;
+  pm.flags = static_cast<std::uint8_t>((pm.flags & ~kMetaFlagExternal) | flags);
+}
+
 // The packet's first segment as bytes (the data path only handles
 // single-segment packets; multi-segment mbufs are linearised at port-rx).
 inline std::span<std::uint8_t> bytes(rte_mbuf* m) {
