@@ -9,15 +9,15 @@
 #include "hnv/gateway/nat_compile.h"
 #include "hnv/gateway/tenant_compile.h"
 #include "hnv/gateway/vpn_compile.h"
-#include "hnv/wire/bytes.h"
-#include "hnv/wire/checksum.h"
 #include "hnv/nat/module.h"
 #include "hnv/nodes/module.h"
 #include "hnv/overlay/module.h"
 #include "hnv/vpn/module.h"
 #include "hnv/wire/ethernet.h"
 #include "hnv/wire/ipv4.h"
+#include "hnv/wire/builder.h"
 #include "hnv/wire/nvgre.h"
+#include "hnv/wire/udp.h"
 
 namespace hnv::gateway {
 
@@ -237,37 +237,27 @@ void Gateway::sendIke(const ikeipc::IkeOut& d) {
     return;
   }
   // charon's sender has put the non-ESP marker in front where one belongs.
-  const std::size_t udpLen = 8 + d.data.size();
-  const std::size_t total = 14 + 20 + udpLen;
-  if (total > 9000) return;
+  // The Ethernet header is a placeholder: ip4-lookup routes the packet.
+  const std::vector<std::uint8_t> frame = wire::PacketBuilder()
+                                              .eth(MacAddr(), MacAddr())
+                                              .ipv4(d.src.v4(), d.dst.v4())
+                                              .udp(d.srcPort, d.dstPort)
+                                              .payload(d.data)
+                                              .build();
+  if (frame.size() > 9000) return;
   rte_mbuf* m = rte_pktmbuf_alloc(node_->dataplane().pool());
   if (m == nullptr) return;
-  auto* p = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_append(m, static_cast<std::uint16_t>(total)));
+  auto* p = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size())));
   if (p == nullptr) {
     rte_pktmbuf_free(m);
     return;
   }
-  std::memset(p, 0, 14 + 20 + 8);
-  p[12] = 0x08;
-  std::uint8_t* ip = p + 14;
-  ip[0] = 0x45;
-  wire::store16(ip + 2, static_cast<std::uint16_t>(20 + udpLen));
-  ip[8] = 64;
-  ip[9] = 17;
-  d.src.v4().toBytes(ip + 12);
-  d.dst.v4().toBytes(ip + 16);
-  wire::store16(ip + 10, wire::internetChecksum({ip, 20}));
-  std::uint8_t* udp = ip + 20;
-  wire::store16(udp, d.srcPort);
-  wire::store16(udp + 2, d.dstPort);
-  wire::store16(udp + 4, static_cast<std::uint16_t>(udpLen));
-  std::memcpy(udp + 8, d.data.data(), d.data.size());  // checksum 0: allowed for IPv4 UDP
+  std::memcpy(p, frame.data(), frame.size());
   dp::resetMeta(m, 0);
   dp::PacketMeta& pm = dp::meta(m);
   pm.tenant = via->outside.index();
-  pm.l3Offset = 14;
+  pm.l3Offset = wire::kEthernetHeaderLen;
   pm.flags = dp::kMetaFlagTranslated;
-  pm.control = static_cast<std::uint8_t>(dp::InjectEdge::Ip4Lookup);
   node_->dataplane().control().inject(m, dp::InjectEdge::Ip4Lookup);
 }
 
@@ -275,23 +265,21 @@ void Gateway::sendIke(const ikeipc::IkeOut& d) {
 // as received (charon's receiver takes the non-ESP marker off itself).
 void Gateway::puntedIke(rte_mbuf* m) {
   const dp::PacketMeta& pm = dp::meta(m);
-  auto ip = dp::bytes(m).subspan(pm.l3Offset);
-  const std::size_t ihl = std::size_t{ip[0] & 0x0Fu} * 4;
+  // esp-input checked the headers; parsed again here on the control thread.
+  auto ip = wire::parseIpv4(dp::bytes(m).subspan(pm.l3Offset));
+  auto udp = ip ? wire::parseUdp(ip->payload) : wire::parseUdp({});
   // To an endpoint of this outside domain only.
   bool ours = false;
-  if (ip.size() >= 20) {
-    const Ipv4Addr dst = Ipv4Addr::fromBytes(ip.data() + 16);
-    for (const auto& x : vpn_->interfaces()) ours = ours || (x.local == dst && x.outside.index() == pm.tenant);
+  if (ip && udp) {
+    for (const auto& x : vpn_->interfaces()) ours = ours || (x.local == ip->dst && x.outside.index() == pm.tenant);
   }
-  if (ours && vpnLink_ && vpnLink_->connected() && ip.size() >= ihl + 8) {
-    const std::uint8_t* udp = ip.data() + ihl;
-    const std::size_t udpLen = std::min<std::size_t>(wire::load16(udp + 4), ip.size() - ihl);
+  if (ours && vpnLink_ && vpnLink_->connected()) {
     ikeipc::IkeIn d;
-    d.src = Ipv4Addr::fromBytes(ip.data() + 12);
-    d.dst = Ipv4Addr::fromBytes(ip.data() + 16);
-    d.srcPort = wire::load16(udp);
-    d.dstPort = wire::load16(udp + 2);
-    if (udpLen >= 8) d.data.assign(udp + 8, udp + udpLen);
+    d.src = ip->src;
+    d.dst = ip->dst;
+    d.srcPort = udp->srcPort;
+    d.dstPort = udp->dstPort;
+    d.data.assign(udp->payload.begin(), udp->payload.end());
     vpnLink_->send(d);
   }
   rte_pktmbuf_free(m);
