@@ -27,7 +27,7 @@ set(HNV_ALLOWED_hnv_policy hnv_base hnv_wire)
 set(HNV_ALLOWED_hnv_policy_store hnv_base hnv_policy)
 set(HNV_ALLOWED_hnv_policy_client hnv_base hnv_policy)
 set(HNV_ALLOWED_hnv_controller hnv_base hnv_policy hnv_policy_store)
-set(HNV_ALLOWED_hnv_cluster hnv_base hnv_wire hnv_policy)
+set(HNV_ALLOWED_hnv_cluster hnv_base hnv_wire hnv_policy hnv_policy_client)
 set(HNV_ALLOWED_hnv_agent hnv_base hnv_wire hnv_policy)
 set(HNV_ALLOWED_hnv_daemon hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_agent hnv_dpdk)
 set(HNV_ALLOWED_hnv_gateway hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overlay hnv_nat hnv_vpn

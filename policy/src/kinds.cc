@@ -68,6 +68,8 @@ template Status checkImmutable<NatExternalAddress>(const NatExternalAddress&, co
 template Status checkImmutable<NatStaticMapping>(const NatStaticMapping&, const NatStaticMapping&);
 template Status checkImmutable<GatewayRoute>(const GatewayRoute&, const GatewayRoute&);
 template Status checkImmutable<VpnS2sInterface>(const VpnS2sInterface&, const VpnS2sInterface&);
+template Status checkImmutable<GatewayCluster>(const GatewayCluster&, const GatewayCluster&);
+template Status checkImmutable<ClusterMember>(const ClusterMember&, const ClusterMember&);
 
 void redactSecrets(std::string_view kind, boost::json::object& o) {
   withKind(kind, [&](auto k) {

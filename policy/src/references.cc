@@ -367,6 +367,7 @@ Status checkRemove(const PolicyState& state, const NodeEntry& n) {
   for (const auto& [key, x] : state.table<ExternalInterface>()) {
     if (who.empty() && x.object.node == n.name) who = "external interface " + key;
   }
+  if (who.empty() && state.find<GatewayCluster>(n.name) != nullptr) who = "gateway cluster " + n.name;
   if (!who.empty()) return inUse(n.name, who + " still belongs to it; remove that first");
   return okStatus();
 }

@@ -66,6 +66,10 @@ Result<json::object> PolicyEngine::desiredState(std::string_view nodeName) const
   auto all = [](const auto&) { return true; };
   collect(std::type_identity<ProviderAddress>{}, node->object.name + "/", all);
   collect(std::type_identity<ProviderRoute>{}, node->object.name + "/", all);
+  // The cluster serving this gateway node and its members: every member
+  // runs with the node's identity and picks itself by its member name.
+  collect(std::type_identity<GatewayCluster>{}, "", [&](const GatewayCluster& c) { return c.name == node->object.name; });
+  collect(std::type_identity<ClusterMember>{}, node->object.name + "/", all);
   out[KindTraits<GlobalSettings>::kName] = KindTraits<GlobalSettings>::toJson(state_.global());
   return out;
 }
@@ -74,6 +78,8 @@ bool PolicyEngine::concerns(const NodeEntry& node, const std::set<Rdid>& scope, 
   const auto& o = change.object;
   if (change.kind == KindTraits<GlobalSettings>::kName) return true;
   if (change.kind == KindTraits<NodeEntry>::kName) return change.key == node.name;
+  if (change.kind == KindTraits<GatewayCluster>::kName) return change.key == node.name;
+  if (change.kind == KindTraits<ClusterMember>::kName) return change.key.starts_with(node.name + "/");
   if (change.kind == KindTraits<ProviderAddress>::kName || change.kind == KindTraits<ProviderRoute>::kName) {
     const auto* owner = o.if_contains("node");
     return owner != nullptr && owner->is_string() && owner->as_string() == node.name;

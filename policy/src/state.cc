@@ -111,6 +111,8 @@ template std::optional<Stored<NatExternalAddress>> PolicyState::put(const std::s
 template std::optional<Stored<NatStaticMapping>> PolicyState::put(const std::string&, Stored<NatStaticMapping>);
 template std::optional<Stored<GatewayRoute>> PolicyState::put(const std::string&, Stored<GatewayRoute>);
 template std::optional<Stored<VpnS2sInterface>> PolicyState::put(const std::string&, Stored<VpnS2sInterface>);
+template std::optional<Stored<GatewayCluster>> PolicyState::put(const std::string&, Stored<GatewayCluster>);
+template std::optional<Stored<ClusterMember>> PolicyState::put(const std::string&, Stored<ClusterMember>);
 template std::optional<Stored<RoutingDomain>> PolicyState::erase<RoutingDomain>(std::string_view);
 template std::optional<Stored<VirtualSubnet>> PolicyState::erase<VirtualSubnet>(std::string_view);
 template std::optional<Stored<LookupRecord>> PolicyState::erase<LookupRecord>(std::string_view);
@@ -125,5 +127,7 @@ template std::optional<Stored<NatExternalAddress>> PolicyState::erase<NatExterna
 template std::optional<Stored<NatStaticMapping>> PolicyState::erase<NatStaticMapping>(std::string_view);
 template std::optional<Stored<GatewayRoute>> PolicyState::erase<GatewayRoute>(std::string_view);
 template std::optional<Stored<VpnS2sInterface>> PolicyState::erase<VpnS2sInterface>(std::string_view);
+template std::optional<Stored<GatewayCluster>> PolicyState::erase<GatewayCluster>(std::string_view);
+template std::optional<Stored<ClusterMember>> PolicyState::erase<ClusterMember>(std::string_view);
 
 }  // namespace hnv::policy

@@ -75,7 +75,7 @@ def create(kind: str, obj: dict) -> dict:
 
 KINDS = ["routing-domains", "virtual-subnets", "lookup-records", "customer-routes", "nodes", "provider-addresses",
          "provider-routes", "external-interfaces", "nat-instances", "nat-external-addresses", "nat-static-mappings",
-         "gateway-routes", "vpn-s2s-interfaces"]
+         "gateway-routes", "vpn-s2s-interfaces", "gateway-clusters", "cluster-members"]
 
 
 def snapshot(ctl: Controller, token=None) -> dict:

@@ -45,8 +45,14 @@ Result<std::unique_ptr<Dataplane>> Dataplane::create(const DataplaneConfig& conf
   auto capture = CaptureTap::create(dp->program_);
   if (!capture) return capture.error();
   dp->capture_ = std::move(*capture);
-  for (auto& rx : dp->rxStates_) rx.capture = dp->capture_.get();
-  for (auto& tx : dp->txStates_) tx.capture = dp->capture_.get();
+  for (auto& rx : dp->rxStates_) {
+    rx.capture = dp->capture_.get();
+    rx.fenced = &dp->fenced_;
+  }
+  for (auto& tx : dp->txStates_) {
+    tx.capture = dp->capture_.get();
+    tx.fenced = &dp->fenced_;
+  }
   std::vector<std::uint64_t*> activity;
   for (auto& rx : dp->rxStates_) activity.push_back(&rx.received);
   auto control = ControlPath::create(dp->program_, std::move(activity));

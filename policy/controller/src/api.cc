@@ -11,14 +11,14 @@ using policy::Access;
 using policy::KindTraits;
 using policy::Operation;
 
-namespace {
-
 ApiResponse jsonResponse(unsigned status, const json::value& v) {
   ApiResponse r;
   r.status = status;
   r.body = json::serialize(v) + "\n";
   return r;
 }
+
+namespace {
 
 std::vector<std::string> splitPath(std::string_view path) {
   std::vector<std::string> out;
@@ -383,6 +383,7 @@ void ControllerApi::addRoutes() {
       return jsonResponse(200, o);
     });
   });
+  addClusterRoutes();
   std::string global(KindTraits<policy::GlobalSettings>::kName);
   add("GET", "/v1/global", "Get-NetVirtualizationGlobal", [this, global](Context& c) {
     auto o = engine_.get(global, policy::kGlobalKey, c.who.access);

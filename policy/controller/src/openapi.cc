@@ -37,6 +37,8 @@ std::string keyPattern() {
     return "/{rdid}/{protocol}/{externalAddress}/{externalPort}";
   }
   if constexpr (std::is_same_v<T, policy::VpnS2sInterface>) return "/{rdid}/{name}";
+  if constexpr (std::is_same_v<T, policy::GatewayCluster>) return "/{name}";
+  if constexpr (std::is_same_v<T, policy::ClusterMember>) return "/{cluster}/{name}";
   return "";
 }
 

@@ -20,6 +20,11 @@ std::uint16_t PortRxNode::process(rte_graph* graph, rte_node* node, void**, std:
     void** out = rte_node_next_stream_get(graph, node, next, kBurst);
     auto** pkts = reinterpret_cast<rte_mbuf**>(out);
     std::uint16_t n = rte_eth_rx_burst(port, queue, pkts, kBurst);
+    if (unlikely(n != 0 && st.fenced->load(std::memory_order_relaxed))) {
+      rte_pktmbuf_free_bulk(pkts, n);
+      env.counters->add(env.errorIds[1], n);
+      continue;
+    }
     std::uint16_t kept = 0;
     for (std::uint16_t i = 0; i < n; ++i) {
       rte_mbuf* m = pkts[i];

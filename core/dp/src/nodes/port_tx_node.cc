@@ -14,6 +14,11 @@ std::uint16_t PortTxNode::process(rte_graph*, rte_node* node, void** objs, std::
   const auto& st = *static_cast<PortTxState*>(env.state);
   const std::uint16_t queue = st.queue;
   auto** pkts = reinterpret_cast<rte_mbuf**>(objs);
+  if (unlikely(st.fenced->load(std::memory_order_relaxed))) {
+    rte_pktmbuf_free_bulk(pkts, count);
+    env.counters->add(env.errorIds[1], count);
+    return count;
+  }
   std::uint64_t full = 0;
   std::uint16_t i = 0;
   while (i < count) {

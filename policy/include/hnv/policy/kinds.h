@@ -49,7 +49,7 @@ struct KindTraits;
 using AllKinds =
     std::tuple<RoutingDomain, VirtualSubnet, LookupRecord, CustomerRoute, NodeEntry, ProviderAddress, ProviderRoute,
                GlobalSettings, ExternalInterface, NatInstance, NatExternalAddress, NatStaticMapping, GatewayRoute,
-               VpnS2sInterface>;
+               VpnS2sInterface, GatewayCluster, ClusterMember>;
 
 // Calls f(std::type_identity<T>{}) for every kind T.
 template <class F>
@@ -217,6 +217,28 @@ struct KindTraits<VpnS2sInterface> {
   static Result<VpnS2sInterface> fromJson(const ConfigNode& node);
   // With sharedSecret (kSecret: redactSecrets() takes it out of what the API shows).
   static boost::json::object toJson(const VpnS2sInterface& v);
+};
+
+template <>
+struct KindTraits<GatewayCluster> {
+  static const std::string_view kName;
+  static const std::string_view kNoun;
+  static const bool kSingleton;
+  static std::span<const FieldSpec> fields();
+  static std::string key(const GatewayCluster& v);
+  static Result<GatewayCluster> fromJson(const ConfigNode& node);
+  static boost::json::object toJson(const GatewayCluster& v);
+};
+
+template <>
+struct KindTraits<ClusterMember> {
+  static const std::string_view kName;
+  static const std::string_view kNoun;
+  static const bool kSingleton;
+  static std::span<const FieldSpec> fields();
+  static std::string key(const ClusterMember& v);
+  static Result<ClusterMember> fromJson(const ConfigNode& node);
+  static boost::json::object toJson(const ClusterMember& v);
 };
 
 template <>

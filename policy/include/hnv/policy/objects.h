@@ -230,4 +230,33 @@ struct VpnS2sInterface {
   bool adminUp = true;
 };
 
+// An active/passive pair of gateway appliances (Add-ClusterNode's cluster)
+// serving one gateway node: `name` is that node (role gateway), on which
+// tenants, interfaces and S2S interfaces are placed as on any gateway. Its
+// members (ClusterMember) run hnvgwd with that node's identity; one is
+// active at a time and owns every data-plane address of the node.
+struct GatewayCluster {
+  std::string name;
+  std::string description;
+  std::uint32_t heartbeatIntervalMs = 100;
+  std::uint32_t heartbeatMisses = 3;   // the peer is lost after this many intervals without a heartbeat
+  std::uint32_t leaseMs = 0;           // the witness lease; 0: interval x (misses + 1)
+  std::uint16_t heartbeatPort = 7470;  // UDP on the heartbeat link
+  std::uint16_t syncPort = 7471;       // TCP on the heartbeat link: state from active to standby
+
+  std::uint32_t effectiveLeaseMs() const {
+    return leaseMs != 0 ? leaseMs : heartbeatIntervalMs * (heartbeatMisses + 1);
+  }
+};
+
+// One appliance of a gateway cluster: its name (hnvgwd's cluster.member),
+// its address on the dedicated heartbeat link and its priority (the higher
+// becomes active when both start together; there is no preemption).
+struct ClusterMember {
+  std::string cluster;
+  std::string name;
+  IpAddr heartbeatAddress;
+  std::uint32_t priority = 100;
+};
+
 }  // namespace hnv::policy

@@ -7,6 +7,7 @@
 // the destructor) joins them, closes the ports and tears EAL down.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +60,13 @@ class Dataplane {
   void stop();
   bool running() const { return running_; }
 
+  // Fenced, port-rx frees what every port receives and port-tx what would
+  // be sent, each counting it as "fenced": the node is silent on all its
+  // DPDK ports (a standby cluster member). Set before start() to start
+  // silent. Any thread; workers see it at their next burst.
+  void setFenced(bool fenced) { fenced_.store(fenced, std::memory_order_relaxed); }
+  bool fenced() const { return fenced_.load(std::memory_order_relaxed); }
+
  private:
   Dataplane() = default;
 
@@ -79,6 +87,7 @@ class Dataplane {
   std::vector<std::unique_ptr<WorkerGraph>> graphs_;
   std::vector<std::unique_ptr<Worker>> workerObjs_;
   bool running_ = false;
+  std::atomic<bool> fenced_{false};
 };
 
 }  // namespace hnv::dp

@@ -7,6 +7,7 @@
 #include <rte_graph.h>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <string_view>
 #include <utility>
@@ -26,6 +27,9 @@ class CaptureTap;
 struct PortRxState {
   std::vector<RxQueue> queues;
   CaptureTap* capture = nullptr;
+  // Dataplane::setFenced: while true, what arrives is freed and counted as
+  // "fenced" (a standby cluster member neither receives nor sends).
+  const std::atomic<bool>* fenced = nullptr;
   std::uint64_t received = 0;  // read by the Worker for idle detection
 };
 
@@ -35,8 +39,8 @@ struct PortRxNode {
   static constexpr std::uint16_t kBurst = 32;
   enum class Next : std::uint16_t { Drop = 0, EthInput, VmInput };
   static constexpr std::array<std::string_view, 3> kNextNames{"drop", "eth-input", "vm-input"};
-  enum class Error : std::uint16_t { Chained };
-  static constexpr std::array<std::string_view, 1> kErrorNames{"chained-mbuf"};
+  enum class Error : std::uint16_t { Chained, Fenced };
+  static constexpr std::array<std::string_view, 2> kErrorNames{"chained-mbuf", "fenced"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };
 
@@ -44,14 +48,15 @@ struct PortRxNode {
 struct PortTxState {
   std::uint16_t queue = 0;
   CaptureTap* capture = nullptr;
+  const std::atomic<bool>* fenced = nullptr;  // as PortRxState::fenced
 };
 
 struct PortTxNode {
   static constexpr std::string_view kName = "port-tx";
   static constexpr bool kSink = true;
   static constexpr std::array<std::string_view, 0> kNextNames{};
-  enum class Error : std::uint16_t { QueueFull };
-  static constexpr std::array<std::string_view, 1> kErrorNames{"queue-full"};
+  enum class Error : std::uint16_t { QueueFull, Fenced };
+  static constexpr std::array<std::string_view, 2> kErrorNames{"queue-full", "fenced"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };
 

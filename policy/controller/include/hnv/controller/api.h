@@ -17,6 +17,7 @@
 #include "hnv/base/log.h"
 #include "hnv/controller/auth.h"
 #include "hnv/controller/watch.h"
+#include "hnv/controller/witness.h"
 #include "hnv/policy/engine.h"
 
 namespace hnv::controller {
@@ -68,6 +69,8 @@ class ControllerApi {
   };
   void add(std::string method, std::string pattern, std::string summary, Handler h, bool open = false);
   void addRoutes();
+  // The gateway clusters' witness and status (cluster_api.cc).
+  void addClusterRoutes();
   static bool match(const Route& r, const std::vector<std::string>& path, std::map<std::string, std::string>& params);
 
   ApiResponse list(Context& c, const std::string& kind);
@@ -81,11 +84,14 @@ class ControllerApi {
   const TokenTable& tokens_;
   WatchHub& hub_;
   std::string version_;
+  Witness witness_;
   std::vector<Route> routes_;
   std::vector<RouteInfo> routeInfo_;
   Logger log_;
 };
 
+// The JSON text of `v` with `status`.
+ApiResponse jsonResponse(unsigned status, const boost::json::value& v);
 // {"error": {...}} with the HTTP status for the error's code.
 ApiResponse errorResponse(const Error& e);
 unsigned httpStatus(Errc code);

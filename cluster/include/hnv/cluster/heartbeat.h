@@ -1,0 +1,48 @@
+// The heartbeat two members of a gateway cluster send each other over the
+// dedicated heartbeat link every interval (UDP, one datagram each): who
+// sends it, in which role and term (epoch), whether it hears its peer,
+// whether its state is in sync, and whether it is handing the active role
+// over. A JSON object, readable in a capture and extensible:
+//
+//   {"v":1,"cluster":"gw1","member":"gw1-a","role":"active","epoch":7,
+//    "seq":1234,"priority":100,"sees_peer":true,"synced":true,"handover_to":""}
+//
+// Unknown fields are refused (a newer peer speaks another version number).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "hnv/base/result.h"
+
+namespace hnv::cluster {
+
+// Init: not yet a member (no cluster in the policy); Standby: silent on the
+// data plane, ready to take over; Active: owns the node's addresses and forwards.
+enum class Role : std::uint8_t { Init, Standby, Active };
+
+std::string_view roleName(Role r);
+
+inline constexpr std::uint64_t kHeartbeatVersion = 1;
+inline constexpr std::size_t kMaxHeartbeatBytes = 1024;
+
+struct Heartbeat {
+  std::string cluster;
+  std::string member;
+  Role role = Role::Init;
+  std::uint64_t epoch = 0;  // the witness's term of the last active member the sender knows
+  std::uint64_t seq = 0;    // grows by one per heartbeat of one process
+  std::uint32_t priority = 0;
+  bool seesPeer = false;    // the sender hears the receiver
+  bool synced = false;      // a standby holding the active's full state
+  std::string handoverTo;   // non-empty: the sender yields the active role to this member
+};
+
+std::string encodeHeartbeat(const Heartbeat& hb);
+// Refuses anything but one such JSON object of at most kMaxHeartbeatBytes,
+// naming the field and why.
+Result<Heartbeat> decodeHeartbeat(std::span<const std::uint8_t> datagram);
+
+}  // namespace hnv::cluster

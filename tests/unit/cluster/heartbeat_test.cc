@@ -1,0 +1,110 @@
+// The heartbeat datagram both ways and what is refused, and a member's
+// settings as its gateway node's desired state gives them.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "hnv/cluster/heartbeat.h"
+#include "hnv/cluster/settings.h"
+
+namespace hnv::cluster {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::span<const std::uint8_t> bytes(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+TEST(Heartbeat, RoundTrip) {
+  Heartbeat hb;
+  hb.cluster = "gw1";
+  hb.member = "gw1-a";
+  hb.role = Role::Active;
+  hb.epoch = 7;
+  hb.seq = 1234;
+  hb.priority = 200;
+  hb.seesPeer = true;
+  hb.synced = false;
+  hb.handoverTo = "gw1-b";
+  const std::string text = encodeHeartbeat(hb);
+  EXPECT_THAT(text, HasSubstr(R"("role":"active")"));
+  auto back = decodeHeartbeat(bytes(text));
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(back->cluster, "gw1");
+  EXPECT_EQ(back->member, "gw1-a");
+  EXPECT_EQ(back->role, Role::Active);
+  EXPECT_EQ(back->epoch, 7u);
+  EXPECT_EQ(back->seq, 1234u);
+  EXPECT_EQ(back->priority, 200u);
+  EXPECT_TRUE(back->seesPeer);
+  EXPECT_FALSE(back->synced);
+  EXPECT_EQ(back->handoverTo, "gw1-b");
+}
+
+TEST(Heartbeat, RefusesWhatIsNotOneOfOurs) {
+  Heartbeat hb;
+  hb.cluster = "gw1";
+  hb.member = "gw1-a";
+  const std::string good = encodeHeartbeat(hb);
+  auto edit = [&](const std::string& from, const std::string& to) {
+    std::string s = good;
+    s.replace(s.find(from), from.size(), to);
+    return s;
+  };
+  struct Case {
+    std::string datagram, says;
+  } cases[] = {
+      {"not json", "heartbeat"},
+      {"[1,2]", "object"},
+      {edit(R"("v":1)", R"("v":2)"), "this member speaks heartbeat version 1"},
+      {edit(R"("role":"init")", R"("role":"leader")"), "must be init, standby or active"},
+      {edit(R"("v":1)", R"("v":1,"extra":true)"), "extra"},
+      {edit(R"("priority":0)", R"("priority":300)"), "priority"},
+      {edit(R"("sees_peer":false)", R"("sees_peer":"yes")"), "sees_peer"},
+      {std::string(2000, ' '), "is longer than 1024 bytes"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.datagram.substr(0, 80));
+    auto r = decodeHeartbeat(bytes(c.datagram));
+    ASSERT_FALSE(r);
+    EXPECT_THAT(r.error().message(), HasSubstr(c.says));
+  }
+}
+
+boost::json::object desiredWith(const std::string& clusters, const std::string& members) {
+  return boost::json::parse(R"({"node":"gw1","gateway-clusters":)" + clusters + R"(,"cluster-members":)" + members + "}")
+      .as_object();
+}
+
+TEST(Settings, FromTheDesiredStateOfTheGatewayNode) {
+  auto d = desiredWith(R"([{"name":"gw1","heartbeatIntervalMs":50,"heartbeatMisses":4,"leaseMs":0,"revision":3}])",
+                       R"([{"cluster":"gw1","name":"gw1-a","heartbeatAddress":"10.99.0.1","priority":200,"revision":4},
+                           {"cluster":"gw1","name":"gw1-b","heartbeatAddress":"10.99.0.2","revision":5}])");
+  auto s = clusterSettingsFrom(d, "gw1-b");
+  ASSERT_TRUE(s) << s.error().message();
+  ASSERT_TRUE(s->has_value());
+  const ClusterSettings& c = **s;
+  EXPECT_EQ(c.cluster, "gw1");
+  EXPECT_EQ(c.self.name, "gw1-b");
+  EXPECT_EQ(c.self.address.toString(), "10.99.0.2");
+  EXPECT_EQ(c.self.priority, 100u);
+  ASSERT_TRUE(c.peer);
+  EXPECT_EQ(c.peer->name, "gw1-a");
+  EXPECT_EQ(c.interval.count(), 50);
+  EXPECT_EQ(c.detection().count(), 200);
+  EXPECT_EQ(c.lease.count(), 250) << "interval x (misses + 1)";
+  EXPECT_TRUE(c.peerPreferred());
+  // No cluster: not a member of anything.
+  auto none = clusterSettingsFrom(desiredWith("[]", "[]"), "gw1-b");
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_value());
+  // A member name the cluster does not list.
+  auto stranger = clusterSettingsFrom(d, "gw1-z");
+  ASSERT_FALSE(stranger);
+  EXPECT_THAT(stranger.error().message(), HasSubstr("gw1-z: is not a member of gateway cluster gw1"));
+}
+
+}  // namespace
+}  // namespace hnv::cluster
