@@ -207,10 +207,10 @@ void ClusterMember::deliverTransitions() {
   }
 }
 
-Status ClusterMember::switchover() {
+Status ClusterMember::switchover(bool force) {
   const auto now = Membership::Clock::now();
   if (!witness_) return makeError(Errc::Unavailable, "witness", "", "no controller configured");
-  if (auto s = membership_.startSwitchover(now); !s) return s;
+  if (auto s = membership_.startSwitchover(now, force); !s) return s;
   callWitness(now);
   return okStatus();
 }

@@ -174,7 +174,7 @@ Heartbeat Membership::nextHeartbeat(Time now) {
   return hb;
 }
 
-Status Membership::startSwitchover(Time now) {
+Status Membership::startSwitchover(Time now, bool force) {
   if (role_ != Role::Active) {
     return makeError(Errc::Conflict, "role", std::string(roleName(role_)), "only the active member switches over");
   }
@@ -184,7 +184,10 @@ Status Membership::startSwitchover(Time now) {
   if (peerHb_->role != Role::Standby) {
     return makeError(Errc::Conflict, "peer", peer, "is " + std::string(roleName(peerHb_->role)) + ", not standby");
   }
-  if (!peerHb_->synced) return makeError(Errc::Conflict, "peer", peer, "has not synced the state yet; it would lose sessions");
+  if (!peerHb_->synced && !force) {
+    return makeError(Errc::Conflict, "peer", peer,
+                     "has not synced the state yet; it would lose sessions (force accepts that)");
+  }
   if (!switchoverTo_.empty()) return makeError(Errc::Conflict, "peer", peer, "a switchover is already under way");
   switchoverTo_ = peer;
   return okStatus();

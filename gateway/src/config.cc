@@ -4,7 +4,7 @@ namespace hnv::gateway {
 
 namespace {
 
-constexpr std::string_view kRootKeys[] = {"controller", "state_file", "encap", "nat", "vpn"};
+constexpr std::string_view kRootKeys[] = {"controller", "state_file", "encap", "nat", "vpn", "cluster"};
 
 // "nat": {"sessions_per_worker": N}: the size of each worker's session table.
 Status parseNatSettings(const ConfigNode& n, std::uint32_t& sessionsPerWorker) {
@@ -35,11 +35,30 @@ Status parseVpnSettings(const ConfigNode& n, GatewayConfig& c) {
   return okStatus();
 }
 
+// "cluster": {"member": NAME}: this appliance is that member of the gateway
+// cluster serving its node (the controller's cluster-members).
+Status parseClusterSettings(const ConfigNode& n, GatewayConfig& c) {
+  if (!n.present()) return okStatus();
+  if (auto st = n.expectObject({"member"}); !st) return st;
+  auto member = n["member"].asString();
+  if (!member) return member.error();
+  if (member->empty() || member->size() > 63 ||
+      member->find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != std::string::npos) {
+    return n["member"].error(*member, "1 to 63 letters, digits, '-', '_' or '.'");
+  }
+  c.clusterMember = *member;
+  if (!c.controller) {
+    return n["member"].error(*member, "a cluster member needs a \"controller\" section: the controller is its witness");
+  }
+  return okStatus();
+}
+
 }  // namespace
 
 std::string GatewayConfig::summary() const {
   return std::to_string(dataplane.ports.size()) + " port(s), " + std::to_string(providerAddresses.size()) +
-         " provider address(es), " + (controller ? "controller " + controller->endpoint.url() : std::string("no controller"));
+         " provider address(es), " + (controller ? "controller " + controller->endpoint.url() : std::string("no controller")) +
+         (clusterMember.empty() ? std::string() : ", cluster member " + clusterMember);
 }
 
 Result<GatewayConfig> parseGatewayConfig(const boost::json::value& root) {
@@ -50,6 +69,7 @@ Result<GatewayConfig> parseGatewayConfig(const boost::json::value& root) {
   if (auto st = overlay::parseOverlaySettings(r["encap"], c.encap); !st) return st.error();
   if (auto st = parseNatSettings(r["nat"], c.natSessionsPerWorker); !st) return st.error();
   if (auto st = parseVpnSettings(r["vpn"], c); !st) return st.error();
+  if (auto st = parseClusterSettings(r["cluster"], c); !st) return st.error();
   // A gateway serves routing domains, not VMs: its ports are all uplinks.
   for (std::size_t i = 0; i < c.dataplane.ports.size(); ++i) {
     if (c.dataplane.ports[i].role == dp::PortRole::Vm) {

@@ -48,7 +48,10 @@ Result<std::unique_ptr<Gateway>> Gateway::start(const GatewayConfig& config, boo
   auto node = daemon::NodeDataplane::create(config.dataplane, config.providerAddresses);
   if (!node) return node.error();
   gw->node_ = std::move(*node);
+  gw->io_ = &io;
   dp::Dataplane& dp = gw->node_->dataplane();
+  // A cluster member is silent until it becomes active.
+  if (!config.clusterMember.empty()) dp.setFenced(true);
   // No policy until the follower restores or receives one: every VSID is unknown.
   gw->policy_ = std::make_unique<dp::Published<overlay::OverlayPolicy>>(
       dp.rcu(), std::make_unique<const overlay::OverlayPolicy>());
@@ -124,6 +127,8 @@ Status Gateway::applyPolicy(const json::object& desired) {
   auto tables = compileTables(desired, pol, vpn_ ? vpn_->routesFor(vpnCompiled->interfaces)
                                                  : std::vector<fib::TenantRoute>{});
   if (!tables) return tables.error();
+  auto clusterSet = clusterSettings(desired);
+  if (!clusterSet) return clusterSet.error();
   const auto natInstances = natConfig->instances().size();
   const auto revision = next->revision();
   const auto records = next->recordCount();
@@ -143,6 +148,7 @@ Status Gateway::applyPolicy(const json::object& desired) {
     swanctlConf_ = vpnCompiled->swanctlConf;
     if (vpnLink_) vpnLink_->send(ikeipc::Connections{swanctlConf_});
   }
+  applyCluster(*clusterSet);
   kLog.info("policy applied", {{"revision", std::to_string(revision)},
                                {"records", std::to_string(records)},
                                {"vrfs", std::to_string(node_->tenants().get()->vrfCount())},
@@ -355,6 +361,14 @@ void Gateway::registerApi(agent::LocalApiServer& api) {
   api.on("policy", [this](const json::object&) -> Result<json::value> { return policyJson(); });
   api.on("tenants", [this](const json::object&) -> Result<json::value> { return tenantsJson(); });
   api.on("nat-sessions", [this](const json::object& p) -> Result<json::value> { return natSessionsJson(p); });
+  api.on("cluster", [this](const json::object&) -> Result<json::value> { return clusterJson(); });
+  api.on("cluster-switchover", [this](const json::object& p) -> Result<json::value> {
+    if (!member_) return makeError(Errc::Unavailable, "cluster", config_.clusterMember, "this gateway is no running cluster member");
+    const auto* force = p.if_contains("force");
+    if (force != nullptr && !force->is_bool()) return makeError(Errc::InvalidArgument, "force", "", "must be true or false");
+    if (auto st = member_->switchover(force != nullptr && force->as_bool()); !st) return st.error();
+    return json::value(json::object{{"started", true}});
+  });
   api.on("vpn-interfaces", [this](const json::object&) -> Result<json::value> {
     json::object o{{"enabled", vpn_ != nullptr},
                    {"crypto", crypto_ ? json::value(crypto_->driver()) : json::value(nullptr)},
@@ -366,15 +380,17 @@ void Gateway::registerApi(agent::LocalApiServer& api) {
 
 void Gateway::stop() {
   if (follower_) follower_->stop();
+  member_.reset();
   if (vpnLink_) vpnLink_->close();
   if (node_) node_->stop();
 }
 
 Gateway::~Gateway() {
-  // The follower (no more posts or reports) first, then the node (workers
-  // first, then resolver, Dataplane and its tables), then the policy the
-  // overlay and nat44 nodes read.
+  // The follower (no more posts or reports) first, then the cluster member
+  // (its witness thread), then the node (workers first, then resolver,
+  // Dataplane and its tables), then the policy the overlay and nat44 nodes read.
   follower_.reset();
+  member_.reset();
   vpnLink_.reset();
   // The SAs and their cryptodev need EAL: after the workers, before the
   // Dataplane (and EAL) go with node_.

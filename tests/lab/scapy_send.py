@@ -1,6 +1,10 @@
 """Crafted packets for lab tests, run inside a namespace with /usr/bin/python3.
 
     scapy_send.py arp-probe IFACE TARGET_IP         prints the MAC that answered, or "none"
+    scapy_send.py arp-owners IFACE TARGET_IP SECONDS
+                                                    an ARP request for TARGET_IP every 100 ms for SECONDS,
+                                                    each waiting 80 ms for every answer; prints a JSON list
+                                                    of the sets of MACs that answered, one per probe
     scapy_send.py nvgre IFACE DST_MAC DST_IP VSID FLOWID
     scapy_send.py gre-ip IFACE DST_MAC DST_IP       plain GRE (no key, protocol IPv4): not NVGRE
     scapy_send.py nvgre-inner IFACE DST_MAC DST_IP VSID IN_SRC_MAC IN_DST_MAC IN_SRC_IP IN_DST_IP [VLAN]
@@ -39,6 +43,15 @@ def main(argv):
         req = Ether(src=src_mac, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=src_mac, psrc=get_if_addr(iface), pdst=target)
         answered, _ = srp(req, iface=iface, timeout=1.5, retry=1)
         print(answered[0][1][ARP].hwsrc if answered else "none")
+    elif cmd == "arp-owners":
+        target, seconds = argv[3], float(argv[4])
+        req = Ether(src=src_mac, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=src_mac, psrc=get_if_addr(iface), pdst=target)
+        rounds, end = [], time.time() + seconds
+        while time.time() < end:
+            answered, _ = srp(req, iface=iface, timeout=0.08, multi=True)
+            rounds.append(sorted({r[ARP].hwsrc for _, r in answered if r.haslayer(ARP) and r[ARP].op == 2}))
+            time.sleep(0.02)
+        print(json.dumps(rounds))
     elif cmd == "nvgre":
         dst_mac, dst_ip, vsid, flow = argv[3], argv[4], int(argv[5]), int(argv[6])
         inner = Ether(src="02:00:00:00:aa:01", dst="02:00:00:00:bb:01") / IP(src="10.0.1.10", dst="10.0.1.20") / ICMP()

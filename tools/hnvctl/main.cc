@@ -50,7 +50,10 @@ const char* kUsage =
     "  neighbors                           underlay neighbours: entries, pending next hops, resolver counters\n"
     "  policy                              applied policy revision, records, controller, state file\n"
     "  tenants                             hnvgwd: external interfaces and each tenant's VRF routes\n"
-    "  vpn-interfaces                 S2S interfaces: state, last error, SAs and their counters (hnvgwd)\n"
+    "  vpn-interfaces                      S2S interfaces: state, last error, SAs and their counters (hnvgwd)\n"
+    "  cluster                             hnvgwd: cluster role, epoch, peer health, witness, last activation\n"
+    "  cluster switchover [--force]        hnvgwd (the active member): hand the active role to the synced standby\n"
+    "                                      (--force: also to a standby that has not synced; sessions start afresh)\n"
     "  nat-sessions [--tenant RDID] [--protocol tcp|udp|icmp] [--inside ADDR] [--external ADDR] [--limit N]\n"
     "                                      hnvgwd: NAT44 sessions (inside, external and remote endpoints, state)\n"
     "  nexthop --vsid VSID CA              hnv-hostd: where a packet from VSID to CA goes (VSID, MAC, PA or port)\n"
@@ -171,6 +174,15 @@ int main(int argc, char** argv) {
       cmd == "vpn-interfaces") {
     if (!rest.empty()) return usage("'" + cmd + "' takes no arguments, got '" + rest[0] + "'");
     method = cmd;
+  } else if (cmd == "cluster") {
+    if (rest.empty()) {
+      method = "cluster";
+    } else if (rest[0] == "switchover" && (rest.size() == 1 || (rest.size() == 2 && rest[1] == "--force"))) {
+      method = "cluster-switchover";
+      if (rest.size() == 2) params["force"] = true;
+    } else {
+      return usage("cluster takes nothing or 'switchover [--force]', got '" + rest.back() + "'");
+    }
   } else if (cmd == "nat-sessions") {
     method = "nat-sessions";
     static const std::map<std::string, std::string> kFilters{

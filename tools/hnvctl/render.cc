@@ -112,6 +112,37 @@ void renderVpnInterfaces(std::ostream& out, const json::object& r) {
   }
 }
 
+void renderCluster(std::ostream& out, const json::object& r) {
+  if (!r.at("clustered").as_bool()) {
+    out << "not a cluster member (no \"cluster\" section in the configuration)\n";
+    return;
+  }
+  out << "member " << str(r.at("member")) << ": " << str(r.at("role"));
+  if (const auto* e = r.if_contains("epoch")) out << ", epoch " << str(*e);
+  out << (r.at("fenced").as_bool() ? ", data plane fenced" : ", forwarding") << "\n";
+  if (const auto* p = r.if_contains("problem")) out << "  " << str(*p) << "\n";
+  if (const auto* peer = r.if_contains("peer"); peer != nullptr && peer->is_object()) {
+    const auto& x = peer->as_object();
+    out << "peer " << str(x.at("name")) << ": " << (x.at("alive").as_bool() ? "alive" : "NOT HEARD");
+    if (!x.at("role").is_null()) out << ", " << str(x.at("role")) << (x.at("synced").as_bool() ? ", synced" : ", not synced");
+    if (!x.at("last_heard_ms").is_null()) out << ", last heard " << str(x.at("last_heard_ms")) << " ms ago";
+    out << "\n";
+  }
+  if (const auto* w = r.if_contains("witness"); w != nullptr && w->is_object()) {
+    const auto& x = w->as_object();
+    out << "witness: " << (x.at("reachable").as_bool() ? "reachable" : "UNREACHABLE");
+    if (!x.at("last_error").as_string().empty()) out << " (" << str(x.at("last_error")) << ")";
+    if (!x.at("holder").as_string().empty()) out << ", lease held by " << str(x.at("holder"));
+    out << "\n";
+  }
+  if (const auto* f = r.if_contains("last_activation"); f != nullptr && f->is_object()) {
+    const auto& x = f->as_object();
+    out << "last activation " << str(x.at("ago_ms")) << " ms ago: " << str(x.at("why"));
+    if (!x.at("peer_silence_ms").is_null()) out << " (peer silent " << str(x.at("peer_silence_ms")) << " ms)";
+    out << "\n";
+  }
+}
+
 }  // namespace
 
 // Like ping(8): one line per probe, then the summary.
@@ -148,6 +179,7 @@ void render(std::ostream& out, std::string_view method, const json::value& reply
   if (method == "tenants" && reply.is_object()) return renderTenants(out, reply.as_object());
   if (method == "nat-sessions" && reply.is_object()) return renderNatSessions(out, reply.as_object());
   if (method == "vpn-interfaces" && reply.is_object()) return renderVpnInterfaces(out, reply.as_object());
+  if (method == "cluster" && reply.is_object()) return renderCluster(out, reply.as_object());
   if (reply.is_object()) {
     for (const auto& [k, v] : reply.as_object()) out << std::string(k) << ": " << str(v) << "\n";
     return;

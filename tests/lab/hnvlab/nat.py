@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from . import reference
 from .controller import Controller
@@ -41,6 +41,9 @@ from .process import Process, wait_for
 from .tenants import (OverlayTopology, Tenant, controller_link, new_overlay_hosts, start_overlay_controller,
                       two_tenants, wait_applied)
 from .topology import Lab, Node
+
+if TYPE_CHECKING:
+    from .cluster import MemberSpec
 
 INTERNET_RDID = "e1e2e3e4-0000-4000-8000-0000000000ee"
 INTERNET_PORT = "inet"
@@ -59,9 +62,10 @@ class NatLab:
     controller: Controller
     hosts: dict[str, Host]
     vms: dict[str, Vm]
-    gateway: Gateway
+    gateway: Gateway     # the gateway, or the first cluster member
     internet: Node
     revision: int
+    members: list[Gateway]  # the cluster members (start_nat_lab(members=...)); empty without a cluster
 
 
 def nat_operations(topo: OverlayTopology, *, max_sessions: dict[str, int] | None = None) -> list[dict[str, Any]]:
@@ -97,13 +101,19 @@ def nat_operations(topo: OverlayTopology, *, max_sessions: dict[str, int] | None
     return ops
 
 
-def start_nat_lab(lab: Lab, *, max_sessions: dict[str, int] | None = None) -> NatLab:
-    """Everything of the module docstring, started and in step with the controller."""
+def start_nat_lab(lab: Lab, *, max_sessions: dict[str, int] | None = None,
+                  members: Sequence["MemberSpec"] = ()) -> NatLab:
+    """Everything of the module docstring, started and in step with the controller.
+
+    `members` (hnvlab.cluster): instead of one gw1, a gateway cluster serving node gw1 whose
+    members are these lab nodes, all on the same segments (and the "ha" heartbeat link)."""
+    from .cluster import cluster_operations, new_member  # the cluster builds on this lab
     topo = two_tenants()
     ctl = start_overlay_controller(lab, list(topo.hosts) + [GATEWAY])
     ops = topo.operations()
     records = [o for o in ops if o["kind"] == "lookup-records"]
-    ops = [o for o in ops if o["kind"] != "lookup-records"] + records + nat_operations(topo, max_sessions=max_sessions)
+    ops = ([o for o in ops if o["kind"] != "lookup-records"] + records + nat_operations(topo, max_sessions=max_sessions)
+           + cluster_operations(members))
     reply = ctl.batch(ops)
     if reply.get("changes") != len(ops):
         raise LabError(f"policy batch made {reply.get('changes')} changes, expected {len(ops)}")
@@ -116,18 +126,23 @@ def start_nat_lab(lab: Lab, *, max_sessions: dict[str, int] | None = None) -> Na
 
     reference.mgmt(lab)
     reference.underlay(lab)
-    gw = new_gateway(lab, GATEWAY, reference.UNDERLAY, [f"{GATEWAY_PA}/24"], uplink_mac=GATEWAY_UPLINK_MAC,
-                     mgmt=(reference.MGMT, f"{GATEWAY_MGMT}/{reference.MGMT_PREFIX_LEN}"),
-                     controller=controller_link(ctl, GATEWAY), metrics=METRICS)
-    gw.add_port(INTERNET_PORT, "inet", "in0")
+    if members:
+        gateways = [new_member(lab, m, controller_link(ctl, GATEWAY)) for m in members]
+    else:
+        gateways = [new_gateway(lab, GATEWAY, reference.UNDERLAY, [f"{GATEWAY_PA}/24"], uplink_mac=GATEWAY_UPLINK_MAC,
+                                mgmt=(reference.MGMT, f"{GATEWAY_MGMT}/{reference.MGMT_PREFIX_LEN}"),
+                                controller=controller_link(ctl, GATEWAY), metrics=METRICS)]
+    for gw in gateways:
+        gw.add_port(INTERNET_PORT, "inet", "in0")
     hosts = new_overlay_hosts(lab, topo, ctl)
-    gw.start()
+    for gw in gateways:
+        gw.start()
     for host in hosts.values():
         host.start()
     for name in list(hosts) + [GATEWAY]:
         wait_applied(ctl, name, revision)
     vms = {name: vm for host in hosts.values() for name, vm in host.vms.items()}
-    return NatLab(topo, ctl, hosts, vms, gw, internet, revision)
+    return NatLab(topo, ctl, hosts, vms, gateways[0], internet, revision, gateways if members else [])
 
 
 def start_http_server(nl: NatLab, lab: Lab, nbytes: int) -> tuple[Process, str]:

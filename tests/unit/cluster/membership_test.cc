@@ -192,6 +192,7 @@ TEST_F(Sim, APlannedSwitchoverHandsOverInAFewMilliseconds) {
   b.m->setSynced(true);
   run(milliseconds(200));
   ASSERT_TRUE(a.m->startSwitchover(now));
+  EXPECT_FALSE(a.m->startSwitchover(now)) << "one at a time";
   const milliseconds dark = run(milliseconds(500));
   EXPECT_EQ(b.m->role(), Role::Active) << history();
   EXPECT_EQ(a.m->role(), Role::Standby);
@@ -201,6 +202,14 @@ TEST_F(Sim, APlannedSwitchoverHandsOverInAFewMilliseconds) {
   EXPECT_THAT(history(), HasSubstr("gw1-b active: peer gw1-a handed over (planned switchover)"));
   // Refused on the standby.
   EXPECT_FALSE(a.m->startSwitchover(now));
+}
+
+TEST_F(Sim, AForcedSwitchoverAcceptsAStandbyThatHasNotSynced) {
+  run(milliseconds(1000));
+  ASSERT_TRUE(a.m->startSwitchover(now, true));
+  run(milliseconds(500));
+  EXPECT_EQ(b.m->role(), Role::Active) << history();
+  EXPECT_EQ(a.m->role(), Role::Standby);
 }
 
 TEST_F(Sim, TheWitnessRelaysAnOperatorsSwitchover) {

@@ -120,6 +120,16 @@ TEST(GatewayConfig, DefaultsForAMinimalConfig) {
   EXPECT_FALSE(c.dataplane.ports[0].mac.has_value());
   EXPECT_FALSE(c.dataplane.ports[0].promiscuous);
   EXPECT_TRUE(c.providerAddresses.empty());
+  EXPECT_TRUE(c.clusterMember.empty()) << "not clustered";
+}
+
+TEST(GatewayConfig, AClusterMemberNamesItselfAndHasAController) {
+  auto r = parseGatewayConfig(doc(R"({"ports": [{"name": "ul", "vdev": "net_af_packet0,iface=ul0"}],
+                                      "controller": {"url": "http://198.51.100.1:8470"},
+                                      "cluster": {"member": "gw1-a"}})"));
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->clusterMember, "gw1-a");
+  EXPECT_NE(r->summary().find("cluster member gw1-a"), std::string::npos) << r->summary();
 }
 
 TEST(GatewayConfig, FilePrefixFollowsTheNodeNameUnlessGiven) {
@@ -146,13 +156,18 @@ using hnv::testing::BadCase;
 
 const BadCase kBadCases[] = {
     {"UnknownTopLevelKey", R"({"nodes": {}, "ports": [)" PORT "]}", "nodes",
-     "unknown key (known keys here: node, log, eal, dataplane, ports, provider_addresses, api, metrics, controller, state_file, encap, nat, vpn)"},
+     "unknown key (known keys here: node, log, eal, dataplane, ports, provider_addresses, api, metrics, controller, state_file, encap, nat, vpn, cluster)"},
     {"RootNotAnObject", R"([1])", "", "must be an object, not an array"},
     {"VpnSocketNotAbsolute", R"({"vpn": {"ike_socket": "ike.sock"}, "ports": [)" PORT "]}", "vpn.ike_socket",
      "an absolute path of at most 100 characters"},
     {"VpnUnknownCrypto", R"({"vpn": {"crypto": "qat"}, "ports": [)" PORT "]}", "vpn.crypto",
      "must be auto, aesni_mb or openssl"},
     {"VpnUnknownKey", R"({"vpn": {"socket": "/x"}, "ports": [)" PORT "]}", "vpn.socket", "unknown key"},
+    {"ClusterWithoutController", R"({"cluster": {"member": "gw1-a"}, "ports": [)" PORT "]}", "cluster.member",
+     "a cluster member needs a \"controller\" section"},
+    {"ClusterBadMemberName", R"({"cluster": {"member": "gw 1"}, "controller": {"url": "http://127.0.0.1:8470"}, "ports": [)" PORT "]}",
+     "cluster.member", "1 to 63 letters"},
+    {"ClusterUnknownKey", R"({"cluster": {"name": "gw1"}, "ports": [)" PORT "]}", "cluster.name", "unknown key"},
     {"MetricsNotAddressPort", R"({"metrics": {"listen": "9470"}, "ports": [)" PORT "]}", "metrics.listen",
      "must be address:port"},
     {"MetricsNotAnAddress", R"({"metrics": {"listen": "localhost:9470"}, "ports": [)" PORT "]}", "metrics.listen",

@@ -42,7 +42,7 @@ class ClusterMember {
   // New settings of the same cluster and member; the socket is rebound if
   // the address or port changed, the witness client replaced if the cluster did.
   void reconfigure(ClusterSettings settings);
-  Status switchover();
+  Status switchover(bool force = false);
   void setSynced(bool synced) { membership_.setSynced(synced); }
   Role role() const { return membership_.role(); }
   boost::json::object status() const;

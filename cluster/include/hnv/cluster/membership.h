@@ -90,8 +90,9 @@ class Membership {
   Heartbeat nextHeartbeat(Time now);
 
   // Planned switchover to the peer; refused (and nothing changes) unless
-  // this member is active and the peer is a live, synced standby.
-  Status startSwitchover(Time now);
+  // this member is active and the peer is a live, synced standby. `force`
+  // accepts a standby that is not synced (its sessions start afresh).
+  Status startSwitchover(Time now, bool force = false);
   // Whether this member holds the active's full state (the standby's sync).
   void setSynced(bool synced) { synced_ = synced; }
 

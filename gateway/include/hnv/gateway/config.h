@@ -31,6 +31,10 @@ struct GatewayConfig : daemon::DaemonConfig, policy::AgentConfig {
   // cryptodev driver (auto, aesni_mb, openssl).
   std::string ikeSocket;
   std::string cryptoDriver = "auto";
+  // "cluster": this appliance's member name in the gateway cluster serving
+  // its node (empty: not clustered). A member starts silent on its data
+  // plane (fenced) and forwards only while active.
+  std::string clusterMember;
 };
 
 // Pure: reads no file (the token file stays a path).

@@ -16,6 +16,7 @@
 
 #include "hnv/agent/local_api.h"
 #include "hnv/base/result.h"
+#include "hnv/cluster/member.h"
 #include "hnv/daemon/node_dataplane.h"
 #include "hnv/dp/rcu.h"
 #include "hnv/gateway/config.h"
@@ -63,6 +64,15 @@ class Gateway {
   boost::json::object tenantsJson() const;
   Result<boost::json::value> natSessionsJson(const boost::json::object& params);
   std::string captureTenant(std::uint16_t port, std::span<const std::uint8_t> frame) const;
+  // Cluster (gateway_cluster.cc): the member's settings from `desired`
+  // (nullopt: not clustered), checked before anything is published.
+  Result<std::optional<cluster::ClusterSettings>> clusterSettings(const boost::json::object& desired) const;
+  void applyCluster(const std::optional<cluster::ClusterSettings>& settings);
+  void onClusterTransition(const cluster::Transition& t);
+  // Gratuitous ARP for every IPv4 address the node owns: its provider
+  // addresses and its tenant interfaces' addresses and proxy-ARP addresses.
+  void announceAddresses();
+  boost::json::object clusterJson() const;
   GatewayConfig config_;
   std::unique_ptr<daemon::NodeDataplane> node_;
   // Read by the overlay nodes; freed only after node_ (and its workers) are gone.
@@ -82,6 +92,10 @@ class Gateway {
   boost::json::object lastDesired_;  // for rebuilding the tenant tables when a tunnel goes up or down
   bool applying_ = false;
   std::unique_ptr<policy::PolicyFollower> follower_;
+  boost::asio::io_context* io_ = nullptr;
+  // A cluster member (config "cluster"): the data plane is fenced unless active.
+  std::unique_ptr<cluster::ClusterMember> member_;
+  unsigned announcements_ = 0;  // further gratuitous ARP rounds due after becoming active
 };
 
 }  // namespace hnv::gateway

@@ -1,0 +1,96 @@
+// hnvgwd as a member of a gateway cluster: the membership follows the
+// policy (the gateway-clusters and cluster-members of its node), and each
+// role change fences or unfences the data plane. Becoming active, the
+// member announces every address it owns by gratuitous ARP, three times
+// (at once, then on the next two control ticks, 100 ms apart), so that a
+// lost announcement does not leave a neighbour pointing at the old member.
+#include "hnv/base/log.h"
+#include "hnv/fib/neighbor_resolver.h"
+#include "hnv/gateway/gateway.h"
+
+namespace hnv::gateway {
+
+namespace json = boost::json;
+
+namespace {
+
+const Logger kLog("gateway");
+constexpr unsigned kAnnounceRounds = 3;
+
+}  // namespace
+
+Result<std::optional<cluster::ClusterSettings>> Gateway::clusterSettings(const json::object& desired) const {
+  if (config_.clusterMember.empty()) {
+    auto s = cluster::clusterSettingsFrom(desired, "");
+    if (!s && s.error().code == Errc::NotFound) {
+      kLog.warn("the controller has a gateway cluster for this node, but this appliance has no \"cluster\" section: "
+                "running standalone");
+    }
+    return std::optional<cluster::ClusterSettings>();
+  }
+  auto s = cluster::clusterSettingsFrom(desired, config_.clusterMember);
+  if (!s) return s.error();
+  if (!*s) {
+    return makeError(Errc::NotFound, "cluster.member", config_.clusterMember,
+                     "the controller has no gateway cluster for node " + config_.nodeName +
+                         " (gateway-clusters); this member stays fenced");
+  }
+  return s;
+}
+
+void Gateway::applyCluster(const std::optional<cluster::ClusterSettings>& settings) {
+  if (!settings) return;
+  if (member_) {
+    member_->reconfigure(*settings);
+    return;
+  }
+  member_ = std::make_unique<cluster::ClusterMember>(
+      *io_, *settings, config_.controller ? std::optional(config_.controller->endpoint) : std::nullopt,
+      [this](const cluster::Transition& t) { onClusterTransition(t); });
+  member_->start();
+  // The announcement rounds after a takeover ride on the control loop's tick.
+  node_->addTicker([this](auto) {
+    if (announcements_ == 0) return false;
+    --announcements_;
+    announceAddresses();
+    return false;
+  });
+}
+
+void Gateway::onClusterTransition(const cluster::Transition& t) {
+  dp::Dataplane& dp = node_->dataplane();
+  if (t.to == cluster::Role::Active) {
+    dp.setFenced(false);
+    announceAddresses();
+    announcements_ = kAnnounceRounds - 1;
+  } else {
+    dp.setFenced(true);
+    announcements_ = 0;
+  }
+}
+
+void Gateway::announceAddresses() {
+  dp::Dataplane& dp = node_->dataplane();
+  for (const auto& p : node_->local().get()->ports()) {
+    for (const auto& a : p.v4) {
+      (void)fib::sendArpRequest(dp.control(), dp.pool(), p.port, p.mac, a.address(), a.address());
+    }
+  }
+  for (const auto& x : node_->tenants().get()->interfaces()) {
+    (void)fib::sendArpRequest(dp.control(), dp.pool(), x.port, x.mac, x.address, x.address, x.vlan);
+    for (const auto& extra : x.proxyArp) {
+      (void)fib::sendArpRequest(dp.control(), dp.pool(), x.port, x.mac, extra, extra, x.vlan);
+    }
+  }
+}
+
+json::object Gateway::clusterJson() const {
+  if (config_.clusterMember.empty()) return json::object{{"clustered", false}};
+  json::object o = member_ ? member_->status() : json::object{{"member", config_.clusterMember}, {"role", "init"}};
+  o["clustered"] = true;
+  o["fenced"] = node_->dataplane().fenced();
+  if (!member_) o["problem"] = "no gateway cluster in the applied policy yet";
+  return o;
+}
+
+}  // namespace hnv::gateway

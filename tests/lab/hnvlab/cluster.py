@@ -1,0 +1,86 @@
+"""A gateway cluster in the NAT lab: two hnvgwd members serving node gw1.
+
+    start_nat_lab(lab, members=MEMBERS)
+
+Both members sit on the same underlay and "inet" segments with the same
+provider address (192.0.2.1) and the same policy (node gw1: both run with
+that node's identity and token); each has its own MACs, management address
+and a kernel interface on the dedicated heartbeat segment "ha". The
+controller is the witness.
+
+    gw1-a  node gw1a  mgmt 198.51.100.201  ha 10.99.0.1  priority 200 (active at a cold start)
+    gw1-b  node gw1b  mgmt 198.51.100.202  ha 10.99.0.2  priority 100
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import reference
+from .forwarding import GATEWAY, GATEWAY_PA
+from .gateway import Gateway, new_gateway
+from .process import wait_for
+from .topology import Lab, Node
+
+HA = "ha"
+HA_PREFIX_LEN = 24
+SCAPY_SEND = Path(__file__).resolve().parent.parent / "scapy_send.py"
+
+
+@dataclass(frozen=True)
+class MemberSpec:
+    name: str       # the member (cluster.member, cluster-members)
+    node: str       # the lab node
+    uplink_mac: str
+    mgmt: str
+    ha: str
+    priority: int
+
+
+MEMBERS = (MemberSpec("gw1-a", "gw1a", "02:00:00:00:00:01", "198.51.100.201", "10.99.0.1", 200),
+           MemberSpec("gw1-b", "gw1b", "02:00:00:00:00:02", "198.51.100.202", "10.99.0.2", 100))
+
+
+def cluster_operations(members: Sequence[MemberSpec]) -> list[dict[str, Any]]:
+    """The cluster serving gw1 and its members (nothing without members)."""
+    if not members:
+        return []
+    ops = [{"op": "create", "kind": "gateway-clusters", "object": {"name": GATEWAY}}]
+    for m in members:
+        ops.append({"op": "create", "kind": "cluster-members",
+                    "object": {"cluster": GATEWAY, "name": m.name, "heartbeatAddress": m.ha, "priority": m.priority}})
+    return ops
+
+
+def new_member(lab: Lab, m: MemberSpec, controller: Any) -> Gateway:
+    """Lab node m.node running hnvgwd as member m.name of gw1's cluster; not started."""
+    reference.mgmt(lab)
+    lab.segment(HA)
+    gw = new_gateway(lab, m.node, reference.UNDERLAY, [f"{GATEWAY_PA}/24"], uplink_mac=m.uplink_mac,
+                     mgmt=(reference.MGMT, f"{m.mgmt}/{reference.MGMT_PREFIX_LEN}"), controller=controller,
+                     extra_config={"node": {"name": GATEWAY}, "cluster": {"member": m.name}})
+    gw.node.attach(HA, "ha0", [f"{m.ha}/{HA_PREFIX_LEN}"])
+    gw.node.ns.disable_ipv6("ha0")
+    return gw
+
+
+def role(gw: Gateway) -> str:
+    """The member's role as hnvctl cluster reports it ("down" when hnvgwd is not running)."""
+    if not gw.running:
+        return "down"
+    return gw.ctl_json("cluster")["role"]
+
+
+def wait_roles(members: Sequence[Gateway], want: Sequence[str], timeout: float = 20.0) -> None:
+    wait_for(lambda: [role(g) for g in members] == list(want), timeout=timeout, interval=0.1,
+             what=f"cluster roles {list(want)} (now {[role(g) for g in members]})")
+
+
+def arp_owners(node: Node, iface: str, target: str, seconds: float) -> list[list[str]]:
+    """Who answers ARP for `target` on `iface`, probed every 100 ms for `seconds`: the set of MACs per probe."""
+    out = node.exec(["/usr/bin/python3", str(SCAPY_SEND), "arp-owners", iface, target, str(seconds)],
+                    check=True, timeout=seconds + 30).stdout
+    return json.loads(out)
