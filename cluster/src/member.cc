@@ -15,7 +15,7 @@ namespace {
 const Logger kLog("cluster");
 
 std::chrono::milliseconds tickPeriod(const ClusterSettings& s) {
-  return std::max(std::chrono::milliseconds(5), s.interval / 4);
+  return std::clamp(s.interval / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(10));
 }
 
 policy::ControllerEndpoint withTimeout(policy::ControllerEndpoint e, const ClusterSettings& s) {
@@ -27,7 +27,8 @@ policy::ControllerEndpoint withTimeout(policy::ControllerEndpoint e, const Clust
 }  // namespace
 
 ClusterMember::ClusterMember(asio::io_context& io, ClusterSettings settings,
-                             std::optional<policy::ControllerEndpoint> witness, OnTransition onTransition)
+                             std::optional<policy::ControllerEndpoint> witness, OnTransition onTransition,
+                             SyncProvider provider, SyncConsumer consumer)
     : io_(io),
       membership_(std::move(settings), Membership::Clock::now()),
       witnessEndpoint_(std::move(witness)),
@@ -38,6 +39,10 @@ ClusterMember::ClusterMember(asio::io_context& io, ClusterSettings settings,
     witness_ = std::make_unique<WitnessClient>(withTimeout(*witnessEndpoint_, membership_.settings()),
                                                membership_.settings().cluster);
   }
+  if (provider.snapshot && consumer.apply) {
+    sync_ = std::make_unique<StateSync>(io, std::move(provider), std::move(consumer));
+    sync_->configure(membership_.settings());
+  }
 }
 
 ClusterMember::~ClusterMember() {
@@ -46,6 +51,7 @@ ClusterMember::~ClusterMember() {
   boost::system::error_code ec;
   socket_.close(ec);
   witness_.reset();  // joins its thread
+  sync_.reset();
 }
 
 void ClusterMember::start() {
@@ -69,6 +75,7 @@ void ClusterMember::reconfigure(ClusterSettings settings) {
   const bool rebind = settings.self.address != old.self.address || settings.heartbeatPort != old.heartbeatPort;
   const bool rewitness = settings.cluster != old.cluster || settings.lease != old.lease;
   membership_.reconfigure(std::move(settings));
+  if (sync_) sync_->configure(membership_.settings());
   if (rewitness && witnessEndpoint_) {
     witness_ = std::make_unique<WitnessClient>(withTimeout(*witnessEndpoint_, membership_.settings()),
                                                membership_.settings().cluster);
@@ -156,6 +163,11 @@ void ClusterMember::tick() {
   callWitness(now);
   if (membership_.heartbeatDue(now)) sendHeartbeat(now);
   deliverTransitions();
+  if (sync_) {
+    sync_->setMode(membership_.role(), membership_.peerActive(now), membership_.epoch());
+    sync_->tick();
+    membership_.setSynced(sync_->synced());
+  }
 }
 
 void ClusterMember::sendHeartbeat(Membership::Time now) {
@@ -226,6 +238,7 @@ json::object ClusterMember::status() const {
   hb["send_errors"] = sendErrors_;
   hb["last_rejection"] = lastRejection_;
   o["heartbeats"] = std::move(hb);
+  o["sync"] = sync_ ? json::value(sync_->status()) : json::value(nullptr);
   return o;
 }
 

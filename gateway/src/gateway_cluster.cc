@@ -7,6 +7,7 @@
 #include "hnv/base/log.h"
 #include "hnv/fib/neighbor_resolver.h"
 #include "hnv/gateway/gateway.h"
+#include "hnv/nat/session_sync.h"
 
 namespace hnv::gateway {
 
@@ -16,6 +17,9 @@ namespace {
 
 const Logger kLog("gateway");
 constexpr unsigned kAnnounceRounds = 3;
+// NAT events a worker keeps between two drains (10 ms apart): past this a
+// whole snapshot is sent again.
+constexpr std::size_t kJournalLimit = 1u << 18;
 
 }  // namespace
 
@@ -44,9 +48,10 @@ void Gateway::applyCluster(const std::optional<cluster::ClusterSettings>& settin
     member_->reconfigure(*settings);
     return;
   }
+  natCtx_.keepJournals(kJournalLimit);
   member_ = std::make_unique<cluster::ClusterMember>(
       *io_, *settings, config_.controller ? std::optional(config_.controller->endpoint) : std::nullopt,
-      [this](const cluster::Transition& t) { onClusterTransition(t); });
+      [this](const cluster::Transition& t) { onClusterTransition(t); }, syncProvider(), syncConsumer());
   member_->start();
   // The announcement rounds after a takeover ride on the control loop's tick.
   node_->addTicker([this](auto) {
@@ -82,6 +87,40 @@ void Gateway::announceAddresses() {
       (void)fib::sendArpRequest(dp.control(), dp.pool(), x.port, x.mac, extra, extra, x.vlan);
     }
   }
+}
+
+// The active's NAT sessions as 56-byte records, the tenant named by its
+// routing domain (tenant indexes are each node's own).
+cluster::SyncProvider Gateway::syncProvider() {
+  auto emitter = [this](const cluster::RecordEmit& emit) {
+    return [this, &emit](const nat::SessionState& s) {
+      auto rdid = policy_->get()->rdidOf(s.tenant);
+      if (!rdid) return;
+      const auto bytes = nat::encodeEvent(nat::SessionEvent{s, *rdid});
+      emit(cluster::SyncStream::NatSessions, bytes);
+    };
+  };
+  cluster::SyncProvider p;
+  p.snapshot = [this, emitter](const cluster::RecordEmit& emit) { natCtx_.exportAll(emitter(emit)); };
+  p.drain = [this, emitter](const cluster::RecordEmit& emit) { return natCtx_.drainJournals(emitter(emit)); };
+  return p;
+}
+
+cluster::SyncConsumer Gateway::syncConsumer() {
+  cluster::SyncConsumer c;
+  c.reset = [this] { natCtx_.clearAll(); };
+  c.apply = [this](cluster::SyncStream, std::span<const std::uint8_t> record) -> Status {
+    auto e = nat::decodeEvent(record);
+    if (!e) return e.error();
+    auto tenant = policy_->get()->tenant(e->rdid);
+    if (!tenant) {
+      return makeError(Errc::NotFound, "session", e->rdid.toString(), "the routing domain is not placed on this member");
+    }
+    nat::SessionState s = e->state;
+    s.tenant = *tenant;
+    return natCtx_.importEvent(*natConfig_->get(), s);
+  };
+  return c;
 }
 
 json::object Gateway::clusterJson() const {

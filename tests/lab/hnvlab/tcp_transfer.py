@@ -2,6 +2,8 @@
 
     python3 tcp_transfer.py server --port 5001 [--bind 0.0.0.0] [--timeout 30]
     python3 tcp_transfer.py client --connect 10.0.1.20 --port 5001 --bytes 1048576 [--seed 1]
+    python3 tcp_transfer.py source --port 5001 --bytes 8388608 [--seed 1] [--rate 1048576] [--timeout 30]
+    python3 tcp_transfer.py fetch --connect 203.0.113.254 --port 5001 [--timeout 30]
 
 The server accepts one connection, reads until EOF, answers with one line
 "<bytes> <sha256>" and prints "received <bytes> <sha256> from <peer>". It
@@ -10,7 +12,10 @@ harness waits for that line instead of sleeping. The client sends a
 pseudo-random payload derived from --seed, half-closes, reads the server's
 line and prints "sent <bytes> <sha256> ok" when the server saw exactly the
 bytes it sent (exit 0), or "sent ... MISMATCH server <line>" (exit 1).
-Standalone on purpose: it runs under `ip netns exec /usr/bin/python3` without
+A download: "source" accepts one connection, sends the payload of --seed
+at --rate bytes per second (paced in 64 KiB writes) and closes; "fetch"
+reads to the end and prints "fetched <bytes> <sha256>" (one connection: a
+reset or a timeout ends it with exit 2). Standalone on purpose: it runs under `ip netns exec /usr/bin/python3` without
 the hnvlab package on the path. VmHandle.tcp_transfer() in host.py drives it.
 """
 
@@ -21,6 +26,7 @@ import hashlib
 import random
 import socket
 import sys
+import time
 
 CHUNK = 65536
 
@@ -73,6 +79,42 @@ def send(args: argparse.Namespace) -> int:
     return 1
 
 
+def source(args: argparse.Namespace) -> int:
+    data = payload(args.bytes, args.seed)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as srv:
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind((args.bind, args.port))
+        srv.listen(1)
+        srv.settimeout(args.timeout)
+        print(f"listening on {args.bind}:{args.port}", flush=True)
+        conn, peer = srv.accept()
+        with conn:
+            conn.settimeout(args.timeout)
+            start = time.monotonic()
+            for at in range(0, len(data), CHUNK):
+                conn.sendall(data[at:at + CHUNK])
+                if args.rate:
+                    ahead = (at + CHUNK) / args.rate - (time.monotonic() - start)
+                    if ahead > 0:
+                        time.sleep(ahead)
+            conn.shutdown(socket.SHUT_WR)
+    print(f"sent {len(data)} {hashlib.sha256(data).hexdigest()} to {peer[0]}:{peer[1]}", flush=True)
+    return 0
+
+
+def fetch(args: argparse.Namespace) -> int:
+    digest, total = hashlib.sha256(), 0
+    with socket.create_connection((args.connect, args.port), timeout=args.timeout) as conn:
+        while True:
+            data = conn.recv(CHUNK)
+            if not data:
+                break
+            digest.update(data)
+            total += len(data)
+    print(f"fetched {total} {digest.hexdigest()}", flush=True)
+    return 0
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="mode", required=True)
@@ -86,9 +128,21 @@ def main() -> int:
     c.add_argument("--bytes", type=int, default=1 << 20)
     c.add_argument("--seed", type=int, default=1)
     c.add_argument("--timeout", type=float, default=30.0)
+    so = sub.add_parser("source")
+    so.add_argument("--port", type=int, required=True)
+    so.add_argument("--bind", default="0.0.0.0")
+    so.add_argument("--bytes", type=int, default=1 << 20)
+    so.add_argument("--seed", type=int, default=1)
+    so.add_argument("--rate", type=int, default=0)
+    so.add_argument("--timeout", type=float, default=30.0)
+    f = sub.add_parser("fetch")
+    f.add_argument("--connect", required=True)
+    f.add_argument("--port", type=int, required=True)
+    f.add_argument("--timeout", type=float, default=30.0)
     args = p.parse_args()
+    modes = {"server": serve, "client": send, "source": source, "fetch": fetch}
     try:
-        return serve(args) if args.mode == "server" else send(args)
+        return modes[args.mode](args)
     except OSError as exc:
         print(f"{args.mode}: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
         return 2

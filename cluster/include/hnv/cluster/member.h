@@ -22,6 +22,7 @@
 #include <optional>
 
 #include "hnv/cluster/membership.h"
+#include "hnv/cluster/state_sync.h"
 #include "hnv/cluster/witness_client.h"
 
 namespace hnv::cluster {
@@ -32,8 +33,10 @@ class ClusterMember {
 
   // `witness`: the controller; none: this member can never become active
   // (said in the log and the status).
+  // `provider` and `consumer`: the state this member replicates (StateSync).
   ClusterMember(boost::asio::io_context& io, ClusterSettings settings,
-                std::optional<policy::ControllerEndpoint> witness, OnTransition onTransition);
+                std::optional<policy::ControllerEndpoint> witness, OnTransition onTransition,
+                SyncProvider provider = {}, SyncConsumer consumer = {});
   ~ClusterMember();
   ClusterMember(const ClusterMember&) = delete;
   ClusterMember& operator=(const ClusterMember&) = delete;
@@ -43,7 +46,6 @@ class ClusterMember {
   // the address or port changed, the witness client replaced if the cluster did.
   void reconfigure(ClusterSettings settings);
   Status switchover(bool force = false);
-  void setSynced(bool synced) { membership_.setSynced(synced); }
   Role role() const { return membership_.role(); }
   boost::json::object status() const;
 
@@ -61,6 +63,7 @@ class ClusterMember {
   Membership membership_;
   std::optional<policy::ControllerEndpoint> witnessEndpoint_;
   std::unique_ptr<WitnessClient> witness_;
+  std::unique_ptr<StateSync> sync_;  // none without a provider
   OnTransition onTransition_;
   boost::asio::ip::udp::socket socket_;
   boost::asio::steady_timer timer_;

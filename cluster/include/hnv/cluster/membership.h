@@ -99,6 +99,8 @@ class Membership {
   Role role() const { return role_; }
   std::uint64_t epoch() const { return epoch_; }
   bool peerAlive(Time now) const;
+  // The peer is heard and says it is active.
+  bool peerActive(Time now) const { return peerAlive(now) && peerHb_->role == Role::Active; }
   // Role changes since the last call, oldest first.
   std::vector<Transition> takeTransitions();
   boost::json::object status(Time now) const;

@@ -72,6 +72,9 @@ class Gateway {
   // Gratuitous ARP for every IPv4 address the node owns: its provider
   // addresses and its tenant interfaces' addresses and proxy-ARP addresses.
   void announceAddresses();
+  // The NAT44 sessions the active sends and the standby imports.
+  cluster::SyncProvider syncProvider();
+  cluster::SyncConsumer syncConsumer();
   boost::json::object clusterJson() const;
   GatewayConfig config_;
   std::unique_ptr<daemon::NodeDataplane> node_;

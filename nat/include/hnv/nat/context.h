@@ -58,6 +58,22 @@ struct NatContext {
   // Calls fn for every session of every worker, each worker's table locked
   // while it is read; stops when fn returns false.
   void forEachSession(const std::function<bool(const Session&)>& fn);
+
+  // --- Replication (replication.cc; the control thread, each worker's
+  // table locked while it is read or written) ---
+  // Every worker's table keeps a journal of at most `limit` events.
+  void keepJournals(std::size_t limit);
+  // Every live session, after dropping what the journals held: the
+  // snapshot the journals continue.
+  void exportAll(const std::function<void(const SessionState&)>& fn);
+  // The journals' events; false if a journal overflowed since the last
+  // drain or export (events were lost: export again).
+  bool drainJournals(const std::function<void(const SessionState&)>& fn);
+  // An event from another node, into the worker whose port slice holds
+  // its external port (tried in turn).
+  Status importEvent(const NatConfig& config, const SessionState& e);
+  // Frees every session (a new snapshot is coming).
+  void clearAll();
 };
 
 }  // namespace hnv::nat
