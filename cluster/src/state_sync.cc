@@ -99,6 +99,15 @@ void StateSync::connect() {
   auto c = std::make_shared<Conn>(io_);
   conn_ = c;
   const tcp::endpoint to(asio::ip::address_v4(settings_->peer->address.host()), settings_->syncPort);
+  // From this member's heartbeat address: the active serves only that.
+  boost::system::error_code bec;
+  c->socket.open(tcp::v4(), bec);
+  if (!bec) c->socket.bind(tcp::endpoint(asio::ip::address_v4(settings_->self.address.host()), 0), bec);
+  if (bec) {
+    lastError_ = "connect: " + bec.message();
+    conn_.reset();
+    return;
+  }
   c->socket.async_connect(to, [this, c, alive = alive_](boost::system::error_code ec) {
     if (!*alive || !c->open) return;
     if (ec) {
