@@ -19,16 +19,12 @@ Skips while the binaries are not built.
 
 from __future__ import annotations
 
-import hashlib
-import random
-import re
 import threading
 
 import pytest
 
-from hnvlab.cluster import MEMBERS, arp_owners, role, wait_roles
+from hnvlab.cluster import MEMBERS, arp_owners, blackout, ping_log, role, start_download, wait_roles, wait_synced
 from hnvlab.forwarding import GATEWAY, GATEWAY_PA
-from hnvlab.host import PYTHON, TCP_TRANSFER
 from hnvlab.nat import EXTERNAL, INTERNET, start_nat_lab
 from hnvlab import reference
 from hnvlab.process import wait_for
@@ -49,42 +45,6 @@ def inet_mac(gw) -> str:
 
 def cluster_status(nl) -> dict:
     return nl.controller.ok("GET", f"/v1/gateway-clusters/{GATEWAY}/status")
-
-
-def ping_log(vm, count: int, interval: float = 0.02):
-    """A background ping from the VM to the internet node, with a timestamp per reply."""
-    return vm.node.start(f"ping-{vm.name}", ["ping", "-D", "-n", "-i", str(interval), "-c", str(count), "-W", "1",
-                                              INTERNET])
-
-
-def blackout(proc, interval: float) -> tuple[int, int, float]:
-    """(sent, received, longest gap between replies in ms) of a finished ping_log."""
-    text = proc.log_tail(100000)
-    stamps = [float(m) for m in re.findall(r"^\[(\d+\.\d+)\] \d+ bytes from", text, re.M)]
-    sent = re.search(r"(\d+) packets transmitted, (\d+) received", text)
-    assert sent, text[-2000:]
-    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
-    return int(sent.group(1)), int(sent.group(2)), (max(gaps) - interval) * 1000 if gaps else float("inf")
-
-
-def start_download(nl, vm, nbytes: int, rate: int, port: int = 5001, seed: int = 7):
-    """A paced TCP download by `vm` from the internet node, through NAT. Returns the two processes
-    and the line the VM prints if every byte arrived on the one connection."""
-    source = nl.internet.start(f"source-{port}", [PYTHON, str(TCP_TRANSFER), "source", "--port", str(port), "--bytes",
-                                                  str(nbytes), "--seed", str(seed), "--rate", str(rate)])
-    source.wait_for_log(r"listening on", timeout=10)
-    fetch = vm.node.start(f"fetch-{vm.name}", [PYTHON, str(TCP_TRANSFER), "fetch", "--connect", INTERNET, "--port",
-                                               str(port), "--timeout", "20"])
-    data = random.Random(seed).randbytes(nbytes)
-    return source, fetch, f"fetched {nbytes} {hashlib.sha256(data).hexdigest()}"
-
-
-def wait_synced(standby, active) -> None:
-    """The standby holds the active's whole state and the active has no unacknowledged frame."""
-    wait_for(lambda: standby.ctl_json("cluster")["sync"]["synced"], timeout=10, interval=0.1,
-             what=f"{standby.name} to sync")
-    wait_for(lambda: active.ctl_json("cluster")["sync"]["unacked_frames"] == 0, timeout=10, interval=0.1,
-             what=f"the sync lag of {active.name} to fall to zero")
 
 
 def test_one_member_forwards_and_the_other_is_silent(cluster_lab):

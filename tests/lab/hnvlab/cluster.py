@@ -14,7 +14,10 @@ controller is the witness.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -22,6 +25,8 @@ from typing import Any, Sequence
 from . import reference
 from .forwarding import GATEWAY, GATEWAY_PA
 from .gateway import Gateway, new_gateway
+from .host import PYTHON, TCP_TRANSFER
+from .nat import INTERNET
 from .process import wait_for
 from .topology import Lab, Node
 
@@ -84,3 +89,39 @@ def arp_owners(node: Node, iface: str, target: str, seconds: float) -> list[list
     out = node.exec(["/usr/bin/python3", str(SCAPY_SEND), "arp-owners", iface, target, str(seconds)],
                     check=True, timeout=seconds + 30).stdout
     return json.loads(out)
+
+
+def ping_log(vm, count: int, interval: float = 0.02):
+    """A background ping from the VM to the internet node, with a timestamp per reply."""
+    return vm.node.start(f"ping-{vm.name}", ["ping", "-D", "-n", "-i", str(interval), "-c", str(count), "-W", "1",
+                                              INTERNET])
+
+
+def blackout(proc, interval: float) -> tuple[int, int, float]:
+    """(sent, received, longest gap between replies in ms) of a finished ping_log."""
+    text = proc.log_tail(100000)
+    stamps = [float(m) for m in re.findall(r"^\[(\d+\.\d+)\] \d+ bytes from", text, re.M)]
+    sent = re.search(r"(\d+) packets transmitted, (\d+) received", text)
+    assert sent, text[-2000:]
+    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+    return int(sent.group(1)), int(sent.group(2)), (max(gaps) - interval) * 1000 if gaps else float("inf")
+
+
+def start_download(nl, vm, nbytes: int, rate: int, port: int = 5001, seed: int = 7):
+    """A paced TCP download by `vm` from the internet node, through NAT. Returns the two processes
+    and the line the VM prints if every byte arrived on the one connection."""
+    source = nl.internet.start(f"source-{port}", [PYTHON, str(TCP_TRANSFER), "source", "--port", str(port), "--bytes",
+                                                  str(nbytes), "--seed", str(seed), "--rate", str(rate)])
+    source.wait_for_log(r"listening on", timeout=10)
+    fetch = vm.node.start(f"fetch-{vm.name}", [PYTHON, str(TCP_TRANSFER), "fetch", "--connect", INTERNET, "--port",
+                                               str(port), "--timeout", "20"])
+    data = random.Random(seed).randbytes(nbytes)
+    return source, fetch, f"fetched {nbytes} {hashlib.sha256(data).hexdigest()}"
+
+
+def wait_synced(standby, active) -> None:
+    """The standby holds the active's whole state and the active has no unacknowledged frame."""
+    wait_for(lambda: standby.ctl_json("cluster")["sync"]["synced"], timeout=10, interval=0.1,
+             what=f"{standby.name} to sync")
+    wait_for(lambda: active.ctl_json("cluster")["sync"]["unacked_frames"] == 0, timeout=10, interval=0.1,
+             what=f"the sync lag of {active.name} to fall to zero")

@@ -1,0 +1,154 @@
+#!/usr/bin/python3
+"""Failover of a gateway cluster, measured in the lab (issue 8, acceptance 5).
+
+Builds the NAT lab with a two-member cluster (tests/lab/hnvlab: nat.py,
+cluster.py), then:
+
+  sessions   vm-a1 opens --sessions UDP sessions through A's NAT (one
+             datagram from one socket to as many ports of the internet
+             node); the sync's bytes for them are read from the active
+  snapshot   the standby restarts and gets the whole state: records, bytes
+             and milliseconds of the snapshot, as the active reports them
+  kill       --rounds times: a ping from vm-b1 every 20 ms and a paced TCP
+             download by vm-a1 run while the active gets SIGKILL; the
+             blackout (longest gap between replies), pings lost, whether
+             the download finished on its one connection, and how long
+             the peer had been silent when the standby became active;
+             the killed member then rejoins as standby and resyncs
+  switchover --rounds planned switchovers under the same traffic
+
+Writes JSON (--json) and prints a Markdown table. Run as root:
+
+  bench/cluster/failover.py [--build build] [--sessions 10000] [--rounds 3] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "lab"))
+
+from hnvlab.cluster import MEMBERS, blackout, ping_log, start_download, wait_roles, wait_synced  # noqa: E402
+from hnvlab.host import PYTHON  # noqa: E402
+from hnvlab.nat import INTERNET, start_nat_lab  # noqa: E402
+from hnvlab.topology import Lab  # noqa: E402
+
+OPEN_SESSIONS = r"""
+import socket, sys, time
+n, dst = int(sys.argv[1]), sys.argv[2]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for port in range(20000, 20000 + n):
+    s.sendto(b"x", (dst, port))
+    if port % 100 == 99:
+        time.sleep(0.005)  # about 20,000 per second: no ring on the way overflows
+"""
+
+
+def sync_of(gw) -> dict:
+    return gw.ctl_json("cluster")["sync"]
+
+
+def active_and_standby(members):
+    roles = {g.name: g.ctl_json("cluster")["role"] if g.running else "down" for g in members}
+    active = next(g for g in members if roles[g.name] == "active")
+    standby = next(g for g in members if g is not active)
+    return active, standby
+
+
+def under_traffic(nl, action, port: int) -> dict:
+    """Ping (50/s, 6 s) and a paced download (6 MiB at 1 MiB/s) across `action()`, 2 s in."""
+    interval = 0.02
+    source, fetch, expected = start_download(nl, nl.vms["vm-a1"], 6 << 20, 1 << 20, port=port)
+    ping = ping_log(nl.vms["vm-b1"], 300, interval)
+    time.sleep(2.0)
+    extra = action()
+    ping.wait(timeout=30)
+    fetch.wait(timeout=40)
+    source.stop()
+    sent, received, gap_ms = blackout(ping, interval)
+    return {"pings_sent": sent, "pings_lost": sent - received, "blackout_ms": round(gap_ms, 1),
+            "tcp_download_survived": expected in fetch.log_tail(20), **extra}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--build", default=str(ROOT / "build"))
+    p.add_argument("--sessions", type=int, default=10000)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--json")
+    args = p.parse_args()
+    os.environ["HNV_BUILD_DIR"] = str(Path(args.build).resolve())
+    out: dict = {"date": time.strftime("%Y-%m-%d"), "machine": os.uname().nodename, "sessions": args.sessions}
+    with Lab("bench-failover") as lab:
+        nl = start_nat_lab(lab, members=MEMBERS)
+        a, b = nl.members
+        wait_roles(nl.members, ["active", "standby"])
+        for vm in ("vm-a1", "vm-b1"):
+            nl.vms[vm].wait_ping(INTERNET, timeout=30)
+        wait_synced(b, a)
+        # Sessions: what replicating their creation costs.
+        before = sync_of(a)
+        nl.vms["vm-a1"].node.exec([PYTHON, "-c", OPEN_SESSIONS, str(args.sessions), INTERNET], check=True, timeout=60)
+        time.sleep(1.0)
+        wait_synced(b, a)
+        after = sync_of(a)
+        out["creation"] = {"records": after["records_sent"] - before["records_sent"],
+                           "bytes": after["bytes_sent"] - before["bytes_sent"]}
+        # Idle: what the same sessions cost while nothing happens (refreshes only).
+        time.sleep(10.0)
+        idle = sync_of(a)
+        out["idle_bytes_per_s"] = round((idle["bytes_sent"] - after["bytes_sent"]) / 10.0, 1)
+        # A rejoining standby: the whole state.
+        b.restart()
+        wait_roles(nl.members, ["active", "standby"])
+        wait_synced(b, a)
+        out["snapshot"] = sync_of(a)["last_snapshot"]
+        kills, switchovers = [], []
+        for r in range(args.rounds):
+            active, standby = active_and_standby(nl.members)
+
+            def kill():
+                active.process.kill()
+                wait_roles([standby], ["active"], timeout=10)
+                st = standby.ctl_json("cluster")["last_activation"]
+                return {"peer_silence_ms": st["peer_silence_ms"]}
+
+            kills.append(under_traffic(nl, kill, 5100 + r))
+            active.start()
+            wait_synced(active, standby)
+        for r in range(args.rounds):
+            active, standby = active_and_standby(nl.members)
+            wait_synced(standby, active)
+            switchovers.append(under_traffic(nl, lambda: (active.ctl("cluster", "switchover"), {})[1], 5200 + r))
+            wait_synced(active, standby)
+        out["kill"] = kills
+        out["switchover"] = switchovers
+    med = lambda rows, k: statistics.median(x[k] for x in rows)  # noqa: E731
+    print(f"| measure | value |\n|---|---|")
+    print(f"| sessions created, replicated | {out['creation']['records']} records, {out['creation']['bytes']} bytes |")
+    print(f"| idle sync, {args.sessions} sessions | {out['idle_bytes_per_s']} bytes/s |")
+    print(f"| snapshot to a rejoining standby | {out['snapshot']['records']} records, {out['snapshot']['bytes']} bytes, "
+          f"{out['snapshot']['ms']:.1f} ms |")
+    print(f"| kill -9: peer silent at takeover (median) | {med(kills, 'peer_silence_ms')} ms |")
+    print(f"| kill -9: blackout (median, max) | {med(kills, 'blackout_ms')} ms, {max(x['blackout_ms'] for x in kills)} ms |")
+    print(f"| kill -9: pings lost at 50/s (median) | {med(kills, 'pings_lost')} |")
+    print(f"| kill -9: TCP downloads survived | {sum(x['tcp_download_survived'] for x in kills)}/{len(kills)} |")
+    print(f"| switchover: blackout (median, max) | {med(switchovers, 'blackout_ms')} ms, "
+          f"{max(x['blackout_ms'] for x in switchovers)} ms |")
+    print(f"| switchover: pings lost (median) | {med(switchovers, 'pings_lost')} |")
+    print(f"| switchover: TCP downloads survived | {sum(x['tcp_download_survived'] for x in switchovers)}/{len(switchovers)} |")
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
