@@ -9,9 +9,9 @@ cluster.py), then:
              node); the sync's bytes for them are read from the active
   snapshot   the standby restarts and gets the whole state: records, bytes
              and milliseconds of the snapshot, as the active reports them
-  kill       --rounds times: a ping from vm-b1 every 20 ms and a paced TCP
-             download by vm-a1 run while the active gets SIGKILL; the
-             blackout (longest gap between replies), pings lost, whether
+  kill       --rounds times: a UDP stream of 200 datagrams/s from vm-b1 and a
+             paced TCP download by vm-a1 run while the active gets SIGKILL; the
+             blackout (longest gap between datagrams), datagrams lost, whether
              the download finished on its one connection, and how long
              the peer had been silent when the standby became active;
              the killed member then rejoins as standby and resyncs
@@ -36,7 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "lab"))
 
-from hnvlab.cluster import MEMBERS, blackout, ping_log, start_download, wait_roles, wait_synced  # noqa: E402
+from hnvlab.cluster import (MEMBERS, start_download, start_udp_stream, udp_result, wait_roles,  # noqa: E402
+                            wait_synced)
 from hnvlab.host import PYTHON  # noqa: E402
 from hnvlab.nat import INTERNET, start_nat_lab  # noqa: E402
 from hnvlab.topology import Lab  # noqa: E402
@@ -64,17 +65,16 @@ def active_and_standby(members):
 
 
 def under_traffic(nl, action, port: int) -> dict:
-    """Ping (50/s, 6 s) and a paced download (6 MiB at 1 MiB/s) across `action()`, 2 s in."""
-    interval = 0.02
+    """A UDP stream (200/s for 6 s, tenant B) and a paced download (6 MiB at 1 MiB/s, tenant A)
+    across `action()`, 2 s in."""
     source, fetch, expected = start_download(nl, nl.vms["vm-a1"], 6 << 20, 1 << 20, port=port)
-    ping = ping_log(nl.vms["vm-b1"], 300, interval)
+    sender, receiver = start_udp_stream(nl, nl.vms["vm-b1"], 200, 6.0, port=port + 1000)
     time.sleep(2.0)
     extra = action()
-    ping.wait(timeout=30)
+    udp = udp_result(receiver)
     fetch.wait(timeout=40)
     source.stop()
-    sent, received, gap_ms = blackout(ping, interval)
-    return {"pings_sent": sent, "pings_lost": sent - received, "blackout_ms": round(gap_ms, 1),
+    return {"udp_sent": udp["highest"] + 1, "udp_lost": udp["lost"], "blackout_ms": udp["max_gap_ms"],
             "tcp_download_survived": expected in fetch.log_tail(20), **extra}
 
 
@@ -139,11 +139,11 @@ def main() -> int:
           f"{out['snapshot']['ms']:.1f} ms |")
     print(f"| kill -9: peer silent at takeover (median) | {med(kills, 'peer_silence_ms')} ms |")
     print(f"| kill -9: blackout (median, max) | {med(kills, 'blackout_ms')} ms, {max(x['blackout_ms'] for x in kills)} ms |")
-    print(f"| kill -9: pings lost at 50/s (median) | {med(kills, 'pings_lost')} |")
+    print(f"| kill -9: UDP datagrams lost at 200/s (median) | {med(kills, 'udp_lost')} |")
     print(f"| kill -9: TCP downloads survived | {sum(x['tcp_download_survived'] for x in kills)}/{len(kills)} |")
     print(f"| switchover: blackout (median, max) | {med(switchovers, 'blackout_ms')} ms, "
           f"{max(x['blackout_ms'] for x in switchovers)} ms |")
-    print(f"| switchover: pings lost (median) | {med(switchovers, 'pings_lost')} |")
+    print(f"| switchover: UDP datagrams lost at 200/s (median) | {med(switchovers, 'udp_lost')} |")
     print(f"| switchover: TCP downloads survived | {sum(x['tcp_download_survived'] for x in switchovers)}/{len(switchovers)} |")
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2) + "\n")

@@ -199,7 +199,7 @@ void ClusterMember::callWitness(Membership::Time now) {
       deliverTransitions();
     });
   };
-  if (!witness_->call(req, membership_.settings().self.name, membership_.status(now), std::move(done))) {
+  if (!witness_->call(req, membership_.settings().self.name, status(), std::move(done))) {
     // Cannot happen (the membership allows one call at a time); answer it as unreached.
     WitnessReply r;
     r.error = "a witness call is already under way";

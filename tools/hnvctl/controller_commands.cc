@@ -327,6 +327,45 @@ int kindCommand(const ControllerOptions& o, policy::ControllerClient& c, const K
     printResult(o, &k, *r);
     return 0;
   }
+  if (k.name == "gateway-clusters" && (verb == "status" || verb == "switchover")) {
+    // The witness's view (GET .../status) or an operator's planned switchover.
+    auto name = opts->find("name");
+    if (name == opts->end()) return usage(k.noun + " " + verb + " needs --name CLUSTER");
+    const std::string base = "/v1/gateway-clusters/" + policy::urlEncode(name->second);
+    auto r = verb == "status" ? c.call("GET", base + "/status") : c.call("POST", base + "/switchover");
+    if (!r) return fail(r.error());
+    if (o.json || verb == "switchover") {
+      std::cout << json::serialize(*r) << "\n";
+      return 0;
+    }
+    const auto& st = r->as_object();
+    std::cout << "cluster " << json::serialize(st.at("name")) << ": lease held by "
+              << (st.at("holder").is_null() ? std::string("nobody") : json::serialize(st.at("holder"))) << ", epoch "
+              << json::serialize(st.at("epoch")) << ", " << json::serialize(st.at("holderChanges")) << " holder changes\n";
+    for (const auto& mv : st.at("members").as_array()) {
+      const auto& m = mv.as_object();
+      std::cout << "  " << json::serialize(m.at("name")) << " (priority " << json::serialize(m.at("priority")) << "): ";
+      if (m.at("report").is_null()) {
+        std::cout << "no report\n";
+        continue;
+      }
+      const auto& rep = m.at("report").as_object();
+      std::cout << json::serialize(rep.at("role")) << ", reported " << json::serialize(m.at("reportAgeMs")) << " ms ago";
+      if (const auto* peer = rep.if_contains("peer"); peer != nullptr && peer->is_object()) {
+        std::cout << ", peer " << (peer->as_object().at("alive").as_bool() ? "alive" : "NOT HEARD");
+      }
+      if (const auto* sync = rep.if_contains("sync"); sync != nullptr && sync->is_object()) {
+        const auto& sy = sync->as_object();
+        if (const auto* lag = sy.if_contains("lag_ms")) std::cout << ", sync lag " << json::serialize(*lag) << " ms";
+        if (const auto* synced = sy.if_contains("synced")) std::cout << (synced->as_bool() ? ", synced" : ", NOT synced");
+      }
+      if (const auto* act = rep.if_contains("last_activation"); act != nullptr && act->is_object()) {
+        std::cout << "; last activation: " << json::serialize(act->as_object().at("why"));
+      }
+      std::cout << "\n";
+    }
+    return 0;
+  }
   if (verb == "remove") {
     if (opts->empty() && !all) return usage(k.noun + " remove: give fields that select what to remove, or --all");
     auto items = select(c, k, *opts);
@@ -343,7 +382,8 @@ int kindCommand(const ControllerOptions& o, policy::ControllerClient& c, const K
     if (o.json) std::cout << json::serialize(json::object{{"removed", removed}}) << "\n";
     return 0;
   }
-  return usage(k.noun + ": unknown verb '" + verb + "' (new, get, set, remove)");
+  return usage(k.noun + ": unknown verb '" + verb + "' (new, get, set, remove" +
+               (k.name == "gateway-clusters" ? ", status, switchover" : "") + ")");
 }
 
 int nextHop(const ControllerOptions& o, policy::ControllerClient& c, const std::vector<std::string>& w) {
@@ -428,6 +468,7 @@ std::string controllerUsage() {
     s += "  " + k.noun + std::string(24 - std::min<std::size_t>(23, k.noun.size()), ' ') +
          (k.singleton ? "get|set" : "new|get|set|remove") + " [--FIELD VALUE ...]   (--help lists the fields)\n";
   }
+  s += "  gateway-cluster         status|switchover --name CLUSTER   (the witness's view; a planned switchover)\n";
   s += "  next-hop select         --source-vsid VSID --destination-ca IP [--source-ca IP]\n"
        "  watch                   [--from REVISION] [--kind KIND] [--count N]\n"
        "  batch FILE              apply {\"operations\": [...]} from FILE (- for stdin), all or nothing\n"

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -91,20 +90,27 @@ def arp_owners(node: Node, iface: str, target: str, seconds: float) -> list[list
     return json.loads(out)
 
 
-def ping_log(vm, count: int, interval: float = 0.02):
-    """A background ping from the VM to the internet node, with a timestamp per reply."""
-    return vm.node.start(f"ping-{vm.name}", ["ping", "-D", "-n", "-i", str(interval), "-c", str(count), "-W", "1",
-                                              INTERNET])
+UDP_STREAM = Path(__file__).resolve().parent / "udp_stream.py"
 
 
-def blackout(proc, interval: float) -> tuple[int, int, float]:
-    """(sent, received, longest gap between replies in ms) of a finished ping_log."""
-    text = proc.log_tail(100000)
-    stamps = [float(m) for m in re.findall(r"^\[(\d+\.\d+)\] \d+ bytes from", text, re.M)]
-    sent = re.search(r"(\d+) packets transmitted, (\d+) received", text)
-    assert sent, text[-2000:]
-    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
-    return int(sent.group(1)), int(sent.group(2)), (max(gaps) - interval) * 1000 if gaps else float("inf")
+def start_udp_stream(nl, vm, rate: int, seconds: float, port: int = 9999):
+    """A UDP stream of `rate` datagrams per second for `seconds` from `vm` to the internet node,
+    through NAT. Returns (sender, receiver); the receiver's last line is its JSON summary."""
+    receiver = nl.internet.start(f"udp-rx-{port}", [PYTHON, str(UDP_STREAM), "receive", "--port", str(port),
+                                                    "--seconds", str(seconds + 2)])
+    receiver.wait_for_log(r"listening on", timeout=10)
+    sender = vm.node.start(f"udp-tx-{vm.name}-{port}", [PYTHON, str(UDP_STREAM), "send", "--to", INTERNET, "--port",
+                                                        str(port), "--rate", str(rate), "--seconds", str(seconds)])
+    return sender, receiver
+
+
+def udp_result(receiver) -> dict:
+    """The receiver's summary once it has finished."""
+    receiver.wait(timeout=60)
+    lines = [l for l in receiver.log_tail(20).splitlines() if l.startswith("{")]
+    if not lines:
+        raise AssertionError("the UDP receiver printed no summary: " + receiver.log_tail(20))
+    return json.loads(lines[-1])
 
 
 def start_download(nl, vm, nbytes: int, rate: int, port: int = 5001, seed: int = 7):

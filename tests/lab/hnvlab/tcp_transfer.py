@@ -35,7 +35,8 @@ def payload(size: int, seed: int) -> bytes:
     return random.Random(seed).randbytes(size)
 
 
-def serve(args: argparse.Namespace) -> int:
+def accept_one(args: argparse.Namespace) -> tuple[socket.socket, tuple]:
+    """Listens on --bind/--port, says so, and returns the first connection."""
     family = socket.AF_INET6 if ":" in args.bind else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as srv:
         srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -43,19 +44,23 @@ def serve(args: argparse.Namespace) -> int:
         srv.listen(1)
         srv.settimeout(args.timeout)
         print(f"listening on {args.bind}:{args.port}", flush=True)
-        conn, peer = srv.accept()
-        with conn:
-            conn.settimeout(args.timeout)
-            digest, total = hashlib.sha256(), 0
-            while True:
-                data = conn.recv(CHUNK)
-                if not data:
-                    break
-                digest.update(data)
-                total += len(data)
-            line = f"{total} {digest.hexdigest()}"
-            conn.sendall(line.encode() + b"\n")
-        print(f"received {line} from {peer[0]}:{peer[1]}", flush=True)
+        return srv.accept()
+
+
+def serve(args: argparse.Namespace) -> int:
+    conn, peer = accept_one(args)
+    with conn:
+        conn.settimeout(args.timeout)
+        digest, total = hashlib.sha256(), 0
+        while True:
+            data = conn.recv(CHUNK)
+            if not data:
+                break
+            digest.update(data)
+            total += len(data)
+        line = f"{total} {digest.hexdigest()}"
+        conn.sendall(line.encode() + b"\n")
+    print(f"received {line} from {peer[0]}:{peer[1]}", flush=True)
     return 0
 
 
@@ -81,23 +86,17 @@ def send(args: argparse.Namespace) -> int:
 
 def source(args: argparse.Namespace) -> int:
     data = payload(args.bytes, args.seed)
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as srv:
-        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        srv.bind((args.bind, args.port))
-        srv.listen(1)
-        srv.settimeout(args.timeout)
-        print(f"listening on {args.bind}:{args.port}", flush=True)
-        conn, peer = srv.accept()
-        with conn:
-            conn.settimeout(args.timeout)
-            start = time.monotonic()
-            for at in range(0, len(data), CHUNK):
-                conn.sendall(data[at:at + CHUNK])
-                if args.rate:
-                    ahead = (at + CHUNK) / args.rate - (time.monotonic() - start)
-                    if ahead > 0:
-                        time.sleep(ahead)
-            conn.shutdown(socket.SHUT_WR)
+    conn, peer = accept_one(args)
+    with conn:
+        conn.settimeout(args.timeout)
+        start = time.monotonic()
+        for at in range(0, len(data), CHUNK):
+            conn.sendall(data[at:at + CHUNK])
+            if args.rate:
+                ahead = (at + CHUNK) / args.rate - (time.monotonic() - start)
+                if ahead > 0:
+                    time.sleep(ahead)
+        conn.shutdown(socket.SHUT_WR)
     print(f"sent {len(data)} {hashlib.sha256(data).hexdigest()} to {peer[0]}:{peer[1]}", flush=True)
     return 0
 
