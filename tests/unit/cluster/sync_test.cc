@@ -1,6 +1,6 @@
 // The state sync: frames both ways and what is refused, and two StateSync
-// objects over real TCP on the loopback (127.0.0.1 serves, the standby
-// connects from 127.0.0.2), with records from a provider the test fills.
+// objects over real TCP on the loopback (127.0.4x.1 serves, the standby
+// connects from 127.0.4x.2), with records from a provider the test fills.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -77,8 +77,14 @@ std::array<std::uint8_t, 8> record(std::uint64_t v) {
   return r;
 }
 
+// Each test its own loopback addresses (127.0.<test>.x): ctest runs tests in parallel.
 class SyncPair : public ::testing::Test {
  protected:
+  std::string net() const {
+    const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    return name.starts_with("Snapshot") ? "127.0.41." : "127.0.42.";
+  }
+  std::string addr(int host) const { return net() + std::to_string(host); }
   SyncPair() {
     SyncProvider p;
     p.snapshot = [this](const RecordEmit& emit) {
@@ -103,8 +109,8 @@ class SyncPair : public ::testing::Test {
     };
     active.emplace(io, p, SyncConsumer{});
     standby.emplace(io, SyncProvider{}, c);
-    active->configure(member("gw1-a", "127.0.0.1", "gw1-b", "127.0.0.2"));
-    standby->configure(member("gw1-b", "127.0.0.2", "gw1-a", "127.0.0.1"));
+    active->configure(member("gw1-a", addr(1).c_str(), "gw1-b", addr(2).c_str()));
+    standby->configure(member("gw1-b", addr(2).c_str(), "gw1-a", addr(1).c_str()));
     active->setMode(Role::Active, false, 1);
     standby->setMode(Role::Standby, true, 1);
   }
@@ -154,7 +160,7 @@ TEST_F(SyncPair, OnlyThePeerIsServedAndOnlyWhileActive) {
   state = {1, 2, 3};
   // A stranger from 127.0.0.3 with the standby's hello is not served.
   StateSync stranger(io, SyncProvider{}, SyncConsumer{[] {}, [](SyncStream, std::span<const std::uint8_t>) { return okStatus(); }});
-  stranger.configure(member("gw1-b", "127.0.0.3", "gw1-a", "127.0.0.1"));
+  stranger.configure(member("gw1-b", addr(3).c_str(), "gw1-a", addr(1).c_str()));
   stranger.setMode(Role::Standby, true, 1);
   runUntil([&] {
     stranger.tick();
