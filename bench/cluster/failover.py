@@ -68,7 +68,7 @@ def under_traffic(nl, action, port: int) -> dict:
     """A UDP stream (200/s for 6 s, tenant B) and a paced download (6 MiB at 1 MiB/s, tenant A)
     across `action()`, 2 s in."""
     source, fetch, expected = start_download(nl, nl.vms["vm-a1"], 6 << 20, 1 << 20, port=port)
-    sender, receiver = start_udp_stream(nl, nl.vms["vm-b1"], 200, 6.0, port=port + 1000)
+    sender, receiver = start_udp_stream(nl.vms["vm-b1"], nl.internet, INTERNET, 200, 6.0, port=port + 1000)
     time.sleep(2.0)
     extra = action()
     udp = udp_result(receiver)

@@ -115,7 +115,7 @@ Status Gateway::applyPolicy(const json::object& desired) {
     return registerNatCounters(node_->dataplane().counters(), rdid);
   });
   if (!natConfig) return natConfig.error();
-  auto vpnCompiled = compileVpn(desired, pol, config_.nodeName);
+  auto vpnCompiled = compileVpn(desired, pol, config_.nodeName, vpnInitiates());
   if (!vpnCompiled) return vpnCompiled.error();
   if (!vpn_ && !vpnCompiled->interfaces.empty()) {
     kLog.warn("S2S interfaces in the policy, but no \"vpn\" section in the configuration: not served",

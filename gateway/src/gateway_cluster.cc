@@ -7,6 +7,7 @@
 #include "hnv/base/log.h"
 #include "hnv/fib/neighbor_resolver.h"
 #include "hnv/gateway/gateway.h"
+#include "hnv/gateway/vpn_compile.h"
 #include "hnv/nat/session_sync.h"
 
 namespace hnv::gateway {
@@ -72,6 +73,26 @@ void Gateway::onClusterTransition(const cluster::Transition& t) {
     dp.setFenced(true);
     announcements_ = 0;
   }
+  refreshVpnConnections();
+}
+
+bool Gateway::vpnInitiates() const {
+  return config_.clusterMember.empty() || (member_ && member_->role() == cluster::Role::Active);
+}
+
+// The IKE SAs are not replicated yet: the new active's hnv-iked starts its
+// persistent tunnels afresh (the sites replace their old IKE SAs with the
+// same identities), and a member that became standby stops restarting them.
+void Gateway::refreshVpnConnections() {
+  if (!vpn_ || lastDesired_.empty()) return;
+  auto compiled = compileVpn(lastDesired_, *policy_->get(), config_.nodeName, vpnInitiates());
+  if (!compiled) {
+    kLog.error("S2S connections not recompiled after a role change", {{"why", compiled.error().message()}});
+    return;
+  }
+  if (compiled->swanctlConf == swanctlConf_) return;
+  swanctlConf_ = compiled->swanctlConf;
+  if (vpnLink_) vpnLink_->send(ikeipc::Connections{swanctlConf_});
 }
 
 void Gateway::announceAddresses() {

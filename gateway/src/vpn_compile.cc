@@ -17,7 +17,7 @@ std::string joined(const std::vector<Prefix>& prefixes) {
 }
 
 void appendConnection(std::string& conns, std::string& secrets, const policy::VpnS2sInterface& x,
-                      const std::string& name, TenantId tenant) {
+                      const std::string& name, TenantId tenant, bool initiate) {
   const std::string localId = x.localId.empty() ? x.localAddress.toString() : x.localId;
   const std::string remoteId = x.remoteId.empty() ? x.destination.toString() : x.remoteId;
   const bool persistent = x.connectionType == policy::VpnConnectionType::Persistent;
@@ -43,9 +43,9 @@ void appendConnection(std::string& conns, std::string& secrets, const policy::Vp
     conns += "        life_bytes = " + std::to_string(x.lifetimeKilobytes * 1024) + "\n";
     conns += "        rekey_bytes = " + std::to_string(x.lifetimeKilobytes * 1024 * 9 / 10) + "\n";
   }
-  conns += std::string("        start_action = ") + (persistent ? "start" : "none") + "\n";
+  conns += std::string("        start_action = ") + (persistent && initiate ? "start" : "none") + "\n";
   conns += std::string("        dpd_action = ") + (persistent ? "restart" : "clear") + "\n";
-  conns += std::string("        close_action = ") + (persistent ? "start" : "none") + "\n";
+  conns += std::string("        close_action = ") + (persistent && initiate ? "start" : "none") + "\n";
   conns += "      }\n    }\n  }\n";
   secrets += "  ike-" + name + " {\n    id-1 = " + localId + "\n    id-2 = " + remoteId + "\n    secret = \"" +
              x.sharedSecret + "\"\n  }\n";
@@ -54,7 +54,7 @@ void appendConnection(std::string& conns, std::string& secrets, const policy::Vp
 }  // namespace
 
 Result<VpnCompiled> compileVpn(const boost::json::object& desired, const overlay::OverlayPolicy& pol,
-                               std::string_view node) {
+                               std::string_view node, bool initiate) {
   auto items = policy::documentItems<policy::VpnS2sInterface>(desired);
   if (!items) return items.error();
   VpnCompiled out;
@@ -72,7 +72,7 @@ Result<VpnCompiled> compileVpn(const boost::json::object& desired, const overlay
     i.remote = x.destination.v4();
     i.localPrefixes = x.localPrefixes;
     for (const auto& p : x.remotePrefixes) i.remotePrefixes.push_back({p, x.routeMetric});
-    appendConnection(conns, secrets, x, i.name, *tenant);
+    appendConnection(conns, secrets, x, i.name, *tenant, initiate);
     out.interfaces.push_back(std::move(i));
   }
   out.swanctlConf = "# Written by hnvgwd from its S2S interfaces; do not edit.\nconnections {\n" + conns +

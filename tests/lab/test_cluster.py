@@ -93,7 +93,7 @@ def test_kill_9_of_the_active_hands_everything_to_the_standby(cluster_lab):
     vm.wait_ping(INTERNET, timeout=30)
     nl.vms["vm-a1"].wait_ping(INTERNET, timeout=30)
     source, fetch, expected = start_download(nl, nl.vms["vm-a1"], 8 << 20, 1 << 20)  # 8 s through A's NAT
-    sender, receiver = start_udp_stream(nl, vm, 200, 8.0)  # 200 datagrams/s for 8 s through B's NAT
+    sender, receiver = start_udp_stream(vm, nl.internet, INTERNET, 200, 8.0)  # 200 datagrams/s for 8 s, B's NAT
     threading.Event().wait(2.0)
     wait_synced(b, a)
     synced = b.ctl_json("cluster")["sync"]
@@ -167,7 +167,7 @@ def test_a_planned_switchover(cluster_lab):
     refused = b.ctl("cluster", "switchover", check=False)
     assert refused.returncode != 0 and "only the active member switches over" in refused.stderr, refused.stderr
     source, fetch, expected = start_download(nl, nl.vms["vm-a1"], 5 << 20, 1 << 20)  # 5 s
-    sender, receiver = start_udp_stream(nl, vm, 200, 5.0)
+    sender, receiver = start_udp_stream(vm, nl.internet, INTERNET, 200, 5.0)
     threading.Event().wait(1.5)
     wait_synced(b, a)
     a.ctl("cluster", "switchover")

@@ -59,13 +59,14 @@ def cluster_operations(members: Sequence[MemberSpec]) -> list[dict[str, Any]]:
     return ops
 
 
-def new_member(lab: Lab, m: MemberSpec, controller: Any) -> Gateway:
-    """Lab node m.node running hnvgwd as member m.name of gw1's cluster; not started."""
+def new_member(lab: Lab, m: MemberSpec, controller: Any, extra_config: dict | None = None) -> Gateway:
+    """Lab node m.node running hnvgwd as member m.name of gw1's cluster (plus `extra_config`
+    sections); not started."""
     reference.mgmt(lab)
     lab.segment(HA)
     gw = new_gateway(lab, m.node, reference.UNDERLAY, [f"{GATEWAY_PA}/24"], uplink_mac=m.uplink_mac,
                      mgmt=(reference.MGMT, f"{m.mgmt}/{reference.MGMT_PREFIX_LEN}"), controller=controller,
-                     extra_config={"node": {"name": GATEWAY}, "cluster": {"member": m.name}})
+                     extra_config={"node": {"name": GATEWAY}, "cluster": {"member": m.name}, **(extra_config or {})})
     gw.node.attach(HA, "ha0", [f"{m.ha}/{HA_PREFIX_LEN}"])
     gw.node.ns.disable_ipv6("ha0")
     return gw
@@ -93,13 +94,13 @@ def arp_owners(node: Node, iface: str, target: str, seconds: float) -> list[list
 UDP_STREAM = Path(__file__).resolve().parent / "udp_stream.py"
 
 
-def start_udp_stream(nl, vm, rate: int, seconds: float, port: int = 9999):
-    """A UDP stream of `rate` datagrams per second for `seconds` from `vm` to the internet node,
-    through NAT. Returns (sender, receiver); the receiver's last line is its JSON summary."""
-    receiver = nl.internet.start(f"udp-rx-{port}", [PYTHON, str(UDP_STREAM), "receive", "--port", str(port),
-                                                    "--seconds", str(seconds + 2)])
+def start_udp_stream(vm, to: Node, address: str, rate: int, seconds: float, port: int = 9999):
+    """A UDP stream of `rate` datagrams per second for `seconds` from `vm` to node `to`, reached at
+    `address`. Returns (sender, receiver); the receiver's last line is its JSON summary (udp_result)."""
+    receiver = to.start(f"udp-rx-{to.name}-{port}", [PYTHON, str(UDP_STREAM), "receive", "--port", str(port),
+                                                     "--seconds", str(seconds + 2)])
     receiver.wait_for_log(r"listening on", timeout=10)
-    sender = vm.node.start(f"udp-tx-{vm.name}-{port}", [PYTHON, str(UDP_STREAM), "send", "--to", INTERNET, "--port",
+    sender = vm.node.start(f"udp-tx-{vm.name}-{port}", [PYTHON, str(UDP_STREAM), "send", "--to", address, "--port",
                                                         str(port), "--rate", str(rate), "--seconds", str(seconds)])
     return sender, receiver
 

@@ -24,7 +24,7 @@ configuration has "vpn": {"ike_socket": ...}; hnv-iked connects there.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from . import reference
 from .controller import Controller
@@ -37,6 +37,9 @@ from .process import wait_for
 from .tenants import (OverlayTopology, Tenant, controller_link, new_overlay_hosts, start_overlay_controller,
                       two_tenants, wait_applied)
 from .topology import Lab
+
+if TYPE_CHECKING:
+    from .cluster import MemberSpec
 
 WAN_RDID = "e5e6e7e8-0000-4000-8000-0000000000e5"
 WAN_PORT = "wan"
@@ -56,10 +59,12 @@ class VpnLab:
     controller: Controller
     hosts: dict[str, Host]
     vms: dict[str, Vm]
-    gateway: Gateway
-    iked: Iked
+    gateway: Gateway     # the gateway, or the first cluster member
+    iked: Iked           # its hnv-iked
     sites: dict[str, Site]
     revision: int
+    members: list[Gateway]  # start_vpn_lab(members=...): the cluster members, each with its hnv-iked
+    ikeds: list[Iked]
 
     def interfaces(self) -> dict[str, dict]:
         """hnvgwd's vpn-interfaces, by tenant name."""
@@ -106,16 +111,21 @@ def site_connection(tenant: str) -> Connection:
 
 
 def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int = 1,
-                  site_changes: dict[str, dict[str, Any]] | None = None) -> VpnLab:
+                  site_changes: dict[str, dict[str, Any]] | None = None,
+                  members: Sequence["MemberSpec"] = ()) -> VpnLab:
     """Everything of the module docstring, started, in step with the controller.
 
     `site_changes` = {"B": {"psk": "wrong..."}}: fields of a site's Connection
-    that differ from the gateway's side (to make a tunnel fail)."""
+    that differ from the gateway's side (to make a tunnel fail). `members`
+    (hnvlab.cluster): a gateway cluster serving gw1 instead of one gw1, each
+    member with its own hnv-iked."""
+    from .cluster import cluster_operations, new_member  # the cluster builds on this lab
     topo = two_tenants()
     ctl = start_overlay_controller(lab, list(topo.hosts) + [GATEWAY])
     ops = topo.operations()
     records = [o for o in ops if o["kind"] == "lookup-records"]
-    ops = [o for o in ops if o["kind"] != "lookup-records"] + records + vpn_operations(topo, lifetime=lifetime)
+    ops = ([o for o in ops if o["kind"] != "lookup-records"] + records + vpn_operations(topo, lifetime=lifetime)
+           + cluster_operations(members))
     reply = ctl.batch(ops)
     if reply.get("changes") != len(ops):
         raise LabError(f"policy batch made {reply.get('changes')} changes, expected {len(ops)}")
@@ -136,20 +146,31 @@ def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int 
 
     reference.mgmt(lab)
     reference.underlay(lab)
-    ike_socket = _socket_dir("gw-ike") / "ike.sock"
-    gw = new_gateway(lab, GATEWAY, reference.UNDERLAY, [f"{GATEWAY_PA}/24"], uplink_mac=GATEWAY_UPLINK_MAC,
-                     mgmt=(reference.MGMT, f"{GATEWAY_MGMT}/{reference.MGMT_PREFIX_LEN}"),
-                     controller=controller_link(ctl, GATEWAY), extra_config={"vpn": {"ike_socket": str(ike_socket)}})
-    gw.add_port(WAN_PORT, "wan", "wan0")
+    sockets, gateways = [], []
+    for m in members or [None]:
+        ike_socket = _socket_dir("gw-ike") / "ike.sock"
+        vpn = {"vpn": {"ike_socket": str(ike_socket)}}
+        if m is None:
+            gw = new_gateway(lab, GATEWAY, reference.UNDERLAY, [f"{GATEWAY_PA}/24"], uplink_mac=GATEWAY_UPLINK_MAC,
+                             mgmt=(reference.MGMT, f"{GATEWAY_MGMT}/{reference.MGMT_PREFIX_LEN}"),
+                             controller=controller_link(ctl, GATEWAY), extra_config=vpn)
+        else:
+            gw = new_member(lab, m, controller_link(ctl, GATEWAY), extra_config=vpn)
+        gw.add_port(WAN_PORT, "wan", "wan0")
+        sockets.append(ike_socket)
+        gateways.append(gw)
     hosts = new_overlay_hosts(lab, topo, ctl)
-    gw.start()
+    for gw in gateways:
+        gw.start()
     for host in hosts.values():
         host.start()
     for name in list(hosts) + [GATEWAY]:
         wait_applied(ctl, name, revision)
-    iked = Iked(lab, gw.node, dataplane=str(ike_socket)).start()
+    ikeds = [Iked(lab, gw.node, name="iked" if not members else f"iked-{gw.name}", dataplane=str(sock)).start()
+             for gw, sock in zip(gateways, sockets)]
     vms = {name: vm for host in hosts.values() for name, vm in host.vms.items()}
-    return VpnLab(topo, ctl, hosts, vms, gw, iked, sites, revision)
+    return VpnLab(topo, ctl, hosts, vms, gateways[0], ikeds[0], sites, revision, gateways if members else [],
+                  ikeds if members else [])
 
 
 def wait_connected(vl: VpnLab, tenants=("A", "B"), timeout: float = 30) -> dict[str, dict]:

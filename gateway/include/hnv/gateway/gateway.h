@@ -76,6 +76,10 @@ class Gateway {
   cluster::SyncProvider syncProvider();
   cluster::SyncConsumer syncConsumer();
   boost::json::object clusterJson() const;
+  // Whether hnv-iked starts the persistent tunnels: not on a standby.
+  bool vpnInitiates() const;
+  // The swanctl.conf again after a role change (start actions follow the role).
+  void refreshVpnConnections();
   GatewayConfig config_;
   std::unique_ptr<daemon::NodeDataplane> node_;
   // Read by the overlay nodes; freed only after node_ (and its workers) are gone.

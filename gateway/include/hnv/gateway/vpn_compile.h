@@ -23,8 +23,11 @@ struct VpnCompiled {
   std::string swanctlConf;
 };
 
+// `initiate`: persistent interfaces start (and restart when closed) their
+// tunnels; false on a cluster's standby, whose data plane is fenced: its
+// connections are loaded but wait until it becomes active.
 Result<VpnCompiled> compileVpn(const boost::json::object& desired, const overlay::OverlayPolicy& policy,
-                               std::string_view node);
+                               std::string_view node, bool initiate = true);
 
 // The IKE connection name of an S2S interface: "<rdid>_<name>" (names have
 // no '.', strongSwan's section separator).
