@@ -1,7 +1,8 @@
 // hnvgwd as a member of a gateway cluster: the membership follows the
 // policy (the gateway-clusters and cluster-members of its node), and each
 // role change fences or unfences the data plane. Becoming active, the
-// member announces every address it owns by gratuitous ARP, three times
+// member announces every address it owns by gratuitous ARP (unsolicited NA
+// for IPv6 provider addresses), three times
 // (at once, then on the next two control ticks, 100 ms apart), so that a
 // lost announcement does not leave a neighbour pointing at the old member.
 #include "hnv/base/log.h"
@@ -101,6 +102,7 @@ void Gateway::announceAddresses() {
     for (const auto& a : p.v4) {
       (void)fib::sendArpRequest(dp.control(), dp.pool(), p.port, p.mac, a.address(), a.address());
     }
+    for (const auto& a : p.v6) (void)fib::sendUnsolicitedNa(dp.control(), dp.pool(), p.port, p.mac, a.address());
   }
   for (const auto& x : node_->tenants().get()->interfaces()) {
     (void)fib::sendArpRequest(dp.control(), dp.pool(), x.port, x.mac, x.address, x.address, x.vlan);

@@ -24,7 +24,7 @@ import threading
 
 import pytest
 
-from hnvlab.cluster import (MEMBERS, arp_owners, role, start_download, start_udp_stream, udp_result, wait_roles,
+from hnvlab.cluster import (GATEWAY_PA6, MEMBERS, arp_owners, role, start_download, start_udp_stream, udp_result, wait_roles,
                             wait_synced)
 from hnvlab.forwarding import GATEWAY, GATEWAY_PA
 from hnvlab.nat import EXTERNAL, INTERNET, start_nat_lab
@@ -93,9 +93,22 @@ def test_one_member_forwards_and_the_other_is_silent(cluster_lab):
     assert 'lease held by "gw1-a", epoch 1' in text and '"gw1-b" (priority 100): "standby"' in text, text
 
 
-def test_kill_9_of_the_active_hands_everything_to_the_standby(cluster_lab):
+def neighbour_mac6(node, address: str) -> str | None:
+    """The MAC `node`'s kernel has for `address` on eth0 (None if none)."""
+    out = node.exec(["ip", "-6", "neigh", "show", address, "dev", "eth0"], check=True).stdout.split()
+    return out[out.index("lladdr") + 1] if "lladdr" in out else None
+
+
+def test_kill_9_of_the_active_hands_everything_to_the_standby(cluster_lab, lab):
     nl = cluster_lab
     a, b = nl.members
+    # A neighbour on the underlay that knows the IPv6 PA at gw1-a's MAC (then sends nothing more).
+    probe = lab.node("probe6")
+    probe.attach(reference.UNDERLAY, "eth0")
+    probe.exec(["ip", "addr", "add", "2001:db8:0:2::99/64", "dev", "eth0", "nodad"], check=True)
+    wait_for(lambda: probe.exec(["ping", "-6", "-n", "-c", "1", "-W", "1", GATEWAY_PA6], check=False).returncode == 0,
+             timeout=15, interval=0.2, what="the probe to reach the IPv6 PA")
+    assert neighbour_mac6(probe, GATEWAY_PA6) == a.port.mac
     vm = nl.vms["vm-b1"]
     vm.wait_ping(INTERNET, timeout=30)
     nl.vms["vm-a1"].wait_ping(INTERNET, timeout=30)
@@ -122,6 +135,9 @@ def test_kill_9_of_the_active_hands_everything_to_the_standby(cluster_lab):
     # The internet side now reaches A's external address at gw1-b.
     rounds = arp_owners(nl.internet, "eth0", EXTERNAL["A"], 0.5)
     assert {m for r in rounds for m in r} == {inet_mac(b)}, rounds
+    # The unsolicited NA moved the IPv6 PA in the probe's cache without a word from the probe.
+    wait_for(lambda: neighbour_mac6(probe, GATEWAY_PA6) == b.port.mac, timeout=5, interval=0.1,
+             what="the probe's neighbour cache to follow the unsolicited NA")
     # The failed member rejoins as standby and gets the whole state again.
     a.start()
     wait_roles(nl.members, ["standby", "active"])

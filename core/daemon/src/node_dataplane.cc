@@ -202,12 +202,16 @@ void NodeDataplane::checkUplinks() {
 }
 
 void NodeDataplane::announce(const fib::ProviderAddressConfig& pa) {
-  const auto* v4 = std::get_if<InterfaceAddress4>(&pa.address);
   const dp::Port* port = dp_->port(pa.port);
-  if (v4 == nullptr || port == nullptr) return;
-  // A gratuitous ARP from the new port's MAC: peers re-resolve the PA at once.
-  (void)fib::sendArpRequest(dp_->control(), dp_->pool(), port->id().value(), port->mac(), v4->address(),
-                            v4->address());
+  if (port == nullptr) return;
+  // A gratuitous ARP (an unsolicited NA for IPv6) from the new port's MAC:
+  // peers re-resolve the PA at once.
+  if (const auto* v4 = std::get_if<InterfaceAddress4>(&pa.address)) {
+    (void)fib::sendArpRequest(dp_->control(), dp_->pool(), port->id().value(), port->mac(), v4->address(),
+                              v4->address());
+  } else if (const auto* v6 = std::get_if<InterfaceAddress6>(&pa.address)) {
+    (void)fib::sendUnsolicitedNa(dp_->control(), dp_->pool(), port->id().value(), port->mac(), v6->address());
+  }
 }
 
 void NodeDataplane::stop() {

@@ -3,6 +3,7 @@
 #include "hnv/base/log.h"
 #include "hnv/dp/packet.h"
 #include "hnv/wire/arp.h"
+#include "hnv/wire/builder.h"
 #include "hnv/wire/ethernet.h"
 
 namespace hnv::fib {
@@ -42,6 +43,28 @@ bool sendArpRequest(dp::ControlPath& control, rte_mempool* pool, std::uint16_t p
                                     vlan != 0 ? std::optional<std::uint16_t>(vlan) : std::nullopt);
   const std::size_t l3 = header ? *header : wire::kEthernetHeaderLen;
   (void)wire::writeArp(frame.subspan(l3), wire::ArpPacket{wire::ArpOp::Request, mac, sender, MacAddr(), target});
+  dp::resetMeta(m, port);
+  dp::meta(m).txPort = port;
+  return control.inject(m, dp::InjectEdge::Transmit);
+}
+
+bool sendUnsolicitedNa(dp::ControlPath& control, rte_mempool* pool, std::uint16_t port, const MacAddr& mac,
+                       const Ipv6Addr& address) {
+  const Ipv6Addr all = Ipv6Addr::allNodes();
+  const std::vector<std::uint8_t> frame = wire::PacketBuilder()
+                                              .eth(mac, MacAddr::forIpv6Multicast(all))
+                                              .ipv6(address, all)
+                                              .ttl(255)
+                                              .neighborAdvertisement(wire::NaFlags{false, false, true}, address, mac)
+                                              .build();
+  rte_mbuf* m = rte_pktmbuf_alloc(pool);
+  if (m == nullptr) return false;
+  auto* bytes = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size())));
+  if (bytes == nullptr) {
+    rte_pktmbuf_free(m);
+    return false;
+  }
+  std::memcpy(bytes, frame.data(), frame.size());
   dp::resetMeta(m, port);
   dp::meta(m).txPort = port;
   return control.inject(m, dp::InjectEdge::Transmit);

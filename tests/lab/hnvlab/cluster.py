@@ -3,7 +3,7 @@
     start_nat_lab(lab, members=MEMBERS)
 
 Both members sit on the same underlay and "inet" segments with the same
-provider address (192.0.2.1) and the same policy (node gw1: both run with
+provider addresses (192.0.2.1 and 2001:db8:0:2::1) and the same policy (node gw1: both run with
 that node's identity and token); each has its own MACs, management address
 and a kernel interface on the dedicated heartbeat segment "ha". The
 controller is the witness.
@@ -30,6 +30,7 @@ from .process import wait_for
 from .topology import Lab, Node
 
 HA = "ha"
+GATEWAY_PA6 = "2001:db8:0:2::1"  # the cluster's IPv6 provider address, announced by unsolicited NA
 HA_PREFIX_LEN = 24
 SCAPY_SEND = Path(__file__).resolve().parent.parent / "scapy_send.py"
 
@@ -64,7 +65,7 @@ def new_member(lab: Lab, m: MemberSpec, controller: Any, extra_config: dict | No
     sections); not started."""
     reference.mgmt(lab)
     lab.segment(HA)
-    gw = new_gateway(lab, m.node, reference.UNDERLAY, [f"{GATEWAY_PA}/24"], uplink_mac=m.uplink_mac,
+    gw = new_gateway(lab, m.node, reference.UNDERLAY, [f"{GATEWAY_PA}/24", f"{GATEWAY_PA6}/64"], uplink_mac=m.uplink_mac,
                      mgmt=(reference.MGMT, f"{m.mgmt}/{reference.MGMT_PREFIX_LEN}"), controller=controller,
                      extra_config={"node": {"name": GATEWAY}, "cluster": {"member": m.name}, **(extra_config or {})})
     gw.node.attach(HA, "ha0", [f"{m.ha}/{HA_PREFIX_LEN}"])

@@ -69,8 +69,9 @@ class Gateway {
   Result<std::optional<cluster::ClusterSettings>> clusterSettings(const boost::json::object& desired) const;
   void applyCluster(const std::optional<cluster::ClusterSettings>& settings);
   void onClusterTransition(const cluster::Transition& t);
-  // Gratuitous ARP for every IPv4 address the node owns: its provider
-  // addresses and its tenant interfaces' addresses and proxy-ARP addresses.
+  // Gratuitous ARP for every IPv4 address the node owns (its provider
+  // addresses, its tenant interfaces' addresses and proxy-ARP addresses)
+  // and an unsolicited NA for each IPv6 provider address.
   void announceAddresses();
   // The NAT44 sessions the active sends and the standby imports.
   cluster::SyncProvider syncProvider();

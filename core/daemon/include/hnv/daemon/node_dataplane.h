@@ -27,8 +27,8 @@
 // member that is up, and back when its own port returns; each
 // move publishes new LocalAddresses (arp-input answers for the PA on its new
 // port, nvgre-encap sends from it) and announces the PA with a gratuitous
-// ARP from the new port's MAC, so that peers re-resolve at once. IPv6 PAs
-// move too but are not yet announced (no unsolicited NA).
+// ARP from the new port's MAC (an unsolicited Neighbor Advertisement for an
+// IPv6 PA), so that peers re-resolve at once.
 //
 // Teardown order (the destructor, or stop() then the destructor):
 //   1. the control loop's timer is cancelled (no handler touches the

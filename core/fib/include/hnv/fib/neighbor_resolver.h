@@ -52,6 +52,13 @@ struct ResolverStats {
 bool sendArpRequest(dp::ControlPath& control, rte_mempool* pool, std::uint16_t port, const MacAddr& mac,
                     const Ipv4Addr& sender, const Ipv4Addr& target, std::uint16_t vlan = 0);
 
+// Sends an unsolicited Neighbor Advertisement (RFC 4861 section 7.2.6) out
+// of `port`: `address` is at `mac`, override set, to all nodes (ff02::1,
+// hop limit 255), so that neighbours caching the address update at once.
+// False: no mbuf or a full ring.
+bool sendUnsolicitedNa(dp::ControlPath& control, rte_mempool* pool, std::uint16_t port, const MacAddr& mac,
+                       const Ipv6Addr& address);
+
 class NeighborResolver {
  public:
   using Clock = std::chrono::steady_clock;
