@@ -173,12 +173,17 @@ bool ControllerApi::match(const Route& r, const std::vector<std::string>& path, 
 ApiResponse ControllerApi::handle(const ApiRequest& req) {
   auto path = splitPath(req.path);
   std::string allow;
+  bool specificElsewhere = false;  // a specific route serves this path with another method
   for (const auto& r : routes_) {
     std::map<std::string, std::string> params;
     if (!match(r, path, params)) continue;
-    // A generic {kind} route only matches the names of collection kinds.
-    if (auto k = params.find("kind"); k != params.end() && !isCollectionKind(k->second)) continue;
+    // A generic {kind} route only matches the names of collection kinds,
+    // and not a path a specific route serves with other methods
+    // (DELETE /v1/gateway-clusters/gw1/status is a 405, not the key "gw1/status").
+    const bool generic = params.count("kind") != 0;
+    if (generic && (!isCollectionKind(params["kind"]) || specificElsewhere)) continue;
     if (r.info.method != req.method) {
+      specificElsewhere = specificElsewhere || !generic;
       if (allow.find(r.info.method) == std::string::npos) allow += (allow.empty() ? "" : ", ") + r.info.method;
       continue;
     }
