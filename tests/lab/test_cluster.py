@@ -24,13 +24,14 @@ import threading
 
 import pytest
 
-from hnvlab.cluster import (GATEWAY_PA6, MEMBERS, arp_owners, role, start_download, start_udp_stream, udp_result, wait_roles,
+from hnvlab.cluster import (GATEWAY_PA6, MEMBERS, MemberSpec, new_member, arp_owners, role, start_download, start_udp_stream, udp_result, wait_roles,
                             wait_synced)
 from hnvlab.forwarding import GATEWAY, GATEWAY_PA
 from hnvlab.nat import EXTERNAL, INTERNET, start_nat_lab
 from hnvlab import reference
 from hnvlab.binaries import find_binary
 from hnvlab.process import wait_for
+from hnvlab.tenants import controller_link
 
 
 @pytest.fixture
@@ -209,3 +210,21 @@ def test_a_planned_switchover(cluster_lab):
     controller_ctl(nl, "gateway-cluster", "switchover", "--name", GATEWAY)
     wait_roles(nl.members, ["active", "standby"], timeout=5)
     assert cluster_status(nl)["epoch"] == 3
+
+
+def test_an_appliance_the_cluster_does_not_list_stays_fenced_and_says_why(cluster_lab, lab):
+    nl = cluster_lab
+    a, b = nl.members
+    stranger = MemberSpec("gw1-z", "gw1z", "02:00:00:00:00:03", "198.51.100.203", "10.99.0.3", 250)
+    z = new_member(lab, stranger, controller_link(nl.controller, GATEWAY))
+    z.add_port("inet", "inet", "in0")
+    z.start()
+    # Its policy is refused, naming the member; it never leaves "init" nor unfences.
+    wait_for(lambda: "gw1-z: is not a member of gateway cluster gw1" in str(z.ctl_json("policy")), timeout=15,
+             interval=0.2, what="gw1-z to refuse the policy")
+    status = z.ctl_json("cluster")
+    assert status["role"] == "init" and status["fenced"], status
+    threading.Event().wait(1.0)
+    assert [role(g) for g in nl.members] == ["active", "standby"]
+    rounds = arp_owners(nl.internet, "eth0", EXTERNAL["A"], 0.5)
+    assert {m for r in rounds for m in r} == {inet_mac(a)}, rounds
