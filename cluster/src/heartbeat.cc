@@ -2,6 +2,8 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "hnv/base/config_node.h"
 
@@ -23,7 +25,28 @@ std::string_view roleName(Role r) {
   return "?";
 }
 
-std::string encodeHeartbeat(const Heartbeat& hb) {
+std::string authCode(std::string_view secret, std::string_view text) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  std::size_t len = 0;
+  if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, secret.data(), secret.size(),
+                reinterpret_cast<const unsigned char*>(text.data()), text.size(), mac, sizeof mac, &len) == nullptr) {
+    return {};
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < len; ++i) {
+    out += kHex[mac[i] >> 4];
+    out += kHex[mac[i] & 15];
+  }
+  return out;
+}
+
+bool authCodeMatches(std::string_view secret, std::string_view text, std::string_view code) {
+  const std::string want = authCode(secret, text);
+  return !want.empty() && want.size() == code.size() && CRYPTO_memcmp(want.data(), code.data(), want.size()) == 0;
+}
+
+std::string encodeHeartbeat(const Heartbeat& hb, std::string_view secret) {
   json::object o;
   o["v"] = kHeartbeatVersion;
   o["cluster"] = hb.cluster;
@@ -35,15 +58,27 @@ std::string encodeHeartbeat(const Heartbeat& hb) {
   o["sees_peer"] = hb.seesPeer;
   o["synced"] = hb.synced;
   o["handover_to"] = hb.handoverTo;
-  return json::serialize(o);
+  std::string text = json::serialize(o);
+  if (!secret.empty()) text += "\n" + authCode(secret, text);
+  return text;
 }
 
-Result<Heartbeat> decodeHeartbeat(std::span<const std::uint8_t> datagram) {
+Result<Heartbeat> decodeHeartbeat(std::span<const std::uint8_t> datagram, std::string_view secret) {
   if (datagram.size() > kMaxHeartbeatBytes) {
     return makeError(Errc::Malformed, "heartbeat", std::to_string(datagram.size()) + " bytes",
                      "is longer than " + std::to_string(kMaxHeartbeatBytes) + " bytes");
   }
-  const std::string_view text(reinterpret_cast<const char*>(datagram.data()), datagram.size());
+  std::string_view text(reinterpret_cast<const char*>(datagram.data()), datagram.size());
+  const auto newline = text.rfind('\n');
+  if (!secret.empty()) {
+    if (newline == std::string_view::npos) {
+      return makeError(Errc::PermissionDenied, "heartbeat", "", "carries no authentication code (the cluster has a sharedSecret)");
+    }
+    if (!authCodeMatches(secret, text.substr(0, newline), text.substr(newline + 1))) {
+      return makeError(Errc::PermissionDenied, "heartbeat", "", "wrong authentication code (another sharedSecret?)");
+    }
+  }
+  if (newline != std::string_view::npos) text = text.substr(0, newline);
   auto v = parseJson(text, "heartbeat");
   if (!v) return v.error();
   ConfigNode n(&*v, "heartbeat");

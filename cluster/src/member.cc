@@ -64,6 +64,9 @@ void ClusterMember::start() {
                {"interval_ms", std::to_string(s.interval.count())},
                {"detection_ms", std::to_string(s.detection().count())}});
   if (!witness_) kLog.error("no controller configured: this cluster member can never become active (no witness)");
+  if (s.secret.empty()) {
+    kLog.warn("the cluster has no sharedSecret: heartbeats and the state sync are not authenticated");
+  }
   bindSocket();
   deliverTransitions();
   scheduleTick();
@@ -122,7 +125,7 @@ void ClusterMember::onDatagram(std::size_t bytes) {
   const auto now = Membership::Clock::now();
   const auto& s = membership_.settings();
   std::string why;
-  auto hb = decodeHeartbeat(std::span<const std::uint8_t>(buffer_.data(), bytes));
+  auto hb = decodeHeartbeat(std::span<const std::uint8_t>(buffer_.data(), bytes), s.secret);
   if (!hb) {
     why = hb.error().message();
   } else if (!s.peer || from_.address() != asio::ip::address_v4(s.peer->address.host())) {
@@ -174,7 +177,7 @@ void ClusterMember::sendHeartbeat(Membership::Time now) {
   const Heartbeat hb = membership_.nextHeartbeat(now);
   const auto& s = membership_.settings();
   if (!socket_.is_open() || !s.peer) return;
-  const std::string text = encodeHeartbeat(hb);
+  const std::string text = encodeHeartbeat(hb, s.secret);
   boost::system::error_code ec;
   socket_.send_to(asio::buffer(text), udp::endpoint(asio::ip::address_v4(s.peer->address.host()), s.heartbeatPort),
                   0, ec);

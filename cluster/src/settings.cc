@@ -28,6 +28,7 @@ Result<std::optional<ClusterSettings>> clusterSettingsFrom(const boost::json::ob
   s.lease = std::chrono::milliseconds(c.effectiveLeaseMs());
   s.heartbeatPort = c.heartbeatPort;
   s.syncPort = c.syncPort;
+  s.secret = c.sharedSecret;
   bool found = false;
   for (const auto& m : *members) {
     if (m.cluster != c.name) continue;

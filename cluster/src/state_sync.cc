@@ -17,6 +17,11 @@ namespace {
 const Logger kLog("cluster-sync");
 constexpr auto kReconnect = std::chrono::milliseconds(200);
 
+// What a member's hello authenticates (with the cluster's sharedSecret).
+std::string helloText(const ClusterSettings& s, const std::string& member) {
+  return "hnv-cluster-sync-hello " + s.cluster + " " + member;
+}
+
 std::int64_t msSince(StateSync::Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(StateSync::Clock::now() - t).count();
 }
@@ -119,8 +124,9 @@ void StateSync::connect() {
     c->socket.set_option(tcp::no_delay(true), ec);
     Frame hello;
     hello.type = FrameType::Hello;
-    const std::string text = json::serialize(json::object{
-        {"v", 1}, {"cluster", settings_->cluster}, {"member", settings_->self.name}, {"epoch", epoch_}});
+    json::object o{{"v", 1}, {"cluster", settings_->cluster}, {"member", settings_->self.name}, {"epoch", epoch_}};
+    if (!settings_->secret.empty()) o["auth"] = authCode(settings_->secret, helloText(*settings_, settings_->self.name));
+    const std::string text = json::serialize(o);
     hello.body.assign(text.begin(), text.end());
     send(c, hello);
     startRead(c);
@@ -188,6 +194,13 @@ void StateSync::onFrame(const std::shared_ptr<Conn>& c, Frame f) {
       if (cl == nullptr || m == nullptr || !cl->is_string() || !m->is_string() || cl->as_string() != settings_->cluster ||
           m->as_string() != settings_->peer->name) {
         return drop("a hello that is not from this cluster's peer");
+      }
+      if (!settings_->secret.empty()) {
+        const auto* auth = o->if_contains("auth");
+        if (auth == nullptr || !auth->is_string() ||
+            !authCodeMatches(settings_->secret, helloText(*settings_, settings_->peer->name), auth->as_string())) {
+          return drop("a hello without the cluster's authentication code");
+        }
       }
       serving_ = true;
       kLog.notice("standby connected for the state sync", {{"peer", settings_->peer->name}});

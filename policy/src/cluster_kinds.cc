@@ -24,6 +24,8 @@ std::span<const FieldSpec> KindTraits<GatewayCluster>::fields() {
        "the witness lease in ms, more than interval x misses, up to 10000; 0 (the default): interval x (misses + 1)"},
       {"heartbeatPort", FieldType::Uint, 0, "UDP port of the heartbeats on the heartbeat link (default 7470)"},
       {"syncPort", FieldType::Uint, 0, "TCP port of the state sync on the heartbeat link (default 7471)"},
+      {"sharedSecret", FieldType::String, kSecret,
+       "16 to 256 characters: heartbeats and the sync's hello carry an HMAC-SHA256 with it; write-only"},
   };
   return kFields;
 }
@@ -61,6 +63,13 @@ Result<GatewayCluster> KindTraits<GatewayCluster>::fromJson(const ConfigNode& n)
   if (failed(sync, e)) return e;
   if (*sync == *hb) return n["syncPort"].error(std::to_string(*sync), "must differ from heartbeatPort");
   out.syncPort = static_cast<std::uint16_t>(*sync);
+  auto secret = n["sharedSecret"].asString("");
+  if (failed(secret, e)) return e;
+  if (!secret->empty() && (secret->size() < 16 || secret->size() > 256)) {
+    // The value is never echoed: it is a secret.
+    return n["sharedSecret"].error(std::to_string(secret->size()) + " characters", "a shared secret has 16 to 256");
+  }
+  out.sharedSecret = *secret;
   return out;
 }
 
@@ -73,6 +82,7 @@ json::object KindTraits<GatewayCluster>::toJson(const GatewayCluster& v) {
   o["leaseMs"] = v.leaseMs;
   o["heartbeatPort"] = v.heartbeatPort;
   o["syncPort"] = v.syncPort;
+  if (!v.sharedSecret.empty()) o["sharedSecret"] = v.sharedSecret;
   return o;
 }
 

@@ -74,11 +74,20 @@ def test_one_member_forwards_and_the_other_is_silent(cluster_lab):
     assert sb["role"] == "standby" and sb["fenced"] and sb["peer"]["alive"] and sb["peer"]["role"] == "active", sb
     assert b.counter("hnv_node_errors_total", node="port-rx", error="fenced") > 0
     assert a.counter("hnv_node_errors_total", node="port-rx", error="fenced") == 0
-    # Garbage on the heartbeat port, even from the peer's address, is counted and ignored.
+    # Garbage on the heartbeat port, even from the peer's address, is counted and ignored: without
+    # the cluster's authentication code, and with it but in a version nobody speaks.
     garbage = "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'{\"v\":9}', ('10.99.0.2', 7470))"
     a.node.exec(["/usr/bin/python3", "-c", garbage], check=True)
     wait_for(lambda: b.ctl_json("cluster")["heartbeats"]["rejected"] >= 1, timeout=5, interval=0.1,
              what="gw1-b to reject the datagram")
+    sb = b.ctl_json("cluster")
+    assert "carries no authentication code" in sb["heartbeats"]["last_rejection"] and sb["role"] == "standby", sb
+    signed = ("import hmac, hashlib, socket; t = b'{\"v\":9}'; "
+              "m = hmac.new(b'lab heartbeat secret', t, hashlib.sha256).hexdigest().encode(); "
+              "socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(t + b'\\n' + m, ('10.99.0.2', 7470))")
+    a.node.exec(["/usr/bin/python3", "-c", signed], check=True)
+    wait_for(lambda: b.ctl_json("cluster")["heartbeats"]["rejected"] >= 2, timeout=5, interval=0.1,
+             what="gw1-b to reject the signed datagram")
     sb = b.ctl_json("cluster")
     assert "speaks heartbeat version 1" in sb["heartbeats"]["last_rejection"] and sb["role"] == "standby", sb
     text = a.ctl("cluster").stdout

@@ -30,6 +30,7 @@ from .process import wait_for
 from .topology import Lab, Node
 
 HA = "ha"
+CLUSTER_SECRET = "lab heartbeat secret"  # heartbeats and the sync's hello are authenticated with it
 GATEWAY_PA6 = "2001:db8:0:2::1"  # the cluster's IPv6 provider address, announced by unsolicited NA
 HA_PREFIX_LEN = 24
 SCAPY_SEND = Path(__file__).resolve().parent.parent / "scapy_send.py"
@@ -53,7 +54,7 @@ def cluster_operations(members: Sequence[MemberSpec]) -> list[dict[str, Any]]:
     """The cluster serving gw1 and its members (nothing without members)."""
     if not members:
         return []
-    ops = [{"op": "create", "kind": "gateway-clusters", "object": {"name": GATEWAY}}]
+    ops = [{"op": "create", "kind": "gateway-clusters", "object": {"name": GATEWAY, "sharedSecret": CLUSTER_SECRET}}]
     for m in members:
         ops.append({"op": "create", "kind": "cluster-members",
                     "object": {"cluster": GATEWAY, "name": m.name, "heartbeatAddress": m.ha, "priority": m.priority}})

@@ -73,6 +73,39 @@ TEST(Heartbeat, RefusesWhatIsNotOneOfOurs) {
   }
 }
 
+TEST(Heartbeat, WithASecretOnlyTheRightCodeIsAccepted) {
+  Heartbeat hb;
+  hb.cluster = "gw1";
+  hb.member = "gw1-a";
+  hb.role = Role::Active;
+  const std::string secret = "sixteen or more characters";
+  const std::string signed_ = encodeHeartbeat(hb, secret);
+  ASSERT_NE(signed_.find('\n'), std::string::npos);
+  auto ok = decodeHeartbeat(bytes(signed_), secret);
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(ok->role, Role::Active);
+  struct Case {
+    std::string datagram, says;
+  } cases[] = {
+      {encodeHeartbeat(hb), "carries no authentication code"},
+      {encodeHeartbeat(hb, "another secret of some length"), "wrong authentication code"},
+      {[&] {
+         std::string t = signed_;
+         t.replace(t.find("active"), 6, "standb");  // the text changed, the code did not
+         return t;
+       }(),
+       "wrong authentication code"},
+      {signed_.substr(0, signed_.size() - 2), "wrong authentication code"},
+  };
+  for (const auto& c : cases) {
+    auto r = decodeHeartbeat(bytes(c.datagram), secret);
+    ASSERT_FALSE(r) << c.datagram;
+    EXPECT_THAT(r.error().message(), HasSubstr(c.says));
+  }
+  // Without a secret the code is ignored (a cluster that just set one).
+  EXPECT_TRUE(decodeHeartbeat(bytes(signed_)));
+}
+
 boost::json::object desiredWith(const std::string& clusters, const std::string& members) {
   return boost::json::parse(R"({"node":"gw1","gateway-clusters":)" + clusters + R"(,"cluster-members":)" + members + "}")
       .as_object();

@@ -82,7 +82,7 @@ class SyncPair : public ::testing::Test {
  protected:
   std::string net() const {
     const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    return name.starts_with("Snapshot") ? "127.0.41." : "127.0.42.";
+    return name.starts_with("Snapshot") ? "127.0.41." : name.starts_with("With") ? "127.0.43." : "127.0.42.";
   }
   std::string addr(int host) const { return net() + std::to_string(host); }
   SyncPair() {
@@ -154,6 +154,24 @@ TEST_F(SyncPair, SnapshotThenChangesInOrderThenAResnapshotAfterLoss) {
   lost = false;
   ASSERT_TRUE(runUntil([&] { return replica.size() == 10001; }));
   EXPECT_GE(active->status().at("snapshots_sent").to_number<std::int64_t>(), 2);
+}
+
+TEST_F(SyncPair, WithASecretAHelloWithoutItsCodeIsNotServed) {
+  state = {1, 2, 3};
+  auto withSecret = [&](const char* self, int selfHost, const char* peer, int peerHost, const char* secret) {
+    auto s = member(self, addr(selfHost).c_str(), peer, addr(peerHost).c_str());
+    s.secret = secret;
+    return s;
+  };
+  active->configure(withSecret("gw1-a", 1, "gw1-b", 2, "the cluster's shared secret"));
+  standby->configure(withSecret("gw1-b", 2, "gw1-a", 1, "not the cluster's secret!"));
+  runUntil([] { return false; }, std::chrono::milliseconds(300));
+  EXPECT_FALSE(standby->synced());
+  EXPECT_EQ(active->status().at("last_error").as_string(),
+            "a hello without the cluster's authentication code");
+  standby->configure(withSecret("gw1-b", 2, "gw1-a", 1, "the cluster's shared secret"));
+  ASSERT_TRUE(runUntil([&] { return standby->synced(); }));
+  EXPECT_EQ(replica.size(), 3u);
 }
 
 TEST_F(SyncPair, OnlyThePeerIsServedAndOnlyWhileActive) {

@@ -50,6 +50,18 @@ TEST_F(ClusterEngine, DefaultsAndTheLeaseDerivedFromTheHeartbeat) {
   EXPECT_EQ(gc.effectiveLeaseMs(), 900u);
 }
 
+TEST_F(ClusterEngine, TheSharedSecretIsWriteOnlyAndOnlyTheClustersNodeGetsIt) {
+  must(createOp(kGc, R"({"name":"gw1","sharedSecret":"heartbeats are signed"})"));
+  EXPECT_FALSE(get(kGc, "gw1").contains("sharedSecret")) << "the API never shows it";
+  auto gw = desired("gw1");
+  EXPECT_EQ(gw.at("gateway-clusters").as_array()[0].at("sharedSecret"), "heartbeats are signed");
+  must(patchOp(kGc, "gw1", R"({"heartbeatMisses":4})"));
+  EXPECT_EQ(desired("gw1").at("gateway-clusters").as_array()[0].at("sharedSecret"), "heartbeats are signed")
+      << "a patch of another field keeps it";
+  EXPECT_THAT(refusal(kGc, R"({"name":"gw1","sharedSecret":"short"})"),
+              HasSubstr("sharedSecret: 5 characters: a shared secret has 16 to 256"));
+}
+
 TEST_F(ClusterEngine, RulesAcrossObjects) {
   EXPECT_THAT(refusal(kGc, R"({"name":"gw9"})"), HasSubstr("names a node that does not exist"));
   EXPECT_THAT(refusal(kGc, R"({"name":"host1"})"), HasSubstr("is not a gateway"));

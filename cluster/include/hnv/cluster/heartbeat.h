@@ -40,9 +40,16 @@ struct Heartbeat {
   std::string handoverTo;   // non-empty: the sender yields the active role to this member
 };
 
-std::string encodeHeartbeat(const Heartbeat& hb);
+// With a secret (the cluster's sharedSecret) the JSON text is followed by a
+// newline and the hex HMAC-SHA256 of the text under the secret.
+std::string encodeHeartbeat(const Heartbeat& hb, std::string_view secret = {});
 // Refuses anything but one such JSON object of at most kMaxHeartbeatBytes,
-// naming the field and why.
-Result<Heartbeat> decodeHeartbeat(std::span<const std::uint8_t> datagram);
+// naming the field and why; with a secret, also a datagram without its
+// authentication code or with a wrong one.
+Result<Heartbeat> decodeHeartbeat(std::span<const std::uint8_t> datagram, std::string_view secret = {});
+
+// Lower-case hex HMAC-SHA256 of `text` under `secret`, and its constant-time check.
+std::string authCode(std::string_view secret, std::string_view text);
+bool authCodeMatches(std::string_view secret, std::string_view text, std::string_view code);
 
 }  // namespace hnv::cluster

@@ -30,6 +30,7 @@ struct ClusterSettings {
   std::chrono::milliseconds lease{400};
   std::uint16_t heartbeatPort = 7470;
   std::uint16_t syncPort = 7471;
+  std::string secret;  // empty: heartbeats and hellos are not authenticated
 
   // The peer is lost after this long without a heartbeat.
   std::chrono::milliseconds detection() const { return interval * misses; }

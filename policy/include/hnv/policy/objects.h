@@ -243,6 +243,7 @@ struct GatewayCluster {
   std::uint32_t leaseMs = 0;           // the witness lease; 0: interval x (misses + 1)
   std::uint16_t heartbeatPort = 7470;  // UDP on the heartbeat link
   std::uint16_t syncPort = 7471;       // TCP on the heartbeat link: state from active to standby
+  std::string sharedSecret;            // authenticates heartbeats (HMAC-SHA256); write-only; empty: none
 
   std::uint32_t effectiveLeaseMs() const {
     return leaseMs != 0 ? leaseMs : heartbeatIntervalMs * (heartbeatMisses + 1);
