@@ -251,15 +251,8 @@ void Gateway::sendIke(const ikeipc::IkeOut& d) {
                                               .payload(d.data)
                                               .build();
   if (frame.size() > 9000) return;
-  rte_mbuf* m = rte_pktmbuf_alloc(node_->dataplane().pool());
+  rte_mbuf* m = dp::mbufFromFrame(node_->dataplane().pool(), frame, 0);
   if (m == nullptr) return;
-  auto* p = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size())));
-  if (p == nullptr) {
-    rte_pktmbuf_free(m);
-    return;
-  }
-  std::memcpy(p, frame.data(), frame.size());
-  dp::resetMeta(m, 0);
   dp::PacketMeta& pm = dp::meta(m);
   pm.tenant = via->outside.index();
   pm.l3Offset = wire::kEthernetHeaderLen;

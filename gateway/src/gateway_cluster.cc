@@ -27,11 +27,13 @@ constexpr std::size_t kJournalLimit = 1u << 18;
 
 Result<std::optional<cluster::ClusterSettings>> Gateway::clusterSettings(const json::object& desired) const {
   if (config_.clusterMember.empty()) {
-    auto s = cluster::clusterSettingsFrom(desired, "");
-    if (!s && s.error().code == Errc::NotFound) {
+    const auto* clusters = desired.if_contains("gateway-clusters");
+    const bool listed = clusters != nullptr && clusters->is_array() && !clusters->as_array().empty();
+    if (listed && !warnedStandalone_) {
       kLog.warn("the controller has a gateway cluster for this node, but this appliance has no \"cluster\" section: "
                 "running standalone");
     }
+    warnedStandalone_ = listed;
     return std::optional<cluster::ClusterSettings>();
   }
   auto s = cluster::clusterSettingsFrom(desired, config_.clusterMember);
@@ -98,12 +100,7 @@ void Gateway::refreshVpnConnections() {
 
 void Gateway::announceAddresses() {
   dp::Dataplane& dp = node_->dataplane();
-  for (const auto& p : node_->local().get()->ports()) {
-    for (const auto& a : p.v4) {
-      (void)fib::sendArpRequest(dp.control(), dp.pool(), p.port, p.mac, a.address(), a.address());
-    }
-    for (const auto& a : p.v6) (void)fib::sendUnsolicitedNa(dp.control(), dp.pool(), p.port, p.mac, a.address());
-  }
+  node_->announceProviderAddresses();
   for (const auto& x : node_->tenants().get()->interfaces()) {
     (void)fib::sendArpRequest(dp.control(), dp.pool(), x.port, x.mac, x.address, x.address, x.vlan);
     for (const auto& extra : x.proxyArp) {

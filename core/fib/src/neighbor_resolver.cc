@@ -57,17 +57,8 @@ bool sendUnsolicitedNa(dp::ControlPath& control, rte_mempool* pool, std::uint16_
                                               .ttl(255)
                                               .neighborAdvertisement(wire::NaFlags{false, false, true}, address, mac)
                                               .build();
-  rte_mbuf* m = rte_pktmbuf_alloc(pool);
-  if (m == nullptr) return false;
-  auto* bytes = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size())));
-  if (bytes == nullptr) {
-    rte_pktmbuf_free(m);
-    return false;
-  }
-  std::memcpy(bytes, frame.data(), frame.size());
-  dp::resetMeta(m, port);
-  dp::meta(m).txPort = port;
-  return control.inject(m, dp::InjectEdge::Transmit);
+  rte_mbuf* m = dp::mbufFromFrame(pool, frame, port);
+  return m != nullptr && control.inject(m, dp::InjectEdge::Transmit);
 }
 
 NeighborResolver::~NeighborResolver() {

@@ -47,18 +47,23 @@ def accept_one(args: argparse.Namespace) -> tuple[socket.socket, tuple]:
         return srv.accept()
 
 
+def read_to_end(conn: socket.socket) -> tuple[int, str]:
+    """Reads until EOF: the byte count and the sha256 of what came."""
+    digest, total = hashlib.sha256(), 0
+    while True:
+        data = conn.recv(CHUNK)
+        if not data:
+            return total, digest.hexdigest()
+        digest.update(data)
+        total += len(data)
+
+
 def serve(args: argparse.Namespace) -> int:
     conn, peer = accept_one(args)
     with conn:
         conn.settimeout(args.timeout)
-        digest, total = hashlib.sha256(), 0
-        while True:
-            data = conn.recv(CHUNK)
-            if not data:
-                break
-            digest.update(data)
-            total += len(data)
-        line = f"{total} {digest.hexdigest()}"
+        total, digest = read_to_end(conn)
+        line = f"{total} {digest}"
         conn.sendall(line.encode() + b"\n")
     print(f"received {line} from {peer[0]}:{peer[1]}", flush=True)
     return 0
@@ -102,15 +107,9 @@ def source(args: argparse.Namespace) -> int:
 
 
 def fetch(args: argparse.Namespace) -> int:
-    digest, total = hashlib.sha256(), 0
     with socket.create_connection((args.connect, args.port), timeout=args.timeout) as conn:
-        while True:
-            data = conn.recv(CHUNK)
-            if not data:
-                break
-            digest.update(data)
-            total += len(data)
-    print(f"fetched {total} {digest.hexdigest()}", flush=True)
+        total, digest = read_to_end(conn)
+    print(f"fetched {total} {digest}", flush=True)
     return 0
 
 

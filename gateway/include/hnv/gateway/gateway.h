@@ -104,6 +104,7 @@ class Gateway {
   // A cluster member (config "cluster"): the data plane is fenced unless active.
   std::unique_ptr<cluster::ClusterMember> member_;
   unsigned announcements_ = 0;  // further gratuitous ARP rounds due after becoming active
+  mutable bool warnedStandalone_ = false;  // said once while the policy lists a cluster we are not in
 };
 
 }  // namespace hnv::gateway

@@ -119,6 +119,12 @@ class NodeDataplane {
   using Ticker = std::function<bool(std::chrono::steady_clock::time_point now)>;
   void addTicker(Ticker t) { tickers_.push_back(std::move(t)); }
 
+  // Announces every provider address where it is placed now, as uplink
+  // failover does (a cluster member that becomes active).
+  void announceProviderAddresses() {
+    for (const auto& pa : placed_) announce(pa);
+  }
+
   // Starts the workers, then the control loop on `io` (it runs when `io` does).
   Status start(boost::asio::io_context& io);
   // Cancels the control loop and joins the workers; idempotent.

@@ -7,6 +7,7 @@
 #include <rte_mbuf.h>
 
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 namespace hnv::dp {
@@ -88,6 +89,23 @@ inline void resetMeta(rte_mbuf* m, std::uint16_t rxPort) {
   p = PacketMeta{};
   p.rxPort = rxPort;
   p.txPort = rxPort;
+}
+
+// A control-path frame (built on the control thread) copied into a new mbuf
+// from `pool`, metadata reset for `port` (rx and tx). nullptr when the pool
+// is empty or the frame does not fit one segment.
+inline rte_mbuf* mbufFromFrame(rte_mempool* pool, std::span<const std::uint8_t> frame, std::uint16_t port) {
+  if (frame.size() > UINT16_MAX) return nullptr;
+  rte_mbuf* m = rte_pktmbuf_alloc(pool);
+  if (m == nullptr) return nullptr;
+  char* p = rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size()));
+  if (p == nullptr) {
+    rte_pktmbuf_free(m);
+    return nullptr;
+  }
+  std::memcpy(p, frame.data(), frame.size());
+  resetMeta(m, port);
+  return m;
 }
 
 }  // namespace hnv::dp
