@@ -66,7 +66,10 @@ Result<std::optional<Frame>> takeFrame(std::vector<std::uint8_t>& buffer) {
       f.type = FrameType::Records;
       if (p.size() < 13) return bad("records", "shorter than its 13-byte header");
       f.seq = get(p, 0, 8);
-      if (p[8] != static_cast<std::uint8_t>(SyncStream::NatSessions)) return bad("records", "unknown stream " + std::to_string(p[8]));
+      if (p[8] != static_cast<std::uint8_t>(SyncStream::NatSessions) &&
+          p[8] != static_cast<std::uint8_t>(SyncStream::EspSequences)) {
+        return bad("records", "unknown stream " + std::to_string(p[8]));
+      }
       f.stream = static_cast<SyncStream>(p[8]);
       f.recordSize = static_cast<std::uint16_t>(get(p, 9, 2));
       const std::uint64_t count = get(p, 11, 2);

@@ -115,7 +115,7 @@ Status Gateway::applyPolicy(const json::object& desired) {
     return registerNatCounters(node_->dataplane().counters(), rdid);
   });
   if (!natConfig) return natConfig.error();
-  auto vpnCompiled = compileVpn(desired, pol, config_.nodeName, vpnInitiates());
+  auto vpnCompiled = compileVpn(desired, pol, config_.nodeName, config_.clusterMember.empty());
   if (!vpnCompiled) return vpnCompiled.error();
   if (!vpn_ && !vpnCompiled->interfaces.empty()) {
     kLog.warn("S2S interfaces in the policy, but no \"vpn\" section in the configuration: not served",
@@ -146,9 +146,12 @@ Status Gateway::applyPolicy(const json::object& desired) {
   natConfig_->publish(std::make_unique<const nat::NatConfig>(std::move(*natConfig)));
   if (vpn_ && vpnCompiled->swanctlConf != swanctlConf_) {
     swanctlConf_ = vpnCompiled->swanctlConf;
+    persistentConnections_ = vpnCompiled->persistent;
     if (vpnLink_) vpnLink_->send(ikeipc::Connections{swanctlConf_});
   }
   applyCluster(*clusterSet);
+  sendClusterRole();
+  if (vpnLink_) vpnLink_->startAccepting();
   kLog.info("policy applied", {{"revision", std::to_string(revision)},
                                {"records", std::to_string(records)},
                                {"vrfs", std::to_string(node_->tenants().get()->vrfCount())},
@@ -205,7 +208,7 @@ Status Gateway::startVpn(boost::asio::io_context& io) {
   vpnLink_ = std::make_unique<VpnLink>(
       io, config_.ikeSocket, [this](const ikeipc::Message& m) { onIkeMessage(m); },
       [this] {
-        vpnLink_->send(ikeipc::Hello{"hnvgwd", ikeipc::kVersion});
+        vpnLink_->send(ikeipc::Hello{"hnvgwd", ikeipc::kVersion, ""});
         if (!swanctlConf_.empty()) vpnLink_->send(ikeipc::Connections{swanctlConf_});
       });
   if (auto st = vpnLink_->listen(); !st) return st;
@@ -224,7 +227,11 @@ void Gateway::onIkeMessage(const ikeipc::Message& m) {
   if (const auto* out = std::get_if<ikeipc::IkeOut>(&m)) return sendIke(*out);
   // A new hnv-iked, or one that lost us: it hands over every SA it still
   // has right after its hello, so what we hold is dropped first.
-  if (std::holds_alternative<ikeipc::Hello>(m)) return vpn_->clearSas();
+  if (const auto* hello = std::get_if<ikeipc::Hello>(&m)) {
+    ikedHa_ = hello->ha;
+    vpn_->clearSas();
+    return sendClusterRole();
+  }
   if (auto answer = vpn_->handle(m)) vpnLink_->send(*answer);
 }
 

@@ -73,6 +73,7 @@ Result<VpnCompiled> compileVpn(const boost::json::object& desired, const overlay
     i.localPrefixes = x.localPrefixes;
     for (const auto& p : x.remotePrefixes) i.remotePrefixes.push_back({p, x.routeMetric});
     appendConnection(conns, secrets, x, i.name, *tenant, initiate);
+    if (x.connectionType == policy::VpnConnectionType::Persistent) out.persistent.push_back(i.name);
     out.interfaces.push_back(std::move(i));
   }
   out.swanctlConf = "# Written by hnvgwd from its S2S interfaces; do not edit.\nconnections {\n" + conns +

@@ -3,36 +3,44 @@ gateway cluster", acceptance 1, the IPsec part).
 
 The VPN lab (hnvlab/vpn.py) with a two-member cluster serving gw1
 (hnvlab/cluster.py), each member with its own hnv-iked; the sites run stock
-strongSwan. Only the active member's hnv-iked starts tunnels (the
-standby's loads its connections with start_action none). IKE and ESP SAs
-are not replicated yet: after kill -9 of the active the new active's
-hnv-iked negotiates new SAs with each site (the sites replace the old IKE
-SA of the same identities), and the test measures how long a UDP stream
-through the tunnel stops. Printed with -s, never asserted as a timing.
+strongSwan. Only the active member's hnv-iked initiates.
+
+With the IKE state sync (hnv-iked --ha-local/--ha-remote: strongSwan's ha
+plugin on the heartbeat link) the standby's charon holds every IKE and
+CHILD SA of the active, passive, and its hnvgwd holds the ESP SAs; the
+active's hnvgwd reports its outbound sequence numbers in the cluster's
+state sync. After kill -9 of the active hnvgwd the new active continues the
+same SAs (outbound sequence numbers advanced by a margin): the sites see no
+new IKE or CHILD SA. Then the failed member rejoins, and a planned
+switchover hands the same SAs back.
+
+Without it, the new active's hnv-iked negotiates new SAs with each site.
+
+Blackouts are printed with -s, never asserted as timings.
 
 Skips while the binaries are not built or strongSwan is missing.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
 
-from hnvlab.cluster import MEMBERS, start_udp_stream, udp_result, wait_roles
+from hnvlab.cluster import MEMBERS, start_udp_stream, udp_result, wait_roles, wait_synced
 from hnvlab.ipsec import strongswan_missing
 from hnvlab.process import wait_for
 from hnvlab.vpn import SITE_HOST, start_vpn_lab
 
 
-@pytest.fixture
-def vpn_cluster(lab, hnv_bin):
+def start(lab, hnv_bin, ike_sync: bool):
     for binary in ("hnvgwd", "hnv-hostd", "hnv-controller", "hnvctl", "hnv-iked"):
         hnv_bin(binary)
     missing = strongswan_missing()
     if missing:
         pytest.skip(missing)
-    vl = start_vpn_lab(lab, members=MEMBERS)
+    vl = start_vpn_lab(lab, members=MEMBERS, ike_sync=ike_sync)
     wait_roles(vl.members, ["active", "standby"])
     return vl
 
@@ -54,23 +62,96 @@ def wait_tunnels(gw, topo, timeout: float = 30) -> dict[str, dict]:
     return wait_for(up, timeout=timeout, interval=0.1, what=f"both tunnels on {gw.name}")
 
 
-def test_the_new_active_brings_the_tunnels_back_after_kill_9(vpn_cluster):
-    vl = vpn_cluster
-    a, b = vl.members
-    before = wait_tunnels(a, vl.topo)
-    assert all(x["state"] != "connected" for x in interfaces(b, vl.topo).values()), "the standby holds no tunnel"
+def spis(x: dict) -> set[str]:
+    return {s["spi"] for s in x["sas"]}
+
+
+_IKE_UP = re.compile(r"IKE_SA \S+ established between")
+_CHILD_UP = re.compile(r"CHILD_SA \S+ established with SPIs")
+
+
+def negotiations(vl) -> dict[str, tuple[int, int]]:
+    """Per site: how many IKE and CHILD SAs its charon has established so far."""
+    return {name: (len(_IKE_UP.findall(s.log())), len(_CHILD_UP.findall(s.log()))) for name, s in vl.sites.items()}
+
+
+def stream(vl, seconds: float):
     vm = vl.vms["vm-a1"]
     wait_for(lambda: vm.ping(SITE_HOST, timeout=1, check=False).returncode == 0, timeout=20, interval=0.2,
              what="vm-a1 to reach site A through the tunnel")
-    sender, receiver = start_udp_stream(vm, vl.sites["A"].node, SITE_HOST, 200, 10.0)
+    return start_udp_stream(vm, vl.sites["A"].node, SITE_HOST, 200, seconds)
+
+
+def test_tunnels_survive_kill_9_and_a_switchover_without_renegotiation(lab, hnv_bin):
+    vl = start(lab, hnv_bin, ike_sync=True)
+    a, b = vl.members
+    before = wait_tunnels(a, vl.topo)
+    # The standby holds the same SAs (from its hnv-iked's passive copies), fenced.
+    standby = wait_tunnels(b, vl.topo)
+    for t in ("A", "B"):
+        assert spis(standby[t]) == spis(before[t]), (t, standby[t]["sas"], before[t]["sas"])
+    assert b.ctl_json("cluster")["ike_state_sync"] == "strongSwan ha plugin 10.99.0.2<->10.99.0.1"
+    sender, receiver = stream(vl, 10.0)
     threading.Event().wait(2.0)
+    wait_synced(b, a)
+    negotiated = negotiations(vl)
+    assert all(n == (1, 1) for n in negotiated.values()), negotiated
+    a.process.kill()  # hnvgwd only: its hnv-iked loses its data plane and stands by
+    wait_roles([b], ["active"], timeout=10)
+    udp = udp_result(receiver)
+    print(f"kill -9 with S2S tunnels and the IKE state sync: UDP at 200/s through the tunnel: "
+          f"{udp['highest'] + 1} sent, {udp['lost']} lost, blackout {udp['max_gap_ms']:.0f} ms")
+    assert udp["highest"] + 1 == 2000 and udp["lost"] < 1000, f"the stream went on through the same tunnel: {udp}"
+    after = wait_tunnels(b, vl.topo)
+    for t in ("A", "B"):
+        assert spis(after[t]) == spis(before[t]), f"tunnel {t}: the same SAs carry it: {after[t]['sas']}"
+        out = [s for s in after[t]["sas"] if s["direction"] == "out"]
+        assert all(s["replayed"] == 0 and s["authFailed"] == 0 for s in after[t]["sas"]), after[t]["sas"]
+        assert out, after[t]
+    # Both ways through both tunnels: the sites' replies come in through the same inbound SAs.
+    for t, vm in (("A", "vm-a1"), ("B", "vm-b1")):
+        vl.vms[vm].ping(SITE_HOST, count=1, timeout=5)
+        inbound = [s for s in interfaces(b, vl.topo)[t]["sas"] if s["direction"] == "in"]
+        assert inbound and inbound[0]["packets"] > 0 and inbound[0]["replayed"] == 0, inbound
+    assert negotiations(vl) == negotiated, "no new IKE or CHILD SA at either site"
+
+    # gw1-a's hnvgwd comes back: standby, with the SAs from its hnv-iked and
+    # the sequence numbers from gw1-b. A planned switchover hands them back.
+    a.start()
+    wait_roles(vl.members, ["standby", "active"])
+    wait_synced(a, b)
+    wait_tunnels(a, vl.topo)
+    sender, receiver = stream(vl, 5.0)
+    threading.Event().wait(1.5)
+    b.ctl("cluster", "switchover")
+    wait_roles(vl.members, ["active", "standby"], timeout=5)
+    udp = udp_result(receiver)
+    print(f"planned switchover with S2S tunnels: UDP at 200/s: {udp['highest'] + 1} sent, {udp['lost']} lost, "
+          f"blackout {udp['max_gap_ms']:.0f} ms")
+    assert udp["highest"] + 1 == 1000 and udp["lost"] < 100, udp
+    back = interfaces(a, vl.topo)
+    assert spis(back["A"]) == spis(before["A"]), back["A"]["sas"]
+    vl.vms["vm-b1"].ping(SITE_HOST, count=1, timeout=5)
+    assert negotiations(vl) == negotiated, "still no new IKE or CHILD SA"
+
+
+def test_without_the_ike_state_sync_the_new_active_negotiates_afresh(lab, hnv_bin):
+    vl = start(lab, hnv_bin, ike_sync=False)
+    a, b = vl.members
+    before = wait_tunnels(a, vl.topo)
+    assert all(x["state"] != "connected" for x in interfaces(b, vl.topo).values()), "the standby holds no tunnel"
+    assert b.ctl_json("cluster")["ike_state_sync"].startswith("none"), b.ctl_json("cluster")
+    sender, receiver = stream(vl, 10.0)
+    threading.Event().wait(2.0)
+    negotiated = negotiations(vl)
     a.process.kill()
     wait_roles([b], ["active"], timeout=10)
     after = wait_tunnels(b, vl.topo)
     udp = udp_result(receiver)
-    print(f"kill -9 with S2S tunnels: UDP at 200/s through the tunnel: {udp['highest'] + 1} sent, {udp['lost']} lost, "
-          f"blackout {udp['max_gap_ms']:.0f} ms (failover and a new IKE and CHILD SA)")
+    print(f"kill -9 with S2S tunnels, no IKE state sync: UDP at 200/s through the tunnel: {udp['highest'] + 1} "
+          f"sent, {udp['lost']} lost, blackout {udp['max_gap_ms']:.0f} ms (failover and a new IKE and CHILD SA)")
     assert udp["highest"] + 1 == 2000 and udp["lost"] < 1000, f"the stream came back through the new tunnel: {udp}"
-    spis = lambda x: {s["spi"] for s in x["sas"]}  # noqa: E731
-    assert not spis(after["A"]) & spis(before["A"]), "new SAs: negotiated afresh (not replicated yet)"
+    assert not spis(after["A"]) & spis(before["A"]), "new SAs: negotiated afresh"
     vl.vms["vm-b1"].ping(SITE_HOST, count=1, timeout=5)
+    again = negotiations(vl)
+    assert all(again[s][0] == negotiated[s][0] + 1 for s in again), (negotiated, again)

@@ -266,6 +266,39 @@ TEST_P(EspTest, OutboundPacketsDecryptWithOpenSslToTheInnerPacket) {
   }
 }
 
+// A cluster's new active continues an outbound SA past the numbers the old
+// one used: the SA is built again with a first sequence number.
+TEST_P(EspTest, AnOutboundSaBuiltWithAFirstSequenceNumberSendsFromIt) {
+  const SaSpec s = make(SaDirection::Outbound, true);
+  auto r = EspSa::create(s, *device_, 70001);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EspSa& out = **r;
+  EXPECT_EQ(out.lastSequence(), 70000u);
+  for (std::uint32_t seq = 70001; seq <= 70002; ++seq) {
+    const Bytes inner = innerPacket(90);
+    rte_mbuf* m = mbufOf(withEthernet(inner));
+    m->l2_len = 14;
+    ASSERT_EQ(espProcess(out, 0, &m, 1).ok, 1);
+    const Bytes f = bytesOf(m);
+    rte_pktmbuf_free(m);
+    const Bytes esp(f.begin() + kTemplateL2 + 28, f.end());
+    EXPECT_EQ(wire::load32(esp.data() + 4), seq);
+    auto plain = opensslOpen(s, keys_, esp);
+    ASSERT_TRUE(plain.has_value()) << "OpenSSL does not verify our ICV at sequence number " << seq;
+    EXPECT_EQ(Bytes(plain->begin(), plain->begin() + static_cast<long>(inner.size())), inner);
+  }
+  EXPECT_EQ(out.lastSequence(), 70002u);
+  // Zero, past 32 bits without ESN, or other than 1 inbound: refused with the reason.
+  for (auto [dir, first] : {std::pair{SaDirection::Outbound, std::uint64_t{0}},
+                            std::pair{SaDirection::Outbound, std::uint64_t{1} << 32},
+                            std::pair{SaDirection::Inbound, std::uint64_t{5}}}) {
+    auto bad = EspSa::create(make(dir, false), *device_, first);
+    ASSERT_FALSE(bad.ok()) << first;
+    EXPECT_NE(bad.error().message().find("first sequence number " + std::to_string(first)), std::string::npos)
+        << bad.error().message();
+  }
+}
+
 TEST_P(EspTest, InboundPacketsFromOpenSslDecryptAndReplaysAndForgeriesAreCounted) {
   for (bool natt : {false, true}) {
     SCOPED_TRACE(natt ? "NAT-T" : "plain ESP");

@@ -162,6 +162,49 @@ TEST_F(Manager, TicksReportCountersAndAskForRekeyThenDeletionAtTheVolumeLimits) 
   EXPECT_EQ(mgr_->tick(104).size(), 1u);
 }
 
+// A gateway cluster: the active reports its outbound sequence numbers by
+// steps, the standby keeps them, and on becoming active rebuilds each
+// outbound SA to continue a margin past the highest number used.
+TEST_F(Manager, ClusterSequenceReportsGoByStepsAndATakeoverContinuesPastThem) {
+  mgr_->keepOutboundKeys(true);
+  ASSERT_TRUE(add(sa(0x11111111, false)).ok);
+  ASSERT_TRUE(add(sa(0xc0000001, true)).ok);
+  EspSa* out = mgr_->tables().get()->tunnels[0].outbound;
+  // The active's side.
+  auto all = mgr_->sequenceReports(100, true);
+  ASSERT_EQ(all.size(), 1u) << "outbound SAs only";
+  EXPECT_EQ(all[0].spi, 0x11111111u);
+  EXPECT_EQ(all[0].remote, v4("198.51.100.2"));
+  EXPECT_EQ(all[0].last, 0u);
+  out->counters().sequencesUsed = 99;
+  EXPECT_TRUE(mgr_->sequenceReports(100, false).empty()) << "less than a step since the last report";
+  out->counters().sequencesUsed = 100;
+  auto step = mgr_->sequenceReports(100, false);
+  ASSERT_EQ(step.size(), 1u);
+  EXPECT_EQ(step[0].last, 100u);
+  EXPECT_TRUE(mgr_->sequenceReports(100, false).empty()) << "reported already";
+
+  // The standby's side: the report (newer numbers only), then the takeover.
+  mgr_->noteSequence({0x11111111, v4("198.51.100.2"), 5000});
+  mgr_->noteSequence({0x11111111, v4("198.51.100.2"), 4000});  // an older report changes nothing
+  mgr_->noteSequence({0x99999999, v4("198.51.100.2"), 7});     // an SA not here (yet) is kept too
+  EXPECT_EQ(mgr_->advanceOutbound(65536), 1u);
+  EspSa* rebuilt = mgr_->tables().get()->tunnels[0].outbound;
+  ASSERT_NE(rebuilt, nullptr);
+  EXPECT_NE(rebuilt, out) << "a new SA object, published";
+  EXPECT_EQ(rebuilt->spec().spi, 0x11111111u);
+  EXPECT_EQ(rebuilt->lastSequence(), 5000u + 65536u) << "the next packet carries 5000 + 65536 + 1";
+  EXPECT_NE(mgr_->tables().get()->inbound(0xc0000001), nullptr) << "inbound SAs stay as they are";
+  // Its own numbers count when they are higher than the report.
+  rebuilt->counters().sequencesUsed = 200000;
+  EXPECT_EQ(mgr_->advanceOutbound(10), 1u);
+  EXPECT_EQ(mgr_->tables().get()->tunnels[0].outbound->lastSequence(), 5000u + 65536u + 200000u + 10u);
+  // Without kept keys (a member that is no cluster member) nothing is rebuilt.
+  mgr_->keepOutboundKeys(false);
+  ASSERT_TRUE(add(sa(0x22222222, false)).ok);
+  EXPECT_EQ(mgr_->advanceOutbound(10), 1u) << "only the SA with kept keys";
+}
+
 TEST_F(Manager, ReconfiguringKeepsTheSasOfKeptInterfacesAndDropsTheOthers) {
   ASSERT_TRUE(add(sa(0x11111111, false)).ok);
   S2sInterface b = siteA();

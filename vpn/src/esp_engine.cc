@@ -42,6 +42,8 @@ EspBurst espProcess(EspSa& sa, std::uint16_t queuePair, rte_mbuf** mbufs, std::u
   }
   rte_mbuf* in[kMaxEspBurst];
   std::copy(mbufs, mbufs + count, in);
+  const bool inbound = sa.spec().direction == SaDirection::Inbound;
+  if (!inbound) c.sequencesUsed.fetch_add(count, std::memory_order_relaxed);
   // Prepare moves the packets it refuses (inbound: replayed, too short) to the end.
   const std::uint16_t prepared = rte_ipsec_pkt_crypto_prepare(&sa.session(), in, ops, count);
   std::uint16_t enqueued = 0;
@@ -61,7 +63,6 @@ EspBurst espProcess(EspSa& sa, std::uint16_t queuePair, rte_mbuf** mbufs, std::u
   rte_mbuf* good[kMaxEspBurst];
   rte_mbuf* bad[kMaxEspBurst];
   std::uint16_t nGood = 0, nBad = 0;
-  const bool inbound = sa.spec().direction == SaDirection::Inbound;
   for (std::uint16_t i = 0; i < dequeued; ++i) {
     if (done[i]->status == RTE_CRYPTO_OP_STATUS_SUCCESS) {
       good[nGood++] = packetOf(done[i]);

@@ -49,10 +49,17 @@ std::size_t buildTemplate(const SaSpec& s, std::uint8_t* t) {
 
 }  // namespace
 
-Result<std::unique_ptr<EspSa>> EspSa::create(const SaSpec& spec, CryptoDevice& device) {
+Result<std::unique_ptr<EspSa>> EspSa::create(const SaSpec& spec, CryptoDevice& device, std::uint64_t firstSequence) {
   if (auto st = validate(spec); !st) return st.error();
   std::unique_ptr<EspSa> self(new EspSa(spec, device));
   const bool out = spec.direction == SaDirection::Outbound;
+  const std::uint64_t lastValid = spec.esn ? UINT64_MAX : UINT32_MAX;
+  if (firstSequence == 0 || (out && firstSequence > lastValid) || (!out && firstSequence != 1)) {
+    return makeError(Errc::InvalidArgument, std::string(out ? "outbound" : "inbound") + " SA " + std::to_string(spec.spi),
+                     "first sequence number " + std::to_string(firstSequence),
+                     out ? "not within 1.." + std::to_string(lastValid) : "an inbound SA starts at 1");
+  }
+  self->sequenceBase_ = firstSequence - 1;
   const std::string where = std::string(out ? "outbound" : "inbound") + " SA " + std::to_string(spec.spi);
 
   // Crypto transforms: AEAD, or cipher and HMAC chained (encrypt then
@@ -99,6 +106,9 @@ Result<std::unique_ptr<EspSa>> EspSa::create(const SaSpec& spec, CryptoDevice& d
   x.spi = spec.spi;
   std::memcpy(&x.salt, spec.salt, 4);
   x.options.esn = spec.esn ? 1 : 0;
+  // The first sequence number an outbound SA sends (librte_ipsec starts at
+  // 1 below 2): a cluster's new active continues past the old one's.
+  x.esn.value = out ? firstSequence : 0;
   // Inbound, the UDP header is just part of the outer header the caller
   // measures in l3_len (librte_ipsec 22.11 leaves an inbound SA with
   // udp_encap set uninitialised: its init switch has no such case).
@@ -152,11 +162,7 @@ Result<std::unique_ptr<EspSa>> EspSa::create(const SaSpec& spec, CryptoDevice& d
   if (int rc = rte_ipsec_session_prepare(&self->session_); rc < 0) {
     return makeError(Errc::Internal, where, "session", "librte_ipsec: " + std::string(rte_strerror(-rc)));
   }
-  explicit_bzero(self->spec_.cipherKey.data(), self->spec_.cipherKey.size());
-  explicit_bzero(self->spec_.integrityKey.data(), self->spec_.integrityKey.size());
-  explicit_bzero(self->spec_.salt, sizeof self->spec_.salt);
-  self->spec_.cipherKey.clear();
-  self->spec_.integrityKey.clear();
+  wipeKeys(self->spec_);
   return self;
 }
 

@@ -95,8 +95,7 @@ std::optional<std::size_t> VpnManager::interfaceFor(const ikeipc::SaAdd& a) cons
   return std::nullopt;
 }
 
-Result<std::unique_ptr<EspSa>> VpnManager::build(const ikeipc::SaAdd& a, const S2sInterface& i) const {
-  SaSpec s;
+Result<std::unique_ptr<EspSa>> VpnManager::build(const ikeipc::SaAdd& a, const S2sInterface& i, SaSpec& s) const {
   s.spi = a.spi;
   s.direction = a.inbound ? SaDirection::Inbound : SaDirection::Outbound;
   s.local = i.local;
@@ -127,14 +126,20 @@ std::optional<ikeipc::Message> VpnManager::handle(const ikeipc::Message& m) {
     }
     const auto key = std::make_pair(a->spi, a->dst.v4().host());
     if (sas_.count(key) != 0) return refuse(a->spi, "an SA with this SPI and destination exists");
-    auto esp = build(*a, interfaces_[*index]);
-    if (!esp) return refuse(a->spi, esp.error().message());
+    SaSpec spec;
+    auto esp = build(*a, interfaces_[*index], spec);
+    if (!esp) {
+      wipeKeys(spec);
+      return refuse(a->spi, esp.error().message());
+    }
     const bool wasUp = up(*index);
     Sa sa;
     sa.esp = std::move(*esp);
     sa.interface = *index;
     sa.inbound = a->inbound;
     sa.installed = ++installs_;
+    if (keepKeys_ && !a->inbound) sa.keys = keptKeys(spec);
+    wipeKeys(spec);
     sa.remote = rangesOf(a->srcTs);
     sa.local = rangesOf(a->dstTs);
     if (!a->inbound) std::swap(sa.remote, sa.local);

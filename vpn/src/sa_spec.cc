@@ -135,4 +135,12 @@ Status setAlgorithms(SaSpec& sa, std::uint16_t encTransform, const std::vector<s
   return validate(sa);
 }
 
+void wipeKeys(SaSpec& sa) {
+  explicit_bzero(sa.cipherKey.data(), sa.cipherKey.size());
+  explicit_bzero(sa.integrityKey.data(), sa.integrityKey.size());
+  explicit_bzero(sa.salt, sizeof sa.salt);
+  sa.cipherKey.clear();
+  sa.integrityKey.clear();
+}
+
 }  // namespace hnv::vpn

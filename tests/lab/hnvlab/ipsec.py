@@ -155,7 +155,7 @@ class Iked:
     """hnv-iked in a lab node (standalone, or talking to a data plane socket)."""
 
     def __init__(self, lab: Lab, node: Node, name: str = "iked", *, dataplane: str | None = None,
-                 keylog: bool = True, log_level: int = 1) -> None:
+                 keylog: bool = True, log_level: int = 1, ha: tuple[str, str] | None = None) -> None:
         self.lab, self.node, self.name = lab, node, name
         self.dir = _socket_dir(name)
         self.vici = self.dir / "vici"
@@ -165,6 +165,8 @@ class Iked:
             argv += ["--dataplane", dataplane]
         if self.keylog:
             argv += ["--keylog", str(self.keylog)]
+        if ha:  # IKE state sync with the other cluster member's hnv-iked: (local, remote)
+            argv += ["--ha-local", ha[0], "--ha-remote", ha[1]]
         self.argv = argv
         self.process: Process | None = None
 

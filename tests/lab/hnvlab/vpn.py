@@ -112,13 +112,15 @@ def site_connection(tenant: str) -> Connection:
 
 def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int = 1,
                   site_changes: dict[str, dict[str, Any]] | None = None,
-                  members: Sequence["MemberSpec"] = ()) -> VpnLab:
+                  members: Sequence["MemberSpec"] = (), ike_sync: bool = True) -> VpnLab:
     """Everything of the module docstring, started, in step with the controller.
 
     `site_changes` = {"B": {"psk": "wrong..."}}: fields of a site's Connection
     that differ from the gateway's side (to make a tunnel fail). `members`
     (hnvlab.cluster): a gateway cluster serving gw1 instead of one gw1, each
-    member with its own hnv-iked."""
+    member with its own hnv-iked; with `ike_sync` the two hnv-ikeds keep
+    each other's IKE and CHILD SAs (strongSwan's ha plugin on the heartbeat
+    link)."""
     from .cluster import cluster_operations, new_member  # the cluster builds on this lab
     topo = two_tenants()
     ctl = start_overlay_controller(lab, list(topo.hosts) + [GATEWAY])
@@ -166,8 +168,11 @@ def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int 
         host.start()
     for name in list(hosts) + [GATEWAY]:
         wait_applied(ctl, name, revision)
-    ikeds = [Iked(lab, gw.node, name="iked" if not members else f"iked-{gw.name}", dataplane=str(sock)).start()
-             for gw, sock in zip(gateways, sockets)]
+    def ha(i: int) -> tuple[str, str] | None:
+        return (members[i].ha, members[1 - i].ha) if members and ike_sync and len(members) == 2 else None
+    ikeds = [Iked(lab, gw.node, name="iked" if not members else f"iked-{gw.name}", dataplane=str(sock),
+                  ha=ha(i)).start()
+             for i, (gw, sock) in enumerate(zip(gateways, sockets))]
     vms = {name: vm for host in hosts.values() for name, vm in host.vms.items()}
     return VpnLab(topo, ctl, hosts, vms, gateways[0], ikeds[0], sites, revision, gateways if members else [],
                   ikeds if members else [])

@@ -80,7 +80,17 @@ TEST(IkeMessages, EveryMessageSurvivesARoundTrip) {
   auto ev = decode(encode(Event{"alert", "s2s-a", "", "peer-auth-failed", 0, 0}));
   ASSERT_TRUE(ev.ok());
   EXPECT_EQ(std::get<Event>(*ev).what, "peer-auth-failed");
-  for (const Message& m : {Message(Hello{"hnv-iked", kVersion}), Message(SaDel{5, ip("192.0.2.1")}),
+  auto hb = decode(encode(Hello{"hnv-iked", kVersion, "10.99.0.1<->10.99.0.2"}));
+  ASSERT_TRUE(hb.ok());
+  EXPECT_EQ(std::get<Hello>(*hb).ha, "10.99.0.1<->10.99.0.2");
+  auto hn = decode(R"({"type":"hello","program":"hnvgwd","version":1})");  // no "ha": none
+  ASSERT_TRUE(hn.ok());
+  EXPECT_EQ(std::get<Hello>(*hn).ha, "");
+  auto rb = decode(encode(ClusterRole{true, {"100/s2s-a", "200/s2s-b"}}));
+  ASSERT_TRUE(rb.ok());
+  EXPECT_TRUE(std::get<ClusterRole>(*rb).active);
+  EXPECT_EQ(std::get<ClusterRole>(*rb).persistent, (std::vector<std::string>{"100/s2s-a", "200/s2s-b"}));
+  for (const Message& m : {Message(Hello{"hnv-iked", kVersion, ""}), Message(SaDel{5, ip("192.0.2.1")}),
                            Message(SaUpdate{5, ip("192.0.2.9"), ip("192.0.2.1"), 4500, 4500, true}),
                            Message(Result_{5, false, "duplicate SPI"}), Message(Connections{"connections {}\n"}),
                            Message(IkeIn{{ip("198.51.100.2"), ip("192.0.2.5"), 4500, 4500, {1, 2, 3}}}),
@@ -106,6 +116,8 @@ TEST(IkeMessages, BadLinesSayWhichFieldAndWhy) {
       {R"({"type":"expire","spi":5,"dst":"192.0.2.1","hard":"yes"})", "hard: not true or false"},
       {R"({"type":"counters","sas":[{"spi":1,"bytes":2,"packets":3}]})", "sas[0].lastUse: missing"},
       {R"({"type":"policy","add":true,"direction":"sideways"})", "direction: 'sideways' is not in, out or fwd"},
+      {R"({"type":"cluster-role","active":true,"persistent":["a",7]})", "persistent[1]: not a string"},
+      {R"({"type":"cluster-role","active":true})", "persistent: missing"},
   };
   for (const auto& c : cases) {
     auto r = decode(c.line);

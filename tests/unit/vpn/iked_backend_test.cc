@@ -138,6 +138,11 @@ TEST(IkedBackend, WithADataPlaneThatIsNotThereAnSaIsRefused) {
   sa.enc_key = key;
   sa.enc_key_len = sizeof key;
   EXPECT_NE(b.addSa(sa), 0) << "charon must learn the SA is not installed";
+  EXPECT_EQ(b.installedCount(), 0u);
+  // With an IKE state sync it is a passive copy: kept for the data plane's return.
+  b.keepWhileDisconnected(true);
+  EXPECT_EQ(b.addSa(sa), 0);
+  EXPECT_EQ(b.installedCount(), 1u);
 }
 
 }  // namespace

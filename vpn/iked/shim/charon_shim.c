@@ -14,6 +14,7 @@ static hnv_ike_backend_t backend;
 static int started;
 
 const hnv_ike_backend_t *hnv_shim_backend(void) { return &backend; }
+int hnv_shim_started(void) { return started; }
 
 static const char *alert_name(alert_t a) {
   switch (a) {

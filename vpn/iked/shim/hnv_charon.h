@@ -102,6 +102,14 @@ int hnv_charon_ike_input(const hnv_ike_addr_t *src, const hnv_ike_addr_t *dst, c
 void hnv_charon_expire(uint8_t protocol, uint32_t spi, const hnv_ike_addr_t *dst, int hard);
 void hnv_charon_stop(void);
 
+/* A gateway cluster member's role (shim/cluster.c). Starts the connection
+ * (peer config) `name` unless an IKE SA of it exists in any state but
+ * deleting (a passive one, synced from the other member, counts): 1 started
+ * (queued), 0 present, -1 no such connection or charon not running. */
+int hnv_charon_initiate_absent(const char *name);
+/* Closes every IKE SA without waiting for the peer; how many. */
+int hnv_charon_close_all(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -7,6 +7,7 @@
 #include "hnv_charon.h"
 
 const hnv_ike_backend_t *hnv_shim_backend(void);
+int hnv_shim_started(void);
 kernel_ipsec_t *hnv_kernel_ipsec_create(void);
 
 struct socket_t;

@@ -117,12 +117,15 @@ int Backend::addSa(const hnv_ike_sa_t& sa) {
     counters_[m.spi] = ikeipc::SaCount{m.spi, 0, 0, 0};
   }
   const bool sent = link_.send(m);
-  if (sent) {
+  const bool kept = sent || keepWhileDisconnected_;
+  if (kept) {
     std::lock_guard guard(mu_);
     installed_[m.spi] = m;
   }
-  kLog.log(sent ? LogLevel::Info : LogLevel::Error,
-           sent ? "SA installed" : "SA not installed: the data plane is not connected",
+  kLog.log(kept ? LogLevel::Info : LogLevel::Error,
+           sent   ? "SA installed"
+           : kept ? "SA kept until the data plane is back (IKE state sync)"
+                  : "SA not installed: the data plane is not connected",
             {{"spi", spiText(m.spi)},
              {"direction", m.inbound ? "in" : "out"},
              {"src", m.src.toString()},
@@ -131,7 +134,7 @@ int Backend::addSa(const hnv_ike_sa_t& sa) {
              {"if_id", std::to_string(m.ifId)}});
   std::fill(m.encKey.begin(), m.encKey.end(), 0);
   std::fill(m.intKey.begin(), m.intKey.end(), 0);
-  return sent ? 0 : -1;
+  return kept ? 0 : -1;
 }
 
 int Backend::delSa(std::uint32_t spi, const hnv_ike_addr_t& dst) {

@@ -82,7 +82,7 @@ void Link::run() {
     warned = false;
     fd_ = fd;
     kLog.info("connected to the data plane at " + path_);
-    send(ikeipc::Hello{"hnv-iked", ikeipc::kVersion});
+    send(ikeipc::Hello{"hnv-iked", ikeipc::kVersion, helloHa_});
     if (onConnect_) onConnect_();
     std::string buffer;
     char chunk[4096];
@@ -110,6 +110,7 @@ void Link::run() {
     }
     closeFd();
     if (!stopping_) kLog.warn("lost the data plane at " + path_ + "; reconnecting");
+    if (onDisconnect_) onDisconnect_();
   }
 }
 

@@ -6,7 +6,11 @@
 //
 // Usage: hnv-iked [--dataplane SOCKET] [--run-dir DIR] [--log-level 0..4]
 //                 [--swanctl-conf FILE] [--keylog FILE] [--plugins LIST]
+//                 [--ha-local ADDR --ha-remote ADDR]
+#include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,8 +22,10 @@
 #include <string>
 #include <vector>
 
+#include "hnv/base/ip.h"
 #include "hnv/base/log.h"
 #include "hnv/iked/backend.h"
+#include "hnv/iked/cluster_role.h"
 #include "hnv/iked/link.h"
 #include "hnv_charon.h"
 
@@ -47,12 +53,18 @@ struct Options {
   std::string swanctlConf;
   std::string keyLog;
   std::string plugins;  // empty: the default for the mode
+  // IKE state sync with the other cluster member's hnv-iked (the ha plugin).
+  std::string haLocal, haRemote;
 };
+
+// strongSwan's ha plugin reads its commands from this fixed path
+// (IPSEC_PIDDIR "/charon.ha", compiled into Debian's plugin).
+constexpr const char* kHaFifo = "/var/run/charon.ha";
 
 [[noreturn]] void usage(const std::string& why) {
   std::cerr << "hnv-iked: " << why << "\n"
             << "usage: hnv-iked [--dataplane SOCKET] [--run-dir DIR] [--log-level 0..4] [--swanctl-conf FILE]\n"
-            << "                [--keylog FILE] [--plugins LIST]\n";
+            << "                [--keylog FILE] [--plugins LIST] [--ha-local ADDR --ha-remote ADDR]\n";
   std::exit(2);
 }
 
@@ -78,13 +90,59 @@ Options parse(int argc, char** argv) {
       o.keyLog = value();
     } else if (a == "--plugins") {
       o.plugins = value();
+    } else if (a == "--ha-local") {
+      o.haLocal = value();
+    } else if (a == "--ha-remote") {
+      o.haRemote = value();
     } else if (a == "--help" || a == "-h") {
       usage("IKEv2 daemon of hnv-gateway");
     } else {
       usage("unknown argument '" + a + "'");
     }
   }
+  if (o.haLocal.empty() != o.haRemote.empty()) usage("--ha-local and --ha-remote go together");
+  if (!o.haLocal.empty()) {
+    auto local = IpAddr::parse(o.haLocal);
+    auto remote = IpAddr::parse(o.haRemote);
+    if (!local) usage("--ha-local: '" + o.haLocal + "' is not an IP address");
+    if (!remote) usage("--ha-remote: '" + o.haRemote + "' is not an IP address");
+    if (!local->sameFamily(*remote)) usage("--ha-local and --ha-remote: not of the same address family");
+    if (*local == *remote) usage("--ha-local and --ha-remote: the same address");
+    if (o.dataplane.empty()) usage("--ha-local: an IKE state sync serves a cluster member; it needs --dataplane");
+  }
   return o;
+}
+
+// The ha plugin's control FIFO, private to this hnv-iked: a FIFO in the run
+// directory, mounted over the plugin's fixed path in a mount namespace of
+// our own, so that two members on one machine (the lab) do not share one.
+// Must run before any thread exists (unshare). Empty, with the reason, when
+// that fails: the fixed path is used as it is.
+std::string privateHaFifo(const std::string& runDir, std::string& why) {
+  const std::string own = runDir + "/charon.ha";
+  ::unlink(own.c_str());
+  if (::mkfifo(own.c_str(), 0600) != 0) {
+    why = "mkfifo " + own + ": " + std::strerror(errno);
+    return {};
+  }
+  if (::unshare(CLONE_NEWNS) != 0) {
+    why = std::string("unshare(CLONE_NEWNS): ") + std::strerror(errno);
+    return {};
+  }
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    why = std::string("making the mounts private: ") + std::strerror(errno);
+    return {};
+  }
+  struct stat st {};
+  if (::stat(kHaFifo, &st) != 0) {  // something to mount over
+    const int fd = ::open(kHaFifo, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+  }
+  if (::mount(own.c_str(), kHaFifo, nullptr, MS_BIND, nullptr) != 0) {
+    why = std::string("mounting ") + own + " over " + kHaFifo + ": " + std::strerror(errno);
+    return {};
+  }
+  return own;
 }
 
 // charon's settings for this instance: its own VICI socket, no routes or
@@ -104,8 +162,16 @@ std::string writeSettings(const Options& o) {
     << "  retransmit_tries = 3\n"
     << "  plugins {\n"
     << "    vici {\n      socket = unix://" << o.runDir << "/vici\n    }\n"
-    << "    kernel-netlink {\n      fwmark = \n    }\n"
-    << "  }\n"
+    << "    kernel-netlink {\n      fwmark = \n    }\n";
+  if (!o.haLocal.empty()) {
+    // One segment, moved by hnvgwd's role through the FIFO: the plugin's
+    // own heartbeat and takeover stay off (the cluster's membership and
+    // its witness decide). No "secret": it needs the kernel's IPsec.
+    f << "    ha {\n      local = " << o.haLocal << "\n      remote = " << o.haRemote << "\n"
+      << "      segment_count = 1\n      monitor = no\n      fifo_interface = yes\n      resync = yes\n"
+      << "    }\n";
+  }
+  f << "  }\n"
     << "  filelog {\n    stderr {\n      default = " << o.logLevel << "\n      ike_name = yes\n    }\n  }\n"
     << "  syslog {\n    daemon {\n      default = -1\n    }\n  }\n"
     << "}\n";
@@ -136,6 +202,17 @@ int main(int argc, char** argv) {
     usage("--run-dir " + o.runDir + ": " + std::strerror(errno));
   }
   ::chmod(o.runDir.c_str(), 0700);
+  std::string haFifo;
+  if (!o.haLocal.empty()) {
+    std::string why;
+    haFifo = privateHaFifo(o.runDir, why);
+    if (haFifo.empty()) {
+      kLog.warn("the ha plugin's control FIFO is not private to this hnv-iked; using its fixed path (one such "
+                "hnv-iked per machine)",
+                {{"why", why}, {"fifo", kHaFifo}});
+      haFifo = kHaFifo;
+    }
+  }
   const std::string settings = writeSettings(o);
   if (settings.empty()) usage("cannot write " + o.runDir + "/strongswan.conf");
 
@@ -146,8 +223,12 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   iked::Backend* backendPtr = nullptr;
+  iked::ClusterRoleControl role(haFifo, {[](const std::string& name) { return hnv_charon_initiate_absent(name.c_str()); },
+                                         [] { return hnv_charon_close_all(); }});
   iked::Link link(o.dataplane, [&](const ikeipc::Message& m) {
-    if (const auto* c = std::get_if<ikeipc::Counters>(&m)) {
+    if (const auto* cr = std::get_if<ikeipc::ClusterRole>(&m)) {
+      role.set(*cr);
+    } else if (const auto* c = std::get_if<ikeipc::Counters>(&m)) {
       if (backendPtr != nullptr) backendPtr->onCounters(*c);
     } else if (const auto* e = std::get_if<ikeipc::Expire>(&m)) {
       hnv_ike_addr_t dst{};
@@ -188,21 +269,27 @@ int main(int argc, char** argv) {
     }
   });
   iked::Backend backend(link, o.keyLog);
+  backend.keepWhileDisconnected(!o.haLocal.empty());
   backendPtr = &backend;
   link.onConnect([&backend] { backend.replay(); });
+  link.onDisconnect([&role] { role.dataplaneLost(); });
+  if (!o.haLocal.empty()) link.helloHa(o.haLocal + "<->" + o.haRemote);
 
   char err[512] = {0};
   const hnv_ike_backend_t table = backend.table();
   const bool ownSocket = !o.dataplane.empty();
-  const std::string plugins = !o.plugins.empty() ? o.plugins : ownSocket ? kDataplanePlugins : kDefaultPlugins;
+  std::string plugins = !o.plugins.empty() ? o.plugins : ownSocket ? kDataplanePlugins : kDefaultPlugins;
+  if (!o.haLocal.empty() && (" " + plugins + " ").find(" ha ") == std::string::npos) plugins += " ha";
   if (hnv_charon_start(settings.c_str(), plugins.c_str(), ownSocket ? 1 : 0, &table, err, sizeof err) != 0) {
     kLog.error(std::string("charon did not start: ") + err);
     link.stop();
     return 1;
   }
   kLog.notice("started", {{"vici", "unix://" + o.runDir + "/vici"},
-                          {"dataplane", o.dataplane.empty() ? "none (standalone)" : o.dataplane}});
+                          {"dataplane", o.dataplane.empty() ? "none (standalone)" : o.dataplane},
+                          {"ike_state_sync", o.haLocal.empty() ? "none" : o.haLocal + "<->" + o.haRemote}});
   // After charon: the data plane's first message may be its connections.
+  role.start();
   link.start();
   if (!o.swanctlConf.empty()) {
     const int rc = loadConnections(o, o.swanctlConf);
@@ -220,6 +307,7 @@ int main(int argc, char** argv) {
   }
   kLog.notice("stopping");
   link.stop();  // first: its reader calls into charon
+  role.stop();
   hnv_charon_stop();
   return 0;
 }

@@ -23,7 +23,9 @@ json::array selectorsJson(const std::vector<Selector>& v) {
 
 struct Encoder {
   json::object operator()(const Hello& m) const {
-    return {{"type", "hello"}, {"program", m.program}, {"version", m.version}};
+    json::object o{{"type", "hello"}, {"program", m.program}, {"version", m.version}};
+    if (!m.ha.empty()) o["ha"] = m.ha;
+    return o;
   }
   json::object operator()(const SaAdd& m) const {
     return {{"type", "sa-add"},
@@ -83,6 +85,11 @@ struct Encoder {
   }
   json::object operator()(const Expire& m) const {
     return {{"type", "expire"}, {"spi", m.spi}, {"dst", m.dst.toString()}, {"hard", m.hard}};
+  }
+  json::object operator()(const ClusterRole& m) const {
+    json::array names;
+    for (const auto& n : m.persistent) names.emplace_back(n);
+    return {{"type", "cluster-role"}, {"active", m.active}, {"persistent", std::move(names)}};
   }
   json::object operator()(const Connections& m) const {
     return {{"type", "connections"}, {"swanctlConf", m.swanctlConf}};
@@ -148,6 +155,30 @@ class Reader {
     }
     return std::string(v->as_string());
   }
+  // The array at k; null (and the failure noted) when missing or not one.
+  const json::array* array(const char* k) {
+    const json::value* v = find(k);
+    if (v == nullptr) return nullptr;
+    if (!v->is_array()) {
+      fail(k, "not an array");
+      return nullptr;
+    }
+    return &v->as_array();
+  }
+  std::vector<std::string> texts(const char* k) {
+    std::vector<std::string> out;
+    const json::array* a = array(k);
+    if (a == nullptr) return out;
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const auto& e = (*a)[i];
+      if (!e.is_string()) {
+        fail(std::string(k) + "[" + std::to_string(i) + "]", "not a string");
+        return {};
+      }
+      out.emplace_back(e.as_string());
+    }
+    return out;
+  }
   IpAddr address(const char* k) {
     const std::string t = text(k);
     if (!error_.empty()) return {};
@@ -189,14 +220,10 @@ class Reader {
   }
   std::vector<Selector> selectors(const char* k) {
     std::vector<Selector> out;
-    const json::value* v = find(k);
-    if (v == nullptr) return out;
-    if (!v->is_array()) {
-      fail(k, "not an array");
-      return out;
-    }
-    for (std::size_t i = 0; i < v->as_array().size(); ++i) {
-      const auto& e = v->as_array()[i];
+    const json::array* a = array(k);
+    if (a == nullptr) return out;
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      const auto& e = (*a)[i];
       const std::string where = path(k) + "[" + std::to_string(i) + "]";
       if (!e.is_object()) {
         fail(where, "not an object");
@@ -243,6 +270,7 @@ Result<Message> decodeObject(const json::object& o) {
     Hello h;
     h.program = r.text("program");
     h.version = r.number<int>("version");
+    if (o.contains("ha")) h.ha = r.text("ha");
     m = h;
   } else if (type == "sa-add") {
     SaAdd s;
@@ -345,6 +373,11 @@ Result<Message> decodeObject(const json::object& o) {
     m = e;
   } else if (type == "connections") {
     m = Connections{r.text("swanctlConf")};
+  } else if (type == "cluster-role") {
+    ClusterRole c;
+    c.active = r.flag("active");
+    c.persistent = r.texts("persistent");
+    m = c;
   } else if (type == "ike-in" || type == "ike-out") {
     IkeDatagram d;
     d.src = r.address("src");

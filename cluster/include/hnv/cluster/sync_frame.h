@@ -27,7 +27,9 @@
 namespace hnv::cluster {
 
 enum class FrameType : std::uint8_t { Hello = 1, SnapshotBegin = 2, Records = 3, SnapshotEnd = 4, Ack = 5 };
-enum class SyncStream : std::uint8_t { NatSessions = 1 };
+// What a Records frame carries: NAT44 sessions (nat/session_sync.h), the
+// sequence numbers of outbound ESP SAs (hnvgwd's cluster code).
+enum class SyncStream : std::uint8_t { NatSessions = 1, EspSequences = 2 };
 
 inline constexpr std::size_t kMaxFrameBytes = 1u << 20;
 inline constexpr std::size_t kFrameHeaderBytes = 5;

@@ -77,10 +77,11 @@ class Gateway {
   cluster::SyncProvider syncProvider();
   cluster::SyncConsumer syncConsumer();
   boost::json::object clusterJson() const;
-  // Whether hnv-iked starts the persistent tunnels: not on a standby.
-  bool vpnInitiates() const;
-  // The swanctl.conf again after a role change (start actions follow the role).
-  void refreshVpnConnections();
+  // A cluster member's role to hnv-iked (after its hello, a role change and
+  // new connections): only the active one's charon starts tunnels.
+  void sendClusterRole();
+  // The ESP sequence numbers the active sends and the standby keeps.
+  void exportEspSequences(const cluster::RecordEmit& emit, bool all);
   GatewayConfig config_;
   std::unique_ptr<daemon::NodeDataplane> node_;
   // Read by the overlay nodes; freed only after node_ (and its workers) are gone.
@@ -97,6 +98,8 @@ class Gateway {
   std::unique_ptr<vpn::VpnManager> vpn_;
   std::unique_ptr<VpnLink> vpnLink_;
   std::string swanctlConf_;
+  std::vector<std::string> persistentConnections_;
+  std::string ikedHa_;  // what hnv-iked's hello says of its IKE state sync
   boost::json::object lastDesired_;  // for rebuilding the tenant tables when a tunnel goes up or down
   bool applying_ = false;
   std::unique_ptr<policy::PolicyFollower> follower_;

@@ -21,11 +21,13 @@ namespace hnv::gateway {
 struct VpnCompiled {
   std::vector<vpn::S2sInterface> interfaces;
   std::string swanctlConf;
+  std::vector<std::string> persistent;  // connection names of the persistent interfaces
 };
 
-// `initiate`: persistent interfaces start (and restart when closed) their
-// tunnels; false on a cluster's standby, whose data plane is fenced: its
-// connections are loaded but wait until it becomes active.
+// `initiate`: charon starts persistent interfaces' tunnels when they are
+// loaded and again when closed (start_action, close_action). False on a
+// cluster member: both members load them, and hnv-iked starts those without
+// an IKE SA while its member is active (ikeipc::ClusterRole).
 Result<VpnCompiled> compileVpn(const boost::json::object& desired, const overlay::OverlayPolicy& policy,
                                std::string_view node, bool initiate = true);
 

@@ -31,11 +31,17 @@ struct SaCounters {
   std::atomic<std::uint64_t> authFailed{0};     // inbound: ICV did not verify
   std::atomic<std::uint64_t> malformed{0};      // too short, bad padding or next header
   std::atomic<std::uint64_t> cryptoBusy{0};     // no crypto operation or queue room
+  // Outbound: sequence numbers handed out (a packet that fails afterwards
+  // has used its number all the same).
+  std::atomic<std::uint64_t> sequencesUsed{0};
 };
 
 class EspSa {
  public:
-  static Result<std::unique_ptr<EspSa>> create(const SaSpec& spec, CryptoDevice& device);
+  // `firstSequence`: the first sequence number an outbound SA sends (1 for
+  // a new SA; past the old active's on a cluster's new active).
+  static Result<std::unique_ptr<EspSa>> create(const SaSpec& spec, CryptoDevice& device,
+                                               std::uint64_t firstSequence = 1);
   ~EspSa();
   EspSa(const EspSa&) = delete;
   EspSa& operator=(const EspSa&) = delete;
@@ -48,6 +54,10 @@ class EspSa {
   const SaCounters& counters() const { return counters_; }
   // Bytes of outer header in front of ESP on the wire (IPv4, and UDP for NAT-T).
   std::uint16_t outerHeaderLength() const { return spec_.udpEncap ? 28 : 20; }
+  // Outbound: the highest sequence number handed out so far (0: none).
+  std::uint64_t lastSequence() const {
+    return sequenceBase_ + counters_.sequencesUsed.load(std::memory_order_relaxed);
+  }
 
  private:
   EspSa(const SaSpec& spec, CryptoDevice& device) : spec_(spec), device_(device) {}
@@ -58,6 +68,7 @@ class EspSa {
   rte_ipsec_session session_{};
   SpinLock lock_;
   SaCounters counters_;
+  std::uint64_t sequenceBase_ = 0;  // first sequence number - 1
 };
 
 // The Ethernet header size every outbound tunnel header template starts with

@@ -82,6 +82,30 @@ class VpnManager {
   // Called when routes() changed (an interface went up or down).
   std::function<void()> onRoutesChanged;
 
+  // A gateway cluster's ESP state (manager_sync.cc). The SAs themselves
+  // reach both members from hnv-iked (the standby's charon installs the
+  // ones its IKE state sync brings); what they lack is the sequence
+  // numbers the active has sent.
+  struct OutboundSequence {
+    std::uint32_t spi = 0;
+    Ipv4Addr remote;         // the SA's destination
+    std::uint64_t last = 0;  // highest sequence number handed out
+  };
+  // Keep the keys of outbound SAs installed from now on (a member rebuilds
+  // them when it becomes active); wiped when the SA goes.
+  void keepOutboundKeys(bool keep) { keepKeys_ = keep; }
+  // Active: the outbound SAs whose sequence numbers moved `step` or more
+  // past their last report (every one with `all`), now counted as reported.
+  std::vector<OutboundSequence> sequenceReports(std::uint64_t step, bool all);
+  // Standby: what the active reported (kept for SAs not handed over yet too).
+  void noteSequence(const OutboundSequence& s);
+  void forgetReportedSequences() { reported_.clear(); }
+  // Becoming active: every outbound SA with kept keys is rebuilt to send
+  // from `margin` past the highest number it or the active reported used
+  // (a number used twice would be dropped by the peer as a replay). How
+  // many were rebuilt.
+  std::size_t advanceOutbound(std::uint64_t margin);
+
  private:
   struct Sa {
     std::unique_ptr<EspSa> esp;
@@ -91,6 +115,8 @@ class VpnManager {
     std::vector<AddressRange> remote, local;
     std::uint64_t lastPackets = 0, lastUse = 0;
     bool softSent = false, hardSent = false;
+    std::shared_ptr<SaSpec> keys;   // outbound, with keepOutboundKeys: to rebuild it
+    std::uint64_t lastReported = 0;  // the sequence number last reported to the standby
   };
   struct State {
     std::string ike = "down";  // from the events: down, up
@@ -98,7 +124,7 @@ class VpnManager {
     std::string lastAlert;
   };
   std::optional<std::size_t> interfaceFor(const ikeipc::SaAdd& a) const;
-  Result<std::unique_ptr<EspSa>> build(const ikeipc::SaAdd& a, const S2sInterface& i) const;
+  Result<std::unique_ptr<EspSa>> build(const ikeipc::SaAdd& a, const S2sInterface& i, SaSpec& spec) const;
   void publish(std::vector<std::unique_ptr<EspSa>> retired = {});
   EspSa* activeOutbound(std::size_t interface) const;
 
@@ -110,6 +136,11 @@ class VpnManager {
   // By (SPI, destination address): inbound SPIs are ours, outbound ones the peers'.
   std::map<std::pair<std::uint32_t, std::uint32_t>, Sa> sas_;
   std::uint64_t installs_ = 0;
+  bool keepKeys_ = false;
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> reported_;  // standby: by (SPI, destination)
 };
+
+// A copy of an SA's keys that wipes them when the last holder lets go.
+std::shared_ptr<SaSpec> keptKeys(const SaSpec& spec);
 
 }  // namespace hnv::vpn

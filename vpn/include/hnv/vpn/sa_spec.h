@@ -52,6 +52,9 @@ struct SaSpec {
   std::uint64_t hardPackets = 0;
 };
 
+// Overwrites the keys and the salt with zeros and empties them.
+void wipeKeys(SaSpec& sa);
+
 // Refuses what the data plane cannot build: key lengths that do not fit the
 // algorithm, integrity with GCM or none with CBC, SPI below 256 (RFC 4303
 // reserves them), an unspecified tunnel end, a tenant of 0.

@@ -47,6 +47,10 @@ class Backend {
   // without a renegotiation, and a restarted hnv-iked leaves nothing stale).
   void replay();
   std::size_t installedCount() const;
+  // With an IKE state sync: an SA charon installs while hnvgwd is away (a
+  // passive copy from the other member) is kept for the replay instead of
+  // refused (charon would drop the copy for good).
+  void keepWhileDisconnected(bool keep) { keepWhileDisconnected_ = keep; }
 
   // Exposed for tests.
   std::uint32_t newSpi();
@@ -66,6 +70,7 @@ class Backend {
   std::map<std::uint32_t, ikeipc::SaAdd> installed_;  // by SPI: what charon believes installed (keys included)
   std::map<std::string, int> policyRefs_;
   std::ofstream keyLog_;
+  bool keepWhileDisconnected_ = false;
 };
 
 }  // namespace hnv::iked

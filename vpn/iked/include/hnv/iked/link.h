@@ -22,6 +22,10 @@ class Link {
   // Called on the reader thread after each connection's hello (before any
   // message is read): the place to send the state the other side needs.
   void onConnect(std::function<void()> f) { onConnect_ = std::move(f); }
+  // Called on the reader thread when a connection is lost.
+  void onDisconnect(std::function<void()> f) { onDisconnect_ = std::move(f); }
+  // What the hello says of the IKE state sync (ikeipc::Hello::ha); before start().
+  void helloHa(std::string ha) { helloHa_ = std::move(ha); }
   ~Link() { stop(); }
   Link(const Link&) = delete;
   Link& operator=(const Link&) = delete;
@@ -40,6 +44,8 @@ class Link {
   std::string path_;
   Handler onMessage_;
   std::function<void()> onConnect_;
+  std::function<void()> onDisconnect_;
+  std::string helloHa_;
   std::atomic<int> fd_{-1};
   std::atomic<bool> stopping_{false};
   std::mutex writeMu_;

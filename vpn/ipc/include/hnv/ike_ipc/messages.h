@@ -7,7 +7,8 @@
 //   hnvgwd -> iked   hello, counters (per SA, every second), expire (an SA
 //                    reached a volume limit), result (to sa-add: refused),
 //                    connections (the swanctl.conf of this gateway's S2S
-//                    interfaces), ike-in (an IKE datagram to an endpoint)
+//                    interfaces), ike-in (an IKE datagram to an endpoint),
+//                    cluster-role (a cluster member's role, see ClusterRole)
 //
 // Keys travel in hex inside sa-add only; the socket is the service's own
 // (mode 0600 in a 0700 directory). Nothing here ever logs a key.
@@ -40,6 +41,9 @@ std::string toString(const Selector& s);  // "10.0.1.0/24", "10.0.1.5-10.0.1.9 u
 struct Hello {
   std::string program;
   int version = kVersion;
+  // hnv-iked only: its IKE state sync with the other member's hnv-iked
+  // (strongSwan's ha plugin), "LOCAL<->REMOTE"; empty without one.
+  std::string ha;
 };
 
 struct SaAdd {
@@ -118,6 +122,16 @@ struct Connections {
   std::string swanctlConf;
 };
 
+// hnvgwd in a gateway cluster tells its hnv-iked the member's role at each
+// change and after each hello. Only the active member's charon initiates,
+// and it starts the persistent connections (named here) that have no IKE
+// SA; with an IKE state sync the IKE SAs follow the role (passive on the
+// standby), without one a member that stops being active closes its own.
+struct ClusterRole {
+  bool active = false;
+  std::vector<std::string> persistent;  // connection names
+};
+
 // An IKE datagram between an endpoint of the gateway and a peer: the UDP
 // payload as is (on port 4500 with its non-ESP marker, which charon's
 // sender adds and its receiver removes).
@@ -130,7 +144,7 @@ struct IkeIn : IkeDatagram {};
 struct IkeOut : IkeDatagram {};
 
 using Message = std::variant<Hello, SaAdd, SaUpdate, SaDel, Policy, Event, Counters, Expire, Result_, Connections,
-                             IkeIn, IkeOut>;
+                             IkeIn, IkeOut, ClusterRole>;
 
 // One line of JSON, without the newline.
 std::string encode(const Message& m);
