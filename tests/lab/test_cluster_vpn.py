@@ -9,10 +9,13 @@ With the IKE state sync (hnv-iked --ha-local/--ha-remote: strongSwan's ha
 plugin on the heartbeat link) the standby's charon holds every IKE and
 CHILD SA of the active, passive, and its hnvgwd holds the ESP SAs; the
 active's hnvgwd reports its outbound sequence numbers in the cluster's
-state sync. After kill -9 of the active hnvgwd the new active continues the
-same SAs (outbound sequence numbers advanced by a margin): the sites see no
-new IKE or CHILD SA. Then the failed member rejoins, and a planned
-switchover hands the same SAs back.
+state sync. With NAT as well (start_vpn_lab(nat=True)): both tenants
+download or stream through NAT and stream through their tunnels while the
+active hnvgwd gets kill -9; the new active continues the NAT sessions and
+the same SAs (outbound sequence numbers advanced by a margin): the
+download completes on its one connection, and the sites see no new IKE or
+CHILD SA. Then the failed member rejoins, and a planned switchover hands
+the same SAs back.
 
 Without it, the new active's hnv-iked negotiates new SAs with each site.
 
@@ -28,19 +31,20 @@ import threading
 
 import pytest
 
-from hnvlab.cluster import MEMBERS, start_udp_stream, udp_result, wait_roles, wait_synced
+from hnvlab.cluster import MEMBERS, start_download, start_udp_stream, udp_result, wait_roles, wait_synced
 from hnvlab.ipsec import strongswan_missing
+from hnvlab.nat import INTERNET
 from hnvlab.process import wait_for
 from hnvlab.vpn import SITE_HOST, start_vpn_lab
 
 
-def start(lab, hnv_bin, ike_sync: bool):
+def start(lab, hnv_bin, ike_sync: bool, nat: bool = False):
     for binary in ("hnvgwd", "hnv-hostd", "hnv-controller", "hnvctl", "hnv-iked"):
         hnv_bin(binary)
     missing = strongswan_missing()
     if missing:
         pytest.skip(missing)
-    vl = start_vpn_lab(lab, members=MEMBERS, ike_sync=ike_sync)
+    vl = start_vpn_lab(lab, members=MEMBERS, ike_sync=ike_sync, nat=nat)
     wait_roles(vl.members, ["active", "standby"])
     return vl
 
@@ -75,15 +79,16 @@ def negotiations(vl) -> dict[str, tuple[int, int]]:
     return {name: (len(_IKE_UP.findall(s.log())), len(_CHILD_UP.findall(s.log()))) for name, s in vl.sites.items()}
 
 
-def stream(vl, seconds: float):
-    vm = vl.vms["vm-a1"]
+def stream(vl, tenant: str, seconds: float):
+    """200 datagrams/s from the tenant's second VM to its site, through its tunnel."""
+    vm = vl.vms[f"vm-{tenant.lower()}2"]
     wait_for(lambda: vm.ping(SITE_HOST, timeout=1, check=False).returncode == 0, timeout=20, interval=0.2,
-             what="vm-a1 to reach site A through the tunnel")
-    return start_udp_stream(vm, vl.sites["A"].node, SITE_HOST, 200, seconds)
+             what=f"{vm.name} to reach site {tenant} through the tunnel")
+    return start_udp_stream(vm, vl.sites[tenant].node, SITE_HOST, 200, seconds)
 
 
-def test_tunnels_survive_kill_9_and_a_switchover_without_renegotiation(lab, hnv_bin):
-    vl = start(lab, hnv_bin, ike_sync=True)
+def test_nat_and_tunnels_survive_kill_9_and_a_switchover_without_renegotiation(lab, hnv_bin):
+    vl = start(lab, hnv_bin, ike_sync=True, nat=True)
     a, b = vl.members
     before = wait_tunnels(a, vl.topo)
     # The standby holds the same SAs (from its hnv-iked's passive copies), fenced.
@@ -91,23 +96,29 @@ def test_tunnels_survive_kill_9_and_a_switchover_without_renegotiation(lab, hnv_
     for t in ("A", "B"):
         assert spis(standby[t]) == spis(before[t]), (t, standby[t]["sas"], before[t]["sas"])
     assert b.ctl_json("cluster")["ike_state_sync"] == "strongSwan ha plugin 10.99.0.2<->10.99.0.1"
-    sender, receiver = stream(vl, 10.0)
+    # Both tenants through NAT (A: a paced TCP download, B: UDP) and through their tunnels (UDP).
+    for vm in ("vm-a1", "vm-b1"):
+        vl.vms[vm].wait_ping(INTERNET, timeout=30)
+    source, fetch, expected = start_download(vl, vl.vms["vm-a1"], 8 << 20, 1 << 20)  # 8 s
+    nat_udp = start_udp_stream(vl.vms["vm-b1"], vl.internet, INTERNET, 200, 10.0)
+    s2s = {t: stream(vl, t, 10.0) for t in ("A", "B")}
     threading.Event().wait(2.0)
     wait_synced(b, a)
     negotiated = negotiations(vl)
     assert all(n == (1, 1) for n in negotiated.values()), negotiated
     a.process.kill()  # hnvgwd only: its hnv-iked loses its data plane and stands by
     wait_roles([b], ["active"], timeout=10)
-    udp = udp_result(receiver)
-    print(f"kill -9 with S2S tunnels and the IKE state sync: UDP at 200/s through the tunnel: "
-          f"{udp['highest'] + 1} sent, {udp['lost']} lost, blackout {udp['max_gap_ms']:.0f} ms")
-    assert udp["highest"] + 1 == 2000 and udp["lost"] < 1000, f"the stream went on through the same tunnel: {udp}"
+    results = {"NAT B": udp_result(nat_udp[1]), **{f"S2S {t}": udp_result(r) for t, (_, r) in s2s.items()}}
+    for what, udp in results.items():
+        print(f"kill -9, {what}: UDP at 200/s: {udp['highest'] + 1} sent, {udp['lost']} lost, "
+              f"blackout {udp['max_gap_ms']:.0f} ms")
+        assert udp["highest"] + 1 == 2000 and udp["lost"] < 1000, f"{what}: the stream went on: {udp}"
+    fetch.wait(timeout=30)
+    assert expected in fetch.log_tail(20), "the download broke: " + fetch.log_tail(20) + source.log_tail(20)
     after = wait_tunnels(b, vl.topo)
     for t in ("A", "B"):
         assert spis(after[t]) == spis(before[t]), f"tunnel {t}: the same SAs carry it: {after[t]['sas']}"
-        out = [s for s in after[t]["sas"] if s["direction"] == "out"]
         assert all(s["replayed"] == 0 and s["authFailed"] == 0 for s in after[t]["sas"]), after[t]["sas"]
-        assert out, after[t]
     # Both ways through both tunnels: the sites' replies come in through the same inbound SAs.
     for t, vm in (("A", "vm-a1"), ("B", "vm-b1")):
         vl.vms[vm].ping(SITE_HOST, count=1, timeout=5)
@@ -116,17 +127,17 @@ def test_tunnels_survive_kill_9_and_a_switchover_without_renegotiation(lab, hnv_
     assert negotiations(vl) == negotiated, "no new IKE or CHILD SA at either site"
 
     # gw1-a's hnvgwd comes back: standby, with the SAs from its hnv-iked and
-    # the sequence numbers from gw1-b. A planned switchover hands them back.
+    # the sequence numbers and NAT sessions from gw1-b. A planned switchover hands them back.
     a.start()
     wait_roles(vl.members, ["standby", "active"])
     wait_synced(a, b)
     wait_tunnels(a, vl.topo)
-    sender, receiver = stream(vl, 5.0)
+    sender, receiver = stream(vl, "A", 5.0)
     threading.Event().wait(1.5)
     b.ctl("cluster", "switchover")
     wait_roles(vl.members, ["active", "standby"], timeout=5)
     udp = udp_result(receiver)
-    print(f"planned switchover with S2S tunnels: UDP at 200/s: {udp['highest'] + 1} sent, {udp['lost']} lost, "
+    print(f"planned switchover, S2S A: UDP at 200/s: {udp['highest'] + 1} sent, {udp['lost']} lost, "
           f"blackout {udp['max_gap_ms']:.0f} ms")
     assert udp["highest"] + 1 == 1000 and udp["lost"] < 100, udp
     back = interfaces(a, vl.topo)
@@ -141,7 +152,7 @@ def test_without_the_ike_state_sync_the_new_active_negotiates_afresh(lab, hnv_bi
     before = wait_tunnels(a, vl.topo)
     assert all(x["state"] != "connected" for x in interfaces(b, vl.topo).values()), "the standby holds no tunnel"
     assert b.ctl_json("cluster")["ike_state_sync"].startswith("none"), b.ctl_json("cluster")
-    sender, receiver = stream(vl, 10.0)
+    sender, receiver = stream(vl, "A", 10.0)
     threading.Event().wait(2.0)
     negotiated = negotiations(vl)
     a.process.kill()

@@ -36,7 +36,7 @@ from .ipsec import Connection, Iked, Site, _socket_dir
 from .process import wait_for
 from .tenants import (OverlayTopology, Tenant, controller_link, new_overlay_hosts, start_overlay_controller,
                       two_tenants, wait_applied)
-from .topology import Lab
+from .topology import Lab, Node
 
 if TYPE_CHECKING:
     from .cluster import MemberSpec
@@ -65,6 +65,7 @@ class VpnLab:
     revision: int
     members: list[Gateway]  # start_vpn_lab(members=...): the cluster members, each with its hnv-iked
     ikeds: list[Iked]
+    internet: Node | None = None  # start_vpn_lab(nat=True): the NAT lab's internet node
 
     def interfaces(self) -> dict[str, dict]:
         """hnvgwd's vpn-interfaces, by tenant name."""
@@ -103,6 +104,20 @@ def vpn_operations(topo: OverlayTopology, *, lifetime: int | None = None) -> lis
     return ops
 
 
+def with_nat(vpn_ops: list[dict[str, Any]], nat_ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The VPN lab's policy and the NAT lab's (hnvlab.nat) together: one gateway node with
+    every routing domain, its provider address and wildcard records once, parents first."""
+    internet_rd = [o for o in nat_ops if o["kind"] == "routing-domains"]
+    nat_tenants = next(o["object"]["tenants"] for o in nat_ops if o["kind"] == "nodes")
+    out = internet_rd + []
+    for o in vpn_ops:
+        if o["kind"] == "nodes":
+            o = {**o, "object": {**o["object"], "tenants": sorted(set(o["object"]["tenants"]) | set(nat_tenants))}}
+        out.append(o)
+    skip = {"routing-domains", "nodes", "provider-addresses", "lookup-records"}
+    return out + [o for o in nat_ops if o["kind"] not in skip]
+
+
 def site_connection(tenant: str) -> Connection:
     """The remote site's side of tenant `tenant`'s tunnel."""
     return Connection(name="gw", local_addr=SITE[tenant], remote_addr=ENDPOINT[tenant], local_id=SITE[tenant],
@@ -112,7 +127,7 @@ def site_connection(tenant: str) -> Connection:
 
 def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int = 1,
                   site_changes: dict[str, dict[str, Any]] | None = None,
-                  members: Sequence["MemberSpec"] = (), ike_sync: bool = True) -> VpnLab:
+                  members: Sequence["MemberSpec"] = (), ike_sync: bool = True, nat: bool = False) -> VpnLab:
     """Everything of the module docstring, started, in step with the controller.
 
     `site_changes` = {"B": {"psk": "wrong..."}}: fields of a site's Connection
@@ -120,14 +135,19 @@ def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int 
     (hnvlab.cluster): a gateway cluster serving gw1 instead of one gw1, each
     member with its own hnv-iked; with `ike_sync` the two hnv-ikeds keep
     each other's IKE and CHILD SAs (strongSwan's ha plugin on the heartbeat
-    link)."""
+    link). With `nat` the NAT lab's internet side and NAT instances too
+    (hnvlab.nat): each tenant reaches the internet node through NAT and its
+    site through its tunnel."""
     from .cluster import cluster_operations, new_member  # the cluster builds on this lab
+    from .nat import INTERNET, INTERNET_PORT, INTERNET_PREFIX_LEN, nat_operations
     topo = two_tenants()
     ctl = start_overlay_controller(lab, list(topo.hosts) + [GATEWAY])
     ops = topo.operations()
     records = [o for o in ops if o["kind"] == "lookup-records"]
-    ops = ([o for o in ops if o["kind"] != "lookup-records"] + records + vpn_operations(topo, lifetime=lifetime)
-           + cluster_operations(members))
+    gateway_ops = vpn_operations(topo, lifetime=lifetime)
+    if nat:
+        gateway_ops = with_nat(gateway_ops, nat_operations(topo))
+    ops = ([o for o in ops if o["kind"] != "lookup-records"] + records + gateway_ops + cluster_operations(members))
     reply = ctl.batch(ops)
     if reply.get("changes") != len(ops):
         raise LabError(f"policy batch made {reply.get('changes')} changes, expected {len(ops)}")
@@ -146,6 +166,13 @@ def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int 
             setattr(conn, field, value)
         sites[name].load(conn)
 
+    internet = None
+    if nat:
+        lab.segment("inet", mtu=1500)
+        internet = lab.node("internet")
+        internet.attach("inet", "eth0", [f"{INTERNET}/{INTERNET_PREFIX_LEN}"])
+        internet.ns.disable_ipv6("eth0")
+
     reference.mgmt(lab)
     reference.underlay(lab)
     sockets, gateways = [], []
@@ -159,6 +186,8 @@ def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int 
         else:
             gw = new_member(lab, m, controller_link(ctl, GATEWAY), extra_config=vpn)
         gw.add_port(WAN_PORT, "wan", "wan0")
+        if nat:
+            gw.add_port(INTERNET_PORT, "inet", "in0")
         sockets.append(ike_socket)
         gateways.append(gw)
     hosts = new_overlay_hosts(lab, topo, ctl)
@@ -175,7 +204,7 @@ def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int 
              for i, (gw, sock) in enumerate(zip(gateways, sockets))]
     vms = {name: vm for host in hosts.values() for name, vm in host.vms.items()}
     return VpnLab(topo, ctl, hosts, vms, gateways[0], ikeds[0], sites, revision, gateways if members else [],
-                  ikeds if members else [])
+                  ikeds if members else [], internet)
 
 
 def wait_connected(vl: VpnLab, tenants=("A", "B"), timeout: float = 30) -> dict[str, dict]:
