@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Failover of a gateway cluster, measured in the lab (issue 8, acceptance 5).
 
-Builds the NAT lab with a two-member cluster (tests/lab/hnvlab: nat.py,
-cluster.py), then:
+Builds the VPN lab with the NAT lab's internet side and a two-member
+cluster whose hnv-ikeds sync their IKE state (tests/lab/hnvlab: vpn.py
+with nat=True, cluster.py), then:
 
   sessions   vm-a1 opens --sessions UDP sessions through A's NAT (one
              datagram from one socket to as many ports of the internet
@@ -10,11 +11,14 @@ cluster.py), then:
   snapshot   the standby restarts and gets the whole state: records, bytes
              and milliseconds of the snapshot, as the active reports them
   kill       --rounds times: a UDP stream of 200 datagrams/s from vm-b1 and a
-             paced TCP download by vm-a1 run while the active gets SIGKILL; the
-             blackout (longest gap between datagrams), datagrams lost, whether
-             the download finished on its one connection, and how long
-             the peer had been silent when the standby became active;
-             the killed member then rejoins as standby and resyncs
+             paced TCP download by vm-a1 through NAT, and a UDP stream of
+             200/s from vm-a2 and vm-b2 through their tenants' tunnels, run
+             while the active hnvgwd gets SIGKILL; per stream the blackout
+             (longest gap between datagrams) and datagrams lost, whether
+             the download finished on its one connection, how many IKE and
+             CHILD SAs the sites negotiated meanwhile, and how long the
+             peer had been silent when the standby became active; the
+             killed member then rejoins as standby and resyncs
   switchover --rounds planned switchovers under the same traffic
 
 Writes JSON (--json) and prints a Markdown table. Run as root:
@@ -27,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import threading
@@ -39,8 +44,9 @@ sys.path.insert(0, str(ROOT / "tests" / "lab"))
 from hnvlab.cluster import (MEMBERS, start_download, start_udp_stream, udp_result, wait_roles,  # noqa: E402
                             wait_synced)
 from hnvlab.host import PYTHON  # noqa: E402
-from hnvlab.nat import INTERNET, start_nat_lab  # noqa: E402
+from hnvlab.nat import INTERNET  # noqa: E402
 from hnvlab.topology import Lab  # noqa: E402
+from hnvlab.vpn import SITE_HOST, start_vpn_lab  # noqa: E402
 
 OPEN_SESSIONS = r"""
 import socket, sys, time
@@ -64,18 +70,30 @@ def active_and_standby(members):
     return active, standby
 
 
+def negotiations(nl) -> int:
+    """IKE and CHILD SAs the sites' charons have established so far."""
+    return sum(len(re.findall(r"(?:IKE_SA \S+ established between|CHILD_SA \S+ established with SPIs)", s.log()))
+               for s in nl.sites.values())
+
+
 def under_traffic(nl, action, port: int) -> dict:
-    """A UDP stream (200/s for 6 s, tenant B) and a paced download (6 MiB at 1 MiB/s, tenant A)
-    across `action()`, 2 s in."""
+    """Through NAT a UDP stream (200/s for 6 s, tenant B) and a paced download (6 MiB at 1 MiB/s,
+    tenant A), through each tenant's tunnel a UDP stream (200/s for 6 s), across `action()`, 2 s in."""
     source, fetch, expected = start_download(nl, nl.vms["vm-a1"], 6 << 20, 1 << 20, port=port)
-    sender, receiver = start_udp_stream(nl.vms["vm-b1"], nl.internet, INTERNET, 200, 6.0, port=port + 1000)
+    nat = start_udp_stream(nl.vms["vm-b1"], nl.internet, INTERNET, 200, 6.0, port=port + 1000)
+    s2s = [start_udp_stream(nl.vms[vm], nl.sites[t].node, SITE_HOST, 200, 6.0, port=port + 2000)
+           for t, vm in (("A", "vm-a2"), ("B", "vm-b2"))]
     time.sleep(2.0)
+    negotiated = negotiations(nl)
     extra = action()
-    udp = udp_result(receiver)
+    udp = udp_result(nat[1])
+    tunnels = [udp_result(r) for _, r in s2s]
     fetch.wait(timeout=40)
     source.stop()
     return {"udp_sent": udp["highest"] + 1, "udp_lost": udp["lost"], "blackout_ms": udp["max_gap_ms"],
-            "tcp_download_survived": expected in fetch.log_tail(20), **extra}
+            "tcp_download_survived": expected in fetch.log_tail(20),
+            "s2s_lost": max(x["lost"] for x in tunnels), "s2s_blackout_ms": max(x["max_gap_ms"] for x in tunnels),
+            "ike_negotiations": negotiations(nl) - negotiated, **extra}
 
 
 def main() -> int:
@@ -88,11 +106,13 @@ def main() -> int:
     os.environ["HNV_BUILD_DIR"] = str(Path(args.build).resolve())
     out: dict = {"date": time.strftime("%Y-%m-%d"), "machine": os.uname().nodename, "sessions": args.sessions}
     with Lab("bench-failover") as lab:
-        nl = start_nat_lab(lab, members=MEMBERS)
+        nl = start_vpn_lab(lab, members=MEMBERS, nat=True)
         a, b = nl.members
         wait_roles(nl.members, ["active", "standby"])
         for vm in ("vm-a1", "vm-b1"):
             nl.vms[vm].wait_ping(INTERNET, timeout=30)
+        for vm in ("vm-a2", "vm-b2"):
+            nl.vms[vm].wait_ping(SITE_HOST, timeout=30)
         wait_synced(b, a)
         # Sessions: what replicating their creation costs.
         before = sync_of(a)
@@ -141,6 +161,13 @@ def main() -> int:
     print(f"| kill -9: blackout (median, max) | {med(kills, 'blackout_ms')} ms, {max(x['blackout_ms'] for x in kills)} ms |")
     print(f"| kill -9: UDP datagrams lost at 200/s (median) | {med(kills, 'udp_lost')} |")
     print(f"| kill -9: TCP downloads survived | {sum(x['tcp_download_survived'] for x in kills)}/{len(kills)} |")
+    print(f"| kill -9: S2S blackout, worse tunnel (median, max) | {med(kills, 's2s_blackout_ms')} ms, "
+          f"{max(x['s2s_blackout_ms'] for x in kills)} ms |")
+    print(f"| kill -9: S2S datagrams lost at 200/s, worse tunnel (median) | {med(kills, 's2s_lost')} |")
+    print(f"| kill -9: IKE/CHILD SAs negotiated by the sites | {sum(x['ike_negotiations'] for x in kills)} |")
+    print(f"| switchover: S2S blackout, worse tunnel (median, max) | {med(switchovers, 's2s_blackout_ms')} ms, "
+          f"{max(x['s2s_blackout_ms'] for x in switchovers)} ms |")
+    print(f"| switchover: IKE/CHILD SAs negotiated by the sites | {sum(x['ike_negotiations'] for x in switchovers)} |")
     print(f"| switchover: blackout (median, max) | {med(switchovers, 'blackout_ms')} ms, "
           f"{max(x['blackout_ms'] for x in switchovers)} ms |")
     print(f"| switchover: UDP datagrams lost at 200/s (median) | {med(switchovers, 'udp_lost')} |")
