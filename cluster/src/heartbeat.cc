@@ -58,6 +58,7 @@ std::string encodeHeartbeat(const Heartbeat& hb, std::string_view secret) {
   o["sees_peer"] = hb.seesPeer;
   o["synced"] = hb.synced;
   o["handover_to"] = hb.handoverTo;
+  if (hb.ikeResync != 0) o["ike_resync"] = hb.ikeResync;
   std::string text = json::serialize(o);
   if (!secret.empty()) text += "\n" + authCode(secret, text);
   return text;
@@ -83,7 +84,7 @@ Result<Heartbeat> decodeHeartbeat(std::span<const std::uint8_t> datagram, std::s
   if (!v) return v.error();
   ConfigNode n(&*v, "heartbeat");
   if (auto s = n.expectObject({"v", "cluster", "member", "role", "epoch", "seq", "priority", "sees_peer", "synced",
-                               "handover_to"});
+                               "handover_to", "ike_resync"});
       !s) {
     return s.error();
   }
@@ -128,6 +129,9 @@ Result<Heartbeat> decodeHeartbeat(std::span<const std::uint8_t> datagram, std::s
   auto handover = n["handover_to"].asString("");
   if (!handover) return handover.error();
   hb.handoverTo = *handover;
+  auto resync = n["ike_resync"].asUint(0, UINT32_MAX, 0);
+  if (!resync) return resync.error();
+  hb.ikeResync = static_cast<std::uint32_t>(*resync);
   return hb;
 }
 

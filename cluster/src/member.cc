@@ -144,6 +144,10 @@ void ClusterMember::onDatagram(std::size_t bytes) {
   }
   ++received_;
   membership_.onHeartbeat(*hb, now);
+  // A request is a count that grew: the first heartbeat seen only tells
+  // where it stands, and a restarted peer starts again from 0.
+  if (peerIkeResync_ && hb->ikeResync > *peerIkeResync_ && onPeerIkeResync_) onPeerIkeResync_();
+  peerIkeResync_ = hb->ikeResync;
   // A handover or a peer's loss of the active role is acted on at once.
   callWitness(now);
   if (membership_.heartbeatDue(now)) sendHeartbeat(now);

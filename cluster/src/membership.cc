@@ -171,6 +171,7 @@ Heartbeat Membership::nextHeartbeat(Time now) {
   hb.seesPeer = peerAlive(now);
   hb.synced = synced_;
   hb.handoverTo = handoverTo_;
+  hb.ikeResync = ikeResync_;
   return hb;
 }
 

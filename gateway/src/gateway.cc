@@ -218,6 +218,7 @@ Status Gateway::startVpn(boost::asio::io_context& io) {
     const auto secs = static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
     for (const auto& m : vpn_->tick(secs)) vpnLink_->send(m);
+    checkIkeState();
     return true;
   });
   return okStatus();

@@ -92,6 +92,12 @@ void Gateway::applyCluster(const std::optional<cluster::ClusterSettings>& settin
   member_ = std::make_unique<cluster::ClusterMember>(
       *io_, *settings, config_.controller ? std::optional(config_.controller->endpoint) : std::nullopt,
       [this](const cluster::Transition& t) { onClusterTransition(t); }, syncProvider(), syncConsumer());
+  member_->onPeerIkeResync([this] {
+    if (!vpnLink_ || !vpnLink_->connected() || ikedHa_.empty() || member_->role() != cluster::Role::Active) return;
+    ++ikeResyncsServed_;
+    kLog.notice("the standby lacks IKE state: hnv-iked sends it again");
+    vpnLink_->send(ikeipc::IkeResync{false});
+  });
   member_->start();
   // The announcement rounds after a takeover ride on the control loop's tick.
   node_->addTicker([this](auto) {
@@ -119,6 +125,28 @@ void Gateway::onClusterTransition(const cluster::Transition& t) {
     announcements_ = 0;
   }
   sendClusterRole();
+}
+
+// A standby whose hnv-iked started after the active's IKE SAs existed, or
+// missed the plugin's messages (its connections were not loaded yet), has
+// no copy of some SAs: the active's sequence reports name them. Asked once
+// they have been missing for 3 s, then at most every 30 s.
+void Gateway::checkIkeState() {
+  constexpr unsigned kGraceSeconds = 3;
+  constexpr auto kInterval = std::chrono::seconds(30);
+  if (!member_ || !vpn_ || ikedHa_.empty() || member_->role() != cluster::Role::Standby) {
+    ikeMissingSeconds_ = 0;
+    return;
+  }
+  const std::size_t missing = vpn_->missingReported();
+  ikeMissingSeconds_ = missing == 0 ? 0 : ikeMissingSeconds_ + 1;
+  const auto now = std::chrono::steady_clock::now();
+  if (ikeMissingSeconds_ < kGraceSeconds || (ikeResyncsAsked_ != 0 && now - lastIkeResync_ < kInterval)) return;
+  lastIkeResync_ = now;
+  ++ikeResyncsAsked_;
+  kLog.notice("asking the active member for its IKE state again", {{"missing_outbound_sas", std::to_string(missing)}});
+  if (vpnLink_) vpnLink_->send(ikeipc::IkeResync{true});  // first: drop the copies we have
+  member_->requestPeerIkeResync();
 }
 
 void Gateway::sendClusterRole() {
@@ -201,6 +229,8 @@ json::object Gateway::clusterJson() const {
     o["ike_state_sync"] = !vpnLink_ || !vpnLink_->connected() ? "unknown (hnv-iked not connected)"
                           : ikedHa_.empty() ? "none (tunnels are negotiated again after a takeover)"
                                             : "strongSwan ha plugin " + ikedHa_;
+    o["ike_resyncs"] = json::object{{"asked", ikeResyncsAsked_}, {"served", ikeResyncsServed_},
+                                    {"missing_outbound_sas", vpn_->missingReported()}};
   }
   if (!member_) o["problem"] = "no gateway cluster in the applied policy yet";
   return o;

@@ -28,6 +28,10 @@ void appendConnection(std::string& conns, std::string& secrets, const policy::Vp
   conns += "    proposals = " + x.ikeProposals + "\n";
   if (x.dpdSeconds != 0) conns += "    dpd_delay = " + std::to_string(x.dpdSeconds) + "s\n";
   conns += "    keyingtries = 0\n";  // keep trying
+  // No MOBIKE: the endpoints are fixed, and charon's MOBIKE path checks
+  // look for a kernel route to the peer, which the data plane owns (none
+  // found: DPD and rekeying of the IKE SA wait for a path that never comes).
+  conns += "    mobike = no\n";
   conns += "    local {\n      auth = psk\n      id = " + localId + "\n    }\n";
   conns += "    remote {\n      auth = psk\n      id = " + remoteId + "\n    }\n";
   conns += "    children {\n      " + name + " {\n";

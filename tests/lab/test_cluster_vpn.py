@@ -70,6 +70,15 @@ def spis(x: dict) -> set[str]:
     return {s["spi"] for s in x["sas"]}
 
 
+def wait_same_sas(active, standby, topo, timeout: float = 30) -> dict[str, dict]:
+    """Until the standby holds the active's SAs (from its hnv-iked's passive copies), fenced;
+    returns the active's vpn-interfaces by tenant."""
+    def same():
+        x, y = wait_tunnels(active, topo), interfaces(standby, topo)
+        return x if all(spis(x[t]) == spis(y.get(t, {"sas": []})) for t in ("A", "B")) else None
+    return wait_for(same, timeout=timeout, interval=0.2, what=f"{standby.name} to hold {active.name}'s SAs")
+
+
 _IKE_UP = re.compile(r"IKE_SA \S+ established between")
 _CHILD_UP = re.compile(r"CHILD_SA \S+ established with SPIs")
 
@@ -90,11 +99,7 @@ def stream(vl, tenant: str, seconds: float):
 def test_nat_and_tunnels_survive_kill_9_and_a_switchover_without_renegotiation(lab, hnv_bin):
     vl = start(lab, hnv_bin, ike_sync=True, nat=True)
     a, b = vl.members
-    before = wait_tunnels(a, vl.topo)
-    # The standby holds the same SAs (from its hnv-iked's passive copies), fenced.
-    standby = wait_tunnels(b, vl.topo)
-    for t in ("A", "B"):
-        assert spis(standby[t]) == spis(before[t]), (t, standby[t]["sas"], before[t]["sas"])
+    before = wait_same_sas(a, b, vl.topo)
     assert b.ctl_json("cluster")["ike_state_sync"] == "strongSwan ha plugin 10.99.0.2<->10.99.0.1"
     # Both tenants through NAT (A: a paced TCP download, B: UDP) and through their tunnels (UDP).
     for vm in ("vm-a1", "vm-b1"):
@@ -166,3 +171,52 @@ def test_without_the_ike_state_sync_the_new_active_negotiates_afresh(lab, hnv_bi
     vl.vms["vm-b1"].ping(SITE_HOST, count=1, timeout=5)
     again = negotiations(vl)
     assert all(again[s][0] == negotiated[s][0] + 1 for s in again), (negotiated, again)
+
+
+def test_a_whole_member_crash_and_its_return(lab, hnv_bin):
+    """The active appliance dies whole (hnvgwd and hnv-iked): the standby's
+    charon takes the passive SAs on its own role change. The member comes
+    back with an empty hnv-iked, which asks the other for a resync: the IKE
+    SAs come over as they are, the CHILD SAs by a rekey (the plugin cannot
+    send CHILD SA keys afterwards), and a switchover hands them back."""
+    vl = start(lab, hnv_bin, ike_sync=True)
+    a, b = vl.members
+    iked_a = vl.ikeds[0]
+    before = wait_same_sas(a, b, vl.topo)
+    sender, receiver = stream(vl, "A", 8.0)
+    threading.Event().wait(2.0)
+    negotiated = negotiations(vl)
+    iked_a.process.kill()
+    a.process.kill()
+    wait_roles([b], ["active"], timeout=10)
+    udp = udp_result(receiver)
+    print(f"kill -9 of hnvgwd and hnv-iked: UDP at 200/s through tunnel A: {udp['highest'] + 1} sent, "
+          f"{udp['lost']} lost, blackout {udp['max_gap_ms']:.0f} ms")
+    assert udp["highest"] + 1 == 1600 and udp["lost"] < 800, udp
+    after = wait_tunnels(b, vl.topo)
+    assert spis(after["A"]) == spis(before["A"]), after["A"]["sas"]
+    assert negotiations(vl) == negotiated, "the standby's charon took the SAs over by itself"
+
+    iked_a.start()
+    a.start()
+    wait_roles(vl.members, ["standby", "active"])
+    wait_synced(a, b)
+    # gw1-a's hnvgwd sees SAs in gw1-b's sequence reports that its new
+    # hnv-iked lacks and asks for a resync: the same IKE SAs, new CHILD SAs
+    # (rekeyed by gw1-b), on both members.
+    rekeyed = wait_same_sas(b, a, vl.topo)
+    assert all(not spis(rekeyed[t]) & spis(before[t]) for t in ("A", "B")), (rekeyed, before)
+    assert a.ctl_json("cluster")["ike_resyncs"]["asked"] >= 1
+    assert b.ctl_json("cluster")["ike_resyncs"]["served"] >= 1
+    n = negotiations(vl)
+    assert all(n[s][0] == negotiated[s][0] for s in n), f"no new IKE SA: {negotiated} -> {n}"
+    sender, receiver = stream(vl, "A", 5.0)
+    threading.Event().wait(1.5)
+    b.ctl("cluster", "switchover")
+    wait_roles(vl.members, ["active", "standby"], timeout=5)
+    udp = udp_result(receiver)
+    print(f"switchover back to the restarted member: UDP at 200/s: {udp['highest'] + 1} sent, {udp['lost']} lost, "
+          f"blackout {udp['max_gap_ms']:.0f} ms")
+    assert udp["highest"] + 1 == 1000 and udp["lost"] < 100, udp
+    assert spis(interfaces(a, vl.topo)["A"]) == spis(rekeyed["A"])
+    assert all(negotiations(vl)[s][0] == negotiated[s][0] for s in n), "still no new IKE SA"

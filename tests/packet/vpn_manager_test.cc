@@ -199,6 +199,18 @@ TEST_F(Manager, ClusterSequenceReportsGoByStepsAndATakeoverContinuesPastThem) {
   rebuilt->counters().sequencesUsed = 200000;
   EXPECT_EQ(mgr_->advanceOutbound(10), 1u);
   EXPECT_EQ(mgr_->tables().get()->tunnels[0].outbound->lastSequence(), 5000u + 65536u + 200000u + 10u);
+  // Standby: what the active reports and this member lacks; a deleted SA's report goes.
+  EXPECT_EQ(mgr_->missingReported(), 1u) << "0x99999999: reported by the active, not here";
+  mgr_->noteSequence({0x99999999, v4("198.51.100.2"), VpnManager::kGone});
+  EXPECT_EQ(mgr_->missingReported(), 0u);
+  // Active: a deleted outbound SA is reported as gone once.
+  ASSERT_TRUE(add(sa(0x33333333, false)).ok);
+  mgr_->handle(ikeipc::SaDel{0x33333333, ip("198.51.100.2")});
+  auto gone = mgr_->sequenceReports(100, false);
+  ASSERT_EQ(gone.size(), 1u);
+  EXPECT_EQ(gone[0].spi, 0x33333333u);
+  EXPECT_EQ(gone[0].last, VpnManager::kGone);
+  EXPECT_TRUE(mgr_->sequenceReports(100, false).empty());
   // Without kept keys (a member that is no cluster member) nothing is rebuilt.
   mgr_->keepOutboundKeys(false);
   ASSERT_TRUE(add(sa(0x22222222, false)).ok);

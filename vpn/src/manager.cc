@@ -160,6 +160,9 @@ std::optional<ikeipc::Message> VpnManager::handle(const ikeipc::Message& m) {
     const std::size_t index = it->second.interface;
     const bool wasUp = up(index);
     std::vector<std::unique_ptr<EspSa>> retired;
+    if (keepKeys_ && !it->second.inbound && gone_.size() < 4096) {
+      gone_.push_back({d->spi, d->dst.v4(), kGone});
+    }
     retired.push_back(std::move(it->second.esp));
     kLog.info("SA deleted", {{"spi", spiText(d->spi)}, {"interface", interfaces_[index].name}});
     sas_.erase(it);

@@ -20,7 +20,8 @@ std::shared_ptr<SaSpec> keptKeys(const SaSpec& spec) {
 }
 
 std::vector<VpnManager::OutboundSequence> VpnManager::sequenceReports(std::uint64_t step, bool all) {
-  std::vector<OutboundSequence> out;
+  std::vector<OutboundSequence> out = std::move(gone_);
+  gone_.clear();
   for (auto& [key, sa] : sas_) {
     if (sa.inbound) continue;
     const std::uint64_t last = sa.esp->lastSequence();
@@ -33,6 +34,10 @@ std::vector<VpnManager::OutboundSequence> VpnManager::sequenceReports(std::uint6
 
 void VpnManager::noteSequence(const OutboundSequence& s) {
   const auto key = std::make_pair(s.spi, s.remote.host());
+  if (s.last == kGone) {
+    reported_.erase(key);
+    return;
+  }
   if (reported_.size() >= kMaxReported && reported_.count(key) == 0) {
     // Forget the numbers of SAs that are not here: the oldest reports.
     for (auto it = reported_.begin(); it != reported_.end();) {
@@ -42,6 +47,12 @@ void VpnManager::noteSequence(const OutboundSequence& s) {
   }
   std::uint64_t& last = reported_[key];
   last = std::max(last, s.last);
+}
+
+std::size_t VpnManager::missingReported() const {
+  std::size_t n = 0;
+  for (const auto& [key, last] : reported_) n += sas_.count(key) == 0 ? 1 : 0;
+  return n;
 }
 
 std::size_t VpnManager::advanceOutbound(std::uint64_t margin) {

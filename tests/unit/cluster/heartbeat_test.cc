@@ -41,6 +41,15 @@ TEST(Heartbeat, RoundTrip) {
   EXPECT_TRUE(back->seesPeer);
   EXPECT_FALSE(back->synced);
   EXPECT_EQ(back->handoverTo, "gw1-b");
+  EXPECT_EQ(back->ikeResync, 0u);
+  EXPECT_THAT(text, Not(HasSubstr("ike_resync"))) << "left out until the first request: older members understand it";
+  hb.ikeResync = 3;
+  back = decodeHeartbeat(bytes(encodeHeartbeat(hb)));
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(back->ikeResync, 3u);
+  std::string bad = encodeHeartbeat(hb);
+  bad.replace(bad.find("\"ike_resync\":3"), 14, "\"ike_resync\":-1");
+  EXPECT_FALSE(decodeHeartbeat(bytes(bad)));
 }
 
 TEST(Heartbeat, RefusesWhatIsNotOneOfOurs) {

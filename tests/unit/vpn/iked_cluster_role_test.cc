@@ -73,6 +73,7 @@ struct Calls {
   std::mutex mu;
   std::map<std::string, int> initiated;
   int closed = 0;
+  int forgot = 0;
   ClusterRoleControl::Actions actions() {
     return {[this](const std::string& name) {
               std::lock_guard lk(mu);
@@ -83,7 +84,16 @@ struct Calls {
               std::lock_guard lk(mu);
               ++closed;
               return 2;
+            },
+            [this] {
+              std::lock_guard lk(mu);
+              ++forgot;
+              return 3;
             }};
+  }
+  int forgettings() {
+    std::lock_guard lk(mu);
+    return forgot;
   }
   int initiations(const std::string& name) {
     std::lock_guard lk(mu);
@@ -115,6 +125,9 @@ TEST(IkedClusterRole, WithAnIkeStateSyncTheSegmentFollowsTheRoleAndOnlyTheActive
   role.set({false, {}});
   std::this_thread::sleep_for(100ms);
   EXPECT_TRUE(fifo.commands().empty()) << "a member that never was active gives up no segment";
+  // A standby about to ask for a resync drops its passive copies first.
+  role.forgetPassive();
+  ASSERT_TRUE(eventually([&] { return calls.forgettings() == 1; }));
 
   role.set({true, {"100_site-a", "200_site-b"}});
   ASSERT_TRUE(eventually([&] { return fifo.commands().size() == 1; }));
@@ -122,20 +135,29 @@ TEST(IkedClusterRole, WithAnIkeStateSyncTheSegmentFollowsTheRoleAndOnlyTheActive
   // Initiated at once, then again at each recheck (an IKE SA that failed or was closed).
   ASSERT_TRUE(eventually([&] { return calls.initiations("100_site-a") >= 3; }));
   EXPECT_GE(calls.initiations("200_site-b"), 3);
+  // The standby lacks IKE state: the active sends it again.
+  role.resyncPeer();
+  ASSERT_TRUE(eventually([&] { return fifo.commands().size() == 2; }));
+  EXPECT_EQ(fifo.commands()[1], "*1\n");
+  role.forgetPassive();
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(calls.forgettings(), 1) << "the active's SAs are its own, never forgotten";
 
   role.set({false, {}});
-  ASSERT_TRUE(eventually([&] { return fifo.commands().size() == 2; }));
-  EXPECT_EQ(fifo.commands()[1], "-1\n");
+  ASSERT_TRUE(eventually([&] { return fifo.commands().size() == 3; }));
+  EXPECT_EQ(fifo.commands()[2], "-1\n");
   const int before = calls.initiations("100_site-a");
+  role.resyncPeer();
   std::this_thread::sleep_for(100ms);
   EXPECT_EQ(calls.initiations("100_site-a"), before) << "a standby initiates nothing";
+  EXPECT_EQ(fifo.commands().size(), 3u) << "nor resyncs: the active has the state";
 
   // Active again, then hnvgwd goes away: not active any more.
   role.set({true, {"100_site-a"}});
-  ASSERT_TRUE(eventually([&] { return fifo.commands().size() == 3; }));
-  role.dataplaneLost();
   ASSERT_TRUE(eventually([&] { return fifo.commands().size() == 4; }));
-  EXPECT_EQ(fifo.commands()[3], "-1\n");
+  role.dataplaneLost();
+  ASSERT_TRUE(eventually([&] { return fifo.commands().size() == 5; }));
+  EXPECT_EQ(fifo.commands()[4], "-1\n");
   EXPECT_EQ(calls.closings(), 0) << "with the sync the IKE SAs stay, passive";
   role.stop();
 }

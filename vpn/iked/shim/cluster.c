@@ -39,16 +39,43 @@ int hnv_charon_initiate_absent(const char *name) {
   return started ? 1 : -1;
 }
 
-int hnv_charon_close_all(void) {
-  if (!hnv_shim_started()) return 0;
+/* The unique ids of the IKE SAs (only the passive ones with passive_only). */
+static array_t *ike_sa_ids(int passive_only) {
   array_t *ids = NULL;
   enumerator_t *e = charon->controller->create_ike_sa_enumerator(charon->controller, TRUE);
   ike_sa_t *ike;
   while (e->enumerate(e, &ike)) {
+    if (passive_only && ike->get_state(ike) != IKE_PASSIVE) continue;
     uint32_t id = ike->get_unique_id(ike);
     array_insert_create_value(&ids, sizeof(id), ARRAY_TAIL, &id);
   }
   e->destroy(e);
+  return ids;
+}
+
+int hnv_charon_forget_passive(void) {
+  if (!hnv_shim_started()) return 0;
+  array_t *ids = ike_sa_ids(1);
+  int forgotten = 0;
+  uint32_t id;
+  while (ids && array_remove(ids, ARRAY_HEAD, &id)) {
+    ike_sa_t *ike = charon->ike_sa_manager->checkout_by_id(charon->ike_sa_manager, id);
+    if (!ike) continue;
+    if (ike->get_state(ike) == IKE_PASSIVE) {
+      /* Local only: the ha plugin syncs nothing of a passive SA. */
+      charon->ike_sa_manager->checkin_and_destroy(charon->ike_sa_manager, ike);
+      ++forgotten;
+    } else {
+      charon->ike_sa_manager->checkin(charon->ike_sa_manager, ike);
+    }
+  }
+  if (ids) array_destroy(ids);
+  return forgotten;
+}
+
+int hnv_charon_close_all(void) {
+  if (!hnv_shim_started()) return 0;
+  array_t *ids = ike_sa_ids(0);
   int closed = 0;
   uint32_t id;
   while (ids && array_remove(ids, ARRAY_HEAD, &id)) {

@@ -109,6 +109,10 @@ void hnv_charon_stop(void);
 int hnv_charon_initiate_absent(const char *name);
 /* Closes every IKE SA without waiting for the peer; how many. */
 int hnv_charon_close_all(void);
+/* Destroys every passive IKE SA (copies the ha plugin keeps of the other
+ * member's), locally; how many. Before asking for a resync, which would
+ * otherwise add second copies of those it still has. */
+int hnv_charon_forget_passive(void);
 
 #ifdef __cplusplus
 }

@@ -58,6 +58,22 @@ void ClusterRoleControl::dataplaneLost() {
   cv_.notify_all();
 }
 
+void ClusterRoleControl::resyncPeer() {
+  {
+    std::lock_guard lk(mu_);
+    resync_ = true;
+  }
+  cv_.notify_all();
+}
+
+void ClusterRoleControl::forgetPassive() {
+  {
+    std::lock_guard lk(mu_);
+    forget_ = true;
+  }
+  cv_.notify_all();
+}
+
 bool ClusterRoleControl::writeFifo(const char* command) {
   const auto deadline = std::chrono::steady_clock::now() + kFifoWait;
   int fd = -1;
@@ -83,10 +99,13 @@ void ClusterRoleControl::run() {
   while (!stopping_) {
     if (!known_) {
       cv_.wait(lk, [this] { return stopping_ || changed_; });
+      resync_ = forget_ = false;  // no role: no cluster to resync
       continue;
     }
     const bool changed = changed_;
-    changed_ = false;
+    const bool resync = resync_;
+    const bool forget = forget_;
+    changed_ = resync_ = forget_ = false;
     const ikeipc::ClusterRole role = desired_;
     lk.unlock();
     if (changed && role.active != wasActive_) {
@@ -103,6 +122,14 @@ void ClusterRoleControl::run() {
       if (n > 0) kLog.notice("closed the IKE SAs of a member that is no longer active", {{"count", std::to_string(n)}});
     }
     wasActive_ = role.active;
+    if (forget && syncsIke() && !role.active && actions_.forgetPassive) {
+      const int n = actions_.forgetPassive();
+      kLog.notice("dropped the passive IKE SAs before a resync", {{"count", std::to_string(n)}});
+    }
+    if (resync && syncsIke() && role.active && segmentActive_) {
+      kLog.notice("sending the IKE state to the other member again (it lacks some)");
+      writeFifo("*1\n");
+    }
     if (role.active && actions_.initiateAbsent) {
       for (const auto& name : role.persistent) {
         const int r = actions_.initiateAbsent(name);
@@ -110,7 +137,7 @@ void ClusterRoleControl::run() {
       }
     }
     lk.lock();
-    cv_.wait_for(lk, recheck_, [this] { return stopping_ || changed_; });
+    cv_.wait_for(lk, recheck_, [this] { return stopping_ || changed_ || resync_ || forget_; });
   }
 }
 

@@ -168,7 +168,7 @@ std::string writeSettings(const Options& o) {
     // own heartbeat and takeover stay off (the cluster's membership and
     // its witness decide). No "secret": it needs the kernel's IPsec.
     f << "    ha {\n      local = " << o.haLocal << "\n      remote = " << o.haRemote << "\n"
-      << "      segment_count = 1\n      monitor = no\n      fifo_interface = yes\n      resync = yes\n"
+      << "      segment_count = 1\n      monitor = no\n      fifo_interface = yes\n      resync = no\n"
       << "    }\n";
   }
   f << "  }\n"
@@ -224,10 +224,17 @@ int main(int argc, char** argv) {
 
   iked::Backend* backendPtr = nullptr;
   iked::ClusterRoleControl role(haFifo, {[](const std::string& name) { return hnv_charon_initiate_absent(name.c_str()); },
-                                         [] { return hnv_charon_close_all(); }});
+                                         [] { return hnv_charon_close_all(); },
+                                         [] { return hnv_charon_forget_passive(); }});
   iked::Link link(o.dataplane, [&](const ikeipc::Message& m) {
     if (const auto* cr = std::get_if<ikeipc::ClusterRole>(&m)) {
       role.set(*cr);
+    } else if (const auto* rs = std::get_if<ikeipc::IkeResync>(&m)) {
+      if (rs->forget) {
+        role.forgetPassive();
+      } else {
+        role.resyncPeer();
+      }
     } else if (const auto* c = std::get_if<ikeipc::Counters>(&m)) {
       if (backendPtr != nullptr) backendPtr->onCounters(*c);
     } else if (const auto* e = std::get_if<ikeipc::Expire>(&m)) {

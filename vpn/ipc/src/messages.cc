@@ -86,6 +86,7 @@ struct Encoder {
   json::object operator()(const Expire& m) const {
     return {{"type", "expire"}, {"spi", m.spi}, {"dst", m.dst.toString()}, {"hard", m.hard}};
   }
+  json::object operator()(const IkeResync& m) const { return {{"type", "ike-resync"}, {"forget", m.forget}}; }
   json::object operator()(const ClusterRole& m) const {
     json::array names;
     for (const auto& n : m.persistent) names.emplace_back(n);
@@ -373,6 +374,8 @@ Result<Message> decodeObject(const json::object& o) {
     m = e;
   } else if (type == "connections") {
     m = Connections{r.text("swanctlConf")};
+  } else if (type == "ike-resync") {
+    m = IkeResync{r.flag("forget")};
   } else if (type == "cluster-role") {
     ClusterRole c;
     c.active = r.flag("active");

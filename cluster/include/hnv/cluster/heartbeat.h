@@ -7,6 +7,9 @@
 //   {"v":1,"cluster":"gw1","member":"gw1-a","role":"active","epoch":7,
 //    "seq":1234,"priority":100,"sees_peer":true,"synced":true,"handover_to":""}
 //
+// and "ike_resync":N once the sender has asked for its first IKE state
+// resync (left out before, so that older members still understand it).
+//
 // Unknown fields are refused (a newer peer speaks another version number).
 #pragma once
 
@@ -38,6 +41,9 @@ struct Heartbeat {
   bool seesPeer = false;    // the sender hears the receiver
   bool synced = false;      // a standby holding the active's full state
   std::string handoverTo;   // non-empty: the sender yields the active role to this member
+  // Grows each time the sender's hnv-iked lacks IKE state its peer has: the
+  // active member's hnv-iked then sends its IKE state sync again.
+  std::uint32_t ikeResync = 0;
 };
 
 // With a secret (the cluster's sharedSecret) the JSON text is followed by a

@@ -47,6 +47,10 @@ class ClusterMember {
   void reconfigure(ClusterSettings settings);
   Status switchover(bool force = false);
   Role role() const { return membership_.role(); }
+  // This member's hnv-iked lacks IKE state: the peer is asked (heartbeats).
+  void requestPeerIkeResync() { membership_.requestIkeResync(); }
+  // Called when the peer asks for an IKE state resync.
+  void onPeerIkeResync(std::function<void()> f) { onPeerIkeResync_ = std::move(f); }
   boost::json::object status() const;
 
  private:
@@ -65,6 +69,8 @@ class ClusterMember {
   std::unique_ptr<WitnessClient> witness_;
   std::unique_ptr<StateSync> sync_;  // none without a provider
   OnTransition onTransition_;
+  std::function<void()> onPeerIkeResync_;
+  std::optional<std::uint32_t> peerIkeResync_;  // the peer's last request count seen
   boost::asio::ip::udp::socket socket_;
   boost::asio::steady_timer timer_;
   std::array<std::uint8_t, 2048> buffer_{};

@@ -95,6 +95,8 @@ class Membership {
   Status startSwitchover(Time now, bool force = false);
   // Whether this member holds the active's full state (the standby's sync).
   void setSynced(bool synced) { synced_ = synced; }
+  // Ask the peer for its IKE state again (carried by the next heartbeats).
+  void requestIkeResync() { ++ikeResync_; }
 
   Role role() const { return role_; }
   std::uint64_t epoch() const { return epoch_; }
@@ -118,6 +120,7 @@ class Membership {
   std::optional<Heartbeat> peerHb_;
   Time lastPeer_{};
   bool synced_ = false;
+  std::uint32_t ikeResync_ = 0;
   std::uint64_t seq_ = 0;
   Time lastSent_{};
   bool sendNow_ = true;

@@ -82,6 +82,9 @@ class Gateway {
   void sendClusterRole();
   // The ESP sequence numbers the active sends and the standby keeps.
   void exportEspSequences(const cluster::RecordEmit& emit, bool all);
+  // Every second on a standby with an IKE state sync: SAs the active
+  // reports and this member lacks ask the active's hnv-iked for a resync.
+  void checkIkeState();
   GatewayConfig config_;
   std::unique_ptr<daemon::NodeDataplane> node_;
   // Read by the overlay nodes; freed only after node_ (and its workers) are gone.
@@ -100,6 +103,9 @@ class Gateway {
   std::string swanctlConf_;
   std::vector<std::string> persistentConnections_;
   std::string ikedHa_;  // what hnv-iked's hello says of its IKE state sync
+  unsigned ikeMissingSeconds_ = 0;
+  std::chrono::steady_clock::time_point lastIkeResync_{};
+  std::uint64_t ikeResyncsAsked_ = 0, ikeResyncsServed_ = 0;
   boost::json::object lastDesired_;  // for rebuilding the tenant tables when a tunnel goes up or down
   bool applying_ = false;
   std::unique_ptr<policy::PolicyFollower> follower_;

@@ -89,17 +89,22 @@ class VpnManager {
   struct OutboundSequence {
     std::uint32_t spi = 0;
     Ipv4Addr remote;         // the SA's destination
-    std::uint64_t last = 0;  // highest sequence number handed out
+    std::uint64_t last = 0;  // highest sequence number handed out; kGone: the SA was deleted
   };
+  static constexpr std::uint64_t kGone = UINT64_MAX;
   // Keep the keys of outbound SAs installed from now on (a member rebuilds
   // them when it becomes active); wiped when the SA goes.
   void keepOutboundKeys(bool keep) { keepKeys_ = keep; }
   // Active: the outbound SAs whose sequence numbers moved `step` or more
-  // past their last report (every one with `all`), now counted as reported.
+  // past their last report (every one with `all`), now counted as reported;
+  // first the outbound SAs deleted since the last call (last = kGone).
   std::vector<OutboundSequence> sequenceReports(std::uint64_t step, bool all);
   // Standby: what the active reported (kept for SAs not handed over yet too).
   void noteSequence(const OutboundSequence& s);
   void forgetReportedSequences() { reported_.clear(); }
+  // Standby: how many outbound SAs the active reports that this member
+  // does not have (its hnv-iked lacks their IKE state).
+  std::size_t missingReported() const;
   // Becoming active: every outbound SA with kept keys is rebuilt to send
   // from `margin` past the highest number it or the active reported used
   // (a number used twice would be dropped by the peer as a replay). How
@@ -138,6 +143,7 @@ class VpnManager {
   std::uint64_t installs_ = 0;
   bool keepKeys_ = false;
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> reported_;  // standby: by (SPI, destination)
+  std::vector<OutboundSequence> gone_;  // active: deleted outbound SAs not reported yet
 };
 
 // A copy of an SA's keys that wipes them when the last holder lets go.

@@ -34,6 +34,7 @@ class ClusterRoleControl {
     // 1 started, 0 an IKE SA exists, -1 unknown connection (hnv_charon_initiate_absent).
     std::function<int(const std::string&)> initiateAbsent;
     std::function<int()> closeAll;
+    std::function<int()> forgetPassive;
   };
   // `fifo`: the ha plugin's control FIFO; empty without an IKE state sync.
   ClusterRoleControl(std::string fifo, Actions actions,
@@ -47,6 +48,12 @@ class ClusterRoleControl {
   void set(const ikeipc::ClusterRole& role);
   // hnvgwd went away: not active until it says so again.
   void dataplaneLost();
+  // The standby lacks IKE state: "*1" (the plugin sends its IKE SAs to the
+  // other member again and rekeys the CHILD SAs). Only while active.
+  void resyncPeer();
+  // The standby is about to ask for a resync: drop the passive copies it
+  // holds (a resync would add second ones). Only while not active.
+  void forgetPassive();
   bool syncsIke() const { return !fifo_.empty(); }
 
  private:
@@ -60,6 +67,8 @@ class ClusterRoleControl {
   std::condition_variable cv_;
   bool known_ = false;  // a role was ever given: this iked serves a cluster member
   bool changed_ = false;
+  bool resync_ = false;
+  bool forget_ = false;
   bool stopping_ = false;
   ikeipc::ClusterRole desired_;
   std::thread thread_;

@@ -8,7 +8,8 @@
 //                    reached a volume limit), result (to sa-add: refused),
 //                    connections (the swanctl.conf of this gateway's S2S
 //                    interfaces), ike-in (an IKE datagram to an endpoint),
-//                    cluster-role (a cluster member's role, see ClusterRole)
+//                    cluster-role (a cluster member's role, see ClusterRole),
+//                    ike-resync (send the IKE state sync again, IkeResync)
 //
 // Keys travel in hex inside sa-add only; the socket is the service's own
 // (mode 0600 in a 0700 directory). Nothing here ever logs a key.
@@ -132,6 +133,14 @@ struct ClusterRole {
   std::vector<std::string> persistent;  // connection names
 };
 
+// When a standby lacks IKE state: first to its own hnv-iked with `forget`
+// (drop the passive copies it has: a resync would add second ones), then to
+// the active member's without (the ha plugin sends its IKE SAs to the other
+// member again and rekeys the CHILD SAs, whose keys it cannot send later).
+struct IkeResync {
+  bool forget = false;
+};
+
 // An IKE datagram between an endpoint of the gateway and a peer: the UDP
 // payload as is (on port 4500 with its non-ESP marker, which charon's
 // sender adds and its receiver removes).
@@ -144,7 +153,7 @@ struct IkeIn : IkeDatagram {};
 struct IkeOut : IkeDatagram {};
 
 using Message = std::variant<Hello, SaAdd, SaUpdate, SaDel, Policy, Event, Counters, Expire, Result_, Connections,
-                             IkeIn, IkeOut, ClusterRole>;
+                             IkeIn, IkeOut, ClusterRole, IkeResync>;
 
 // One line of JSON, without the newline.
 std::string encode(const Message& m);
