@@ -53,7 +53,9 @@ std::string encodeHeartbeat(const Heartbeat& hb, std::string_view secret) {
   o["member"] = hb.member;
   o["role"] = roleName(hb.role);
   o["epoch"] = hb.epoch;
+  o["boot"] = hb.boot;
   o["seq"] = hb.seq;
+  o["time_ms"] = hb.timeMs;
   o["priority"] = hb.priority;
   o["sees_peer"] = hb.seesPeer;
   o["synced"] = hb.synced;
@@ -83,8 +85,8 @@ Result<Heartbeat> decodeHeartbeat(std::span<const std::uint8_t> datagram, std::s
   auto v = parseJson(text, "heartbeat");
   if (!v) return v.error();
   ConfigNode n(&*v, "heartbeat");
-  if (auto s = n.expectObject({"v", "cluster", "member", "role", "epoch", "seq", "priority", "sees_peer", "synced",
-                               "handover_to", "ike_resync"});
+  if (auto s = n.expectObject({"v", "cluster", "member", "role", "epoch", "boot", "seq", "time_ms", "priority",
+                               "sees_peer", "synced", "handover_to", "ike_resync"});
       !s) {
     return s.error();
   }
@@ -114,9 +116,15 @@ Result<Heartbeat> decodeHeartbeat(std::span<const std::uint8_t> datagram, std::s
   auto epoch = n["epoch"].asUint(0, UINT64_MAX);
   if (!epoch) return epoch.error();
   hb.epoch = *epoch;
+  auto boot = n["boot"].asUint(0, UINT64_MAX);
+  if (!boot) return boot.error();
+  hb.boot = *boot;
   auto seq = n["seq"].asUint(0, UINT64_MAX);
   if (!seq) return seq.error();
   hb.seq = *seq;
+  auto time = n["time_ms"].asUint(0, INT64_MAX);
+  if (!time) return time.error();
+  hb.timeMs = static_cast<std::int64_t>(*time);
   auto priority = n["priority"].asUint(0, 255);
   if (!priority) return priority.error();
   hb.priority = static_cast<std::uint32_t>(*priority);
@@ -133,6 +141,28 @@ Result<Heartbeat> decodeHeartbeat(std::span<const std::uint8_t> datagram, std::s
   if (!resync) return resync.error();
   hb.ikeResync = static_cast<std::uint32_t>(*resync);
   return hb;
+}
+
+Status ReplayGuard::admit(const Heartbeat& hb, std::int64_t nowMs) {
+  const std::int64_t skew = hb.timeMs - nowMs;
+  if (skew > kMaxSkewMs || skew < -kMaxSkewMs) {
+    return makeError(Errc::PermissionDenied, "heartbeat", "time_ms " + std::to_string(hb.timeMs),
+                     "sent " + std::to_string(skew < 0 ? -skew : skew) + " ms " + (skew < 0 ? "before" : "after") +
+                         " this member's clock says: a replay, or the members' clocks differ by more than " +
+                         std::to_string(kMaxSkewMs) + " ms (keep them in sync, NTP)");
+  }
+  for (auto& s : seen_) {
+    if (s.boot != hb.boot) continue;
+    if (hb.seq <= s.seq) {
+      return makeError(Errc::PermissionDenied, "heartbeat", "seq " + std::to_string(hb.seq),
+                       "seen before or out of order (this process of the peer is at " + std::to_string(s.seq) + ")");
+    }
+    s.seq = hb.seq;
+    return okStatus();
+  }
+  if (seen_.size() >= 8) seen_.erase(seen_.begin());
+  seen_.push_back({hb.boot, hb.seq});
+  return okStatus();
 }
 
 }  // namespace hnv::cluster

@@ -1,6 +1,7 @@
 #include "hnv/cluster/member.h"
 
 #include <boost/asio/post.hpp>
+#include <random>
 
 #include "hnv/base/log.h"
 
@@ -18,6 +19,16 @@ std::chrono::milliseconds tickPeriod(const ClusterSettings& s) {
   return std::clamp(s.interval / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(10));
 }
 
+std::uint64_t randomBoot() {
+  std::random_device rd;
+  return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+}
+
+std::int64_t wallClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 policy::ControllerEndpoint withTimeout(policy::ControllerEndpoint e, const ClusterSettings& s) {
   // A reply later than half a lease is of no use: the next call is due.
   e.timeout = std::max(std::chrono::milliseconds(50), s.lease / 2);
@@ -33,6 +44,7 @@ ClusterMember::ClusterMember(asio::io_context& io, ClusterSettings settings,
       membership_(std::move(settings), Membership::Clock::now()),
       witnessEndpoint_(std::move(witness)),
       onTransition_(std::move(onTransition)),
+      boot_(randomBoot()),
       socket_(io),
       timer_(io) {
   if (witnessEndpoint_) {
@@ -132,6 +144,8 @@ void ClusterMember::onDatagram(std::size_t bytes) {
     why = "from " + from_.address().to_string() + ", not the peer's heartbeat address";
   } else if (hb->cluster != s.cluster || hb->member != s.peer->name) {
     why = "names cluster " + hb->cluster + " and member " + hb->member + ", not this cluster's peer";
+  } else if (auto fresh = replay_.admit(*hb, wallClockMs()); !fresh) {
+    why = fresh.error().message();
   }
   if (!why.empty()) {
     ++rejected_;
@@ -178,7 +192,9 @@ void ClusterMember::tick() {
 }
 
 void ClusterMember::sendHeartbeat(Membership::Time now) {
-  const Heartbeat hb = membership_.nextHeartbeat(now);
+  Heartbeat hb = membership_.nextHeartbeat(now);
+  hb.boot = boot_;
+  hb.timeMs = wallClockMs();
   const auto& s = membership_.settings();
   if (!socket_.is_open() || !s.peer) return;
   const std::string text = encodeHeartbeat(hb, s.secret);

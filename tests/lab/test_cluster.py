@@ -89,7 +89,22 @@ def test_one_member_forwards_and_the_other_is_silent(cluster_lab):
     wait_for(lambda: b.ctl_json("cluster")["heartbeats"]["rejected"] >= 2, timeout=5, interval=0.1,
              what="gw1-b to reject the signed datagram")
     sb = b.ctl_json("cluster")
-    assert "speaks heartbeat version 1" in sb["heartbeats"]["last_rejection"] and sb["role"] == "standby", sb
+    assert "speaks heartbeat version 2" in sb["heartbeats"]["last_rejection"] and sb["role"] == "standby", sb
+    # A real heartbeat of gw1-a, captured on the heartbeat link and sent again: refused as seen before.
+    replay = ("import socket, struct\n"
+              "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.ntohs(3)); s.bind(('ha0', 0))\n"
+              "while True:\n"
+              "    f, addr = s.recvfrom(4096)\n"
+              "    ip = f[14:]; udp = ip[(ip[0] & 15) * 4:]\n"
+              "    if addr[2] == socket.PACKET_OUTGOING and f[12:14] == b'\\x08\\x00' and ip[9] == 17 \\\n"
+              "            and struct.unpack('!H', udp[2:4])[0] == 7470:\n"
+              "        break\n"
+              "socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(udp[8:], ('10.99.0.2', 7470))\n")
+    a.node.exec(["/usr/bin/python3", "-c", replay], check=True, timeout=10)
+    wait_for(lambda: b.ctl_json("cluster")["heartbeats"]["rejected"] >= 3, timeout=5, interval=0.1,
+             what="gw1-b to reject the replayed heartbeat")
+    sb = b.ctl_json("cluster")
+    assert "seen before" in sb["heartbeats"]["last_rejection"] and sb["role"] == "standby", sb
     text = a.ctl("cluster").stdout
     assert "member gw1-a: active, epoch 1, forwarding" in text and "peer gw1-b: alive, standby" in text, text
     # The controller's view: the lease holder and both members' reports.

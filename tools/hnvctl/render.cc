@@ -141,6 +141,17 @@ void renderCluster(std::ostream& out, const json::object& r) {
     if (!x.at("peer_silence_ms").is_null()) out << " (peer silent " << str(x.at("peer_silence_ms")) << " ms)";
     out << "\n";
   }
+  if (const auto* ike = r.if_contains("ike_state_sync")) {
+    out << "ike state sync: " << str(*ike);
+    if (const auto* rs = r.if_contains("ike_resyncs"); rs != nullptr && rs->is_object()) {
+      const auto& x = rs->as_object();
+      if (x.at("missing_outbound_sas").to_number<std::uint64_t>() != 0) {
+        out << "; " << str(x.at("missing_outbound_sas")) << " outbound SAs of the active missing here";
+      }
+      out << "; resyncs asked " << str(x.at("asked")) << ", served " << str(x.at("served"));
+    }
+    out << "\n";
+  }
 }
 
 }  // namespace

@@ -28,6 +28,8 @@ TEST(Heartbeat, RoundTrip) {
   hb.seesPeer = true;
   hb.synced = false;
   hb.handoverTo = "gw1-b";
+  hb.boot = 0xfeedface12345678;
+  hb.timeMs = 1796280000123;
   const std::string text = encodeHeartbeat(hb);
   EXPECT_THAT(text, HasSubstr(R"("role":"active")"));
   auto back = decodeHeartbeat(bytes(text));
@@ -41,6 +43,8 @@ TEST(Heartbeat, RoundTrip) {
   EXPECT_TRUE(back->seesPeer);
   EXPECT_FALSE(back->synced);
   EXPECT_EQ(back->handoverTo, "gw1-b");
+  EXPECT_EQ(back->boot, 0xfeedface12345678u);
+  EXPECT_EQ(back->timeMs, 1796280000123);
   EXPECT_EQ(back->ikeResync, 0u);
   EXPECT_THAT(text, Not(HasSubstr("ike_resync"))) << "left out until the first request: older members understand it";
   hb.ikeResync = 3;
@@ -50,6 +54,39 @@ TEST(Heartbeat, RoundTrip) {
   std::string bad = encodeHeartbeat(hb);
   bad.replace(bad.find("\"ike_resync\":3"), 14, "\"ike_resync\":-1");
   EXPECT_FALSE(decodeHeartbeat(bytes(bad)));
+}
+
+TEST(Heartbeat, AReplayIsRefusedWithTheReason) {
+  ReplayGuard guard;
+  const std::int64_t now = 1796280000000;
+  Heartbeat hb;
+  hb.boot = 7;
+  hb.seq = 10;
+  hb.timeMs = now;
+  EXPECT_TRUE(guard.admit(hb, now));
+  auto again = guard.admit(hb, now + 50);
+  ASSERT_FALSE(again);
+  EXPECT_THAT(again.error().message(), HasSubstr("seen before or out of order (this process of the peer is at 10)"));
+  hb.seq = 9;
+  EXPECT_FALSE(guard.admit(hb, now + 60)) << "older than the newest seen";
+  hb.seq = 11;
+  EXPECT_TRUE(guard.admit(hb, now + 100));
+  // The peer restarted: a new process, its sequence from 1; the old one's are still refused.
+  Heartbeat restarted = hb;
+  restarted.boot = 8;
+  restarted.seq = 1;
+  EXPECT_TRUE(guard.admit(restarted, now + 200));
+  hb.seq = 11;
+  EXPECT_FALSE(guard.admit(hb, now + 210));
+  // Sent too long ago (a capture replayed later), or the clocks differ: the reason says which to check.
+  restarted.seq = 2;
+  restarted.timeMs = now - 6000;
+  auto old = guard.admit(restarted, now + 300);
+  ASSERT_FALSE(old);
+  EXPECT_THAT(old.error().message(), HasSubstr("ms before this member's clock says"));
+  EXPECT_THAT(old.error().message(), HasSubstr("NTP"));
+  restarted.timeMs = now + 300 + 5000;  // at the limit: accepted
+  EXPECT_TRUE(guard.admit(restarted, now + 300));
 }
 
 TEST(Heartbeat, RefusesWhatIsNotOneOfOurs) {
@@ -67,9 +104,10 @@ TEST(Heartbeat, RefusesWhatIsNotOneOfOurs) {
   } cases[] = {
       {"not json", "heartbeat"},
       {"[1,2]", "object"},
-      {edit(R"("v":1)", R"("v":2)"), "this member speaks heartbeat version 1"},
+      {edit(R"("v":2)", R"("v":1)"), "this member speaks heartbeat version 2"},
       {edit(R"("role":"init")", R"("role":"leader")"), "must be init, standby or active"},
-      {edit(R"("v":1)", R"("v":1,"extra":true)"), "extra"},
+      {edit(R"("v":2)", R"("v":2,"extra":true)"), "extra"},
+      {edit(R"("time_ms":0)", R"("time_ms":-5)"), "time_ms"},
       {edit(R"("priority":0)", R"("priority":300)"), "priority"},
       {edit(R"("sees_peer":false)", R"("sees_peer":"yes")"), "sees_peer"},
       {std::string(2000, ' '), "is longer than 1024 bytes"},

@@ -4,8 +4,9 @@
 // whether its state is in sync, and whether it is handing the active role
 // over. A JSON object, readable in a capture and extensible:
 //
-//   {"v":1,"cluster":"gw1","member":"gw1-a","role":"active","epoch":7,
-//    "seq":1234,"priority":100,"sees_peer":true,"synced":true,"handover_to":""}
+//   {"v":2,"cluster":"gw1","member":"gw1-a","role":"active","epoch":7,
+//    "boot":8124505316721,"seq":1234,"time_ms":1796280000123,"priority":100,
+//    "sees_peer":true,"synced":true,"handover_to":""}
 //
 // and "ike_resync":N once the sender has asked for its first IKE state
 // resync (left out before, so that older members still understand it).
@@ -17,6 +18,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hnv/base/result.h"
 
@@ -28,7 +30,7 @@ enum class Role : std::uint8_t { Init, Standby, Active };
 
 std::string_view roleName(Role r);
 
-inline constexpr std::uint64_t kHeartbeatVersion = 1;
+inline constexpr std::uint64_t kHeartbeatVersion = 2;  // 2: boot and time_ms (replay protection)
 inline constexpr std::size_t kMaxHeartbeatBytes = 1024;
 
 struct Heartbeat {
@@ -36,7 +38,9 @@ struct Heartbeat {
   std::string member;
   Role role = Role::Init;
   std::uint64_t epoch = 0;  // the witness's term of the last active member the sender knows
+  std::uint64_t boot = 0;   // random, chosen when the sending process started
   std::uint64_t seq = 0;    // grows by one per heartbeat of one process
+  std::int64_t timeMs = 0;  // the sender's clock (ms since 1970) when it sent it
   std::uint32_t priority = 0;
   bool seesPeer = false;    // the sender hears the receiver
   bool synced = false;      // a standby holding the active's full state
@@ -53,6 +57,24 @@ std::string encodeHeartbeat(const Heartbeat& hb, std::string_view secret = {});
 // naming the field and why; with a secret, also a datagram without its
 // authentication code or with a wrong one.
 Result<Heartbeat> decodeHeartbeat(std::span<const std::uint8_t> datagram, std::string_view secret = {});
+
+// Refuses a heartbeat seen before: one of a known process (boot) whose
+// sequence number is not above the highest seen of that process, or one
+// sent more than `maxSkewMs` away from the receiver's clock (a replay of an
+// old capture; or the members' clocks disagree, which the reason says).
+// With the cluster's sharedSecret a heartbeat cannot be forged, and so
+// none can be replayed either. Remembers the last 8 processes of the peer.
+class ReplayGuard {
+ public:
+  static constexpr std::int64_t kMaxSkewMs = 5000;
+  Status admit(const Heartbeat& hb, std::int64_t nowMs);
+
+ private:
+  struct Seen {
+    std::uint64_t boot = 0, seq = 0;
+  };
+  std::vector<Seen> seen_;  // newest last
+};
 
 // Lower-case hex HMAC-SHA256 of `text` under `secret`, and its constant-time check.
 std::string authCode(std::string_view secret, std::string_view text);

@@ -5,8 +5,8 @@
 // fences or unfences its data plane and announces its addresses).
 //
 // A heartbeat is accepted only from the peer's address and with this
-// cluster's and the peer's names; anything else is counted and logged (at
-// most once per 10 s), never acted on. Until the heartbeat address can be
+// cluster's and the peer's names, and only once (ReplayGuard); anything
+// else is counted and logged (at most once per 10 s), never acted on. Until the heartbeat address can be
 // bound (the link is not up yet), binding is retried every second and the
 // member stays standby.
 //
@@ -70,6 +70,8 @@ class ClusterMember {
   std::unique_ptr<StateSync> sync_;  // none without a provider
   OnTransition onTransition_;
   std::function<void()> onPeerIkeResync_;
+  const std::uint64_t boot_;  // this process, in its heartbeats
+  ReplayGuard replay_;
   std::optional<std::uint32_t> peerIkeResync_;  // the peer's last request count seen
   boost::asio::ip::udp::socket socket_;
   boost::asio::steady_timer timer_;
