@@ -143,14 +143,7 @@ Result<Heartbeat> decodeHeartbeat(std::span<const std::uint8_t> datagram, std::s
   return hb;
 }
 
-Status ReplayGuard::admit(const Heartbeat& hb, std::int64_t nowMs) {
-  const std::int64_t skew = hb.timeMs - nowMs;
-  if (skew > kMaxSkewMs || skew < -kMaxSkewMs) {
-    return makeError(Errc::PermissionDenied, "heartbeat", "time_ms " + std::to_string(hb.timeMs),
-                     "sent " + std::to_string(skew < 0 ? -skew : skew) + " ms " + (skew < 0 ? "before" : "after") +
-                         " this member's clock says: a replay, or the members' clocks differ by more than " +
-                         std::to_string(kMaxSkewMs) + " ms (keep them in sync, NTP)");
-  }
+Status ReplayGuard::admit(const Heartbeat& hb, std::int64_t nowMs, bool checkTime) {
   for (auto& s : seen_) {
     if (s.boot != hb.boot) continue;
     if (hb.seq <= s.seq) {
@@ -159,6 +152,13 @@ Status ReplayGuard::admit(const Heartbeat& hb, std::int64_t nowMs) {
     }
     s.seq = hb.seq;
     return okStatus();
+  }
+  const std::int64_t skew = hb.timeMs - nowMs;
+  if (checkTime && (skew > kMaxSkewMs || skew < -kMaxSkewMs)) {
+    return makeError(Errc::PermissionDenied, "heartbeat", "time_ms " + std::to_string(hb.timeMs),
+                     "sent " + std::to_string(skew < 0 ? -skew : skew) + " ms " + (skew < 0 ? "before" : "after") +
+                         " this member's clock says: a replay, or the members' clocks differ by more than " +
+                         std::to_string(kMaxSkewMs) + " ms (keep them in sync, NTP)");
   }
   if (seen_.size() >= 8) seen_.erase(seen_.begin());
   seen_.push_back({hb.boot, hb.seq});

@@ -144,7 +144,7 @@ void ClusterMember::onDatagram(std::size_t bytes) {
     why = "from " + from_.address().to_string() + ", not the peer's heartbeat address";
   } else if (hb->cluster != s.cluster || hb->member != s.peer->name) {
     why = "names cluster " + hb->cluster + " and member " + hb->member + ", not this cluster's peer";
-  } else if (auto fresh = replay_.admit(*hb, wallClockMs()); !fresh) {
+  } else if (auto fresh = replay_.admit(*hb, wallClockMs(), !s.secret.empty()); !fresh) {
     why = fresh.error().message();
   }
   if (!why.empty()) {

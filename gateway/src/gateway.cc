@@ -151,7 +151,11 @@ Status Gateway::applyPolicy(const json::object& desired) {
   }
   applyCluster(*clusterSet);
   sendClusterRole();
-  if (vpnLink_) vpnLink_->startAccepting();
+  // hnv-iked's messages that came before the first policy: now its SAs find
+  // their S2S interfaces.
+  auto held = std::move(heldIke_);
+  heldIke_.clear();
+  for (const auto& m : held) onIkeMessage(m);
   kLog.info("policy applied", {{"revision", std::to_string(revision)},
                                {"records", std::to_string(records)},
                                {"vrfs", std::to_string(node_->tenants().get()->vrfCount())},
@@ -226,6 +230,19 @@ Status Gateway::startVpn(boost::asio::io_context& io) {
 
 void Gateway::onIkeMessage(const ikeipc::Message& m) {
   if (const auto* out = std::get_if<ikeipc::IkeOut>(&m)) return sendIke(*out);
+  // Before the first policy no S2S interface is known and every SA would be
+  // refused: held (in order) until then. Bounded: past that hnv-iked's
+  // messages are dropped, said once.
+  if (lastDesired_.empty()) {
+    constexpr std::size_t kMaxHeld = 100000;
+    if (heldIke_.size() < kMaxHeld) {
+      heldIke_.push_back(m);
+    } else if (heldIke_.size() == kMaxHeld) {
+      kLog.error("hnv-iked's messages dropped: no policy applied yet", {{"held", std::to_string(kMaxHeld)}});
+      heldIke_.push_back(ikeipc::Event{});  // marks that it was said
+    }
+    return;
+  }
   // A new hnv-iked, or one that lost us: it hands over every SA it still
   // has right after its hello, so what we hold is dropped first.
   if (const auto* hello = std::get_if<ikeipc::Hello>(&m)) {

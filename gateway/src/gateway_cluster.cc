@@ -114,8 +114,14 @@ void Gateway::onClusterTransition(const cluster::Transition& t) {
     // Before the first packet: outbound SAs continue past the numbers the
     // old active used.
     if (vpn_) {
-      const std::size_t n = vpn_->advanceOutbound(kSequenceMargin);
-      if (n != 0) kLog.info("outbound SAs continue past the old active's sequence numbers", {{"sas", std::to_string(n)}});
+      auto advanced = vpn_->advanceOutbound(kSequenceMargin);
+      if (advanced.rebuilt != 0) {
+        kLog.info("outbound SAs continue past the old active's sequence numbers",
+                  {{"sas", std::to_string(advanced.rebuilt)}});
+      }
+      for (const auto& e : advanced.rekey) {
+        if (vpnLink_) vpnLink_->send(e);
+      }
     }
     dp.setFenced(false);
     announceAddresses();

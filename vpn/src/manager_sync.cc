@@ -25,7 +25,9 @@ std::vector<VpnManager::OutboundSequence> VpnManager::sequenceReports(std::uint6
   for (auto& [key, sa] : sas_) {
     if (sa.inbound) continue;
     const std::uint64_t last = sa.esp->lastSequence();
-    if (!all && last < sa.lastReported + step) continue;
+    // A new SA at once (the standby learns of every SA it should have), then by steps.
+    if (!all && sa.reported && last < sa.lastReported + step) continue;
+    sa.reported = true;
     sa.lastReported = last;
     out.push_back({key.first, Ipv4Addr::fromHost(key.second), last});
   }
@@ -55,9 +57,13 @@ std::size_t VpnManager::missingReported() const {
   return n;
 }
 
-std::size_t VpnManager::advanceOutbound(std::uint64_t margin) {
+void VpnManager::noteGone(const std::pair<std::uint32_t, std::uint32_t>& key, const Sa& sa) {
+  if (keepKeys_ && !sa.inbound && gone_.size() < 4096) gone_.push_back({key.first, Ipv4Addr::fromHost(key.second), kGone});
+}
+
+VpnManager::Advanced VpnManager::advanceOutbound(std::uint64_t margin) {
   std::vector<std::unique_ptr<EspSa>> retired;
-  std::size_t rebuilt = 0;
+  Advanced done;
   for (auto& [key, sa] : sas_) {
     if (sa.inbound || !sa.keys) continue;
     std::uint64_t last = sa.esp->lastSequence();
@@ -67,9 +73,11 @@ std::size_t VpnManager::advanceOutbound(std::uint64_t margin) {
     const std::uint64_t first = last + margin + 1;
     auto esp = EspSa::create(*sa.keys, *device_, first);
     if (!esp) {
-      kLog.error("outbound SA not advanced past the old active's sequence numbers; the peer may drop its packets "
-                 "as replays until it is rekeyed",
+      kLog.error("outbound SA not advanced past the old active's sequence numbers: rekeying it (the peer drops "
+                 "its packets as replays until then)",
                  {{"spi", std::to_string(key.first)}, {"why", esp.error().message()}});
+      done.rekey.push_back(ikeipc::Expire{key.first, IpAddr(Ipv4Addr::fromHost(key.second)), false});
+      sa.softSent = true;
       continue;
     }
     // Its volume so far counts towards its lifetime.
@@ -79,10 +87,10 @@ std::size_t VpnManager::advanceOutbound(std::uint64_t margin) {
     retired.push_back(std::move(sa.esp));
     sa.esp = std::move(*esp);
     sa.lastReported = first - 1;
-    ++rebuilt;
+    ++done.rebuilt;
   }
-  if (rebuilt != 0) publish(std::move(retired));
-  return rebuilt;
+  if (done.rebuilt != 0) publish(std::move(retired));
+  return done;
 }
 
 }  // namespace hnv::vpn

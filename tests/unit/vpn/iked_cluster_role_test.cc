@@ -1,6 +1,7 @@
 // hnv-iked's cluster role control without charon: the commands it writes
 // to a real FIFO (read back the way strongSwan's ha plugin reads them: open,
-// read, close, again) and the initiations and closings it asks for.
+// read at most 7 bytes, close, again; each command padded to 7 bytes) and
+// the initiations and closings it asks for.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -131,21 +132,21 @@ TEST(IkedClusterRole, WithAnIkeStateSyncTheSegmentFollowsTheRoleAndOnlyTheActive
 
   role.set({true, {"100_site-a", "200_site-b"}});
   ASSERT_TRUE(eventually([&] { return fifo.commands().size() == 1; }));
-  EXPECT_EQ(fifo.commands()[0], "+1\n");
+  EXPECT_EQ(fifo.commands()[0], "+1\n    ");
   // Initiated at once, then again at each recheck (an IKE SA that failed or was closed).
   ASSERT_TRUE(eventually([&] { return calls.initiations("100_site-a") >= 3; }));
   EXPECT_GE(calls.initiations("200_site-b"), 3);
   // The standby lacks IKE state: the active sends it again.
   role.resyncPeer();
   ASSERT_TRUE(eventually([&] { return fifo.commands().size() == 2; }));
-  EXPECT_EQ(fifo.commands()[1], "*1\n");
+  EXPECT_EQ(fifo.commands()[1], "*1\n    ");
   role.forgetPassive();
   std::this_thread::sleep_for(100ms);
   EXPECT_EQ(calls.forgettings(), 1) << "the active's SAs are its own, never forgotten";
 
   role.set({false, {}});
   ASSERT_TRUE(eventually([&] { return fifo.commands().size() == 3; }));
-  EXPECT_EQ(fifo.commands()[2], "-1\n");
+  EXPECT_EQ(fifo.commands()[2], "-1\n    ");
   const int before = calls.initiations("100_site-a");
   role.resyncPeer();
   std::this_thread::sleep_for(100ms);
@@ -155,9 +156,15 @@ TEST(IkedClusterRole, WithAnIkeStateSyncTheSegmentFollowsTheRoleAndOnlyTheActive
   // Active again, then hnvgwd goes away: not active any more.
   role.set({true, {"100_site-a"}});
   ASSERT_TRUE(eventually([&] { return fifo.commands().size() == 4; }));
+  // A reconnect within the grace is no loss: nothing written.
+  role.dataplaneLost();
+  std::this_thread::sleep_for(100ms);
+  role.set({true, {"100_site-a"}});
+  std::this_thread::sleep_for(ClusterRoleControl::kLossGrace + 200ms);
+  EXPECT_EQ(fifo.commands().size(), 4u);
   role.dataplaneLost();
   ASSERT_TRUE(eventually([&] { return fifo.commands().size() == 5; }));
-  EXPECT_EQ(fifo.commands()[4], "-1\n");
+  EXPECT_EQ(fifo.commands()[4], "-1\n    ");
   EXPECT_EQ(calls.closings(), 0) << "with the sync the IKE SAs stay, passive";
   role.stop();
 }

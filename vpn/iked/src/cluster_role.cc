@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -12,12 +13,9 @@ namespace hnv::iked {
 namespace {
 
 const Logger kLog("iked");
-// The plugin's reader opens the FIFO again after each command; a command
-// written while it is between two opens waits this long at most.
-constexpr auto kFifoWait = std::chrono::seconds(2);
-// Two commands in the FIFO before the reader gets to them would be read as
-// one: each write is followed by this pause.
-constexpr auto kFifoGap = std::chrono::milliseconds(50);
+// The plugin reads at most this many bytes per open of the FIFO: each
+// command is padded to exactly that, so that two never merge into one read.
+constexpr std::size_t kCommandBytes = 7;
 
 }  // namespace
 
@@ -36,6 +34,10 @@ void ClusterRoleControl::stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  // The plugin's reader, blocked in read() while we hold a write end, sees
+  // the end of the pipe and can be stopped.
+  if (fifoFd_ >= 0) ::close(fifoFd_);
+  fifoFd_ = -1;
 }
 
 void ClusterRoleControl::set(const ikeipc::ClusterRole& role) {
@@ -44,6 +46,7 @@ void ClusterRoleControl::set(const ikeipc::ClusterRole& role) {
     known_ = true;
     desired_ = role;
     changed_ = true;
+    lostAt_.reset();
   }
   cv_.notify_all();
 }
@@ -51,9 +54,8 @@ void ClusterRoleControl::set(const ikeipc::ClusterRole& role) {
 void ClusterRoleControl::dataplaneLost() {
   {
     std::lock_guard lk(mu_);
-    if (!known_ || !desired_.active) return;
-    desired_.active = false;
-    changed_ = true;
+    if (!known_ || !desired_.active || lostAt_) return;
+    lostAt_ = std::chrono::steady_clock::now();
   }
   cv_.notify_all();
 }
@@ -75,23 +77,27 @@ void ClusterRoleControl::forgetPassive() {
 }
 
 bool ClusterRoleControl::writeFifo(const char* command) {
-  const auto deadline = std::chrono::steady_clock::now() + kFifoWait;
-  int fd = -1;
-  // Non-blocking: ENXIO while no reader has it open.
-  while ((fd = ::open(fifo_.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0 && errno == ENXIO &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  if (fifoFd_ < 0) {
+    // Held open, for reading and writing, as long as we run: a command
+    // written while the plugin's reader is between two opens waits in the
+    // pipe instead of being dropped when the reader closes its end.
+    fifoFd_ = ::open(fifo_.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fifoFd_ < 0) {
+      kLog.error("the IKE state sync's control FIFO cannot be opened",
+                 {{"fifo", fifo_}, {"command", command}, {"why", std::strerror(errno)}});
+      return false;
+    }
   }
-  if (fd < 0) {
+  char buf[kCommandBytes];
+  std::memset(buf, ' ', sizeof buf);
+  std::memcpy(buf, command, std::min(std::strlen(command), sizeof buf));
+  // At most PIPE_BUF bytes: written whole or not at all.
+  if (::write(fifoFd_, buf, sizeof buf) != static_cast<ssize_t>(sizeof buf)) {
     kLog.error("the IKE state sync's control FIFO cannot be written",
-               {{"fifo", fifo_}, {"command", command}, {"why", errno == ENXIO ? "no reader" : std::strerror(errno)}});
+               {{"fifo", fifo_}, {"command", command}, {"why", std::strerror(errno)}});
     return false;
   }
-  const std::size_t n = std::strlen(command);
-  const bool ok = ::write(fd, command, n) == static_cast<ssize_t>(n);
-  ::close(fd);
-  std::this_thread::sleep_for(kFifoGap);
-  return ok;
+  return true;
 }
 
 void ClusterRoleControl::run() {
@@ -101,6 +107,12 @@ void ClusterRoleControl::run() {
       cv_.wait(lk, [this] { return stopping_ || changed_; });
       resync_ = forget_ = false;  // no role: no cluster to resync
       continue;
+    }
+    // hnvgwd gone for kLossGrace (not a reconnect): this member is not active.
+    if (lostAt_ && std::chrono::steady_clock::now() - *lostAt_ >= kLossGrace) {
+      lostAt_.reset();
+      desired_.active = false;
+      changed_ = true;
     }
     const bool changed = changed_;
     const bool resync = resync_;
@@ -137,7 +149,11 @@ void ClusterRoleControl::run() {
       }
     }
     lk.lock();
-    cv_.wait_for(lk, recheck_, [this] { return stopping_ || changed_ || resync_ || forget_; });
+    const auto wait = lostAt_ ? std::min<std::chrono::steady_clock::duration>(
+                                    recheck_, *lostAt_ + kLossGrace - std::chrono::steady_clock::now())
+                              : std::chrono::steady_clock::duration(recheck_);
+    cv_.wait_for(lk, std::max<std::chrono::steady_clock::duration>(wait, std::chrono::milliseconds(1)),
+                 [this] { return stopping_ || changed_ || resync_ || forget_; });
   }
 }
 

@@ -109,8 +109,10 @@ void Link::run() {
       }
     }
     closeFd();
-    if (!stopping_) kLog.warn("lost the data plane at " + path_ + "; reconnecting");
-    if (onDisconnect_) onDisconnect_();
+    if (!stopping_) {
+      kLog.warn("lost the data plane at " + path_ + "; reconnecting");
+      if (onDisconnect_) onDisconnect_();
+    }
   }
 }
 

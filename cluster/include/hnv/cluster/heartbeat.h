@@ -59,15 +59,17 @@ std::string encodeHeartbeat(const Heartbeat& hb, std::string_view secret = {});
 Result<Heartbeat> decodeHeartbeat(std::span<const std::uint8_t> datagram, std::string_view secret = {});
 
 // Refuses a heartbeat seen before: one of a known process (boot) whose
-// sequence number is not above the highest seen of that process, or one
-// sent more than `maxSkewMs` away from the receiver's clock (a replay of an
-// old capture; or the members' clocks disagree, which the reason says).
-// With the cluster's sharedSecret a heartbeat cannot be forged, and so
-// none can be replayed either. Remembers the last 8 processes of the peer.
+// sequence number is not above the highest seen of that process, or, with
+// `checkTime`, the first of a process not seen yet that was sent more than
+// kMaxSkewMs away from the receiver's clock (an old capture of an earlier
+// process; or the members' clocks disagree, which the reason says). With
+// the cluster's sharedSecret a heartbeat cannot be forged, and so none can
+// be replayed either (without it, checking the time would add nothing).
+// Remembers the last 8 processes of the peer.
 class ReplayGuard {
  public:
   static constexpr std::int64_t kMaxSkewMs = 5000;
-  Status admit(const Heartbeat& hb, std::int64_t nowMs);
+  Status admit(const Heartbeat& hb, std::int64_t nowMs, bool checkTime = true);
 
  private:
   struct Seen {

@@ -25,12 +25,7 @@ class VpnLink {
   using Handler = std::function<void(const ikeipc::Message&)>;
   VpnLink(boost::asio::io_context& io, std::string path, Handler onMessage, std::function<void()> onConnect);
   ~VpnLink();
-  // Binds and listens: hnv-iked's connect succeeds (and what it sends waits
-  // in the socket) from here on.
   Status listen();
-  // Takes connections from here on: once the S2S interfaces are known, so
-  // that the SAs hnv-iked hands over at once find them (not refused).
-  void startAccepting();
   void send(const ikeipc::Message& m);
   bool connected() const { return socket_ != nullptr; }
   void close();
@@ -44,7 +39,6 @@ class VpnLink {
   std::string path_;
   Handler onMessage_;
   std::function<void()> onConnect_;
-  bool accepting_ = false;
   std::unique_ptr<boost::asio::local::stream_protocol::acceptor> acceptor_;
   std::shared_ptr<boost::asio::local::stream_protocol::socket> socket_;
   boost::asio::streambuf in_{1u << 20};  // a line longer than 1 MiB drops the connection

@@ -95,8 +95,9 @@ class VpnManager {
   // Keep the keys of outbound SAs installed from now on (a member rebuilds
   // them when it becomes active); wiped when the SA goes.
   void keepOutboundKeys(bool keep) { keepKeys_ = keep; }
-  // Active: the outbound SAs whose sequence numbers moved `step` or more
-  // past their last report (every one with `all`), now counted as reported;
+  // Active: the outbound SAs not reported yet or whose sequence numbers
+  // moved `step` or more past their last report (every one with `all`),
+  // now counted as reported;
   // first the outbound SAs deleted since the last call (last = kGone).
   std::vector<OutboundSequence> sequenceReports(std::uint64_t step, bool all);
   // Standby: what the active reported (kept for SAs not handed over yet too).
@@ -107,9 +108,14 @@ class VpnManager {
   std::size_t missingReported() const;
   // Becoming active: every outbound SA with kept keys is rebuilt to send
   // from `margin` past the highest number it or the active reported used
-  // (a number used twice would be dropped by the peer as a replay). How
-  // many were rebuilt.
-  std::size_t advanceOutbound(std::uint64_t margin);
+  // (a number used twice would be dropped by the peer as a replay). What
+  // it rebuilt, and a soft expiry for each SA it could not (too close to
+  // the end of its sequence space: charon rekeys it).
+  struct Advanced {
+    std::size_t rebuilt = 0;
+    std::vector<ikeipc::Expire> rekey;
+  };
+  Advanced advanceOutbound(std::uint64_t margin);
 
  private:
   struct Sa {
@@ -122,6 +128,7 @@ class VpnManager {
     bool softSent = false, hardSent = false;
     std::shared_ptr<SaSpec> keys;   // outbound, with keepOutboundKeys: to rebuild it
     std::uint64_t lastReported = 0;  // the sequence number last reported to the standby
+    bool reported = false;           // ever
   };
   struct State {
     std::string ike = "down";  // from the events: down, up
@@ -132,6 +139,8 @@ class VpnManager {
   Result<std::unique_ptr<EspSa>> build(const ikeipc::SaAdd& a, const S2sInterface& i, SaSpec& spec) const;
   void publish(std::vector<std::unique_ptr<EspSa>> retired = {});
   EspSa* activeOutbound(std::size_t interface) const;
+  // An outbound SA leaves: the standby forgets the active's reports of it.
+  void noteGone(const std::pair<std::uint32_t, std::uint32_t>& key, const Sa& sa);
 
   dp::Rcu& rcu_;
   CryptoDevice* device_;

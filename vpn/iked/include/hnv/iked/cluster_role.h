@@ -21,6 +21,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -46,8 +47,11 @@ class ClusterRoleControl {
   void start();
   void stop();
   void set(const ikeipc::ClusterRole& role);
-  // hnvgwd went away: not active until it says so again.
+  // hnvgwd went away: not active until it says so again, unless it is back
+  // (with a role) within kLossGrace (a reconnect is no takeover: giving the
+  // segment up would make the peer's plugin take it, witness or not).
   void dataplaneLost();
+  static constexpr auto kLossGrace = std::chrono::seconds(1);
   // The standby lacks IKE state: "*1" (the plugin sends its IKE SAs to the
   // other member again and rekeys the CHILD SAs). Only while active.
   void resyncPeer();
@@ -69,12 +73,14 @@ class ClusterRoleControl {
   bool changed_ = false;
   bool resync_ = false;
   bool forget_ = false;
+  std::optional<std::chrono::steady_clock::time_point> lostAt_;
   bool stopping_ = false;
   ikeipc::ClusterRole desired_;
   std::thread thread_;
   // The control thread's own.
   bool wasActive_ = false;
   bool segmentActive_ = false;  // what the FIFO was last told
+  int fifoFd_ = -1;
 };
 
 }  // namespace hnv::iked
