@@ -12,6 +12,7 @@
 #include "hnv/gateway/gateway.h"
 #include "hnv/gateway/vpn_compile.h"
 #include "hnv/nat/session_sync.h"
+#include "hnv/wire/bytes.h"
 
 namespace hnv::gateway {
 
@@ -35,12 +36,10 @@ constexpr std::size_t kSequenceRecordBytes = 16;  // SPI, destination, last sequ
 
 std::array<std::uint8_t, kSequenceRecordBytes> encodeSequence(const vpn::VpnManager::OutboundSequence& s) {
   std::array<std::uint8_t, kSequenceRecordBytes> b{};
-  auto put = [&b](std::size_t at, std::uint64_t v, std::size_t bytes) {
-    for (std::size_t i = 0; i < bytes; ++i) b[at + i] = static_cast<std::uint8_t>(v >> (8 * (bytes - 1 - i)));
-  };
-  put(0, s.spi, 4);
-  put(4, s.remote.host(), 4);
-  put(8, s.last, 8);
+  wire::store32(&b[0], s.spi);
+  wire::store32(&b[4], s.remote.host());
+  wire::store32(&b[8], static_cast<std::uint32_t>(s.last >> 32));
+  wire::store32(&b[12], static_cast<std::uint32_t>(s.last));
   return b;
 }
 
@@ -49,13 +48,8 @@ Result<vpn::VpnManager::OutboundSequence> decodeSequence(std::span<const std::ui
     return makeError(Errc::InvalidArgument, "ESP sequence record", std::to_string(b.size()) + " bytes",
                      "not " + std::to_string(kSequenceRecordBytes));
   }
-  auto get = [&b](std::size_t at, std::size_t bytes) {
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < bytes; ++i) v = v << 8 | b[at + i];
-    return v;
-  };
-  return vpn::VpnManager::OutboundSequence{static_cast<std::uint32_t>(get(0, 4)),
-                                           Ipv4Addr::fromHost(static_cast<std::uint32_t>(get(4, 4))), get(8, 8)};
+  const std::uint64_t last = static_cast<std::uint64_t>(wire::load32(&b[8])) << 32 | wire::load32(&b[12]);
+  return vpn::VpnManager::OutboundSequence{wire::load32(&b[0]), Ipv4Addr::fromHost(wire::load32(&b[4])), last};
 }
 
 }  // namespace
