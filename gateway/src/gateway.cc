@@ -235,11 +235,9 @@ void Gateway::onIkeMessage(const ikeipc::Message& m) {
   // messages are dropped, said once.
   if (lastDesired_.empty()) {
     constexpr std::size_t kMaxHeld = 100000;
-    if (heldIke_.size() < kMaxHeld) {
-      heldIke_.push_back(m);
-    } else if (heldIke_.size() == kMaxHeld) {
+    if (heldIke_.size() < kMaxHeld) return heldIke_.push_back(m);
+    if (heldDropped_++ == 0) {
       kLog.error("hnv-iked's messages dropped: no policy applied yet", {{"held", std::to_string(kMaxHeld)}});
-      heldIke_.push_back(ikeipc::Event{});  // marks that it was said
     }
     return;
   }

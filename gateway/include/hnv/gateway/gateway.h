@@ -104,6 +104,7 @@ class Gateway {
   std::vector<std::string> persistentConnections_;
   std::string ikedHa_;  // what hnv-iked's hello says of its IKE state sync
   std::vector<ikeipc::Message> heldIke_;  // from hnv-iked before the first policy
+  std::uint64_t heldDropped_ = 0;         // past the bound of heldIke_
   unsigned ikeMissingSeconds_ = 0;
   std::chrono::steady_clock::time_point lastIkeResync_{};
   std::uint64_t ikeResyncsAsked_ = 0, ikeResyncsServed_ = 0;
