@@ -13,6 +13,7 @@
 
 set(HNV_ALLOWED_hnv_base "")
 set(HNV_ALLOWED_hnv_wire hnv_base)
+set(HNV_ALLOWED_hnv_service hnv_base)
 set(HNV_ALLOWED_hnv_dp hnv_base hnv_wire hnv_dpdk)
 set(HNV_ALLOWED_hnv_fib hnv_base hnv_wire hnv_dp hnv_dpdk)
 set(HNV_ALLOWED_hnv_nodes hnv_base hnv_wire hnv_dp hnv_fib hnv_dpdk)
@@ -22,27 +23,27 @@ set(HNV_ALLOWED_hnv_vpn hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_policy hn
 set(HNV_ALLOWED_hnv_ike_ipc hnv_base)
 set(HNV_ALLOWED_hnv_iked hnv_base hnv_ike_ipc)
 set(HNV_ALLOWED_hnv_charon_shim "")
-set(HNV_ALLOWED_hnv-iked hnv_base hnv_ike_ipc hnv_iked hnv_charon_shim)
+set(HNV_ALLOWED_hnv-iked hnv_base hnv_service hnv_ike_ipc hnv_iked hnv_charon_shim)
 set(HNV_ALLOWED_hnv_policy hnv_base hnv_wire)
 set(HNV_ALLOWED_hnv_policy_store hnv_base hnv_policy)
 set(HNV_ALLOWED_hnv_policy_client hnv_base hnv_policy)
 set(HNV_ALLOWED_hnv_controller hnv_base hnv_policy hnv_policy_store)
 set(HNV_ALLOWED_hnv_cluster hnv_base hnv_wire hnv_policy hnv_policy_client)
 set(HNV_ALLOWED_hnv_agent hnv_base hnv_wire hnv_policy)
-set(HNV_ALLOWED_hnv_daemon hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_agent hnv_dpdk)
-set(HNV_ALLOWED_hnv_gateway hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overlay hnv_nat hnv_vpn
+set(HNV_ALLOWED_hnv_daemon hnv_base hnv_service hnv_wire hnv_dp hnv_fib hnv_nodes hnv_agent hnv_dpdk)
+set(HNV_ALLOWED_hnv_gateway hnv_base hnv_service hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overlay hnv_nat hnv_vpn
     hnv_policy hnv_policy_client hnv_cluster hnv_agent hnv_daemon hnv_dpdk)
-set(HNV_ALLOWED_hnv_hostd hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overlay hnv_nat hnv_vpn hnv_policy hnv_policy_client
+set(HNV_ALLOWED_hnv_hostd hnv_base hnv_service hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overlay hnv_nat hnv_vpn hnv_policy hnv_policy_client
     hnv_agent hnv_daemon hnv_dpdk)
 # Programs sit on top; nothing may link them.
-set(HNV_ALLOWED_hnvgwd hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overlay hnv_nat hnv_vpn
+set(HNV_ALLOWED_hnvgwd hnv_base hnv_service hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overlay hnv_nat hnv_vpn
     hnv_policy hnv_policy_client hnv_cluster hnv_agent hnv_daemon hnv_gateway hnv_dpdk)
-set(HNV_ALLOWED_hnv-hostd hnv_base hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overlay hnv_nat hnv_vpn hnv_policy hnv_policy_client
+set(HNV_ALLOWED_hnv-hostd hnv_base hnv_service hnv_wire hnv_dp hnv_fib hnv_nodes hnv_overlay hnv_nat hnv_vpn hnv_policy hnv_policy_client
     hnv_agent hnv_daemon hnv_hostd hnv_dpdk)
 set(HNV_ALLOWED_hnvctl hnv_base hnv_wire hnv_policy hnv_policy_client hnv_agent)
-set(HNV_ALLOWED_hnv-controller hnv_base hnv_policy hnv_policy_store hnv_controller)
+set(HNV_ALLOWED_hnv-controller hnv_base hnv_service hnv_policy hnv_policy_store hnv_controller)
 
-set(HNV_NO_DPDK hnv_base hnv_wire hnv_ike_ipc hnv_iked hnv_charon_shim hnv-iked hnv_policy hnv_policy_store hnv_policy_client hnv_controller hnv_cluster hnv_agent
+set(HNV_NO_DPDK hnv_base hnv_service hnv_wire hnv_ike_ipc hnv_iked hnv_charon_shim hnv-iked hnv_policy hnv_policy_store hnv_policy_client hnv_controller hnv_cluster hnv_agent
     hnvctl hnv-controller)
 
 set_property(GLOBAL PROPERTY HNV_MODULES "")

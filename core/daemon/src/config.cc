@@ -44,7 +44,7 @@ Status parseDaemonConfig(const ConfigNode& r, DaemonConfig& c, ExtraKeys extra) 
     if (auto st = r["metrics"].expectObject({"listen"}); !st) return st;
     auto text = r["metrics"]["listen"].asString();
     if (!text) return text.error();
-    auto ep = parseMetricsEndpoint(*text);
+    auto ep = service::parseMetricsEndpoint(*text);
     if (!ep) return r["metrics"]["listen"].error(*text, ep.error().why);
     c.metrics = *ep;
   }

@@ -1,11 +1,12 @@
 #include "hnv/daemon/program.h"
 
-#include <systemd/sd-daemon.h>
-
 #include <boost/asio/signal_set.hpp>
 #include <boost/program_options.hpp>
 #include <csignal>
 #include <iostream>
+
+#include "hnv/dp/dataplane.h"
+#include "hnv/service/watchdog.h"
 
 namespace hnv::daemon {
 
@@ -41,7 +42,13 @@ std::variant<CommandLine, int> parseCommandLine(std::string_view program, std::s
   return CommandLine{vm["config"].as<std::string>(), vm.count("check-config") != 0};
 }
 
-int serve(boost::asio::io_context& io, agent::LocalApiServer& api, const Logger& log) {
+std::vector<std::uint64_t> workerWalks(const dp::Dataplane& dataplane) {
+  std::vector<std::uint64_t> walks;
+  for (const auto& w : dataplane.runningWorkers()) walks.push_back(w->stats().walks);
+  return walks;
+}
+
+int serve(boost::asio::io_context& io, agent::LocalApiServer& api, const Logger& log, service::Watchdog::Probe health) {
   if (auto st = api.listen(); !st) {
     log.error("start-up failed", {{"error", st.error().message()}});
     return kExitRuntime;
@@ -50,12 +57,15 @@ int serve(boost::asio::io_context& io, agent::LocalApiServer& api, const Logger&
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     log.notice("stopping", {{"signal", std::to_string(sig)}});
-    sd_notify(0, "STOPPING=1");
+    service::notifyStopping();
     api.close();
     io.stop();
   });
-  log.notice("ready", {{"api", api.path()}});
-  sd_notify(0, "READY=1");
+  service::Watchdog watchdog(io, std::move(health), log);
+  const auto timeout = watchdog.start();
+  log.notice("ready", {{"api", api.path()},
+                       {"watchdog", timeout.count() > 0 ? std::to_string(timeout.count() / 1000) + " ms" : "off"}});
+  service::notifyReady("serving on " + api.path());
   io.run();
   return kExitOk;
 }

@@ -50,6 +50,7 @@ class Host {
   void registerApi(agent::LocalApiServer& api);
   // Every counter in Prometheus' text format.
   std::string metricsText() const;
+  dp::Dataplane& dataplane() { return node_->dataplane(); }
   void stop();
 
  private:

@@ -2,7 +2,12 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 namespace hnv {
@@ -83,6 +88,64 @@ TEST(Logger, ThresholdDropsMoreVerboseMessages) {
   EXPECT_THAT(out, HasSubstr("unit: kept-warning k=v\n"));
   EXPECT_THAT(out, HasSubstr("unit: kept-error\n"));
   EXPECT_THAT(out, ::testing::Not(HasSubstr("dropped")));
+}
+
+// The journald native protocol: one field per line, the message as the
+// stderr line without timestamp, each key=value as its own HNV_ field.
+TEST(Logger, JournalRecordCarriesEveryFieldStructured) {
+  const std::string r = Logger::journalRecord(LogLevel::Warning, "hnvgwd", "nat",
+                                              "quota reached", {{"tenant", "5001"}, {"src-port", "40000"}});
+  EXPECT_EQ(r,
+            "MESSAGE=nat: quota reached tenant=5001 src-port=40000\n"
+            "PRIORITY=4\n"
+            "SYSLOG_IDENTIFIER=hnvgwd\n"
+            "HNV_COMPONENT=nat\n"
+            "HNV_TENANT=5001\n"
+            "HNV_SRC_PORT=40000\n");
+}
+
+TEST(Logger, JournalValueWithANewlineUsesTheBinaryForm) {
+  const std::string r = Logger::journalRecord(LogLevel::Error, "x", "c", "m", {{"why", "a\nb"}});
+  const std::string binary = std::string("HNV_WHY\n") + std::string("\x03\0\0\0\0\0\0\0", 8) + "a\nb\n";
+  EXPECT_NE(r.find(binary), std::string::npos);
+  EXPECT_NE(r.find("MESSAGE=c: m why=\"a\\nb\"\n"), std::string::npos) << r;  // the message keeps it escaped
+}
+
+// A real datagram socket in place of journald's: what log() sends arrives
+// whole, and nothing goes to stderr; without the socket, stderr again.
+TEST(Logger, EventsGoToTheJournalSocketAsOneDatagramEach) {
+  char dir[] = "/tmp/hnv-journal-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string path = std::string(dir) + "/socket";
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+
+  Logger::setJournalSocket(path);
+  ::testing::internal::CaptureStderr();
+  Logger("unit").error("to the journal", {{"k", "v"}});
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  char buf[4096];
+  const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+  ::close(fd);
+  ::unlink(path.c_str());
+  ::rmdir(dir);
+
+  ::testing::internal::CaptureStderr();
+  Logger("unit").error("journal gone");  // the socket no longer exists: stderr
+  const std::string fallback = ::testing::internal::GetCapturedStderr();
+  Logger::setJournalSocket("");
+
+  ASSERT_GT(n, 0);
+  const std::string got(buf, static_cast<std::size_t>(n));
+  EXPECT_THAT(got, HasSubstr("MESSAGE=unit: to the journal k=v\n"));
+  EXPECT_THAT(got, HasSubstr("PRIORITY=3\n"));
+  EXPECT_THAT(got, HasSubstr("HNV_K=v\n"));
+  EXPECT_EQ(err, "");
+  EXPECT_THAT(fallback, HasSubstr("unit: journal gone\n"));
 }
 
 }  // namespace

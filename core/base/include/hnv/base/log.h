@@ -1,9 +1,16 @@
 // Structured logging. One line per event: a message plus key=value fields.
-// Under systemd (JOURNAL_STREAM set) lines carry the "<N>" syslog priority
-// prefix that journald understands and no timestamp; otherwise they start with
-// an ISO-8601 UTC timestamp and the level name.
 //
-// Thread: any thread may log; each line is written with one write(2).
+// Under systemd (JOURNAL_STREAM set) each event goes to journald over its
+// native protocol (/run/systemd/journal/socket) as a structured entry:
+// MESSAGE (the line as below, without timestamp), PRIORITY,
+// SYSLOG_IDENTIFIER (the program), HNV_COMPONENT, and one HNV_<KEY> field
+// per key=value (key upper-cased, other characters than A-Z, 0-9 and '_'
+// made '_'), so `journalctl -u hnvgwd HNV_TENANT=...` selects. When that
+// socket cannot be reached the line goes to stderr with the "<N>" syslog
+// priority prefix journald understands. Elsewhere lines go to stderr,
+// starting with an ISO-8601 UTC timestamp and the level name.
+//
+// Thread: any thread may log; each event is one write(2) or one datagram.
 #pragma once
 
 #include <initializer_list>
@@ -39,6 +46,12 @@ class Logger {
   // Formats one line without writing it (used by tests and by log()).
   static std::string format(LogLevel level, std::string_view component, std::string_view message,
                             std::initializer_list<LogField> fields, bool journal);
+  // One journald native-protocol datagram for the event.
+  static std::string journalRecord(LogLevel level, std::string_view identifier, std::string_view component,
+                                   std::string_view message, std::initializer_list<LogField> fields);
+  // Where journal entries go: journald's socket (the default under
+  // systemd), another datagram socket (tests), or "" for stderr lines.
+  static void setJournalSocket(std::string path);
 
  private:
   std::string component_;

@@ -16,7 +16,7 @@
 #include "hnv/base/config_node.h"
 #include "hnv/base/log.h"
 #include "hnv/base/result.h"
-#include "hnv/daemon/metrics_server.h"
+#include "hnv/service/metrics_server.h"
 #include "hnv/dp/dataplane.h"
 #include "hnv/fib/provider_addresses.h"
 
@@ -25,7 +25,7 @@ namespace hnv::daemon {
 struct DaemonConfig {
   std::string nodeName;
   // The Prometheus endpoint ("metrics": {"listen": "address:port"}); none by default.
-  std::optional<MetricsEndpoint> metrics;
+  std::optional<service::MetricsEndpoint> metrics;
   LogLevel logLevel = LogLevel::Info;
   dp::DataplaneConfig dataplane;
   std::vector<fib::ProviderAddressConfig> providerAddresses;

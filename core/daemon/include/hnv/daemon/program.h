@@ -1,5 +1,7 @@
 // The process shell of a data-plane daemon (hnvgwd, hnv-hostd): the command
-// line, and serving the local API until SIGINT/SIGTERM with sd_notify.
+// line, and serving the local API until SIGINT/SIGTERM with sd_notify, the
+// systemd watchdog and the metrics endpoint, both fed by one health probe
+// (every data-plane worker still walking its graph: WorkerProgress).
 //
 // Exit codes: 0 after a clean stop (or --help, --version, --check-config),
 // 1 when start-up fails at run time (EAL, ports, the API socket), 2 for a bad
@@ -14,10 +16,17 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "hnv/agent/local_api.h"
 #include "hnv/base/log.h"
-#include "hnv/daemon/metrics_server.h"
+#include "hnv/daemon/worker_progress.h"
+#include "hnv/service/metrics_server.h"
+#include "hnv/service/watchdog.h"
+
+namespace hnv::dp {
+class Dataplane;
+}
 
 namespace hnv::daemon {
 
@@ -36,17 +45,22 @@ struct CommandLine {
 std::variant<CommandLine, int> parseCommandLine(std::string_view program, std::string_view version, int argc,
                                                 char** argv);
 
-// Listens on the API socket, tells systemd READY, runs `io` until SIGINT or
-// SIGTERM (then STOPPING, the API closed, `io` stopped). Returns the exit
-// code: kExitRuntime when the socket cannot be bound.
-int serve(boost::asio::io_context& io, agent::LocalApiServer& api, const Logger& log);
+// Each running worker's graph walks so far, for WorkerProgress.
+std::vector<std::uint64_t> workerWalks(const dp::Dataplane& dataplane);
+
+// Listens on the API socket, tells systemd READY, pets systemd's watchdog
+// (when it asked for one) while `health` says healthy, runs `io` until
+// SIGINT or SIGTERM (then STOPPING, the API closed, `io` stopped). Returns
+// the exit code: kExitRuntime when the socket cannot be bound.
+int serve(boost::asio::io_context& io, agent::LocalApiServer& api, const Logger& log,
+          service::Watchdog::Probe health);
 
 // A daemon's whole life: command line, configuration (exit 2 on an
 // error), start (exit 1), the local API and the control loop on one
 // io_context until a signal, stop. `Config` derives from DaemonConfig and has
 // summary() (what --check-config prints after "configuration OK: "); `App`
 // has static start(const Config&, io_context&) -> Result<unique_ptr<App>>,
-// registerApi(agent::LocalApiServer&) and stop().
+// registerApi(agent::LocalApiServer&), metricsText(), dataplane() and stop().
 template <class App, class Config>
 int run(std::string_view program, std::string_view version, Result<Config> (*load)(const std::string& path),
         int argc, char** argv) {
@@ -75,17 +89,19 @@ int run(std::string_view program, std::string_view version, Result<Config> (*loa
   }
   agent::LocalApiServer api(io, config->apiSocket);
   (*app)->registerApi(api);
-  std::unique_ptr<MetricsServer> metrics;
+  App* a = app->get();
+  WorkerProgress progress;
+  auto health = [a, &progress] { return progress.check(workerWalks(a->dataplane())); };
+  std::unique_ptr<service::MetricsServer> metrics;
   if (config->metrics) {
-    App* a = app->get();
-    metrics = std::make_unique<MetricsServer>(io, *config->metrics, [a] { return a->metricsText(); });
+    metrics = std::make_unique<service::MetricsServer>(io, *config->metrics, [a] { return a->metricsText(); }, health);
     if (auto st = metrics->listen(); !st) {
       log.error("start-up failed", {{"error", st.error().message()}});
       (*app)->stop();
       return kExitRuntime;
     }
   }
-  int rc = serve(io, api, log);
+  int rc = serve(io, api, log, health);
   metrics.reset();
   (*app)->stop();
   app->reset();

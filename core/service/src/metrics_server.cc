@@ -1,4 +1,4 @@
-#include "hnv/daemon/metrics_server.h"
+#include "hnv/service/metrics_server.h"
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/beast/core.hpp>
@@ -6,7 +6,7 @@
 
 #include "hnv/base/log.h"
 
-namespace hnv::daemon {
+namespace hnv::service {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -20,7 +20,8 @@ const Logger kLog("metrics");
 // One connection: read one request, answer, close.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, MetricsServer::Render render) : stream_(std::move(socket)), render_(std::move(render)) {}
+  Session(tcp::socket socket, const MetricsServer::Render& render, const MetricsServer::Health& health)
+      : stream_(std::move(socket)), render_(render), health_(health) {}
 
   void start() {
     parser_.body_limit(0);
@@ -47,9 +48,10 @@ class Session : public std::enable_shared_from_this<Session> {
       res_.set(http::field::content_type, "text/plain; version=0.0.4");
       res_.body() = render_();
     } else if (target == "/health") {
-      res_.result(http::status::ok);
+      const std::string problem = health_ ? health_() : std::string();
+      res_.result(problem.empty() ? http::status::ok : http::status::service_unavailable);
       res_.set(http::field::content_type, "text/plain");
-      res_.body() = "ok\n";
+      res_.body() = problem.empty() ? "ok\n" : "unhealthy: " + problem + "\n";
     } else {
       res_.result(http::status::not_found);
       res_.set(http::field::content_type, "text/plain");
@@ -68,6 +70,7 @@ class Session : public std::enable_shared_from_this<Session> {
   http::request_parser<http::empty_body> parser_;
   http::response<http::string_body> res_;
   MetricsServer::Render render_;
+  MetricsServer::Health health_;
 };
 
 }  // namespace
@@ -100,8 +103,8 @@ Result<MetricsEndpoint> parseMetricsEndpoint(std::string_view text) {
   return MetricsEndpoint{host, static_cast<std::uint16_t>(port)};
 }
 
-MetricsServer::MetricsServer(asio::io_context& io, MetricsEndpoint endpoint, Render render)
-    : io_(io), endpoint_(std::move(endpoint)), render_(std::move(render)) {}
+MetricsServer::MetricsServer(asio::io_context& io, MetricsEndpoint endpoint, Render render, Health health)
+    : io_(io), endpoint_(std::move(endpoint)), render_(std::move(render)), health_(std::move(health)) {}
 
 MetricsServer::~MetricsServer() { close(); }
 
@@ -125,7 +128,7 @@ void MetricsServer::accept() {
   auto acceptor = acceptor_;
   acceptor->async_accept([this, acceptor](boost::system::error_code ec, tcp::socket socket) {
     if (ec || !acceptor->is_open()) return;  // closed
-    std::make_shared<Session>(std::move(socket), render_)->start();
+    std::make_shared<Session>(std::move(socket), render_, health_)->start();
     accept();
   });
 }
@@ -137,4 +140,4 @@ void MetricsServer::close() {
   acceptor_.reset();
 }
 
-}  // namespace hnv::daemon
+}  // namespace hnv::service

@@ -1,7 +1,8 @@
-// The daemon's Prometheus endpoint: plain HTTP/1.1 on the configured
+// A daemon's Prometheus endpoint: plain HTTP/1.1 on the configured
 // address ("metrics": {"listen": "127.0.0.1:9470"}), answering
 //   GET /metrics  200, text/plain; version=0.0.4 (what `render` returns)
-//   GET /health   200 "ok"
+//   GET /health   200 "ok", or 503 "unhealthy: <why>" when the health
+//                 probe (the one the systemd watchdog uses) names a problem
 // and 404 or 405 otherwise. One request per connection; requests above
 // 8 KiB or slower than 5 s are cut off. Rendering runs on the control
 // thread (the io_context), like every other read of the counters.
@@ -18,7 +19,7 @@
 #include "hnv/base/config_node.h"
 #include "hnv/base/result.h"
 
-namespace hnv::daemon {
+namespace hnv::service {
 
 struct MetricsEndpoint {
   std::string address = "127.0.0.1";
@@ -32,7 +33,9 @@ Result<MetricsEndpoint> parseMetricsEndpoint(std::string_view text);
 class MetricsServer {
  public:
   using Render = std::function<std::string()>;
-  MetricsServer(boost::asio::io_context& io, MetricsEndpoint endpoint, Render render);
+  // "" when healthy, otherwise what is wrong (one line).
+  using Health = std::function<std::string()>;
+  MetricsServer(boost::asio::io_context& io, MetricsEndpoint endpoint, Render render, Health health = {});
   ~MetricsServer();
   // Binds and starts accepting; the error names the address.
   Status listen();
@@ -44,8 +47,9 @@ class MetricsServer {
   boost::asio::io_context& io_;
   MetricsEndpoint endpoint_;
   Render render_;
+  Health health_;
   std::shared_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   std::uint16_t port_ = 0;
 };
 
-}  // namespace hnv::daemon
+}  // namespace hnv::service
