@@ -27,7 +27,7 @@ set(HNV_ALLOWED_hnv-iked hnv_base hnv_service hnv_ike_ipc hnv_iked hnv_charon_sh
 set(HNV_ALLOWED_hnv_policy hnv_base hnv_wire)
 set(HNV_ALLOWED_hnv_policy_store hnv_base hnv_policy)
 set(HNV_ALLOWED_hnv_policy_client hnv_base hnv_policy)
-set(HNV_ALLOWED_hnv_controller hnv_base hnv_policy hnv_policy_store)
+set(HNV_ALLOWED_hnv_controller hnv_base hnv_service hnv_policy hnv_policy_store)
 set(HNV_ALLOWED_hnv_cluster hnv_base hnv_wire hnv_policy hnv_policy_client)
 set(HNV_ALLOWED_hnv_agent hnv_base hnv_wire hnv_policy)
 set(HNV_ALLOWED_hnv_daemon hnv_base hnv_service hnv_wire hnv_dp hnv_fib hnv_nodes hnv_agent hnv_dpdk)

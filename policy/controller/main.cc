@@ -6,17 +6,19 @@
 //   hnv-controller hash-token [TOKEN|-]     SHA-256 of a token for the config
 //
 // Exit codes: 0 clean stop, 1 runtime failure (store, listen), 2 bad usage or configuration.
-#include <systemd/sd-daemon.h>
-
 #include <boost/asio/signal_set.hpp>
 #include <boost/json/serialize.hpp>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "hnv/base/log.h"
 #include "hnv/controller/config.h"
 #include "hnv/controller/instance.h"
+#include "hnv/controller/metrics.h"
+#include "hnv/service/metrics_server.h"
+#include "hnv/service/watchdog.h"
 
 namespace {
 
@@ -47,14 +49,31 @@ int run(const hnv::controller::ControllerConfig& cfg) {
     return kExitRuntime;
   }
   auto& c = **ctl;
+  // Metrics and the watchdog live on the API's io_context: a stuck loop
+  // stops both, and systemd restarts the controller.
+  std::unique_ptr<hnv::service::MetricsServer> metrics;
+  if (cfg.metrics) {
+    metrics = std::make_unique<hnv::service::MetricsServer>(
+        c.io(), *cfg.metrics, [&c] { return hnv::controller::controllerMetrics(c.engine(), c.api()); });
+    if (auto st = metrics->listen(); !st) {
+      std::cerr << "hnv-controller: " << st.error().message() << "\n";
+      return kExitRuntime;
+    }
+  }
+  hnv::service::Watchdog watchdog(c.io(), {}, hnv::Logger("hnv-controller"));
+  watchdog.start();
   boost::asio::signal_set signals(c.io(), SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code&, int) { c.stop(); });
+  signals.async_wait([&](const boost::system::error_code&, int) {
+    watchdog.stop();
+    if (metrics) metrics->close();
+    c.stop();
+  });
   std::cout << "hnv-controller " << kVersion << " listening on " << cfg.listenAddress << ":" << c.port()
             << (cfg.tls ? " (TLS)" : "") << ", revision " << c.engine().revision() << ", "
             << c.engine().state().objectCount() << " objects, store " << cfg.database << std::endl;
-  sd_notify(0, "READY=1");
+  hnv::service::notifyReady("serving the policy API on port " + std::to_string(c.port()));
   c.run();
-  sd_notify(0, "STOPPING=1");
+  hnv::service::notifyStopping();
   return 0;
 }
 

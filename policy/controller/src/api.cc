@@ -171,6 +171,18 @@ bool ControllerApi::match(const Route& r, const std::vector<std::string>& path, 
 }
 
 ApiResponse ControllerApi::handle(const ApiRequest& req) {
+  ApiResponse resp = route(req);
+  std::lock_guard lock(responsesMutex_);
+  ++responses_[resp.status];
+  return resp;
+}
+
+std::map<unsigned, std::uint64_t> ControllerApi::responsesByStatus() const {
+  std::lock_guard lock(responsesMutex_);
+  return responses_;
+}
+
+ApiResponse ControllerApi::route(const ApiRequest& req) {
   auto path = splitPath(req.path);
   std::string allow;
   bool specificElsewhere = false;  // a specific route serves this path with another method

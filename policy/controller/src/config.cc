@@ -60,7 +60,7 @@ Result<ControllerConfig> parseControllerConfig(const std::string& text, const st
   ConfigNode root(&*doc, "");
   ControllerConfig c;
   if (auto s = root.expectObject({"listen", "database", "tls", "tokens", "historyLimit", "maxBodyBytes",
-                                  "heartbeatSeconds", "logLevel"});
+                                  "heartbeatSeconds", "logLevel", "metrics"});
       !s) {
     return s.error().within(source);
   }
@@ -116,6 +116,14 @@ Result<ControllerConfig> parseControllerConfig(const std::string& text, const st
     return fail(root["logLevel"].error(*level, "must be error, warning, notice, info or debug"));
   }
   c.logLevel = *level;
+  if (root["metrics"].present()) {
+    if (auto st = root["metrics"].expectObject({"listen"}); !st) return fail(st.error());
+    auto listen = root["metrics"]["listen"].asString();
+    if (!listen) return fail(listen.error());
+    auto ep = service::parseMetricsEndpoint(*listen);
+    if (!ep) return fail(root["metrics"]["listen"].error(*listen, ep.error().why));
+    c.metrics = *ep;
+  }
   return c;
 }
 

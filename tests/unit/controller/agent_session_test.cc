@@ -6,9 +6,12 @@
 
 #include <boost/json/serialize.hpp>
 #include <mutex>
+#include <map>
 #include <set>
+#include <sstream>
 
 #include "controller_fixture.h"
+#include "hnv/controller/metrics.h"
 
 namespace hnv::controller::test {
 namespace {
@@ -179,6 +182,40 @@ TEST_F(AgentSessionTest, ReportsDriveSyncStateAndLearnedAddressesBecomeDynamicRe
     auto r = admin_->call("GET", "/v1/lookup-records/5001/10.0.9.9/00:15:5d:0a:0a:0a");
     return r.ok() && r->at("type") == "Dynamic" && r->at("pa") == "192.0.2.11";
   }));
+}
+
+// hnv-controller's Prometheus text, read as Prometheus would: one sample a
+// line; the node's lag follows a change it has not applied yet.
+TEST_F(AgentSessionTest, MetricsShowTheRevisionEachNodesLagAndTheResponses) {
+  Seen seen;
+  auto agent = startAgent(seen);
+  ASSERT_TRUE(eventually([&] { return agent->snapshots() == 1; }));
+  agent->reportApplied(agent->revision());
+  ASSERT_TRUE(eventually([&] { return !server_->onIo([&] { return server_->engine().nodeStatus().empty(); }); }));
+  mustCall(*admin_, "POST", "/v1/lookup-records",
+           R"({"vsid":5001,"ca":"10.0.1.2","mac":"00:15:5d:01:01:02","pa":"192.0.2.11"})");
+  EXPECT_FALSE(admin_->call("GET", "/v1/no-such-kind").ok());
+
+  std::map<std::string, double> m;
+  Revision revision = 0;
+  const std::string text = server_->onIo([&] {
+    revision = server_->engine().revision();
+    return controllerMetrics(server_->engine(), server_->api());
+  });
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto space = line.rfind(' ');
+    ASSERT_NE(space, std::string::npos) << line;
+    m[line.substr(0, space)] = std::stod(line.substr(space + 1));
+  }
+  EXPECT_EQ(m["hnv_controller_revision"], static_cast<double>(revision));
+  EXPECT_EQ(m["hnv_controller_objects"], 11.0) << text;  // the fixture's 10 and the new record
+  EXPECT_EQ(m["hnv_controller_node_applied_revision{node=\"host1\"}"], static_cast<double>(revision - 1)) << text;
+  EXPECT_EQ(m["hnv_controller_node_lag_revisions{node=\"host1\"}"], 1.0);
+  EXPECT_EQ(m["hnv_controller_node_healthy{node=\"host1\"}"], 1.0);
+  EXPECT_GE(m["hnv_controller_http_responses_total{code=\"404\"}"], 1.0) << text;
+  EXPECT_GE(m["hnv_controller_http_responses_total{code=\"200\"}"], 1.0) << text;
 }
 
 TEST_F(AgentSessionTest, NodeTokensReachOnlyTheirOwnSouthboundRoutes) {

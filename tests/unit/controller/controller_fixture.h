@@ -77,6 +77,7 @@ class ControllerServer {
     return ep;
   }
   policy::PolicyEngine& engine() { return ctl_->engine(); }
+  ControllerApi& api() { return ctl_->api(); }
   const std::string& dir() const { return dir_; }
 
  private:

@@ -9,6 +9,7 @@
 //                 [--ha-local ADDR --ha-remote ADDR]
 #include <fcntl.h>
 #include <sched.h>
+#include <systemd/sd-daemon.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -27,6 +28,7 @@
 #include "hnv/iked/backend.h"
 #include "hnv/iked/cluster_role.h"
 #include "hnv/iked/link.h"
+#include "hnv/service/watchdog.h"
 #include "hnv_charon.h"
 
 namespace {
@@ -302,9 +304,18 @@ int main(int argc, char** argv) {
     const int rc = loadConnections(o, o.swanctlConf);
     if (rc != 0) kLog.error("swanctl --load-all failed", {{"file", o.swanctlConf}, {"exit", std::to_string(rc)}});
   }
+  service::notifyReady(o.dataplane.empty() ? "IKE standalone" : "IKE for the data plane at " + o.dataplane);
+  // systemd's watchdog (WatchdogSec in hnv-iked.service): petted from this
+  // loop every half of it, so a main thread stuck outside sigwait ends in
+  // a restart. charon's own threads are not probed.
+  std::uint64_t watchdogUsec = 0;
+  if (sd_watchdog_enabled(0, &watchdogUsec) <= 0) watchdogUsec = 0;
+  const std::uint64_t waitUsec = watchdogUsec > 0 ? watchdogUsec / 2 : 3600ull * 1000000;
   for (;;) {
-    int sig = 0;
-    if (sigwait(&signals, &sig) != 0) continue;
+    if (watchdogUsec > 0) sd_notify(0, "WATCHDOG=1");
+    const timespec wait{static_cast<time_t>(waitUsec / 1000000), static_cast<long>(waitUsec % 1000000) * 1000};
+    const int sig = sigtimedwait(&signals, nullptr, &wait);
+    if (sig < 0) continue;  // the watchdog's turn, or EINTR
     if (sig == SIGHUP) {
       if (!o.swanctlConf.empty()) loadConnections(o, o.swanctlConf);
       continue;
@@ -313,6 +324,7 @@ int main(int argc, char** argv) {
     break;
   }
   kLog.notice("stopping");
+  service::notifyStopping();
   link.stop();  // first: its reader calls into charon
   role.stop();
   hnv_charon_stop();

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,8 @@ class ControllerApi {
 
   ApiResponse handle(const ApiRequest& req);
   const std::vector<RouteInfo>& routes() const { return routeInfo_; }
+  // Responses so far by HTTP status (for the metrics endpoint). Any thread.
+  std::map<unsigned, std::uint64_t> responsesByStatus() const;
   // The OpenAPI 3 document of these routes and the kinds' schemas.
   boost::json::value openApi() const;
 
@@ -78,6 +81,7 @@ class ControllerApi {
   ApiResponse write(Context& c, policy::Operation op);
   ApiResponse nodeRoute(Context& c, const std::function<ApiResponse(const policy::NodeEntry&)>& f);
 
+  ApiResponse route(const ApiRequest& req);
   void audit(const ApiRequest& req, const std::string& who, unsigned status) const;
 
   policy::PolicyEngine& engine_;
@@ -88,6 +92,8 @@ class ControllerApi {
   std::vector<Route> routes_;
   std::vector<RouteInfo> routeInfo_;
   Logger log_;
+  mutable std::mutex responsesMutex_;
+  std::map<unsigned, std::uint64_t> responses_;
 };
 
 // The JSON text of `v` with `status`.

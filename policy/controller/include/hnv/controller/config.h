@@ -8,6 +8,7 @@
 
 #include "hnv/base/guid.h"
 #include "hnv/base/result.h"
+#include "hnv/service/metrics_server.h"
 
 namespace hnv::controller {
 
@@ -34,6 +35,7 @@ struct ControllerConfig {
   std::size_t maxBodyBytes = 8 * 1024 * 1024;
   unsigned heartbeatSeconds = 10;
   std::string logLevel = "info";
+  std::optional<service::MetricsEndpoint> metrics;  // "metrics": {"listen": "127.0.0.1:9472"}
 };
 
 Result<ControllerConfig> parseControllerConfig(const std::string& text, const std::string& source);
