@@ -119,8 +119,10 @@ Result<bool> ConfigNode::asBool(bool fallback) const {
   return asBool();
 }
 
-Result<boost::json::value> parseJson(std::string_view text, std::string_view source) {
-  boost::json::stream_parser p;
+Result<boost::json::value> parseJson(std::string_view text, std::string_view source, JsonComments comments) {
+  boost::json::parse_options options;
+  options.allow_comments = comments == JsonComments::Allowed;
+  boost::json::stream_parser p({}, options);
   boost::system::error_code ec;
   std::size_t used = p.write(text.data(), text.size(), ec);
   if (!ec) p.finish(ec);
@@ -145,7 +147,7 @@ Result<boost::json::value> loadJsonFile(const std::string& path) {
   if (!in) return makeError(Errc::Io, path, "", "cannot open the file for reading");
   std::ostringstream ss;
   ss << in.rdbuf();
-  return parseJson(ss.str(), path);
+  return parseJson(ss.str(), path, JsonComments::Allowed);
 }
 
 }  // namespace hnv

@@ -55,7 +55,7 @@ Status readToken(const ConfigNode& n, TokenEntry& t) {
 }  // namespace
 
 Result<ControllerConfig> parseControllerConfig(const std::string& text, const std::string& source) {
-  auto doc = parseJson(text, source);
+  auto doc = parseJson(text, source, JsonComments::Allowed);
   if (!doc) return doc.error();
   ConfigNode root(&*doc, "");
   ControllerConfig c;

@@ -11,7 +11,10 @@
 #include <sched.h>
 #include <systemd/sd-daemon.h>
 #include <signal.h>
+#include <linux/capability.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -147,6 +150,19 @@ std::string privateHaFifo(const std::string& runDir, std::string& why) {
   return own;
 }
 
+// Run as a service user (hnv-iked.service), hnv-iked holds CAP_SYS_ADMIN
+// only for privateHaFifo's mount; it gives up every capability right after,
+// before charon starts. Run as root (the lab), it keeps what it has.
+void dropCapabilities() {
+  if (::geteuid() == 0) return;
+  ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct none[2]{};
+  if (::syscall(SYS_capset, &header, none) != 0) {
+    kLog.warn("could not give up capabilities", {{"why", std::strerror(errno)}});
+  }
+}
+
 // charon's settings for this instance: its own VICI socket, no routes or
 // virtual IPs in the kernel (the data plane routes), log to stderr.
 std::string writeSettings(const Options& o) {
@@ -156,6 +172,9 @@ std::string writeSettings(const Options& o) {
     << "charon {\n"
     << "  install_routes = no\n"
     << "  install_virtual_ip = no\n"
+    // No policy-routing rule either (it would need CAP_NET_ADMIN, and the
+    // data plane does the routing): hnv-iked runs without capabilities.
+    << "  routing_table = 0\n"
     // A site that stops answering is declared dead after about 16 s
     // (2 + 3 + 4.5 + 6.75), not charon's default 165 s: a gateway wants its
     // persistent tunnels back quickly.
@@ -215,6 +234,7 @@ int main(int argc, char** argv) {
       haFifo = kHaFifo;
     }
   }
+  dropCapabilities();
   const std::string settings = writeSettings(o);
   if (settings.empty()) usage("cannot write " + o.runDir + "/strongswan.conf");
 

@@ -252,5 +252,17 @@ TEST(LoadJsonFile, MissingFileAndSyntaxErrorNameThePath) {
   EXPECT_EQ(s.error().where, bad + ":2:5");
 }
 
+// Configuration files carry comments (the shipped /etc/hnv files explain
+// each line); API bodies and stored JSON refuse them.
+TEST(LoadJsonFile, ConfigurationFilesMayCarryCommentsAndApiBodiesMayNot) {
+  TempDir dir;
+  auto r = loadJsonFile(dir.file("commented.json", "{\n  // the node's name\n  \"x\": 5 /* five */\n}\n"));
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->at("x").as_int64(), 5);
+  auto body = parseJson("{\"x\": 5 // no\n}", "body");
+  ASSERT_FALSE(body.ok());
+  EXPECT_EQ(body.error().where, "body:1:9");  // at the first /
+}
+
 }  // namespace
 }  // namespace hnv

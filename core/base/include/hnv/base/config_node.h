@@ -54,9 +54,14 @@ class ConfigNode {
   std::string path_;
 };
 
-// Parses JSON text; a syntax error names the line and column.
-Result<boost::json::value> parseJson(std::string_view text, std::string_view source);
-// Reads and parses a file.
+enum class JsonComments { Refused, Allowed };
+
+// Parses JSON text; a syntax error names the line and column. Configuration
+// files allow // and /* */ comments (the shipped /etc/hnv files explain
+// every line); API bodies and stored policy do not.
+Result<boost::json::value> parseJson(std::string_view text, std::string_view source,
+                                     JsonComments comments = JsonComments::Refused);
+// Reads and parses a configuration file (comments allowed).
 Result<boost::json::value> loadJsonFile(const std::string& path);
 
 }  // namespace hnv
