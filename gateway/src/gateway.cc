@@ -95,7 +95,16 @@ Result<std::unique_ptr<Gateway>> Gateway::start(const GatewayConfig& config, boo
   return gw;
 }
 
-std::string Gateway::metricsText() const { return prometheusText(node_->dataplane().counters()); }
+std::string Gateway::metricsText() const {
+  std::string out = prometheusText(node_->dataplane().counters());
+  if (vpn_) {
+    out += "# HELP hnv_vpn_iked_connected 1 while hnv-iked is connected to this gateway.\n"
+           "# TYPE hnv_vpn_iked_connected gauge\n"
+           "hnv_vpn_iked_connected " + std::string(vpnLink_ && vpnLink_->connected() ? "1" : "0") + "\n";
+    out += vpn_->metricsText();
+  }
+  return out;
+}
 
 std::optional<PortInfo> Gateway::portInfo(std::string_view name) const {
   const dp::Port* port = node_->dataplane().port(std::string(name));

@@ -1,6 +1,7 @@
 // VpnManager: what hnvgwd does with hnv-iked's messages, on a real
 // cryptodev: which SAs it accepts, the tunnels, SAD and routes they make,
-// rekeys, deletion, counters and volume expiry, statistics.
+// rekeys, deletion, counters and volume expiry, statistics and metrics.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <boost/json/serialize.hpp>
@@ -10,6 +11,8 @@
 
 namespace hnv::vpn {
 namespace {
+
+using ::testing::HasSubstr;
 
 IpAddr ip(const char* t) { return *IpAddr::parse(t); }
 Ipv4Addr v4(const char* t) { return *Ipv4Addr::parse(t); }
@@ -270,6 +273,17 @@ TEST_F(Manager, StatisticsShowStateSasAndTheLastError) {
   EXPECT_EQ(stats[0].at("lastError").as_string(), "");
   ASSERT_EQ(stats[0].at("sas").as_array().size(), 1u);
   EXPECT_EQ(stats[0].at("sas").as_array()[0].at("spi").as_string(), "11111111");
+}
+
+TEST_F(Manager, MetricsShowEachInterfaceUpOrDownWithItsSasByDirection) {
+  EXPECT_THAT(mgr_->metricsText(), HasSubstr("hnv_vpn_interface_up{tenant=\"aaaa\",interface=\"site-a\"} 0\n"));
+  ASSERT_TRUE(add(sa(0xc0000001, true)).ok);
+  ASSERT_TRUE(add(sa(0x11111111, false)).ok);
+  const std::string text = mgr_->metricsText();
+  EXPECT_THAT(text, HasSubstr("# TYPE hnv_vpn_interface_up gauge\n"));
+  EXPECT_THAT(text, HasSubstr("hnv_vpn_interface_up{tenant=\"aaaa\",interface=\"site-a\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("hnv_vpn_interface_sas{tenant=\"aaaa\",interface=\"site-a\",direction=\"in\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("hnv_vpn_interface_sas{tenant=\"aaaa\",interface=\"site-a\",direction=\"out\"} 1\n"));
 }
 
 TEST(ManagerWithoutCrypto, RefusesEverySaAndSaysWhy) {

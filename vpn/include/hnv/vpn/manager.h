@@ -78,6 +78,10 @@ class VpnManager {
   std::vector<fib::TenantRoute> routesFor(const std::vector<S2sInterface>& next) const;
   // Per interface: state, last IKE event and alert, SAs with their counters.
   boost::json::array statistics() const;
+  // Prometheus text (manager_metrics.cc): per interface, labelled with its
+  // tenant's routing domain, whether its tunnel is up and its SAs by
+  // direction.
+  std::string metricsText() const;
   bool up(std::size_t interface) const;
   // Called when routes() changed (an interface went up or down).
   std::function<void()> onRoutesChanged;
