@@ -221,7 +221,8 @@ rm -rf "$rootfs/tmp/hnv-debs"
 in_chroot "$rootfs" apt-get clean
 
 step "appliance files: first boot, console, network"
-cp -a "$here/rootfs/." "$rootfs/"
+# tar, not cp: /lib in the image is a symlink (merged /usr) and must stay one.
+tar -C "$here/rootfs" --owner=root --group=root -cf - . | tar -C "$rootfs" --keep-directory-symlink -xf -
 chmod 0755 "$rootfs"/usr/lib/hnv-appliance/*
 install -D -m 0644 "$here/appliance.conf.example" "$rootfs/usr/share/doc/hnv-appliance/appliance.conf.example"
 install -D -m 0644 "$here/README.md" "$rootfs/usr/share/doc/hnv-appliance/README.md"

@@ -6,8 +6,10 @@ stock Debian strongSwan with kernel-libipsec (hnvlab/vpn.py draws it).
 
 from __future__ import annotations
 
+
 import hashlib
 import os
+import time
 
 import pytest
 
@@ -171,8 +173,17 @@ def test_a_restarted_hnvgwd_gets_its_sas_back_from_hnv_iked_without_renegotiatin
     """hnvgwd restarts (state file or controller gives it the policy back); hnv-iked reconnects and
     hands over the SAs charon still holds: the same SPIs carry traffic again at once."""
     vl = vpn_lab
+    wait_connected(vl)
+    # Well past the site's replay window (32) before the restart: an outbound SA
+    # rebuilt from sequence number 1 would be dropped there as replays.
+    burst = vl.vms["vm-a1"].node.ns.exec(["ping", "-n", "-q", "-c", "200", "-i", "0.01", "-W", "1", SITE_HOST],
+                                         check=False, timeout=30)
+    assert " 0% packet loss" in burst.stdout, burst.stdout
+    time.sleep(1.5)  # hnvgwd reports the counters to hnv-iked every second
     before = wait_connected(vl)
     spis = {t: {s["spi"] for s in x["sas"]} for t, x in before.items()}
+    sent = {s["spi"]: s["packets"] for s in before["A"]["sas"] if s["direction"] == "out"}
+    assert min(sent.values()) >= 200, before["A"]["sas"]
     vl.gateway.restart()
     wait_applied(vl.controller, vl.gateway.name, vl.revision)
     after = wait_connected(vl, timeout=20)
@@ -182,3 +193,7 @@ def test_a_restarted_hnvgwd_gets_its_sas_back_from_hnv_iked_without_renegotiatin
     out = vl.vms["vm-a1"].node.ping(SITE_HOST, count=3, timeout=2, check=False)
     assert " 0% packet loss" in out.stdout, out.stdout
     assert "SAs handed to the data plane again" in vl.iked.process.log_text()
+    # The outbound SA went on counting (its volume lifetime) from what it had sent.
+    again = {s["spi"]: s["packets"] for s in vl.interfaces()["A"]["sas"] if s["direction"] == "out"}
+    for spi, n in sent.items():
+        assert again[spi] >= n + 3, (spi, n, again)

@@ -286,6 +286,41 @@ TEST_F(Manager, MetricsShowEachInterfaceUpOrDownWithItsSasByDirection) {
   EXPECT_THAT(text, HasSubstr("hnv_vpn_interface_sas{tenant=\"aaaa\",interface=\"site-a\",direction=\"out\"} 1\n"));
 }
 
+// A restarted hnvgwd gets its SAs back from hnv-iked with their use: an
+// outbound one continues past every sequence number the old process may
+// have sent, and both keep counting towards their volume lifetime.
+TEST_F(Manager, AnSaHandedOverAgainContinuesItsSequenceNumbersAndItsVolume) {
+  auto out = sa(0x11111111, false);
+  out.hardPackets = out.softPackets = 0;
+  out.usedPackets = 1000;
+  out.usedBytes = 150000;
+  auto in = sa(0xc0000001, true);
+  in.usedPackets = 7;
+  ASSERT_TRUE(add(out).ok);
+  ASSERT_TRUE(add(in).ok);
+  const EspSa* esp = mgr_->tables().get()->tunnels.at(0).outbound;
+  ASSERT_NE(esp, nullptr);
+  EXPECT_EQ(esp->lastSequence(), 1000 + VpnManager::kHandOverMargin) << "the next packet goes past the margin";
+  EXPECT_EQ(esp->counters().packets.load(), 1000u);
+  EXPECT_EQ(esp->counters().bytes.load(), 150000u);
+  const auto stats = mgr_->statistics();
+  for (const auto& s : stats[0].at("sas").as_array()) {
+    EXPECT_EQ(s.at("packets").to_number<std::uint64_t>(), s.at("direction") == "in" ? 7u : 1000u);
+  }
+}
+
+TEST_F(Manager, AnOutboundSaHandedOverTooNearItsLastSequenceNumberIsRekeyed) {
+  auto out = sa(0x11111111, false);
+  out.usedPackets = 0xffffffffull - 10;  // no ESN: the margin does not fit
+  auto r = mgr_->handle(out);
+  ASSERT_TRUE(r.has_value());
+  const auto* expire = std::get_if<ikeipc::Expire>(&*r);
+  ASSERT_NE(expire, nullptr) << "a soft expiry, so that charon rekeys it";
+  EXPECT_EQ(expire->spi, 0x11111111u);
+  EXPECT_FALSE(expire->hard);
+  EXPECT_EQ(mgr_->tables().get()->tunnels.at(0).outbound, nullptr);
+}
+
 TEST(ManagerWithoutCrypto, RefusesEverySaAndSaysWhy) {
   test::testPool();
   auto rcu = dp::Rcu::create(1);

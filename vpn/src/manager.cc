@@ -115,7 +115,13 @@ Result<std::unique_ptr<EspSa>> VpnManager::build(const ikeipc::SaAdd& a, const S
     s.udpEncap = UdpEncap{a.inbound ? a.dstPort : a.srcPort, a.inbound ? a.srcPort : a.dstPort};
   }
   if (auto st = setAlgorithms(s, a.encAlg, a.encKey, a.intAlg, a.intKey); !st) return st.error();
-  return EspSa::create(s, *device_);
+  const std::uint64_t first = !a.inbound && a.usedPackets != 0 ? a.usedPackets + kHandOverMargin + 1 : 1;
+  auto esp = EspSa::create(s, *device_, first);
+  if (!esp) return esp;
+  // Its volume so far counts towards its lifetime.
+  (*esp)->counters().packets.store(a.usedPackets, std::memory_order_relaxed);
+  (*esp)->counters().bytes.store(a.usedBytes, std::memory_order_relaxed);
+  return esp;
 }
 
 std::optional<ikeipc::Message> VpnManager::handle(const ikeipc::Message& m) {
@@ -134,6 +140,13 @@ std::optional<ikeipc::Message> VpnManager::handle(const ikeipc::Message& m) {
     auto esp = build(*a, interfaces_[*index], spec);
     if (!esp) {
       wipeKeys(spec);
+      if (!a->inbound && a->usedPackets != 0) {
+        // Handed over too close to the end of its sequence numbers to go
+        // past what was sent: charon rekeys it (soft expiry) instead.
+        kLog.warn("outbound SA handed over again not installed: rekeying it",
+                  {{"spi", spiText(a->spi)}, {"why", esp.error().message()}});
+        return ikeipc::Expire{a->spi, a->dst, false};
+      }
       return refuse(a->spi, esp.error().message());
     }
     const bool wasUp = up(*index);

@@ -51,6 +51,15 @@ TEST(IkeMessages, EveryMessageSurvivesARoundTrip) {
   EXPECT_EQ(s.hardSeconds, 3600u);
   EXPECT_EQ(s.srcTs, sa.srcTs);
   EXPECT_EQ(s.dstTs, sa.dstTs);
+  EXPECT_EQ(s.usedPackets + s.usedBytes, 0u);
+  EXPECT_EQ(encode(sa).find("usedPackets"), std::string::npos) << "a new SA carries no use";
+  SaAdd handedOver = sa;
+  handedOver.usedPackets = 5000000000ull;  // past 2^32: 64 bits on the wire
+  handedOver.usedBytes = 7000000000000ull;
+  auto again = decode(encode(handedOver));
+  ASSERT_TRUE(again.ok()) << again.error().message();
+  EXPECT_EQ(std::get<SaAdd>(*again).usedPackets, 5000000000ull);
+  EXPECT_EQ(std::get<SaAdd>(*again).usedBytes, 7000000000000ull);
 
   Policy p;
   p.add = false;

@@ -91,9 +91,17 @@ TEST(IkedBackend, AnSaBecomesOneMessageWithItsKeysAndTenant) {
   ASSERT_EQ(b.querySa(0xc0000001, bytes, packets, last), 0);
   EXPECT_EQ(bytes, 1500u);
   EXPECT_EQ(last, 42u);
+  // Handed over again (a restarted hnvgwd): with the use last reported.
+  auto again = b.handOver();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].spi, 0xc0000001u);
+  EXPECT_EQ(again[0].encKey.size(), 36u);
+  EXPECT_EQ(again[0].usedPackets, 3u);
+  EXPECT_EQ(again[0].usedBytes, 1500u);
   hnv_ike_addr_t d = sa.dst;
   EXPECT_EQ(b.delSa(0xc0000001, d), 0);
   EXPECT_NE(b.querySa(0xc0000001, bytes, packets, last), 0) << "a deleted SA is not found";
+  EXPECT_TRUE(b.handOver().empty());
 }
 
 TEST(IkedBackend, APolicyReaddedOnRekeyStaysUntilItsLastReferenceGoes) {

@@ -188,12 +188,23 @@ int Backend::querySa(std::uint32_t spi, std::uint64_t& bytes, std::uint64_t& pac
   return 0;
 }
 
-void Backend::replay() {
+std::vector<ikeipc::SaAdd> Backend::handOver() const {
   std::vector<ikeipc::SaAdd> all;
-  {
-    std::lock_guard guard(mu_);
-    for (const auto& [spi, m] : installed_) all.push_back(m);
+  std::lock_guard guard(mu_);
+  for (const auto& [spi, m] : installed_) {
+    all.push_back(m);
+    // What the data plane last reported: a restarted hnvgwd continues the
+    // SA's lifetime and, outbound, its sequence numbers from there.
+    if (auto c = counters_.find(spi); c != counters_.end()) {
+      all.back().usedPackets = c->second.packets;
+      all.back().usedBytes = c->second.bytes;
+    }
   }
+  return all;
+}
+
+void Backend::replay() {
+  std::vector<ikeipc::SaAdd> all = handOver();
   for (auto& m : all) {
     link_.send(m);
     std::fill(m.encKey.begin(), m.encKey.end(), 0);

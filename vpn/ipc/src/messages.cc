@@ -28,7 +28,7 @@ struct Encoder {
     return o;
   }
   json::object operator()(const SaAdd& m) const {
-    return {{"type", "sa-add"},
+    json::object o{{"type", "sa-add"},
             {"spi", m.spi},
             {"inbound", m.inbound},
             {"src", m.src.toString()},
@@ -52,6 +52,11 @@ struct Encoder {
             {"hardSeconds", m.hardSeconds},
             {"srcTs", selectorsJson(m.srcTs)},
             {"dstTs", selectorsJson(m.dstTs)}};
+    if (m.usedPackets != 0 || m.usedBytes != 0) {
+      o["usedPackets"] = m.usedPackets;
+      o["usedBytes"] = m.usedBytes;
+    }
+    return o;
   }
   json::object operator()(const SaUpdate& m) const {
     return {{"type", "sa-update"}, {"spi", m.spi},         {"src", m.src.toString()}, {"dst", m.dst.toString()},
@@ -298,6 +303,8 @@ Result<Message> decodeObject(const json::object& o) {
     s.hardSeconds = r.number<std::uint64_t>("hardSeconds");
     s.srcTs = r.selectors("srcTs");
     s.dstTs = r.selectors("dstTs");
+    if (o.contains("usedPackets")) s.usedPackets = r.number<std::uint64_t>("usedPackets");
+    if (o.contains("usedBytes")) s.usedBytes = r.number<std::uint64_t>("usedBytes");
     if (r.ok() && !s.src.sameFamily(s.dst)) r.fail("dst", "not of the family of 'src'");
     m = std::move(s);
   } else if (type == "sa-update") {

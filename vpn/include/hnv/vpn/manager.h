@@ -52,6 +52,12 @@ struct S2sInterface {
 
 class VpnManager {
  public:
+  // An outbound SA handed over again with its use so far (SaAdd::usedPackets,
+  // reported to hnv-iked every second) starts this many sequence numbers
+  // past it: what the previous process sent after its last report (up to
+  // about 1.6 s at 10 Mpps), so the peer never sees a number twice.
+  static constexpr std::uint64_t kHandOverMargin = std::uint64_t{1} << 24;
+
   // `device` may be null: no cryptodev, every SA is refused (said so).
   VpnManager(dp::Rcu& rcu, CryptoDevice* device);
   ~VpnManager();

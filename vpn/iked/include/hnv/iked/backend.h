@@ -46,6 +46,10 @@ class Backend {
   // drops what it had at our hello: a restarted hnvgwd gets its SAs back
   // without a renegotiation, and a restarted hnv-iked leaves nothing stale).
   void replay();
+  // What replay() sends: every installed SA with its use as the data plane
+  // last reported it (SaAdd::usedPackets/usedBytes). Keys included: the
+  // caller wipes them.
+  std::vector<ikeipc::SaAdd> handOver() const;
   std::size_t installedCount() const;
   // With an IKE state sync: an SA charon installs while hnvgwd is away (a
   // passive copy from the other member) is kept for the replay instead of

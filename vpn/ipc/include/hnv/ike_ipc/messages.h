@@ -62,6 +62,11 @@ struct SaAdd {
   std::uint64_t softBytes = 0, hardBytes = 0, softPackets = 0, hardPackets = 0;
   std::uint64_t softSeconds = 0, hardSeconds = 0;
   std::vector<Selector> srcTs, dstTs;
+  // An SA handed over again (a restarted hnvgwd): what the data plane last
+  // reported of its use, so that its volume lifetime goes on and an
+  // outbound SA continues past the sequence numbers already sent. Both 0
+  // for a new SA (and then not on the wire).
+  std::uint64_t usedPackets = 0, usedBytes = 0;
 };
 
 struct SaUpdate {
