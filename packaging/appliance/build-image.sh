@@ -148,6 +148,10 @@ base_packages=(
   linux-image-amd64 systemd-sysv udev dbus kmod
   systemd-resolved systemd-timesyncd
   openssh-server ca-certificates iproute2 iputils-ping procps less nano
+  # DPDK's default mempool driver, a plugin (dlopen) no library names:
+  # without it hnvgwd fails with "cannot create the packet pool: Invalid
+  # argument". hnv-gateway 0.1.0 does not depend on it (yet).
+  librte-mempool-ring23
 )
 # Our packages' Depends, first alternative of each, without versions.
 deps=()
@@ -194,7 +198,8 @@ EOF
   in_chroot "$rootfs" apt-get update || die "apt-get update in the image failed"
   in_chroot "$rootfs" apt-get install -y --no-install-recommends "${base_packages[@]}" "${deps[@]}" \
     || die "installing the base packages in the image failed"
-  in_chroot "$rootfs" apt-get clean
+  # No apt-get clean: the archive directory is the cache's bind mount (the
+  # image's own stays empty underneath).
   umount_all
   ls "$rootfs"/boot/vmlinuz-* >/dev/null 2>&1 || die "no kernel in /boot after installing linux-image-amd64"
 
@@ -218,7 +223,6 @@ in_chroot "$rootfs" apt-get install -y --no-install-recommends \
   /tmp/hnv-debs/"$(basename "${deb_of[hnvctl]}")" \
   || die "installing the gateway packages in the image failed"
 rm -rf "$rootfs/tmp/hnv-debs"
-in_chroot "$rootfs" apt-get clean
 
 step "appliance files: first boot, console, network"
 # tar, not cp: /lib in the image is a symlink (merged /usr) and must stay one.
