@@ -148,10 +148,6 @@ base_packages=(
   linux-image-amd64 systemd-sysv udev dbus kmod
   systemd-resolved systemd-timesyncd
   openssh-server ca-certificates iproute2 iputils-ping procps less nano
-  # DPDK's default mempool driver, a plugin (dlopen) no library names:
-  # without it hnvgwd fails with "cannot create the packet pool: Invalid
-  # argument". hnv-gateway 0.1.0 does not depend on it (yet).
-  librte-mempool-ring23
 )
 # Our packages' Depends, first alternative of each, without versions.
 deps=()
