@@ -70,6 +70,8 @@ Result<VpnCompiled> compileVpn(const boost::json::object& desired, const overlay
     if (!tenant || !outside) continue;  // not both placed here (yet)
     vpn::S2sInterface i;
     i.name = connectionName(x.rdid.toString(), x.name);
+    i.rdid = x.rdid.toString();
+    i.shortName = x.name;
     i.tenant = *tenant;
     i.outside = *outside;
     i.local = x.localAddress.v4();

@@ -71,6 +71,13 @@ def test_each_tenant_reaches_its_own_site_with_the_same_addresses_on_both_sides(
         assert sa_packets(now[tenant], "out") - sa_packets(start[tenant], "out") >= 5
         assert sa_packets(now[tenant], "in") - sa_packets(start[tenant], "in") >= 5
         assert sa_packets(now[other], "out") == sa_packets(start[other], "out"), f"{vm}'s pings went into {other}'s tunnel"
+    # The Prometheus endpoint: each tenant's interface up with one SA each way, under the tenant's label.
+    metrics = vl.gateway.scrape()
+    assert "hnv_vpn_iked_connected 1\n" in metrics, metrics
+    for tenant in ("A", "B"):
+        labels = f'tenant="{vl.topo.tenants[tenant].rdid}",interface="site-{tenant.lower()}"'
+        assert f"hnv_vpn_interface_up{{{labels}}} 1\n" in metrics, metrics
+        assert f'hnv_vpn_interface_sas{{{labels},direction="out"}} 1\n' in metrics, metrics
     # Acceptance 5: the SAs hnvgwd runs (its SPIs) carry the keys the stock peer derived
     # (hnv-iked's key log says which keys it handed hnvgwd for each SPI).
     keys = {k["spi"]: k for k in vl.iked.keys()}

@@ -20,6 +20,8 @@ Ipv4Addr v4(const char* t) { return *Ipv4Addr::parse(t); }
 S2sInterface siteA() {
   S2sInterface x;
   x.name = "aaaa/site-a";
+  x.rdid = "aaaaaaaa-0000-4000-8000-000000000001";
+  x.shortName = "site-a";
   x.tenant = TenantId(1);
   x.outside = TenantId(3);
   x.local = v4("192.0.2.5");
@@ -276,25 +278,30 @@ TEST_F(Manager, StatisticsShowStateSasAndTheLastError) {
 }
 
 TEST_F(Manager, MetricsShowEachInterfaceUpOrDownWithItsSasByDirection) {
-  EXPECT_THAT(mgr_->metricsText(), HasSubstr("hnv_vpn_interface_up{tenant=\"aaaa\",interface=\"site-a\"} 0\n"));
+  EXPECT_THAT(mgr_->metricsText(), HasSubstr("hnv_vpn_interface_up{tenant=\"aaaaaaaa-0000-4000-8000-000000000001\",interface=\"site-a\"} 0\n"));
   ASSERT_TRUE(add(sa(0xc0000001, true)).ok);
   ASSERT_TRUE(add(sa(0x11111111, false)).ok);
   const std::string text = mgr_->metricsText();
   EXPECT_THAT(text, HasSubstr("# TYPE hnv_vpn_interface_up gauge\n"));
-  EXPECT_THAT(text, HasSubstr("hnv_vpn_interface_up{tenant=\"aaaa\",interface=\"site-a\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr("hnv_vpn_interface_sas{tenant=\"aaaa\",interface=\"site-a\",direction=\"in\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr("hnv_vpn_interface_sas{tenant=\"aaaa\",interface=\"site-a\",direction=\"out\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("hnv_vpn_interface_up{tenant=\"aaaaaaaa-0000-4000-8000-000000000001\",interface=\"site-a\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("hnv_vpn_interface_sas{tenant=\"aaaaaaaa-0000-4000-8000-000000000001\",interface=\"site-a\",direction=\"in\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("hnv_vpn_interface_sas{tenant=\"aaaaaaaa-0000-4000-8000-000000000001\",interface=\"site-a\",direction=\"out\"} 1\n"));
 }
 
 // A restarted hnvgwd gets its SAs back from hnv-iked with their use: an
 // outbound one continues past every sequence number the old process may
-// have sent, and both keep counting towards their volume lifetime.
+// have sent, and both keep counting towards their volume lifetime. Twice:
+// the second restart goes past the sequence numbers, not the packet count
+// (after the first the two differ by the margin).
 TEST_F(Manager, AnSaHandedOverAgainContinuesItsSequenceNumbersAndItsVolume) {
   auto out = sa(0x11111111, false);
   out.hardPackets = out.softPackets = 0;
+  out.handedOver = true;
   out.usedPackets = 1000;
   out.usedBytes = 150000;
+  out.usedSequence = 1000;
   auto in = sa(0xc0000001, true);
+  in.handedOver = true;
   in.usedPackets = 7;
   ASSERT_TRUE(add(out).ok);
   ASSERT_TRUE(add(in).ok);
@@ -307,11 +314,35 @@ TEST_F(Manager, AnSaHandedOverAgainContinuesItsSequenceNumbersAndItsVolume) {
   for (const auto& s : stats[0].at("sas").as_array()) {
     EXPECT_EQ(s.at("packets").to_number<std::uint64_t>(), s.at("direction") == "in" ? 7u : 1000u);
   }
+  // What the next report to hnv-iked says: the sequence high-water mark.
+  const auto report = mgr_->tick(1);
+  const auto& counters = std::get<ikeipc::Counters>(report.at(0));
+  for (const auto& c : counters.sas) {
+    EXPECT_EQ(c.sequence, c.spi == 0x11111111u ? 1000 + VpnManager::kHandOverMargin : 0u) << c.spi;
+  }
+
+  // Restarted again: handed over with that report.
+  VpnManager second(*rcu_, device_.get());
+  second.configure({siteA()});
+  out.usedSequence = 1000 + VpnManager::kHandOverMargin;
+  ASSERT_TRUE(std::get<ikeipc::Result_>(*second.handle(out)).ok);
+  EXPECT_EQ(second.tables().get()->tunnels.at(0).outbound->lastSequence(), 1000 + 2 * VpnManager::kHandOverMargin);
+}
+
+TEST_F(Manager, AnSaHandedOverBeforeAnyReportStillStartsPastTheMargin) {
+  auto out = sa(0x11111111, false);
+  out.handedOver = true;  // the old hnvgwd died within its first second: no use known
+  ASSERT_TRUE(add(out).ok);
+  EXPECT_EQ(mgr_->tables().get()->tunnels.at(0).outbound->lastSequence(), VpnManager::kHandOverMargin);
+  auto fresh = sa(0x22222222, false);  // a new SA (not handed over) starts at 1
+  ASSERT_TRUE(add(fresh).ok);
+  EXPECT_EQ(mgr_->tables().get()->tunnels.at(0).outbound->lastSequence(), 0u);
 }
 
 TEST_F(Manager, AnOutboundSaHandedOverTooNearItsLastSequenceNumberIsRekeyed) {
   auto out = sa(0x11111111, false);
-  out.usedPackets = 0xffffffffull - 10;  // no ESN: the margin does not fit
+  out.handedOver = true;
+  out.usedPackets = out.usedSequence = 0xffffffffull - 10;  // no ESN: the margin does not fit
   auto r = mgr_->handle(out);
   ASSERT_TRUE(r.has_value());
   const auto* expire = std::get_if<ikeipc::Expire>(&*r);

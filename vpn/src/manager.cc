@@ -1,5 +1,7 @@
 #include "hnv/vpn/manager.h"
 
+#include <algorithm>
+
 #include <boost/json/object.hpp>
 
 #include "hnv/base/log.h"
@@ -115,7 +117,10 @@ Result<std::unique_ptr<EspSa>> VpnManager::build(const ikeipc::SaAdd& a, const S
     s.udpEncap = UdpEncap{a.inbound ? a.dstPort : a.srcPort, a.inbound ? a.srcPort : a.dstPort};
   }
   if (auto st = setAlgorithms(s, a.encAlg, a.encKey, a.intAlg, a.intKey); !st) return st.error();
-  const std::uint64_t first = !a.inbound && a.usedPackets != 0 ? a.usedPackets + kHandOverMargin + 1 : 1;
+  // Handed over: past every number the previous process may have sent,
+  // reported or not (it may have died before its first report).
+  const std::uint64_t first =
+      !a.inbound && a.handedOver ? std::max(a.usedSequence, a.usedPackets) + kHandOverMargin + 1 : 1;
   auto esp = EspSa::create(s, *device_, first);
   if (!esp) return esp;
   // Its volume so far counts towards its lifetime.
@@ -140,7 +145,7 @@ std::optional<ikeipc::Message> VpnManager::handle(const ikeipc::Message& m) {
     auto esp = build(*a, interfaces_[*index], spec);
     if (!esp) {
       wipeKeys(spec);
-      if (!a->inbound && a->usedPackets != 0) {
+      if (!a->inbound && a->handedOver) {
         // Handed over too close to the end of its sequence numbers to go
         // past what was sent: charon rekeys it (soft expiry) instead.
         kLog.warn("outbound SA handed over again not installed: rekeying it",
@@ -254,7 +259,9 @@ std::vector<ikeipc::Message> VpnManager::tick(std::uint64_t now) {
       sa.lastPackets = packets;
       sa.lastUse = now;
     }
-    counters.sas.push_back({key.first, bytes, packets, sa.lastUse});
+    // Outbound: the sequence high-water mark too (a handed-over SA starts far
+    // past its packet count), what a restarted hnvgwd must continue past.
+    counters.sas.push_back({key.first, bytes, packets, sa.lastUse, sa.inbound ? 0 : sa.esp->lastSequence()});
     const SaSpec& s = sa.esp->spec();
     const IpAddr dst = sa.inbound ? IpAddr(s.local) : IpAddr(s.remote);
     auto over = [&](std::uint64_t bytesLimit, std::uint64_t packetsLimit) {

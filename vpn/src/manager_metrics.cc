@@ -3,13 +3,9 @@
 namespace hnv::vpn {
 
 std::string VpnManager::metricsText() const {
-  // "<rdid>/<name>": the labels tenant and interface.
   std::vector<std::string> labels;
   for (const auto& x : interfaces_) {
-    const auto slash = x.name.find('/');
-    const std::string tenant = slash == std::string::npos ? std::string() : x.name.substr(0, slash);
-    const std::string name = slash == std::string::npos ? x.name : x.name.substr(slash + 1);
-    labels.push_back("tenant=\"" + tenant + "\",interface=\"" + name + "\"");
+    labels.push_back("tenant=\"" + x.rdid + "\",interface=\"" + x.shortName + "\"");
   }
   std::string out =
       "# HELP hnv_vpn_interface_up 1 while the site-to-site interface's tunnel carries traffic (an "

@@ -17,8 +17,9 @@ std::string WorkerProgress::check(const std::vector<std::uint64_t>& walks, Clock
     const auto still = std::chrono::duration_cast<std::chrono::milliseconds>(now - seen_[i].movedAt);
     if (still < stall_) continue;
     if (!problem.empty()) problem += "; ";
-    problem += "data-plane worker " + std::to_string(i) + " has not walked its graph for " +
-               std::to_string(still.count()) + " ms (stuck at walk " + std::to_string(walks[i]) + ")";
+    // Worded the same for as long as it lasts (the watchdog says a problem once).
+    problem += "data-plane worker " + std::to_string(i) + " has not walked its graph for over " +
+               std::to_string(stall_.count()) + " ms (stuck at walk " + std::to_string(walks[i]) + ")";
   }
   return problem;
 }

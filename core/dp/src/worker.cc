@@ -49,6 +49,10 @@ int Worker::run() {
       continue;
     }
     if (++empty < idle_.spinPolls) continue;
+    // Published before every sleep too: an idle worker with a long
+    // maxSleepUs would otherwise show progress only every 256 sleeps, and
+    // the health probe (daemon::WorkerProgress) would call it stuck.
+    walks_.store(walks, std::memory_order_relaxed);
     rcu_.offline(index_);
     timespec ts{0, static_cast<long>(sleepUs) * 1000};
     nanosleep(&ts, nullptr);

@@ -4,7 +4,16 @@
 
 namespace hnv::service {
 
+namespace {
+// The status line READY set, put back when a problem is over.
+std::string& readyStatus() {
+  static std::string status;
+  return status;
+}
+}  // namespace
+
 void notifyReady(std::string_view status) {
+  readyStatus() = std::string(status);
   const std::string text = "READY=1\nSTATUS=" + std::string(status);
   sd_notify(0, text.c_str());
 }
@@ -43,11 +52,16 @@ void Watchdog::check() {
   if (problem.empty()) {
     sd_notify(0, "WATCHDOG=1");
     ++pets_;
-    if (!problem_.empty()) log_.notice("healthy again; systemd watchdog petted");
+    if (!problem_.empty()) {
+      log_.notice("healthy again; systemd watchdog petted");
+      const std::string status = "STATUS=" + readyStatus();
+      sd_notify(0, status.c_str());
+    }
   } else {
     ++withheld_;
     if (problem != problem_) {
-      // Said once per problem: systemd restarts us when the timeout passes.
+      // Said once per problem (probes word a lasting problem the same way):
+      // systemd restarts us when the timeout passes.
       log_.error("unhealthy; systemd watchdog not petted", {{"why", problem}});
       const std::string status = "STATUS=unhealthy: " + problem;
       sd_notify(0, status.c_str());

@@ -182,7 +182,7 @@ def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int 
         if m is None:
             gw = new_gateway(lab, GATEWAY, reference.UNDERLAY, [f"{GATEWAY_PA}/24"], uplink_mac=GATEWAY_UPLINK_MAC,
                              mgmt=(reference.MGMT, f"{GATEWAY_MGMT}/{reference.MGMT_PREFIX_LEN}"),
-                             controller=controller_link(ctl, GATEWAY), extra_config=vpn)
+                             controller=controller_link(ctl, GATEWAY), extra_config=vpn, metrics="127.0.0.1:9470")
         else:
             gw = new_member(lab, m, controller_link(ctl, GATEWAY), extra_config=vpn)
         gw.add_port(WAN_PORT, "wan", "wan0")

@@ -51,15 +51,20 @@ TEST(IkeMessages, EveryMessageSurvivesARoundTrip) {
   EXPECT_EQ(s.hardSeconds, 3600u);
   EXPECT_EQ(s.srcTs, sa.srcTs);
   EXPECT_EQ(s.dstTs, sa.dstTs);
-  EXPECT_EQ(s.usedPackets + s.usedBytes, 0u);
-  EXPECT_EQ(encode(sa).find("usedPackets"), std::string::npos) << "a new SA carries no use";
+  EXPECT_FALSE(s.handedOver);
+  EXPECT_EQ(s.usedPackets + s.usedBytes + s.usedSequence, 0u);
+  EXPECT_EQ(encode(sa).find("handedOver"), std::string::npos) << "a new SA carries no use";
   SaAdd handedOver = sa;
+  handedOver.handedOver = true;
   handedOver.usedPackets = 5000000000ull;  // past 2^32: 64 bits on the wire
   handedOver.usedBytes = 7000000000000ull;
+  handedOver.usedSequence = 5016777216ull;
   auto again = decode(encode(handedOver));
   ASSERT_TRUE(again.ok()) << again.error().message();
+  EXPECT_TRUE(std::get<SaAdd>(*again).handedOver);
   EXPECT_EQ(std::get<SaAdd>(*again).usedPackets, 5000000000ull);
   EXPECT_EQ(std::get<SaAdd>(*again).usedBytes, 7000000000000ull);
+  EXPECT_EQ(std::get<SaAdd>(*again).usedSequence, 5016777216ull);
 
   Policy p;
   p.add = false;
@@ -76,10 +81,12 @@ TEST(IkeMessages, EveryMessageSurvivesARoundTrip) {
   EXPECT_FALSE(std::get<Policy>(*pb).add);
   EXPECT_EQ(std::get<Policy>(*pb).dst, p.dst);
 
-  Counters c{{SaCount{5, 1ull << 40, 7, 99}}};
+  Counters c{{SaCount{5, 1ull << 40, 7, 99, 16777223}, SaCount{6, 1, 1, 1, 0}}};
   auto cb = decode(encode(c));
   ASSERT_TRUE(cb.ok());
   EXPECT_EQ(std::get<Counters>(*cb).sas.at(0).bytes, 1ull << 40);
+  EXPECT_EQ(std::get<Counters>(*cb).sas.at(0).sequence, 16777223u);
+  EXPECT_EQ(std::get<Counters>(*cb).sas.at(1).sequence, 0u);
 
   auto eb = decode(encode(Expire{5, ip("2001:db8::1"), true}));
   ASSERT_TRUE(eb.ok());

@@ -87,7 +87,11 @@ TEST(IkedBackend, AnSaBecomesOneMessageWithItsKeysAndTenant) {
   std::uint64_t bytes = 1, packets = 1, last = 1;
   ASSERT_EQ(b.querySa(0xc0000001, bytes, packets, last), 0);
   EXPECT_EQ(bytes + packets + last, 0u) << "a new SA has counted nothing";
-  b.onCounters(ikeipc::Counters{{ikeipc::SaCount{0xc0000001, 1500, 3, 42}}});
+  auto unreported = b.handOver();  // before any report: handed over, no use known
+  ASSERT_EQ(unreported.size(), 1u);
+  EXPECT_TRUE(unreported[0].handedOver);
+  EXPECT_EQ(unreported[0].usedPackets + unreported[0].usedSequence, 0u);
+  b.onCounters(ikeipc::Counters{{ikeipc::SaCount{0xc0000001, 1500, 3, 42, 16777219}}});
   ASSERT_EQ(b.querySa(0xc0000001, bytes, packets, last), 0);
   EXPECT_EQ(bytes, 1500u);
   EXPECT_EQ(last, 42u);
@@ -96,8 +100,10 @@ TEST(IkedBackend, AnSaBecomesOneMessageWithItsKeysAndTenant) {
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].spi, 0xc0000001u);
   EXPECT_EQ(again[0].encKey.size(), 36u);
+  EXPECT_TRUE(again[0].handedOver);
   EXPECT_EQ(again[0].usedPackets, 3u);
   EXPECT_EQ(again[0].usedBytes, 1500u);
+  EXPECT_EQ(again[0].usedSequence, 16777219u);
   hnv_ike_addr_t d = sa.dst;
   EXPECT_EQ(b.delSa(0xc0000001, d), 0);
   EXPECT_NE(b.querySa(0xc0000001, bytes, packets, last), 0) << "a deleted SA is not found";

@@ -193,11 +193,14 @@ std::vector<ikeipc::SaAdd> Backend::handOver() const {
   std::lock_guard guard(mu_);
   for (const auto& [spi, m] : installed_) {
     all.push_back(m);
-    // What the data plane last reported: a restarted hnvgwd continues the
-    // SA's lifetime and, outbound, its sequence numbers from there.
+    // With what the data plane last reported (nothing yet: zeros): a
+    // restarted hnvgwd continues the SA's lifetime and, outbound, its
+    // sequence numbers past those.
+    all.back().handedOver = true;
     if (auto c = counters_.find(spi); c != counters_.end()) {
       all.back().usedPackets = c->second.packets;
       all.back().usedBytes = c->second.bytes;
+      all.back().usedSequence = c->second.sequence;
     }
   }
   return all;

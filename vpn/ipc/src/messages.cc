@@ -52,9 +52,11 @@ struct Encoder {
             {"hardSeconds", m.hardSeconds},
             {"srcTs", selectorsJson(m.srcTs)},
             {"dstTs", selectorsJson(m.dstTs)}};
-    if (m.usedPackets != 0 || m.usedBytes != 0) {
+    if (m.handedOver) {
+      o["handedOver"] = true;
       o["usedPackets"] = m.usedPackets;
       o["usedBytes"] = m.usedBytes;
+      o["usedSequence"] = m.usedSequence;
     }
     return o;
   }
@@ -84,7 +86,9 @@ struct Encoder {
   json::object operator()(const Counters& m) const {
     json::array a;
     for (const auto& c : m.sas) {
-      a.push_back(json::object{{"spi", c.spi}, {"bytes", c.bytes}, {"packets", c.packets}, {"lastUse", c.lastUse}});
+      json::object x{{"spi", c.spi}, {"bytes", c.bytes}, {"packets", c.packets}, {"lastUse", c.lastUse}};
+      if (c.sequence != 0) x["sequence"] = c.sequence;
+      a.push_back(std::move(x));
     }
     return {{"type", "counters"}, {"sas", std::move(a)}};
   }
@@ -303,8 +307,12 @@ Result<Message> decodeObject(const json::object& o) {
     s.hardSeconds = r.number<std::uint64_t>("hardSeconds");
     s.srcTs = r.selectors("srcTs");
     s.dstTs = r.selectors("dstTs");
-    if (o.contains("usedPackets")) s.usedPackets = r.number<std::uint64_t>("usedPackets");
-    if (o.contains("usedBytes")) s.usedBytes = r.number<std::uint64_t>("usedBytes");
+    if (o.contains("handedOver")) {
+      s.handedOver = r.flag("handedOver");
+      s.usedPackets = r.number<std::uint64_t>("usedPackets");
+      s.usedBytes = r.number<std::uint64_t>("usedBytes");
+      s.usedSequence = r.number<std::uint64_t>("usedSequence");
+    }
     if (r.ok() && !s.src.sameFamily(s.dst)) r.fail("dst", "not of the family of 'src'");
     m = std::move(s);
   } else if (type == "sa-update") {
@@ -368,6 +376,7 @@ Result<Message> decodeObject(const json::object& o) {
         x.bytes = s.number<std::uint64_t>("bytes");
         x.packets = s.number<std::uint64_t>("packets");
         x.lastUse = s.number<std::uint64_t>("lastUse");
+        if (e.as_object().contains("sequence")) x.sequence = s.number<std::uint64_t>("sequence");
         if (!s.ok()) return s.error();
         c.sas.push_back(x);
       }

@@ -70,6 +70,8 @@ TEST(Watchdog, PetsOnlyWhileTheProbeSaysHealthy) {
   NotifySocket sock;
   ASSERT_TRUE(sock.ok());
   ::setenv("WATCHDOG_USEC", "100000", 1);  // 100 ms: a pet every 50 ms
+  notifyReady("serving");
+  ASSERT_EQ(sock.drain(), std::vector<std::string>{"READY=1\nSTATUS=serving"});
   boost::asio::io_context io;
   std::string problem;
   Watchdog dog(io, [&] { return problem; }, Logger("test"));
@@ -93,7 +95,9 @@ TEST(Watchdog, PetsOnlyWhileTheProbeSaysHealthy) {
   problem.clear();
   io.restart();
   io.run_for(std::chrono::milliseconds(200));
-  EXPECT_GE(count(sock.drain(), "WATCHDOG=1"), 1);
+  const auto healed = sock.drain();
+  EXPECT_GE(count(healed, "WATCHDOG=1"), 1);
+  EXPECT_EQ(count(healed, "STATUS=serving"), 1) << "the status READY set is back";
   dog.stop();
 }
 

@@ -42,7 +42,9 @@ struct RemotePrefix {
 };
 
 struct S2sInterface {
-  std::string name;  // "<rdid>/<name>": also the IKE connection's name
+  std::string name;  // "<rdid>_<name>": also the IKE connection's name
+  std::string rdid;       // the tenant's routing domain (a metrics label)
+  std::string shortName;  // the interface's name in the policy (a metrics label)
   TenantId tenant = TenantId::node();
   TenantId outside = TenantId::node();
   Ipv4Addr local, remote;
@@ -52,10 +54,11 @@ struct S2sInterface {
 
 class VpnManager {
  public:
-  // An outbound SA handed over again with its use so far (SaAdd::usedPackets,
-  // reported to hnv-iked every second) starts this many sequence numbers
-  // past it: what the previous process sent after its last report (up to
-  // about 1.6 s at 10 Mpps), so the peer never sees a number twice.
+  // An outbound SA handed over again (SaAdd::handedOver) starts this many
+  // sequence numbers past the highest one last reported to hnv-iked (every
+  // second, with the counters; none: 0): what the previous process sent
+  // after its last report (up to about 1.6 s at 10 Mpps), so the peer never
+  // sees a number twice (nor AES-GCM an IV twice under one key).
   static constexpr std::uint64_t kHandOverMargin = std::uint64_t{1} << 24;
 
   // `device` may be null: no cryptodev, every SA is refused (said so).
@@ -85,8 +88,8 @@ class VpnManager {
   // Per interface: state, last IKE event and alert, SAs with their counters.
   boost::json::array statistics() const;
   // Prometheus text (manager_metrics.cc): per interface, labelled with its
-  // tenant's routing domain, whether its tunnel is up and its SAs by
-  // direction.
+  // tenant's routing domain and its name, whether its tunnel is up and its
+  // SAs by direction.
   std::string metricsText() const;
   bool up(std::size_t interface) const;
   // Called when routes() changed (an interface went up or down).

@@ -62,11 +62,13 @@ struct SaAdd {
   std::uint64_t softBytes = 0, hardBytes = 0, softPackets = 0, hardPackets = 0;
   std::uint64_t softSeconds = 0, hardSeconds = 0;
   std::vector<Selector> srcTs, dstTs;
-  // An SA handed over again (a restarted hnvgwd): what the data plane last
-  // reported of its use, so that its volume lifetime goes on and an
-  // outbound SA continues past the sequence numbers already sent. Both 0
-  // for a new SA (and then not on the wire).
-  std::uint64_t usedPackets = 0, usedBytes = 0;
+  // An SA handed over again (hnv-iked's replay to a restarted hnvgwd), with
+  // what the data plane last reported of its use: its volume lifetime goes
+  // on, and an outbound SA continues past usedSequence (the highest
+  // sequence number reported sent) plus a margin for what was sent after
+  // the report. Only on the wire when handedOver.
+  bool handedOver = false;
+  std::uint64_t usedPackets = 0, usedBytes = 0, usedSequence = 0;
 };
 
 struct SaUpdate {
@@ -102,6 +104,7 @@ struct SaCount {
   std::uint32_t spi = 0;
   std::uint64_t bytes = 0, packets = 0;
   std::uint64_t lastUse = 0;  // monotonic seconds, 0: never
+  std::uint64_t sequence = 0;  // outbound: the highest sequence number handed out (0: none)
 };
 struct Counters {
   std::vector<SaCount> sas;
