@@ -221,6 +221,8 @@ def test_packages_install_run_upgrade_and_purge(workdir: Path):
                    "/usr/bin/hnvctl"):
         assert os.access(binary, os.X_OK), binary
     assert Path("/run/charon.ha").exists(), "the tmpfiles entry for hnv-iked's ha FIFO mount point"
+    rule = Path("/usr/lib/udev/rules.d/60-hnv-vfio.rules").read_text()
+    assert 'SUBSYSTEM=="vfio", GROUP="hnv", MODE="0660"' in rule, rule
 
     # Every unit passes systemd-analyze verify, with nothing to say.
     units = sorted(str(p) for p in Path("/lib/systemd/system").glob("hnv*.service"))
