@@ -40,14 +40,9 @@ Status parseDaemonConfig(const ConfigNode& r, DaemonConfig& c, ExtraKeys extra) 
     if (s->empty() || s->size() > 100) return r["api"]["socket"].error(*s, "a Unix socket path has 1 to 100 characters");
     c.apiSocket = *s;
   }
-  if (r["metrics"].present()) {
-    if (auto st = r["metrics"].expectObject({"listen"}); !st) return st;
-    auto text = r["metrics"]["listen"].asString();
-    if (!text) return text.error();
-    auto ep = service::parseMetricsEndpoint(*text);
-    if (!ep) return r["metrics"]["listen"].error(*text, ep.error().why);
-    c.metrics = *ep;
-  }
+  auto metrics = service::readMetricsSection(r["metrics"]);
+  if (!metrics) return metrics.error();
+  c.metrics = *metrics;
   return okStatus();
 }
 

@@ -103,6 +103,16 @@ Result<MetricsEndpoint> parseMetricsEndpoint(std::string_view text) {
   return MetricsEndpoint{host, static_cast<std::uint16_t>(port)};
 }
 
+Result<std::optional<MetricsEndpoint>> readMetricsSection(const ConfigNode& metrics) {
+  if (!metrics.present()) return std::optional<MetricsEndpoint>();
+  if (auto st = metrics.expectObject({"listen"}); !st) return st.error();
+  auto listen = metrics["listen"].asString();
+  if (!listen) return listen.error();
+  auto ep = parseMetricsEndpoint(*listen);
+  if (!ep) return metrics["listen"].error(*listen, ep.error().why);
+  return std::optional<MetricsEndpoint>(*ep);
+}
+
 MetricsServer::MetricsServer(asio::io_context& io, MetricsEndpoint endpoint, Render render, Health health)
     : io_(io), endpoint_(std::move(endpoint)), render_(std::move(render)), health_(std::move(health)) {}
 

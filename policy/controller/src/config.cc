@@ -116,14 +116,9 @@ Result<ControllerConfig> parseControllerConfig(const std::string& text, const st
     return fail(root["logLevel"].error(*level, "must be error, warning, notice, info or debug"));
   }
   c.logLevel = *level;
-  if (root["metrics"].present()) {
-    if (auto st = root["metrics"].expectObject({"listen"}); !st) return fail(st.error());
-    auto listen = root["metrics"]["listen"].asString();
-    if (!listen) return fail(listen.error());
-    auto ep = service::parseMetricsEndpoint(*listen);
-    if (!ep) return fail(root["metrics"]["listen"].error(*listen, ep.error().why));
-    c.metrics = *ep;
-  }
+  auto metrics = service::readMetricsSection(root["metrics"]);
+  if (!metrics) return fail(metrics.error());
+  c.metrics = *metrics;
   return c;
 }
 

@@ -14,6 +14,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "hnv/base/config_node.h"
@@ -29,6 +30,9 @@ struct MetricsEndpoint {
 
 // "address:port" or "[v6]:port".
 Result<MetricsEndpoint> parseMetricsEndpoint(std::string_view text);
+// A configuration file's "metrics": {"listen": "address:port"} section (every
+// daemon's); nullopt when absent. Errors name the key and the value.
+Result<std::optional<MetricsEndpoint>> readMetricsSection(const ConfigNode& metrics);
 
 class MetricsServer {
  public:
