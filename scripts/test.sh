@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up, builds and runs every test: unit, packet, lab, interop, fuzz.
+# Sets up, builds and runs every test: unit, packet, lab, interop, fuzz,
+# perf-smoke, the Debian packages and the appliance image boot.
 # The last lines are CTest's summary.
 #
 #   scripts/test.sh [ctest arguments...]   e.g. scripts/test.sh -L unit
