@@ -22,6 +22,7 @@ entries=
 case "$(basename "$bench")" in
   gateway_bench) default="baseline decap-forward-64 decap-forward-1400 forward-encap-64 forward-encap-1400" ;;
   nat_bench) default="baseline nat-in2out-64 nat-out2in-64" ;;
+  vpn_bench) default="baseline decap-encrypt-64 decrypt-encap-64" ;;
   *) default="baseline encap-64 encap-1400 decap-64 decap-1400 arp-proxy" ;;
 esac
 for s in ${SCENARIOS:-$default}; do

@@ -8,6 +8,15 @@
 //             port-rx -> eth-input -> ip4-input -> nvgre-input -> port-tx
 //   arp-proxy an ARP request from a VM answered from policy,
 //             port-rx -> vm-input -> arp-proxy -> port-tx
+//   encap-scale-64, decap-scale-64
+//             the same two paths at scale (--scale, on by default): the
+//             policy holds --tenants virtual subnets (default 4,096) of
+//             --records records each (default 256: 1,048,576 lookup
+//             records), --vms of them (default 32) have a VM on this host
+//             (VM port 3 + v; the
+//             single-flow topology above is part of the same policy), and each local VM talks with every other CA
+//             of its subnet (255 flows each, on 64 remote hosts); packets
+//             go round robin over the VMs, then the flows.
 //   baseline  the bench's own source and sink, port-rx -> port-tx directly:
 //             the overhead that "net" figures subtract.
 //
@@ -33,8 +42,8 @@
 //     overlay_bench --scenario encap-64 --reps 1 --walks 2000
 // counts exactly those walks (see bench/README.md; bench/dataplane/instructions.sh).
 //
-// Usage: overlay_bench [--walks N] [--reps N] [--scenario NAME]... [--hugepages]
-//                      [--lcore N] [--working-set N] [--json FILE]
+// Usage: overlay_bench [--tenants N] [--records N] [--vms N] [--no-scale] [--walks N] [--reps N]
+//                      [--scenario NAME]... [--hugepages] [--lcore N] [--working-set N] [--json FILE]
 #include <rte_cycles.h>
 #include <rte_graph_worker.h>
 #include <rte_mbuf.h>
@@ -209,19 +218,138 @@ std::vector<Scenario> makeScenarios() {
   return s;
 }
 
+
+// ----- The same paths at scale (encap-scale-64, decap-scale-64).
+
+struct Scale {
+  std::uint32_t tenants = 4096, records = 256, vms = 32;
+};
+constexpr std::uint32_t kRemoteHosts = 64;
+constexpr std::uint16_t kFirstScalePort = 3;  // after kPortA1 and kPortA4
+std::uint32_t vsidOfTenant(std::uint32_t t) { return 10000 + t; }
+// Record k of tenant t: CA 10.1.0.0 + 10 + k, MAC 02:0c:<t>:<k>, on remote
+// host (t + k) % 64, except record 0 of a tenant with a local VM (this host).
+Ipv4Addr caOf(std::uint32_t k) { return Ipv4Addr::fromHost(v4("10.1.0.10").host() + k); }
+MacAddr macOfRecord(std::uint32_t t, std::uint32_t k) {
+  const std::uint8_t b[6] = {0x02, 0x0c, static_cast<std::uint8_t>(t >> 8), static_cast<std::uint8_t>(t),
+                             static_cast<std::uint8_t>(k >> 8), static_cast<std::uint8_t>(k)};
+  return MacAddr::fromBytes(b);
+}
+std::uint32_t hostOfRecord(std::uint32_t t, std::uint32_t k) { return (t + k) % kRemoteHosts; }
+Ipv4Addr remotePa(std::uint32_t h) { return Ipv4Addr::fromHost(v4("192.0.2.100").host() + h); }
+MacAddr remoteHostMac(std::uint32_t h) {
+  const std::uint8_t b[6] = {0x02, 0x0b, 0, 0, 0, static_cast<std::uint8_t>(h)};
+  return MacAddr::fromBytes(b);
+}
+
+// The scale policy, with the single-flow topology's items (kDesired) too.
+json::object scaleDocument(const Scale& sc) {
+  json::object small = json::parse(kDesired).as_object();
+  json::array domains = small["routing-domains"].as_array(), subnets = small["virtual-subnets"].as_array(),
+              records = small["lookup-records"].as_array();
+  char rdid[40];
+  for (std::uint32_t t = 0; t < sc.tenants; ++t) {
+    std::snprintf(rdid, sizeof rdid, "00000000-0000-4000-8000-%012x", t + 1);
+    domains.push_back(json::object{{"rdid", rdid}});
+    subnets.push_back(json::object{{"vsid", vsidOfTenant(t)}, {"rdid", rdid}, {"prefixes", json::array{"10.1.0.0/16"}}});
+    for (std::uint32_t k = 0; k < sc.records; ++k) {
+      const bool local = k == 0 && t < sc.vms;
+      records.push_back(json::object{{"vsid", vsidOfTenant(t)},
+                                     {"ca", caOf(k).toString()},
+                                     {"mac", macOfRecord(t, k).toString()},
+                                     {"pa", local ? kPa1.toString() : remotePa(hostOfRecord(t, k)).toString()}});
+    }
+  }
+  return json::object{
+      {"revision", 1},
+      {"routing-domains", std::move(domains)},
+      {"virtual-subnets", std::move(subnets)},
+      {"provider-addresses", json::array{json::object{{"node", "host1"},
+                                                      {"interface", "ul0"},
+                                                      {"address", kPa1.toString()},
+                                                      {"prefixLength", 24},
+                                                      {"mac", kUplinkMac.toString()}}}},
+      {"lookup-records", std::move(records)}};
+}
+
+std::vector<bench::Template> scaleFrames(const Scale& sc, bool encap) {
+  std::vector<bench::Template> out;
+  for (std::uint32_t k = 1; k < sc.records; ++k) {
+    for (std::uint32_t v = 0; v < sc.vms; ++v) {
+      const auto port = static_cast<std::uint16_t>(kFirstScalePort + v);
+      if (encap) {
+        out.push_back({udpFrame(macOfRecord(v, 0), macOfRecord(v, k), caOf(0), caOf(k), 64), port});
+        continue;
+      }
+      const std::uint32_t h = hostOfRecord(v, k);
+      out.push_back({wire::PacketBuilder()
+                         .eth(remoteHostMac(h), kUplinkMac)
+                         .ipv4(remotePa(h), kPa1)
+                         .df()
+                         .nvgre(vsid(vsidOfTenant(v)), static_cast<std::uint8_t>(k))
+                         .payload(udpFrame(macOfRecord(v, k), macOfRecord(v, 0), caOf(k), caOf(0), 64))
+                         .build(),
+                     kUplink});
+    }
+  }
+  return out;
+}
+
+std::string checkScaleEncap(std::uint16_t txPort, const std::vector<std::uint8_t>& out) {
+  if (txPort != kUplink) return "not sent on the uplink";
+  auto ip = wire::parseIpv4(std::span(out).subspan(wire::kEthernetHeaderLen));
+  if (!ip || ip->src != kPa1) return "outer IPv4";
+  auto nv = wire::parseNvgre(ip->payload);
+  if (!nv) return "NVGRE";
+  auto eth = wire::parseEthernet(ip->payload.subspan(wire::kNvgreHeaderLen));
+  if (!eth) return "inner Ethernet";
+  const auto* d = eth->dst.bytes().data();
+  const std::uint32_t t = d[2] << 8 | d[3], k = d[4] << 8 | d[5];
+  if (nv->vsid != vsid(vsidOfTenant(t)) || ip->dst != remotePa(hostOfRecord(t, k))) {
+    return "VSID or outer destination of record " + std::to_string(k) + " of tenant " + std::to_string(t);
+  }
+  return {};
+}
+
+std::string checkScaleDecap(std::uint16_t txPort, const std::vector<std::uint8_t>& out) {
+  auto eth = wire::parseEthernet(out);
+  if (!eth) return "Ethernet";
+  const auto* d = eth->dst.bytes().data();
+  const std::uint32_t v = d[2] << 8 | d[3];
+  if (d[4] != 0 || d[5] != 0 || txPort != kFirstScalePort + v) return "sent on port " + std::to_string(txPort) + " to " + eth->dst.toString();
+  auto ip = wire::parseIpv4(std::span(out).subspan(eth->headerLength));
+  if (!ip || ip->dst != caOf(0) || ip->ttl != 64) return "inner IPv4 changed";
+  return {};
+}
+
 void fail(const std::string& why) { bench::fail(kProgram, why); }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   bench::Options opt;
+  Scale sc;
+  bool scale = true;
   for (int i = 1; i < argc; ++i) {
     if (bench::parseCommonOption(kProgram, argc, argv, i, opt)) continue;
     const std::string a = argv[i];
-    std::cerr << "usage: " << kProgram << " " << bench::kCommonUsage << "\n";
+    if ((a == "--tenants" || a == "--records" || a == "--vms") && i + 1 < argc) {
+      (a == "--tenants" ? sc.tenants : a == "--records" ? sc.records : sc.vms) =
+          static_cast<std::uint32_t>(std::strtoul(argv[++i], nullptr, 10));
+      continue;
+    }
+    if (a == "--no-scale") {
+      scale = false;
+      continue;
+    }
+    std::cerr << "usage: " << kProgram << " [--tenants N] [--records N] [--vms N] [--no-scale] " << bench::kCommonUsage
+              << "\n";
     return a == "--help" ? 0 : 2;
   }
-  bench::Platform platform = bench::startPlatform(kProgram, opt, 256);
+  if (sc.tenants < 1 || sc.tenants > 65000) fail("--tenants: 1 to 65000");
+  if (sc.records < 2 || sc.records > 65000) fail("--records: 2 to 65000 per tenant");
+  if (sc.vms < 1 || sc.vms > 61 || sc.vms > sc.tenants) fail("--vms: 1 to 61, at most --tenants");
+  bench::Platform platform = bench::startPlatform(kProgram, opt, scale ? 2048 : 256);
   const std::uint64_t walks = opt.walks;
   const unsigned reps = opt.reps, lcore = opt.lcore;
   const std::size_t workingSet = opt.workingSet;
@@ -240,12 +368,21 @@ int main(int argc, char** argv) {
   auto rcu = dp::Rcu::create(1);
   if (!rcu) fail(rcu.error().message());
   dp::Published<fib::LocalAddresses> localPub(**rcu, std::make_unique<const fib::LocalAddresses>(*local));
-  dp::Published<fib::NeighborTable> neighborsPub(
-      **rcu, std::make_unique<const fib::NeighborTable>(
-                 fib::NeighborTable::Map{{kPa2, {kHost2Mac, kUplink}}, {kPa3, {kHost3Mac, kUplink}}}));
-  const std::vector<overlay::VmPortBinding> ports{{kPortA1, vsid(5001), kA1}, {kPortA4, vsid(5001), kA4}};
-  auto policy = overlay::OverlayPolicy::compile(json::parse(kDesired).as_object(), nullptr, ports);
+  fib::NeighborTable::Map neighbors{{kPa2, {kHost2Mac, kUplink}}, {kPa3, {kHost3Mac, kUplink}}};
+  std::vector<overlay::VmPortBinding> ports{{kPortA1, vsid(5001), kA1}, {kPortA4, vsid(5001), kA4}};
+  if (scale) {
+    for (std::uint32_t h = 0; h < kRemoteHosts; ++h) neighbors.emplace(remotePa(h), fib::Neighbor{remoteHostMac(h), kUplink});
+    for (std::uint32_t v = 0; v < sc.vms; ++v) {
+      ports.push_back({static_cast<std::uint16_t>(kFirstScalePort + v), vsid(vsidOfTenant(v)), macOfRecord(v, 0)});
+    }
+  }
+  dp::Published<fib::NeighborTable> neighborsPub(**rcu,
+                                                 std::make_unique<const fib::NeighborTable>(std::move(neighbors)));
+  const std::uint64_t c0 = rte_rdtsc();
+  auto policy = overlay::OverlayPolicy::compile(scale ? scaleDocument(sc) : json::parse(kDesired).as_object(), nullptr,
+                                                ports);
   if (!policy) fail(policy.error().message());
+  const double compileMs = static_cast<double>(rte_rdtsc() - c0) * 1e3 / static_cast<double>(rte_get_tsc_hz());
   dp::Published<overlay::OverlayPolicy> policyPub(**rcu,
                                                   std::make_unique<const overlay::OverlayPolicy>(std::move(*policy)));
   nodes::NodesContext nodesCtx;
@@ -272,13 +409,33 @@ int main(int argc, char** argv) {
   rte_graph* g = graph->graph();
 
   std::vector<Scenario> scenarios = makeScenarios();
+  if (scale) {
+    scenarios.push_back({"encap-scale-64",
+                         "VM -> encap at scale: " + std::to_string(sc.vms) + " VMs x " + std::to_string(sc.records - 1) +
+                             " remote CAs of their subnets, 106 B frames, " +
+                             std::to_string(std::uint64_t{sc.tenants} * sc.records) + " lookup records",
+                         Entry::VmInput,
+                         scaleFrames(sc, true),
+                         checkScaleEncap,
+                         {},
+                         {}});
+    scenarios.push_back({"decap-scale-64",
+                         "decap -> VM at scale: the answers of the same flows, NVGRE (148 B) from 64 remote hosts",
+                         Entry::EthInput,
+                         scaleFrames(sc, false),
+                         checkScaleDecap,
+                         {},
+                         {}});
+  }
   bench::keepScenarios(kProgram, scenarios, only);
   bench::measure(kProgram, g, scenarios, reps, walks, workingSet);
   const double hz = static_cast<double>(rte_get_tsc_hz());
   std::printf(
-      "overlay_bench: %s build, %s, TSC %.3f GHz, lcore %u, %u reps x %llu walks x %u packets, working set %zu mbufs\n",
+      "overlay_bench: %s build, %s, TSC %.3f GHz, lcore %u, %u reps x %llu walks x %u packets, working set %zu mbufs\n"
+      "  policy: %llu lookup records compiled in %.0f ms\n",
       HNV_BENCH_BUILD_TYPE, hugepages ? "hugepages (--in-memory)" : "--no-huge", hz / 1e9, lcore, reps,
-      static_cast<unsigned long long>(walks), kBurst, workingSet);
+      static_cast<unsigned long long>(walks), kBurst, workingSet,
+      static_cast<unsigned long long>(scale ? std::uint64_t{sc.tenants} * sc.records + 5 : 5), compileMs);
   json::array out = bench::report(scenarios, hz);
   json::object results{{"date", bench::today()},
                        {"build", HNV_BENCH_BUILD_TYPE},
@@ -289,6 +446,10 @@ int main(int argc, char** argv) {
                        {"walksPerRep", walks},
                        {"burst", kBurst},
                        {"workingSetMbufs", workingSet},
+                       {"tenants", scale ? sc.tenants : 1},
+                       {"lookupRecords", scale ? std::uint64_t{sc.tenants} * sc.records + 5 : 5},
+                       {"localVms", scale ? sc.vms + 2 : 2},
+                       {"policyCompileMs", compileMs},
                        {"scenarios", std::move(out)}};
   if (!jsonPath.empty()) std::ofstream(jsonPath) << json::serialize(results) << "\n";
   // Graph and pool go before the EAL.

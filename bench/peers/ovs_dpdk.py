@@ -29,7 +29,25 @@ VSID stands for the tenant's VRF and its default route. OVS caches it as one
 datapath flow per (tenant, host) in its EMC and megaflow cache after a
 recirculation for the tunnel pop, as a production OVS gateway would.
 
-Measured: packets sent on p1 per second (interface statistics) and the PMD
+Modes that encapsulate ("host-encap", "nat-out2in": Topology.push) turn
+the ports around: the pcap port is p1 on br-int (a VM, or the internet),
+OVS pushes GRE on gre0 toward a host PA it knows from `tnl/neigh/set`, and
+the packets leave br-phy on p0, a transmit-only net_null; "host-decap" pops
+GRE as "route" does and delivers to the VM port p1. Flows:
+
+  host-encap  one per (local VM, remote CA) the traffic uses: the VM's MAC
+              and the destination MAC -> tun_id VSID, tun_dst the record's
+              PA, out gre0 (the lookup record in OpenFlow)
+  host-decap  one per the same pairs: GRE key VSID, tunnel source PA and the
+              inner source MAC (receive validation) and destination MAC ->
+              out p1
+  nat-out2in  per tenant: conntrack zone of its own; a packet to the
+              tenant's external address is translated back (a new one is
+              committed as DNAT to the VM, which stands for the session
+              in2out created), gets the VM's MACs, TTL - 1, and leaves as
+              GRE (VSID) to the VM's host
+
+Measured: packets sent on the output port per second (interface statistics) and the PMD
 thread's processing cycles per packet sent (dpif-netdev/pmd-stats-show),
 over a window after a warm-up.
 """
@@ -50,6 +68,7 @@ SCHEMA = Path("/usr/share/openvswitch/vswitch.ovsschema")
 VLANS_PER_TRUNK = 4000
 GRE_OFPORT = 100
 OUT_OFPORT = 1
+PHY_OFPORT = 2
 TRUNK_MAC = mac(0x01, 1)
 
 
@@ -74,6 +93,58 @@ def route_flows(tenants: int) -> list[str]:
                      f"dec_ttl,mod_vlan_vid:{vlan},output:{OUT_OFPORT}")
     flows.append("priority=0,actions=drop")
     return flows
+
+
+class Topology:
+    """What one mode sets up: br-int's flows, whether OVS pushes GRE (the pcap
+    then enters br-int and packets leave br-phy), the PA on br-phy's internal
+    port, and the tunnel neighbours (PA, MAC) OVS must know to push."""
+
+    def __init__(self, flows: list[str], *, push: bool = False, pa: str = str(GATEWAY_PA),
+                 mac: bytes = UNDERLAY_MAC, neighbours: list[tuple[str, str]] | None = None) -> None:
+        self.flows, self.push, self.pa, self.mac, self.neighbours = flows, push, pa, mac, neighbours or []
+
+
+def host_encap(pairs: list[tuple[bytes, bytes, int, str]], pa: str, mac_: bytes,
+               neighbours: list[tuple[str, str]]) -> Topology:
+    """pairs: (VM MAC, remote MAC, VSID, remote PA) the traffic uses."""
+    flows = [f"priority=100,in_port={OUT_OFPORT},dl_src={mac_text(vm)},dl_dst={mac_text(rem)},"
+             f"actions=set_field:0x{vsid << 8:x}->tun_id,set_field:{rpa}->tun_dst,output:{GRE_OFPORT}"
+             for vm, rem, vsid, rpa in pairs]
+    return Topology(flows + ["priority=0,actions=drop"], push=True, pa=pa, mac=mac_, neighbours=neighbours)
+
+
+def host_decap(pairs: list[tuple[bytes, bytes, int, str]], pa: str, mac_: bytes) -> Topology:
+    """pairs: (VM MAC, remote MAC, VSID, remote PA): GRE from the remote's PA with its
+    MAC as the inner source, to the VM's MAC, out p1."""
+    flows = [f"priority=100,in_port={GRE_OFPORT},tun_id=0x{vsid << 8:x}/0xffffff00,tun_src={rpa},"
+             f"dl_src={mac_text(rem)},dl_dst={mac_text(vm)},actions=output:{OUT_OFPORT}"
+             for vm, rem, vsid, rpa in pairs]
+    return Topology(flows + ["priority=0,actions=drop"], pa=pa, mac=mac_)
+
+
+def nat_out2in(tenants: int, hosts: int, host_pa, host_mac, vm_mac, gw_mac) -> Topology:
+    """Answers from the internet to tenant t's external address: conntrack zone t + 1
+    translates them back to the VM 10.0.1.10 (committed as DNAT when new), then the
+    VM's MACs, TTL - 1, GRE with the tenant's VSID to the VM's host."""
+    flows = []
+    for t in range(tenants):
+        zone, ext = t + 1, nat_external(t)
+        key = f"in_port={OUT_OFPORT},ip,nw_dst={{}}"
+        out = (f"mod_dl_src:{mac_text(gw_mac(t))},mod_dl_dst:{mac_text(vm_mac(t))},dec_ttl,"
+               f"set_field:0x{(FIRST_VSID + t) << 8:x}->tun_id,set_field:{host_pa(t % hosts)}->tun_dst,"
+               f"output:{GRE_OFPORT}")
+        flows.append(f"table=0,priority=100,{key.format(ext)},actions=ct(zone={zone},nat,table=1)")
+        flows.append(f"table=1,priority=100,ip,nw_dst={ext},ct_state=+trk+new,ct_zone={zone},"
+                     f"actions=ct(commit,zone={zone},nat(dst=10.0.1.10)),{out}")
+        # Translated already by table 0's ct(nat): a committed session, new
+        # (conntrack calls a one-way UDP stream new until it sees an answer) or
+        # established.
+        flows.append(f"table=1,priority=100,ip,nw_dst=10.0.1.10,ct_state=+trk,ct_zone={zone},actions={out}")
+    flows.append("table=0,priority=0,actions=drop")
+    flows.append("table=1,priority=0,actions=drop")
+    neighbours = [(str(host_pa(h)), mac_text(host_mac(h))) for h in range(hosts)]
+    return Topology(flows, push=True, neighbours=neighbours)
 
 
 def nat_flows(tenants: int) -> list[str]:
@@ -105,6 +176,7 @@ class OvsDpdk:
         self.env = {**os.environ, "OVS_RUNDIR": str(self.rundir), "OVS_DBDIR": str(self.rundir),
                     "OVS_LOGDIR": str(self.rundir)}
         self.started = False
+        self.out_bridge, self.out_port = "br-int", OUT_OFPORT
 
     # -- tools --------------------------------------------------------------------
 
@@ -127,9 +199,12 @@ class OvsDpdk:
 
     # -- lifetime -----------------------------------------------------------------
 
-    def start(self, pcap: Path, tenants: int, mode: str = "route") -> None:
-        """Daemons, bridges, ports and flows (`mode` "route": route_flows, "nat": nat_flows);
-        returns once packets flow out of p1."""
+    def start(self, pcap: Path, tenants: int, mode: str | Topology = "route") -> None:
+        """Daemons, bridges, ports and flows (`mode` "route": route_flows, "nat": nat_flows, or a
+        Topology); returns once packets flow out of the output port."""
+        topo = mode if isinstance(mode, Topology) else Topology(
+            nat_flows(tenants) if mode == "nat" else route_flows(tenants))
+        self.out_bridge, self.out_port = ("br-phy", PHY_OFPORT) if topo.push else ("br-int", OUT_OFPORT)
         why = missing()
         if why:
             raise RuntimeError(why)
@@ -153,28 +228,36 @@ class OvsDpdk:
                    *common], netns=True, timeout=120)
         if self.vsctl("get", "Open_vSwitch", ".", "dpdk_initialized").strip() != "true":
             raise RuntimeError(f"ovs-vswitchd-dpdk: DPDK not initialised (see {self.rundir / 'vswitchd.log'})")
+        rx = f"net_pcap_ovs0,rx_pcap={pcap},infinite_rx=1"
+        phy_dev, int_dev = ("net_null_ovs0", rx) if topo.push else (rx, "net_null_ovs1")
         self.vsctl("add-br", "br-phy", "--", "set", "bridge", "br-phy", "datapath_type=netdev",
-                   f"other_config:hwaddr={mac_text(UNDERLAY_MAC)}", "--",
+                   f"other_config:hwaddr={mac_text(topo.mac)}", "--",
                    "add-port", "br-phy", "p0", "--", "set", "interface", "p0", "type=dpdk",
-                   f"options:dpdk-devargs=net_pcap_ovs0,rx_pcap={pcap},infinite_rx=1")
+                   f"options:dpdk-devargs={phy_dev}", f"ofport_request={PHY_OFPORT}")
         self.vsctl("add-br", "br-int", "--", "set", "bridge", "br-int", "datapath_type=netdev", "fail_mode=secure",
                    "--", "add-port", "br-int", "gre0", "--", "set", "interface", "gre0", "type=gre",
                    "options:remote_ip=flow", "options:key=flow", f"ofport_request={GRE_OFPORT}",
                    "--", "add-port", "br-int", "p1", "--", "set", "interface", "p1", "type=dpdk",
-                   "options:dpdk-devargs=net_null_ovs1", f"ofport_request={OUT_OFPORT}")
+                   f"options:dpdk-devargs={int_dev}", f"ofport_request={OUT_OFPORT}")
         self._run(["ip", "link", "set", "br-phy", "up"], netns=True)
-        self._run(["ip", "addr", "add", f"{GATEWAY_PA}/24", "dev", "br-phy"], netns=True)
+        self._run(["ip", "addr", "add", f"{topo.pa}/24", "dev", "br-phy"], netns=True)
         flows = self.rundir / "flows.txt"
-        flows.write_text("\n".join(nat_flows(tenants) if mode == "nat" else route_flows(tenants)) + "\n")
+        flows.write_text("\n".join(topo.flows) + "\n")
         self.ofctl("del-flows", "br-int")
         self.ofctl("add-flows", "br-int", str(flows))
         self.ofctl("del-flows", "br-phy")
-        self.ofctl("add-flow", "br-phy", f"priority=100,in_port=p0,ip,nw_proto=47,nw_dst={GATEWAY_PA},actions=LOCAL")
+        if topo.push:  # what gre0 pushes enters br-phy from LOCAL and leaves on p0
+            self.ofctl("add-flow", "br-phy", f"priority=100,in_port=LOCAL,actions=output:{PHY_OFPORT}")
+            for ip, mac_ in topo.neighbours:
+                self.appctl("tnl/neigh/set", "br-phy", ip, mac_)
+        else:
+            self.ofctl("add-flow", "br-phy",
+                       f"priority=100,in_port={PHY_OFPORT},ip,nw_proto=47,nw_dst={topo.pa},actions=LOCAL")
         self.ofctl("add-flow", "br-phy", "priority=0,actions=drop")
         deadline = time.monotonic() + 30
         while self.tx_packets() == 0:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"OVS sends nothing on p1 (see {self.rundir / 'vswitchd.log'}; "
+                raise RuntimeError(f"OVS sends nothing on {self.out_bridge} port {self.out_port} (see {self.rundir / 'vswitchd.log'}; "
                                    f"datapath flows: {self.appctl('dpctl/dump-flows')[:2000]})")
             time.sleep(0.2)
 
@@ -198,11 +281,11 @@ class OvsDpdk:
     # -- measuring ----------------------------------------------------------------
 
     def tx_packets(self) -> int:
-        """p1's packets sent, read live from the port (the database's Interface
-        statistics are refreshed only every 5 s)."""
-        m = re.search(r"tx pkts=(\d+)", self.ofctl("dump-ports", "br-int", str(OUT_OFPORT)))
+        """The output port's packets sent, read live from the port (the database's
+        Interface statistics are refreshed only every 5 s)."""
+        m = re.search(r"tx pkts=(\d+)", self.ofctl("dump-ports", self.out_bridge, str(self.out_port)))
         if not m:
-            raise RuntimeError("ovs-ofctl dump-ports br-int: no tx pkts for p1")
+            raise RuntimeError(f"ovs-ofctl dump-ports {self.out_bridge}: no tx pkts for port {self.out_port}")
         return int(m.group(1))
 
     def measure(self, seconds: float, warmup: float = 4.0) -> dict:

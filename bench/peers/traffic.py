@@ -104,3 +104,72 @@ def write_pcap(path: str, frames: Iterable[bytes]) -> int:
             out.write(struct.pack("<IIII", n // 1_000_000, n % 1_000_000, len(frame), len(frame)) + frame)
             n += 1
     return n
+
+
+def nat_from_internet(t: int, k: int) -> bytes:
+    """nat_bench's answer to session (t, k): UDP 198.51.100.(1 + k % 200):53 -> tenant t's
+    external address, port 1024 + k, from the provider's router on the internet port."""
+    remote = ipaddress.IPv4Address("198.51.100.0") + 1 + k % 200
+    fill = bytes([0xCD]) * (106 - 14 - 20 - 8)
+    return mac(0x01, 1) + mac(0x99, 1) + b"\x08\x00" + ipv4(remote, nat_external(t), 17, udp(53, 1024 + k, fill))
+
+
+def nat_out2in_frames(tenants: int, flows: int) -> list[bytes]:
+    return [nat_from_internet(t, k) for k in range(flows) for t in range(tenants)]
+
+
+# overlay_bench's scale plan (bench/dataplane/overlay_bench.cc, "at scale"):
+# tenant t has VSID 10000 + t and subnet 10.1.0.0/16; its record k is CA
+# 10.1.0.10 + k with MAC 02:0c:<t:16>:<k:16> on remote host (t + k) % 64
+# (PA 192.0.2.100 + h, MAC 02:0b:00:00:00:<h>); record 0 of tenants below
+# --vms is the local VM, on host1 (PA 192.0.2.11, uplink MAC 02:00:5e:00:53:11).
+HOST1_PA = ipaddress.IPv4Address("192.0.2.11")
+HOST1_MAC = bytes.fromhex("02005e005311")
+
+
+def record_mac(t: int, k: int) -> bytes:
+    return bytes([0x02, 0x0C, t >> 8 & 0xFF, t & 0xFF, k >> 8 & 0xFF, k & 0xFF])
+
+
+def record_ca(k: int) -> ipaddress.IPv4Address:
+    return ipaddress.IPv4Address("10.1.0.10") + k
+
+
+def remote_host(t: int, k: int) -> int:
+    return (t + k) % HOSTS
+
+
+def remote_pa(h: int) -> ipaddress.IPv4Address:
+    return ipaddress.IPv4Address("192.0.2.100") + h
+
+
+def remote_host_mac(h: int) -> bytes:
+    return bytes([0x02, 0x0B, 0, 0, 0, h])
+
+
+def _vm_udp(src_mac: bytes, dst_mac: bytes, src, dst) -> bytes:
+    return dst_mac + src_mac + b"\x08\x00" + ipv4(src, dst, 17, udp(1000, 2000, bytes([0xAB]) * 64))
+
+
+def host_encap_frames(vms: int, records: int) -> list[bytes]:
+    """VM v to record k of its subnet, k over the records, each over every VM (106 B frames)."""
+    return [_vm_udp(record_mac(v, 0), record_mac(v, k), record_ca(0), record_ca(k))
+            for k in range(1, records) for v in range(vms)]
+
+
+def host_decap_frames(vms: int, records: int) -> list[bytes]:
+    """The answers: NVGRE from record k's host to host1, the inner frame to VM v."""
+    out = []
+    for k in range(1, records):
+        for v in range(vms):
+            h = remote_host(v, k)
+            inner = _vm_udp(record_mac(v, k), record_mac(v, 0), record_ca(k), record_ca(0))
+            gre = struct.pack("!HHI", 0x2000, 0x6558, (FIRST_VSID + v) << 8 | (k & 0xFF))
+            out.append(HOST1_MAC + remote_host_mac(h) + b"\x08\x00" + ipv4(remote_pa(h), HOST1_PA, 47, gre + inner))
+    return out
+
+
+def host_pairs(vms: int, records: int) -> list[tuple[bytes, bytes, int, str]]:
+    """(VM MAC, remote MAC, VSID, remote PA) of every flow of those frames."""
+    return [(record_mac(v, 0), record_mac(v, k), FIRST_VSID + v, str(remote_pa(remote_host(v, k))))
+            for k in range(1, records) for v in range(vms)]

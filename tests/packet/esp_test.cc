@@ -348,6 +348,42 @@ TEST_P(EspTest, InboundPacketsFromOpenSslDecryptAndReplaysAndForgeriesAreCounted
   }
 }
 
+// IKE may negotiate no anti-replay (a replay window of 0, e.g. charon's
+// replay_window = 0): the SA accepts any sequence number, again and again.
+// librte_ipsec keeps no replay state then, which once made the first
+// packet crash the data plane (the SA asked for atomic replay updates).
+TEST_P(EspTest, AnInboundSaWithoutAntiReplayAcceptsAReplayedPacket) {
+  SaSpec s = make(SaDirection::Inbound, true);
+  s.replayWindow = 0;
+  auto in = sa(s);
+  ASSERT_NE(in, nullptr);
+  const Bytes inner = innerPacket(100, 3);
+  const Bytes esp = opensslEsp(s, keys_, 7, inner);
+  Bytes f(14 + 28, 0);
+  f[12] = 0x08;
+  f[14] = 0x45;
+  wire::store16(&f[16], static_cast<std::uint16_t>(f.size() - 14 + esp.size()));
+  f[22] = 64;
+  f[23] = 17;
+  wire::store32(&f[26], 0xC6336402u);
+  wire::store32(&f[30], 0xC0000201u);
+  wire::store16(&f[34], 4500);
+  wire::store16(&f[36], 4500);
+  wire::store16(&f[38], static_cast<std::uint16_t>(8 + esp.size()));
+  f.insert(f.end(), esp.begin(), esp.end());
+  for (int i = 0; i < 3; ++i) {
+    rte_mbuf* m = mbufOf(f);
+    m->l2_len = 14;
+    m->l3_len = 28;
+    auto r = espProcess(*in, 0, &m, 1);
+    ASSERT_EQ(r.ok, 1) << "pass " << i;
+    EXPECT_EQ(bytesOf(m), inner);
+    rte_pktmbuf_free(m);
+  }
+  EXPECT_EQ(in->counters().replayed.load(), 0u);
+  EXPECT_EQ(in->counters().packets.load(), 3u);
+}
+
 TEST_P(EspTest, ABurstKeepsItsOrderAndSplitsGoodFromBad) {
   const SaSpec so = make(SaDirection::Outbound, true);
   SaSpec si = so;

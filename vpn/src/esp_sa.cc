@@ -101,7 +101,10 @@ Result<std::unique_ptr<EspSa>> EspSa::create(const SaSpec& spec, CryptoDevice& d
 
   rte_ipsec_sa_prm prm{};
   prm.userdata = reinterpret_cast<std::uintptr_t>(self.get());
-  prm.flags = RTE_IPSEC_SAFLAG_SQN_ATOM;
+  // Sequence numbers shared by every worker: atomic. An inbound SA without
+  // anti-replay (a window of 0) has no replay state for librte_ipsec to
+  // lock, and asking for atomic updates of it dereferences nothing.
+  prm.flags = out || spec.replayWindow != 0 ? RTE_IPSEC_SAFLAG_SQN_ATOM : 0;
   auto& x = prm.ipsec_xform;
   x.spi = spec.spi;
   std::memcpy(&x.salt, spec.salt, 4);
