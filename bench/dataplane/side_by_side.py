@@ -288,7 +288,7 @@ def chart(doc: dict, path: str) -> None:
         ax.bar_label(bars, fmt="%.0f", fontsize=7, padding=2)
         for y, v in zip(ys, vals):
             if v is None:
-                ax.text(2, y, "no ESP in OVS-DPDK", va="center", fontsize=7, color=colour)
+                ax.text(ax.get_xlim()[1] * 0.01, y, "no ESP in OVS-DPDK", va="center", fontsize=7, color=colour)
     ax.axvline(doc["testpmdNullCyclesPerPacket"], color="black", linestyle=":", linewidth=1,
                label=f"I/O ceiling, testpmd null↔null ({doc['testpmdNullCyclesPerPacket']:.0f})")
     ax.set_yticks(range(len(names)), names)
