@@ -27,8 +27,11 @@ struct Uplink {
   Ipv4Addr source;
 };
 
+// Per packet and per uplink address: inline mask arithmetic, no call.
 bool onSubnet(const InterfaceAddress4& a, const Ipv4Addr& dst) {
-  return dst.isMulticast() || maskAddress(a.address(), a.length()) == maskAddress(dst, a.length());
+  const unsigned len = a.length();
+  const std::uint32_t mask = len == 0 ? 0 : len >= 32 ? 0xFFFFFFFFu : ~((1u << (32 - len)) - 1);
+  return dst.isMulticast() || ((a.address().host() ^ dst.host()) & mask) == 0;
 }
 
 bool hasSubnet(const fib::PortAddresses& p, const Ipv4Addr& dst) {

@@ -13,16 +13,6 @@ namespace json = boost::json;
 using policy::KindTraits;
 using policy::RecordType;
 
-std::size_t OverlayPolicy::KeyHash::operator()(const CaKey& k) const {
-  return IpAddrHash{}(k.ca) * 31 + k.vsid;
-}
-
-std::size_t OverlayPolicy::KeyHash::operator()(const MacKey& k) const {
-  std::size_t h = k.vsid;
-  for (auto b : k.mac.bytes()) h = h * 131 + b;
-  return h;
-}
-
 Result<OverlayPolicy> OverlayPolicy::compile(const json::object& desired, const OverlayPolicy* previous,
                                              std::span<const VmPortBinding> ports) {
   OverlayPolicy p;
@@ -76,17 +66,17 @@ Result<OverlayPolicy> OverlayPolicy::compile(const json::object& desired, const 
     switch (r.type) {
       case RecordType::Static:
       case RecordType::Dynamic:
-        p.byCa_.insert_or_assign(CaKey{r.vsid.value(), r.ca}, e);
+        p.byCa_.insertOrAssign(CaKey{r.vsid.value(), r.ca}, e);
         // A CA record names the MAC's location better than an L2Only one.
-        p.byMac_.insert_or_assign(MacKey{r.vsid.value(), r.mac}, e);
+        p.byMac_.insertOrAssign(MacKey{r.vsid.value(), r.mac}, e);
         break;
       case RecordType::L2Only:
-        p.byMac_.try_emplace(MacKey{r.vsid.value(), r.mac}, e);
+        p.byMac_.tryEmplace(MacKey{r.vsid.value(), r.mac}, e);
         p.l2Only_.insert(MacKey{r.vsid.value(), r.mac});
         break;
       case RecordType::GatewayWildcard:
         (r.ca.isV4() ? p.wildcard4_ : p.wildcard6_).insert_or_assign(r.vsid.value(), e);
-        p.byMac_.try_emplace(MacKey{r.vsid.value(), r.mac}, e);
+        p.byMac_.tryEmplace(MacKey{r.vsid.value(), r.mac}, e);
         break;
     }
     if (r.type == RecordType::Static || r.type == RecordType::Dynamic) {
@@ -110,15 +100,15 @@ void OverlayPolicy::bindPorts(std::span<const VmPortBinding> ports) {
   for (const auto& b : ports) {
     if (b.port >= vmPorts_.size()) vmPorts_.resize(b.port + 1u);
     vmPorts_[b.port] = b;
-    portByMac_.insert_or_assign(MacKey{b.vsid.value(), b.mac}, b.port);
+    portByMac_.insertOrAssign(MacKey{b.vsid.value(), b.mac}, b.port);
     portsByVsid_[b.vsid.value()].push_back(b.port);
   }
 }
 
 std::optional<std::uint16_t> OverlayPolicy::localPort(Vsid v, const MacAddr& mac) const {
-  auto it = portByMac_.find(MacKey{v.value(), mac});
-  if (it == portByMac_.end()) return std::nullopt;
-  return it->second;
+  const std::uint16_t* port = portByMac_.find(MacKey{v.value(), mac});
+  if (port == nullptr) return std::nullopt;
+  return *port;
 }
 
 std::span<const std::uint16_t> OverlayPolicy::localPorts(Vsid v) const {
@@ -158,13 +148,11 @@ NeighborAnswer OverlayPolicy::answerNeighbor(Vsid v, const IpAddr& target, const
 }
 
 const RecordEntry* OverlayPolicy::byCa(Vsid v, const IpAddr& ca) const {
-  auto it = byCa_.find(CaKey{v.value(), ca});
-  return it == byCa_.end() ? nullptr : &it->second;
+  return byCa_.find(CaKey{v.value(), ca});
 }
 
 const RecordEntry* OverlayPolicy::byMac(Vsid v, const MacAddr& mac) const {
-  auto it = byMac_.find(MacKey{v.value(), mac});
-  return it == byMac_.end() ? nullptr : &it->second;
+  return byMac_.find(MacKey{v.value(), mac});
 }
 
 std::optional<Rdid> OverlayPolicy::rdidOf(TenantId tenant) const {

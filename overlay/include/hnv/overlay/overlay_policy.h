@@ -26,6 +26,7 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <set>
@@ -34,6 +35,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "hnv/base/flat_map.h"
 #include "hnv/base/ip.h"
 #include "hnv/base/mac.h"
 #include "hnv/base/result.h"
@@ -132,18 +134,35 @@ class OverlayPolicy {
 
  private:
   struct CaKey {
-    std::uint32_t vsid;
+    std::uint32_t vsid = 0;
     IpAddr ca;
     bool operator==(const CaKey&) const = default;
   };
   struct MacKey {
-    std::uint32_t vsid;
+    std::uint32_t vsid = 0;
     MacAddr mac;
     bool operator==(const MacKey&) const = default;
   };
+  // Cheap and inline: a few instructions per lookup (the tables mix the
+  // result: FlatMap multiplies it, std::unordered_map takes it modulo a prime).
   struct KeyHash {
-    std::size_t operator()(const CaKey& k) const;
-    std::size_t operator()(const MacKey& k) const;
+    std::size_t operator()(const CaKey& k) const {
+      std::uint64_t h;
+      if (k.ca.isV4()) {
+        h = k.ca.v4().host();
+      } else {
+        std::uint64_t hi, lo;
+        std::memcpy(&hi, k.ca.v6().bytes().data(), 8);
+        std::memcpy(&lo, k.ca.v6().bytes().data() + 8, 8);
+        h = hi ^ (lo * 0xC2B2AE3D27D4EB4Full) ^ 0x6a09e667f3bcc909ull;
+      }
+      return static_cast<std::size_t>(h ^ (std::uint64_t{k.vsid} * 0x9E3779B97F4A7C15ull));
+    }
+    std::size_t operator()(const MacKey& k) const {
+      std::uint64_t m = 0;
+      std::memcpy(&m, k.mac.bytes().data(), 6);
+      return static_cast<std::size_t>(m ^ (std::uint64_t{k.vsid} * 0x9E3779B97F4A7C15ull));
+    }
   };
   void bindPorts(std::span<const VmPortBinding> ports);
 
@@ -151,14 +170,16 @@ class OverlayPolicy {
   std::map<Rdid, TenantId> tenants_;
   std::unordered_map<std::uint32_t, Rdid> rdids_;  // the reverse of tenants_
   std::unordered_map<std::uint32_t, VsidInfo> vsids_;
-  std::unordered_map<CaKey, RecordEntry, KeyHash> byCa_;
-  std::unordered_map<MacKey, RecordEntry, KeyHash> byMac_;
+  // The per-packet lookups at scale (a million records): flat, one slot
+  // per lookup (hnv/base/flat_map.h).
+  FlatMap<CaKey, RecordEntry, KeyHash> byCa_;
+  FlatMap<MacKey, RecordEntry, KeyHash> byMac_;
   std::unordered_map<std::uint32_t, RecordEntry> wildcard4_, wildcard6_;
   std::unordered_map<std::uint32_t, RecordEntry> gatewayHere_;
   std::unordered_set<MacKey, KeyHash> l2Only_;
   std::set<IpAddr> ownPas_;
   std::vector<std::optional<VmPortBinding>> vmPorts_;  // by DPDK port id
-  std::unordered_map<MacKey, std::uint16_t, KeyHash> portByMac_;
+  FlatMap<MacKey, std::uint16_t, KeyHash> portByMac_;
   std::unordered_map<std::uint32_t, std::vector<std::uint16_t>> portsByVsid_;
   // CaKey.vsid holds the tenant index here.
   std::unordered_map<CaKey, RoutedEntry, KeyHash> routes_;
