@@ -35,6 +35,7 @@
 #include <memory>
 
 #include "bench_graph.h"
+#include "gateway_rig.h"
 #include "tenant_plan.h"
 #include "hnv/base/counters.h"
 #include "hnv/dp/catalog.h"
@@ -238,15 +239,7 @@ int main(int argc, char** argv) {
 
   // The gateway's tables, compiled from policy as hnvgwd compiles them.
   const std::uint16_t trunks = trunkOf(tenants - 1);
-  fib::PortAddresses up;
-  up.port = kUnderlay;
-  up.mac = kUnderlayMac;
-  up.mtu = 1500;
-  up.v4.push_back(*InterfaceAddress4::parse("192.0.2.1/24"));
-  auto local = fib::LocalAddresses::build({up});
-  if (!local) bench::fail(kProgram, local.error().message());
-  auto rcu = dp::Rcu::create(1);
-  if (!rcu) bench::fail(kProgram, rcu.error().message());
+  bench::GatewayRig rig(kProgram);
   CounterRegistry counters(2);
   const auto desired = desiredState(tenants);
   const std::uint64_t c0 = rte_rdtsc();
@@ -267,41 +260,13 @@ int main(int argc, char** argv) {
   for (std::uint32_t i = 1; i <= tenants; ++i) {
     if (const fib::Vrf* v = tables->vrf(TenantId(i))) vrfBytes += v->memoryBytes();
   }
-  fib::NeighborTable::Map neighbors;
-  for (std::uint32_t h = 0; h < kHosts; ++h) neighbors.emplace(hostPa(h), fib::Neighbor{hostMac(h), kUnderlay});
+  fib::NeighborTable::Map neighbors = bench::GatewayRig::hostNeighbors();
   for (const auto& x : tables->interfaces()) {
     const std::uint32_t t = (x.port - 1u) * kVlansPerTrunk + x.vlan - 1u;
     neighbors.emplace(fib::NeighborKey(kRouter, x.scope), fib::Neighbor{routerMac(t), x.port});
   }
-  dp::Published<fib::LocalAddresses> localPub(**rcu, std::make_unique<const fib::LocalAddresses>(*local));
-  dp::Published<fib::NeighborTable> neighborsPub(**rcu,
-                                                 std::make_unique<const fib::NeighborTable>(std::move(neighbors)));
-  dp::Published<fib::TenantTables> tenantsPub(**rcu, std::make_unique<const fib::TenantTables>(std::move(*tables)));
-  dp::Published<overlay::OverlayPolicy> policyPub(**rcu,
-                                                  std::make_unique<const overlay::OverlayPolicy>(std::move(*policy)));
-  nodes::NodesContext nodesCtx;
-  nodesCtx.local = &localPub;
-  nodesCtx.neighbors = &neighborsPub;
-  nodesCtx.tenants = &tenantsPub;
-  nodesCtx.tenantMss = 1418;
-  overlay::OverlayContext overlayCtx;
-  overlayCtx.policy = &policyPub;
-  overlayCtx.local = &localPub;
-  overlayCtx.neighbors = &neighborsPub;
-  overlayCtx.tenants = &tenantsPub;
-
-  nat::NatContext natCtx;  // no NAT here: the nodes only complete ip4-lookup's edges
-  vpn::VpnContext vpnCtx;  // no tunnels: the nodes only complete ip4-lookup's edges
-  natCtx.sessionsPerWorker = 0;
-  dp::NodeCatalog catalog;
-  for (auto s : {bench::addBenchNodes(catalog), nodes::addGenericNodes(catalog, nodesCtx),
-                 overlay::addOverlayNodes(catalog, overlayCtx), nat::addNatNodes(catalog, natCtx, 1),
-                 vpn::addVpnNodes(catalog, vpnCtx, 1)}) {
-    if (!s) bench::fail(kProgram, s.error().message());
-  }
-  dp::TraceBuffer trace(0);
-  auto graph = bench::makeGraph(kProgram, "gwbench", catalog, counters, trace);
-  rte_graph* g = graph->graph();
+  rig.publish(std::move(*tables), std::move(neighbors), std::move(*policy));
+  rte_graph* g = rig.graph("gwbench", counters);
 
   std::vector<Scenario> scenarios = makeScenarios(tenants, flows);
   bench::keepScenarios(kProgram, scenarios, only);
@@ -329,6 +294,5 @@ int main(int argc, char** argv) {
                        {"workingSetMbufs", workingSet},
                        {"scenarios", std::move(out)}};
   if (!jsonPath.empty()) std::ofstream(jsonPath) << json::serialize(results) << "\n";
-  graph.reset();
   return 0;
 }

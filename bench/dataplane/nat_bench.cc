@@ -34,6 +34,7 @@
 #include <fstream>
 
 #include "bench_graph.h"
+#include "gateway_rig.h"
 #include "tenant_plan.h"
 #include "hnv/base/counters.h"
 #include "hnv/dp/catalog.h"
@@ -175,6 +176,7 @@ int main(int argc, char** argv) {
   auto policy = overlay::OverlayPolicy::compile(desired);
   if (!policy) bench::fail(kProgram, policy.error().message());
   const overlay::OverlayPolicy& pol = *policy;
+  bench::GatewayRig rig(kProgram);
   CounterRegistry counters(2);
   auto tables = gateway::compileTenantTables(
       desired, pol, "gw1",
@@ -187,52 +189,16 @@ int main(int argc, char** argv) {
   auto natConfig = gateway::compileNatConfig(
       desired, pol, [&](const Rdid& rdid) { return gateway::registerNatCounters(counters, rdid); });
   if (!natConfig) bench::fail(kProgram, natConfig.error().message());
-  fib::PortAddresses up;
-  up.port = kUnderlay;
-  up.mac = kUnderlayMac;
-  up.mtu = 1500;
-  up.v4.push_back(*InterfaceAddress4::parse("192.0.2.1/24"));
-  auto local = fib::LocalAddresses::build({up});
-  if (!local) bench::fail(kProgram, local.error().message());
-  fib::NeighborTable::Map neighbors;
-  for (std::uint32_t h = 0; h < kHosts; ++h) neighbors.emplace(hostPa(h), fib::Neighbor{hostMac(h), kUnderlay});
+  fib::NeighborTable::Map neighbors = bench::GatewayRig::hostNeighbors();
   neighbors.emplace(fib::NeighborKey(kIsp, tables->interfaces().at(0).scope), fib::Neighbor{kIspMac, kInet});
-
-  auto rcu = dp::Rcu::create(1);
-  if (!rcu) bench::fail(kProgram, rcu.error().message());
-  dp::Published<fib::LocalAddresses> localPub(**rcu, std::make_unique<const fib::LocalAddresses>(*local));
-  dp::Published<fib::NeighborTable> neighborsPub(**rcu,
-                                                 std::make_unique<const fib::NeighborTable>(std::move(neighbors)));
-  dp::Published<fib::TenantTables> tenantsPub(**rcu, std::make_unique<const fib::TenantTables>(std::move(*tables)));
-  dp::Published<overlay::OverlayPolicy> policyPub(**rcu,
-                                                  std::make_unique<const overlay::OverlayPolicy>(std::move(*policy)));
-  dp::Published<nat::NatConfig> natPub(**rcu, std::make_unique<const nat::NatConfig>(std::move(*natConfig)));
-  nodes::NodesContext nodesCtx;
-  nodesCtx.local = &localPub;
-  nodesCtx.neighbors = &neighborsPub;
-  nodesCtx.tenants = &tenantsPub;
-  nodesCtx.tenantMss = 1418;
-  overlay::OverlayContext overlayCtx;
-  overlayCtx.policy = &policyPub;
-  overlayCtx.local = &localPub;
-  overlayCtx.neighbors = &neighborsPub;
-  overlayCtx.tenants = &tenantsPub;
-  nat::NatContext natCtx;
-  vpn::VpnContext vpnCtx;  // no tunnels: the nodes only complete ip4-lookup's edges
-  natCtx.config = &natPub;
-  natCtx.tenants = &tenantsPub;
-  natCtx.clock = [] { return std::uint64_t{1'000'000}; };  // nothing expires
-  natCtx.sessionsPerWorker = sessions + sessions / 8 + 1024;
-
-  dp::NodeCatalog catalog;
-  for (auto s : {bench::addBenchNodes(catalog), nodes::addGenericNodes(catalog, nodesCtx),
-                 overlay::addOverlayNodes(catalog, overlayCtx), nat::addNatNodes(catalog, natCtx, 1),
-                 vpn::addVpnNodes(catalog, vpnCtx, 1)}) {
-    if (!s) bench::fail(kProgram, s.error().message());
-  }
-  dp::TraceBuffer trace(0);
-  auto graph = bench::makeGraph(kProgram, "natbench", catalog, counters, trace);
-  rte_graph* g = graph->graph();
+  rig.publish(std::move(*tables), std::move(neighbors), std::move(*policy));
+  dp::Published<nat::NatConfig> natPub(rig.rcu(), std::make_unique<const nat::NatConfig>(std::move(*natConfig)));
+  rig.nat.config = &natPub;
+  rig.nat.tenants = &rig.tenants();
+  rig.nat.clock = [] { return std::uint64_t{1'000'000}; };  // nothing expires
+  rig.nat.sessionsPerWorker = sessions + sessions / 8 + 1024;
+  rte_graph* g = rig.graph("natbench", counters);
+  nat::NatContext& natCtx = rig.nat;
 
   // Session i = k * tenants + t: consecutive packets belong to different tenants.
   std::vector<Template> in2out, out2in;
@@ -317,6 +283,5 @@ int main(int argc, char** argv) {
                        {"workingSetMbufs", opt.workingSet},
                        {"scenarios", std::move(rows)}};
   if (!opt.jsonPath.empty()) std::ofstream(opt.jsonPath) << json::serialize(results) << "\n";
-  graph.reset();
   return 0;
 }

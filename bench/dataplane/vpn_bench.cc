@@ -40,16 +40,12 @@
 #include <fstream>
 
 #include "bench_graph.h"
+#include "gateway_rig.h"
 #include "tenant_plan.h"
 #include "hnv/base/log.h"
-#include "hnv/dp/rcu.h"
 #include "hnv/gateway/tenant_compile.h"
-#include "hnv/nat/module.h"
-#include "hnv/nodes/module.h"
-#include "hnv/overlay/module.h"
 #include "hnv/vpn/esp_engine.h"
 #include "hnv/vpn/manager.h"
-#include "hnv/vpn/module.h"
 #include "hnv/wire/builder.h"
 #include "hnv/wire/bytes.h"
 #include "hnv/wire/ethernet.h"
@@ -230,14 +226,13 @@ int main(int argc, char** argv) {
   const overlay::OverlayPolicy& pol = *policy;
   const TenantId outside = *pol.tenant(*Rdid::parse(rdidOf(tunnels)));
 
-  auto rcu = dp::Rcu::create(1);
-  if (!rcu) bench::fail(kProgram, rcu.error().message());
+  bench::GatewayRig rig(kProgram);
   vpn::CryptoDevice::Options co;
   co.driver = args.driver;
   co.sessions = 3 * tunnels + 16;  // ours in and out, each site's out
   auto device = vpn::CryptoDevice::open(co);
   if (!device) bench::fail(kProgram, device.error().message());
-  vpn::VpnManager manager(**rcu, device->get());
+  vpn::VpnManager manager(rig.rcu(), device->get());
   Logger::setLevel(LogLevel::Warning);  // not a line per SA installed
   std::vector<vpn::S2sInterface> interfaces;
   std::vector<TenantId> tenantOf(tunnels, TenantId::node());
@@ -289,46 +284,12 @@ int main(int argc, char** argv) {
       nullptr, [&](TenantId t) { return gateway::registerTenantCounters(counters, *pol.rdidOf(t)); },
       manager.routes());
   if (!tables) bench::fail(kProgram, tables.error().message());
-  fib::PortAddresses up;
-  up.port = kUnderlay;
-  up.mac = kUnderlayMac;
-  up.mtu = 1500;
-  up.v4.push_back(*InterfaceAddress4::parse("192.0.2.1/24"));
-  auto local = fib::LocalAddresses::build({up});
-  if (!local) bench::fail(kProgram, local.error().message());
-  fib::NeighborTable::Map neighbors;
-  for (std::uint32_t h = 0; h < kHosts; ++h) neighbors.emplace(hostPa(h), fib::Neighbor{hostMac(h), kUnderlay});
+  fib::NeighborTable::Map neighbors = bench::GatewayRig::hostNeighbors();
   neighbors.emplace(fib::NeighborKey(kIsp, tables->interfaces().at(0).scope), fib::Neighbor{kIspMac, kInet});
-
-  dp::Published<fib::LocalAddresses> localPub(**rcu, std::make_unique<const fib::LocalAddresses>(*local));
-  dp::Published<fib::NeighborTable> neighborsPub(**rcu,
-                                                 std::make_unique<const fib::NeighborTable>(std::move(neighbors)));
-  dp::Published<fib::TenantTables> tenantsPub(**rcu, std::make_unique<const fib::TenantTables>(std::move(*tables)));
-  dp::Published<overlay::OverlayPolicy> policyPub(**rcu,
-                                                  std::make_unique<const overlay::OverlayPolicy>(std::move(*policy)));
-  nodes::NodesContext nodesCtx;
-  nodesCtx.local = &localPub;
-  nodesCtx.neighbors = &neighborsPub;
-  nodesCtx.tenants = &tenantsPub;
-  nodesCtx.tenantMss = 1418;
-  overlay::OverlayContext overlayCtx;
-  overlayCtx.policy = &policyPub;
-  overlayCtx.local = &localPub;
-  overlayCtx.neighbors = &neighborsPub;
-  overlayCtx.tenants = &tenantsPub;
-  nat::NatContext natCtx;  // no NAT here: the nodes only complete ip4-lookup's edges
-  natCtx.sessionsPerWorker = 0;
-  vpn::VpnContext vpnCtx;
-  vpnCtx.tables = &manager.tables();
-  vpnCtx.tenants = &tenantsPub;
-  dp::NodeCatalog catalog;
-  for (auto s : {bench::addBenchNodes(catalog), nodes::addGenericNodes(catalog, nodesCtx),
-                 overlay::addOverlayNodes(catalog, overlayCtx), nat::addNatNodes(catalog, natCtx, 1),
-                 vpn::addVpnNodes(catalog, vpnCtx, 1)}) {
-    if (!s) bench::fail(kProgram, s.error().message());
-  }
-  dp::TraceBuffer trace(0);
-  auto graph = bench::makeGraph(kProgram, "vpnbench", catalog, counters, trace);
+  rig.publish(std::move(*tables), std::move(neighbors), std::move(*policy));
+  rig.vpn.tables = &manager.tables();
+  rig.vpn.tenants = &rig.tenants();
+  rte_graph* g = rig.graph("vpnbench", counters);
 
   // Tunnel by tunnel, `run` packets (flows) of each in a row.
   std::vector<Template> encrypt, decrypt;
@@ -367,7 +328,7 @@ int main(int argc, char** argv) {
                        {},
                        {}});
   bench::keepScenarios(kProgram, scenarios, opt.only);
-  bench::measure(kProgram, graph->graph(), scenarios, opt.reps, opt.walks, opt.workingSet);
+  bench::measure(kProgram, g, scenarios, opt.reps, opt.walks, opt.workingSet);
   const double hz = static_cast<double>(rte_get_tsc_hz());
   std::printf("vpn_bench: %s build, %s, TSC %.3f GHz, lcore %u, %u tunnels (%u SAs, %s), %u packets per tunnel in a "
               "row, %u reps x %llu walks x %u packets\n",
@@ -390,7 +351,5 @@ int main(int argc, char** argv) {
                        {"workingSetMbufs", opt.workingSet},
                        {"scenarios", std::move(rows)}};
   if (!opt.jsonPath.empty()) std::ofstream(opt.jsonPath) << json::serialize(results) << "\n";
-  graph.reset();
-  sites.clear();
   return 0;
 }
