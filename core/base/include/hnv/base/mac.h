@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "hnv/base/ip.h"
 #include "hnv/base/result.h"
@@ -40,6 +41,18 @@ class MacAddr {
   constexpr bool isZero() const { return *this == MacAddr(); }
 
   constexpr auto operator<=>(const MacAddr&) const = default;
+  // Two loads and compares (the defaulted one became a memcmp call per
+  // lookup on the data path).
+  constexpr bool operator==(const MacAddr& o) const {
+    if (std::is_constant_evaluated()) return b_ == o.b_;
+    std::uint32_t a, b;
+    std::uint16_t c, d;
+    std::memcpy(&a, b_.data(), 4);
+    std::memcpy(&b, o.b_.data(), 4);
+    std::memcpy(&c, b_.data() + 4, 2);
+    std::memcpy(&d, o.b_.data() + 4, 2);
+    return a == b && c == d;
+  }
 
  private:
   Bytes b_{};
