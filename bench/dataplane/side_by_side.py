@@ -138,15 +138,20 @@ def paths(a) -> dict[str, Path_]:
 
 def ours_round(build: Path, p: Path_, core: int, workdir: Path, r: int) -> dict:
     out = workdir / f"{p.name}-{r}.json"
-    done = subprocess.run([str(build / "bench" / p.bench), *p.args, "--reps", "5", "--lcore", str(core), "--hugepages",
-                           "--scenario", "baseline", "--scenario", p.scenario, "--json", str(out)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"{p.bench} {p.scenario}: exit {done.returncode}: {done.stderr.strip()[-2000:]}")
+    log = workdir / f"{p.name}-{r}.log"
+    with open(log, "w") as err:
+        child = subprocess.Popen([str(build / "bench" / p.bench), *p.args, "--reps", "5", "--lcore", str(core),
+                                  "--hugepages", "--scenario", "baseline", "--scenario", p.scenario, "--json", str(out)],
+                                 stdout=subprocess.DEVNULL, stderr=err)
+        # wait4: this child's own peak resident set (its tables, pool and hugepages touched).
+        _, status, usage = os.wait4(child.pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise RuntimeError(f"{p.bench} {p.scenario}: exit {code}: {log.read_text().strip()[-2000:]}")
     doc = json.loads(out.read_text())
     s = next(x for x in doc["scenarios"] if x["name"] == p.scenario)
     return {"tscHz": doc["tscHz"], "cyclesPerPacket": s["cyclesPerPacket"]["median"],
-            "netCyclesPerPacket": s["netCyclesPerPacket"]}
+            "netCyclesPerPacket": s["netCyclesPerPacket"], "maxRssBytes": usage.ru_maxrss * 1024}
 
 
 def callgrind(build: Path, p: Path_, scenario: str, walks: int, workdir: Path) -> float:
@@ -215,7 +220,9 @@ def run(a, chosen: list[Path_], work: Path, main_core: int) -> dict:
              "oursCyclesPerPacket": med(x["ours"]["cyclesPerPacket"] for x in xs),
              "testpmdPcapCyclesPerPacket": med(hz / x["testpmdPcap"] for x in xs)}
         m["oursWithIoCyclesPerPacket"] = med(x["ours"]["netCyclesPerPacket"] + hz / x["testpmdPcap"] for x in xs)
+        m["oursMaxRssBytes"] = max(x["ours"]["maxRssBytes"] for x in xs)
         if all("ovs" in x for x in xs):
+            m["ovsRssBytes"] = max(x["ovs"]["rssBytes"] for x in xs)
             m["ovsCyclesPerPacket"] = med(x["ovs"]["processingCyclesPerPacket"] for x in xs)
             m["ovsPps"] = med(x["ovs"]["pps"] for x in xs)
             m["ovsOverOurs"] = m["ovsCyclesPerPacket"] / m["oursWithIoCyclesPerPacket"]
@@ -248,18 +255,22 @@ def markdown(doc: dict) -> str:
              f"(TSC {hz / 1e9:.2f} GHz), measured core {doc['core']}, median of {doc['rounds']} interleaved rounds; "
              "cycles per packet (Mpps per core = TSC / cycles)", "",
              "| path | ours, nodes (net) | ours + pcap → null I/O | Open vSwitch DPDK | OVS / ours | "
-             "testpmd pcap → null | instructions/packet (net) |",
-             "|---|---|---|---|---|---|---|"]
+             "testpmd pcap → null | instructions/packet (net) | memory: ours / OVS (MiB) |",
+             "|---|---|---|---|---|---|---|---|"]
     for x in doc["paths"]:
         m = x["median"]
         ovs = f"{m['ovsCyclesPerPacket']:.0f}" if "ovsCyclesPerPacket" in m else "—"
         ratio = f"**{m['ovsOverOurs']:.2f}**" if "ovsOverOurs" in m else "—"
         ins = x.get("instructions")
         ins_text = f"{ins['perPacket']:,.0f} ({ins['netPerPacket']:,.0f})" if ins else "—"
+        mem = f"{m['oursMaxRssBytes'] / 2**20:,.0f} / " + (f"{m['ovsRssBytes'] / 2**20:,.0f}" if "ovsRssBytes" in m else "—")
         lines.append(f"| {x['path']} | {m['oursNetCyclesPerPacket']:.0f} | {m['oursWithIoCyclesPerPacket']:.0f} | "
-                     f"{ovs} | {ratio} | {m['testpmdPcapCyclesPerPacket']:.0f} | {ins_text} |")
+                     f"{ovs} | {ratio} | {m['testpmdPcapCyclesPerPacket']:.0f} | {ins_text} | {mem} |")
     lines.append(f"| *I/O ceiling: dpdk-testpmd io, net_null ↔ net_null* | | | | | "
-                 f"{doc['testpmdNullCyclesPerPacket']:.1f} | |")
+                 f"{doc['testpmdNullCyclesPerPacket']:.1f} | | |")
+    lines.append("")
+    lines.append("Memory: the benchmark process's peak resident set (its tables, mbuf pool and the hugepages it "
+                 "touched) and ovs-vswitchd's resident set while it forwarded; both include their DPDK memory.")
     lines.append("")
     for x in doc["paths"]:
         line = f"- **{x['path']}**: {x['what']} ({x['bench']} {x['scenario']})"

@@ -288,8 +288,14 @@ class OvsDpdk:
             raise RuntimeError(f"ovs-ofctl dump-ports {self.out_bridge}: no tx pkts for port {self.out_port}")
         return int(m.group(1))
 
+    def rss_bytes(self) -> int:
+        """ovs-vswitchd's resident set (VmRSS), with the DPDK memory it touched."""
+        pid = int((self.rundir / "vswitchd.pid").read_text().strip())
+        m = re.search(r"^VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text(), re.M)
+        return int(m.group(1)) * 1024 if m else 0
+
     def measure(self, seconds: float, warmup: float = 4.0) -> dict:
-        """Packets per second out of p1, the PMD's processing cycles per packet sent and
+        """Packets per second out of the output port, the PMD's processing cycles per packet sent, its RSS and
         its cache hits (each packet is looked up twice: before the tunnel pop, mostly
         in the simple-match cache, and after it, in the EMC or the megaflow cache)."""
         time.sleep(warmup)
@@ -298,6 +304,7 @@ class OvsDpdk:
         time.sleep(seconds)
         c1, t1 = self.tx_packets(), time.monotonic()
         stats = self.appctl("dpif-netdev/pmd-stats-show")
+        rss = self.rss_bytes()
         m = re.search(r"core_id %d:.*?processing cycles: (\d+)" % self.pmd_core, stats, re.S)
         if not m:
             raise RuntimeError(f"no PMD on core {self.pmd_core} in pmd-stats-show:\n{stats}")
@@ -307,6 +314,7 @@ class OvsDpdk:
         # pmd-stats-clear and the counter reads are not atomic: the cycles cover
         # about the same window as the packet count, within a few milliseconds.
         return {"pps": sent / (t1 - t0), "processingCyclesPerPacket": int(m.group(1)) / sent if sent else None,
+                "rssBytes": rss,
                 "seconds": t1 - t0, "packets": sent,
                 "lookups": {"simpleMatch": hits.get("simple match"), "emc": hits.get("emc"),
                             "megaflow": hits.get("megaflow")}}
