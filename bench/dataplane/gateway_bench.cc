@@ -101,20 +101,7 @@ json::object desiredState(std::uint32_t tenants) {
 using bench::Scenario;
 
 std::vector<std::uint8_t> fromHost(std::uint32_t t, std::uint32_t f, std::size_t frameBytes) {
-  const std::size_t payload = frameBytes - 14 - 20 - 8;
-  auto inner = wire::PacketBuilder()
-                   .eth(vmMac(t), gatewayMac(t))
-                   .ipv4(kVm, remoteOf(f))
-                   .udp(static_cast<std::uint16_t>(1000 + f), 53)
-                   .payloadFill(payload, 0xab)
-                   .build();
-  return wire::PacketBuilder()
-      .eth(hostMac(hostOf(t)), kUnderlayMac)
-      .ipv4(hostPa(hostOf(t)), kGwPa)
-      .df()
-      .nvgre(*Vsid::forTenant(kFirstVsid + t), static_cast<std::uint8_t>(f))
-      .payload(inner)
-      .build();
+  return nvgreFromVm(t, remoteOf(f), static_cast<std::uint16_t>(1000 + f), 53, static_cast<std::uint8_t>(f), frameBytes);
 }
 
 std::vector<std::uint8_t> fromRouter(std::uint32_t t, std::uint32_t f, std::size_t frameBytes) {
@@ -139,15 +126,11 @@ std::string checkForward(std::uint16_t txPort, const std::vector<std::uint8_t>& 
 }
 
 std::string checkEncap(std::uint16_t txPort, const std::vector<std::uint8_t>& out) {
-  if (txPort != kUnderlay) return "not sent on the underlay";
-  auto ip = wire::parseIpv4(std::span(out).subspan(wire::kEthernetHeaderLen));
-  if (!ip || ip->src != kGwPa) return "outer IPv4";
-  auto nv = wire::parseNvgre(ip->payload);
-  if (!nv) return "NVGRE";
-  const std::uint32_t t = nv->vsid.value() - kFirstVsid;
-  if (ip->dst != hostPa(hostOf(t))) return "outer destination of tenant " + std::to_string(t);
-  auto eth = wire::parseEthernet(ip->payload.subspan(wire::kNvgreHeaderLen));
-  if (!eth || eth->dst != vmMac(t) || eth->src != gatewayMac(t)) return "inner Ethernet of tenant " + std::to_string(t);
+  std::uint32_t t = 0;
+  std::optional<wire::Ipv4Header> inner;
+  MacAddr src;
+  if (auto why = checkNvgreToVm(txPort, out, t, inner, &src); !why.empty()) return why;
+  if (src != gatewayMac(t)) return "inner source MAC of tenant " + std::to_string(t);
   return {};
 }
 

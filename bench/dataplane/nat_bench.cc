@@ -100,19 +100,7 @@ json::object desiredState(std::uint32_t tenants) {
 // Session i: tenant i % tenants, its k = i / tenants-th flow, UDP from
 // 10.0.1.10:(1024 + k) to remoteOf(k):53 (the inside port is kept outside).
 std::vector<std::uint8_t> fromVm(std::uint32_t t, std::uint32_t k) {
-  auto inner = wire::PacketBuilder()
-                   .eth(vmMac(t), gatewayMac(t))
-                   .ipv4(kVm, remoteOf(k))
-                   .udp(static_cast<std::uint16_t>(kFirstPort + k), 53)
-                   .payloadFill(106 - 42, 0xab)
-                   .build();
-  return wire::PacketBuilder()
-      .eth(hostMac(t % kHosts), kUnderlayMac)
-      .ipv4(hostPa(t % kHosts), kGwPa)
-      .df()
-      .nvgre(*Vsid::forTenant(kFirstVsid + t), static_cast<std::uint8_t>(k))
-      .payload(inner)
-      .build();
+  return nvgreFromVm(t, remoteOf(k), static_cast<std::uint16_t>(kFirstPort + k), 53, static_cast<std::uint8_t>(k), 106);
 }
 
 std::vector<std::uint8_t> fromInternet(std::uint32_t t, std::uint32_t k) {
@@ -136,17 +124,9 @@ std::string checkIn2Out(std::uint16_t txPort, const std::vector<std::uint8_t>& o
 }
 
 std::string checkOut2In(std::uint16_t txPort, const std::vector<std::uint8_t>& out) {
-  if (txPort != kUnderlay) return "not sent on the underlay";
-  auto ip = wire::parseIpv4(std::span(out).subspan(wire::kEthernetHeaderLen));
-  if (!ip || ip->src != kGwPa) return "outer IPv4";
-  auto nv = wire::parseNvgre(ip->payload);
-  if (!nv) return "NVGRE";
-  const std::uint32_t t = nv->vsid.value() - kFirstVsid;
-  auto eth = wire::parseEthernet(ip->payload.subspan(wire::kNvgreHeaderLen));
-  if (!eth || eth->dst != vmMac(t)) return "inner Ethernet of tenant " + std::to_string(t);
-  auto inner = wire::parseIpv4(ip->payload.subspan(wire::kNvgreHeaderLen + eth->headerLength));
-  if (!inner || inner->dst != kVm) return "inner destination";
-  return {};
+  std::uint32_t t = 0;
+  std::optional<wire::Ipv4Header> inner;
+  return checkNvgreToVm(txPort, out, t, inner);
 }
 
 }  // namespace

@@ -10,10 +10,18 @@
 #include <boost/json/object.hpp>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "hnv/base/ip.h"
 #include "hnv/base/mac.h"
+#include "hnv/base/vsid.h"
+#include "hnv/wire/builder.h"
+#include "hnv/wire/ethernet.h"
+#include "hnv/wire/ipv4.h"
+#include "hnv/wire/nvgre.h"
 
 namespace hnv::bench {
 
@@ -79,6 +87,49 @@ inline boost::json::object gatewayDocument(boost::json::array domains, boost::js
                                                                       {"address", kGwPa.toString()},
                                                                       {"prefixLength", 24},
                                                                       {"mac", kUnderlayMac.toString()}}}}};
+}
+
+// Tenant t's VM sending UDP sport -> dst:dport to the gateway (its
+// GatewayWildcard MAC), `frameBytes` of inner frame filled with 0xab, in
+// NVGRE (FlowID `flowId`) from the VM's host.
+inline std::vector<std::uint8_t> nvgreFromVm(std::uint32_t t, const Ipv4Addr& dst, std::uint16_t sport,
+                                             std::uint16_t dport, std::uint8_t flowId, std::size_t frameBytes) {
+  auto inner = wire::PacketBuilder()
+                   .eth(vmMac(t), gatewayMac(t))
+                   .ipv4(kVm, dst)
+                   .udp(sport, dport)
+                   .payloadFill(frameBytes - 14 - 20 - 8, 0xab)
+                   .build();
+  return wire::PacketBuilder()
+      .eth(hostMac(hostOf(t)), kUnderlayMac)
+      .ipv4(hostPa(hostOf(t)), kGwPa)
+      .df()
+      .nvgre(*Vsid::forTenant(kFirstVsid + t), flowId)
+      .payload(inner)
+      .build();
+}
+
+// What a packet the gateway sends to tenant t's VM looks like: NVGRE on the
+// underlay from the gateway's PA to the VM's host, the tenant's VSID, the
+// VM's MAC and CA inside. Empty when right, else what is wrong; `t` is the
+// tenant the VSID names, `inner` the inner IPv4 header (for the caller's
+// own checks).
+inline std::string checkNvgreToVm(std::uint16_t txPort, const std::vector<std::uint8_t>& out, std::uint32_t& t,
+                                  std::optional<wire::Ipv4Header>& inner, MacAddr* innerSrc = nullptr) {
+  if (txPort != kUnderlay) return "not sent on the underlay";
+  auto ip = wire::parseIpv4(std::span(out).subspan(wire::kEthernetHeaderLen));
+  if (!ip || ip->src != kGwPa) return "outer IPv4";
+  auto nv = wire::parseNvgre(ip->payload);
+  if (!nv) return "NVGRE";
+  t = nv->vsid.value() - kFirstVsid;
+  if (ip->dst != hostPa(hostOf(t))) return "outer destination of tenant " + std::to_string(t);
+  auto eth = wire::parseEthernet(ip->payload.subspan(wire::kNvgreHeaderLen));
+  if (!eth || eth->dst != vmMac(t)) return "inner Ethernet of tenant " + std::to_string(t);
+  if (innerSrc != nullptr) *innerSrc = eth->src;
+  auto v = wire::parseIpv4(ip->payload.subspan(wire::kNvgreHeaderLen + eth->headerLength));
+  if (!v || v->dst != kVm) return "inner destination";
+  inner = *v;
+  return {};
 }
 
 }  // namespace hnv::bench

@@ -120,19 +120,7 @@ ikeipc::SaAdd saAdd(std::uint32_t t, TenantId tenant, bool inbound) {
 }
 
 std::vector<std::uint8_t> fromVm(std::uint32_t t, std::uint32_t f) {
-  auto inner = wire::PacketBuilder()
-                   .eth(vmMac(t), gatewayMac(t))
-                   .ipv4(kVm, siteHost(f))
-                   .udp(static_cast<std::uint16_t>(1000 + f), 53)
-                   .payloadFill(106 - 42, 0xab)
-                   .build();
-  return wire::PacketBuilder()
-      .eth(hostMac(hostOf(t)), kUnderlayMac)
-      .ipv4(hostPa(hostOf(t)), kGwPa)
-      .df()
-      .nvgre(*Vsid::forTenant(kFirstVsid + t), static_cast<std::uint8_t>(f))
-      .payload(inner)
-      .build();
+  return nvgreFromVm(t, siteHost(f), static_cast<std::uint16_t>(1000 + f), 53, static_cast<std::uint8_t>(f), 106);
 }
 
 // Site t's ESP frame to our endpoint, made by its outbound SA (`site`).
@@ -170,17 +158,10 @@ std::string checkEncrypted(std::uint16_t txPort, const std::vector<std::uint8_t>
 }
 
 std::string checkEncap(std::uint16_t txPort, const std::vector<std::uint8_t>& out) {
-  if (txPort != kUnderlay) return "not sent on the underlay";
-  auto ip = wire::parseIpv4(std::span(out).subspan(wire::kEthernetHeaderLen));
-  if (!ip || ip->src != kGwPa) return "outer IPv4";
-  auto nv = wire::parseNvgre(ip->payload);
-  if (!nv) return "NVGRE";
-  const std::uint32_t t = nv->vsid.value() - kFirstVsid;
-  if (ip->dst != hostPa(hostOf(t))) return "outer destination of tenant " + std::to_string(t);
-  auto eth = wire::parseEthernet(ip->payload.subspan(wire::kNvgreHeaderLen));
-  if (!eth || eth->dst != vmMac(t)) return "inner Ethernet of tenant " + std::to_string(t);
-  auto inner = wire::parseIpv4(ip->payload.subspan(wire::kNvgreHeaderLen + eth->headerLength));
-  if (!inner || inner->dst != kVm || inner->src.host() >> 8 != 0xac1000) return "inner IPv4";
+  std::uint32_t t = 0;
+  std::optional<wire::Ipv4Header> inner;
+  if (auto why = checkNvgreToVm(txPort, out, t, inner); !why.empty()) return why;
+  if (inner->src.host() >> 8 != 0xac1000) return "inner source " + inner->src.toString() + " is not the site's LAN";
   return {};
 }
 
