@@ -4,7 +4,7 @@
 # the cycle figures these are reproducible to a few instructions, so they
 # make the regression metric.
 #
-# Usage: bench/dataplane/instructions.sh [BENCH_BINARY] [JSON_FILE]
+# Usage: bench/dataplane/instructions.sh [BENCH_BINARY] [JSON_FILE]   (side_by_side.py calls it per path)
 #   BENCH_BINARY  default build/bench/overlay_bench (gateway_bench works too)
 #   WALKS=N       walks of 32 packets per scenario (default 1000)
 #   SCENARIOS=".." the scenarios, baseline first (default: the binary's own, by its name)

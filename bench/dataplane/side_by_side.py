@@ -58,7 +58,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -154,27 +153,19 @@ def ours_round(build: Path, p: Path_, core: int, workdir: Path, r: int) -> dict:
             "netCyclesPerPacket": s["netCyclesPerPacket"], "maxRssBytes": usage.ru_maxrss * 1024}
 
 
-def callgrind(build: Path, p: Path_, scenario: str, walks: int, workdir: Path) -> float:
-    """Instructions per packet of `scenario` over `walks` measured walks."""
-    out = workdir / f"callgrind-{p.bench}-{scenario}"
-    done = subprocess.run(["valgrind", "--tool=callgrind", "--collect-atstart=no",
-                           "--toggle-collect=hnv_bench_measured_walks", f"--callgrind-out-file={out}",
-                           str(build / "bench" / p.bench), *p.valgrind_args, "--scenario", scenario, "--reps", "1",
-                           "--walks", str(walks)], capture_output=True, text=True)
+def instructions(build: Path, p: Path_, walks: int, workdir: Path) -> dict:
+    """The scenario's and its baseline's instructions per packet, by instructions.sh
+    (callgrind over the measured walks)."""
+    out = workdir / f"instructions-{p.name}.json"
+    env = {**os.environ, "WALKS": str(walks), "SCENARIOS": f"baseline {p.scenario}",
+           "BENCH_ARGS": " ".join(p.valgrind_args)}
+    done = subprocess.run(["sh", str(Path(__file__).resolve().parent / "instructions.sh"),
+                           str(build / "bench" / p.bench), str(out)], env=env, capture_output=True, text=True)
     if done.returncode != 0:
-        raise RuntimeError(f"callgrind {p.bench} {scenario}: exit {done.returncode}: {done.stderr.strip()[-2000:]}")
-    m = re.search(r"^summary:\s+(\d+)", out.read_text(), re.M)
-    if not m:
-        raise RuntimeError(f"callgrind {p.bench} {scenario}: no summary in {out}")
-    return int(m.group(1)) / (walks * 32)
-
-
-def instructions(build: Path, p: Path_, walks: int, workdir: Path, baselines: dict) -> dict:
-    key = (p.bench, tuple(p.valgrind_args))
-    if key not in baselines:
-        baselines[key] = callgrind(build, p, "baseline", walks, workdir)
-    per = callgrind(build, p, p.scenario, walks, workdir)
-    return {"perPacket": round(per, 1), "netPerPacket": round(per - baselines[key], 1),
+        raise RuntimeError(f"instructions.sh {p.bench} {p.scenario}: exit {done.returncode}: "
+                           f"{done.stderr.strip()[-2000:]}")
+    s = next(x for x in json.loads(out.read_text())["scenarios"] if x["name"] == p.scenario)
+    return {"perPacket": s["instructionsPerPacket"], "netPerPacket": s["netInstructionsPerPacket"],
             "benchArgs": p.valgrind_args, "walks": walks}
 
 
@@ -212,7 +203,6 @@ def run(a, chosen: list[Path_], work: Path, main_core: int) -> dict:
         ovs.stop()
     hz = rounds[0]["paths"][chosen[0].name]["ours"]["tscHz"]
     med = statistics.median
-    baselines: dict = {}
     results = []
     for p in chosen:
         xs = [row["paths"][p.name] for row in rounds]
@@ -232,7 +222,7 @@ def run(a, chosen: list[Path_], work: Path, main_core: int) -> dict:
                  "pcap": "the decap-forward frames (148 B)" if p.frames is None else "this path's frames",
                  "median": m, "rounds": xs}
         if not a.no_instructions:
-            entry["instructions"] = instructions(Path(a.build), p, a.walks, work, baselines)
+            entry["instructions"] = instructions(Path(a.build), p, a.walks, work)
         results.append(entry)
     return {"tscHz": hz, "rounds": a.rounds, "testpmdNullCyclesPerPacket": med(hz / row["testpmdNull"] for row in rounds),
             "testpmdNullRounds": [row["testpmdNull"] for row in rounds], "paths": results}
