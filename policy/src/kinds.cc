@@ -70,6 +70,7 @@ template Status checkImmutable<GatewayRoute>(const GatewayRoute&, const GatewayR
 template Status checkImmutable<VpnS2sInterface>(const VpnS2sInterface&, const VpnS2sInterface&);
 template Status checkImmutable<GatewayCluster>(const GatewayCluster&, const GatewayCluster&);
 template Status checkImmutable<ClusterMember>(const ClusterMember&, const ClusterMember&);
+template Status checkImmutable<VmPort>(const VmPort&, const VmPort&);
 
 void redactSecrets(std::string_view kind, boost::json::object& o) {
   withKind(kind, [&](auto k) {

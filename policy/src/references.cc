@@ -351,6 +351,9 @@ Status checkRemove(const PolicyState& state, const VirtualSubnet& s) {
       if (who.empty() && v == s.vsid) who = "node " + key;
     }
   }
+  for (const auto& [key, p] : state.table<VmPort>()) {
+    if (who.empty() && p.object.vsid == s.vsid) who = "VM port " + key;
+  }
   if (!who.empty()) return inUse(s.vsid.toString(), who + " still refers to it; remove that first");
   return okStatus();
 }
@@ -367,6 +370,9 @@ Status checkRemove(const PolicyState& state, const NodeEntry& n) {
   for (const auto& [key, x] : state.table<ExternalInterface>()) {
     if (who.empty() && x.object.node == n.name) who = "external interface " + key;
   }
+  state.forEachWithPrefix<VmPort>(n.name + "/", [&](const std::string& key, const auto&) {
+    if (who.empty()) who = "VM port " + key;
+  });
   if (who.empty() && state.find<GatewayCluster>(n.name) != nullptr) who = "gateway cluster " + n.name;
   if (!who.empty()) return inUse(n.name, who + " still belongs to it; remove that first");
   return okStatus();

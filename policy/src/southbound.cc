@@ -70,6 +70,8 @@ Result<json::object> PolicyEngine::desiredState(std::string_view nodeName) const
   // runs with the node's identity and picks itself by its member name.
   collect(std::type_identity<GatewayCluster>{}, "", [&](const GatewayCluster& c) { return c.name == node->object.name; });
   collect(std::type_identity<ClusterMember>{}, node->object.name + "/", all);
+  // A host's VM ports: which VSID and MAC each port has, and what it may send from.
+  collect(std::type_identity<VmPort>{}, node->object.name + "/", all);
   out[KindTraits<GlobalSettings>::kName] = KindTraits<GlobalSettings>::toJson(state_.global());
   return out;
 }
@@ -79,7 +81,9 @@ bool PolicyEngine::concerns(const NodeEntry& node, const std::set<Rdid>& scope, 
   if (change.kind == KindTraits<GlobalSettings>::kName) return true;
   if (change.kind == KindTraits<NodeEntry>::kName) return change.key == node.name;
   if (change.kind == KindTraits<GatewayCluster>::kName) return change.key == node.name;
-  if (change.kind == KindTraits<ClusterMember>::kName) return change.key.starts_with(node.name + "/");
+  if (change.kind == KindTraits<ClusterMember>::kName || change.kind == KindTraits<VmPort>::kName) {
+    return change.key.starts_with(node.name + "/");
+  }
   if (change.kind == KindTraits<ProviderAddress>::kName || change.kind == KindTraits<ProviderRoute>::kName) {
     const auto* owner = o.if_contains("node");
     return owner != nullptr && owner->is_string() && owner->as_string() == node.name;

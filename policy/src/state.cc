@@ -87,6 +87,7 @@ std::set<Rdid> PolicyState::scope(const NodeEntry& node) const {
     if (const auto* s = subnet(v)) out.insert(s->rdid);
   };
   for (auto v : node.vsids) addVsid(v);
+  forEachWithPrefix<VmPort>(node.name + "/", [&](const std::string&, const Stored<VmPort>& p) { addVsid(p.object.vsid); });
   forEachWithPrefix<ProviderAddress>(node.name + "/", [&](const std::string&, const Stored<ProviderAddress>& pa) {
     for (auto v : vsidsAtPa(pa.object.address)) addVsid(v);
   });
@@ -113,6 +114,7 @@ template std::optional<Stored<GatewayRoute>> PolicyState::put(const std::string&
 template std::optional<Stored<VpnS2sInterface>> PolicyState::put(const std::string&, Stored<VpnS2sInterface>);
 template std::optional<Stored<GatewayCluster>> PolicyState::put(const std::string&, Stored<GatewayCluster>);
 template std::optional<Stored<ClusterMember>> PolicyState::put(const std::string&, Stored<ClusterMember>);
+template std::optional<Stored<VmPort>> PolicyState::put(const std::string&, Stored<VmPort>);
 template std::optional<Stored<RoutingDomain>> PolicyState::erase<RoutingDomain>(std::string_view);
 template std::optional<Stored<VirtualSubnet>> PolicyState::erase<VirtualSubnet>(std::string_view);
 template std::optional<Stored<LookupRecord>> PolicyState::erase<LookupRecord>(std::string_view);
@@ -129,5 +131,6 @@ template std::optional<Stored<GatewayRoute>> PolicyState::erase<GatewayRoute>(st
 template std::optional<Stored<VpnS2sInterface>> PolicyState::erase<VpnS2sInterface>(std::string_view);
 template std::optional<Stored<GatewayCluster>> PolicyState::erase<GatewayCluster>(std::string_view);
 template std::optional<Stored<ClusterMember>> PolicyState::erase<ClusterMember>(std::string_view);
+template std::optional<Stored<VmPort>> PolicyState::erase<VmPort>(std::string_view);
 
 }  // namespace hnv::policy

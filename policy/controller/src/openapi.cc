@@ -39,6 +39,7 @@ std::string keyPattern() {
   if constexpr (std::is_same_v<T, policy::VpnS2sInterface>) return "/{rdid}/{name}";
   if constexpr (std::is_same_v<T, policy::GatewayCluster>) return "/{name}";
   if constexpr (std::is_same_v<T, policy::ClusterMember>) return "/{cluster}/{name}";
+  if constexpr (std::is_same_v<T, policy::VmPort>) return "/{node}/{port}";
   return "";
 }
 

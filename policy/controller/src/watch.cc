@@ -85,11 +85,13 @@ WatchStream::WatchStream(WatchHub& hub, policy::NodeEntry node, Revision from)
   });
 }
 
-// Changes that may move the node's scope: its own entry and addresses, a
-// record placed on one of its addresses, a subnet it lists.
+// Changes that may move the node's scope: its own entry, addresses and VM
+// ports, a record placed on one of its addresses, a subnet it lists.
 bool WatchStream::scopeSensitive(const Change& c) const {
   if (c.kind == KindTraits<policy::NodeEntry>::kName) return c.key == node_->name;
-  if (c.kind == KindTraits<policy::ProviderAddress>::kName) return c.key.starts_with(node_->name + "/");
+  if (c.kind == KindTraits<policy::ProviderAddress>::kName || c.kind == KindTraits<policy::VmPort>::kName) {
+    return c.key.starts_with(node_->name + "/");
+  }
   if (c.kind == KindTraits<policy::LookupRecord>::kName) {
     const auto* pa = c.object.if_contains("pa");
     if (pa == nullptr || !pa->is_string()) return false;

@@ -206,7 +206,7 @@ TEST(Kinds, TableShape) {
     EXPECT_FALSE(fieldNames.contains(kRevisionField));
     EXPECT_EQ(KindTraits<T>::kSingleton, (std::is_same_v<T, GlobalSettings>));
   });
-  EXPECT_EQ(names.size(), 16u);
+  EXPECT_EQ(names.size(), 17u);
   bool found = withKind("lookup-records",
                         [](auto k) { EXPECT_TRUE((std::is_same_v<typename decltype(k)::type, LookupRecord>)); });
   EXPECT_TRUE(found);

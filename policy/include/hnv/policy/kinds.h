@@ -49,7 +49,7 @@ struct KindTraits;
 using AllKinds =
     std::tuple<RoutingDomain, VirtualSubnet, LookupRecord, CustomerRoute, NodeEntry, ProviderAddress, ProviderRoute,
                GlobalSettings, ExternalInterface, NatInstance, NatExternalAddress, NatStaticMapping, GatewayRoute,
-               VpnS2sInterface, GatewayCluster, ClusterMember>;
+               VpnS2sInterface, GatewayCluster, ClusterMember, VmPort>;
 
 // Calls f(std::type_identity<T>{}) for every kind T.
 template <class F>
@@ -239,6 +239,17 @@ struct KindTraits<ClusterMember> {
   static std::string key(const ClusterMember& v);
   static Result<ClusterMember> fromJson(const ConfigNode& node);
   static boost::json::object toJson(const ClusterMember& v);
+};
+
+template <>
+struct KindTraits<VmPort> {
+  static const std::string_view kName;
+  static const std::string_view kNoun;
+  static const bool kSingleton;
+  static std::span<const FieldSpec> fields();
+  static std::string key(const VmPort& v);
+  static Result<VmPort> fromJson(const ConfigNode& node);
+  static boost::json::object toJson(const VmPort& v);
 };
 
 template <>

@@ -120,6 +120,21 @@ struct NodeEntry {
   std::vector<Rdid> tenants;
 };
 
+// A VM's network adapter on a host (what VMM set with Set-VMNetworkAdapter):
+// the host's VM port `port` (a "role": "vm" port of its hnv-hostd
+// configuration) joins virtual subnet `vsid` with the VM's MAC. With
+// allowedCas the VM may send only from addresses in those prefixes (besides
+// the unspecified address of DHCP and duplicate address detection and, for
+// IPv6, link-local addresses); empty: any source CA, only the MAC is checked.
+struct VmPort {
+  std::string node;  // the host
+  std::string port;  // the port's name in the host's configuration
+  Vsid vsid = Vsid::fromKey(0);
+  MacAddr mac;
+  std::vector<Prefix> allowedCas;
+  std::string vmName;
+};
+
 // A tenant's attachment to a physical network at a gateway (the forwarding
 // gateway of spec section 4): an 802.1Q VLAN on one of the gateway's ports,
 // or the whole port untagged (VLAN 0, a port dedicated to the tenant), with

@@ -89,7 +89,7 @@ class PolicyState {
   std::tuple<Table<RoutingDomain>, Table<VirtualSubnet>, Table<LookupRecord>, Table<CustomerRoute>, Table<NodeEntry>,
              Table<ProviderAddress>, Table<ProviderRoute>, Table<GlobalSettings>, Table<ExternalInterface>,
              Table<NatInstance>, Table<NatExternalAddress>, Table<NatStaticMapping>, Table<GatewayRoute>,
-             Table<VpnS2sInterface>, Table<GatewayCluster>, Table<ClusterMember>>
+             Table<VpnS2sInterface>, Table<GatewayCluster>, Table<ClusterMember>, Table<VmPort>>
       tables_;
   // PA -> the nodes that own it (several only for a cluster's shared PA).
   std::map<IpAddr, std::set<std::string, std::less<>>> paOwners_;
