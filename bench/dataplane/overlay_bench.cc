@@ -369,11 +369,11 @@ int main(int argc, char** argv) {
   if (!rcu) fail(rcu.error().message());
   dp::Published<fib::LocalAddresses> localPub(**rcu, std::make_unique<const fib::LocalAddresses>(*local));
   fib::NeighborTable::Map neighbors{{kPa2, {kHost2Mac, kUplink}}, {kPa3, {kHost3Mac, kUplink}}};
-  std::vector<overlay::VmPortBinding> ports{{kPortA1, vsid(5001), kA1}, {kPortA4, vsid(5001), kA4}};
+  std::vector<overlay::VmPortBinding> ports{{kPortA1, vsid(5001), kA1, {}}, {kPortA4, vsid(5001), kA4, {}}};
   if (scale) {
     for (std::uint32_t h = 0; h < kRemoteHosts; ++h) neighbors.emplace(remotePa(h), fib::Neighbor{remoteHostMac(h), kUplink});
     for (std::uint32_t v = 0; v < sc.vms; ++v) {
-      ports.push_back({static_cast<std::uint16_t>(kFirstScalePort + v), vsid(vsidOfTenant(v)), macOfRecord(v, 0)});
+      ports.push_back({static_cast<std::uint16_t>(kFirstScalePort + v), vsid(vsidOfTenant(v)), macOfRecord(v, 0), {}});
     }
   }
   dp::Published<fib::NeighborTable> neighborsPub(**rcu,

@@ -6,7 +6,8 @@ namespace {
 constexpr std::string_view kRootKeys[] = {"controller", "state_file", "encap"};
 constexpr std::string_view kPortKeys[] = {"vsid", "vm_mac"};
 
-// A VM port's "vsid" and "vm_mac"; an uplink port has neither.
+// A VM port's "vsid" and "vm_mac" (both or neither: without them the
+// controller binds the port); an uplink port has neither.
 Status parseVmPort(const ConfigNode& p, const dp::PortConfig& pc, std::vector<VmPortConfig>& out) {
   if (pc.role != dp::PortRole::Vm) {
     for (const char* key : {"vsid", "vm_mac"}) {
@@ -14,8 +15,15 @@ Status parseVmPort(const ConfigNode& p, const dp::PortConfig& pc, std::vector<Vm
     }
     return okStatus();
   }
+  if (!p["vsid"].present() && !p["vm_mac"].present()) {
+    out.push_back(VmPortConfig{pc.name, std::nullopt, {}});
+    return okStatus();
+  }
   auto vsid = p["vsid"].asUint(Vsid::kFirstTenant, Vsid::kLastTenant);
   if (!vsid) return vsid.error();
+  if (!p["vm_mac"].present()) {
+    return p["vm_mac"].error("", "is required with \"vsid\" (or give neither and bind the port from the controller)");
+  }
   auto text = p["vm_mac"].asString();
   if (!text) return text.error();
   auto mac = MacAddr::parse(*text);
@@ -26,7 +34,7 @@ Status parseVmPort(const ConfigNode& p, const dp::PortConfig& pc, std::vector<Vm
   VmPortConfig vm{pc.name, *tenantVsid, *mac};
   for (const auto& other : out) {
     if (other.vsid == vm.vsid && other.mac == vm.mac) {
-      return p["vm_mac"].error(*text, "the VM port " + other.port + " has this MAC in VSID " + vm.vsid.toString());
+      return p["vm_mac"].error(*text, "the VM port " + other.port + " has this MAC in VSID " + vm.vsid->toString());
     }
   }
   out.push_back(vm);

@@ -20,13 +20,12 @@ namespace {
 const Logger kLog("hostd");
 
 // The VM ports with the DPDK ids the Dataplane gave them.
-Result<std::vector<overlay::VmPortBinding>> bindVmPorts(const std::vector<VmPortConfig>& vmPorts,
-                                                        const dp::Dataplane& dp) {
-  std::vector<overlay::VmPortBinding> out;
+Result<std::vector<LocalVmPort>> openVmPorts(const std::vector<VmPortConfig>& vmPorts, const dp::Dataplane& dp) {
+  std::vector<LocalVmPort> out;
   for (const auto& vm : vmPorts) {
     const dp::Port* port = dp.port(vm.port);
     if (port == nullptr) return makeError(Errc::Internal, "ports", vm.port, "the VM port is not open");
-    out.push_back(overlay::VmPortBinding{port->id().value(), vm.vsid, vm.mac});
+    out.push_back(LocalVmPort{vm, port->id().value()});
   }
   return out;
 }
@@ -40,11 +39,16 @@ Result<std::unique_ptr<Host>> Host::start(const HostConfig& config, boost::asio:
   if (!node) return node.error();
   h->node_ = std::move(*node);
   dp::Dataplane& dp = h->node_->dataplane();
-  auto bindings = bindVmPorts(config.vmPorts, dp);
-  if (!bindings) return bindings.error();
-  h->bindings_ = std::move(*bindings);
-  // The first policy: nothing from the controller yet, the VM ports bound.
-  auto empty = overlay::OverlayPolicy::compile(json::object{{"revision", 0}}, nullptr, h->bindings_);
+  auto vmPorts = openVmPorts(config.vmPorts, dp);
+  if (!vmPorts) return vmPorts.error();
+  h->vmPorts_ = std::move(*vmPorts);
+  // The first policy: nothing from the controller yet, the VM ports bound
+  // as the configuration says.
+  const json::object first{{"revision", 0}};
+  auto resolved = resolveVmPorts(config.nodeName, first, h->vmPorts_);
+  if (!resolved) return resolved.error();
+  h->resolved_ = std::move(*resolved);
+  auto empty = overlay::OverlayPolicy::compile(first, nullptr, h->resolved_.bindings());
   if (!empty) return empty.error();
   h->policy_ = std::make_unique<dp::Published<overlay::OverlayPolicy>>(
       dp.rcu(), std::make_unique<const overlay::OverlayPolicy>(std::move(*empty)));
@@ -93,9 +97,7 @@ Result<std::unique_ptr<Host>> Host::start(const HostConfig& config, boost::asio:
   if (auto st = nat::addNatNodes(dp.catalog(), h->natCtx_, dp.workers()); !st) return st.error();
   if (auto st = vpn::addVpnNodes(dp.catalog(), h->vpnCtx_, dp.workers()); !st) return st.error();
   if (auto st = h->node_->start(io); !st) return st.error();
-  for (const auto& vm : config.vmPorts) {
-    kLog.info("VM port", {{"port", vm.port}, {"vsid", vm.vsid.toString()}, {"vm_mac", vm.mac.toString()}});
-  }
+  h->logVmPorts();
 
   policy::FollowerConfig follow{config.nodeName, config.controller, config.stateFile};
   h->follower_ = std::make_unique<policy::PolicyFollower>(io, std::move(follow), [self](const json::object& desired) {
@@ -107,30 +109,86 @@ Result<std::unique_ptr<Host>> Host::start(const HostConfig& config, boost::asio:
 
 Status Host::applyPolicy(const json::object& desired) {
   const overlay::OverlayPolicy* previous = policy_->get();
-  auto next = overlay::OverlayPolicy::compile(desired, previous, bindings_);
+  auto resolved = resolveVmPorts(config_.nodeName, desired, vmPorts_);
+  if (!resolved) return resolved.error();
+  auto next = overlay::OverlayPolicy::compile(desired, previous, resolved->bindings());
   if (!next) return next.error();
   auto revision = next->revision();
   auto records = next->recordCount();
   policy_->publish(std::make_unique<const overlay::OverlayPolicy>(std::move(*next)));
   kLog.info("policy applied", {{"revision", std::to_string(revision)}, {"records", std::to_string(records)}});
+  const bool portsChanged = !sameBindings(resolved_, *resolved);
+  resolved_ = std::move(*resolved);
+  if (portsChanged) logVmPorts();
   return okStatus();
+}
+
+bool Host::sameBindings(const ResolvedVmPorts& a, const ResolvedVmPorts& b) {
+  if (a.bound.size() != b.bound.size() || a.problems != b.problems || a.unbound != b.unbound) return false;
+  for (std::size_t i = 0; i < a.bound.size(); ++i) {
+    const auto &x = a.bound[i].binding, &y = b.bound[i].binding;
+    if (x.port != y.port || x.vsid != y.vsid || x.mac != y.mac || x.allowedCas != y.allowedCas ||
+        a.bound[i].source != b.bound[i].source) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void Host::logVmPorts() const {
+  for (const auto& b : resolved_.bound) {
+    std::string allowed;
+    for (const auto& p : b.binding.allowedCas) allowed += (allowed.empty() ? "" : ",") + p.toString();
+    kLog.info("VM port", {{"port", portName(b.binding.port)},
+                          {"vsid", b.binding.vsid.toString()},
+                          {"vm_mac", b.binding.mac.toString()},
+                          {"allowed_cas", allowed.empty() ? "any" : allowed},
+                          {"from", std::string(bindingSourceName(b.source))}});
+  }
+  for (const auto& name : resolved_.unbound) {
+    kLog.info("VM port unbound", {{"port", name}, {"why", "no vm-ports object for it and no vsid/vm_mac configured"}});
+  }
+  for (const auto& p : resolved_.problems) kLog.warn("vm-port not applied", {{"problem", p}});
+}
+
+std::string Host::portName(std::uint16_t id) const {
+  for (const auto& l : vmPorts_) {
+    if (l.id == id) return l.config.port;
+  }
+  return std::to_string(id);
 }
 
 json::object Host::policyJson() const {
   const overlay::OverlayPolicy* p = policy_->get();
   json::array ports;
-  for (const auto& vm : config_.vmPorts) {
-    const dp::Port* port = node_->dataplane().port(vm.port);
-    ports.push_back(json::object{{"port", vm.port},
-                                 {"id", port != nullptr ? port->id().value() : 0},
-                                 {"vsid", vm.vsid.value()},
-                                 {"mac", vm.mac.toString()},
-                                 {"vsid_known", p->vsid(vm.vsid) != nullptr}});
+  for (const auto& l : vmPorts_) {
+    json::object o{{"port", l.config.port}, {"id", l.id}};
+    const overlay::VmPortBinding* b = p->vmPort(l.id);
+    if (b == nullptr) {
+      o["bound"] = false;
+    } else {
+      o["bound"] = true;
+      o["vsid"] = b->vsid.value();
+      o["mac"] = b->mac.toString();
+      json::array allowed;
+      for (const auto& pre : b->allowedCas) allowed.emplace_back(pre.toString());
+      o["allowed_cas"] = std::move(allowed);
+      o["vsid_known"] = p->vsid(b->vsid) != nullptr;
+      for (const auto& r : resolved_.bound) {
+        if (r.binding.port != l.id) continue;
+        o["from"] = bindingSourceName(r.source);
+        if (!r.vmName.empty()) o["vm_name"] = r.vmName;
+      }
+    }
+    ports.push_back(std::move(o));
   }
+  json::array problems;
+  for (const auto& pr : resolved_.problems) problems.emplace_back(pr);
   json::object out = follower_->toJson();
   out["revision"] = p->revision();
   out["records"] = p->recordCount();
   out["vm_ports"] = std::move(ports);
+  out["vm_port_problems"] = std::move(problems);
   out["learning"] = learner_->toJson();
   return out;
 }

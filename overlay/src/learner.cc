@@ -40,9 +40,10 @@ void Learner::onPunt(rte_mbuf* m, Clock::time_point now) {
   rte_pktmbuf_free(m);
   const OverlayPolicy& pol = *policy_.get();
   const VmPortBinding* port = pol.vmPort(pm.rxPort);
-  // Only a VM's own MAC, from its own port and VSID, teaches anything.
+  // Only a VM's own MAC, from its own port and VSID, teaches anything, and
+  // only addresses its port allows (a DAD probe's target is not checked by vm-input).
   if (!found || port == nullptr || port->mac != found->first || port->vsid != metaVsid(pm) ||
-      !shouldLearn(pol, port->vsid, found->first, found->second)) {
+      !port->allows(found->second) || !shouldLearn(pol, port->vsid, found->first, found->second)) {
     ++stats_.ignored;
     return;
   }

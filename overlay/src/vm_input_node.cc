@@ -59,6 +59,25 @@ bool decrementTtl(std::span<std::uint8_t> l3, bool v4) {
   return true;
 }
 
+// The source address an IPv4, IPv6 or ARP frame claims; nullopt for a frame
+// too short to say (a malformed one) and unspecified for other EtherTypes,
+// which carry no customer address.
+std::optional<IpAddr> sourceCa(std::span<const std::uint8_t> l3, std::uint16_t etherType) {
+  switch (etherType) {
+    case wire::kEtherTypeIpv4:
+      if (l3.size() < wire::kIpv4HeaderLen) return std::nullopt;
+      return IpAddr(Ipv4Addr::fromBytes(l3.data() + 12));
+    case wire::kEtherTypeIpv6:
+      if (l3.size() < wire::kIpv6HeaderLen) return std::nullopt;
+      return IpAddr(Ipv6Addr::fromBytes(l3.data() + 8));
+    case wire::kEtherTypeArp:
+      if (l3.size() < 28) return std::nullopt;  // Ethernet/IPv4 ARP: the sender's address at 14
+      return IpAddr(Ipv4Addr::fromBytes(l3.data() + 14));
+    default:
+      return IpAddr(Ipv4Addr());
+  }
+}
+
 // The distributed router: a frame addressed to the VSID's router MAC.
 void route(Out& out, rte_mbuf* m, const OverlayContext& ctx, const OverlayPolicy& pol, Vsid vsid, const VsidInfo& info, std::uint16_t etherType) {
   dp::PacketMeta& pm = dp::meta(m);
@@ -120,6 +139,17 @@ std::uint16_t VmInputNode::process(rte_graph* graph, rte_node* node, void** objs
     if (eth->src != b->mac) {
       out.drop(m, Error::SpoofedSourceMac);
       continue;
+    }
+    if (!b->allowedCas.empty()) {
+      auto src = sourceCa(frame.subspan(kL3), eth->etherType);
+      if (!src) {
+        out.drop(m, Error::Malformed);
+        continue;
+      }
+      if (!b->allows(*src)) {
+        out.drop(m, Error::SpoofedSourceCa);
+        continue;
+      }
     }
     pm.vsid = b->vsid.value();
     pm.tenant = info->tenant.index();

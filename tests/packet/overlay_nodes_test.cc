@@ -95,8 +95,12 @@ class OverlayNodes : public ::testing::Test {
         *rcu_, std::make_unique<const fib::NeighborTable>(
                    fib::NeighborTable::Map{{kPa2, {kHost2Mac, kUplink}}, {kPa3, {kHost3Mac, kUplink}}}));
     const std::vector<overlay::VmPortBinding> ports{
-        {kPortA1, vsid(5001), kA1}, {kPortB1, vsid(6001), kB1}, {kPortA3, vsid(5002), kA3}, {kPortA4, vsid(5001), kA4},
-        {kPortA5, vsid(5001), kA5}};
+        {kPortA1, vsid(5001), kA1, {}},
+        // B1 may send only from its CA (allowed CAs from its vm-ports object).
+        {kPortB1, vsid(6001), kB1, {*Prefix::parse("10.0.1.10/32")}},
+        {kPortA3, vsid(5002), kA3, {}},
+        {kPortA4, vsid(5001), kA4, {}},
+        {kPortA5, vsid(5001), kA5, {}}};
     auto policy = overlay::OverlayPolicy::compile(boost::json::parse(kDesired).as_object(), nullptr, ports);
     ASSERT_TRUE(policy.ok()) << policy.error().message();
     policy_ = std::make_unique<dp::Published<overlay::OverlayPolicy>>(
@@ -119,11 +123,12 @@ class OverlayNodes : public ::testing::Test {
   RunResult fromVm(std::uint16_t port, const std::vector<std::uint8_t>& frame) { return h_.run(frame, port, 1); }
   RunResult fromUnderlay(const std::vector<std::uint8_t>& frame) { return h_.run(frame, kUplink, 0); }
 
-  void expectDrop(const RunResult& r, const std::string& node, const std::string& error) {
+  // `count`: the counter's value after this drop (the drops of this reason so far).
+  void expectDrop(const RunResult& r, const std::string& node, const std::string& error, std::uint64_t count = 1) {
     EXPECT_TRUE(r.sent.empty());
     EXPECT_TRUE(r.punted.empty());
     EXPECT_EQ(r.dropped.size(), 1u);
-    EXPECT_EQ(h_.nodeError(node, error), 1u) << node << " " << error;
+    EXPECT_EQ(h_.nodeError(node, error), count) << node << " " << error;
   }
 
   std::unique_ptr<dp::Rcu> rcu_;
@@ -224,6 +229,27 @@ TEST_F(OverlayNodes, SameHostSameVsidStaysLocal) {
 
 TEST_F(OverlayNodes, SpoofedSourceMacIsDropped) {
   expectDrop(fromVm(kPortA1, udpFrame(kA4, kA2, kCa10, kCa20)), "vm-input", "spoofed-source-mac");
+}
+
+TEST_F(OverlayNodes, AVmSendingFromAnAddressItsPortDoesNotAllowIsDropped) {
+  // B1's port allows 10.0.1.10 only.
+  expectDrop(fromVm(kPortB1, udpFrame(kB1, kB2, kCa11, kCa20)), "vm-input", "spoofed-source-ca");
+  auto claim = PacketBuilder().eth(kB1, MacAddr::broadcast()).arpRequest(kB1, kCa11, kCa11).build();
+  expectDrop(fromVm(kPortB1, claim), "vm-input", "spoofed-source-ca", 2);
+  auto fromV6 = PacketBuilder().eth(kB1, kB2).ipv6(v6("fd00:1::99"), v6("fd00:1::20")).udp(1, 2).build();
+  expectDrop(fromVm(kPortB1, fromV6), "vm-input", "spoofed-source-ca", 3);
+  // Too short to say who sent it: malformed, not let through.
+  auto shortIp = PacketBuilder().eth(kB1, kB2).etherType(wire::kEtherTypeIpv4).payload(std::vector<std::uint8_t>(12, 0x45)).build();
+  expectDrop(fromVm(kPortB1, shortIp), "vm-input", "malformed");
+  // The allowed CA, DHCP's unspecified source and an IPv6 link-local source pass.
+  EXPECT_EQ(fromVm(kPortB1, udpFrame(kB1, kB2, kCa10, kCa20)).sent.size(), 1u);
+  auto discover = PacketBuilder().eth(kB1, MacAddr::broadcast()).ipv4(v4("0.0.0.0"), v4("255.255.255.255")).udp(68, 67).build();
+  EXPECT_EQ(fromVm(kPortB1, discover).sent.size(), 1u) << "one copy to the group";
+  auto ll = PacketBuilder().eth(kB1, kB2).ipv6(v6("fe80::1"), v6("fe80::2")).udp(1, 2).build();
+  EXPECT_EQ(fromVm(kPortB1, ll).sent.size(), 1u);
+  EXPECT_EQ(h_.nodeError("vm-input", "spoofed-source-ca"), 3u);
+  // A port without allowed CAs checks only the MAC.
+  EXPECT_EQ(fromVm(kPortA1, udpFrame(kA1, kA2, kCa11, kCa20)).sent.size(), 1u);
 }
 
 TEST_F(OverlayNodes, TaggedFrameFromAVmIsDropped) {

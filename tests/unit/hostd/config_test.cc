@@ -41,10 +41,10 @@ TEST(HostConfig, ParsesEveryField) {
   EXPECT_EQ(c.dataplane.ports[2].role, dp::PortRole::Vm);
   ASSERT_EQ(c.vmPorts.size(), 2u);
   EXPECT_EQ(c.vmPorts[0].port, "vm1");
-  EXPECT_EQ(c.vmPorts[0].vsid.value(), 5001u);
+  EXPECT_EQ(c.vmPorts[0].vsid->value(), 5001u);
   EXPECT_EQ(c.vmPorts[0].mac.toString(), "00:15:5d:00:00:01");
   EXPECT_EQ(c.vmPorts[1].port, "vm2");
-  EXPECT_EQ(c.vmPorts[1].vsid.value(), Vsid::kLastTenant);
+  EXPECT_EQ(c.vmPorts[1].vsid->value(), Vsid::kLastTenant);
   ASSERT_EQ(c.providerAddresses.size(), 1u);
   ASSERT_TRUE(c.controller.has_value());
   EXPECT_EQ(c.controller->endpoint.host, "192.0.2.100");
@@ -55,6 +55,14 @@ TEST(HostConfig, ParsesEveryField) {
   EXPECT_FALSE(c.encap.copyDscp);
   EXPECT_EQ(c.encap.ecn, overlay::EcnMode::Compatibility);
   EXPECT_EQ(c.encap.outerTtl, 32);
+}
+
+TEST(HostConfig, AVmPortWithoutVsidAndMacWaitsForTheController) {
+  auto r = parseHostConfig(doc(R"({"ports": [{"name": "vm1", "vdev": "net_tap1", "role": "vm"}]})"));
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  ASSERT_EQ(r->vmPorts.size(), 1u);
+  EXPECT_EQ(r->vmPorts[0].port, "vm1");
+  EXPECT_FALSE(r->vmPorts[0].vsid.has_value());
 }
 
 TEST(HostConfig, DefaultsForAMinimalConfig) {

@@ -19,12 +19,14 @@
 
 namespace hnv::hostd {
 
-// A VM port as configured; it becomes an overlay::VmPortBinding once the
-// port is open and has its DPDK id.
+// A VM port as configured: its name and, optionally, a local binding (VSID
+// and the VM's MAC) used while the controller has no vm-ports object for the
+// port (vm_ports.h). Without either the port stays unbound until the
+// controller binds it.
 struct VmPortConfig {
-  std::string port;  // the ports[].name
-  Vsid vsid = Vsid::fromKey(0);
-  MacAddr mac;       // the VM's own MAC
+  std::string port;          // the ports[].name
+  std::optional<Vsid> vsid;  // with mac, or neither
+  MacAddr mac;               // the VM's own MAC
 };
 
 struct HostConfig : daemon::DaemonConfig, policy::AgentConfig {

@@ -8,7 +8,9 @@
 // applyPolicy, a full OverlayPolicy::compile of the whole document (tenant
 // indexes stay stable through `previous`) published on success. Without a
 // controller or state file the node runs with an empty policy (its VM
-// ports bound, every VSID unknown).
+// ports bound as configured, every VSID unknown). Each policy also binds the
+// VM ports: VSID, MAC and allowed CAs from the controller's vm-ports objects
+// or the configuration (vm_ports.h).
 //
 // Teardown: the follower stops first (no more posts or reports), then the
 // NodeDataplane (control loop, workers, resolver, Dataplane), then the
@@ -30,6 +32,7 @@
 #include "hnv/overlay/ca_tester.h"
 #include "hnv/dp/rcu.h"
 #include "hnv/hostd/config.h"
+#include "hnv/hostd/vm_ports.h"
 #include "hnv/nat/context.h"
 #include "hnv/vpn/module.h"
 #include "hnv/overlay/context.h"
@@ -56,6 +59,9 @@ class Host {
  private:
   explicit Host(boost::asio::io_context& io) : io_(io) {}
   Status applyPolicy(const boost::json::object& desired);
+  static bool sameBindings(const ResolvedVmPorts& a, const ResolvedVmPorts& b);
+  void logVmPorts() const;
+  std::string portName(std::uint16_t id) const;
   boost::json::object policyJson() const;
   Result<boost::json::value> nextHopJson(const boost::json::object& params) const;
   Result<overlay::CaTestRequest> caTestRequest(const boost::json::object& params) const;
@@ -63,7 +69,8 @@ class Host {
   boost::asio::io_context& io_;
   HostConfig config_;
   std::unique_ptr<daemon::NodeDataplane> node_;
-  std::vector<overlay::VmPortBinding> bindings_;
+  std::vector<LocalVmPort> vmPorts_;  // the configured VM ports, open
+  ResolvedVmPorts resolved_;          // their bindings in the published policy
   std::unique_ptr<dp::Published<overlay::OverlayPolicy>> policy_;
   std::unique_ptr<overlay::Learner> learner_;
   std::unique_ptr<overlay::CaTester> caTester_;

@@ -38,6 +38,7 @@
 #include "hnv/base/flat_map.h"
 #include "hnv/base/ip.h"
 #include "hnv/base/mac.h"
+#include "hnv/base/prefix.h"
 #include "hnv/base/result.h"
 #include "hnv/base/tenant.h"
 #include "hnv/base/vsid.h"
@@ -61,11 +62,24 @@ struct RecordEntry {
   policy::RecordType type;
 };
 
-// A VM port of this node: the DPDK port, its VSID and the VM's MAC.
+// A VM port of this node: the DPDK port, its VSID, the VM's MAC and the
+// CAs the VM may send from (empty: any; vm-input also lets through the
+// unspecified address and, for IPv6, link-local sources).
 struct VmPortBinding {
   std::uint16_t port = 0;
   Vsid vsid = Vsid::fromKey(0);
   MacAddr mac;
+  std::vector<Prefix> allowedCas;
+
+  // True when the VM may send from `a`.
+  bool allows(const IpAddr& a) const {
+    if (allowedCas.empty() || a.isUnspecified()) return true;
+    if (a.isV6() && a.v6().isLinkLocal()) return true;
+    for (const auto& p : allowedCas) {
+      if (p.contains(a)) return true;
+    }
+    return false;
+  }
 };
 
 // Where the distributed router sends a CA of a routing domain.

@@ -9,8 +9,9 @@
 namespace hnv::overlay {
 
 // vm-input: every frame a VM sends. Finds the port's binding (VSID, MAC),
-// drops 802.1Q-tagged frames and frames whose source MAC is not the VM's,
-// then: ARP to arp-proxy, neighbour solicitations to nd-proxy, broadcast and
+// drops 802.1Q-tagged frames, frames whose source MAC is not the VM's and,
+// when the port has allowed CAs, IPv4, IPv6 and ARP frames whose source
+// address is not among them (spoofed-source-ca), then: ARP to arp-proxy, neighbour solicitations to nd-proxy, broadcast and
 // multicast to l2-flood, frames to the VSID's distributed-router MAC are
 // routed inside the routing domain (or sent to the VSID's GatewayWildcard),
 // and unicast goes out of a local VM port or into the overlay (nvgre-encap,
@@ -23,11 +24,11 @@ struct VmInputNode {
                                                               "nd-proxy", "l2-flood", "punt"};
   enum class Error : std::uint16_t {
     UnboundPort, UnknownVsid, Malformed, TaggedFrame, SpoofedSourceMac, UnknownDestination, Hairpin,
-    NoRoute, TtlExpired, ToRouter, NotIp
+    NoRoute, TtlExpired, ToRouter, NotIp, SpoofedSourceCa
   };
-  static constexpr std::array<std::string_view, 11> kErrorNames{
+  static constexpr std::array<std::string_view, 12> kErrorNames{
       "unbound-port", "unknown-vsid", "malformed", "tagged-frame", "spoofed-source-mac", "unknown-destination",
-      "hairpin",      "no-route",     "ttl-expired", "to-router",  "not-ip"};
+      "hairpin",      "no-route",     "ttl-expired", "to-router",  "not-ip",     "spoofed-source-ca"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };
 
