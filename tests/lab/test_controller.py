@@ -560,6 +560,7 @@ PATH_VALUES = {
     "rdid": RD_A, "vsid": str(VSID_A), "ca": SHARED_CA, "mac": MAC_A, "name": "host1", "node": "host1",
     "address": HOST_PA, "destinationAddress": "0.0.0.0", "destinationLength": "0", "nextHop": "0.0.0.0",
     "interface": "ext", "protocol": "tcp", "externalAddress": "203.0.113.10", "externalPort": "80", "cluster": "gw1",
+    "port": "vm0",
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 

@@ -106,6 +106,9 @@ class Vm:
     vdev: str         # its DPDK --vdev
     host_ifname: str  # the interface DPDK opens, in the host's namespace
     ifname: str = "eth0"
+    # False: the port's configuration has no vsid/vm_mac; the controller's
+    # vm-ports object binds it.
+    bound_by_config: bool = True
 
     def __repr__(self) -> str:
         return f"Vm({self.name!r} on {self.host.name}, vsid {self.vsid}, {self.ca_cidr}, {self.mac}, {self.kind})"
@@ -119,8 +122,10 @@ class Vm:
         return self.node.iface(self.ifname)
 
     def port_config(self) -> dict:
-        return {"name": self.port_name, "vdev": self.vdev, "mtu": self.mtu, "role": "vm", "vsid": self.vsid,
-                "vm_mac": self.mac}
+        port = {"name": self.port_name, "vdev": self.vdev, "mtu": self.mtu, "role": "vm"}
+        if self.bound_by_config:
+            port.update({"vsid": self.vsid, "vm_mac": self.mac})
+        return port
 
     def exec(self, argv: Sequence[str], **kwargs) -> subprocess.CompletedProcess[str]:
         return self.node.exec(argv, **kwargs)
