@@ -8,6 +8,7 @@
 #include "hnv/overlay/overlay_output_node.h"
 #include "hnv/overlay/vm_icmp_error_node.h"
 #include "hnv/overlay/vm_input_node.h"
+#include "hnv/overlay/vm_output_node.h"
 
 namespace hnv::overlay {
 
@@ -18,7 +19,8 @@ Status addOverlayNodes(dp::NodeCatalog& catalog, OverlayContext& ctx) {
                   catalog.add(dp::describeNode<NvgreEncapNode>(state)),
                   catalog.add(dp::describeNode<NvgreInputNode>(state)),
                   catalog.add(dp::describeNode<OverlayOutputNode>(state)),
-                  catalog.add(dp::describeNode<VmIcmpErrorNode>(state))}) {
+                  catalog.add(dp::describeNode<VmIcmpErrorNode>(state)),
+                  catalog.add(dp::describeNode<VmOutputNode>(state))}) {
     if (!st) return st;
   }
   return okStatus();

@@ -6,7 +6,6 @@
 #include "hnv/wire/ipv4.h"
 #include "hnv/wire/ipv6.h"
 #include "hnv/wire/nvgre.h"
-#include "ca_test_tap.h"
 #include "inner_frame.h"
 
 namespace hnv::overlay {
@@ -99,12 +98,7 @@ std::uint16_t NvgreInputNode::process(rte_graph* graph, rte_node* node, void** o
       continue;
     }
     pm.txPort = *port;
-    if (unlikely(isCaTestReply(ctx, dp::bytes(m)))) {
-      pm.control = ctx.caTestPunt;
-      out.to(m, Next::Punt);
-      continue;
-    }
-    out.to(m, Next::Tx);
+    out.to(m, Next::Deliver);
   }
   return out.finish();
 }

@@ -98,8 +98,12 @@ Result<OverlayPolicy> OverlayPolicy::compile(const json::object& desired, const 
 
 void OverlayPolicy::bindPorts(std::span<const VmPortBinding> ports) {
   for (const auto& b : ports) {
-    if (b.port >= vmPorts_.size()) vmPorts_.resize(b.port + 1u);
+    if (b.port >= vmPorts_.size()) {
+      vmPorts_.resize(b.port + 1u);
+      learnsByPort_.resize(b.port + 1u, 0);
+    }
     vmPorts_[b.port] = b;
+    learnsByPort_[b.port] = learnsCas(b.vsid, b.mac) ? 1 : 0;
     portByMac_.insertOrAssign(MacKey{b.vsid.value(), b.mac}, b.port);
     portsByVsid_[b.vsid.value()].push_back(b.port);
   }

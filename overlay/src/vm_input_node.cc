@@ -8,7 +8,6 @@
 #include "hnv/wire/icmpv6.h"
 #include "hnv/wire/ipv4.h"
 #include "hnv/wire/ipv6.h"
-#include "ca_test_tap.h"
 
 namespace hnv::overlay {
 namespace {
@@ -21,17 +20,13 @@ constexpr std::size_t kL3 = wire::kEthernetHeaderLen;
 
 // Unicast inside one VSID: out of a local VM port, or into the overlay
 // toward the PA of the destination's record.
-void forwardL2(Out& out, rte_mbuf* m, const OverlayContext& ctx, const OverlayPolicy& pol, Vsid vsid,
+void forwardL2(Out& out, rte_mbuf* m, const OverlayPolicy& pol, Vsid vsid,
                const MacAddr& dst) {
   dp::PacketMeta& pm = dp::meta(m);
   if (auto port = pol.localPort(vsid, dst)) {
     if (*port == pm.rxPort) return out.drop(m, Error::Hairpin);
     pm.txPort = *port;
-    if (unlikely(isCaTestReply(ctx, dp::bytes(m)))) {
-      pm.control = ctx.caTestPunt;
-      return out.to(m, Next::Punt);
-    }
-    return out.to(m, Next::Tx);
+    return out.to(m, Next::Deliver);
   }
   const RecordEntry* r = pol.byMac(vsid, dst);
   if (r == nullptr || pol.ownsPa(r->pa)) return out.drop(m, Error::UnknownDestination);
@@ -79,7 +74,7 @@ std::optional<IpAddr> sourceCa(std::span<const std::uint8_t> l3, std::uint16_t e
 }
 
 // The distributed router: a frame addressed to the VSID's router MAC.
-void route(Out& out, rte_mbuf* m, const OverlayContext& ctx, const OverlayPolicy& pol, Vsid vsid, const VsidInfo& info, std::uint16_t etherType) {
+void route(Out& out, rte_mbuf* m, const OverlayPolicy& pol, Vsid vsid, const VsidInfo& info, std::uint16_t etherType) {
   dp::PacketMeta& pm = dp::meta(m);
   auto frame = dp::bytes(m);
   auto l3 = frame.subspan(kL3);
@@ -97,7 +92,7 @@ void route(Out& out, rte_mbuf* m, const OverlayContext& ctx, const OverlayPolicy
     if (!decrementTtl(l3, v4)) return out.drop(m, Error::TtlExpired);
     (void)wire::writeEthernet(frame, e->record.mac, to->routerMac, etherType);
     pm.vsid = e->vsid.value();
-    return forwardL2(out, m, ctx, pol, e->vsid, e->record.mac);
+    return forwardL2(out, m, pol, e->vsid, e->record.mac);
   }
   // Outside the virtual network: the VSID's gateway, in the same VSID.
   const RecordEntry* w = pol.wildcard(vsid, !v4);
@@ -161,9 +156,9 @@ std::uint16_t VmInputNode::process(rte_graph* graph, rte_node* node, void** objs
     } else if (eth->dst.isMulticast()) {
       out.to(m, Next::Flood);
     } else if (eth->dst == info->routerMac) {
-      route(out, m, ctx, pol, b->vsid, *info, eth->etherType);
+      route(out, m, pol, b->vsid, *info, eth->etherType);
     } else {
-      forwardL2(out, m, ctx, pol, b->vsid, eth->dst);
+      forwardL2(out, m, pol, b->vsid, eth->dst);
     }
   }
   return out.finish();

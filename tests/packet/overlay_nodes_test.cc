@@ -15,6 +15,7 @@
 #include "hnv/overlay/module.h"
 #include "hnv/overlay/next_hop.h"
 #include "hnv/wire/builder.h"
+#include "hnv/wire/dhcp.h"
 #include "hnv/wire/bytes.h"
 #include "hnv/wire/checksum.h"
 #include "hnv/wire/icmp.h"
@@ -575,6 +576,58 @@ TEST_F(OverlayNodes, LearnerReportsANewCaOnceAndOnlyFromTheVmsOwnPort) {
   punt(kPortA5, t0 + overlay::Learner::kRepeat);  // not yet in policy: reported again
   EXPECT_EQ(reports.size(), 2u);
   EXPECT_EQ(learner.stats().ignored, 2u);
+}
+
+// A DHCP reply from the server VM A2 (host2) to `client`, giving it `yiaddr`.
+std::vector<std::uint8_t> dhcpReply(const MacAddr& client, Ipv4Addr yiaddr, wire::DhcpType type) {
+  std::vector<std::uint8_t> body(300);
+  wire::DhcpMessage d;
+  d.op = wire::DhcpOp::Reply;
+  d.type = type;
+  d.xid = 7;
+  d.yiaddr = yiaddr;
+  d.chaddr = client;
+  EXPECT_TRUE(wire::writeDhcp(body, d).ok());
+  return PacketBuilder().eth(kA2, client).ipv4(kCa20, yiaddr).udp(67, 68).payload(body).build();
+}
+
+TEST_F(OverlayNodes, ADhcpAckToAnL2OnlyVmIsDeliveredAndTaughtToTheLearner) {
+  const Ipv4Addr given = v4("10.0.1.60");
+  auto ack = dhcpReply(kA5, given, wire::DhcpType::Ack);
+  auto r = fromUnderlay(nvgreFrame(kPa2, 5001, ack));
+  ASSERT_EQ(r.sent.size(), 1u);
+  EXPECT_EQ(r.sent[0].port, kPortA5);
+  EXPECT_EQ(r.sent[0].bytes, ack);
+  ASSERT_EQ(r.punted.size(), 1u) << "a copy for the Learner";
+  EXPECT_EQ(r.punted[0].kind, kLearnPunt);
+
+  std::vector<std::string> reports;
+  overlay::Learner learner(*policy_, [&](Vsid v, const IpAddr& ca, const MacAddr& m) {
+    reports.push_back(std::to_string(v.value()) + " " + ca.toString() + " " + m.toString());
+  });
+  auto teach = [&](const std::vector<std::uint8_t>& frame, std::uint16_t txPort) {
+    rte_mbuf* m = chainedMbuf(frame);
+    dp::resetMeta(m, kUplink);
+    dp::meta(m).vsid = 5001;
+    dp::meta(m).txPort = txPort;
+    learner.onPunt(m, overlay::Learner::Clock::now());
+  };
+  teach(r.punted[0].bytes, r.punted[0].txPort);
+  EXPECT_EQ(reports, (std::vector<std::string>{"5001 10.0.1.60 00:15:5d:00:00:05"}));
+  // A NAK, an ACK naming another client, or one delivered to another port teaches nothing.
+  teach(dhcpReply(kA5, v4("10.0.1.61"), wire::DhcpType::Nak), kPortA5);
+  teach(dhcpReply(kA4, v4("10.0.1.62"), wire::DhcpType::Ack), kPortA5);
+  teach(dhcpReply(kA5, v4("10.0.1.63"), wire::DhcpType::Ack), kPortA4);
+  EXPECT_EQ(reports.size(), 1u);
+  EXPECT_EQ(learner.stats().ignored, 3u);
+}
+
+TEST_F(OverlayNodes, ADhcpReplyToAVmWithoutAnL2OnlyRecordIsOnlyDelivered) {
+  auto ack = dhcpReply(kA1, v4("10.0.1.60"), wire::DhcpType::Ack);
+  auto r = fromUnderlay(nvgreFrame(kPa2, 5001, ack));
+  ASSERT_EQ(r.sent.size(), 1u);
+  EXPECT_EQ(r.sent[0].port, kPortA1);
+  EXPECT_TRUE(r.punted.empty());
 }
 
 // NIC teaming: two uplinks on the PA subnet, each with its own PA and MAC.

@@ -15,7 +15,7 @@ namespace hnv::overlay {
 struct L2FloodNode {
   static constexpr std::string_view kName = "l2-flood";
   enum class Next : std::uint16_t { Drop = 0, Tx, Encap };
-  static constexpr std::array<std::string_view, 3> kNextNames{"drop", "port-tx", "nvgre-encap"};
+  static constexpr std::array<std::string_view, 3> kNextNames{"drop", "vm-output", "nvgre-encap"};
   enum class Error : std::uint16_t { NoMembers, NoBuffer };
   static constexpr std::array<std::string_view, 2> kErrorNames{"no-members", "no-buffer"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);

@@ -1,8 +1,10 @@
 // Dynamic IP learning, the control-thread half (spec section 3). arp-proxy
 // and nd-proxy punt a copy of each ARP (request, reply, gratuitous) and each
 // DAD solicitation in which a VM whose MAC has an L2Only record uses a CA
-// that policy does not give it. The Learner checks that the frame came from
-// that VM's own port, and reports (VSID, CA, MAC) once; the program sends
+// that policy does not give it; vm-output copies each DHCP reply delivered
+// to such a VM, and a DHCPACK teaches the address it gives (yiaddr) to its
+// client (chaddr). The Learner checks that the frame came from (or, for
+// DHCP, went to) that VM's own port and that the port allows the CA, and reports (VSID, CA, MAC) once; the program sends
 // the report to the controller, which turns it into a Dynamic record for
 // every node of the VSID. A report not yet reflected in policy is repeated
 // after kRepeat (the controller may have been away).

@@ -14,15 +14,14 @@ namespace hnv::overlay {
 // inner source MAC, outer source PA must match a lookup record or the VSID's
 // GatewayWildcard; each failure has its own counter), applies RFC 6040 ECN
 // decapsulation, strips the outer headers and delivers the customer frame:
-// unicast to the VM port with that MAC in that VSID, broadcast and multicast
-// to l2-flood. The echo reply of a running CA connectivity test is taken out
-// before its VM port (punt). On the gateway of the VSID, IPv4 frames to the
+// unicast to the VM port with that MAC in that VSID (vm-output), broadcast
+// and multicast to l2-flood. On the gateway of the VSID, IPv4 frames to the
 // gateway's MAC (its GatewayWildcard) are routed in the tenant's VRF
 // (ip4-lookup).
 struct NvgreInputNode {
   static constexpr std::string_view kName = "nvgre-input";
-  enum class Next : std::uint16_t { Drop = 0, Tx, Flood, Punt, Route };
-  static constexpr std::array<std::string_view, 5> kNextNames{"drop", "port-tx", "l2-flood", "punt", "ip4-lookup"};
+  enum class Next : std::uint16_t { Drop = 0, Deliver, Flood, Route };
+  static constexpr std::array<std::string_view, 4> kNextNames{"drop", "vm-output", "l2-flood", "ip4-lookup"};
   enum class Error : std::uint16_t {
     Truncated, NotNvgre, ReservedVsid, UnknownVsid, InnerVlan, InnerMalformed, NoMatchingRecord, WrongPa,
     EcnCeNotEct, NoLocalPort, GatewayUnsupported

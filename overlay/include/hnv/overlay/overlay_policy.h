@@ -137,6 +137,9 @@ class OverlayPolicy {
   const VmPortBinding* vmPort(std::uint16_t port) const {
     return port < vmPorts_.size() && vmPorts_[port].has_value() ? &*vmPorts_[port] : nullptr;
   }
+  // True when the VM on this port learns its addresses (its MAC has an
+  // L2Only record in its VSID): vm-output copies DHCP replies to the Learner.
+  bool portLearns(std::uint16_t port) const { return port < learnsByPort_.size() && learnsByPort_[port] != 0; }
   // The VM port with this MAC in this VSID.
   std::optional<std::uint16_t> localPort(Vsid v, const MacAddr& mac) const;
   // Every VM port of a VSID (empty when none).
@@ -193,6 +196,7 @@ class OverlayPolicy {
   std::unordered_set<MacKey, KeyHash> l2Only_;
   std::set<IpAddr> ownPas_;
   std::vector<std::optional<VmPortBinding>> vmPorts_;  // by DPDK port id
+  std::vector<std::uint8_t> learnsByPort_;             // by DPDK port id
   FlatMap<MacKey, std::uint16_t, KeyHash> portByMac_;
   std::unordered_map<std::uint32_t, std::vector<std::uint16_t>> portsByVsid_;
   // CaKey.vsid holds the tenant index here.

@@ -14,14 +14,13 @@ namespace hnv::overlay {
 // address is not among them (spoofed-source-ca), then: ARP to arp-proxy, neighbour solicitations to nd-proxy, broadcast and
 // multicast to l2-flood, frames to the VSID's distributed-router MAC are
 // routed inside the routing domain (or sent to the VSID's GatewayWildcard),
-// and unicast goes out of a local VM port or into the overlay (nvgre-encap,
-// the destination PA in the scratch words). The echo reply of a running CA
-// connectivity test is taken out before a local VM port (punt).
+// and unicast goes out of a local VM port (vm-output) or into the overlay
+// (nvgre-encap, the destination PA in the scratch words).
 struct VmInputNode {
   static constexpr std::string_view kName = "vm-input";
-  enum class Next : std::uint16_t { Drop = 0, Tx, Encap, ArpProxy, NdProxy, Flood, Punt };
-  static constexpr std::array<std::string_view, 7> kNextNames{"drop",     "port-tx",  "nvgre-encap", "arp-proxy",
-                                                              "nd-proxy", "l2-flood", "punt"};
+  enum class Next : std::uint16_t { Drop = 0, Deliver, Encap, ArpProxy, NdProxy, Flood };
+  static constexpr std::array<std::string_view, 6> kNextNames{"drop",     "vm-output", "nvgre-encap",
+                                                              "arp-proxy", "nd-proxy", "l2-flood"};
   enum class Error : std::uint16_t {
     UnboundPort, UnknownVsid, Malformed, TaggedFrame, SpoofedSourceMac, UnknownDestination, Hairpin,
     NoRoute, TtlExpired, ToRouter, NotIp, SpoofedSourceCa
