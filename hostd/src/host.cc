@@ -30,6 +30,17 @@ Result<std::vector<LocalVmPort>> openVmPorts(const std::vector<VmPortConfig>& vm
   return out;
 }
 
+// The PA multicast groups (IPv4) of the VSIDs this host has VM ports in:
+// their broadcast may arrive addressed to the group.
+std::vector<Ipv4Addr> joinedGroups(const overlay::OverlayPolicy& policy, const std::vector<ResolvedVmPort>& ports) {
+  std::vector<Ipv4Addr> out;
+  for (const auto& p : ports) {
+    const overlay::VsidInfo* info = policy.vsid(p.binding.vsid);
+    if (info != nullptr && info->multicastGroup && info->multicastGroup->isV4()) out.push_back(info->multicastGroup->v4());
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Host>> Host::start(const HostConfig& config, boost::asio::io_context& io) {
@@ -116,6 +127,7 @@ Status Host::applyPolicy(const json::object& desired) {
   auto revision = next->revision();
   auto records = next->recordCount();
   policy_->publish(std::make_unique<const overlay::OverlayPolicy>(std::move(*next)));
+  node_->setMulticastGroups(joinedGroups(*policy_->get(), resolved->bound));
   kLog.info("policy applied", {{"revision", std::to_string(revision)}, {"records", std::to_string(records)}});
   const bool portsChanged = !sameBindings(resolved_, *resolved);
   resolved_ = std::move(*resolved);

@@ -138,7 +138,7 @@ def test_spoofed_nvgre_is_dropped_with_a_counter_per_reason(lab, hnv_bin):
     assert not capture.frames(), "a spoofed packet reached the VM"
 
 
-def test_broadcast_with_a_multicast_group_leaves_as_one_copy_to_the_group(lab, hnv_bin):
+def test_broadcast_with_a_multicast_group_leaves_as_one_copy_to_the_group_and_reaches_the_vsids_vms(lab, hnv_bin):
     topo = two_tenants(("host1", "host2", "host3"))
     topo.tenants["B"] = dataclasses.replace(topo.tenants["B"], multicast_group="239.1.1.1")
     for name, vm in list(topo.vms.items()):
@@ -146,6 +146,9 @@ def test_broadcast_with_a_multicast_group_leaves_as_one_copy_to_the_group(lab, h
             topo.vms[name] = dataclasses.replace(vm, tenant=topo.tenants["B"])
     ctl, hosts, vms = bring_up(lab, hnv_bin, topo)
     underlay = lab.get_segment(reference.UNDERLAY).capture(bpf="ip proto 47")
+    receivers = {n: vms[n].capture(bpf="udp port 9") for n in ("vm-b2", "vm-b3", "vm-a2", "vm-a3")}
+    for name in ("host2", "host3"):
+        assert hosts[name].process.log_text().count("groups=239.1.1.1") >= 1, "each host joined B's group"
     scapy(vms["vm-b1"].node, "broadcast", "eth0", "hnv-bcast-group")
     marker = b"hnv-bcast-group"
     wait_for(lambda: any(marker in f for f in underlay.frames()), timeout=5, what="the broadcast to cross the underlay")
@@ -154,3 +157,7 @@ def test_broadcast_with_a_multicast_group_leaves_as_one_copy_to_the_group(lab, h
     assert len(copies) == 1, f"{len(copies)} copies left host1; one to the group expected"
     frame = copies[0]
     assert frame[0:6] == bytes.fromhex("01005e010101") and frame[30:34] == bytes([239, 1, 1, 1]), frame[:34].hex()
+    # Every other host with a VM of tenant B receives the group copy and delivers it; tenant A's VMs never see it.
+    wait_for(lambda: all(marker in b"".join(receivers[n].frames()) for n in ("vm-b2", "vm-b3")), timeout=5,
+             what="tenant B's remote VMs to receive the broadcast sent to the group")
+    assert not any(marker in f for n in ("vm-a2", "vm-a3") for f in receivers[n].frames()), "tenant A saw B's broadcast"

@@ -106,7 +106,11 @@ class OverlayNodes : public ::testing::Test {
     ASSERT_TRUE(policy.ok()) << policy.error().message();
     policy_ = std::make_unique<dp::Published<overlay::OverlayPolicy>>(
         *rcu_, std::make_unique<const overlay::OverlayPolicy>(std::move(*policy)));
+    // Tenant B's group: host1 has a VM port in VSID 6001.
+    groups_ = std::make_unique<dp::Published<fib::MulticastGroups>>(
+        *rcu_, std::make_unique<const fib::MulticastGroups>(std::vector<Ipv4Addr>{v4("239.1.1.1")}));
     nodesCtx_.local = local_.get();
+    nodesCtx_.groups = groups_.get();
     nodesCtx_.neighbors = neighbors_.get();
     overlayCtx_.policy = policy_.get();
     overlayCtx_.local = local_.get();
@@ -137,6 +141,7 @@ class OverlayNodes : public ::testing::Test {
   std::unique_ptr<dp::Published<fib::NeighborTable>> neighbors_;
   std::unique_ptr<dp::Published<overlay::OverlayPolicy>> policy_;
   nodes::NodesContext nodesCtx_;
+  std::unique_ptr<dp::Published<fib::MulticastGroups>> groups_;
   overlay::OverlayContext overlayCtx_;
   nat::NatContext natCtx_;  // no NAT instances here: the nodes complete ip4-lookup's edges
   vpn::VpnContext vpnCtx_;  // no tunnels here: the nodes complete ip4-lookup's edges
@@ -473,6 +478,21 @@ TEST_F(OverlayNodes, NvgreIsDecapsulatedToTheVmPortOfItsVsidAndMac) {
   ASSERT_EQ(r.sent.size(), 1u);
   EXPECT_EQ(r.sent[0].port, kPortA1);
   EXPECT_EQ(r.sent[0].bytes, inner);
+}
+
+TEST_F(OverlayNodes, NvgreToAJoinedGroupIsReceivedAndFloodedToTheVsidsLocalVms) {
+  // host3 sends tenant B's broadcast to B's group, as l2-flood does with a multicastGroup.
+  auto inner = PacketBuilder().eth(kB2, MacAddr::broadcast()).ipv4(kCa20, v4("10.0.1.255")).udp(1, 2).build();
+  auto toGroup = [&](Ipv4Addr group) {
+    return PacketBuilder().eth(kHost3Mac, mac("01:00:5e:01:01:01")).ipv4(kPa3, group).df().nvgre(vsid(6001), 3)
+        .payload(inner).build();
+  };
+  auto r = fromUnderlay(toGroup(v4("239.1.1.1")));
+  ASSERT_EQ(r.sent.size(), 1u);
+  EXPECT_EQ(r.sent[0].port, kPortB1);
+  EXPECT_EQ(r.sent[0].bytes, inner);
+  // A group this node has not joined is not for it.
+  expectDrop(fromUnderlay(toGroup(v4("239.1.1.2"))), "ip4-input", "not-local");
 }
 
 TEST_F(OverlayNodes, SameCaOfTheOtherTenantIsDeliveredToItsOwnVm) {

@@ -27,6 +27,8 @@ Result<std::unique_ptr<NodeDataplane>> NodeDataplane::create(
   n->placed_ = n->configured_;
   n->local_ = std::make_unique<dp::Published<fib::LocalAddresses>>(
       n->dp_->rcu(), std::make_unique<const fib::LocalAddresses>(std::move(*local)));
+  n->groups_ = std::make_unique<dp::Published<fib::MulticastGroups>>(n->dp_->rcu(),
+                                                                     std::make_unique<const fib::MulticastGroups>());
   n->neighbors_ = std::make_unique<dp::Published<fib::NeighborTable>>(n->dp_->rcu(),
                                                                       std::make_unique<const fib::NeighborTable>());
   n->tenants_ = std::make_unique<dp::Published<fib::TenantTables>>(n->dp_->rcu(),
@@ -48,6 +50,7 @@ Result<std::unique_ptr<NodeDataplane>> NodeDataplane::create(
   n->arpPunt_ = *arp;
   n->missPunt_ = *miss;
   n->nodesCtx_.local = n->local_.get();
+  n->nodesCtx_.groups = n->groups_.get();
   n->nodesCtx_.neighbors = n->neighbors_.get();
   n->nodesCtx_.arpPunt = n->arpPunt_;
   n->nodesCtx_.missPunt = n->missPunt_;
@@ -56,6 +59,15 @@ Result<std::unique_ptr<NodeDataplane>> NodeDataplane::create(
     kLog.info("provider address", {{"port", a.port}, {"address", a.addressText()}});
   }
   return n;
+}
+
+void NodeDataplane::setMulticastGroups(std::vector<Ipv4Addr> groups) {
+  fib::MulticastGroups next(std::move(groups));
+  if (next.list() == groups_->get()->list()) return;
+  std::string text;
+  for (const auto& g : next.list()) text += (text.empty() ? "" : ",") + g.toString();
+  kLog.info("multicast groups", {{"groups", text.empty() ? "none" : text}});
+  groups_->publish(std::make_unique<const fib::MulticastGroups>(std::move(next)));
 }
 
 void NodeDataplane::publishTenants(std::unique_ptr<const fib::TenantTables> tables) {
@@ -234,6 +246,7 @@ NodeDataplane::~NodeDataplane() {
   dp_.reset();
   neighbors_.reset();
   tenants_.reset();
+  groups_.reset();
   local_.reset();
 }
 

@@ -88,6 +88,10 @@ Result<Port> Port::open(const PortConfig& c, rte_mempool* pool, std::uint16_t qu
   // A VM port carries frames for any destination (the VM's peers, the
   // distributed router): it always listens to all of them.
   if (c.promiscuous || c.role == PortRole::Vm) rte_eth_promiscuous_enable(id);
+  // An uplink receives multicast: a VSID's broadcast sent to its PA group,
+  // IPv6 neighbour solicitations to solicited-node groups. A PMD without the
+  // feature keeps its default filter (ip4-input still checks the group).
+  if (c.role == PortRole::Underlay) (void)rte_eth_allmulticast_enable(id);
   rte_ether_addr a;
   rte_eth_macaddr_get(id, &a);
   return Port(c.name, PortId(id), MacAddr::fromBytes(a.addr_bytes), c.mtu, queues, c.role, c.kernelInterface);

@@ -52,4 +52,9 @@ bool LocalAddresses::ownsSolicitedNode(std::uint16_t port, const Ipv6Addr& group
   return std::any_of(p->v6.begin(), p->v6.end(), [&](const auto& x) { return x.address().solicitedNode() == group; });
 }
 
+MulticastGroups::MulticastGroups(std::vector<Ipv4Addr> groups) : groups_(std::move(groups)) {
+  std::sort(groups_.begin(), groups_.end());
+  groups_.erase(std::unique(groups_.begin(), groups_.end()), groups_.end());
+}
+
 }  // namespace hnv::fib

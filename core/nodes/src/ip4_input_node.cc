@@ -8,7 +8,9 @@
 namespace hnv::nodes {
 
 std::uint16_t Ip4InputNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
-  const fib::LocalAddresses* local = dp::nodeState<NodesContext>(node).local->get();
+  const NodesContext& ctx = dp::nodeState<NodesContext>(node);
+  const fib::LocalAddresses* local = ctx.local->get();
+  const fib::MulticastGroups* groups = ctx.groups != nullptr ? ctx.groups->get() : nullptr;
   dp::Dispatch<Ip4InputNode> out(graph, node, objs, count);
   for (std::uint16_t i = 0; i < count; ++i) {
     auto* m = static_cast<rte_mbuf*>(objs[i]);
@@ -20,8 +22,13 @@ std::uint16_t Ip4InputNode::process(rte_graph* graph, rte_node* node, void** obj
       continue;
     }
     if (!local->owns(pm.rxPort, ip->dst)) {
-      out.drop(m, Error::NotLocal);
-      continue;
+      // NVGRE to a VSID's PA multicast group this node has joined, on an underlay port.
+      const bool group = ip->dst.isMulticast() && ip->protocol == wire::kIpProtoGre && groups != nullptr &&
+                         groups->has(ip->dst) && local->onPort(pm.rxPort) != nullptr;
+      if (!group) {
+        out.drop(m, Error::NotLocal);
+        continue;
+      }
     }
     // The node never reassembles: the overlay is sent with DF and a fragmented
     // echo request is not worth an answer.

@@ -96,6 +96,10 @@ class NodeDataplane {
   const dp::Published<fib::TenantTables>& tenants() const { return *tenants_; }
   // Publishes new tenant tables; the neighbours of interfaces they no longer have are forgotten.
   void publishTenants(std::unique_ptr<const fib::TenantTables> tables);
+  // The IPv4 multicast groups ip4-input accepts NVGRE on (the PA multicast
+  // groups of the VSIDs with local members); published only when changed.
+  void setMulticastGroups(std::vector<Ipv4Addr> groups);
+  const fib::MulticastGroups& multicastGroups() const { return *groups_->get(); }
   const fib::NeighborResolver& resolver() const { return *resolver_; }
   fib::PaPinger& pinger() { return *pinger_; }
   dp::PuntKind arpPunt() const { return arpPunt_; }
@@ -141,6 +145,7 @@ class NodeDataplane {
 
   std::unique_ptr<dp::Dataplane> dp_;
   std::unique_ptr<dp::Published<fib::LocalAddresses>> local_;
+  std::unique_ptr<dp::Published<fib::MulticastGroups>> groups_;
   std::unique_ptr<dp::Published<fib::NeighborTable>> neighbors_;
   std::unique_ptr<dp::Published<fib::TenantTables>> tenants_;
   std::unique_ptr<fib::NeighborResolver> resolver_;

@@ -3,6 +3,7 @@
 // builds a new snapshot on the control thread.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -39,6 +40,21 @@ class LocalAddresses {
  private:
   std::vector<PortAddresses> ports_;
   std::vector<int> byPort_;  // port id -> index in ports_, -1 when absent
+};
+
+// The IPv4 multicast groups the node receives on, on every port that has
+// provider addresses: the PA multicast groups of the virtual subnets it has
+// VM ports in (broadcast of a VSID sent to its group). Immutable, published
+// like LocalAddresses.
+class MulticastGroups {
+ public:
+  MulticastGroups() = default;
+  explicit MulticastGroups(std::vector<Ipv4Addr> groups);
+  bool has(const Ipv4Addr& group) const { return std::binary_search(groups_.begin(), groups_.end(), group); }
+  const std::vector<Ipv4Addr>& list() const { return groups_; }
+
+ private:
+  std::vector<Ipv4Addr> groups_;  // sorted, each once
 };
 
 }  // namespace hnv::fib

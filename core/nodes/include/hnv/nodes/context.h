@@ -14,6 +14,8 @@ namespace hnv::nodes {
 
 struct NodesContext {
   const dp::Published<fib::LocalAddresses>* local = nullptr;
+  // Groups whose NVGRE ip4-input accepts on a port with provider addresses; nullptr: none.
+  const dp::Published<fib::MulticastGroups>* groups = nullptr;
   const dp::Published<fib::NeighborTable>* neighbors = nullptr;
   // Empty tables on a node without tenants (hnv-hostd): nothing matches.
   const dp::Published<fib::TenantTables>* tenants = nullptr;
