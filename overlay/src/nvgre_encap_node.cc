@@ -71,6 +71,21 @@ Uplink chooseUplink(const fib::LocalAddresses& local, const Ipv4Addr& dst, std::
   return up;
 }
 
+// The uplink and the underlay next hop toward `dstPa`: the PA itself on
+// one of our PA subnets, else the gateway of a provider route (itself on one).
+struct UnderlayPath {
+  Uplink up;
+  Ipv4Addr hop;
+};
+
+UnderlayPath underlayPath(const fib::LocalAddresses& local, const OverlayPolicy& pol, const Ipv4Addr& dstPa,
+                          std::uint32_t hash, const std::optional<Ipv4Addr>& preferred) {
+  UnderlayPath path{chooseUplink(local, dstPa, hash, preferred), dstPa};
+  if (likely(path.up.port != nullptr)) return path;
+  if (auto gw = pol.providerNextHop(dstPa)) path = {chooseUplink(local, *gw, hash, preferred), *gw};
+  return path;
+}
+
 // The PA the far end knows the sender by: the sending VM's record's PA, or
 // for the gateway's traffic the PA of its GatewayWildcard in the VSID.
 std::optional<Ipv4Addr> sourcePa(const OverlayPolicy& pol, const dp::PacketMeta& pm) {
@@ -102,7 +117,9 @@ Verdict encapsulate(rte_mbuf* m, const OverlayContext& ctx, const fib::LocalAddr
   auto inner = dp::bytes(m);
   const InnerView view = viewInner(inner);
   const std::uint32_t hash = flowHash(view, inner);
-  const Uplink up = chooseUplink(local, dstPa.v4(), hash >> 8, sourcePa(*ctx.policy->get(), pm));
+  const OverlayPolicy& pol = *ctx.policy->get();
+  const UnderlayPath path = underlayPath(local, pol, dstPa.v4(), hash >> 8, sourcePa(pol, pm));
+  const Uplink& up = path.up;
   if (up.port == nullptr) return fail(Error::NoUnderlayRoute);
   // The outer IP packet is the inner frame plus 28 bytes; DF: never fragment.
   if (up.port->mtu != 0 && inner.size() + wire::kIpv4HeaderLen + wire::kNvgreHeaderLen > up.port->mtu) {
@@ -117,7 +134,7 @@ Verdict encapsulate(rte_mbuf* m, const OverlayContext& ctx, const fib::LocalAddr
   if (head == nullptr) return fail(Error::NoHeadroom);
   std::span<std::uint8_t> frame{head, kOverhead + std::size_t{innerLen}};
   const bool toGroup = dstPa.v4().isMulticast();
-  const fib::Neighbor* nb = toGroup ? nullptr : neighbors.find(dstPa);
+  const fib::Neighbor* nb = toGroup ? nullptr : neighbors.find(IpAddr(path.hop));
   const MacAddr dstMac = toGroup ? multicastMac(dstPa) : (nb != nullptr ? nb->mac : MacAddr());
   (void)wire::writeEthernet(frame, dstMac, up.port->mac, wire::kEtherTypeIpv4);
   wire::Ipv4Fields ip;
@@ -140,15 +157,15 @@ Verdict encapsulate(rte_mbuf* m, const OverlayContext& ctx, const fib::LocalAddr
   pm.txPort = up.port->port;
   if (toGroup || nb != nullptr) return {true, Next::Tx, {}};
   if (ctx.missPunt == 0) return fail(Error::NoNeighbor);
-  fib::setNextHop(pm, dstPa);
+  fib::setNextHop(pm, IpAddr(path.hop));  // what the resolver resolves: the PA or its gateway
   pm.control = ctx.missPunt;
   return {true, Next::Punt, {}};
 }
 
 // The largest inner TCP payload per segment for the uplinks toward `dstPa`.
-std::uint16_t segmentPayload(const fib::LocalAddresses& local, const Ipv4Addr& dstPa, const InnerHeaders& h,
-                             std::uint16_t requested) {
-  const Uplink up = chooseUplink(local, dstPa, 0, std::nullopt);
+std::uint16_t segmentPayload(const fib::LocalAddresses& local, const OverlayPolicy& pol, const Ipv4Addr& dstPa,
+                             const InnerHeaders& h, std::uint16_t requested) {
+  const Uplink up = underlayPath(local, pol, dstPa, 0, std::nullopt).up;
   std::size_t room = up.port != nullptr && up.port->mtu != 0 ? up.port->mtu : 1500;
   room -= wire::kIpv4HeaderLen + wire::kNvgreHeaderLen + h.payload;  // outer IP + GRE + inner headers
   const std::size_t mss = requested != 0 ? std::min<std::size_t>(requested, room) : room;
@@ -207,7 +224,7 @@ std::uint16_t NvgreEncapNode::process(rte_graph* graph, rte_node* node, void** o
           continue;
         }
         segments.clear();
-        const std::uint16_t mss = segmentPayload(local, dstPa.v4(), *h, m->tso_segsz);
+        const std::uint16_t mss = segmentPayload(local, *ctx.policy->get(), dstPa.v4(), *h, m->tso_segsz);
         if (!segmentTcp(m, *h, mss, m->pool, segments)) {
           out.drop(m, Error::NoBuffer);
           continue;

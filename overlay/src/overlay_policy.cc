@@ -28,6 +28,8 @@ Result<OverlayPolicy> OverlayPolicy::compile(const json::object& desired, const 
   if (!records) return records.error();
   auto pas = policy::documentItems<policy::ProviderAddress>(desired);
   if (!pas) return pas.error();
+  auto underlayRoutes = policy::documentItems<policy::ProviderRoute>(desired);
+  if (!underlayRoutes) return underlayRoutes.error();
 
   // Tenant indexes: a routing domain keeps the index it had; new ones take
   // the next index never used by the previous snapshot.
@@ -42,6 +44,16 @@ Result<OverlayPolicy> OverlayPolicy::compile(const json::object& desired, const 
     p.rdids_.emplace(t.index(), d.rdid);
   }
   for (const auto& pa : *pas) p.ownPas_.insert(pa.address);
+  // IPv4 routes through a gateway; an on-link route (next hop 0.0.0.0) adds
+  // nothing: a PA subnet is on-link already (IPv6 underlay: not yet).
+  for (const auto& r : *underlayRoutes) {
+    if (!r.destination.isV4() || !r.nextHop.isV4() || r.nextHop.isUnspecified()) continue;
+    p.providerRoutes_.push_back({r.destination.v4(), r.nextHop.v4(), r.metric});
+  }
+  std::stable_sort(p.providerRoutes_.begin(), p.providerRoutes_.end(), [](const auto& a, const auto& b) {
+    return a.destination.length() != b.destination.length() ? a.destination.length() > b.destination.length()
+                                                            : a.metric < b.metric;
+  });
 
   for (std::size_t i = 0; i < subnets->size(); ++i) {
     const auto& s = (*subnets)[i];

@@ -70,6 +70,10 @@ constexpr const char* kDesired = R"({
      "defaultGatewayMac": "02:00:00:00:60:01", "multicastGroup": "239.1.1.1"}],
   "provider-addresses": [{"node": "host1", "interface": "ul0", "address": "192.0.2.11", "prefixLength": 24,
                           "mac": "02:00:5e:00:53:11"}],
+  "provider-routes": [
+    {"node": "host1", "interface": "ul0", "destinationPrefix": "198.18.0.0/15", "nextHop": "192.0.2.253", "metric": 10},
+    {"node": "host1", "interface": "ul0", "destinationPrefix": "198.18.0.0/24", "nextHop": "192.0.2.254", "metric": 20},
+    {"node": "host1", "interface": "ul0", "destinationPrefix": "198.18.0.0/24", "nextHop": "192.0.2.252", "metric": 30}],
   "lookup-records": [
     {"vsid": 5001, "ca": "10.0.1.10", "mac": "00:15:5d:00:00:01", "pa": "192.0.2.11"},
     {"vsid": 5001, "ca": "10.0.1.11", "mac": "00:15:5d:00:00:04", "pa": "192.0.2.11"},
@@ -80,6 +84,8 @@ constexpr const char* kDesired = R"({
     {"vsid": 5001, "type": "GatewayWildcard", "mac": "00:15:5d:00:00:fe", "pa": "192.0.2.1"},
     {"vsid": 5001, "type": "L2Only", "mac": "00:15:5d:00:00:05", "pa": "192.0.2.11"},
     {"vsid": 5002, "ca": "10.0.2.10", "mac": "00:15:5d:00:02:01", "pa": "192.0.2.11"},
+    {"vsid": 5002, "ca": "10.0.2.40", "mac": "00:15:5d:00:02:40", "pa": "198.18.0.13"},
+    {"vsid": 5002, "ca": "10.0.2.50", "mac": "00:15:5d:00:02:50", "pa": "203.0.113.13"},
     {"vsid": 6001, "ca": "10.0.1.10", "mac": "00:15:5d:00:01:01", "pa": "192.0.2.11"},
     {"vsid": 6001, "ca": "10.0.1.20", "mac": "00:15:5d:00:01:02", "pa": "192.0.2.13"}]
 })";
@@ -493,6 +499,29 @@ TEST_F(OverlayNodes, NvgreToAJoinedGroupIsReceivedAndFloodedToTheVsidsLocalVms) 
   EXPECT_EQ(r.sent[0].bytes, inner);
   // A group this node has not joined is not for it.
   expectDrop(fromUnderlay(toGroup(v4("239.1.1.2"))), "ip4-input", "not-local");
+}
+
+TEST_F(OverlayNodes, APaOnAnotherSubnetIsReachedThroughTheProviderRoutesGateway) {
+  // A3 (VSID 5002) to 10.0.2.40, whose PA 198.18.0.13 is on no subnet of host1:
+  // the most specific route (198.18.0.0/24), lowest metric there: via 192.0.2.254.
+  const MacAddr router = mac("02:00:5e:00:53:fe");
+  auto inner = PacketBuilder().eth(kA3, mac("00:15:5d:00:02:40")).ipv4(kCaA3, v4("10.0.2.40")).udp(1, 2).build();
+  auto r = fromVm(kPortA3, inner);
+  ASSERT_EQ(r.punted.size(), 1u) << "the gateway is not resolved yet";
+  EXPECT_EQ(r.punted[0].kind, kMissPunt);
+  neighbors_->publish(std::make_unique<const fib::NeighborTable>(
+      fib::NeighborTable::Map{{v4("192.0.2.254"), {router, kUplink}}, {v4("192.0.2.253"), {kHost3Mac, kUplink}}}));
+  r = fromVm(kPortA3, inner);
+  ASSERT_EQ(r.sent.size(), 1u);
+  Outer o = parseOuter(r.sent[0].bytes);
+  EXPECT_EQ(o.dstMac, router) << "the frame goes to the gateway";
+  EXPECT_EQ(o.ip.dst, v4("198.18.0.13")) << "addressed to the PA";
+  EXPECT_EQ(o.ip.src, kPa1);
+  EXPECT_EQ(o.inner, inner);
+  // No route covers 203.0.113.13.
+  auto lost = PacketBuilder().eth(kA3, mac("00:15:5d:00:02:50")).ipv4(kCaA3, v4("10.0.2.50")).udp(1, 2).build();
+  expectDrop(fromVm(kPortA3, lost), "nvgre-encap", "no-underlay-route");
+  EXPECT_EQ(policy_->get()->providerRouteCount(), 3u);
 }
 
 TEST_F(OverlayNodes, SameCaOfTheOtherTenantIsDeliveredToItsOwnVm) {

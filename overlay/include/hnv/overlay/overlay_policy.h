@@ -149,6 +149,18 @@ class OverlayPolicy {
 
   std::size_t recordCount() const { return byCa_.size(); }
 
+  // The underlay next hop toward a PA on none of this node's PA subnets:
+  // the gateway of the most specific of the node's provider routes (IPv4,
+  // with a next hop) that covers it, the lowest metric among equals;
+  // nullopt when none does.
+  std::optional<Ipv4Addr> providerNextHop(const Ipv4Addr& pa) const {
+    for (const auto& r : providerRoutes_) {
+      if (r.destination.contains(pa)) return r.nextHop;
+    }
+    return std::nullopt;
+  }
+  std::size_t providerRouteCount() const { return providerRoutes_.size(); }
+
  private:
   struct CaKey {
     std::uint32_t vsid = 0;
@@ -183,6 +195,12 @@ class OverlayPolicy {
   };
   void bindPorts(std::span<const VmPortBinding> ports);
 
+  struct ProviderRouteEntry {
+    Prefix4 destination;
+    Ipv4Addr nextHop;
+    std::uint32_t metric = 0;
+  };
+
   std::uint64_t revision_ = 0;
   std::map<Rdid, TenantId> tenants_;
   std::unordered_map<std::uint32_t, Rdid> rdids_;  // the reverse of tenants_
@@ -195,6 +213,7 @@ class OverlayPolicy {
   std::unordered_map<std::uint32_t, RecordEntry> gatewayHere_;
   std::unordered_set<MacKey, KeyHash> l2Only_;
   std::set<IpAddr> ownPas_;
+  std::vector<ProviderRouteEntry> providerRoutes_;  // most specific first, then by metric
   std::vector<std::optional<VmPortBinding>> vmPorts_;  // by DPDK port id
   std::vector<std::uint8_t> learnsByPort_;             // by DPDK port id
   FlatMap<MacKey, std::uint16_t, KeyHash> portByMac_;
