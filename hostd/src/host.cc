@@ -93,6 +93,8 @@ Result<std::unique_ptr<Host>> Host::start(const HostConfig& config, boost::asio:
   auto learn = dp.control().addPuntKind("learn", [learner](rte_mbuf* m) { learner->onPunt(m); });
   if (!learn) return learn.error();
 
+  h->extensions_ = std::make_unique<overlay::Extensions>(dp.rcu());
+  h->overlayCtx_.hooks = &h->extensions_->table();
   h->overlayCtx_.policy = h->policy_.get();
   h->overlayCtx_.local = &h->node_->local();
   h->overlayCtx_.neighbors = &h->node_->neighbors();
@@ -259,6 +261,11 @@ Result<json::value> Host::nextHopJson(const json::object& p) const {
 void Host::registerApi(agent::LocalApiServer& api) {
   daemon::registerNodeApi(api, *node_, config_.nodeName);
   api.on("policy", [this](const json::object&) -> Result<json::value> { return policyJson(); });
+  api.on("extensions", [this](const json::object&) -> Result<json::value> {
+    json::array out;
+    for (const auto& [id, what] : extensions_->list()) out.push_back(json::object{{"id", id}, {"hook", what}});
+    return json::value(std::move(out));
+  });
   api.on("nexthop", [this](const json::object& p) -> Result<json::value> { return nextHopJson(p); });
   api.onAsync("ca.test", [this](const json::object& p, agent::Responder respond) {
     auto req = caTestRequest(p);
@@ -278,6 +285,7 @@ Host::~Host() {
   // The order is stated in the header: session, node (workers first), tables.
   follower_.reset();
   node_.reset();
+  extensions_.reset();
   caTester_.reset();
   learner_.reset();
   policy_.reset();

@@ -155,6 +155,10 @@ Verdict encapsulate(rte_mbuf* m, const OverlayContext& ctx, const fib::LocalAddr
   pm.l3Offset = wire::kEthernetHeaderLen;
   pm.l4Offset = wire::kEthernetHeaderLen + wire::kIpv4HeaderLen;
   pm.txPort = up.port->port;
+  if (!passHooks(ctx.hooks != nullptr ? ctx.hooks->get() : nullptr, HookPoint::Encapsulated, pm.txPort, pm.vsid,
+                 frame)) {
+    return fail(Error::ExtensionDrop);
+  }
   if (toGroup || nb != nullptr) return {true, Next::Tx, {}};
   if (ctx.missPunt == 0) return fail(Error::NoNeighbor);
   fib::setNextHop(pm, IpAddr(path.hop));  // what the resolver resolves: the PA or its gateway

@@ -26,6 +26,7 @@ Error verdictError(InboundVerdict v) {
 std::uint16_t NvgreInputNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
   const auto& ctx = dp::nodeState<OverlayContext>(node);
   const OverlayPolicy& pol = *ctx.policy->get();
+  const HookTable* hooks = ctx.hooks != nullptr ? ctx.hooks->get() : nullptr;
   dp::Dispatch<NvgreInputNode> out(graph, node, objs, count);
   for (std::uint16_t i = 0; i < count; ++i) {
     auto* m = static_cast<rte_mbuf*>(objs[i]);
@@ -73,6 +74,10 @@ std::uint16_t NvgreInputNode::process(rte_graph* graph, rte_node* node, void** o
     }
     if (view.ip && !decapEcn(innerFrame, wire::kEthernetHeaderLen, outerEcn)) {
       out.drop(m, Error::EcnCeNotEct);
+      continue;
+    }
+    if (!passHooks(hooks, HookPoint::Received, pm.rxPort, pm.vsid, frame)) {
+      out.drop(m, Error::ExtensionDrop);
       continue;
     }
     rte_pktmbuf_adj(m, static_cast<std::uint16_t>(innerAt));

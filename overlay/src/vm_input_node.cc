@@ -107,6 +107,7 @@ void route(Out& out, rte_mbuf* m, const OverlayPolicy& pol, Vsid vsid, const Vsi
 std::uint16_t VmInputNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
   const auto& ctx = dp::nodeState<OverlayContext>(node);
   const OverlayPolicy& pol = *ctx.policy->get();
+  const HookTable* hooks = ctx.hooks != nullptr ? ctx.hooks->get() : nullptr;
   Out out(graph, node, objs, count);
   for (std::uint16_t i = 0; i < count; ++i) {
     auto* m = static_cast<rte_mbuf*>(objs[i]);
@@ -149,6 +150,10 @@ std::uint16_t VmInputNode::process(rte_graph* graph, rte_node* node, void** objs
     pm.vsid = b->vsid.value();
     pm.tenant = info->tenant.index();
     pm.l3Offset = kL3;
+    if (!passHooks(hooks, HookPoint::FromVm, pm.rxPort, pm.vsid, frame)) {
+      out.drop(m, Error::ExtensionDrop);
+      continue;
+    }
     if (eth->etherType == wire::kEtherTypeArp) {
       out.to(m, Next::ArpProxy);
     } else if (eth->etherType == wire::kEtherTypeIpv6 && isNeighborSolicitation(frame.subspan(kL3))) {

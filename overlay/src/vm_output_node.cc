@@ -30,6 +30,7 @@ bool isDhcpToClient(std::span<const std::uint8_t> frame) {
 std::uint16_t VmOutputNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
   const auto& ctx = dp::nodeState<OverlayContext>(node);
   const OverlayPolicy& pol = *ctx.policy->get();
+  const HookTable* hooks = ctx.hooks != nullptr ? ctx.hooks->get() : nullptr;
   dp::Dispatch<VmOutputNode> out(graph, node, objs, count);
   for (std::uint16_t i = 0; i < count; ++i) {
     auto* m = static_cast<rte_mbuf*>(objs[i]);
@@ -39,6 +40,10 @@ std::uint16_t VmOutputNode::process(rte_graph* graph, rte_node* node, void** obj
       continue;
     }
     auto frame = dp::bytes(m);
+    if (!passHooks(hooks, HookPoint::ToVm, pm.txPort, pm.vsid, frame)) {
+      out.drop(m, Error::ExtensionDrop);
+      continue;
+    }
     if (unlikely(isCaTestReply(ctx, frame))) {
       pm.control = ctx.caTestPunt;
       out.to(m, Next::Punt);

@@ -102,3 +102,4 @@ def test_the_controller_binds_vm_ports_and_their_allowed_cas(lab, hnv_bin):
     assert errors(host1, "spoofed-source-ca") == before
     assert port_state(host1, "vm-a1")["from"] == "controller"
     assert host1.ctl_json("policy")["vm_port_problems"] == []
+    assert host1.ctl_json("extensions") == [], "the stock hnv-hostd loads no extension"

@@ -118,6 +118,8 @@ class OverlayNodes : public ::testing::Test {
     nodesCtx_.local = local_.get();
     nodesCtx_.groups = groups_.get();
     nodesCtx_.neighbors = neighbors_.get();
+    ext_ = std::make_unique<overlay::Extensions>(*rcu_);
+    overlayCtx_.hooks = &ext_->table();
     overlayCtx_.policy = policy_.get();
     overlayCtx_.local = local_.get();
     overlayCtx_.neighbors = neighbors_.get();
@@ -147,6 +149,7 @@ class OverlayNodes : public ::testing::Test {
   std::unique_ptr<dp::Published<fib::NeighborTable>> neighbors_;
   std::unique_ptr<dp::Published<overlay::OverlayPolicy>> policy_;
   nodes::NodesContext nodesCtx_;
+  std::unique_ptr<overlay::Extensions> ext_;
   std::unique_ptr<dp::Published<fib::MulticastGroups>> groups_;
   overlay::OverlayContext overlayCtx_;
   nat::NatContext natCtx_;  // no NAT instances here: the nodes complete ip4-lookup's edges
@@ -522,6 +525,60 @@ TEST_F(OverlayNodes, APaOnAnotherSubnetIsReachedThroughTheProviderRoutesGateway)
   auto lost = PacketBuilder().eth(kA3, mac("00:15:5d:00:02:50")).ipv4(kCaA3, v4("10.0.2.50")).udp(1, 2).build();
   expectDrop(fromVm(kPortA3, lost), "nvgre-encap", "no-underlay-route");
   EXPECT_EQ(policy_->get()->providerRouteCount(), 3u);
+}
+
+// Extension hook points: a capture sees the customer frame and the NVGRE
+// packet made of it (and the reverse on receive); a filter drops.
+TEST_F(OverlayNodes, ExtensionsSeeTheCustomerFrameAndTheEncapsulatedPacketBothWays) {
+  std::map<overlay::HookPoint, std::vector<std::vector<std::uint8_t>>> seen;
+  std::vector<std::pair<std::uint16_t, std::uint32_t>> where;  // (port, vsid) per call
+  for (auto point : {overlay::HookPoint::FromVm, overlay::HookPoint::Encapsulated, overlay::HookPoint::Received,
+                     overlay::HookPoint::ToVm}) {
+    ASSERT_TRUE(ext_->add(point, "capture", [&](const overlay::HookPacket& p) {
+      seen[p.point].emplace_back(p.frame.begin(), p.frame.end());
+      where.emplace_back(p.port, p.vsid.value());
+      return overlay::HookVerdict::Pass;
+    }).ok());
+  }
+  auto out = udpFrame(kA1, kA2, kCa10, kCa20);
+  auto r = fromVm(kPortA1, out);
+  ASSERT_EQ(r.sent.size(), 1u);
+  ASSERT_EQ(seen[overlay::HookPoint::FromVm].size(), 1u);
+  EXPECT_EQ(seen[overlay::HookPoint::FromVm][0], out);
+  ASSERT_EQ(seen[overlay::HookPoint::Encapsulated].size(), 1u);
+  EXPECT_EQ(seen[overlay::HookPoint::Encapsulated][0], r.sent[0].bytes) << "the NVGRE packet as it leaves";
+  EXPECT_EQ(parseOuter(seen[overlay::HookPoint::Encapsulated][0]).inner, out);
+  EXPECT_EQ(where[0], (std::pair<std::uint16_t, std::uint32_t>{kPortA1, 5001}));
+  EXPECT_EQ(where[1], (std::pair<std::uint16_t, std::uint32_t>{kUplink, 5001}));
+
+  auto inner = udpFrame(kA2, kA1, kCa20, kCa10);
+  auto packet = nvgreFrame(kPa2, 5001, inner);
+  r = fromUnderlay(packet);
+  ASSERT_EQ(r.sent.size(), 1u);
+  ASSERT_EQ(seen[overlay::HookPoint::Received].size(), 1u);
+  EXPECT_EQ(parseOuter(seen[overlay::HookPoint::Received][0]).inner, inner);
+  ASSERT_EQ(seen[overlay::HookPoint::ToVm].size(), 1u);
+  EXPECT_EQ(seen[overlay::HookPoint::ToVm][0], inner);
+  EXPECT_EQ(where[3], (std::pair<std::uint16_t, std::uint32_t>{kPortA1, 5001}));
+  // A spoofed packet never reaches an extension: receive validation comes first.
+  fromUnderlay(nvgreFrame(kPa3, 5001, inner));
+  EXPECT_EQ(seen[overlay::HookPoint::Received].size(), 1u);
+}
+
+TEST_F(OverlayNodes, AFilterExtensionDropsWhatItRefusesUntilRemoved) {
+  // Refuses UDP from source port 9.
+  auto filter = ext_->add(overlay::HookPoint::FromVm, "no-udp-9", [](const overlay::HookPacket& p) {
+    const bool udp9 = p.frame.size() >= 36 && p.frame[23] == 17 && wire::load16(p.frame.data() + 34) == 9;
+    return udp9 ? overlay::HookVerdict::Drop : overlay::HookVerdict::Pass;
+  });
+  ASSERT_TRUE(filter.ok());
+  expectDrop(fromVm(kPortA1, udpFrame(kA1, kA2, kCa10, kCa20, 0, 9)), "vm-input", "extension-drop");
+  EXPECT_EQ(fromVm(kPortA1, udpFrame(kA1, kA2, kCa10, kCa20, 0, 10)).sent.size(), 1u);
+  ASSERT_EQ(ext_->list().size(), 1u);
+  EXPECT_EQ(ext_->list()[0].second, "no-udp-9 at from-vm");
+  ASSERT_TRUE(ext_->remove(*filter).ok());
+  EXPECT_FALSE(ext_->remove(*filter).ok()) << "an unknown id";
+  EXPECT_EQ(fromVm(kPortA1, udpFrame(kA1, kA2, kCa10, kCa20, 0, 9)).sent.size(), 1u);
 }
 
 TEST_F(OverlayNodes, SameCaOfTheOtherTenantIsDeliveredToItsOwnVm) {

@@ -48,6 +48,7 @@ const char* kUsage =
     "  trace start [--count N]             trace the next N packets of each worker (1..256, default 16)\n"
     "  trace show                          the nodes each traced packet visited and why it was dropped\n"
     "  neighbors                           underlay neighbours: entries, pending next hops, resolver counters\n"
+    "  extensions                          hnv-hostd: the extension hooks loaded, by id and hook point\n"
     "  policy                              applied policy revision, records, controller, state file\n"
     "  tenants                             hnvgwd: external interfaces and each tenant's VRF routes\n"
     "  vpn-interfaces                      S2S interfaces: state, last error, SAs and their counters (hnvgwd)\n"
@@ -171,7 +172,7 @@ int main(int argc, char** argv) {
   const std::string& cmd = words[0];
   auto rest = std::vector<std::string>(words.begin() + 1, words.end());
   if (cmd == "status" || cmd == "ports" || cmd == "neighbors" || cmd == "policy" || cmd == "tenants" ||
-      cmd == "vpn-interfaces") {
+      cmd == "vpn-interfaces" || cmd == "extensions") {
     if (!rest.empty()) return usage("'" + cmd + "' takes no arguments, got '" + rest[0] + "'");
     method = cmd;
   } else if (cmd == "cluster") {

@@ -36,6 +36,7 @@
 #include "hnv/nat/context.h"
 #include "hnv/vpn/module.h"
 #include "hnv/overlay/context.h"
+#include "hnv/overlay/extensions.h"
 #include "hnv/overlay/learner.h"
 #include "hnv/policy/follower.h"
 
@@ -54,6 +55,10 @@ class Host {
   // Every counter in Prometheus' text format.
   std::string metricsText() const;
   dp::Dataplane& dataplane() { return node_->dataplane(); }
+  // The extension hook points (overlay/extensions.h): a program built on
+  // hnv_hostd adds its capture or filter callbacks here; the "extensions"
+  // API method lists them.
+  overlay::Extensions& extensions() { return *extensions_; }
   void stop();
 
  private:
@@ -74,6 +79,7 @@ class Host {
   std::unique_ptr<dp::Published<overlay::OverlayPolicy>> policy_;
   std::unique_ptr<overlay::Learner> learner_;
   std::unique_ptr<overlay::CaTester> caTester_;
+  std::unique_ptr<overlay::Extensions> extensions_;
   overlay::OverlayContext overlayCtx_;
   nat::NatContext natCtx_;  // idle: ip4-lookup's NAT edges need the nodes
   vpn::VpnContext vpnCtx_;  // idle: ip4-lookup's ESP edges need the nodes

@@ -14,6 +14,7 @@
 #include "hnv/fib/local_addresses.h"
 #include "hnv/fib/neighbors.h"
 #include "hnv/fib/tenant_tables.h"
+#include "hnv/overlay/extensions.h"
 #include "hnv/overlay/overlay_policy.h"
 
 namespace hnv::overlay {
@@ -45,6 +46,8 @@ struct OverlayContext {
   // is armed, echo replies with it are taken out before they reach a VM.
   dp::PuntKind caTestPunt = 0;
   std::atomic<std::uint16_t> caTestId{0};
+  // Extension hooks (extensions.h); nullptr: none.
+  const dp::Published<HookTable>* hooks = nullptr;
   OverlaySettings settings;
 };
 

@@ -28,9 +28,12 @@ struct NvgreEncapNode {
   enum class Next : std::uint16_t { Drop = 0, Tx, Punt, VmError, GatewayError };
   static constexpr std::array<std::string_view, 5> kNextNames{"drop", "port-tx", "punt", "vm-icmp-error",
                                                               "icmp4-error"};
-  enum class Error : std::uint16_t { Ipv6Underlay, NoUnderlayRoute, TooBig, NoHeadroom, NoNeighbor, BadOffload, NoBuffer };
-  static constexpr std::array<std::string_view, 7> kErrorNames{
-      "ipv6-underlay", "no-underlay-route", "too-big", "no-headroom", "no-neighbor", "bad-offload", "no-buffer"};
+  enum class Error : std::uint16_t {
+    Ipv6Underlay, NoUnderlayRoute, TooBig, NoHeadroom, NoNeighbor, BadOffload, NoBuffer, ExtensionDrop
+  };
+  static constexpr std::array<std::string_view, 8> kErrorNames{
+      "ipv6-underlay", "no-underlay-route", "too-big", "no-headroom", "no-neighbor", "bad-offload", "no-buffer",
+      "extension-drop"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };
 

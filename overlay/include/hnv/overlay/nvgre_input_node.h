@@ -24,12 +24,12 @@ struct NvgreInputNode {
   static constexpr std::array<std::string_view, 4> kNextNames{"drop", "vm-output", "l2-flood", "ip4-lookup"};
   enum class Error : std::uint16_t {
     Truncated, NotNvgre, ReservedVsid, UnknownVsid, InnerVlan, InnerMalformed, NoMatchingRecord, WrongPa,
-    EcnCeNotEct, NoLocalPort, GatewayUnsupported
+    EcnCeNotEct, NoLocalPort, GatewayUnsupported, ExtensionDrop
   };
-  static constexpr std::array<std::string_view, 11> kErrorNames{
+  static constexpr std::array<std::string_view, 12> kErrorNames{
       "truncated", "not-nvgre", "reserved-vsid", "unknown-vsid",    "inner-vlan",
       "inner-malformed", "no-matching-record", "wrong-pa", "ecn-ce-not-ect", "no-local-port",
-      "gateway-unsupported-ethertype"};
+      "gateway-unsupported-ethertype", "extension-drop"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };
 

@@ -23,11 +23,12 @@ struct VmInputNode {
                                                               "arp-proxy", "nd-proxy", "l2-flood"};
   enum class Error : std::uint16_t {
     UnboundPort, UnknownVsid, Malformed, TaggedFrame, SpoofedSourceMac, UnknownDestination, Hairpin,
-    NoRoute, TtlExpired, ToRouter, NotIp, SpoofedSourceCa
+    NoRoute, TtlExpired, ToRouter, NotIp, SpoofedSourceCa, ExtensionDrop
   };
-  static constexpr std::array<std::string_view, 12> kErrorNames{
+  static constexpr std::array<std::string_view, 13> kErrorNames{
       "unbound-port", "unknown-vsid", "malformed", "tagged-frame", "spoofed-source-mac", "unknown-destination",
-      "hairpin",      "no-route",     "ttl-expired", "to-router",  "not-ip",     "spoofed-source-ca"};
+      "hairpin",      "no-route",     "ttl-expired", "to-router",  "not-ip",     "spoofed-source-ca",
+      "extension-drop"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };
 

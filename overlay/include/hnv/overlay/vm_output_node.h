@@ -18,8 +18,8 @@ struct VmOutputNode {
   static constexpr std::string_view kName = "vm-output";
   enum class Next : std::uint16_t { Drop = 0, Tx, Punt };
   static constexpr std::array<std::string_view, 3> kNextNames{"drop", "port-tx", "punt"};
-  enum class Error : std::uint16_t { NotAVmPort };
-  static constexpr std::array<std::string_view, 1> kErrorNames{"not-a-vm-port"};
+  enum class Error : std::uint16_t { NotAVmPort, ExtensionDrop };
+  static constexpr std::array<std::string_view, 2> kErrorNames{"not-a-vm-port", "extension-drop"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };
 
