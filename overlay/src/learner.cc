@@ -79,8 +79,11 @@ void Learner::onPunt(rte_mbuf* m, Clock::time_point now) {
     return;
   }
   auto key = std::make_tuple(port->vsid.value(), found->ca, found->mac);
+  const RecordEntry* known = pol.byCa(port->vsid, found->ca);
+  const bool refresh = known != nullptr && known->mac == found->mac && known->type == policy::RecordType::Dynamic;
+  const Clock::duration wait = refresh ? refreshInterval(pol.dynamicAging()) : Clock::duration(kRepeat);
   auto it = sent_.find(key);
-  if (it != sent_.end() && now - it->second < kRepeat) {
+  if (it != sent_.end() && now - it->second < wait) {
     ++stats_.ignored;
     return;
   }
@@ -89,11 +92,13 @@ void Learner::onPunt(rte_mbuf* m, Clock::time_point now) {
   }
   sent_[key] = now;
   ++stats_.reported;
+  if (refresh) ++stats_.refreshed;
   report_(port->vsid, found->ca, found->mac);
 }
 
 boost::json::object Learner::toJson() const {
-  return {{"punted", stats_.punted}, {"reported", stats_.reported}, {"ignored", stats_.ignored},
+  return {{"punted", stats_.punted}, {"reported", stats_.reported}, {"refreshed", stats_.refreshed},
+          {"ignored", stats_.ignored},
           {"pending", sent_.size()}};
 }
 

@@ -9,11 +9,14 @@
 
 namespace hnv::overlay {
 
+// A CA policy does not give this L2Only MAC yet, or, while Dynamic records
+// age out, one it has a Dynamic record of (the Learner refreshes it).
 inline bool shouldLearn(const OverlayPolicy& pol, Vsid vsid, const MacAddr& mac, const IpAddr& ca) {
   if (ca.isUnspecified() || ca.isMulticast()) return false;
   if (!pol.learnsCas(vsid, mac)) return false;
   const RecordEntry* known = pol.byCa(vsid, ca);
-  return known == nullptr || known->mac != mac;
+  return known == nullptr || known->mac != mac ||
+         (known->type == policy::RecordType::Dynamic && pol.dynamicAging() != 0);
 }
 
 // Sends a copy of `m` to the punt edge with the learn kind.

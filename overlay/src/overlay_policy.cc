@@ -19,6 +19,11 @@ Result<OverlayPolicy> OverlayPolicy::compile(const json::object& desired, const 
   const auto* rev = desired.if_contains("revision");
   if (rev == nullptr || !rev->is_number()) return makeError(Errc::Malformed, "revision", "", "is required (a number)");
   p.revision_ = rev->to_number<std::uint64_t>();
+  if (const auto* g = desired.if_contains(KindTraits<policy::GlobalSettings>::kName); g != nullptr) {
+    auto global = KindTraits<policy::GlobalSettings>::fromJson(ConfigNode(g, std::string(KindTraits<policy::GlobalSettings>::kName)));
+    if (!global) return global.error();
+    p.dynamicAging_ = global->dynamicRecordAgingSeconds;
+  }
 
   auto domains = policy::documentItems<policy::RoutingDomain>(desired);
   if (!domains) return domains.error();

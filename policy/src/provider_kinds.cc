@@ -220,6 +220,9 @@ std::span<const FieldSpec> KindTraits<GlobalSettings>::fields() {
   static constexpr FieldSpec kFields[] = {
       {"useExternalRouter", FieldType::Bool, 0,
        "send cross-subnet traffic to routers named by customer routes instead of the distributed router"},
+      {"dynamicRecordAgingSeconds", FieldType::Uint, 0,
+       "0 (the default): Dynamic records stay until removed; 10..604800: one its host has not reported again (from "
+       "the VM's ARP, ND or DHCP traffic) for this long is deleted"},
   };
   return kFields;
 }
@@ -231,12 +234,19 @@ Result<GlobalSettings> KindTraits<GlobalSettings>::fromJson(const ConfigNode& n)
   if (auto s = detail::expectFields(n, fields()); !s) return s.error();
   auto external = n["useExternalRouter"].asBool(false);
   if (failed(external, e)) return e;
-  return GlobalSettings{*external};
+  auto aging = n["dynamicRecordAgingSeconds"].asUint(0, 604800, 0);
+  if (failed(aging, e)) return e;
+  if (*aging != 0 && *aging < 10) {
+    return n["dynamicRecordAgingSeconds"].error(std::to_string(*aging),
+                                                "must be 0 (never) or 10..604800: hosts refresh a third of the way");
+  }
+  return GlobalSettings{*external, static_cast<std::uint32_t>(*aging)};
 }
 
 json::object KindTraits<GlobalSettings>::toJson(const GlobalSettings& v) {
   json::object o;
   o["useExternalRouter"] = v.useExternalRouter;
+  o["dynamicRecordAgingSeconds"] = v.dynamicRecordAgingSeconds;
   return o;
 }
 

@@ -110,7 +110,8 @@ Status PolicyEngine::reportStatus(std::string_view node, Revision applied, std::
   return okStatus();
 }
 
-Result<std::vector<Change>> PolicyEngine::learn(std::string_view nodeName, const json::value& body) {
+Result<std::vector<Change>> PolicyEngine::learn(std::string_view nodeName, const json::value& body,
+                                                Clock::time_point now) {
   ConfigNode n(&body, "");
   if (auto s = n.expectObject({"vsid", "ca", "mac"}); !s) return s.error();
   auto vsid = detail::readVsid(n["vsid"]);
@@ -145,7 +146,10 @@ Result<std::vector<Change>> PolicyEngine::learn(std::string_view nodeName, const
   rec["vmName"] = l2->object.vmName;
   std::string key = lookupRecordKey(*vsid, *ca, *mac);
   if (const auto* same = state_.find<LookupRecord>(key)) {
-    if (same->object.type == RecordType::Dynamic && same->object.pa == l2->object.pa) return std::vector<Change>{};
+    if (same->object.type == RecordType::Dynamic && same->object.pa == l2->object.pa) {
+      reportedAt_[key] = now;  // a refresh
+      return std::vector<Change>{};
+    }
   }
   // The CA moved from another VM's MAC: the older Dynamic record goes.
   std::vector<Operation> ops;
@@ -167,7 +171,31 @@ Result<std::vector<Change>> PolicyEngine::learn(std::string_view nodeName, const
     create.key = key;
   }
   ops.push_back(std::move(create));
-  return apply(ops, Access::admin());
+  auto changes = apply(ops, Access::admin());
+  if (changes) reportedAt_[key] = now;
+  return changes;
+}
+
+Result<std::vector<Change>> PolicyEngine::expireDynamic(Clock::time_point now) {
+  const std::uint32_t aging = state_.global().dynamicRecordAgingSeconds;
+  std::map<std::string, Clock::time_point, std::less<>> seen;
+  std::vector<Operation> ops;
+  for (const auto& [key, r] : state_.table<LookupRecord>()) {
+    if (r.object.type != RecordType::Dynamic) continue;
+    auto it = reportedAt_.find(key);
+    const Clock::time_point at = it != reportedAt_.end() ? it->second : now;
+    seen.emplace(key, at);
+    if (aging != 0 && now - at >= std::chrono::seconds(aging)) {
+      ops.push_back({Operation::Verb::Delete, std::string(KindTraits<LookupRecord>::kName), key, {}, {}});
+    }
+  }
+  reportedAt_ = std::move(seen);  // forgets records removed in the meantime
+  if (ops.empty()) return std::vector<Change>{};
+  auto changes = apply(ops, Access::admin());
+  if (changes) {
+    for (const auto& op : ops) reportedAt_.erase(op.key);
+  }
+  return changes;
 }
 
 }  // namespace hnv::policy

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 from hnvlab.process import wait_for
-from hnvlab.tenants import start_overlay, two_tenants
+from hnvlab.tenants import l2only_record, start_overlay, two_tenants
 
 LEASED = "10.0.1.100"
 # udhcpc's event script: configure the leased address on "bound" (nothing else:
@@ -27,9 +27,7 @@ def test_an_l2only_vm_gets_an_address_by_dhcp_and_is_learned(lab, hnv_bin):
         hnv_bin(binary)
     topo = two_tenants()
     a2 = topo.vms["vm-a2"]
-    l2only = {"op": "create", "kind": "lookup-records",
-              "object": {"vsid": 5001, "type": "L2Only", "mac": a2.mac, "pa": topo.hosts["host2"].pa, "vmName": a2.name}}
-    ctl, hosts, vms = start_overlay(lab, topo, [l2only])
+    ctl, hosts, vms = start_overlay(lab, topo, [l2only_record(topo, "vm-a2")])
     vm1, vm2 = vms["vm-a1"], vms["vm-a2"]
     vm1.wait_ping(vm2, timeout=20)
     assert vm1.ping(LEASED, count=1, timeout=1, check=False).returncode != 0, "not known before the lease"

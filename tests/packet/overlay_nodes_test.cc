@@ -101,14 +101,14 @@ class OverlayNodes : public ::testing::Test {
     neighbors_ = std::make_unique<dp::Published<fib::NeighborTable>>(
         *rcu_, std::make_unique<const fib::NeighborTable>(
                    fib::NeighborTable::Map{{kPa2, {kHost2Mac, kUplink}}, {kPa3, {kHost3Mac, kUplink}}}));
-    const std::vector<overlay::VmPortBinding> ports{
+    ports_ = {
         {kPortA1, vsid(5001), kA1, {}},
         // B1 may send only from its CA (allowed CAs from its vm-ports object).
         {kPortB1, vsid(6001), kB1, {*Prefix::parse("10.0.1.10/32")}},
         {kPortA3, vsid(5002), kA3, {}},
         {kPortA4, vsid(5001), kA4, {}},
         {kPortA5, vsid(5001), kA5, {}}};
-    auto policy = overlay::OverlayPolicy::compile(boost::json::parse(kDesired).as_object(), nullptr, ports);
+    auto policy = overlay::OverlayPolicy::compile(boost::json::parse(kDesired).as_object(), nullptr, ports_);
     ASSERT_TRUE(policy.ok()) << policy.error().message();
     policy_ = std::make_unique<dp::Published<overlay::OverlayPolicy>>(
         *rcu_, std::make_unique<const overlay::OverlayPolicy>(std::move(*policy)));
@@ -149,6 +149,7 @@ class OverlayNodes : public ::testing::Test {
   std::unique_ptr<dp::Published<fib::NeighborTable>> neighbors_;
   std::unique_ptr<dp::Published<overlay::OverlayPolicy>> policy_;
   nodes::NodesContext nodesCtx_;
+  std::vector<overlay::VmPortBinding> ports_;
   std::unique_ptr<overlay::Extensions> ext_;
   std::unique_ptr<dp::Published<fib::MulticastGroups>> groups_;
   overlay::OverlayContext overlayCtx_;
@@ -734,6 +735,49 @@ TEST_F(OverlayNodes, ADhcpReplyToAVmWithoutAnL2OnlyRecordIsOnlyDelivered) {
   ASSERT_EQ(r.sent.size(), 1u);
   EXPECT_EQ(r.sent[0].port, kPortA1);
   EXPECT_TRUE(r.punted.empty());
+}
+
+TEST_F(OverlayNodes, WhileDynamicRecordsAgeAnAddressInUseIsReportedAgainAThirdOfTheWay) {
+  auto garp = PacketBuilder().eth(kA5, MacAddr::broadcast()).arpRequest(kA5, v4("10.0.1.50"), v4("10.0.1.50")).build();
+  // A5 has a Dynamic record of 10.0.1.50; aging is off: its ARP teaches nothing new.
+  auto desired = boost::json::parse(kDesired).as_object();
+  desired["lookup-records"].as_array().push_back(boost::json::parse(
+      R"({"vsid": 5001, "ca": "10.0.1.50", "mac": "00:15:5d:00:00:05", "pa": "192.0.2.11", "type": "Dynamic"})"));
+  auto publish = [&] {
+    auto p = overlay::OverlayPolicy::compile(desired, policy_->get(), ports_);
+    ASSERT_TRUE(p.ok()) << p.error().message();
+    policy_->publish(std::make_unique<const overlay::OverlayPolicy>(std::move(*p)));
+  };
+  publish();
+  EXPECT_TRUE(fromVm(kPortA5, garp).punted.empty());
+  // With aging on, the VM's use of the address goes to the Learner, which reports it every 30 / 3 s.
+  desired["global"] = boost::json::parse(R"({"dynamicRecordAgingSeconds": 30})");
+  publish();
+  EXPECT_EQ(policy_->get()->dynamicAging(), 30u);
+  auto r = fromVm(kPortA5, garp);
+  ASSERT_EQ(r.punted.size(), 1u);
+  std::vector<std::string> reports;
+  overlay::Learner learner(*policy_, [&](Vsid, const IpAddr& ca, const MacAddr&) { reports.push_back(ca.toString()); });
+  auto punt = [&](overlay::Learner::Clock::time_point t) {
+    rte_mbuf* m = chainedMbuf(r.punted[0].bytes);
+    dp::resetMeta(m, kPortA5);
+    dp::meta(m).vsid = 5001;
+    learner.onPunt(m, t);
+  };
+  const auto t0 = overlay::Learner::Clock::now();
+  punt(t0);
+  punt(t0 + std::chrono::seconds(5));
+  punt(t0 + std::chrono::seconds(9));
+  EXPECT_EQ(reports.size(), 1u);
+  punt(t0 + std::chrono::seconds(10));
+  EXPECT_EQ(reports, (std::vector<std::string>{"10.0.1.50", "10.0.1.50"}));
+  EXPECT_EQ(learner.stats().refreshed, 2u);
+  EXPECT_EQ(learner.stats().ignored, 2u);
+  // A bad aging value in the document refuses the policy, naming it.
+  desired["global"] = boost::json::parse(R"({"dynamicRecordAgingSeconds": 5})");
+  auto bad = overlay::OverlayPolicy::compile(desired, policy_->get(), ports_);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("global.dynamicRecordAgingSeconds"), std::string::npos) << bad.error().message();
 }
 
 // NIC teaming: two uplinks on the PA subnet, each with its own PA and MAC.

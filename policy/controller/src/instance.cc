@@ -1,5 +1,7 @@
 #include "hnv/controller/instance.h"
 
+#include "hnv/base/log.h"
+
 namespace hnv::controller {
 
 Result<std::unique_ptr<ControllerInstance>> ControllerInstance::open(InstanceOptions o) {
@@ -17,7 +19,25 @@ Result<std::unique_ptr<ControllerInstance>> ControllerInstance::open(InstanceOpt
   auto port = c->server_->listen();
   if (!port) return port.error();
   c->port_ = *port;
+  c->agingTimer_ = std::make_unique<boost::asio::steady_timer>(*c->io_);
+  c->scheduleAging();
   return c;
+}
+
+void ControllerInstance::scheduleAging() {
+  agingTimer_->expires_after(std::chrono::seconds(1));
+  agingTimer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    auto changes = engine_->expireDynamic(policy::PolicyEngine::Clock::now());
+    if (!changes) {
+      Logger("controller").error("dynamic records not aged out", {{"error", changes.error().message()}});
+    } else {
+      for (const auto& c : *changes) {
+        Logger("controller").info("dynamic record aged out", {{"key", c.key}, {"revision", std::to_string(c.revision)}});
+      }
+    }
+    scheduleAging();
+  });
 }
 
 ControllerInstance::~ControllerInstance() {
@@ -26,6 +46,7 @@ ControllerInstance::~ControllerInstance() {
   // The acceptor first, then the io_context with the sessions in its
   // handlers (they still use the hub and the API), then the rest.
   server_.reset();
+  agingTimer_.reset();
   io_.reset();
   api_.reset();
   hub_.reset();

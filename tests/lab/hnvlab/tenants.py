@@ -161,6 +161,14 @@ def with_second_subnet(topo: OverlayTopology, host: str = "host2") -> OverlayTop
     return topo
 
 
+def l2only_record(topo: OverlayTopology, vm: str) -> dict[str, Any]:
+    """A batch operation giving VM `vm` an L2Only record at its host's PA: its CAs are learned."""
+    v = topo.vms[vm]
+    return {"op": "create", "kind": "lookup-records",
+            "object": {"vsid": v.tenant.vsid, "type": "L2Only", "mac": v.mac, "pa": v.pa or topo.hosts[v.host].pa,
+                       "vmName": v.name}}
+
+
 def start_overlay_controller(lab: Lab, hosts: Sequence[str], *, name: str = "controller",
                              address: str = reference.CONTROLLER_MGMT) -> Controller:
     """hnv-controller on the management segment (address `address`), with an admin token

@@ -391,7 +391,7 @@ std::vector<BadCase> globalCases() {
       {"patch_body_array", P(kGlobal, "", "[]"), Bad, "body", "must be a JSON object"},
       {"patch_body_bool", P(kGlobal, "", "true"), Bad, "body", "must be a JSON object"},
       {"unknown_field", P(kGlobal, "", R"({"useExternalRouters":true})"), Bad, "useExternalRouters",
-       "unknown field (fields of this kind: useExternalRouter)"},
+       "unknown field (fields of this kind: useExternalRouter, dynamicRecordAgingSeconds)"},
       {"unknown_field_case", P(kGlobal, "", R"({"UseExternalRouter":true})"), Bad, "UseExternalRouter",
        "unknown field"},
       {"unknown_field_rdid", R(kGlobal, "", R"({"rdid":"@A"})"), Bad, "rdid", "unknown field"},

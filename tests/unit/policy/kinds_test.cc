@@ -141,8 +141,9 @@ TEST(KindsRoundTrip, ProviderRoute) {
 }
 
 TEST(KindsRoundTrip, GlobalSettings) {
-  roundTrip<GlobalSettings>(R"({})", R"({"useExternalRouter":false})", "default");
-  roundTrip<GlobalSettings>(R"({"useExternalRouter":true})", R"({"useExternalRouter":true})", "default");
+  roundTrip<GlobalSettings>(R"({})", R"({"useExternalRouter":false,"dynamicRecordAgingSeconds":0})", "default");
+  roundTrip<GlobalSettings>(R"({"useExternalRouter":true,"dynamicRecordAgingSeconds":600})",
+                            R"({"useExternalRouter":true,"dynamicRecordAgingSeconds":600})", "default");
 }
 
 TEST(KindsRoundTrip, NatInstance) {

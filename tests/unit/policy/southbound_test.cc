@@ -338,6 +338,44 @@ TEST_F(Southbound, LearnCreatesADynamicRecordOnce) {
   EXPECT_EQ(get(kLr, "5002/fd00:2::20/00:15:5d:00:00:04").at("type"), "Dynamic");
 }
 
+TEST_F(Southbound, DynamicRecordsAgeOutUnlessTheirHostReportsThemAgain) {
+  using namespace std::chrono_literals;
+  const auto t0 = PolicyEngine::Clock::now();
+  const std::string key = "5002/10.0.2.20/00:15:5d:00:00:04";
+  const char* report = R"({"vsid":5002,"ca":"10.0.2.20","mac":"00:15:5d:00:00:04"})";
+  ASSERT_TRUE(engine.learn("host1", J(report), t0));
+  // Aging off (the default): nothing ever expires.
+  ASSERT_TRUE(engine.expireDynamic(t0 + 1000h)->empty());
+  must(patchOp(kGlobal, "default", R"({"dynamicRecordAgingSeconds":60})"));
+  EXPECT_TRUE(engine.expireDynamic(t0 + 59s)->empty());
+  // A report refreshes it (no commit).
+  const Revision before = engine.revision();
+  ASSERT_TRUE(engine.learn("host1", J(report), t0 + 50s));
+  EXPECT_EQ(engine.revision(), before);
+  EXPECT_TRUE(engine.expireDynamic(t0 + 100s)->empty()) << "50 s after the refresh";
+  auto gone = engine.expireDynamic(t0 + 110s);
+  ASSERT_TRUE(gone) << describe(gone.error());
+  ASSERT_EQ(gone->size(), 1u);
+  EXPECT_EQ(gone->front().key, key);
+  EXPECT_EQ(gone->front().op, ChangeOp::Delete);
+  EXPECT_FALSE(engine.get(kLr, key, Access::admin()).ok());
+  // Static records and the L2Only record never age.
+  EXPECT_TRUE(engine.get(kLr, kRecWeb1, Access::admin()).ok());
+  EXPECT_TRUE(engine.get(kLr, kRecL2, Access::admin()).ok());
+  // A Dynamic record nobody reported here (written through the API, or
+  // loaded at start) is counted from the first sweep that sees it.
+  must(createOp(kLr, R"({"vsid":5002,"ca":"10.0.2.21","mac":"00:15:5d:00:00:04","pa":"192.168.0.11","type":"Dynamic"})"));
+  EXPECT_TRUE(engine.expireDynamic(t0 + 200s)->empty());
+  EXPECT_EQ(engine.expireDynamic(t0 + 260s)->size(), 1u);
+}
+
+TEST_F(Southbound, TheAgingTimeIsZeroOrTenSecondsAtLeast) {
+  auto r = run(patchOp(kGlobal, "default", R"({"dynamicRecordAgingSeconds":5})"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.error().message(), ::testing::HasSubstr("must be 0 (never) or 10..604800"));
+  EXPECT_FALSE(run(patchOp(kGlobal, "default", R"({"dynamicRecordAgingSeconds":700000})")).ok());
+}
+
 TEST_F(Southbound, LearnMovesACaToAnotherMac) {
   addRecord(5002, "0.0.0.0", "00:15:5d:00:00:05", "192.168.0.11", "L2Only");
   ASSERT_TRUE(learn("host1", R"({"vsid":5002,"ca":"10.0.2.20","mac":"00:15:5d:00:00:04"})"));

@@ -7,7 +7,11 @@
 // DHCP, went to) that VM's own port and that the port allows the CA, and reports (VSID, CA, MAC) once; the program sends
 // the report to the controller, which turns it into a Dynamic record for
 // every node of the VSID. A report not yet reflected in policy is repeated
-// after kRepeat (the controller may have been away).
+// after kRepeat (the controller may have been away). When the controller
+// ages Dynamic records out (global dynamicRecordAgingSeconds), the VM's
+// traffic for a CA it has a Dynamic record of is punted too and reported
+// again once a third of the aging time has passed, which keeps the record
+// while the VM uses it.
 //
 // Thread: control.
 #pragma once
@@ -15,6 +19,7 @@
 #include <rte_mbuf.h>
 
 #include <boost/json/object.hpp>
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -32,6 +37,7 @@ struct LearnerStats {
   std::uint64_t punted = 0;    // frames received
   std::uint64_t reported = 0;  // reports handed to the program
   std::uint64_t ignored = 0;   // malformed, from another port, or already known
+  std::uint64_t refreshed = 0;  // of the reports, those of a Dynamic record policy has (aging)
 };
 
 class Learner {
@@ -39,6 +45,10 @@ class Learner {
   using Clock = std::chrono::steady_clock;
   using Report = std::function<void(Vsid vsid, const IpAddr& ca, const MacAddr& mac)>;
   static constexpr std::chrono::seconds kRepeat{5};
+  // How often a Dynamic record in use is reported again: a third of the aging time.
+  static Clock::duration refreshInterval(std::uint32_t agingSeconds) {
+    return std::chrono::milliseconds(std::max<std::uint64_t>(1000, std::uint64_t{agingSeconds} * 1000 / 3));
+  }
   static constexpr std::size_t kMaxRemembered = 4096;  // older reports are forgotten beyond this
 
   Learner(const dp::Published<OverlayPolicy>& policy, Report report) : policy_(policy), report_(std::move(report)) {}

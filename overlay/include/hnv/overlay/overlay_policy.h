@@ -160,6 +160,8 @@ class OverlayPolicy {
     return std::nullopt;
   }
   std::size_t providerRouteCount() const { return providerRoutes_.size(); }
+  // The global dynamicRecordAgingSeconds (0: Dynamic records never age).
+  std::uint32_t dynamicAging() const { return dynamicAging_; }
 
  private:
   struct CaKey {
@@ -202,6 +204,7 @@ class OverlayPolicy {
   };
 
   std::uint64_t revision_ = 0;
+  std::uint32_t dynamicAging_ = 0;
   std::map<Rdid, TenantId> tenants_;
   std::unordered_map<std::uint32_t, Rdid> rdids_;  // the reverse of tenants_
   std::unordered_map<std::uint32_t, VsidInfo> vsids_;

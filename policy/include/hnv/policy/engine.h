@@ -85,8 +85,16 @@ class PolicyEngine {
   Status reportStatus(std::string_view node, Revision applied, std::string health);
   const std::map<std::string, NodeStatus, std::less<>>& nodeStatus() const { return status_; }
   const EngineLimits& limits() const { return limits_; }
-  // A CA learned by a node for an L2Only MAC becomes a Dynamic record.
-  Result<std::vector<Change>> learn(std::string_view node, const boost::json::value& body);
+  using Clock = std::chrono::steady_clock;
+  // A CA learned by a node for an L2Only MAC becomes a Dynamic record; a
+  // report of a record that exists already refreshes it (aging).
+  Result<std::vector<Change>> learn(std::string_view node, const boost::json::value& body,
+                                    Clock::time_point now = Clock::now());
+  // Deletes the Dynamic records not reported within the global
+  // dynamicRecordAgingSeconds (none when it is 0). A Dynamic record this
+  // engine has not seen reported (loaded at start, or written through the
+  // API) is counted from the first call that sees it.
+  Result<std::vector<Change>> expireDynamic(Clock::time_point now);
 
   // Called after every commit, in revision order.
   int subscribe(Listener l);
@@ -112,6 +120,8 @@ class PolicyEngine {
   std::map<std::string, NodeStatus, std::less<>> status_;
   std::map<int, Listener> listeners_;
   int nextListener_ = 1;
+  // Dynamic record key -> when its host last reported it (not persisted).
+  std::map<std::string, Clock::time_point, std::less<>> reportedAt_;
 };
 
 }  // namespace hnv::policy

@@ -104,6 +104,9 @@ struct GlobalSettings {
   // Cross-subnet traffic goes to routers named by customer routes instead of
   // the distributed router.
   bool useExternalRouter = false;
+  // Dynamic records not reported again by their host within this many
+  // seconds are deleted (spec section 3: stale ones age out); 0: never.
+  std::uint32_t dynamicRecordAgingSeconds = 0;
 };
 
 enum class NodeRole : std::uint8_t { Host, Gateway };

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <string>
 #include <thread>
@@ -61,6 +62,9 @@ class ControllerInstance {
   std::unique_ptr<ControllerApi> api_;
   std::unique_ptr<boost::asio::io_context> io_;
   std::unique_ptr<HttpServer> server_;
+  // Ages out Dynamic records once a second (PolicyEngine::expireDynamic).
+  std::unique_ptr<boost::asio::steady_timer> agingTimer_;
+  void scheduleAging();
   std::thread thread_;
   std::uint16_t port_ = 0;
 };
