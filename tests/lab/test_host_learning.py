@@ -70,7 +70,6 @@ def test_a_learned_address_stays_while_used_and_ages_out_once_the_vm_stops_using
     for binary in ("hnv-hostd", "hnv-controller", "hnvctl"):
         hnv_bin(binary)
     topo = two_tenants()
-    a2 = topo.vms["vm-a2"]
     ctl, hosts, vms = start_overlay(lab, topo, [l2only_record(topo, "vm-a2")])
     ctl.ok("PATCH", "/v1/global", {"dynamicRecordAgingSeconds": AGING})
     vm1, vm2 = hosts["host1"].vms["vm-a1"], hosts["host2"].vms["vm-a2"]
