@@ -73,6 +73,17 @@ std::optional<IpAddr> sourceCa(std::span<const std::uint8_t> l3, std::uint16_t e
   }
 }
 
+// The address an IPv6 neighbour advertisement, or a duplicate address
+// detection probe, claims for the VM (its target), if the frame is one.
+std::optional<IpAddr> claimedByNd(std::span<const std::uint8_t> l3) {
+  constexpr std::size_t icmp = wire::kIpv6HeaderLen;
+  if (l3.size() < icmp + 24 || l3[6] != wire::kIpProtoIcmpv6) return std::nullopt;
+  const bool advert = l3[icmp] == wire::kIcmpv6NeighborAdvertisement;
+  const bool dad = l3[icmp] == wire::kIcmpv6NeighborSolicitation && Ipv6Addr::fromBytes(l3.data() + 8).isUnspecified();
+  if (!advert && !dad) return std::nullopt;
+  return IpAddr(Ipv6Addr::fromBytes(l3.data() + icmp + 8));
+}
+
 // The distributed router: a frame addressed to the VSID's router MAC.
 void route(Out& out, rte_mbuf* m, const OverlayPolicy& pol, Vsid vsid, const VsidInfo& info, std::uint16_t etherType) {
   dp::PacketMeta& pm = dp::meta(m);
@@ -145,6 +156,13 @@ std::uint16_t VmInputNode::process(rte_graph* graph, rte_node* node, void** objs
       if (!b->allows(*src)) {
         out.drop(m, Error::SpoofedSourceCa);
         continue;
+      }
+      // An advertisement or a DAD probe claims its target, whatever its source.
+      if (eth->etherType == wire::kEtherTypeIpv6) {
+        if (auto claimed = claimedByNd(frame.subspan(kL3)); claimed && !b->allows(*claimed)) {
+          out.drop(m, Error::SpoofedSourceCa);
+          continue;
+        }
       }
     }
     pm.vsid = b->vsid.value();

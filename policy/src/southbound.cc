@@ -178,6 +178,12 @@ Result<std::vector<Change>> PolicyEngine::learn(std::string_view nodeName, const
 
 Result<std::vector<Change>> PolicyEngine::expireDynamic(Clock::time_point now) {
   const std::uint32_t aging = state_.global().dynamicRecordAgingSeconds;
+  if (aging == 0) {
+    // Hosts do not refresh while aging is off: once it is turned on, every
+    // record is counted from the first sweep after that.
+    reportedAt_.clear();
+    return std::vector<Change>{};
+  }
   std::map<std::string, Clock::time_point, std::less<>> seen;
   std::vector<Operation> ops;
   for (const auto& [key, r] : state_.table<LookupRecord>()) {
@@ -185,7 +191,7 @@ Result<std::vector<Change>> PolicyEngine::expireDynamic(Clock::time_point now) {
     auto it = reportedAt_.find(key);
     const Clock::time_point at = it != reportedAt_.end() ? it->second : now;
     seen.emplace(key, at);
-    if (aging != 0 && now - at >= std::chrono::seconds(aging)) {
+    if (now - at >= std::chrono::seconds(aging)) {
       ops.push_back({Operation::Verb::Delete, std::string(KindTraits<LookupRecord>::kName), key, {}, {}});
     }
   }

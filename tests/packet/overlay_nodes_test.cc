@@ -264,6 +264,14 @@ TEST_F(OverlayNodes, AVmSendingFromAnAddressItsPortDoesNotAllowIsDropped) {
   auto ll = PacketBuilder().eth(kB1, kB2).ipv6(v6("fe80::1"), v6("fe80::2")).udp(1, 2).build();
   EXPECT_EQ(fromVm(kPortB1, ll).sent.size(), 1u);
   EXPECT_EQ(h_.nodeError("vm-input", "spoofed-source-ca"), 3u);
+  // From a link-local source, an advertisement or a DAD probe still claims its target.
+  const Ipv6Addr other = v6("fd00:1::99");
+  auto na = PacketBuilder().eth(kB1, mac("33:33:00:00:00:01")).ipv6(v6("fe80::1"), Ipv6Addr::allNodes())
+                .neighborAdvertisement({false, false, true}, other, kB1).build();
+  expectDrop(fromVm(kPortB1, na), "vm-input", "spoofed-source-ca", 4);
+  auto dad = PacketBuilder().eth(kB1, multicastMacOf(other)).ipv6(Ipv6Addr(), other.solicitedNode())
+                 .neighborSolicitation(other).build();
+  expectDrop(fromVm(kPortB1, dad), "vm-input", "spoofed-source-ca", 5);
   // A port without allowed CAs checks only the MAC.
   EXPECT_EQ(fromVm(kPortA1, udpFrame(kA1, kA2, kCa11, kCa20)).sent.size(), 1u);
 }
@@ -493,8 +501,8 @@ TEST_F(OverlayNodes, NvgreIsDecapsulatedToTheVmPortOfItsVsidAndMac) {
 TEST_F(OverlayNodes, NvgreToAJoinedGroupIsReceivedAndFloodedToTheVsidsLocalVms) {
   // host3 sends tenant B's broadcast to B's group, as l2-flood does with a multicastGroup.
   auto inner = PacketBuilder().eth(kB2, MacAddr::broadcast()).ipv4(kCa20, v4("10.0.1.255")).udp(1, 2).build();
-  auto toGroup = [&](Ipv4Addr group) {
-    return PacketBuilder().eth(kHost3Mac, mac("01:00:5e:01:01:01")).ipv4(kPa3, group).df().nvgre(vsid(6001), 3)
+  auto toGroup = [&](Ipv4Addr group, Ipv4Addr from = kPa3) {
+    return PacketBuilder().eth(kHost3Mac, mac("01:00:5e:01:01:01")).ipv4(from, group).df().nvgre(vsid(6001), 3)
         .payload(inner).build();
   };
   auto r = fromUnderlay(toGroup(v4("239.1.1.1")));
@@ -503,6 +511,19 @@ TEST_F(OverlayNodes, NvgreToAJoinedGroupIsReceivedAndFloodedToTheVsidsLocalVms) 
   EXPECT_EQ(r.sent[0].bytes, inner);
   // A group this node has not joined is not for it.
   expectDrop(fromUnderlay(toGroup(v4("239.1.1.2"))), "ip4-input", "not-local");
+  // Our own copy reflected back by the underlay is not taken again.
+  expectDrop(fromUnderlay(toGroup(v4("239.1.1.1"), kPa1)), "ip4-input", "not-local", 2);
+  // With a team, each member gets the flooded copy; only the first takes it.
+  fib::PortAddresses ul0, ul1;
+  ul0.port = kUplink;
+  ul0.mac = kUplinkMac;
+  ul0.v4.push_back(*InterfaceAddress4::parse("192.0.2.11/24"));
+  ul1.port = 6;
+  ul1.mac = mac("02:00:5e:00:53:21");
+  ul1.v4.push_back(*InterfaceAddress4::parse("192.0.2.21/24"));
+  local_->publish(std::make_unique<const fib::LocalAddresses>(*fib::LocalAddresses::build({ul0, ul1})));
+  expectDrop(h_.run(toGroup(v4("239.1.1.1")), 6, 0), "ip4-input", "not-local", 3);
+  EXPECT_EQ(fromUnderlay(toGroup(v4("239.1.1.1"))).sent.size(), 1u);
 }
 
 TEST_F(OverlayNodes, APaOnAnotherSubnetIsReachedThroughTheProviderRoutesGateway) {

@@ -31,7 +31,19 @@ Result<LocalAddresses> LocalAddresses::build(std::vector<PortAddresses> ports) {
     }
   }
   t.ports_ = std::move(ports);
+  for (const auto& p : t.ports_) {
+    if (!p.v4.empty()) {
+      t.groupPort_ = p.port;
+      break;
+    }
+  }
   return t;
+}
+
+bool LocalAddresses::ownsAnywhere(const Ipv4Addr& a) const {
+  return std::any_of(ports_.begin(), ports_.end(), [&](const PortAddresses& p) {
+    return std::any_of(p.v4.begin(), p.v4.end(), [&](const auto& x) { return x.address() == a; });
+  });
 }
 
 bool LocalAddresses::owns(std::uint16_t port, const Ipv4Addr& a) const {

@@ -22,9 +22,12 @@ std::uint16_t Ip4InputNode::process(rte_graph* graph, rte_node* node, void** obj
       continue;
     }
     if (!local->owns(pm.rxPort, ip->dst)) {
-      // NVGRE to a VSID's PA multicast group this node has joined, on an underlay port.
+      // NVGRE to a VSID's PA multicast group this node has joined, from the
+      // underlay, taken on one port only (a team's members each get the
+      // flooded copy) and never our own copy coming back.
       const bool group = ip->dst.isMulticast() && ip->protocol == wire::kIpProtoGre && groups != nullptr &&
-                         groups->has(ip->dst) && local->onPort(pm.rxPort) != nullptr;
+                         groups->has(ip->dst) && (pm.flags & dp::kMetaFlagExternal) == 0 &&
+                         local->groupPort() == pm.rxPort && !local->ownsAnywhere(ip->src);
       if (!group) {
         out.drop(m, Error::NotLocal);
         continue;

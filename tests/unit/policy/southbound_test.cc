@@ -346,14 +346,18 @@ TEST_F(Southbound, DynamicRecordsAgeOutUnlessTheirHostReportsThemAgain) {
   ASSERT_TRUE(engine.learn("host1", J(report), t0));
   // Aging off (the default): nothing ever expires.
   ASSERT_TRUE(engine.expireDynamic(t0 + 1000h)->empty());
+  // Turned on much later: hosts did not refresh while it was off, so the
+  // record is counted from the first sweep, not from its last report.
   must(patchOp(kGlobal, "default", R"({"dynamicRecordAgingSeconds":60})"));
-  EXPECT_TRUE(engine.expireDynamic(t0 + 59s)->empty());
+  const auto t1 = t0 + 1000h + 1s;
+  EXPECT_TRUE(engine.expireDynamic(t1)->empty());
+  EXPECT_TRUE(engine.expireDynamic(t1 + 59s)->empty());
   // A report refreshes it (no commit).
   const Revision before = engine.revision();
-  ASSERT_TRUE(engine.learn("host1", J(report), t0 + 50s));
+  ASSERT_TRUE(engine.learn("host1", J(report), t1 + 50s));
   EXPECT_EQ(engine.revision(), before);
-  EXPECT_TRUE(engine.expireDynamic(t0 + 100s)->empty()) << "50 s after the refresh";
-  auto gone = engine.expireDynamic(t0 + 110s);
+  EXPECT_TRUE(engine.expireDynamic(t1 + 100s)->empty()) << "50 s after the refresh";
+  auto gone = engine.expireDynamic(t1 + 110s);
   ASSERT_TRUE(gone) << describe(gone.error());
   ASSERT_EQ(gone->size(), 1u);
   EXPECT_EQ(gone->front().key, key);
@@ -365,8 +369,8 @@ TEST_F(Southbound, DynamicRecordsAgeOutUnlessTheirHostReportsThemAgain) {
   // A Dynamic record nobody reported here (written through the API, or
   // loaded at start) is counted from the first sweep that sees it.
   must(createOp(kLr, R"({"vsid":5002,"ca":"10.0.2.21","mac":"00:15:5d:00:00:04","pa":"192.168.0.11","type":"Dynamic"})"));
-  EXPECT_TRUE(engine.expireDynamic(t0 + 200s)->empty());
-  EXPECT_EQ(engine.expireDynamic(t0 + 260s)->size(), 1u);
+  EXPECT_TRUE(engine.expireDynamic(t1 + 200s)->empty());
+  EXPECT_EQ(engine.expireDynamic(t1 + 260s)->size(), 1u);
 }
 
 TEST_F(Southbound, TheAgingTimeIsZeroOrTenSecondsAtLeast) {

@@ -92,8 +92,9 @@ class PolicyEngine {
                                     Clock::time_point now = Clock::now());
   // Deletes the Dynamic records not reported within the global
   // dynamicRecordAgingSeconds (none when it is 0). A Dynamic record this
-  // engine has not seen reported (loaded at start, or written through the
-  // API) is counted from the first call that sees it.
+  // engine has not seen reported since aging was last turned on (loaded at
+  // start, written through the API, learned while aging was off) is
+  // counted from the first call that sees it.
   Result<std::vector<Change>> expireDynamic(Clock::time_point now);
 
   // Called after every commit, in revision order.

@@ -36,10 +36,16 @@ class LocalAddresses {
   // True for the solicited-node group of one of the port's IPv6 addresses.
   bool ownsSolicitedNode(std::uint16_t port, const Ipv6Addr& group) const;
   const std::vector<PortAddresses>& ports() const { return ports_; }
+  // True when some port owns `a`.
+  bool ownsAnywhere(const Ipv4Addr& a) const;
+  // The port that receives multicast groups (MulticastGroups): the first
+  // with an IPv4 address; UINT16_MAX when none.
+  std::uint16_t groupPort() const { return groupPort_; }
 
  private:
   std::vector<PortAddresses> ports_;
   std::vector<int> byPort_;  // port id -> index in ports_, -1 when absent
+  std::uint16_t groupPort_ = UINT16_MAX;
 };
 
 // The IPv4 multicast groups the node receives on, on every port that has
