@@ -35,10 +35,10 @@ std::uint16_t NdProxyNode::process(rte_graph* graph, rte_node* node, void** objs
     const MacAddr sender = MacAddr::fromBytes(frame.data() + 6);
     const Vsid vsid = metaVsid(pm);
     const IpAddr target = ns->target;
-    // DAD (source ::) is how a VM announces a new IPv6 CA.
-    if (ctx.learnPunt != 0 && ip->src.isUnspecified() && shouldLearn(pol, vsid, sender, target)) {
-      puntCopyToLearner(out, m, ctx);
-    }
+    // DAD (source ::) is how a VM announces a new IPv6 CA; the source of
+    // its other solicitations is a CA it uses (which refreshes a Dynamic record).
+    const IpAddr claimed = ip->src.isUnspecified() ? target : IpAddr(ip->src);
+    if (ctx.learnPunt != 0 && shouldLearn(pol, vsid, sender, claimed)) puntCopyToLearner(out, m, ctx);
     const NeighborAnswer a = pol.answerNeighbor(vsid, target, sender);
     if (a.kind == NeighborAnswer::Kind::Unknown || a.kind == NeighborAnswer::Kind::OwnAddress) {
       // Own CA: DAD or NUD for the VM's own address gets no answer.

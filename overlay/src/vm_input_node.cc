@@ -8,6 +8,8 @@
 #include "hnv/wire/icmpv6.h"
 #include "hnv/wire/ipv4.h"
 #include "hnv/wire/ipv6.h"
+#include "hnv/wire/dhcp.h"
+#include "learning.h"
 
 namespace hnv::overlay {
 namespace {
@@ -171,6 +173,10 @@ std::uint16_t VmInputNode::process(rte_graph* graph, rte_node* node, void** objs
     if (!passHooks(hooks, HookPoint::FromVm, pm.rxPort, pm.vsid, frame)) {
       out.drop(m, Error::ExtensionDrop);
       continue;
+    }
+    if (unlikely(pol.portLearns(pm.rxPort)) && ctx.learnPunt != 0 &&
+        isUdpBetween(frame, wire::kDhcpClientPort, wire::kDhcpServerPort)) {
+      puntCopyToLearner(out, m, ctx);
     }
     if (eth->etherType == wire::kEtherTypeArp) {
       out.to(m, Next::ArpProxy);

@@ -12,19 +12,6 @@
 namespace hnv::overlay {
 namespace {
 
-// A UDP datagram from the DHCP server port to the client port, unfragmented
-// (the Learner reads the rest). A few loads; runs only for learning ports.
-bool isDhcpToClient(std::span<const std::uint8_t> frame) {
-  constexpr std::size_t l3 = wire::kEthernetHeaderLen;
-  if (frame.size() < l3 + wire::kIpv4HeaderLen + 8 || wire::load16(frame.data() + 12) != wire::kEtherTypeIpv4) {
-    return false;
-  }
-  const std::uint8_t* ip = frame.data() + l3;
-  const std::size_t ihl = std::size_t{ip[0] & 0x0Fu} * 4;
-  if (ip[9] != wire::kIpProtoUdp || (wire::load16(ip + 6) & 0x3FFF) != 0 || frame.size() < l3 + ihl + 8) return false;
-  return wire::load16(ip + ihl) == wire::kDhcpServerPort && wire::load16(ip + ihl + 2) == wire::kDhcpClientPort;
-}
-
 }  // namespace
 
 std::uint16_t VmOutputNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
@@ -49,7 +36,10 @@ std::uint16_t VmOutputNode::process(rte_graph* graph, rte_node* node, void** obj
       out.to(m, Next::Punt);
       continue;
     }
-    if (unlikely(pol.portLearns(pm.txPort)) && isDhcpToClient(frame)) puntCopyToLearner(out, m, ctx);
+    if (unlikely(pol.portLearns(pm.txPort)) && ctx.learnPunt != 0 &&
+        isUdpBetween(frame, wire::kDhcpServerPort, wire::kDhcpClientPort)) {
+      puntCopyToLearner(out, m, ctx);
+    }
     out.to(m, Next::Tx);
   }
   return out.finish();

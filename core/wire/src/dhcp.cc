@@ -8,7 +8,7 @@ namespace hnv::wire {
 
 namespace {
 
-constexpr std::uint8_t kOptionPad = 0, kOptionEnd = 255, kOptionMessageType = 53;
+constexpr std::uint8_t kOptionPad = 0, kOptionEnd = 255, kOptionMessageType = 53, kOptionRequestedAddress = 50;
 constexpr std::size_t kHeaderAndCookie = kDhcpFixedLen + 4;
 
 }  // namespace
@@ -38,6 +38,9 @@ WireResult<DhcpMessage> parseDhcp(std::span<const std::uint8_t> b) {
     if (code == kOptionMessageType) {
       if (len != 1) return wireError(WireErrc::Malformed, i + 1);
       m.type = static_cast<DhcpType>(p[i + 2]);
+    } else if (code == kOptionRequestedAddress) {
+      if (len != 4) return wireError(WireErrc::Malformed, i + 1);
+      m.requested = Ipv4Addr::fromBytes(p + i + 2);
     }
     i += 2u + len;
   }
@@ -45,7 +48,7 @@ WireResult<DhcpMessage> parseDhcp(std::span<const std::uint8_t> b) {
 }
 
 WireResult<std::size_t> writeDhcp(std::span<std::uint8_t> out, const DhcpMessage& m) {
-  const std::size_t len = kHeaderAndCookie + (m.type == DhcpType::None ? 0 : 3) + 1;
+  const std::size_t len = kHeaderAndCookie + (m.type == DhcpType::None ? 0 : 3) + (m.requested ? 6 : 0) + 1;
   if (out.size() < len) return wireError(WireErrc::Truncated, out.size());
   std::fill(out.begin(), out.end(), 0);
   std::uint8_t* p = out.data();
@@ -62,6 +65,12 @@ WireResult<std::size_t> writeDhcp(std::span<std::uint8_t> out, const DhcpMessage
     p[i++] = kOptionMessageType;
     p[i++] = 1;
     p[i++] = static_cast<std::uint8_t>(m.type);
+  }
+  if (m.requested) {
+    p[i++] = kOptionRequestedAddress;
+    p[i++] = 4;
+    m.requested->toBytes(p + i);
+    i += 4;
   }
   p[i++] = kOptionEnd;
   return std::max(len, out.size());

@@ -4,10 +4,11 @@
 // configuration file, else none (the port is unbound and vm-input drops its
 // frames as unbound-port).
 //
-// A vm-ports object the host cannot apply (no VM port of that name here, or
-// its MAC already bound in that VSID by the configuration of another port)
+// A vm-ports object the host cannot apply (no VM port of that name here)
 // does not refuse the policy: the rest applies and the object is listed as
-// a problem (the "policy" API method, the log). A malformed vm-ports list
+// a problem (the "policy" API method, the log). When a controller object
+// gives another port the (VSID, MAC) a port's configuration binds, the
+// controller wins: the configured port stays unbound, listed as a problem. A malformed vm-ports list
 // refuses the whole policy like any other malformed kind.
 //
 // Pure: reads the document and the port list only.

@@ -9,7 +9,9 @@
 //                 leaves (or waits for the underlay neighbour);
 //   Received      an NVGRE packet from the underlay that passed receive
 //                 validation, before its outer headers are removed;
-//   ToVm          the customer frame vm-output delivers to a VM port.
+//   ToVm          the customer frame vm-output delivers to a VM port
+//                 (forwarded traffic; the host's own ARP/ND answers and
+//                 ICMP errors to its VMs do not pass there).
 //
 // A point with no hook costs one load and one branch per packet. Hooks run
 // on the worker threads, concurrently, in registration order; one that
@@ -82,7 +84,7 @@ class Extensions {
   Result<std::uint32_t> add(HookPoint point, std::string name, HookFn fn);
   // Removes the hook; NotFound for an unknown id.
   Status remove(std::uint32_t id);
-  // [{"id", "name", "point"}].
+  // (id, "<name> at <point>") per hook, by point then registration.
   std::vector<std::pair<std::uint32_t, std::string>> list() const;
 
  private:

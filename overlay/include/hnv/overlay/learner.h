@@ -1,9 +1,10 @@
 // Dynamic IP learning, the control-thread half (spec section 3). arp-proxy
 // and nd-proxy punt a copy of each ARP (request, reply, gratuitous) and each
 // DAD solicitation in which a VM whose MAC has an L2Only record uses a CA
-// that policy does not give it; vm-output copies each DHCP reply delivered
-// to such a VM, and a DHCPACK teaches the address it gives (yiaddr) to its
-// client (chaddr). The Learner checks that the frame came from (or, for
+// that policy does not give it; vm-input copies such a VM's DHCP requests
+// and vm-output each DHCP reply delivered to it, and a DHCPACK teaches the
+// address it gives (yiaddr) to its client (chaddr) only when the VM asked
+// for that address in the same transaction (xid). The Learner checks that the frame came from (or, for
 // DHCP, went to) that VM's own port and that the port allows the CA, and reports (VSID, CA, MAC) once; the program sends
 // the report to the controller, which turns it into a Dynamic record for
 // every node of the VSID. A report not yet reflected in policy is repeated
@@ -50,6 +51,8 @@ class Learner {
     return std::chrono::milliseconds(std::max<std::uint64_t>(1000, std::uint64_t{agingSeconds} * 1000 / 3));
   }
   static constexpr std::size_t kMaxRemembered = 4096;  // older reports are forgotten beyond this
+  // How long a VM's DHCP request waits for its DHCPACK.
+  static constexpr std::chrono::seconds kDhcpWindow{60};
 
   Learner(const dp::Published<OverlayPolicy>& policy, Report report) : policy_(policy), report_(std::move(report)) {}
 
@@ -63,6 +66,8 @@ class Learner {
   Report report_;
   LearnerStats stats_;
   std::map<std::tuple<std::uint32_t, IpAddr, MacAddr>, Clock::time_point> sent_;
+  // DHCP requests seen: (port, xid) -> (the address asked for, when).
+  std::map<std::pair<std::uint16_t, std::uint32_t>, std::pair<IpAddr, Clock::time_point>> requests_;
 };
 
 }  // namespace hnv::overlay

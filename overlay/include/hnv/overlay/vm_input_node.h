@@ -15,12 +15,14 @@ namespace hnv::overlay {
 // multicast to l2-flood, frames to the VSID's distributed-router MAC are
 // routed inside the routing domain (or sent to the VSID's GatewayWildcard),
 // and unicast goes out of a local VM port (vm-output) or into the overlay
-// (nvgre-encap, the destination PA in the scratch words).
+// (nvgre-encap, the destination PA in the scratch words). A DHCP request of
+// a VM that learns its addresses is copied to the Learner (punt), which
+// pairs it with the server's DHCPACK.
 struct VmInputNode {
   static constexpr std::string_view kName = "vm-input";
-  enum class Next : std::uint16_t { Drop = 0, Deliver, Encap, ArpProxy, NdProxy, Flood };
-  static constexpr std::array<std::string_view, 6> kNextNames{"drop",     "vm-output", "nvgre-encap",
-                                                              "arp-proxy", "nd-proxy", "l2-flood"};
+  enum class Next : std::uint16_t { Drop = 0, Deliver, Encap, ArpProxy, NdProxy, Flood, Punt };
+  static constexpr std::array<std::string_view, 7> kNextNames{"drop",     "vm-output", "nvgre-encap", "arp-proxy",
+                                                              "nd-proxy", "l2-flood",  "punt"};
   enum class Error : std::uint16_t {
     UnboundPort, UnknownVsid, Malformed, TaggedFrame, SpoofedSourceMac, UnknownDestination, Hairpin,
     NoRoute, TtlExpired, ToRouter, NotIp, SpoofedSourceCa, ExtensionDrop

@@ -8,9 +8,10 @@
 
 namespace hnv::overlay {
 
-// vm-output: every customer frame delivered to a local VM port (meta txPort
+// vm-output: every customer frame forwarded to a local VM port (meta txPort
 // set): from vm-input (the same host), nvgre-input (decapsulated) and
-// l2-flood's local copies. It takes out the echo reply of a running CA
+// l2-flood's local copies. (The host's own answers, arp-proxy, nd-proxy and
+// vm-icmp-error, go to port-tx directly.) It takes out the echo reply of a running CA
 // connectivity test (punt to the CaTester) and sends a copy of a DHCP reply
 // to a VM whose MAC learns its addresses (an L2Only record) to the Learner,
 // which learns the address of a DHCPACK (spec section 3). Then port-tx.

@@ -46,6 +46,24 @@ TEST(Dhcp, FindsTheMessageTypeAfterOtherOptionsAndPads) {
   EXPECT_EQ(parseDhcp(b)->type, DhcpType::Nak);
 }
 
+TEST(Dhcp, ARequestCarriesTheAddressItAsksFor) {
+  std::vector<std::uint8_t> b(300);
+  DhcpMessage m;
+  m.type = DhcpType::Request;
+  m.chaddr = kClient;
+  m.requested = *Ipv4Addr::parse("10.0.1.77");
+  ASSERT_TRUE(writeDhcp(b, m).ok());
+  auto r = parseDhcp(b);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->type, DhcpType::Request);
+  EXPECT_EQ(r->requested, *Ipv4Addr::parse("10.0.1.77"));
+  ASSERT_EQ(b[243], 50);  // after option 53 (240..242)
+  b[244] = 3;             // option 50 must hold 4 bytes
+  auto bad = parseDhcp(b);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().offset, 244u);
+}
+
 TEST(Dhcp, PlainBootpHasNoMessageType) {
   std::vector<std::uint8_t> b(241);
   DhcpMessage m;

@@ -6,11 +6,13 @@
 // and the magic cookie (240 bytes), or an option running past the end;
 // Unsupported: another hardware type or length (offset 1, 2); Malformed: no
 // magic cookie (236), an op other than 1 or 2 (0), a message type option
-// whose length is not 1. Options after the end option (255) are not read.
+// whose length is not 1, a requested-address option (50) whose length is not
+// 4. Options after the end option (255) are not read.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "hnv/base/ip.h"
@@ -36,11 +38,13 @@ struct DhcpMessage {
   Ipv4Addr ciaddr;  // the client's address, when it has one
   Ipv4Addr yiaddr;  // "your" address: what the server gives the client
   MacAddr chaddr;   // the client's hardware address
+  std::optional<Ipv4Addr> requested;  // option 50, the address a client asks for
 };
 
 WireResult<DhcpMessage> parseDhcp(std::span<const std::uint8_t> udpPayload);
-// A minimal message: the fixed part, the cookie, option 53 (unless None) and
-// the end option; 244 bytes (241 without option 53). Zero-padded to
+// A minimal message: the fixed part, the cookie, option 53 (unless None),
+// option 50 (if `requested`) and the end option; 244 bytes (241 without
+// option 53, 6 more with option 50). Zero-padded to
 // `out.size()` if larger; Truncated if `out` is too small.
 WireResult<std::size_t> writeDhcp(std::span<std::uint8_t> out, const DhcpMessage& m);
 
