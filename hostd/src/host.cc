@@ -131,22 +131,10 @@ Status Host::applyPolicy(const json::object& desired) {
   policy_->publish(std::make_unique<const overlay::OverlayPolicy>(std::move(*next)));
   node_->setMulticastGroups(joinedGroups(*policy_->get(), resolved->bound));
   kLog.info("policy applied", {{"revision", std::to_string(revision)}, {"records", std::to_string(records)}});
-  const bool portsChanged = !sameBindings(resolved_, *resolved);
+  const bool portsChanged = resolved_ != *resolved;
   resolved_ = std::move(*resolved);
   if (portsChanged) logVmPorts();
   return okStatus();
-}
-
-bool Host::sameBindings(const ResolvedVmPorts& a, const ResolvedVmPorts& b) {
-  if (a.bound.size() != b.bound.size() || a.problems != b.problems || a.unbound != b.unbound) return false;
-  for (std::size_t i = 0; i < a.bound.size(); ++i) {
-    const auto &x = a.bound[i].binding, &y = b.bound[i].binding;
-    if (x.port != y.port || x.vsid != y.vsid || x.mac != y.mac || x.allowedCas != y.allowedCas ||
-        a.bound[i].source != b.bound[i].source) {
-      return false;
-    }
-  }
-  return true;
 }
 
 void Host::logVmPorts() const {

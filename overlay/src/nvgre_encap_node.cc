@@ -110,8 +110,9 @@ struct Verdict {
 Verdict fail(Error e) { return {false, Next::Drop, e, 0}; }
 
 // Wraps the single-segment inner frame of `m` in outer Ethernet, IPv4 and GRE.
+// `hooks`: the extension table, read once per burst (nullptr: none).
 Verdict encapsulate(rte_mbuf* m, const OverlayContext& ctx, const fib::LocalAddresses& local,
-                    const fib::NeighborTable& neighbors, const IpAddr& dstPa) {
+                    const fib::NeighborTable& neighbors, const HookTable* hooks, const IpAddr& dstPa) {
   dp::PacketMeta& pm = dp::meta(m);
   const OverlaySettings& set = ctx.settings;
   auto inner = dp::bytes(m);
@@ -155,8 +156,7 @@ Verdict encapsulate(rte_mbuf* m, const OverlayContext& ctx, const fib::LocalAddr
   pm.l3Offset = wire::kEthernetHeaderLen;
   pm.l4Offset = wire::kEthernetHeaderLen + wire::kIpv4HeaderLen;
   pm.txPort = up.port->port;
-  if (!passHooks(ctx.hooks != nullptr ? ctx.hooks->get() : nullptr, HookPoint::Encapsulated, pm.txPort, pm.vsid,
-                 frame)) {
+  if (!passHooks(hooks, HookPoint::Encapsulated, pm.txPort, pm.vsid, frame)) {
     return fail(Error::ExtensionDrop);
   }
   if (toGroup || nb != nullptr) return {true, Next::Tx, {}};
@@ -205,6 +205,7 @@ std::uint16_t NvgreEncapNode::process(rte_graph* graph, rte_node* node, void** o
   const auto& ctx = dp::nodeState<OverlayContext>(node);
   const fib::LocalAddresses& local = *ctx.local->get();
   const fib::NeighborTable& neighbors = *ctx.neighbors->get();
+  const HookTable* hooks = ctx.hooks != nullptr ? ctx.hooks->get() : nullptr;
   thread_local std::vector<rte_mbuf*> segments;
   Out out(graph, node, objs, count);
   for (std::uint16_t i = 0; i < count; ++i) {
@@ -235,7 +236,7 @@ std::uint16_t NvgreEncapNode::process(rte_graph* graph, rte_node* node, void** o
         }
         for (rte_mbuf* s : segments) {
           dp::meta(s) = pm;
-          Verdict v = encapsulate(s, ctx, local, neighbors, dstPa);
+          Verdict v = encapsulate(s, ctx, local, neighbors, hooks, dstPa);
           if (v.ok) {
             out.emit(s, v.next);
           } else {
@@ -249,7 +250,7 @@ std::uint16_t NvgreEncapNode::process(rte_graph* graph, rte_node* node, void** o
       completeChecksums(dp::bytes(m), *h);
       m->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
     }
-    Verdict v = encapsulate(m, ctx, local, neighbors, dstPa);
+    Verdict v = encapsulate(m, ctx, local, neighbors, hooks, dstPa);
     if (v.ok) {
       out.to(m, v.next);
     } else if (v.error == Error::TooBig) {

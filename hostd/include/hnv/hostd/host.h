@@ -64,7 +64,6 @@ class Host {
  private:
   explicit Host(boost::asio::io_context& io) : io_(io) {}
   Status applyPolicy(const boost::json::object& desired);
-  static bool sameBindings(const ResolvedVmPorts& a, const ResolvedVmPorts& b);
   void logVmPorts() const;
   std::string portName(std::uint16_t id) const;
   boost::json::object policyJson() const;

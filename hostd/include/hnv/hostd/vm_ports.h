@@ -38,6 +38,7 @@ struct ResolvedVmPort {
   overlay::VmPortBinding binding;
   BindingSource source = BindingSource::Config;
   std::string vmName;  // from the controller's object, if any
+  bool operator==(const ResolvedVmPort&) const = default;
 };
 
 struct ResolvedVmPorts {
@@ -45,6 +46,7 @@ struct ResolvedVmPorts {
   std::vector<std::string> unbound;   // VM ports with no binding from either side
   std::vector<std::string> problems;  // one line per vm-ports object not applied
   std::vector<overlay::VmPortBinding> bindings() const;
+  bool operator==(const ResolvedVmPorts&) const = default;
 };
 
 Result<ResolvedVmPorts> resolveVmPorts(std::string_view node, const boost::json::object& desired,

@@ -71,6 +71,7 @@ struct VmPortBinding {
   MacAddr mac;
   std::vector<Prefix> allowedCas;
 
+  bool operator==(const VmPortBinding&) const = default;
   // True when the VM may send from `a`.
   bool allows(const IpAddr& a) const {
     if (allowedCas.empty() || a.isUnspecified()) return true;
