@@ -153,10 +153,11 @@ Status Gateway::applyPolicy(const json::object& desired) {
   node_->publishTenants(std::make_unique<const fib::TenantTables>(std::move(*tables)));
   // Workers resync their sessions at the first packet that sees the new generation.
   natConfig_->publish(std::make_unique<const nat::NatConfig>(std::move(*natConfig)));
-  if (vpn_ && vpnCompiled->swanctlConf != swanctlConf_) {
-    swanctlConf_ = vpnCompiled->swanctlConf;
+  if (vpn_ && (vpnCompiled->swanctlConf != ikeConnections_.swanctlConf ||
+               vpnCompiled->credentials != ikeConnections_.credentials)) {
+    ikeConnections_ = {vpnCompiled->swanctlConf, vpnCompiled->credentials};
     persistentConnections_ = vpnCompiled->persistent;
-    if (vpnLink_) vpnLink_->send(ikeipc::Connections{swanctlConf_});
+    if (vpnLink_) vpnLink_->send(ikeConnections_);
   }
   applyCluster(*clusterSet);
   sendClusterRole();
@@ -222,7 +223,7 @@ Status Gateway::startVpn(boost::asio::io_context& io) {
       io, config_.ikeSocket, [this](const ikeipc::Message& m) { onIkeMessage(m); },
       [this] {
         vpnLink_->send(ikeipc::Hello{"hnvgwd", ikeipc::kVersion, ""});
-        if (!swanctlConf_.empty()) vpnLink_->send(ikeipc::Connections{swanctlConf_});
+        if (!ikeConnections_.swanctlConf.empty()) vpnLink_->send(ikeConnections_);
       });
   if (auto st = vpnLink_->listen(); !st) return st;
   node_->addTicker([this, last = std::chrono::steady_clock::time_point()](auto now) mutable {

@@ -16,10 +16,56 @@ std::string joined(const std::vector<Prefix>& prefixes) {
   return out;
 }
 
-void appendConnection(std::string& conns, std::string& secrets, const policy::VpnS2sInterface& x,
-                      const std::string& name, TenantId tenant, bool initiate) {
-  const std::string localId = x.localId.empty() ? x.localAddress.toString() : x.localId;
+std::string joined(const std::vector<policy::VpnRemotePrefix>& prefixes) {
+  std::string out;
+  for (const auto& r : prefixes) out += (out.empty() ? "" : ",") + r.prefix.toString();
+  return out;
+}
+
+// The PEM blocks of a CA bundle (policy re-encodes it: one block after
+// another, each ending in the END line).
+std::vector<std::string> pemBlocks(const std::string& bundle) {
+  static constexpr std::string_view kEnd = "-----END CERTIFICATE-----\n";
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (std::size_t end; (end = bundle.find(kEnd, start)) != std::string::npos; start = end + kEnd.size()) {
+    out.push_back(bundle.substr(start, end + kEnd.size() - start));
+  }
+  return out;
+}
+
+// The auth rounds: with a PSK found by the pair of identities; with
+// certificates our certificate (its key found by charon in private/) and
+// the site's chaining to this interface's CAs only.
+void appendAuth(std::string& conns, std::string& secrets, std::vector<ikeipc::CredentialFile>& creds,
+                const policy::VpnS2sInterface& x, const std::string& name) {
   const std::string remoteId = x.remoteId.empty() ? x.destination.toString() : x.remoteId;
+  if (x.authentication == policy::VpnAuthentication::Psk) {
+    const std::string localId = x.localId.empty() ? x.localAddress.toString() : x.localId;
+    conns += "    local {\n      auth = psk\n      id = \"" + localId + "\"\n    }\n";
+    conns += "    remote {\n      auth = psk\n      id = \"" + remoteId + "\"\n    }\n";
+    secrets += "  ike-" + name + " {\n    id-1 = \"" + localId + "\"\n    id-2 = \"" + remoteId + "\"\n    secret = \"" +
+               x.sharedSecret + "\"\n  }\n";
+    return;
+  }
+  const std::string file = name + ".pem";
+  creds.push_back({"x509", file, x.certificate});
+  creds.push_back({"private", file, x.privateKey});
+  conns += "    local {\n      auth = pubkey\n      certs = " + file + "\n";
+  if (!x.localId.empty()) conns += "      id = \"" + x.localId + "\"\n";  // else the certificate's subject
+  conns += "    }\n";
+  std::string cas;
+  const auto blocks = pemBlocks(x.caCertificates);
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    const std::string ca = name + "-ca" + std::to_string(i + 1) + ".pem";
+    creds.push_back({"x509ca", ca, blocks[i]});
+    cas += (cas.empty() ? "" : ",") + ca;
+  }
+  conns += "    remote {\n      auth = pubkey\n      id = \"" + remoteId + "\"\n      cacerts = " + cas + "\n    }\n";
+}
+
+void appendConnection(VpnCompiled& out, std::string& conns, std::string& secrets, const policy::VpnS2sInterface& x,
+                      const std::string& name, TenantId tenant, bool initiate) {
   const bool persistent = x.connectionType == policy::VpnConnectionType::Persistent;
   conns += "  " + name + " {\n";
   conns += "    version = 2\n";
@@ -32,8 +78,7 @@ void appendConnection(std::string& conns, std::string& secrets, const policy::Vp
   // look for a kernel route to the peer, which the data plane owns (none
   // found: DPD and rekeying of the IKE SA wait for a path that never comes).
   conns += "    mobike = no\n";
-  conns += "    local {\n      auth = psk\n      id = " + localId + "\n    }\n";
-  conns += "    remote {\n      auth = psk\n      id = " + remoteId + "\n    }\n";
+  appendAuth(conns, secrets, out.credentials, x, name);
   conns += "    children {\n      " + name + " {\n";
   conns += "        local_ts = " + joined(x.localPrefixes) + "\n";
   conns += "        remote_ts = " + joined(x.remotePrefixes) + "\n";
@@ -51,8 +96,6 @@ void appendConnection(std::string& conns, std::string& secrets, const policy::Vp
   conns += std::string("        dpd_action = ") + (persistent ? "restart" : "clear") + "\n";
   conns += std::string("        close_action = ") + (persistent && initiate ? "start" : "none") + "\n";
   conns += "      }\n    }\n  }\n";
-  secrets += "  ike-" + name + " {\n    id-1 = " + localId + "\n    id-2 = " + remoteId + "\n    secret = \"" +
-             x.sharedSecret + "\"\n  }\n";
 }
 
 }  // namespace
@@ -77,8 +120,8 @@ Result<VpnCompiled> compileVpn(const boost::json::object& desired, const overlay
     i.local = x.localAddress.v4();
     i.remote = x.destination.v4();
     i.localPrefixes = x.localPrefixes;
-    for (const auto& p : x.remotePrefixes) i.remotePrefixes.push_back({p, x.routeMetric});
-    appendConnection(conns, secrets, x, i.name, *tenant, initiate);
+    for (const auto& r : x.remotePrefixes) i.remotePrefixes.push_back({r.prefix, r.metric.value_or(x.routeMetric)});
+    appendConnection(out, conns, secrets, x, i.name, *tenant, initiate);
     if (x.connectionType == policy::VpnConnectionType::Persistent) out.persistent.push_back(i.name);
     out.interfaces.push_back(std::move(i));
   }

@@ -7,6 +7,7 @@
 #include "hnv/policy/kinds.h"
 #include "names.h"
 #include "read.h"
+#include "x509.h"
 
 namespace hnv::policy {
 
@@ -18,6 +19,8 @@ namespace {
 constexpr std::size_t kMaxPrefixes = 32;
 const std::pair<std::string_view, VpnConnectionType> kConnectionTypes[] = {
     {"persistent", VpnConnectionType::Persistent}, {"on-demand", VpnConnectionType::OnDemand}};
+const std::pair<std::string_view, VpnAuthentication> kAuthentications[] = {
+    {"psk", VpnAuthentication::Psk}, {"certificate", VpnAuthentication::Certificate}};
 
 // The algorithm words a proposal may use: ciphers the data plane runs
 // (AES-CBC, AES-GCM-16), integrity and PRF (SHA-1, SHA-2), and the DH
@@ -54,27 +57,122 @@ Result<IpAddr> readEndpoint(const ConfigNode& n) {
   return detail::readUnicast4(n, "IPv6 tunnel endpoints are not supported yet; use IPv4");
 }
 
-Result<std::vector<Prefix>> readPrefixes(const ConfigNode& n) {
+Result<std::size_t> prefixCount(const ConfigNode& n) {
   auto count = n.arraySize();
   if (!count) return count.error();
   if (*count == 0 || *count > kMaxPrefixes) return n.error(std::to_string(*count), "1 to 32 prefixes");
+  return count;
+}
+
+Result<Prefix> readTunnelPrefix(const ConfigNode& n) {
+  auto p = detail::readPrefix(n);
+  if (!p) return p.error();
+  if (!p->isV4()) return n.error(p->toString(), "IPv6 inside the tunnel is not supported yet");
+  return p;
+}
+
+Result<std::vector<Prefix>> readLocalPrefixes(const ConfigNode& n) {
+  auto count = prefixCount(n);
+  if (!count) return count.error();
   std::vector<Prefix> out;
   for (std::size_t i = 0; i < *count; ++i) {
-    auto p = detail::readPrefix(n.at(i));
+    auto s = n.at(i).asString();
+    if (s && s->find(':') != std::string::npos && s->find('.') != std::string::npos) {
+      return n.at(i).error(*s, "a metric (':N') belongs to remotePrefixes only");
+    }
+    auto p = readTunnelPrefix(n.at(i));
     if (!p) return p.error();
-    if (!p->isV4()) return n.at(i).error(p->toString(), "IPv6 inside the tunnel is not supported yet");
     out.push_back(*p);
   }
   return out;
 }
 
-Result<std::string> readIdentity(const ConfigNode& n) {
-  auto t = detail::readText(n, 128, "");
-  if (!t) return t.error();
-  if (t->find_first_of(" \"'{}=#\\") != std::string::npos) {
-    return n.error(*t, "an IKE identity has no spaces, quotes, braces, '=', '#' or backslashes");
+// "172.16.1.0/24" or, as Add-VpnS2SInterface's -IPv4Subnet,
+// "172.16.1.0/24:20" (the route's metric; without it routeMetric).
+Result<std::vector<VpnRemotePrefix>> readRemotePrefixes(const ConfigNode& n) {
+  auto count = prefixCount(n);
+  if (!count) return count.error();
+  std::vector<VpnRemotePrefix> out;
+  for (std::size_t i = 0; i < *count; ++i) {
+    const ConfigNode item = n.at(i);
+    auto text = item.asString();
+    if (!text) return text.error();
+    const std::size_t slash = text->find('/');
+    const std::size_t colon = slash == std::string::npos ? std::string::npos : text->find(':', slash);
+    std::optional<std::uint32_t> metric;
+    if (colon != std::string::npos) {
+      const std::string digits = text->substr(colon + 1);
+      const bool ok = !digits.empty() && digits.size() <= 5 &&
+                      digits.find_first_not_of("0123456789") == std::string::npos && std::stoul(digits) <= 65535;
+      if (!ok) return item.error(*text, "the metric after ':' is a number 0..65535, like 172.16.1.0/24:20");
+      metric = static_cast<std::uint32_t>(std::stoul(digits));
+    }
+    auto p = Prefix::parse(text->substr(0, colon));
+    if (!p) return item.error(*text, p.error().why);
+    if (!p->isV4()) return item.error(*text, "IPv6 inside the tunnel is not supported yet");
+    for (const auto& seen : out) {
+      if (seen.prefix == *p) return item.error(*text, "is listed twice");
+    }
+    out.push_back({*p, metric});
   }
+  return out;
+}
+
+// An address, a name, an e-mail address or a distinguished name
+// ("C=CH, O=Example, CN=site-a"); written quoted into swanctl.conf.
+Result<std::string> readIdentity(const ConfigNode& n) {
+  auto t = detail::readText(n, 256, "");
+  if (!t) return t.error();
+  if (t->find_first_of("\"{}#\\") != std::string::npos) {
+    return n.error(*t, "an IKE identity has no quotes, braces, '#' or backslashes");
+  }
+  if (!t->empty() && (t->front() == ' ' || t->back() == ' ')) return n.error(*t, "no leading or trailing spaces");
   return t;
+}
+
+Status readPsk(const ConfigNode& n, VpnS2sInterface& out) {
+  auto secret = n.asString();
+  if (!secret) return secret.error();
+  if (secret->size() < 16 || secret->size() > 256) {
+    // The value is never echoed: it is a secret.
+    return n.error(std::to_string(secret->size()) + " characters", "a PSK has 16 to 256 characters");
+  }
+  for (unsigned char c : *secret) {
+    if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
+      return n.error("(not shown)", "printable characters only, without '\"' or backslashes");
+    }
+  }
+  out.sharedSecret = *secret;
+  return okStatus();
+}
+
+// Which fields the authentication method needs, and that the other
+// method's are absent (a stray secret would be kept for nothing).
+Status readCredentials(const ConfigNode& n, VpnS2sInterface& out) {
+  const bool certs = out.authentication == VpnAuthentication::Certificate;
+  const std::string_view method = certs ? "certificate" : "psk";
+  for (std::string_view f : {"certificate", "privateKey", "caCertificates", "sharedSecret"}) {
+    const bool needed = certs == (f != "sharedSecret");
+    if (needed && !n[f].present()) {
+      return makeError(Errc::InvalidArgument, n[f].path(), "",
+                       "is required with authentication " + std::string(method));
+    }
+    if (!needed && n[f].present()) {
+      return makeError(Errc::InvalidArgument, n[f].path(), "(not shown)",
+                       "is not used with authentication " + std::string(method) + "; leave it out");
+    }
+  }
+  if (!certs) return readPsk(n["sharedSecret"], out);
+  auto cert = detail::readCertificatePem(n["certificate"]);
+  if (!cert) return cert.error();
+  auto key = detail::readPrivateKeyPem(n["privateKey"], *cert);
+  if (!key) return key.error();
+  auto cas = detail::readCaBundlePem(n["caCertificates"]);
+  if (!cas) return cas.error();
+  out.certificate = std::move(*cert);
+  out.privateKey = std::move(*key);
+  out.caCertificates = std::move(*cas);
+  return okStatus();
 }
 
 }  // namespace
@@ -91,16 +189,24 @@ std::span<const FieldSpec> KindTraits<VpnS2sInterface>::fields() {
       {"externalRdid", FieldType::Guid, kRequired, "routing domain the local endpoint lives in; not rdid"},
       {"localAddress", FieldType::Ip, kRequired, "the gateway's IPv4 endpoint in externalRdid"},
       {"destination", FieldType::Ip, kRequired, "the remote site's IPv4 address"},
-      {"authentication", FieldType::Enum, 0, "psk (the default); certificates are not supported yet", "psk"},
-      {"sharedSecret", FieldType::String, kRequired | kSecret, "pre-shared key, 16 to 256 characters; write-only"},
-      {"localId", FieldType::String, 0, "our IKE identity (default: localAddress)"},
+      {"authentication", FieldType::Enum, 0, "psk (the default) or certificate (X.509, RSA or ECDSA)",
+       "psk|certificate"},
+      {"sharedSecret", FieldType::String, kSecret, "pre-shared key, 16 to 256 characters; psk only; write-only"},
+      {"certificate", FieldType::String, 0, "the gateway's certificate for this interface, PEM; certificate only"},
+      {"privateKey", FieldType::String, kSecret,
+       "the certificate's private key, unencrypted PEM (RSA or EC); certificate only; write-only"},
+      {"caCertificates", FieldType::String, 0,
+       "PEM of 1 to 8 CA certificates the site's certificate must chain to; certificate only"},
+      {"localId", FieldType::String, 0,
+       "our IKE identity (default: localAddress; with certificates the certificate's subject)"},
       {"remoteId", FieldType::String, 0, "the site's IKE identity (default: destination)"},
       {"ikeProposals", FieldType::String, 0, "IKE proposals, strongSwan syntax (default aes256-sha256-modp2048)"},
       {"espProposals", FieldType::String, 0,
        "ESP proposals, strongSwan syntax; a DH group asks for PFS (default aes256gcm16-modp2048)"},
       {"localPrefixes", FieldType::PrefixList, kRequired, "the tenant's IPv4 prefixes behind the tunnel"},
-      {"remotePrefixes", FieldType::PrefixList, kRequired, "the site's IPv4 prefixes, routed into the tunnel"},
-      {"routeMetric", FieldType::Uint, 0, "metric of the routes to remotePrefixes (default 10)"},
+      {"remotePrefixes", FieldType::PrefixList, kRequired,
+       "the site's IPv4 prefixes, routed into the tunnel; 'PREFIX:METRIC' gives one its own route metric (0..65535)"},
+      {"routeMetric", FieldType::Uint, 0, "metric of the routes to remotePrefixes without their own (default 10)"},
       {"connectionType", FieldType::Enum, 0, "persistent (the default) or on-demand", "persistent|on-demand"},
       {"lifetimeSeconds", FieldType::Uint, 0, "CHILD SA lifetime in seconds, 60..172800 (default 7200)"},
       {"lifetimeKilobytes", FieldType::Uint, 0, "CHILD SA lifetime in kilobytes; 0 (the default): none"},
@@ -139,23 +245,10 @@ Result<VpnS2sInterface> KindTraits<VpnS2sInterface>::fromJson(const ConfigNode& 
   if (failed(dest, e)) return e;
   if (*dest == *local) return n["destination"].error(dest->toString(), "is the local address");
   out.destination = *dest;
-  auto auth = n["authentication"].asString("psk");
+  auto auth = detail::readEnum(n["authentication"], kAuthentications, out.authentication);
   if (failed(auth, e)) return e;
-  if (*auth != "psk") {
-    return makeError(Errc::Unsupported, n["authentication"].path(), *auth, "only psk is supported yet");
-  }
-  auto secret = n["sharedSecret"].asString();
-  if (failed(secret, e)) return e;
-  if (secret->size() < 16 || secret->size() > 256) {
-    // The value is never echoed: it is a secret.
-    return n["sharedSecret"].error(std::to_string(secret->size()) + " characters", "a PSK has 16 to 256 characters");
-  }
-  for (unsigned char c : *secret) {
-    if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
-      return n["sharedSecret"].error("(not shown)", "printable characters only, without '\"' or backslashes");
-    }
-  }
-  out.sharedSecret = *secret;
+  out.authentication = *auth;
+  if (auto creds = readCredentials(n, out); !creds) return creds.error();
   auto lid = readIdentity(n["localId"]);
   if (failed(lid, e)) return e;
   out.localId = *lid;
@@ -168,10 +261,10 @@ Result<VpnS2sInterface> KindTraits<VpnS2sInterface>::fromJson(const ConfigNode& 
   auto esp = readProposals(n["espProposals"], out.espProposals);
   if (failed(esp, e)) return e;
   out.espProposals = *esp;
-  auto lp = readPrefixes(n["localPrefixes"]);
+  auto lp = readLocalPrefixes(n["localPrefixes"]);
   if (failed(lp, e)) return e;
   out.localPrefixes = *lp;
-  auto rp = readPrefixes(n["remotePrefixes"]);
+  auto rp = readRemotePrefixes(n["remotePrefixes"]);
   if (failed(rp, e)) return e;
   out.remotePrefixes = *rp;
   auto metric = n["routeMetric"].asUint(0, 65535, out.routeMetric);
@@ -205,15 +298,23 @@ json::object KindTraits<VpnS2sInterface>::toJson(const VpnS2sInterface& v) {
   o["externalRdid"] = v.externalRdid.toString();
   o["localAddress"] = v.localAddress.toString();
   o["destination"] = v.destination.toString();
-  o["authentication"] = "psk";
-  o["sharedSecret"] = v.sharedSecret;
+  o["authentication"] = detail::enumName(kAuthentications, v.authentication);
+  if (v.authentication == VpnAuthentication::Psk) {
+    o["sharedSecret"] = v.sharedSecret;
+  } else {
+    o["certificate"] = v.certificate;
+    o["privateKey"] = v.privateKey;
+    o["caCertificates"] = v.caCertificates;
+  }
   if (!v.localId.empty()) o["localId"] = v.localId;
   if (!v.remoteId.empty()) o["remoteId"] = v.remoteId;
   o["ikeProposals"] = v.ikeProposals;
   o["espProposals"] = v.espProposals;
   json::array lp, rp;
   for (const auto& p : v.localPrefixes) lp.emplace_back(p.toString());
-  for (const auto& p : v.remotePrefixes) rp.emplace_back(p.toString());
+  for (const auto& r : v.remotePrefixes) {
+    rp.emplace_back(r.prefix.toString() + (r.metric ? ":" + std::to_string(*r.metric) : std::string()));
+  }
   o["localPrefixes"] = std::move(lp);
   o["remotePrefixes"] = std::move(rp);
   o["routeMetric"] = v.routeMetric;

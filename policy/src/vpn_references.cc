@@ -1,7 +1,7 @@
 // Rules across objects for the site-to-site VPN kind: an S2S interface's
 // routing domains exist and are both placed on its gateway, and no two
 // interfaces of one gateway have the same pair of endpoints (IKE could not
-// tell their tenants apart). The routing domain's removal rule for it is in
+// tell their tenants apart) nor, with PSKs, the same pair of identities. The routing domain's removal rule for it is in
 // references.cc.
 #include "hnv/policy/references.h"
 #include "references_detail.h"
@@ -42,7 +42,8 @@ Status checkPut(const PolicyState& state, const VpnS2sInterface& x) {
       return std::make_pair(v.localId.empty() ? v.localAddress.toString() : v.localId,
                             v.remoteId.empty() ? v.destination.toString() : v.remoteId);
     };
-    if (key != self && o.node == x.node && ids(o) == ids(x)) {
+    const bool bothPsk = o.authentication == VpnAuthentication::Psk && x.authentication == VpnAuthentication::Psk;
+    if (key != self && o.node == x.node && bothPsk && ids(o) == ids(x)) {
       return fieldError("remoteId", ids(x).second,
                         "vpn-s2s-interface " + key + " on " + x.node + " has the same pair of IKE identities (" +
                             ids(x).first + ", " + ids(x).second + "); its pre-shared key would be ambiguous",

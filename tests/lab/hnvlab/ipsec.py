@@ -18,6 +18,7 @@ back, per CHILD_SA, to compare with what hnv-iked handed the data plane.
 from __future__ import annotations
 
 import atexit
+import os
 import re
 import shutil
 import tempfile
@@ -31,7 +32,7 @@ from .process import Process, wait_for
 from .topology import Lab, Node
 
 CHARON = "/usr/lib/ipsec/charon"
-SITE_PLUGINS = ("random nonce x509 pubkey pem openssl aes sha1 sha2 gcm hmac kdf gmp "
+SITE_PLUGINS = ("random nonce x509 pubkey pkcs1 pkcs8 pem openssl aes sha1 sha2 gcm hmac kdf gmp "
                 "kernel-libipsec kernel-netlink socket-default vici")
 
 
@@ -73,6 +74,23 @@ class Connection:
     dpd_delay: int | None = None
     rekey_time: int | None = None      # CHILD_SA rekey, seconds
     extra_child: dict = field(default_factory=dict)
+    # Certificate authentication instead of the PSK: (our certificate, its key, the CA the peer's chains to), PEM.
+    certs: tuple[str, str, str] | None = None
+
+    def credential_files(self) -> dict[str, str]:
+        """What swanctl's credential directories hold for certs: {"x509/NAME.pem": PEM, ...}."""
+        if self.certs is None:
+            return {}
+        cert, key, ca = self.certs
+        return {f"x509/{self.name}.pem": cert, f"private/{self.name}.pem": key, f"x509ca/{self.name}-ca.pem": ca}
+
+    def _auth(self) -> str:
+        if self.certs is None:
+            return (f"    local {{\n      auth = psk\n      id = \"{self.local_id}\"\n    }}\n"
+                    f"    remote {{\n      auth = psk\n      id = \"{self.remote_id}\"\n    }}\n")
+        return (f"    local {{\n      auth = pubkey\n      certs = {self.name}.pem\n      id = \"{self.local_id}\"\n    }}\n"
+                f"    remote {{\n      auth = pubkey\n      id = \"{self.remote_id}\"\n"
+                f"      cacerts = {self.name}-ca.pem\n    }}\n")
 
     def swanctl_conf(self) -> str:
         child = [f"local_ts = {self.local_ts}", f"remote_ts = {self.remote_ts}",
@@ -89,13 +107,12 @@ class Connection:
         if self.dpd_delay is not None:
             conn.append(f"dpd_delay = {self.dpd_delay}s")
         ind = "\n      "
-        return (
-            f"connections {{\n  {self.name} {{\n    " + "\n    ".join(conn) + "\n"
-            f"    local {{\n      auth = psk\n      id = {self.local_id}\n    }}\n"
-            f"    remote {{\n      auth = psk\n      id = {self.remote_id}\n    }}\n"
-            f"    children {{\n    {self.child} {{\n      " + ind.join(child) + "\n    }\n    }\n  }\n}\n"
-            f"secrets {{\n  ike-{self.name} {{\n    id-1 = {self.local_id}\n    id-2 = {self.remote_id}\n"
+        secrets = "" if self.certs is not None else (
+            f"secrets {{\n  ike-{self.name} {{\n    id-1 = \"{self.local_id}\"\n    id-2 = \"{self.remote_id}\"\n"
             f"    secret = \"{self.psk}\"\n  }}\n}}\n")
+        return (
+            f"connections {{\n  {self.name} {{\n    " + "\n    ".join(conn) + "\n" + self._auth() +
+            f"    children {{\n    {self.child} {{\n      " + ind.join(child) + "\n    }\n    }\n  }\n}\n" + secrets)
 
 
 def swanctl(vici: Path, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
@@ -104,8 +121,25 @@ def swanctl(vici: Path, *args: str, timeout: float = 30) -> subprocess.Completed
                           timeout=timeout, check=False)
 
 
+def swanctl_dir(directory: Path, conn: Connection) -> Path:
+    """`conn` written as a swanctl directory (swanctl.conf and its credential files); returns the conf file."""
+    for sub in ("x509", "x509ca", "private"):
+        (directory / sub).mkdir(parents=True, exist_ok=True)
+        for old in (directory / sub).iterdir():
+            old.unlink()
+    for rel, pem in conn.credential_files().items():
+        (directory / rel).write_text(pem)
+    path = directory / "swanctl.conf"
+    path.write_text(conn.swanctl_conf())
+    return path
+
+
 def load(vici: Path, conf_file: Path) -> None:
-    done = swanctl(vici, "--load-all", "--noprompt", "--file", str(conf_file))
+    """swanctl --load-all of conf_file; the credential directories are those beside it."""
+    env = {**os.environ, "SWANCTL_DIR": str(conf_file.parent)}
+    done = subprocess.run(["swanctl", "--load-all", "--clear", "--noprompt", "--file", str(conf_file),
+                           "--uri", f"unix://{vici}"], capture_output=True, text=True, timeout=30, check=False,
+                          env=env)
     if done.returncode != 0:
         raise LabError(f"swanctl --load-all {conf_file} failed ({done.returncode}): {done.stdout}{done.stderr}")
 
@@ -143,9 +177,7 @@ class Site:
         self.vici.unlink(missing_ok=True)
 
     def load(self, conn: Connection) -> None:
-        path = self.dir / f"{conn.name}.conf"
-        path.write_text(conn.swanctl_conf())
-        load(self.vici, path)
+        load(self.vici, swanctl_dir(self.dir / f"swanctl-{conn.name}", conn))
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -176,9 +208,7 @@ class Iked:
         return self
 
     def load(self, conn: Connection) -> None:
-        path = self.lab.logdir / f"{self.name}-{conn.name}.conf"
-        path.write_text(conn.swanctl_conf())
-        load(self.vici, path)
+        load(self.vici, swanctl_dir(self.lab.logdir / f"{self.name}-swanctl-{conn.name}", conn))
 
     def keys(self) -> list[dict]:
         """The key log: one dict per SA handed to the data plane."""

@@ -33,6 +33,7 @@ from .forwarding import GATEWAY, GATEWAY_MGMT, GATEWAY_PA, GATEWAY_UPLINK_MAC, G
 from .gateway import Gateway, new_gateway
 from .host import Host, Vm
 from .ipsec import Connection, Iked, Site, _socket_dir
+from .pki import CertificateAuthority, Issued
 from .process import wait_for
 from .tenants import (OverlayTopology, Tenant, controller_link, new_overlay_hosts, start_overlay_controller,
                       two_tenants, wait_applied)
@@ -51,6 +52,26 @@ SITE_HOST = "172.16.1.1"
 PSK = {"A": "tenant-a-psk-0123456789", "B": "tenant-b-psk-9876543210"}
 ESP = "aes256gcm16-modp2048"
 IKE = "aes256-sha256-modp2048"
+
+
+@dataclass
+class VpnPki:
+    """Certificate authentication instead of PSKs: a CA per tenant ("ca-a", "ca-b") that
+    issued its gateway endpoint's certificate (CN=gw-a, IP ENDPOINT) and its site's
+    (CN=site-a, IP SITE). Tenant A's interface names its site by the DN (remoteId
+    "CN=site-a"), B's by the address (the default)."""
+    ca: dict[str, CertificateAuthority]
+    gw: dict[str, Issued]
+    site: dict[str, Issued]
+
+    @staticmethod
+    def make(lab: Lab) -> "VpnPki":
+        ca = {t: CertificateAuthority(lab.logdir / "pki", f"ca-{t.lower()}") for t in ("A", "B")}
+        return VpnPki(ca, {t: ca[t].issue(f"gw-{t.lower()}", ENDPOINT[t]) for t in ca},
+                      {t: ca[t].issue(f"site-{t.lower()}", SITE[t]) for t in ca})
+
+    def site_id(self, tenant: str) -> str:
+        return "CN=site-a" if tenant == "A" else SITE[tenant]
 
 
 @dataclass
@@ -77,7 +98,8 @@ class VpnLab:
         return by_name
 
 
-def vpn_operations(topo: OverlayTopology, *, lifetime: int | None = None) -> list[dict[str, Any]]:
+def vpn_operations(topo: OverlayTopology, *, lifetime: int | None = None,
+                   pki: VpnPki | None = None) -> list[dict[str, Any]]:
     ops: list[dict[str, Any]] = []
 
     def create(kind: str, obj: dict[str, Any]) -> None:
@@ -100,6 +122,12 @@ def vpn_operations(topo: OverlayTopology, *, lifetime: int | None = None) -> lis
                                "remotePrefixes": [SITE_LAN], "dpdSeconds": 5}
         if lifetime is not None:
             s2s["lifetimeSeconds"] = lifetime
+        if pki is not None:
+            del s2s["sharedSecret"]
+            s2s.update({"authentication": "certificate", "certificate": pki.gw[t.name].cert,
+                        "privateKey": pki.gw[t.name].key, "caCertificates": pki.ca[t.name].cert})
+            if t.name == "A":
+                s2s["remoteId"] = pki.site_id("A")
         create("vpn-s2s-interfaces", s2s)
     return ops
 
@@ -118,16 +146,22 @@ def with_nat(vpn_ops: list[dict[str, Any]], nat_ops: list[dict[str, Any]]) -> li
     return out + [o for o in nat_ops if o["kind"] not in skip]
 
 
-def site_connection(tenant: str) -> Connection:
-    """The remote site's side of tenant `tenant`'s tunnel."""
-    return Connection(name="gw", local_addr=SITE[tenant], remote_addr=ENDPOINT[tenant], local_id=SITE[tenant],
+def site_connection(tenant: str, pki: VpnPki | None = None) -> Connection:
+    """The remote site's side of tenant `tenant`'s tunnel (with `pki`: by certificates,
+    the gateway known by its certificate's subject)."""
+    conn = Connection(name="gw", local_addr=SITE[tenant], remote_addr=ENDPOINT[tenant], local_id=SITE[tenant],
                       remote_id=ENDPOINT[tenant], psk=PSK[tenant], local_ts=SITE_LAN, remote_ts="10.0.1.0/24",
                       proposals=IKE, esp_proposals=ESP, child="lan", dpd_delay=5)
+    if pki is not None:
+        conn.certs = (pki.site[tenant].cert, pki.site[tenant].key, pki.ca[tenant].cert)
+        conn.local_id, conn.remote_id = pki.site_id(tenant), f"CN=gw-{tenant.lower()}"
+    return conn
 
 
 def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int = 1,
                   site_changes: dict[str, dict[str, Any]] | None = None,
-                  members: Sequence["MemberSpec"] = (), ike_sync: bool = True, nat: bool = False) -> VpnLab:
+                  members: Sequence["MemberSpec"] = (), ike_sync: bool = True, nat: bool = False,
+                  pki: VpnPki | None = None) -> VpnLab:
     """Everything of the module docstring, started, in step with the controller.
 
     `site_changes` = {"B": {"psk": "wrong..."}}: fields of a site's Connection
@@ -137,14 +171,15 @@ def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int 
     each other's IKE and CHILD SAs (strongSwan's ha plugin on the heartbeat
     link). With `nat` the NAT lab's internet side and NAT instances too
     (hnvlab.nat): each tenant reaches the internet node through NAT and its
-    site through its tunnel."""
+    site through its tunnel. With `pki` (VpnPki.make) the tunnels authenticate by
+    certificates instead of PSKs."""
     from .cluster import cluster_operations, new_member  # the cluster builds on this lab
     from .nat import INTERNET, INTERNET_PORT, INTERNET_PREFIX_LEN, nat_operations
     topo = two_tenants()
     ctl = start_overlay_controller(lab, list(topo.hosts) + [GATEWAY])
     ops = topo.operations()
     records = [o for o in ops if o["kind"] == "lookup-records"]
-    gateway_ops = vpn_operations(topo, lifetime=lifetime)
+    gateway_ops = vpn_operations(topo, lifetime=lifetime, pki=pki)
     if nat:
         gateway_ops = with_nat(gateway_ops, nat_operations(topo))
     ops = ([o for o in ops if o["kind"] != "lookup-records"] + records + gateway_ops + cluster_operations(members))
@@ -161,7 +196,7 @@ def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int 
         node.ns.disable_ipv6("eth0")
         node.exec(["ip", "addr", "add", f"{SITE_HOST}/24", "dev", "lo"])
         sites[name] = Site(lab, node, f"site-{name.lower()}", log_level=site_log_level).start()
-        conn = site_connection(name)
+        conn = site_connection(name, pki)
         for field, value in (site_changes or {}).get(name, {}).items():
             setattr(conn, field, value)
         sites[name].load(conn)

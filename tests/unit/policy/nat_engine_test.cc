@@ -16,16 +16,7 @@ using ::testing::IsEmpty;
 const std::string kA(kRdidA);
 const std::string kB(kRdidB);
 
-class NatEngine : public PolicyFixture {
- protected:
-  void SetUp() override {
-    PolicyFixture::SetUp();
-    buildTypical();
-    // A translated into B: B is placed on gw1 beside A.
-    must(patchOp(kNode, "gw1", R"({"tenants":["@A","@B"]})"));
-    ASSERT_FALSE(HasFailure());
-  }
-};
+using NatEngine = GatewayFixture;
 
 TEST_F(NatEngine, CreateListPatchAndRemoveInOrder) {
   must(createOp(kNi, exampleOf(kNi)));

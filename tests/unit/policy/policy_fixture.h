@@ -282,4 +282,16 @@ class PolicyFixture : public ::testing::Test {
   PolicyEngine engine{store};
 };
 
+// The typical topology with tenants A and B both placed on gateway gw1
+// (NAT translates A into B; A's tunnels have B as their outside).
+class GatewayFixture : public PolicyFixture {
+ protected:
+  void SetUp() override {
+    PolicyFixture::SetUp();
+    buildTypical();
+    must(patchOp(kNode, "gw1", R"({"tenants":["@A","@B"]})"));
+    ASSERT_FALSE(HasFailure());
+  }
+};
+
 }  // namespace hnv::policy::testing

@@ -13,15 +13,7 @@ namespace {
 
 const std::string kA(kRdidA);
 
-class VpnEngine : public PolicyFixture {
- protected:
-  void SetUp() override {
-    PolicyFixture::SetUp();
-    buildTypical();
-    must(patchOp(kNode, "gw1", R"({"tenants":["@A","@B"]})"));
-    ASSERT_FALSE(HasFailure());
-  }
-};
+using VpnEngine = GatewayFixture;
 
 TEST_F(VpnEngine, DefaultsAndAWriteOnlySecretThatOnlyItsGatewayGets) {
   must(createOp(kVpn, exampleOf(kVpn)));
@@ -47,6 +39,15 @@ TEST_F(VpnEngine, DefaultsAndAWriteOnlySecretThatOnlyItsGatewayGets) {
   must(patchOp(kVpn, "@A/site-a", R"({"routeMetric":20})"));
   gw = engine.desiredState("gw1");
   EXPECT_EQ(gw->at("vpn-s2s-interfaces").as_array()[0].at("sharedSecret"), "correct horse battery staple");
+}
+
+TEST_F(VpnEngine, EachRemotePrefixMayHaveItsOwnMetric) {
+  must(createOp(kVpn, with(kVpn, R"("remotePrefixes":["172.16.1.0/24:20","172.16.2.0/24","172.16.3.0/24:0"],)"
+                                 R"("remoteId":"C=CH, O=Example, CN=site-a")")));
+  auto x = get(kVpn, "@A/site-a");
+  EXPECT_EQ(boost::json::serialize(x.at("remotePrefixes")), R"(["172.16.1.0/24:20","172.16.2.0/24","172.16.3.0/24:0"])");
+  EXPECT_EQ(x.at("remoteId"), "C=CH, O=Example, CN=site-a") << "a distinguished name is an identity";
+  EXPECT_EQ(x.at("authentication"), "psk");
 }
 
 TEST_F(VpnEngine, RulesAcrossObjects) {
@@ -79,10 +80,19 @@ TEST_F(VpnEngine, BadInputIsRefusedWithTheFieldAndTheRuleAndNeverEchoesTheSecret
       {R"("externalRdid":"@A")", "must be another routing domain than rdid"},
       {R"("remotePrefixes":[])", "1 to 32 prefixes"},
       {R"("remotePrefixes":["fd00::/64"])", "IPv6 inside the tunnel is not supported yet"},
-      {R"("authentication":"certificate")", "only psk is supported yet"},
+      {R"("authentication":"certificate")", "certificate: is required with authentication certificate"},
+      {R"("authentication":"rsa-sig")", "authentication"},
+      {R"("remotePrefixes":["172.16.1.0/24:65536"])", "the metric after ':' is a number 0..65535"},
+      {R"("remotePrefixes":["172.16.1.0/24:"])", "the metric after ':' is a number 0..65535"},
+      {R"("remotePrefixes":["172.16.1.0/24:-1"])", "the metric after ':' is a number 0..65535"},
+      {R"("remotePrefixes":["172.16.1.0/24:20","172.16.1.0/24:30"])", "remotePrefixes[1]: 172.16.1.0/24:30: is listed twice"},
+      {R"("remotePrefixes":["172.16.1.300/24:20"])", "remotePrefixes[0]: 172.16.1.300/24:20"},
+      {R"("localPrefixes":["10.0.1.0/24:20"])", "a metric (':N') belongs to remotePrefixes only"},
       {R"("dpdSeconds":2)", "0 (off) or 5..3600"},
       {R"("lifetimeSeconds":10)", "lifetimeSeconds"},
-      {R"("localId":"gw \"a\"")", "an IKE identity has no spaces"},
+      {R"("localId":"gw \"a\"")", "an IKE identity has no quotes"},
+      {R"("remoteId":"CN=site {a}")", "an IKE identity has no quotes, braces"},
+      {R"("remoteId":" CN=site-a")", "no leading or trailing spaces"},
       {R"("sharedSecret":null)", "sharedSecret"},
   };
   for (const auto& c : cases) {

@@ -106,9 +106,17 @@ TEST(IkeMessages, EveryMessageSurvivesARoundTrip) {
   ASSERT_TRUE(rb.ok());
   EXPECT_TRUE(std::get<ClusterRole>(*rb).active);
   EXPECT_EQ(std::get<ClusterRole>(*rb).persistent, (std::vector<std::string>{"100/s2s-a", "200/s2s-b"}));
+  const Connections withCerts{"connections {}\n",
+                              {{"x509", "a_s2s.pem", "CERT"}, {"private", "a_s2s.pem", "KEY"}, {"x509ca", "a-ca1.pem", "CA"}}};
+  auto cc = decode(encode(withCerts));
+  ASSERT_TRUE(cc.ok());
+  EXPECT_EQ(std::get<Connections>(*cc).credentials, withCerts.credentials);
+  auto old = decode(R"({"type":"connections","swanctlConf":"x"})");  // before certificates: none
+  ASSERT_TRUE(old.ok());
+  EXPECT_TRUE(std::get<Connections>(*old).credentials.empty());
   for (const Message& m : {Message(Hello{"hnv-iked", kVersion, ""}), Message(SaDel{5, ip("192.0.2.1")}),
                            Message(SaUpdate{5, ip("192.0.2.9"), ip("192.0.2.1"), 4500, 4500, true}),
-                           Message(Result_{5, false, "duplicate SPI"}), Message(Connections{"connections {}\n"}),
+                           Message(Result_{5, false, "duplicate SPI"}), Message(Connections{"connections {}\n", {}}),
                            Message(IkeResync{true}),
                            Message(IkeIn{{ip("198.51.100.2"), ip("192.0.2.5"), 4500, 4500, {1, 2, 3}}}),
                            Message(IkeOut{{ip("192.0.2.5"), ip("198.51.100.2"), 500, 500, {}}})}) {
@@ -135,6 +143,12 @@ TEST(IkeMessages, BadLinesSayWhichFieldAndWhy) {
       {R"({"type":"policy","add":true,"direction":"sideways"})", "direction: 'sideways' is not in, out or fwd"},
       {R"({"type":"cluster-role","active":true,"persistent":["a",7]})", "persistent[1]: not a string"},
       {R"({"type":"cluster-role","active":true})", "persistent: missing"},
+      {R"({"type":"connections","swanctlConf":"","credentials":[{"dir":"x509","name":"../../etc/passwd","pem":""}]})",
+       "credentials[0].name: '../../etc/passwd' is not a plain file name"},
+      {R"({"type":"connections","swanctlConf":"","credentials":[{"dir":"/tmp","name":"a.pem","pem":""}]})",
+       "credentials[0].name: directory '/tmp' is not x509, x509ca or private"},
+      {R"({"type":"connections","swanctlConf":"","credentials":[{"dir":"x509","name":"a.pem"}]})",
+       "credentials[0].pem: missing"},
   };
   for (const auto& c : cases) {
     auto r = decode(c.line);

@@ -31,6 +31,7 @@
 #include "hnv/iked/backend.h"
 #include "hnv/iked/cluster_role.h"
 #include "hnv/iked/link.h"
+#include "hnv/iked/swanctl_dir.h"
 #include "hnv/service/watchdog.h"
 #include "hnv_charon.h"
 
@@ -199,14 +200,26 @@ std::string writeSettings(const Options& o) {
   return f ? path : std::string();
 }
 
-int loadConnections(const Options& o, const std::string& file) {
+// `swanctlDir`: the directory of the credential files (SWANCTL_DIR);
+// empty: swanctl's own (/etc/swanctl). Credentials loaded before and not
+// named any more are forgotten (--clear).
+int loadConnections(const Options& o, const std::string& file, const std::string& swanctlDir = "") {
   // Everything the child needs is built before fork(): charon's threads may
   // hold malloc's locks at that moment.
   const std::string uri = "unix://" + o.runDir + "/vici";
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "SWANCTL_DIR=", 12) != 0) env.emplace_back(*e);
+  }
+  if (!swanctlDir.empty()) env.push_back("SWANCTL_DIR=" + swanctlDir);
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const char* argv[] = {"swanctl", "--load-all", "--clear", "--noprompt", "--file", file.c_str(), "--uri", uri.c_str(),
+                        nullptr};
   const pid_t pid = ::fork();
   if (pid == 0) {
-    ::execlp("swanctl", "swanctl", "--load-all", "--noprompt", "--file", file.c_str(), "--uri", uri.c_str(),
-             static_cast<char*>(nullptr));
+    ::execvpe("swanctl", const_cast<char* const*>(argv), envp.data());
     std::perror("hnv-iked: swanctl");
     ::_exit(127);
   }
@@ -283,13 +296,12 @@ int main(int argc, char** argv) {
       }
     } else if (const auto* conns = std::get_if<ikeipc::Connections>(&m)) {
       // hnvgwd's S2S interfaces: loaded whole (what is gone is unloaded).
-      const std::string file = o.runDir + "/swanctl.conf";
-      {
-        std::ofstream f(file, std::ios::trunc);
-        ::chmod(file.c_str(), 0600);  // secrets
-        f << conns->swanctlConf;
+      const std::string dir = o.runDir + "/swanctl";
+      if (auto st = iked::writeSwanctlDir(dir, *conns); !st) {
+        kLog.error("the data plane's connections were not written", {{"why", st.error().message()}});
+        return;
       }
-      const int rc = loadConnections(o, file);
+      const int rc = loadConnections(o, dir + "/swanctl.conf", dir);
       if (rc != 0) {
         kLog.error("the data plane's connections did not load", {{"exit", std::to_string(rc)}});
       } else {

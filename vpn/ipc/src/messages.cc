@@ -102,7 +102,9 @@ struct Encoder {
     return {{"type", "cluster-role"}, {"active", m.active}, {"persistent", std::move(names)}};
   }
   json::object operator()(const Connections& m) const {
-    return {{"type", "connections"}, {"swanctlConf", m.swanctlConf}};
+    json::array creds;
+    for (const auto& c : m.credentials) creds.push_back(json::object{{"dir", c.dir}, {"name", c.name}, {"pem", c.pem}});
+    return {{"type", "connections"}, {"swanctlConf", m.swanctlConf}, {"credentials", std::move(creds)}};
   }
   json::object datagram(const char* type, const IkeDatagram& m) const {
     return {{"type", type},         {"src", m.src.toString()}, {"dst", m.dst.toString()},
@@ -228,6 +230,28 @@ class Reader {
     }
     return selectorOf(v->as_object(), path(k));
   }
+  std::vector<CredentialFile> credentials(const char* k) {
+    std::vector<CredentialFile> out;
+    const json::array* a = array(k);
+    for (std::size_t i = 0; a != nullptr && i < a->size() && ok(); ++i) {
+      const std::string where = path(k) + "[" + std::to_string(i) + "]";
+      if (!(*a)[i].is_object()) {
+        fail(where, "not an object");
+        break;
+      }
+      Reader item((*a)[i].as_object(), where + ".");
+      CredentialFile c{item.text("dir"), item.text("name"), item.text("pem")};
+      if (item.ok()) {
+        if (auto problem = credentialFileProblem(c.dir, c.name)) item.fail("name", *problem);
+      }
+      if (!item.ok()) {
+        error_ = item.error_, why_ = item.why_;
+        break;
+      }
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
   std::vector<Selector> selectors(const char* k) {
     std::vector<Selector> out;
     const json::array* a = array(k);
@@ -270,6 +294,21 @@ class Reader {
   std::string prefix_;
   std::string error_, why_;
 };
+
+}  // namespace
+
+std::optional<std::string> credentialFileProblem(std::string_view dir, std::string_view name) {
+  if (dir != "x509" && dir != "x509ca" && dir != "private") {
+    return "directory '" + std::string(dir) + "' is not x509, x509ca or private";
+  }
+  if (name.empty() || name.size() > 200 || name.front() == '.' ||
+      name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != std::string::npos) {
+    return "'" + std::string(name) + "' is not a plain file name ([A-Za-z0-9_.-], no leading '.')";
+  }
+  return std::nullopt;
+}
+
+namespace {
 
 Result<Message> decodeObject(const json::object& o) {
   Reader r(o);
@@ -389,7 +428,9 @@ Result<Message> decodeObject(const json::object& o) {
     e.hard = r.flag("hard");
     m = e;
   } else if (type == "connections") {
-    m = Connections{r.text("swanctlConf")};
+    Connections c{r.text("swanctlConf"), {}};
+    if (o.contains("credentials")) c.credentials = r.credentials("credentials");  // absent before certificates
+    m = c;
   } else if (type == "ike-resync") {
     m = IkeResync{r.flag("forget")};
   } else if (type == "cluster-role") {

@@ -100,7 +100,7 @@ class Gateway {
   std::unique_ptr<vpn::CryptoDevice> crypto_;
   std::unique_ptr<vpn::VpnManager> vpn_;
   std::unique_ptr<VpnLink> vpnLink_;
-  std::string swanctlConf_;
+  ikeipc::Connections ikeConnections_;  // last sent to hnv-iked
   std::vector<std::string> persistentConnections_;
   std::string ikedHa_;  // what hnv-iked's hello says of its IKE state sync
   std::vector<ikeipc::Message> heldIke_;  // from hnv-iked before the first policy

@@ -2,7 +2,7 @@
 // ("vpn-s2s-interfaces" whose node is this gateway, admin state up, both
 // routing domains placed here): the interfaces the data plane accepts SAs
 // for, and the swanctl.conf hnv-iked loads (connections, children with the
-// tenant as if_id, secrets).
+// tenant as if_id, secrets) with the credential files it names.
 //
 // Thread: control. Pure.
 #pragma once
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "hnv/base/result.h"
+#include "hnv/ike_ipc/messages.h"
 #include "hnv/overlay/overlay_policy.h"
 #include "hnv/vpn/manager.h"
 
@@ -21,6 +22,7 @@ namespace hnv::gateway {
 struct VpnCompiled {
   std::vector<vpn::S2sInterface> interfaces;
   std::string swanctlConf;
+  std::vector<ikeipc::CredentialFile> credentials;  // what swanctlConf's certificate authentication names
   std::vector<std::string> persistent;  // connection names of the persistent interfaces
 };
 

@@ -220,12 +220,20 @@ struct NatStaticMapping {
 // --- Site-to-site VPN (Add-VpnS2SInterface) ---
 
 enum class VpnConnectionType : std::uint8_t { Persistent, OnDemand };
+enum class VpnAuthentication : std::uint8_t { Psk, Certificate };
 
 // An IKEv2/IPsec tunnel of a tenant's routing domain to a remote site, on
 // one gateway: its endpoint is an address of the gateway in another routing
 // domain (the outside, like a NAT instance's), its traffic the tenant's
 // localPrefixes to and from the site's remotePrefixes (routes in the
-// tenant's VRF, with routeMetric, while the tunnel is up).
+// tenant's VRF, each with its own metric or routeMetric, while the tunnel
+// is up).
+struct VpnRemotePrefix {
+  Prefix prefix;
+  std::optional<std::uint32_t> metric;  // "172.16.1.0/24:20"; absent: the interface's routeMetric
+  bool operator==(const VpnRemotePrefix&) const = default;
+};
+
 struct VpnS2sInterface {
   Rdid rdid;
   std::string name;
@@ -233,13 +241,21 @@ struct VpnS2sInterface {
   Rdid externalRdid;     // the outside routing domain the endpoint lives in; not rdid
   IpAddr localAddress;   // the gateway's IKE/ESP endpoint there (IPv4)
   IpAddr destination;    // the remote site's address (IPv4)
+  VpnAuthentication authentication = VpnAuthentication::Psk;
   std::string sharedSecret;  // PSK; write-only in the API
-  std::string localId;       // IKE identities; empty: the addresses
+  // Certificate authentication, PEM re-encoded after checking: the
+  // gateway's certificate and its private key (write-only), and the CAs
+  // the site's certificate must chain to (this interface's trust anchors,
+  // no other interface's).
+  std::string certificate;
+  std::string privateKey;
+  std::string caCertificates;
+  std::string localId;       // IKE identities; empty: the addresses (localId with certificates: its subject)
   std::string remoteId;
   std::string ikeProposals = "aes256-sha256-modp2048";
   std::string espProposals = "aes256gcm16-modp2048";
   std::vector<Prefix> localPrefixes;
-  std::vector<Prefix> remotePrefixes;
+  std::vector<VpnRemotePrefix> remotePrefixes;
   std::uint32_t routeMetric = 10;
   VpnConnectionType connectionType = VpnConnectionType::Persistent;
   std::uint32_t lifetimeSeconds = 7200;  // CHILD SA

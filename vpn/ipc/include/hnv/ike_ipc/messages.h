@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -125,11 +126,27 @@ struct Result_ {
   std::string error;
 };
 
-// The S2S interfaces as a swanctl.conf (connections and their secrets):
-// hnv-iked loads it as a whole; what it no longer names is unloaded.
+// A file of certificate authentication for swanctl's credential
+// directories: "x509" (our certificates), "x509ca" (trust anchors) or
+// "private" (keys); `name` is a plain file name ([A-Za-z0-9_.-], no
+// leading '.').
+struct CredentialFile {
+  std::string dir;
+  std::string name;
+  std::string pem;
+  bool operator==(const CredentialFile&) const = default;
+};
+
+// The S2S interfaces as a swanctl.conf (connections and their secrets)
+// and the credential files it names: hnv-iked loads them as a whole; what
+// they no longer name is unloaded.
 struct Connections {
   std::string swanctlConf;
+  std::vector<CredentialFile> credentials;
 };
+
+// Whether `dir`/`name` may be a CredentialFile's; the reason if not.
+std::optional<std::string> credentialFileProblem(std::string_view dir, std::string_view name);
 
 // hnvgwd in a gateway cluster tells its hnv-iked the member's role at each
 // change and after each hello. Only the active member's charon initiates,

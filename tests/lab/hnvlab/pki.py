@@ -1,0 +1,48 @@
+"""Certificates for certificate authentication in the VPN lab, made with the
+openssl command: a CA per tenant, and end-entity certificates with an EC
+P-256 key, a CN and an IP subjectAltName, valid for a month from now.
+"""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import LabError
+
+_EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+
+
+def _openssl(*args: str) -> None:
+    done = subprocess.run(["openssl", *args], capture_output=True, text=True, timeout=30, check=False)
+    if done.returncode != 0:
+        raise LabError(f"openssl {' '.join(args[:2])} failed ({done.returncode}): {done.stderr}")
+
+
+@dataclass
+class Issued:
+    cert: str  # PEM
+    key: str   # PEM, unencrypted
+
+
+class CertificateAuthority:
+    def __init__(self, directory: Path, name: str) -> None:
+        self.dir, self.name = directory, name
+        directory.mkdir(parents=True, exist_ok=True)
+        self.key_path, self.cert_path = directory / f"{name}.key", directory / f"{name}.pem"
+        _openssl("req", "-x509", *_EC, "-keyout", str(self.key_path), "-out", str(self.cert_path), "-days", "30",
+                 "-subj", f"/CN={name}", "-addext", "basicConstraints=critical,CA:TRUE",
+                 "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        self.cert = self.cert_path.read_text()
+
+    def issue(self, cn: str, ip: str, *, tag: str = "") -> Issued:
+        """A certificate for subject CN=cn with subjectAltName IP:ip."""
+        base = self.dir / f"{cn}{tag}-by-{self.name}"
+        key, csr, cert, ext = (base.with_suffix(s) for s in (".key", ".csr", ".pem", ".ext"))
+        ext.write_text(f"subjectAltName=IP:{ip}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n")
+        _openssl("req", "-new", *_EC, "-keyout", str(key), "-out", str(csr), "-subj", f"/CN={cn}")
+        _openssl("x509", "-req", "-in", str(csr), "-CA", str(self.cert_path), "-CAkey", str(self.key_path),
+                 "-set_serial", str(secrets.randbits(62)), "-days", "30", "-extfile", str(ext), "-out", str(cert))
+        return Issued(cert.read_text(), key.read_text())

@@ -1,0 +1,59 @@
+"""Certificate authentication of S2S interfaces (issue 7 scope): each tenant's
+tunnel authenticates both ends by X.509 certificates (EC P-256, made by
+hnvlab/pki.py with the openssl command) against a stock strongSwan site, and
+each interface trusts only its own CAs: a site presenting a certificate of
+another tenant's CA, with the right name and address, is refused although
+charon holds that CA for the other tenant's interface.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from hnvlab import wait_for
+from hnvlab.ipsec import strongswan_missing
+from hnvlab.vpn import SITE, SITE_HOST, VpnPki, site_connection, start_vpn_lab, wait_connected
+
+
+def test_tunnels_authenticate_by_certificates_and_each_interface_trusts_only_its_own_cas(lab, hnv_bin):
+    why = strongswan_missing()
+    if why:
+        pytest.skip(why)
+    for b in ("hnvgwd", "hnv-hostd", "hnv-iked", "hnv-controller"):
+        hnv_bin(b)
+    pki = VpnPki.make(lab)
+    # Site B shows a certificate of tenant A's CA with B's own name and address.
+    forged = pki.ca["A"].issue("site-b", SITE["B"], tag="-forged")
+    vl = start_vpn_lab(lab, pki=pki, site_changes={"B": {"certs": (forged.cert, forged.key, pki.ca["B"].cert)}})
+
+    x = wait_connected(vl, tenants=("A",))
+    assert x["A"]["lastError"] == "", x["A"]
+    x = wait_for(lambda: (lambda i: i if i["B"]["lastError"] else None)(vl.interfaces()), timeout=30,
+                 what="tenant B's interface to refuse the site's certificate")
+    assert x["B"]["state"] != "connected" and x["B"]["lastError"] == "peer-auth-failed", x["B"]
+    assert x["B"]["sas"] == [], x["B"]
+    out = vl.vms["vm-a1"].node.ping(SITE_HOST, count=3, timeout=2, check=False)
+    assert " 0% packet loss" in out.stdout, out.stdout
+
+    # Site B gets its own certificate and initiates: both tenants reach their sites.
+    good = site_connection("B", pki)
+    good.start = True
+    vl.sites["B"].load(good)
+    x = wait_connected(vl, timeout=60)
+    for tenant, vm in (("A", "vm-a1"), ("B", "vm-b1")):
+        assert x[tenant]["ike"] == "up", x[tenant]
+        out = vl.vms[vm].node.ping(SITE_HOST, count=3, timeout=2, check=False)
+        assert " 0% packet loss" in out.stdout, f"{vm}:\n{out.stdout}"
+
+    # The API never gives the private keys back; hnv-iked keeps them private.
+    items = vl.controller.ok("GET", "/v1/vpn-s2s-interfaces")["items"]
+    assert {i["authentication"] for i in items} == {"certificate"}, items
+    assert all("privateKey" not in i and "BEGIN CERTIFICATE" in i["certificate"] for i in items), items
+    keys = list((vl.iked.dir / "swanctl" / "private").iterdir())
+    assert len(keys) == 2, keys
+    for k in keys:
+        assert stat.S_IMODE(os.stat(k).st_mode) == 0o600, k
+    assert stat.S_IMODE(os.stat(vl.iked.dir / "swanctl" / "private").st_mode) == 0o700

@@ -1,0 +1,92 @@
+// compileVpn: what hnv-iked is given for the S2S interfaces of this gateway:
+// routes with each prefix's metric, quoted identities, and with
+// certificates the credential files the connection names, its trust pinned
+// to its own CAs.
+#include "hnv/gateway/vpn_compile.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "test_pki.h"
+
+namespace hnv::gateway {
+namespace {
+
+constexpr const char* kRdidA = "aaaaaaaa-0000-4000-8000-00000000000a";
+constexpr const char* kRdidW = "eeeeeeee-0000-4000-8000-00000000000e";
+
+std::string quoted(const std::string& s) { return boost::json::serialize(boost::json::string(s)); }
+
+VpnCompiled compile(const std::string& interfaces) {
+  const std::string text = std::string(R"({"node":"gw1","revision":3,"routing-domains":[{"rdid":")") + kRdidA +
+                           R"("},{"rdid":")" + kRdidW + R"("}],"vpn-s2s-interfaces":[)" + interfaces + "]}";
+  const auto desired = boost::json::parse(text).as_object();
+  auto policy = overlay::OverlayPolicy::compile(desired);
+  EXPECT_TRUE(policy.ok()) << policy.error().message();
+  auto out = compileVpn(desired, *policy, "gw1");
+  EXPECT_TRUE(out.ok()) << out.error().message();
+  return out.ok() ? *out : VpnCompiled{};
+}
+
+std::string interface(const std::string& name, const std::string& destination, const std::string& more) {
+  return std::string(R"({"rdid":")") + kRdidA + R"(","name":")" + name + R"(","node":"gw1","externalRdid":")" + kRdidW +
+         R"(","localAddress":"203.0.113.5","destination":")" + destination +
+         R"(","localPrefixes":["10.0.1.0/24"],)" + more + "}";
+}
+
+TEST(VpnCompile, EachRemotePrefixGetsItsOwnMetricOrTheInterfaces) {
+  auto out = compile(interface("s", "198.51.100.2",
+                               R"("sharedSecret":"correct horse battery staple","routeMetric":30,)"
+                               R"("remoteId":"C=CH, O=Example, CN=site","remotePrefixes":["172.16.1.0/24:5","172.16.2.0/24"])"));
+  ASSERT_EQ(out.interfaces.size(), 1u);
+  const auto& r = out.interfaces[0].remotePrefixes;
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].prefix.toString(), "172.16.1.0/24");
+  EXPECT_EQ(r[0].metric, 5u);
+  EXPECT_EQ(r[1].metric, 30u);
+  EXPECT_NE(out.swanctlConf.find("remote_ts = 172.16.1.0/24,172.16.2.0/24\n"), std::string::npos) << out.swanctlConf;
+  EXPECT_NE(out.swanctlConf.find("id = \"C=CH, O=Example, CN=site\"\n"), std::string::npos) << out.swanctlConf;
+  EXPECT_NE(out.swanctlConf.find("id-2 = \"C=CH, O=Example, CN=site\"\n"), std::string::npos) << out.swanctlConf;
+  EXPECT_NE(out.swanctlConf.find("auth = psk"), std::string::npos);
+  EXPECT_TRUE(out.credentials.empty());
+}
+
+TEST(VpnCompile, CertificatesBecomeFilesAndTheSitesTrustIsPinnedToTheInterfacesCas) {
+  const auto ca1 = testing::makeCa("ca-1"), ca2 = testing::makeCa("ca-2"), other = testing::makeCa("ca-other");
+  const auto gw = testing::issue(ca1, "gw-a"), gwB = testing::issue(other, "gw-b");
+  const std::string certs = R"("authentication":"certificate","certificate":)" + quoted(gw.cert) +
+                            R"(,"privateKey":)" + quoted(gw.key) + R"(,"caCertificates":)" + quoted(ca1.cert + ca2.cert) +
+                            R"(,"remotePrefixes":["172.16.1.0/24"])";
+  const std::string certsB = R"("authentication":"certificate","certificate":)" + quoted(gwB.cert) +
+                             R"(,"privateKey":)" + quoted(gwB.key) + R"(,"caCertificates":)" + quoted(other.cert) +
+                             R"(,"localId":"gw-b.example","remotePrefixes":["172.16.9.0/24"])";
+  auto out = compile(interface("s", "198.51.100.2", certs) + "," + interface("t", "198.51.100.3", certsB));
+  const std::string conn = std::string(kRdidA) + "_s";
+  std::vector<std::string> files;
+  for (const auto& c : out.credentials) files.push_back(c.dir + "/" + c.name);
+  EXPECT_EQ(files, (std::vector<std::string>{"x509/" + conn + ".pem", "private/" + conn + ".pem",
+                                             "x509ca/" + conn + "-ca1.pem", "x509ca/" + conn + "-ca2.pem",
+                                             "x509/" + std::string(kRdidA) + "_t.pem",
+                                             "private/" + std::string(kRdidA) + "_t.pem",
+                                             "x509ca/" + std::string(kRdidA) + "_t-ca1.pem"}));
+  ASSERT_EQ(out.credentials.size(), 7u);
+  EXPECT_EQ(out.credentials[0].pem, gw.cert);
+  EXPECT_NE(out.credentials[1].pem.find("BEGIN PRIVATE KEY"), std::string::npos);
+  EXPECT_EQ(out.credentials[2].pem, ca1.cert);
+  EXPECT_EQ(out.credentials[3].pem, ca2.cert);
+  const std::string& conf = out.swanctlConf;
+  EXPECT_NE(conf.find("      auth = pubkey\n      certs = " + conn + ".pem\n    }\n"), std::string::npos)
+      << "no id: the certificate's subject\n" << conf;
+  EXPECT_NE(conf.find("remote {\n      auth = pubkey\n      id = \"198.51.100.2\"\n      cacerts = " + conn +
+                      "-ca1.pem," + conn + "-ca2.pem\n"),
+            std::string::npos)
+      << conf;
+  EXPECT_NE(conf.find("id = \"gw-b.example\""), std::string::npos) << conf;
+  EXPECT_EQ(conf.find("auth = psk"), std::string::npos) << conf;
+  EXPECT_EQ(conf.find("ike-"), std::string::npos) << "no PSK secrets\n" << conf;
+}
+
+}  // namespace
+}  // namespace hnv::gateway

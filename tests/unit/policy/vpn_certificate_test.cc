@@ -1,0 +1,109 @@
+// Certificate authentication of S2S interfaces through the engine: the
+// material is checked with OpenSSL (certificate, key of that certificate,
+// CA bundle), the private key is write-only like the PSK, and each method
+// refuses the other's fields.
+#include <gtest/gtest.h>
+
+#include <boost/json/serialize.hpp>
+
+#include "../test_pki.h"
+#include "policy_fixture.h"
+
+namespace hnv::policy::testing {
+namespace {
+
+using hnv::testing::TestCredential;
+
+class VpnCertificates : public GatewayFixture {
+ protected:
+  static std::string quoted(const std::string& s) { return boost::json::serialize(boost::json::string(s)); }
+  // The example interface by certificates: gw's credential, `cas` trusted.
+  std::string body(const std::string& cert, const std::string& key, const std::string& cas) {
+    return with(kVpn, R"("sharedSecret":null,"authentication":"certificate","certificate":)" + quoted(cert) +
+                          R"(,"privateKey":)" + quoted(key) + R"(,"caCertificates":)" + quoted(cas));
+  }
+  const TestCredential ca = hnv::testing::makeCa("ca-a");
+  const TestCredential ca2 = hnv::testing::makeCa("ca-a2");
+  const TestCredential gw = hnv::testing::issue(ca, "gw-a");
+};
+
+TEST_F(VpnCertificates, AreCheckedStoredAndThePrivateKeyIsWriteOnly) {
+  must(createOp(kVpn, body("some words before\n" + gw.cert, gw.key, ca.cert + ca2.cert)));
+  auto x = get(kVpn, "@A/site-a");
+  EXPECT_EQ(x.at("authentication"), "certificate");
+  EXPECT_EQ(x.at("certificate").as_string().find("some words"), std::string::npos) << "stored re-encoded";
+  EXPECT_EQ(x.at("caCertificates").as_string(), ca.cert + ca2.cert);
+  EXPECT_FALSE(x.contains("privateKey")) << "the API never shows the key";
+  EXPECT_FALSE(x.contains("sharedSecret"));
+  for (const auto& item : list(kVpn)) EXPECT_FALSE(item.as_object().contains("privateKey"));
+  auto gwState = engine.desiredState("gw1");
+  ASSERT_TRUE(gwState.ok());
+  const boost::json::value item = gwState->at("vpn-s2s-interfaces").as_array()[0];
+  EXPECT_NE(item.at("privateKey").as_string().find("-----BEGIN PRIVATE KEY-----"), std::string::npos)
+      << "its gateway needs it";
+  auto host = engine.desiredState("host1");
+  ASSERT_TRUE(host.ok());
+  EXPECT_EQ(boost::json::serialize(*host).find("PRIVATE KEY"), std::string::npos) << "a host never gets it";
+  // A patch of another field keeps the key; a new certificate needs its key.
+  must(patchOp(kVpn, "@A/site-a", R"({"routeMetric":20})"));
+  gwState = engine.desiredState("gw1");
+  EXPECT_EQ(gwState->at("vpn-s2s-interfaces").as_array()[0].at("privateKey"), item.at("privateKey"));
+  const TestCredential renewed = hnv::testing::issue(ca, "gw-a");
+  auto r = run(patchOp(kVpn, "@A/site-a", R"({"certificate":)" + quoted(renewed.cert) + "}"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("privateKey: (not shown): does not belong to the certificate"), std::string::npos)
+      << r.error().message();
+  must(patchOp(kVpn, "@A/site-a",
+               R"({"certificate":)" + quoted(renewed.cert) + R"(,"privateKey":)" + quoted(renewed.key) + "}"));
+}
+
+TEST_F(VpnCertificates, TwoInterfacesByCertificatesMayShareTheirIdentities) {
+  // The PSK rule (one pair of identities, one secret) does not apply.
+  must(createOp(kVpn, body(gw.cert, gw.key, ca.cert)));
+  const std::string second = body(gw.cert, gw.key, ca.cert);
+  auto o = boost::json::parse(second).as_object();
+  o["name"] = "site-a2";
+  o["destination"] = "198.51.100.3";
+  o["remoteId"] = "198.51.100.2";
+  must(createOp(kVpn, boost::json::serialize(o)));
+}
+
+TEST_F(VpnCertificates, BadMaterialIsRefusedByFieldWithoutEchoingTheKey) {
+  const TestCredential other = hnv::testing::issue(ca, "gw-other");
+  const TestCredential leaf = hnv::testing::issue(ca, "not-a-ca");
+  struct Case {
+    std::string body;
+    std::string says;
+  } cases[] = {
+      {body("", gw.key, ca.cert), "certificate: 0 bytes: PEM text of 1 to 65536 bytes"},
+      {body("hello", gw.key, ca.cert), "certificate: 5 bytes: holds no PEM certificate"},
+      {body(gw.cert + other.cert, gw.key, ca.cert), "certificate: 2 certificates: exactly one certificate"},
+      {body(gw.cert, other.key, ca.cert), "privateKey: (not shown): does not belong to the certificate"},
+      {body(gw.cert, "garbage", ca.cert), "privateKey: (not shown): is not an unencrypted PEM private key"},
+      {body(gw.cert, hnv::testing::encryptedKeyPem(gw), ca.cert), "an encrypted key cannot be used unattended"},
+      {body(gw.cert, gw.key, leaf.cert), "caCertificates: certificate 1 (/CN=not-a-ca): is not a CA certificate"},
+      {body(gw.cert, gw.key, ca.cert + leaf.cert), "certificate 2 (/CN=not-a-ca): is not a CA certificate"},
+      {body(gw.cert, gw.key, ca.cert.substr(0, ca.cert.size() / 2)), "caCertificates"},
+      {with(kVpn, R"("authentication":"certificate","sharedSecret":null)"),
+       "certificate: is required with authentication certificate"},
+      {with(kVpn, R"("certificate":"x")"), "certificate: (not shown): is not used with authentication psk"},
+  };
+  std::string withSecret = body(gw.cert, gw.key, ca.cert);
+  auto o = boost::json::parse(withSecret).as_object();
+  o["sharedSecret"] = "correct horse battery staple";
+  for (const auto& c : cases) {
+    auto r = run(createOp(kVpn, c.body));
+    ASSERT_FALSE(r.ok()) << c.says;
+    EXPECT_NE(r.error().message().find(c.says), std::string::npos) << c.says << " -> " << r.error().message();
+    EXPECT_EQ(r.error().message().find("PRIVATE KEY"), std::string::npos) << "the key echoed";
+  }
+  auto r = run(createOp(kVpn, boost::json::serialize(o)));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("sharedSecret: (not shown): is not used with authentication certificate"),
+            std::string::npos)
+      << r.error().message();
+  EXPECT_EQ(list(kVpn).size(), 0u) << "nothing half-applied";
+}
+
+}  // namespace
+}  // namespace hnv::policy::testing

@@ -1,0 +1,65 @@
+#include "hnv/iked/swanctl_dir.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+namespace hnv::iked {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kCredentialDirs[] = {"x509", "x509ca", "private"};
+
+Status makePrivateDir(const std::string& path) {
+  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+    return makeError(Errc::Io, path, "", std::string("cannot create: ") + std::strerror(errno));
+  }
+  ::chmod(path.c_str(), 0700);
+  return okStatus();
+}
+
+// Created 0600 before the first byte is written.
+Status writePrivateFile(const std::string& path, const std::string& text) {
+  std::error_code ec;
+  fs::remove(path, ec);
+  const mode_t old = ::umask(077);
+  std::ofstream f(path, std::ios::trunc);
+  ::umask(old);
+  f << text;
+  f.close();
+  if (!f) return makeError(Errc::Io, path, "", "cannot be written");
+  ::chmod(path.c_str(), 0600);
+  return okStatus();
+}
+
+}  // namespace
+
+Status writeSwanctlDir(const std::string& dir, const ikeipc::Connections& c) {
+  for (const auto& cred : c.credentials) {
+    if (auto problem = ikeipc::credentialFileProblem(cred.dir, cred.name)) {
+      return makeError(Errc::InvalidArgument, "credentials", cred.dir + "/" + cred.name, *problem);
+    }
+  }
+  if (auto st = makePrivateDir(dir); !st) return st;
+  for (const char* sub : kCredentialDirs) {
+    const std::string path = dir + "/" + sub;
+    if (auto st = makePrivateDir(path); !st) return st;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(path, ec)) {
+      bool named = false;
+      for (const auto& cred : c.credentials) named |= cred.dir == sub && cred.name == entry.path().filename();
+      if (!named) fs::remove(entry.path(), ec);
+    }
+  }
+  for (const auto& cred : c.credentials) {
+    if (auto st = writePrivateFile(dir + "/" + cred.dir + "/" + cred.name, cred.pem); !st) return st;
+  }
+  return writePrivateFile(dir + "/swanctl.conf", c.swanctlConf);
+}
+
+}  // namespace hnv::iked
