@@ -15,6 +15,7 @@ import pytest
 
 from hnvlab.binaries import find_binary
 from hnvlab.controller import admin_token, start_controller
+from hnvlab.pki import CertificateAuthority
 
 RD = "8a5d6f3e-0c4b-4d1a-9b7e-2f1e3d4c5b6a"
 RD_OTHER = "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9"
@@ -152,3 +153,33 @@ def test_hnvctl_errors_say_what_to_fix_and_change_nothing(cli):
     assert p.returncode == 0 and "--vm-name" in p.stdout and "(immutable)" in p.stdout
 
     assert cli.ok("controller", "status")["revision"] == before
+
+
+def test_an_s2s_interface_by_certificates_reads_its_pem_from_files(cli, lab):
+    """--FIELD-file: the certificate, its key and the CAs from files (the key never on the command line)."""
+    wan = "e5e6e7e8-0000-4000-8000-0000000000e5"
+    ca = CertificateAuthority(lab.logdir / "pki", "ca-a")
+    gw = ca.issue("gw-a", "203.0.113.5")
+    files = {}
+    for name, text in (("gw.pem", gw.cert), ("gw.key", gw.key)):
+        files[name] = lab.logdir / "pki" / name
+        files[name].write_text(text)
+    cli.ok("routing-domain", "new", "--rdid", RD)
+    cli.ok("routing-domain", "new", "--rdid", wan)
+    cli.ok("node", "new", "--name", "gw1", "--role", "gateway", "--tenants", f"{RD},{wan}")
+    common = ["--rdid", RD, "--node", "gw1", "--external-rdid", wan, "--local-address", "203.0.113.5",
+              "--local-prefixes", "10.0.1.0/24", "--remote-prefixes", "172.16.1.0/24:20,172.16.2.0/24",
+              "--authentication", "certificate", "--certificate-file", str(files["gw.pem"])]
+    missing = str(lab.logdir / "pki" / "no-such.key")
+    err = cli.refused(2, "vpn-s2s-interface", "new", "--name", "site-a", "--destination", "203.0.113.2", *common,
+                      "--private-key-file", missing, "--ca-certificates-file", str(ca.cert_path))
+    assert f"--private-key-file: {missing}: cannot be read" in err, err
+    cli.ok("vpn-s2s-interface", "new", "--name", "site-a", "--destination", "203.0.113.2", *common,
+           "--private-key-file", str(files["gw.key"]), "--ca-certificates-file", str(ca.cert_path))
+    got = cli.ok("vpn-s2s-interface", "get", "--rdid", RD)
+    items = got["items"] if isinstance(got, dict) else got
+    assert len(items) == 1 and items[0]["authentication"] == "certificate", items
+    assert items[0]["certificate"] == gw.cert and "privateKey" not in items[0], items
+    assert items[0]["remotePrefixes"] == ["172.16.1.0/24:20", "172.16.2.0/24"], items
+    p = cli.run("vpn-s2s-interface", "--help", json_out=False)
+    assert "--FIELD-file PATH" in p.stdout, p.stdout

@@ -1,6 +1,8 @@
 #include "controller_commands.h"
 
 #include <boost/json/serialize.hpp>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -133,11 +135,28 @@ Result<std::map<std::string, std::string>> parseOptions(const KindInfo& k, const
     std::string name = a.substr(2);
     const FieldSpec* spec = nullptr;
     for (const auto& f : k.fields) spec = (kebab(f.name) == name || f.name == name) ? &f : spec;
+    // --FIELD-file PATH: a text field's value is the file's content (PEM,
+    // keys and secrets stay out of the command line and the process list).
+    bool fromFile = false;
+    if (spec == nullptr && name.ends_with("-file")) {
+      const std::string base = name.substr(0, name.size() - 5);
+      for (const auto& f : k.fields) {
+        if (f.type == FieldType::String && (kebab(f.name) == base || f.name == base)) spec = &f, fromFile = true;
+      }
+    }
     if (spec == nullptr) {
       return makeError(Errc::InvalidArgument, a, "", "is not a field of " + k.noun + " (see hnvctl " + k.noun + " --help)");
     }
     if (i + 1 >= args.size()) return makeError(Errc::InvalidArgument, a, "", "needs a value");
-    out[std::string(spec->name)] = args[++i];
+    std::string value = args[++i];
+    if (fromFile) {
+      std::ifstream f(value);
+      std::stringstream text;
+      text << f.rdbuf();
+      if (!f) return makeError(Errc::Io, a, value, "cannot be read (" + std::string(std::strerror(errno)) + ")");
+      value = text.str();
+    }
+    out[std::string(spec->name)] = std::move(value);
   }
   return out;
 }
@@ -197,6 +216,7 @@ void printKindHelp(const KindInfo& k) {
               << ((f.flags & policy::kImmutable) ? " (immutable)" : "") << ((f.flags & policy::kReadOnly) ? " (read-only)" : "")
               << "\n";
   }
+  std::cout << "a TEXT field may be read from a file: --FIELD-file PATH (PEM, keys, secrets)\n";
 }
 
 int fail(const Error& e) {
