@@ -227,6 +227,10 @@ Status Gateway::startVpn(boost::asio::io_context& io) {
       });
   if (auto st = vpnLink_->listen(); !st) return st;
   node_->addTicker([this, last = std::chrono::steady_clock::time_point()](auto now) mutable {
+    // Demand dialing, every tick (100 ms): traffic into an on-demand tunnel without SA.
+    const auto ms = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+    for (const auto& d : vpn_->takeDemand(ms)) vpnLink_->send(d);
     if (now - last < std::chrono::seconds(1)) return true;
     last = now;
     const auto secs = static_cast<std::uint64_t>(

@@ -73,7 +73,8 @@ void appendConnection(VpnCompiled& out, std::string& conns, std::string& secrets
   conns += "    remote_addrs = " + x.destination.toString() + "\n";
   conns += "    proposals = " + x.ikeProposals + "\n";
   if (x.dpdSeconds != 0) conns += "    dpd_delay = " + std::to_string(x.dpdSeconds) + "s\n";
-  conns += "    keyingtries = 0\n";  // keep trying
+  // Persistent: keep trying. On demand: one try; the next packet dials again.
+  conns += std::string("    keyingtries = ") + (persistent ? "0" : "1") + "\n";
   // No MOBIKE: the endpoints are fixed, and charon's MOBIKE path checks
   // look for a kernel route to the peer, which the data plane owns (none
   // found: DPD and rekeying of the IKE SA wait for a path that never comes).
@@ -95,6 +96,7 @@ void appendConnection(VpnCompiled& out, std::string& conns, std::string& secrets
   conns += std::string("        start_action = ") + (persistent && initiate ? "start" : "none") + "\n";
   conns += std::string("        dpd_action = ") + (persistent ? "restart" : "clear") + "\n";
   conns += std::string("        close_action = ") + (persistent && initiate ? "start" : "none") + "\n";
+  if (x.idleTimeoutSeconds != 0) conns += "        inactivity = " + std::to_string(x.idleTimeoutSeconds) + "s\n";
   conns += "      }\n    }\n  }\n";
 }
 
@@ -121,6 +123,7 @@ Result<VpnCompiled> compileVpn(const boost::json::object& desired, const overlay
     i.remote = x.destination.v4();
     i.localPrefixes = x.localPrefixes;
     for (const auto& r : x.remotePrefixes) i.remotePrefixes.push_back({r.prefix, r.metric.value_or(x.routeMetric)});
+    i.onDemand = x.connectionType == policy::VpnConnectionType::OnDemand;
     appendConnection(out, conns, secrets, x, i.name, *tenant, initiate);
     if (x.connectionType == policy::VpnConnectionType::Persistent) out.persistent.push_back(i.name);
     out.interfaces.push_back(std::move(i));

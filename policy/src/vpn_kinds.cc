@@ -207,7 +207,11 @@ std::span<const FieldSpec> KindTraits<VpnS2sInterface>::fields() {
       {"remotePrefixes", FieldType::PrefixList, kRequired,
        "the site's IPv4 prefixes, routed into the tunnel; 'PREFIX:METRIC' gives one its own route metric (0..65535)"},
       {"routeMetric", FieldType::Uint, 0, "metric of the routes to remotePrefixes without their own (default 10)"},
-      {"connectionType", FieldType::Enum, 0, "persistent (the default) or on-demand", "persistent|on-demand"},
+      {"connectionType", FieldType::Enum, 0,
+       "persistent (the default: always connected) or on-demand (dialed by the first packet routed into it)",
+       "persistent|on-demand"},
+      {"idleTimeoutSeconds", FieldType::Uint, 0,
+       "on-demand only: the tunnel closes after this long without traffic, 0 (never, the default) or 10..86400"},
       {"lifetimeSeconds", FieldType::Uint, 0, "CHILD SA lifetime in seconds, 60..172800 (default 7200)"},
       {"lifetimeKilobytes", FieldType::Uint, 0, "CHILD SA lifetime in kilobytes; 0 (the default): none"},
       {"dpdSeconds", FieldType::Uint, 0, "dead-peer detection interval, 0 (off) or 5..3600 (default 30)"},
@@ -273,6 +277,14 @@ Result<VpnS2sInterface> KindTraits<VpnS2sInterface>::fromJson(const ConfigNode& 
   auto type = detail::readEnum(n["connectionType"], kConnectionTypes, out.connectionType);
   if (failed(type, e)) return e;
   out.connectionType = *type;
+  auto idle = n["idleTimeoutSeconds"].asUint(0, 86400, 0);
+  if (failed(idle, e)) return e;
+  if (*idle != 0 && *idle < 10) return n["idleTimeoutSeconds"].error(std::to_string(*idle), "0 (never) or 10..86400");
+  if (*idle != 0 && out.connectionType != VpnConnectionType::OnDemand) {
+    return n["idleTimeoutSeconds"].error(std::to_string(*idle),
+                                         "applies to on-demand interfaces only (a persistent one reconnects at once)");
+  }
+  out.idleTimeoutSeconds = static_cast<std::uint32_t>(*idle);
   auto life = n["lifetimeSeconds"].asUint(60, 172800, out.lifetimeSeconds);
   if (failed(life, e)) return e;
   out.lifetimeSeconds = static_cast<std::uint32_t>(*life);
@@ -322,6 +334,7 @@ json::object KindTraits<VpnS2sInterface>::toJson(const VpnS2sInterface& v) {
   o["lifetimeSeconds"] = v.lifetimeSeconds;
   o["lifetimeKilobytes"] = v.lifetimeKilobytes;
   o["dpdSeconds"] = v.dpdSeconds;
+  if (v.idleTimeoutSeconds != 0) o["idleTimeoutSeconds"] = v.idleTimeoutSeconds;
   o["adminState"] = v.adminUp ? "up" : "down";
   return o;
 }

@@ -15,18 +15,14 @@ import pytest
 
 from hnvlab import wait_for
 from hnvlab.host import PYTHON, tcp_transfer
-from hnvlab.ipsec import peer_child_keys, strongswan_missing
+from hnvlab.ipsec import peer_child_keys
 from hnvlab.tenants import wait_applied
-from hnvlab.vpn import SITE_HOST, site_connection, start_vpn_lab, wait_connected
+from hnvlab.vpn import require_vpn_lab, SITE_HOST, site_connection, start_vpn_lab, wait_connected
 
 
 @pytest.fixture
 def vpn_lab(lab, hnv_bin):
-    why = strongswan_missing()
-    if why:
-        pytest.skip(why)
-    for b in ("hnvgwd", "hnv-hostd", "hnv-iked", "hnv-controller"):
-        hnv_bin(b)
+    require_vpn_lab(hnv_bin)
     # The sites log at level 4: the keys they derive (acceptance 5).
     return start_vpn_lab(lab, site_log_level=4)
 
@@ -111,11 +107,7 @@ def test_tcp_transfers_both_ways_through_both_tunnels_at_once(vpn_lab, lab):
     ("esp-proposal-mismatch", {"esp_proposals": "aes128-sha1"}, {"child-proposal-mismatch"}),
 ])
 def test_a_failing_tunnel_says_why_and_the_other_tenant_is_unaffected(lab, hnv_bin, case, change, errors):
-    why = strongswan_missing()
-    if why:
-        pytest.skip(why)
-    for b in ("hnvgwd", "hnv-hostd", "hnv-iked", "hnv-controller"):
-        hnv_bin(b)
+    require_vpn_lab(hnv_bin)
     vl = start_vpn_lab(lab, site_changes={"B": change})
     wait_connected(vl, tenants=("A",))
     x = wait_for(lambda: (lambda i: i if i["B"]["lastError"] else None)(vl.interfaces()), timeout=30,
@@ -153,11 +145,7 @@ def test_rekeying_under_continuous_traffic_keeps_the_tunnel_up(lab, hnv_bin):
     """Acceptance 2: 60 s CHILD SA lifetime (rekeyed at about 54 s) under 20 pings a second for
     about 70 s: new SPIs appear, the tunnel stays connected; the packets lost are printed
     (docs/performance.md records them)."""
-    why = strongswan_missing()
-    if why:
-        pytest.skip(why)
-    for b in ("hnvgwd", "hnv-hostd", "hnv-iked", "hnv-controller"):
-        hnv_bin(b)
+    require_vpn_lab(hnv_bin)
     vl = start_vpn_lab(lab, lifetime=60)
     before = wait_connected(vl)
     old = {s["spi"] for s in before["A"]["sas"]}

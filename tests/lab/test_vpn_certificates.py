@@ -11,19 +11,13 @@ from __future__ import annotations
 import os
 import stat
 
-import pytest
 
 from hnvlab import wait_for
-from hnvlab.ipsec import strongswan_missing
-from hnvlab.vpn import SITE, SITE_HOST, VpnPki, site_connection, start_vpn_lab, wait_connected
+from hnvlab.vpn import require_vpn_lab, SITE, SITE_HOST, VpnPki, site_connection, start_vpn_lab, wait_connected
 
 
 def test_tunnels_authenticate_by_certificates_and_each_interface_trusts_only_its_own_cas(lab, hnv_bin):
-    why = strongswan_missing()
-    if why:
-        pytest.skip(why)
-    for b in ("hnvgwd", "hnv-hostd", "hnv-iked", "hnv-controller"):
-        hnv_bin(b)
+    require_vpn_lab(hnv_bin)
     pki = VpnPki.make(lab)
     # Site B shows a certificate of tenant A's CA with B's own name and address.
     forged = pki.ca["A"].issue("site-b", SITE["B"], tag="-forged")

@@ -131,6 +131,30 @@ TEST_F(Manager, AnInterfaceIsUpWithAnOutboundSaAndRoutesItsRemotePrefixesThen) {
   EXPECT_FALSE(add(sa(0x11111111, false)).ok) << "the same SPI and destination twice";
 }
 
+TEST_F(Manager, AnOnDemandInterfaceIsRoutedWhileDownAndItsTrafficDialsAtMostEveryInterval) {
+  S2sInterface x = siteA();
+  x.onDemand = true;
+  mgr_->configure({x});
+  routeChanges_ = 0;
+  EXPECT_EQ(kinds(), (std::vector<fib::RouteKind>{fib::RouteKind::VpnLocal, fib::RouteKind::Vpn, fib::RouteKind::Vpn}))
+      << "routed while down: traffic reaches the tunnel and asks for it";
+  EXPECT_TRUE(mgr_->tables().get()->tunnels[0].onDemand);
+  EXPECT_TRUE(mgr_->takeDemand(1000).empty()) << "no traffic, no dial";
+  mgr_->tables().get()->demand(0);  // what esp-encrypt does
+  auto d = mgr_->takeDemand(1000);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].connection, "aaaa/site-a");
+  mgr_->tables().get()->demand(0);
+  EXPECT_TRUE(mgr_->takeDemand(1000 + VpnManager::kDialIntervalMs - 1).empty()) << "charon may still be connecting";
+  mgr_->tables().get()->demand(0);
+  EXPECT_EQ(mgr_->takeDemand(1000 + VpnManager::kDialIntervalMs).size(), 1u) << "still wanted: dialed again";
+  // Up: traffic is encrypted; a stray demand dials nothing.
+  ASSERT_TRUE(add(sa(0x11111111, false)).ok);
+  mgr_->tables().get()->demand(0);
+  EXPECT_TRUE(mgr_->takeDemand(9000).empty());
+  EXPECT_EQ(routeChanges_, 1);
+}
+
 TEST_F(Manager, ARekeysNewSaTakesOverAndTheTunnelGoesDownWithItsLastSa) {
   ASSERT_TRUE(add(sa(0x11111111, false)).ok);
   ASSERT_TRUE(add(sa(0x22222222, false)).ok);

@@ -136,9 +136,9 @@ class VpnNodes : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.error().message();
     return r.ok() ? std::move(*r) : nullptr;
   }
-  std::unique_ptr<const VpnTables> makeTables(bool up) {
-    auto t = std::make_unique<VpnTables>();
-    t->tunnels.push_back(Tunnel{kTenantA, kOutside, up ? ourOut_.get() : nullptr});
+  std::unique_ptr<const VpnTables> makeTables(bool up, bool onDemand = false) {
+    auto t = std::make_unique<VpnTables>(1);
+    t->tunnels.push_back(Tunnel{kTenantA, kOutside, up ? ourOut_.get() : nullptr, onDemand});
     t->sad.emplace(kSpiIn, InboundSa{ourIn_.get(), 0, {{v4("172.16.1.0"), v4("172.16.1.255")}},
                                      {{v4("10.0.1.0"), v4("10.0.1.255")}}});
     return t;
@@ -287,6 +287,26 @@ TEST_F(VpnNodes, ATunnelWithoutAnOutboundSaDropsItsTrafficAsDown) {
                   kLan);
   EXPECT_TRUE(r.sent.empty());
   EXPECT_EQ(h_.nodeError("esp-encrypt", "tunnel-down"), 1u);
+  EXPECT_FALSE(vpn_->get()->takeDemand(0)) << "a persistent tunnel is not dialed by traffic";
+}
+
+TEST_F(VpnNodes, AnOnDemandTunnelWithoutSaDropsAsDialingAndAsksForTheTunnelOnce) {
+  vpn_->publish(makeTables(false, true));
+  const Bytes frame =
+      PacketBuilder().eth(kHostMac, kLanMac).etherType(wire::kEtherTypeIpv4).payload(udpPacket(kHost, kRemote, 64)).build();
+  auto r = h_.run(std::vector<Bytes>{frame, frame, frame}, kLan);
+  EXPECT_TRUE(r.sent.empty());
+  EXPECT_EQ(h_.nodeError("esp-encrypt", "tunnel-dialing"), 3u);
+  EXPECT_EQ(h_.nodeError("esp-encrypt", "tunnel-down"), 0u);
+  const VpnTables& t = *vpn_->get();
+  EXPECT_TRUE(t.takeDemand(0)) << "the packets asked for the tunnel";
+  EXPECT_FALSE(t.takeDemand(0)) << "taken once";
+  EXPECT_FALSE(t.takeDemand(1)) << "no such tunnel";
+  // With its SA the same packet is encrypted and asks for nothing.
+  vpn_->publish(makeTables(true, true));
+  r = h_.run(frame, kLan);
+  EXPECT_EQ(r.sent.size(), 1u);
+  EXPECT_FALSE(vpn_->get()->takeDemand(0));
 }
 
 TEST_F(VpnNodes, ABurstOfManyPacketsKeepsItsOrderThroughTheTunnel) {

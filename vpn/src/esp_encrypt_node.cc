@@ -49,7 +49,14 @@ std::uint16_t EspEncryptNode::process(rte_graph* graph, rte_node* node, void** o
     if (tunnel == nullptr || tunnel->tenant.index() != pm.tenant || tunnel->outbound == nullptr) {
       flush();
       countDrop(block, tenants, TenantId(pm.tenant));
-      out.drop(m, tunnel == nullptr || tunnel->tenant.index() != pm.tenant ? Error::NoTunnel : Error::TunnelDown);
+      if (tunnel == nullptr || tunnel->tenant.index() != pm.tenant) {
+        out.drop(m, Error::NoTunnel);
+      } else if (tunnel->onDemand) {
+        t.demand(pm.scratch[0]);
+        out.drop(m, Error::TunnelDialing);
+      } else {
+        out.drop(m, Error::TunnelDown);
+      }
       continue;
     }
     if (runLength != 0 && (tunnel->outbound != runTunnel->outbound || runLength == kMaxEspBurst)) flush();

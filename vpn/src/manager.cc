@@ -216,9 +216,10 @@ EspSa* VpnManager::activeOutbound(std::size_t interface) const {
 bool VpnManager::up(std::size_t interface) const { return activeOutbound(interface) != nullptr; }
 
 void VpnManager::publish(std::vector<std::unique_ptr<EspSa>> retired) {
-  auto t = std::make_unique<VpnTables>();
+  auto t = std::make_unique<VpnTables>(interfaces_.size());
   for (std::size_t i = 0; i < interfaces_.size(); ++i) {
-    t->tunnels.push_back(Tunnel{interfaces_[i].tenant, interfaces_[i].outside, activeOutbound(i)});
+    t->tunnels.push_back(
+        Tunnel{interfaces_[i].tenant, interfaces_[i].outside, activeOutbound(i), interfaces_[i].onDemand});
   }
   for (const auto& [key, sa] : sas_) {
     if (sa.inbound) t->sad.emplace(key.first, InboundSa{sa.esp.get(), static_cast<std::uint32_t>(sa.interface),
@@ -239,11 +240,24 @@ std::vector<fib::TenantRoute> VpnManager::routesFor(const std::vector<S2sInterfa
     for (std::size_t j = 0; j < interfaces_.size() && !isUp; ++j) {
       isUp = sameEnds(interfaces_[j], x) && up(j);
     }
-    if (!isUp) continue;
+    if (!isUp && !x.onDemand) continue;
     for (const auto& r : x.remotePrefixes) {
       out.push_back({x.tenant, r.prefix, r.metric,
                      {fib::RouteKind::Vpn, static_cast<std::uint16_t>(i), std::nullopt}, "S2S interface " + x.name});
     }
+  }
+  return out;
+}
+
+std::vector<ikeipc::Dial> VpnManager::takeDemand(std::uint64_t nowMs) {
+  std::vector<ikeipc::Dial> out;
+  const VpnTables& t = *tables_->get();
+  for (std::size_t i = 0; i < interfaces_.size() && i < t.tunnels.size(); ++i) {
+    if (!t.takeDemand(i) || !interfaces_[i].onDemand || up(i)) continue;
+    auto [it, first] = lastDial_.try_emplace(interfaces_[i].name, nowMs);
+    if (!first && nowMs - it->second < kDialIntervalMs) continue;
+    it->second = nowMs;
+    out.push_back(ikeipc::Dial{interfaces_[i].name});
   }
   return out;
 }

@@ -32,7 +32,7 @@ from .errors import LabError
 from .forwarding import GATEWAY, GATEWAY_MGMT, GATEWAY_PA, GATEWAY_UPLINK_MAC, GATEWAY_VSID_MAC
 from .gateway import Gateway, new_gateway
 from .host import Host, Vm
-from .ipsec import Connection, Iked, Site, _socket_dir
+from .ipsec import Connection, Iked, Site, _socket_dir, strongswan_missing
 from .pki import CertificateAuthority, Issued
 from .process import wait_for
 from .tenants import (OverlayTopology, Tenant, controller_link, new_overlay_hosts, start_overlay_controller,
@@ -98,8 +98,8 @@ class VpnLab:
         return by_name
 
 
-def vpn_operations(topo: OverlayTopology, *, lifetime: int | None = None,
-                   pki: VpnPki | None = None) -> list[dict[str, Any]]:
+def vpn_operations(topo: OverlayTopology, *, lifetime: int | None = None, pki: VpnPki | None = None,
+                   interface_changes: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     ops: list[dict[str, Any]] = []
 
     def create(kind: str, obj: dict[str, Any]) -> None:
@@ -128,6 +128,7 @@ def vpn_operations(topo: OverlayTopology, *, lifetime: int | None = None,
                         "privateKey": pki.gw[t.name].key, "caCertificates": pki.ca[t.name].cert})
             if t.name == "A":
                 s2s["remoteId"] = pki.site_id("A")
+        s2s.update((interface_changes or {}).get(t.name, {}))
         create("vpn-s2s-interfaces", s2s)
     return ops
 
@@ -161,7 +162,7 @@ def site_connection(tenant: str, pki: VpnPki | None = None) -> Connection:
 def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int = 1,
                   site_changes: dict[str, dict[str, Any]] | None = None,
                   members: Sequence["MemberSpec"] = (), ike_sync: bool = True, nat: bool = False,
-                  pki: VpnPki | None = None) -> VpnLab:
+                  pki: VpnPki | None = None, interface_changes: dict[str, dict[str, Any]] | None = None) -> VpnLab:
     """Everything of the module docstring, started, in step with the controller.
 
     `site_changes` = {"B": {"psk": "wrong..."}}: fields of a site's Connection
@@ -172,14 +173,15 @@ def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int 
     link). With `nat` the NAT lab's internet side and NAT instances too
     (hnvlab.nat): each tenant reaches the internet node through NAT and its
     site through its tunnel. With `pki` (VpnPki.make) the tunnels authenticate by
-    certificates instead of PSKs."""
+    certificates instead of PSKs. `interface_changes` = {"A": {"connectionType": "on-demand"}}:
+    fields of a tenant's vpn-s2s-interface beside the defaults above."""
     from .cluster import cluster_operations, new_member  # the cluster builds on this lab
     from .nat import INTERNET, INTERNET_PORT, INTERNET_PREFIX_LEN, nat_operations
     topo = two_tenants()
     ctl = start_overlay_controller(lab, list(topo.hosts) + [GATEWAY])
     ops = topo.operations()
     records = [o for o in ops if o["kind"] == "lookup-records"]
-    gateway_ops = vpn_operations(topo, lifetime=lifetime, pki=pki)
+    gateway_ops = vpn_operations(topo, lifetime=lifetime, pki=pki, interface_changes=interface_changes)
     if nat:
         gateway_ops = with_nat(gateway_ops, nat_operations(topo))
     ops = ([o for o in ops if o["kind"] != "lookup-records"] + records + gateway_ops + cluster_operations(members))
@@ -240,6 +242,16 @@ def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int 
     vms = {name: vm for host in hosts.values() for name, vm in host.vms.items()}
     return VpnLab(topo, ctl, hosts, vms, gateways[0], ikeds[0], sites, revision, gateways if members else [],
                   ikeds if members else [], internet)
+
+
+def require_vpn_lab(hnv_bin) -> None:
+    """Skips the test (saying why) without stock strongSwan; fails it without our binaries."""
+    import pytest
+    why = strongswan_missing()
+    if why:
+        pytest.skip(why)
+    for b in ("hnvgwd", "hnv-hostd", "hnv-iked", "hnv-controller"):
+        hnv_bin(b)
 
 
 def wait_connected(vl: VpnLab, tenants=("A", "B"), timeout: float = 30) -> dict[str, dict]:

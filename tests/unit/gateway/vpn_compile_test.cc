@@ -53,6 +53,29 @@ TEST(VpnCompile, EachRemotePrefixGetsItsOwnMetricOrTheInterfaces) {
   EXPECT_TRUE(out.credentials.empty());
 }
 
+TEST(VpnCompile, OnDemandIsTriedOnceStartedByNobodyAndClosesWhenIdle) {
+  auto out = compile(interface("s", "198.51.100.2",
+                               R"("sharedSecret":"correct horse battery staple","connectionType":"on-demand",)"
+                               R"("idleTimeoutSeconds":300,"remotePrefixes":["172.16.1.0/24"])") +
+                     "," +
+                     interface("p", "198.51.100.3",
+                               R"("sharedSecret":"another horse battery staple","remotePrefixes":["172.16.2.0/24"])"));
+  ASSERT_EQ(out.interfaces.size(), 2u);
+  EXPECT_TRUE(out.interfaces[0].onDemand);
+  EXPECT_FALSE(out.interfaces[1].onDemand);
+  EXPECT_EQ(out.persistent, std::vector<std::string>{std::string(kRdidA) + "_p"});
+  const std::string& conf = out.swanctlConf;
+  const std::size_t second = conf.find(std::string(kRdidA) + "_p {");
+  ASSERT_NE(second, std::string::npos);
+  const std::string demand = conf.substr(0, second), persistent = conf.substr(second);
+  EXPECT_NE(demand.find("keyingtries = 1\n"), std::string::npos) << "the next packet dials again\n" << demand;
+  EXPECT_NE(demand.find("start_action = none\n"), std::string::npos) << demand;
+  EXPECT_NE(demand.find("inactivity = 300s\n"), std::string::npos) << demand;
+  EXPECT_NE(persistent.find("keyingtries = 0\n"), std::string::npos) << persistent;
+  EXPECT_NE(persistent.find("start_action = start\n"), std::string::npos) << persistent;
+  EXPECT_EQ(persistent.find("inactivity"), std::string::npos) << persistent;
+}
+
 TEST(VpnCompile, CertificatesBecomeFilesAndTheSitesTrustIsPinnedToTheInterfacesCas) {
   const auto ca1 = testing::makeCa("ca-1"), ca2 = testing::makeCa("ca-2"), other = testing::makeCa("ca-other");
   const auto gw = testing::issue(ca1, "gw-a"), gwB = testing::issue(other, "gw-b");

@@ -89,6 +89,8 @@ TEST_F(VpnEngine, BadInputIsRefusedWithTheFieldAndTheRuleAndNeverEchoesTheSecret
       {R"("remotePrefixes":["172.16.1.300/24:20"])", "remotePrefixes[0]: 172.16.1.300/24:20"},
       {R"("localPrefixes":["10.0.1.0/24:20"])", "a metric (':N') belongs to remotePrefixes only"},
       {R"("dpdSeconds":2)", "0 (off) or 5..3600"},
+      {R"("idleTimeoutSeconds":300)", "idleTimeoutSeconds: 300: applies to on-demand interfaces only"},
+      {R"("connectionType":"on-demand","idleTimeoutSeconds":5)", "idleTimeoutSeconds: 5: 0 (never) or 10..86400"},
       {R"("lifetimeSeconds":10)", "lifetimeSeconds"},
       {R"("localId":"gw \"a\"")", "an IKE identity has no quotes"},
       {R"("remoteId":"CN=site {a}")", "an IKE identity has no quotes, braces"},

@@ -117,7 +117,7 @@ TEST(IkeMessages, EveryMessageSurvivesARoundTrip) {
   for (const Message& m : {Message(Hello{"hnv-iked", kVersion, ""}), Message(SaDel{5, ip("192.0.2.1")}),
                            Message(SaUpdate{5, ip("192.0.2.9"), ip("192.0.2.1"), 4500, 4500, true}),
                            Message(Result_{5, false, "duplicate SPI"}), Message(Connections{"connections {}\n", {}}),
-                           Message(IkeResync{true}),
+                           Message(IkeResync{true}), Message(Dial{"100_s2s-a"}),
                            Message(IkeIn{{ip("198.51.100.2"), ip("192.0.2.5"), 4500, 4500, {1, 2, 3}}}),
                            Message(IkeOut{{ip("192.0.2.5"), ip("198.51.100.2"), 500, 500, {}}})}) {
     auto r = decode(encode(m));

@@ -114,6 +114,12 @@ int hnv_charon_close_all(void);
  * otherwise add second copies of those it still has. */
 int hnv_charon_forget_passive(void);
 
+/* Demand dialing (shim/demand.c): starts the CHILD SA of connection `name`
+ * (whose child has the same name) unless it is installed or on its way:
+ * 1 started (queued), 0 present or coming, -1 no such connection or charon
+ * not running. */
+int hnv_charon_dial(const char *name);
+
 #ifdef __cplusplus
 }
 #endif

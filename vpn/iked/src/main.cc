@@ -270,6 +270,13 @@ int main(int argc, char** argv) {
       } else {
         role.resyncPeer();
       }
+    } else if (const auto* d = std::get_if<ikeipc::Dial>(&m)) {
+      const int rc = hnv_charon_dial(d->connection.c_str());
+      if (rc < 0) {
+        kLog.warn("cannot dial: no such connection", {{"connection", d->connection}});
+      } else if (rc > 0) {
+        kLog.info("dialing on demand", {{"connection", d->connection}});
+      }
     } else if (const auto* c = std::get_if<ikeipc::Counters>(&m)) {
       if (backendPtr != nullptr) backendPtr->onCounters(*c);
     } else if (const auto* e = std::get_if<ikeipc::Expire>(&m)) {

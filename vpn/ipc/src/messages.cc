@@ -96,6 +96,7 @@ struct Encoder {
     return {{"type", "expire"}, {"spi", m.spi}, {"dst", m.dst.toString()}, {"hard", m.hard}};
   }
   json::object operator()(const IkeResync& m) const { return {{"type", "ike-resync"}, {"forget", m.forget}}; }
+  json::object operator()(const Dial& m) const { return {{"type", "dial"}, {"connection", m.connection}}; }
   json::object operator()(const ClusterRole& m) const {
     json::array names;
     for (const auto& n : m.persistent) names.emplace_back(n);
@@ -433,6 +434,8 @@ Result<Message> decodeObject(const json::object& o) {
     m = c;
   } else if (type == "ike-resync") {
     m = IkeResync{r.flag("forget")};
+  } else if (type == "dial") {
+    m = Dial{r.text("connection")};
   } else if (type == "cluster-role") {
     ClusterRole c;
     c.active = r.flag("active");

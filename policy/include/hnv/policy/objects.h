@@ -261,6 +261,7 @@ struct VpnS2sInterface {
   std::uint32_t lifetimeSeconds = 7200;  // CHILD SA
   std::uint64_t lifetimeKilobytes = 0;   // 0: no volume limit
   std::uint32_t dpdSeconds = 30;         // 0: no dead-peer detection
+  std::uint32_t idleTimeoutSeconds = 0;  // on demand: close the tunnel after this long without traffic; 0 never
   bool adminUp = true;
 };
 

@@ -13,13 +13,16 @@ namespace hnv::vpn {
 // Encrypts it with the tunnel's outbound SA (tunnel mode, ESP or ESP in UDP)
 // and sends the ESP packet to ip4-lookup in the tunnel's outside routing
 // domain, marked translated. Consecutive packets of one SA go through the
-// crypto device as one burst.
+// crypto device as one burst. An on-demand tunnel without an SA drops the
+// packet (tunnel-dialing) and asks the control thread for the tunnel
+// (VpnTables::demand).
 struct EspEncryptNode {
   static constexpr std::string_view kName = "esp-encrypt";
   enum class Next : std::uint16_t { Drop = 0, Lookup };
   static constexpr std::array<std::string_view, 2> kNextNames{"drop", "ip4-lookup"};
-  enum class Error : std::uint16_t { NoTunnel, TunnelDown, CryptoFailed };
-  static constexpr std::array<std::string_view, 3> kErrorNames{"no-tunnel", "tunnel-down", "crypto-failed"};
+  enum class Error : std::uint16_t { NoTunnel, TunnelDown, CryptoFailed, TunnelDialing };
+  static constexpr std::array<std::string_view, 4> kErrorNames{"no-tunnel", "tunnel-down", "crypto-failed",
+                                                               "tunnel-dialing"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };
 

@@ -50,6 +50,9 @@ struct S2sInterface {
   Ipv4Addr local, remote;
   std::vector<Prefix> localPrefixes;
   std::vector<RemotePrefix> remotePrefixes;
+  // Demand dialing: its routes stay while the tunnel is down, and a packet
+  // routed into it asks hnv-iked for the tunnel (takeDemand).
+  bool onDemand = false;
 };
 
 class VpnManager {
@@ -78,9 +81,14 @@ class VpnManager {
   std::optional<ikeipc::Message> handle(const ikeipc::Message& m);
   // Counters for hnv-iked, then expiries; `now` in monotonic seconds.
   std::vector<ikeipc::Message> tick(std::uint64_t nowSeconds);
+  // Demand dialing: a Dial for each on-demand interface without an outbound
+  // SA that workers routed packets into since the last call, at most one
+  // per interface every kDialIntervalMs (charon may still be connecting).
+  static constexpr std::uint64_t kDialIntervalMs = 2000;
+  std::vector<ikeipc::Dial> takeDemand(std::uint64_t nowMs);
 
-  // For the tenant tables: Vpn routes of the interfaces that are up, and
-  // a VpnLocal /32 per endpoint in its outside domain.
+  // For the tenant tables: Vpn routes of the interfaces that are up or
+  // on demand, and a VpnLocal /32 per endpoint in its outside domain.
   std::vector<fib::TenantRoute> routes() const { return routesFor(interfaces_); }
   // The routes configure(next) would give, with today's SAs (to compile
   // the tenant tables before anything is published).
@@ -164,6 +172,7 @@ class VpnManager {
   std::map<std::pair<std::uint32_t, std::uint32_t>, Sa> sas_;
   std::uint64_t installs_ = 0;
   bool keepKeys_ = false;
+  std::map<std::string, std::uint64_t> lastDial_;  // by interface name: when (ms) it was last dialed
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> reported_;  // standby: by (SPI, destination)
   std::vector<OutboundSequence> gone_;  // active: deleted outbound SAs not reported yet
 };

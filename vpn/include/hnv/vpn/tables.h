@@ -14,7 +14,9 @@
 //     (ESP and IKE arrive there).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -36,6 +38,7 @@ struct Tunnel {
   TenantId tenant = TenantId::node();
   TenantId outside = TenantId::node();
   EspSa* outbound = nullptr;  // none: down, packets routed here are dropped (tunnel-down)
+  bool onDemand = false;      // routed while down: a packet asks for the tunnel (demand)
 };
 
 struct InboundSa {
@@ -50,11 +53,30 @@ class VpnTables {
   std::vector<Tunnel> tunnels;
   std::unordered_map<std::uint32_t, InboundSa> sad;  // by SPI (host order)
 
+  // Set by a worker that routed a packet into an on-demand tunnel without
+  // an outbound SA, taken by the control thread (VpnManager::takeDemand).
+  // One per tunnel; a new snapshot starts with none.
+  explicit VpnTables(std::size_t tunnelCount = 0)
+      : demand_(std::make_unique<std::atomic<std::uint8_t>[]>(tunnelCount)), demandCount_(tunnelCount) {}
+  void demand(std::uint64_t index) const {
+    // Read first: the line is written once per dial, not once per packet.
+    if (index < demandCount_ && demand_[index].load(std::memory_order_relaxed) == 0) {
+      demand_[index].store(1, std::memory_order_relaxed);
+    }
+  }
+  bool takeDemand(std::size_t index) const {
+    return index < demandCount_ && demand_[index].exchange(0, std::memory_order_relaxed) != 0;
+  }
+
   const Tunnel* tunnel(std::uint64_t index) const { return index < tunnels.size() ? &tunnels[index] : nullptr; }
   const InboundSa* inbound(std::uint32_t spi) const {
     auto it = sad.find(spi);
     return it == sad.end() ? nullptr : &it->second;
   }
+
+ private:
+  std::unique_ptr<std::atomic<std::uint8_t>[]> demand_;
+  std::size_t demandCount_ = 0;
 };
 
 }  // namespace hnv::vpn

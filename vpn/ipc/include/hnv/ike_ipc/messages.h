@@ -9,7 +9,8 @@
 //                    connections (the swanctl.conf of this gateway's S2S
 //                    interfaces), ike-in (an IKE datagram to an endpoint),
 //                    cluster-role (a cluster member's role, see ClusterRole),
-//                    ike-resync (send the IKE state sync again, IkeResync)
+//                    ike-resync (send the IKE state sync again, IkeResync),
+//                    dial (start an on-demand connection, Dial)
 //
 // Keys travel in hex inside sa-add only; the socket is the service's own
 // (mode 0600 in a 0700 directory). Nothing here ever logs a key.
@@ -166,6 +167,12 @@ struct IkeResync {
   bool forget = false;
 };
 
+// hnvgwd routed traffic into an on-demand interface whose tunnel has no
+// SA: hnv-iked starts its CHILD SA unless one is installed or coming.
+struct Dial {
+  std::string connection;
+};
+
 // An IKE datagram between an endpoint of the gateway and a peer: the UDP
 // payload as is (on port 4500 with its non-ESP marker, which charon's
 // sender adds and its receiver removes).
@@ -178,7 +185,7 @@ struct IkeIn : IkeDatagram {};
 struct IkeOut : IkeDatagram {};
 
 using Message = std::variant<Hello, SaAdd, SaUpdate, SaDel, Policy, Event, Counters, Expire, Result_, Connections,
-                             IkeIn, IkeOut, ClusterRole, IkeResync>;
+                             IkeIn, IkeOut, ClusterRole, IkeResync, Dial>;
 
 // One line of JSON, without the newline.
 std::string encode(const Message& m);
