@@ -124,6 +124,8 @@ Result<VpnCompiled> compileVpn(const boost::json::object& desired, const overlay
     i.localPrefixes = x.localPrefixes;
     for (const auto& r : x.remotePrefixes) i.remotePrefixes.push_back({r.prefix, r.metric.value_or(x.routeMetric)});
     i.onDemand = x.connectionType == policy::VpnConnectionType::OnDemand;
+    i.egressBytesPerSecond = x.egressKbps * 1000 / 8;
+    i.ingressBytesPerSecond = x.ingressKbps * 1000 / 8;
     appendConnection(out, conns, secrets, x, i.name, *tenant, initiate);
     if (x.connectionType == policy::VpnConnectionType::Persistent) out.persistent.push_back(i.name);
     out.interfaces.push_back(std::move(i));

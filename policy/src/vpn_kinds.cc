@@ -215,6 +215,9 @@ std::span<const FieldSpec> KindTraits<VpnS2sInterface>::fields() {
       {"lifetimeSeconds", FieldType::Uint, 0, "CHILD SA lifetime in seconds, 60..172800 (default 7200)"},
       {"lifetimeKilobytes", FieldType::Uint, 0, "CHILD SA lifetime in kilobytes; 0 (the default): none"},
       {"dpdSeconds", FieldType::Uint, 0, "dead-peer detection interval, 0 (off) or 5..3600 (default 30)"},
+      {"egressKbps", FieldType::Uint, 0,
+       "bandwidth limit of the tenant's traffic into the tunnel, kbit/s; 0 (the default): none"},
+      {"ingressKbps", FieldType::Uint, 0, "bandwidth limit of the site's traffic to the tenant, kbit/s; 0: none"},
       {"adminState", FieldType::Enum, 0, "up (the default) or down", "up|down"},
   };
   return kFields;
@@ -295,6 +298,12 @@ Result<VpnS2sInterface> KindTraits<VpnS2sInterface>::fromJson(const ConfigNode& 
   if (failed(dpd, e)) return e;
   if (*dpd != 0 && *dpd < 5) return n["dpdSeconds"].error(std::to_string(*dpd), "0 (off) or 5..3600");
   out.dpdSeconds = static_cast<std::uint32_t>(*dpd);
+  for (auto [field, target] : {std::pair{"egressKbps", &out.egressKbps}, std::pair{"ingressKbps", &out.ingressKbps}}) {
+    auto kbps = n[field].asUint(0, 100'000'000, 0);  // up to 100 Gbit/s
+    if (failed(kbps, e)) return e;
+    if (*kbps != 0 && *kbps < 8) return n[field].error(std::to_string(*kbps), "0 (no limit) or 8..100000000");
+    *target = *kbps;
+  }
   auto admin = n["adminState"].asString("up");
   if (failed(admin, e)) return e;
   if (*admin != "up" && *admin != "down") return n["adminState"].error(*admin, "must be up or down");
@@ -335,6 +344,8 @@ json::object KindTraits<VpnS2sInterface>::toJson(const VpnS2sInterface& v) {
   o["lifetimeKilobytes"] = v.lifetimeKilobytes;
   o["dpdSeconds"] = v.dpdSeconds;
   if (v.idleTimeoutSeconds != 0) o["idleTimeoutSeconds"] = v.idleTimeoutSeconds;
+  if (v.egressKbps != 0) o["egressKbps"] = v.egressKbps;
+  if (v.ingressKbps != 0) o["ingressKbps"] = v.ingressKbps;
   o["adminState"] = v.adminUp ? "up" : "down";
   return o;
 }

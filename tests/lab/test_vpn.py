@@ -7,17 +7,15 @@ stock Debian strongSwan with kernel-libipsec (hnvlab/vpn.py draws it).
 from __future__ import annotations
 
 
-import hashlib
-import os
 import time
 
 import pytest
 
 from hnvlab import wait_for
-from hnvlab.host import PYTHON, tcp_transfer
+from hnvlab.host import tcp_transfer
 from hnvlab.ipsec import peer_child_keys
 from hnvlab.tenants import wait_applied
-from hnvlab.vpn import require_vpn_lab, SITE_HOST, site_connection, start_vpn_lab, wait_connected
+from hnvlab.vpn import fetch, require_vpn_lab, serve_blob, SITE_HOST, site_connection, start_vpn_lab, wait_connected
 
 
 @pytest.fixture
@@ -29,25 +27,6 @@ def vpn_lab(lab, hnv_bin):
 
 def sa_packets(x: dict, direction: str) -> int:
     return sum(int(s["packets"]) for s in x["sas"] if s["direction"] == direction)
-
-
-def serve_blob(node, lab, name: str, address: str, nbytes: int) -> str:
-    root = os.path.join(lab.logdir, f"www-{name}")
-    os.makedirs(root, exist_ok=True)
-    data = os.urandom(nbytes)
-    with open(os.path.join(root, "blob"), "wb") as f:
-        f.write(data)
-    node.start(f"http-{name}", [PYTHON, "-m", "http.server", "8000", "--bind", address, "--directory", root])
-    wait_for(lambda: f"{address}:8000" in node.exec(["ss", "-ltn"], check=True).stdout, timeout=10,
-             what=f"the HTTP server of {name}")
-    return hashlib.sha256(data).hexdigest()
-
-
-def fetch(node, url: str) -> str:
-    code = ("import urllib.request,hashlib;"
-            f"d=urllib.request.urlopen('{url}',timeout=60).read();"
-            "print(len(d),hashlib.sha256(d).hexdigest())")
-    return node.exec([PYTHON, "-c", code], check=True, timeout=90).stdout.strip()
 
 
 def test_each_tenant_reaches_its_own_site_with_the_same_addresses_on_both_sides(vpn_lab, lab):

@@ -8,6 +8,7 @@
 
 #include "graph_harness.h"
 #include "hnv/vpn/manager.h"
+#include "hnv/vpn/rate_limiter.h"
 
 namespace hnv::vpn {
 namespace {
@@ -87,6 +88,26 @@ class Manager : public ::testing::Test {
   std::unique_ptr<VpnManager> mgr_;
   int routeChanges_ = 0;
 };
+
+TEST(RateLimiterTest, RefillsAtItsRateUpToTheBurstAndCountsAtMostASecondIdle) {
+  RateLimiter r;
+  EXPECT_FALSE(r.limited());
+  EXPECT_TRUE(r.admit(1u << 30, 0)) << "unconfigured: no limit";
+  r.configure(1000, 1000, 0);  // 1000 bytes/s, a 1 kHz clock: a byte per tick
+  ASSERT_TRUE(r.limited());
+  EXPECT_TRUE(r.admit(3000, 0)) << "the least burst, 3000 bytes, is there at once";
+  EXPECT_FALSE(r.admit(1, 0));
+  EXPECT_TRUE(r.admit(500, 500)) << "half a second: 500 bytes";
+  EXPECT_FALSE(r.admit(1, 500));
+  EXPECT_TRUE(r.admit(1000, 60000)) << "a minute idle counts as one second";
+  EXPECT_FALSE(r.admit(1, 60000));
+  EXPECT_FALSE(r.admit(1, 10)) << "a clock that went back adds nothing";
+  // 100 Gbit/s on a 3 GHz TSC: a second of refill does not overflow.
+  r.configure(12'500'000'000, 3'000'000'000, 0);
+  EXPECT_TRUE(r.admit(1'250'000'000, 0)) << "100 ms of the rate";
+  EXPECT_FALSE(r.admit(1'000'000'000, 0));
+  EXPECT_TRUE(r.admit(1'000'000'000, 3'000'000'000));
+}
 
 TEST_F(Manager, AnSaForNoConfiguredInterfaceIsRefusedWithTheReason) {
   auto r = add(sa(0xc0000001, true, 2));  // tenant 2 has no S2S interface here

@@ -5,6 +5,7 @@
 // 192.0.2.2. The site's end is a second pair of SAs with the same keys,
 // on the same engine (packet_esp checks the engine against OpenSSL).
 #include <gtest/gtest.h>
+#include <rte_cycles.h>
 
 #include "graph_harness.h"
 #include "hnv/nat/module.h"
@@ -136,9 +137,12 @@ class VpnNodes : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.error().message();
     return r.ok() ? std::move(*r) : nullptr;
   }
-  std::unique_ptr<const VpnTables> makeTables(bool up, bool onDemand = false) {
+  std::unique_ptr<const VpnTables> makeTables(bool up, bool onDemand = false, std::uint64_t egressBps = 0,
+                                              std::uint64_t ingressBps = 0) {
     auto t = std::make_unique<VpnTables>(1);
     t->tunnels.push_back(Tunnel{kTenantA, kOutside, up ? ourOut_.get() : nullptr, onDemand});
+    t->egress(0).configure(egressBps, rte_get_tsc_hz(), rte_rdtsc());
+    t->ingress(0).configure(ingressBps, rte_get_tsc_hz(), rte_rdtsc());
     t->sad.emplace(kSpiIn, InboundSa{ourIn_.get(), 0, {{v4("172.16.1.0"), v4("172.16.1.255")}},
                                      {{v4("10.0.1.0"), v4("10.0.1.255")}}});
     return t;
@@ -307,6 +311,32 @@ TEST_F(VpnNodes, AnOnDemandTunnelWithoutSaDropsAsDialingAndAsksForTheTunnelOnce)
   r = h_.run(frame, kLan);
   EXPECT_EQ(r.sent.size(), 1u);
   EXPECT_FALSE(vpn_->get()->takeDemand(0));
+}
+
+TEST_F(VpnNodes, ATunnelsBandwidthLimitsDropWhatExceedsTheirBucketInEachDirection) {
+  // 1000 bytes/s: a bucket of 3000 bytes (the least), refilled by about a
+  // byte per millisecond: two packets of 1028 bytes pass, the rest of the
+  // burst does not. The other direction is not limited.
+  vpn_->publish(makeTables(true, false, 1000, 0));
+  const std::string big(1000, 'x');
+  const Bytes out = PacketBuilder()
+                        .eth(kHostMac, kLanMac)
+                        .etherType(wire::kEtherTypeIpv4)
+                        .payload(udpPacket(kHost, kRemote, 64, big.c_str()))
+                        .build();
+  auto r = h_.run(std::vector<Bytes>(10, out), kLan);
+  EXPECT_EQ(r.sent.size(), 2u);
+  EXPECT_EQ(h_.nodeError("esp-encrypt", "rate-limited"), 8u);
+  std::vector<Bytes> in;
+  for (int i = 0; i < 10; ++i) in.push_back(fromSite(udpPacket(kRemote, kHost, 64, big.c_str())));
+  EXPECT_EQ(h_.run(in, kWan).sent.size(), 10u) << "ingress has no limit";
+  // Now the other way round.
+  vpn_->publish(makeTables(true, false, 0, 1000));
+  EXPECT_EQ(h_.run(std::vector<Bytes>(10, out), kLan).sent.size(), 10u) << "egress has no limit";
+  in.clear();
+  for (int i = 0; i < 10; ++i) in.push_back(fromSite(udpPacket(kRemote, kHost, 64, big.c_str())));
+  EXPECT_EQ(h_.run(in, kWan).sent.size(), 2u);
+  EXPECT_EQ(h_.nodeError("esp-input", "rate-limited"), 8u);
 }
 
 TEST_F(VpnNodes, ABurstOfManyPacketsKeepsItsOrderThroughTheTunnel) {

@@ -1,5 +1,7 @@
 #include "hnv/vpn/esp_encrypt_node.h"
 
+#include <rte_cycles.h>
+
 #include "hnv/dp/dispatch.h"
 #include "hnv/vpn/esp_engine.h"
 #include "hnv/vpn/module.h"
@@ -39,6 +41,7 @@ std::uint16_t EspEncryptNode::process(rte_graph* graph, rte_node* node, void** o
     }
     runLength = 0;
   };
+  std::uint64_t now = 0;  // the TSC, read once a limited tunnel needs it
   for (std::uint16_t i = 0; i < count; ++i) {
     auto* m = static_cast<rte_mbuf*>(objs[i]);
     dp::PacketMeta& pm = dp::meta(m);
@@ -58,6 +61,15 @@ std::uint16_t EspEncryptNode::process(rte_graph* graph, rte_node* node, void** o
         out.drop(m, Error::TunnelDown);
       }
       continue;
+    }
+    if (RateLimiter& limit = t.egress(pm.scratch[0]); limit.limited()) {
+      if (now == 0) now = rte_rdtsc();
+      if (!limit.admit(m->pkt_len - pm.l3Offset, now)) {
+        flush();
+        countDrop(block, tenants, tunnel->tenant);
+        out.drop(m, Error::RateLimited);
+        continue;
+      }
     }
     if (runLength != 0 && (tunnel->outbound != runTunnel->outbound || runLength == kMaxEspBurst)) flush();
     runTunnel = tunnel;

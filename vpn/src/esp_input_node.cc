@@ -1,5 +1,7 @@
 #include "hnv/vpn/esp_input_node.h"
 
+#include <rte_cycles.h>
+
 #include "hnv/dp/dispatch.h"
 #include "hnv/vpn/esp_engine.h"
 #include "hnv/vpn/module.h"
@@ -64,6 +66,7 @@ std::uint16_t EspInputNode::process(rte_graph* graph, rte_node* node, void** obj
   dp::Dispatch<EspInputNode> out(graph, node, objs, count);
   rte_mbuf* run[kMaxEspBurst];
   const InboundSa* runSa = nullptr;
+  std::uint64_t now = 0;  // the TSC, read once a limited tunnel needs it
   std::uint16_t runLength = 0;
   auto flush = [&] {
     if (runLength == 0) return;
@@ -94,6 +97,14 @@ std::uint16_t EspInputNode::process(rte_graph* graph, rte_node* node, void** obj
         countDrop(block, tenants, tenant);
         out.drop(m, Error::SelectorMismatch);
         continue;
+      }
+      if (RateLimiter& limit = t.ingress(runSa->tunnel); limit.limited()) {
+        if (now == 0) now = rte_rdtsc();
+        if (!limit.admit(static_cast<std::uint32_t>(inner.size()), now)) {
+          countDrop(block, tenants, tenant);
+          out.drop(m, Error::RateLimited);
+          continue;
+        }
       }
       if (tenants != nullptr) {
         if (const fib::Vrf* vrf = tenants->vrf(tenant)) {

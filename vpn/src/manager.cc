@@ -1,5 +1,7 @@
 #include "hnv/vpn/manager.h"
 
+#include <rte_cycles.h>
+
 #include <algorithm>
 
 #include <boost/json/object.hpp>
@@ -217,9 +219,12 @@ bool VpnManager::up(std::size_t interface) const { return activeOutbound(interfa
 
 void VpnManager::publish(std::vector<std::unique_ptr<EspSa>> retired) {
   auto t = std::make_unique<VpnTables>(interfaces_.size());
+  const std::uint64_t hz = rte_get_tsc_hz(), now = rte_rdtsc();
   for (std::size_t i = 0; i < interfaces_.size(); ++i) {
-    t->tunnels.push_back(
-        Tunnel{interfaces_[i].tenant, interfaces_[i].outside, activeOutbound(i), interfaces_[i].onDemand});
+    const S2sInterface& x = interfaces_[i];
+    t->tunnels.push_back(Tunnel{x.tenant, x.outside, activeOutbound(i), x.onDemand});
+    t->egress(i).configure(x.egressBytesPerSecond, hz, now);
+    t->ingress(i).configure(x.ingressBytesPerSecond, hz, now);
   }
   for (const auto& [key, sa] : sas_) {
     if (sa.inbound) t->sad.emplace(key.first, InboundSa{sa.esp.get(), static_cast<std::uint32_t>(sa.interface),

@@ -23,6 +23,9 @@ configuration has "vpn": {"ike_socket": ...}; hnv-iked connects there.
 
 from __future__ import annotations
 
+import hashlib
+import os
+
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -31,7 +34,7 @@ from .controller import Controller
 from .errors import LabError
 from .forwarding import GATEWAY, GATEWAY_MGMT, GATEWAY_PA, GATEWAY_UPLINK_MAC, GATEWAY_VSID_MAC
 from .gateway import Gateway, new_gateway
-from .host import Host, Vm
+from .host import PYTHON, Host, Vm
 from .ipsec import Connection, Iked, Site, _socket_dir, strongswan_missing
 from .pki import CertificateAuthority, Issued
 from .process import wait_for
@@ -260,3 +263,22 @@ def wait_connected(vl: VpnLab, tenants=("A", "B"), timeout: float = 30) -> dict[
         x = vl.interfaces()
         return x if all(x.get(t, {}).get("state") == "connected" for t in tenants) else None
     return wait_for(up, timeout=timeout, interval=0.25, what=f"S2S interfaces of {list(tenants)} to connect")
+
+
+def serve_blob(node, lab, name: str, address: str, nbytes: int) -> str:
+    root = os.path.join(lab.logdir, f"www-{name}")
+    os.makedirs(root, exist_ok=True)
+    data = os.urandom(nbytes)
+    with open(os.path.join(root, "blob"), "wb") as f:
+        f.write(data)
+    node.start(f"http-{name}", [PYTHON, "-m", "http.server", "8000", "--bind", address, "--directory", root])
+    wait_for(lambda: f"{address}:8000" in node.exec(["ss", "-ltn"], check=True).stdout, timeout=10,
+             what=f"the HTTP server of {name}")
+    return hashlib.sha256(data).hexdigest()
+
+
+def fetch(node, url: str) -> str:
+    code = ("import urllib.request,hashlib;"
+            f"d=urllib.request.urlopen('{url}',timeout=60).read();"
+            "print(len(d),hashlib.sha256(d).hexdigest())")
+    return node.exec([PYTHON, "-c", code], check=True, timeout=90).stdout.strip()

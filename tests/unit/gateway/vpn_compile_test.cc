@@ -38,7 +38,7 @@ std::string interface(const std::string& name, const std::string& destination, c
 
 TEST(VpnCompile, EachRemotePrefixGetsItsOwnMetricOrTheInterfaces) {
   auto out = compile(interface("s", "198.51.100.2",
-                               R"("sharedSecret":"correct horse battery staple","routeMetric":30,)"
+                               R"("sharedSecret":"correct horse battery staple","routeMetric":30,"egressKbps":8000,)"
                                R"("remoteId":"C=CH, O=Example, CN=site","remotePrefixes":["172.16.1.0/24:5","172.16.2.0/24"])"));
   ASSERT_EQ(out.interfaces.size(), 1u);
   const auto& r = out.interfaces[0].remotePrefixes;
@@ -46,6 +46,8 @@ TEST(VpnCompile, EachRemotePrefixGetsItsOwnMetricOrTheInterfaces) {
   EXPECT_EQ(r[0].prefix.toString(), "172.16.1.0/24");
   EXPECT_EQ(r[0].metric, 5u);
   EXPECT_EQ(r[1].metric, 30u);
+  EXPECT_EQ(out.interfaces[0].egressBytesPerSecond, 1'000'000u) << "8000 kbit/s";
+  EXPECT_EQ(out.interfaces[0].ingressBytesPerSecond, 0u) << "no limit";
   EXPECT_NE(out.swanctlConf.find("remote_ts = 172.16.1.0/24,172.16.2.0/24\n"), std::string::npos) << out.swanctlConf;
   EXPECT_NE(out.swanctlConf.find("id = \"C=CH, O=Example, CN=site\"\n"), std::string::npos) << out.swanctlConf;
   EXPECT_NE(out.swanctlConf.find("id-2 = \"C=CH, O=Example, CN=site\"\n"), std::string::npos) << out.swanctlConf;

@@ -48,6 +48,11 @@ TEST_F(VpnEngine, EachRemotePrefixMayHaveItsOwnMetric) {
   EXPECT_EQ(boost::json::serialize(x.at("remotePrefixes")), R"(["172.16.1.0/24:20","172.16.2.0/24","172.16.3.0/24:0"])");
   EXPECT_EQ(x.at("remoteId"), "C=CH, O=Example, CN=site-a") << "a distinguished name is an identity";
   EXPECT_EQ(x.at("authentication"), "psk");
+  EXPECT_FALSE(x.contains("egressKbps")) << "no limit unless given";
+  must(patchOp(kVpn, "@A/site-a", R"({"egressKbps":2000,"ingressKbps":8})"));
+  x = get(kVpn, "@A/site-a");
+  EXPECT_EQ(x.at("egressKbps"), 2000);
+  EXPECT_EQ(x.at("ingressKbps"), 8);
 }
 
 TEST_F(VpnEngine, RulesAcrossObjects) {
@@ -89,6 +94,8 @@ TEST_F(VpnEngine, BadInputIsRefusedWithTheFieldAndTheRuleAndNeverEchoesTheSecret
       {R"("remotePrefixes":["172.16.1.300/24:20"])", "remotePrefixes[0]: 172.16.1.300/24:20"},
       {R"("localPrefixes":["10.0.1.0/24:20"])", "a metric (':N') belongs to remotePrefixes only"},
       {R"("dpdSeconds":2)", "0 (off) or 5..3600"},
+      {R"("egressKbps":5)", "egressKbps: 5: 0 (no limit) or 8..100000000"},
+      {R"("ingressKbps":100000001)", "ingressKbps"},
       {R"("idleTimeoutSeconds":300)", "idleTimeoutSeconds: 300: applies to on-demand interfaces only"},
       {R"("connectionType":"on-demand","idleTimeoutSeconds":5)", "idleTimeoutSeconds: 5: 0 (never) or 10..86400"},
       {R"("lifetimeSeconds":10)", "lifetimeSeconds"},

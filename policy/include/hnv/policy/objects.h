@@ -262,6 +262,8 @@ struct VpnS2sInterface {
   std::uint64_t lifetimeKilobytes = 0;   // 0: no volume limit
   std::uint32_t dpdSeconds = 30;         // 0: no dead-peer detection
   std::uint32_t idleTimeoutSeconds = 0;  // on demand: close the tunnel after this long without traffic; 0 never
+  std::uint64_t egressKbps = 0;   // tenant -> site through the tunnel; 0: no limit
+  std::uint64_t ingressKbps = 0;  // site -> tenant
   bool adminUp = true;
 };
 

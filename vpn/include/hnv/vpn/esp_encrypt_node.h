@@ -15,14 +15,15 @@ namespace hnv::vpn {
 // domain, marked translated. Consecutive packets of one SA go through the
 // crypto device as one burst. An on-demand tunnel without an SA drops the
 // packet (tunnel-dialing) and asks the control thread for the tunnel
-// (VpnTables::demand).
+// (VpnTables::demand). Past the tunnel's egress limit a packet is dropped
+// (rate-limited).
 struct EspEncryptNode {
   static constexpr std::string_view kName = "esp-encrypt";
   enum class Next : std::uint16_t { Drop = 0, Lookup };
   static constexpr std::array<std::string_view, 2> kNextNames{"drop", "ip4-lookup"};
-  enum class Error : std::uint16_t { NoTunnel, TunnelDown, CryptoFailed, TunnelDialing };
-  static constexpr std::array<std::string_view, 4> kErrorNames{"no-tunnel", "tunnel-down", "crypto-failed",
-                                                               "tunnel-dialing"};
+  enum class Error : std::uint16_t { NoTunnel, TunnelDown, CryptoFailed, TunnelDialing, RateLimited };
+  static constexpr std::array<std::string_view, 5> kErrorNames{"no-tunnel", "tunnel-down", "crypto-failed",
+                                                               "tunnel-dialing", "rate-limited"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };
 

@@ -21,10 +21,11 @@ struct EspInputNode {
   enum class Next : std::uint16_t { Drop = 0, Lookup, Punt };
   static constexpr std::array<std::string_view, 3> kNextNames{"drop", "ip4-lookup", "punt"};
   enum class Error : std::uint16_t {
-    NotEsp, Malformed, UnknownSpi, WrongTunnel, DecryptFailed, SelectorMismatch, Ike
+    NotEsp, Malformed, UnknownSpi, WrongTunnel, DecryptFailed, SelectorMismatch, Ike, RateLimited
   };
-  static constexpr std::array<std::string_view, 7> kErrorNames{
-      "not-esp", "malformed", "unknown-spi", "wrong-tunnel", "decrypt-failed", "selector-mismatch", "ike"};
+  static constexpr std::array<std::string_view, 8> kErrorNames{
+      "not-esp", "malformed", "unknown-spi", "wrong-tunnel", "decrypt-failed", "selector-mismatch", "ike",
+      "rate-limited"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };
 

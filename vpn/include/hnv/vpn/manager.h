@@ -53,6 +53,9 @@ struct S2sInterface {
   // Demand dialing: its routes stay while the tunnel is down, and a packet
   // routed into it asks hnv-iked for the tunnel (takeDemand).
   bool onDemand = false;
+  // Bandwidth limits of the tunnel's inner traffic (bytes of the tenant's
+  // IPv4 packets per second; 0: none): tenant -> site, site -> tenant.
+  std::uint64_t egressBytesPerSecond = 0, ingressBytesPerSecond = 0;
 };
 
 class VpnManager {

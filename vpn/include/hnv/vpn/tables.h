@@ -24,6 +24,7 @@
 #include "hnv/base/ip.h"
 #include "hnv/base/tenant.h"
 #include "hnv/vpn/esp_sa.h"
+#include "hnv/vpn/rate_limiter.h"
 
 namespace hnv::vpn {
 
@@ -57,7 +58,10 @@ class VpnTables {
   // an outbound SA, taken by the control thread (VpnManager::takeDemand).
   // One per tunnel; a new snapshot starts with none.
   explicit VpnTables(std::size_t tunnelCount = 0)
-      : demand_(std::make_unique<std::atomic<std::uint8_t>[]>(tunnelCount)), demandCount_(tunnelCount) {}
+      : demand_(std::make_unique<std::atomic<std::uint8_t>[]>(tunnelCount)),
+        egress_(std::make_unique<RateLimiter[]>(tunnelCount)),
+        ingress_(std::make_unique<RateLimiter[]>(tunnelCount)),
+        demandCount_(tunnelCount) {}
   void demand(std::uint64_t index) const {
     // Read first: the line is written once per dial, not once per packet.
     if (index < demandCount_ && demand_[index].load(std::memory_order_relaxed) == 0) {
@@ -67,6 +71,10 @@ class VpnTables {
   bool takeDemand(std::size_t index) const {
     return index < demandCount_ && demand_[index].exchange(0, std::memory_order_relaxed) != 0;
   }
+  // A tunnel's bandwidth limits: tenant -> site (egress, esp-encrypt) and
+  // site -> tenant (ingress, esp-input); `index` < the tunnel count given.
+  RateLimiter& egress(std::size_t index) const { return egress_[index]; }
+  RateLimiter& ingress(std::size_t index) const { return ingress_[index]; }
 
   const Tunnel* tunnel(std::uint64_t index) const { return index < tunnels.size() ? &tunnels[index] : nullptr; }
   const InboundSa* inbound(std::uint32_t spi) const {
@@ -76,6 +84,7 @@ class VpnTables {
 
  private:
   std::unique_ptr<std::atomic<std::uint8_t>[]> demand_;
+  std::unique_ptr<RateLimiter[]> egress_, ingress_;
   std::size_t demandCount_ = 0;
 };
 
