@@ -34,8 +34,10 @@ const std::set<std::string, std::less<>>& knownWords() {
   return k;
 }
 
-// "aes256-sha256-modp2048" or several separated by commas.
-Result<std::string> readProposals(const ConfigNode& n, std::string fallback) {
+// "aes256-sha256-modp2048" or several separated by commas; ESP proposals
+// may also ask for extended sequence numbers ("esn", "noesn": 64-bit
+// sequence numbers of RFC 4303, for SAs that carry more than 2^32 packets).
+Result<std::string> readProposals(const ConfigNode& n, std::string fallback, bool esp) {
   auto text = n.asString(std::move(fallback));
   if (!text) return text.error();
   if (text->empty() || text->size() > 512) return n.error(*text, "1 to 512 characters");
@@ -43,6 +45,11 @@ Result<std::string> readProposals(const ConfigNode& n, std::string fallback) {
   while (start <= text->size()) {
     const std::size_t end = std::min(text->find_first_of("-,", start), text->size());
     const std::string word = text->substr(start, end - start);
+    if (word == "esn" || word == "noesn") {
+      if (!esp) return n.error(*text, "'" + word + "' applies to ESP proposals only");
+      start = end + 1;
+      continue;
+    }
     if (knownWords().count(word) == 0) {
       std::string all;
       for (const auto& w : knownWords()) all += (all.empty() ? "" : ", ") + w;
@@ -202,7 +209,8 @@ std::span<const FieldSpec> KindTraits<VpnS2sInterface>::fields() {
       {"remoteId", FieldType::String, 0, "the site's IKE identity (default: destination)"},
       {"ikeProposals", FieldType::String, 0, "IKE proposals, strongSwan syntax (default aes256-sha256-modp2048)"},
       {"espProposals", FieldType::String, 0,
-       "ESP proposals, strongSwan syntax; a DH group asks for PFS (default aes256gcm16-modp2048)"},
+       "ESP proposals, strongSwan syntax; a DH group asks for PFS, esn for 64-bit sequence numbers "
+       "(default aes256gcm16-modp2048)"},
       {"localPrefixes", FieldType::PrefixList, kRequired, "the tenant's IPv4 prefixes behind the tunnel"},
       {"remotePrefixes", FieldType::PrefixList, kRequired,
        "the site's IPv4 prefixes, routed into the tunnel; 'PREFIX:METRIC' gives one its own route metric (0..65535)"},
@@ -262,10 +270,10 @@ Result<VpnS2sInterface> KindTraits<VpnS2sInterface>::fromJson(const ConfigNode& 
   auto rid = readIdentity(n["remoteId"]);
   if (failed(rid, e)) return e;
   out.remoteId = *rid;
-  auto ike = readProposals(n["ikeProposals"], out.ikeProposals);
+  auto ike = readProposals(n["ikeProposals"], out.ikeProposals, false);
   if (failed(ike, e)) return e;
   out.ikeProposals = *ike;
-  auto esp = readProposals(n["espProposals"], out.espProposals);
+  auto esp = readProposals(n["espProposals"], out.espProposals, true);
   if (failed(esp, e)) return e;
   out.espProposals = *esp;
   auto lp = readLocalPrefixes(n["localPrefixes"]);

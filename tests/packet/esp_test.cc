@@ -145,7 +145,11 @@ Bytes opensslEsp(const SaSpec& s, const Keys& k, std::uint32_t seq, const Bytes&
 // Decrypts and verifies an ESP payload (from the SPI on) with OpenSSL;
 // returns the plaintext (inner || padding || pad length || next header),
 // or nothing when the ICV does not verify.
-std::optional<Bytes> opensslOpen(const SaSpec& s, const Keys& k, const Bytes& esp) {
+// With `seqHi` (ESN): the high 32 bits of the sequence number, which the
+// ICV covers without travelling: in the AAD between SPI and the low bits
+// (RFC 4106), after the payload for HMAC (RFC 4303).
+std::optional<Bytes> opensslOpen(const SaSpec& s, const Keys& k, const Bytes& esp,
+                                 std::optional<std::uint32_t> seqHi = std::nullopt) {
   const bool aead = s.cipher == Cipher::AesGcm16;
   const std::size_t ivLen = aead ? 8 : 16, icv = 16;
   if (esp.size() < 8 + ivLen + icv) return std::nullopt;
@@ -163,14 +167,24 @@ std::optional<Bytes> opensslOpen(const SaSpec& s, const Keys& k, const Bytes& es
     EVP_DecryptInit_ex(ctx, gcm(k.cipher.size()), nullptr, nullptr, nullptr);
     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, 12, nullptr);
     EVP_DecryptInit_ex(ctx, nullptr, nullptr, k.cipher.data(), nonce);
-    EVP_DecryptUpdate(ctx, nullptr, &len, esp.data(), 8);
+    Bytes aad(esp.begin(), esp.begin() + 8);
+    if (seqHi) {
+      aad.insert(aad.begin() + 4, 4, 0);
+      wire::store32(&aad[4], *seqHi);
+    }
+    EVP_DecryptUpdate(ctx, nullptr, &len, aad.data(), static_cast<int>(aad.size()));
     EVP_DecryptUpdate(ctx, plain.data(), &len, ct, static_cast<int>(ctLen));
     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, const_cast<std::uint8_t*>(ct + ctLen));
     ok = EVP_DecryptFinal_ex(ctx, plain.data() + len, &fin) == 1;
   } else {
     std::uint8_t mac[64];
     unsigned macLen = 0;
-    HMAC(EVP_sha256(), k.integrity.data(), static_cast<int>(k.integrity.size()), esp.data(), esp.size() - icv, mac,
+    Bytes covered(esp.begin(), esp.end() - static_cast<long>(icv));
+    if (seqHi) {
+      covered.resize(covered.size() + 4);
+      wire::store32(&covered[covered.size() - 4], *seqHi);
+    }
+    HMAC(EVP_sha256(), k.integrity.data(), static_cast<int>(k.integrity.size()), covered.data(), covered.size(), mac,
          &macLen);
     ok = std::memcmp(mac, esp.data() + esp.size() - icv, icv) == 0;
     EVP_DecryptInit_ex(ctx, cbc(k.cipher.size()), nullptr, k.cipher.data(), iv);
@@ -297,6 +311,31 @@ TEST_P(EspTest, AnOutboundSaBuiltWithAFirstSequenceNumberSendsFromIt) {
     EXPECT_NE(bad.error().message().find("first sequence number " + std::to_string(first)), std::string::npos)
         << bad.error().message();
   }
+}
+
+// ESN (RFC 4303 2.2.1): an SA past 2^32 packets sends the low 32 bits and
+// keeps the high ones in its ICV only.
+TEST_P(EspTest, WithEsnTheHighBitsOfTheSequenceNumberAreCoveredByTheIcvNotSent) {
+  SaSpec s = make(SaDirection::Outbound, true);
+  s.esn = true;
+  const std::uint64_t first = (std::uint64_t{1} << 32) + 7;
+  auto r = EspSa::create(s, *device_, first);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  for (std::uint64_t seq = first; seq < first + 2; ++seq) {
+    const Bytes inner = innerPacket(60);
+    rte_mbuf* m = mbufOf(withEthernet(inner));
+    m->l2_len = 14;
+    ASSERT_EQ(espProcess(**r, 0, &m, 1).ok, 1);
+    const Bytes f = bytesOf(m);
+    rte_pktmbuf_free(m);
+    const Bytes esp(f.begin() + kTemplateL2 + 28, f.end());
+    EXPECT_EQ(wire::load32(esp.data() + 4), static_cast<std::uint32_t>(seq)) << "the low 32 bits on the wire";
+    auto plain = opensslOpen(s, keys_, esp, 1);
+    ASSERT_TRUE(plain.has_value()) << "OpenSSL with the high bits 1 does not verify our ICV";
+    EXPECT_EQ(Bytes(plain->begin(), plain->begin() + static_cast<long>(inner.size())), inner);
+    EXPECT_FALSE(opensslOpen(s, keys_, esp).has_value()) << "the high bits are not in the ICV";
+  }
+  EXPECT_EQ((*r)->lastSequence(), first + 1);
 }
 
 TEST_P(EspTest, InboundPacketsFromOpenSslDecryptAndReplaysAndForgeriesAreCounted) {

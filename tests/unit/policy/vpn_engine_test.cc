@@ -49,7 +49,7 @@ TEST_F(VpnEngine, EachRemotePrefixMayHaveItsOwnMetric) {
   EXPECT_EQ(x.at("remoteId"), "C=CH, O=Example, CN=site-a") << "a distinguished name is an identity";
   EXPECT_EQ(x.at("authentication"), "psk");
   EXPECT_FALSE(x.contains("egressKbps")) << "no limit unless given";
-  must(patchOp(kVpn, "@A/site-a", R"({"egressKbps":2000,"ingressKbps":8})"));
+  must(patchOp(kVpn, "@A/site-a", R"({"egressKbps":2000,"ingressKbps":8,"espProposals":"aes256gcm16-esn-noesn"})"));
   x = get(kVpn, "@A/site-a");
   EXPECT_EQ(x.at("egressKbps"), 2000);
   EXPECT_EQ(x.at("ingressKbps"), 8);
@@ -94,6 +94,7 @@ TEST_F(VpnEngine, BadInputIsRefusedWithTheFieldAndTheRuleAndNeverEchoesTheSecret
       {R"("remotePrefixes":["172.16.1.300/24:20"])", "remotePrefixes[0]: 172.16.1.300/24:20"},
       {R"("localPrefixes":["10.0.1.0/24:20"])", "a metric (':N') belongs to remotePrefixes only"},
       {R"("dpdSeconds":2)", "0 (off) or 5..3600"},
+      {R"("ikeProposals":"aes256-sha256-modp2048-esn")", "'esn' applies to ESP proposals only"},
       {R"("egressKbps":5)", "egressKbps: 5: 0 (no limit) or 8..100000000"},
       {R"("ingressKbps":100000001)", "ingressKbps"},
       {R"("idleTimeoutSeconds":300)", "idleTimeoutSeconds: 300: applies to on-demand interfaces only"},
