@@ -122,6 +122,11 @@ class PolicyEngine::Batch {
     json::value merged;
     if (patch) {
       json::object o = KindTraits<T>::toJson(current->object);
+      // A kind may drop stored fields the patch makes meaningless (another
+      // authentication method's secrets, say) before the patch applies.
+      if constexpr (requires { KindTraits<T>::beforePatch(o, op.body.as_object()); }) {
+        KindTraits<T>::beforePatch(o, op.body.as_object());
+      }
       for (const auto& kv : op.body.as_object()) o[kv.key()] = kv.value();
       merged = std::move(o);
     } else {

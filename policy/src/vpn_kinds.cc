@@ -117,10 +117,15 @@ Result<std::vector<VpnRemotePrefix>> readRemotePrefixes(const ConfigNode& n) {
     auto p = Prefix::parse(text->substr(0, colon));
     if (!p) return item.error(*text, p.error().why);
     if (!p->isV4()) return item.error(*text, "IPv6 inside the tunnel is not supported yet");
+    // The same entry twice is one (earlier versions stored such lists);
+    // one prefix with two metrics is a contradiction.
+    bool again = false;
     for (const auto& seen : out) {
-      if (seen.prefix == *p) return item.error(*text, "is listed twice");
+      if (seen.prefix != *p) continue;
+      if (seen.metric != metric) return item.error(*text, "is listed before with another metric");
+      again = true;
     }
-    out.push_back({*p, metric});
+    if (!again) out.push_back({*p, metric});
   }
   return out;
 }
@@ -317,6 +322,15 @@ Result<VpnS2sInterface> KindTraits<VpnS2sInterface>::fromJson(const ConfigNode& 
   if (*admin != "up" && *admin != "down") return n["adminState"].error(*admin, "must be up or down");
   out.adminUp = *admin == "up";
   return out;
+}
+
+void KindTraits<VpnS2sInterface>::beforePatch(json::object& stored, const json::object& patch) {
+  const auto* auth = patch.if_contains("authentication");
+  if (auth != nullptr && auth->is_string() && stored["authentication"] != *auth) {
+    for (const char* f : {"sharedSecret", "certificate", "privateKey", "caCertificates"}) stored.erase(f);
+  }
+  const auto* type = patch.if_contains("connectionType");
+  if (type != nullptr && type->is_string() && *type == "persistent") stored.erase("idleTimeoutSeconds");
 }
 
 json::object KindTraits<VpnS2sInterface>::toJson(const VpnS2sInterface& v) {

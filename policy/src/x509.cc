@@ -13,7 +13,8 @@ namespace hnv::policy::detail {
 
 namespace {
 
-constexpr std::size_t kMaxPemBytes = 64 * 1024;
+constexpr std::size_t kMaxPemBytes = 16 * 1024;     // a certificate or a key
+constexpr std::size_t kMaxBundleBytes = 64 * 1024;  // the CA certificates
 constexpr std::size_t kMaxCas = 8;
 
 struct BioFree {
@@ -40,11 +41,11 @@ std::string sslReason(std::string fallback) {
 // Never prompts: an encrypted key fails to load.
 int noPassphrase(char*, int, int, void*) { return -1; }
 
-Result<std::string> pemText(const ConfigNode& n) {
+Result<std::string> pemText(const ConfigNode& n, std::size_t max = kMaxPemBytes) {
   auto text = n.asString();
   if (!text) return text.error();
-  if (text->empty() || text->size() > kMaxPemBytes) {
-    return n.error(std::to_string(text->size()) + " bytes", "PEM text of 1 to 65536 bytes");
+  if (text->empty() || text->size() > max) {
+    return n.error(std::to_string(text->size()) + " bytes", "PEM text of 1 to " + std::to_string(max) + " bytes");
   }
   return text;
 }
@@ -95,7 +96,7 @@ Result<std::string> readCertificatePem(const ConfigNode& n) {
 }
 
 Result<std::string> readCaBundlePem(const ConfigNode& n) {
-  auto text = pemText(n);
+  auto text = pemText(n, kMaxBundleBytes);
   if (!text) return text.error();
   auto certs = readCertificates(n, *text);
   if (!certs) return certs.error();

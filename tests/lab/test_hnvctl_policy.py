@@ -174,10 +174,19 @@ def test_an_s2s_interface_by_certificates_reads_its_pem_from_files(cli, lab):
     err = cli.refused(2, "vpn-s2s-interface", "new", "--name", "site-a", "--destination", "203.0.113.2", *common,
                       "--private-key-file", missing, "--ca-certificates-file", str(ca.cert_path))
     assert f"--private-key-file: {missing}: cannot be read" in err, err
+    # A PSK from a file an editor wrote (one line end, dropped); a directory is refused.
+    psk = lab.logdir / "pki" / "psk.txt"
+    psk.write_text("a long pre-shared key from a file\n")
+    err = cli.refused(2, "vpn-s2s-interface", "new", "--sharedSecret-file", str(lab.logdir / "pki"))
+    assert "is not a regular file" in err, err
+    cli.ok("vpn-s2s-interface", "new", "--rdid", RD, "--name", "site-psk", "--node", "gw1", "--external-rdid", wan,
+           "--local-address", "203.0.113.5", "--destination", "203.0.113.9", "--local-prefixes", "10.0.1.0/24",
+           "--remote-prefixes", "172.16.9.0/24", "--shared-secret-file", str(psk))
     cli.ok("vpn-s2s-interface", "new", "--name", "site-a", "--destination", "203.0.113.2", *common,
            "--private-key-file", str(files["gw.key"]), "--ca-certificates-file", str(ca.cert_path))
     got = cli.ok("vpn-s2s-interface", "get", "--rdid", RD)
     items = got["items"] if isinstance(got, dict) else got
+    items = [i for i in items if i["name"] == "site-a"]
     assert len(items) == 1 and items[0]["authentication"] == "certificate", items
     assert items[0]["certificate"] == gw.cert and "privateKey" not in items[0], items
     assert items[0]["remotePrefixes"] == ["172.16.1.0/24:20", "172.16.2.0/24"], items

@@ -3,6 +3,7 @@
 // rekeys, deletion, counters and volume expiry, statistics and metrics.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <rte_cycles.h>
 
 #include <boost/json/serialize.hpp>
 
@@ -89,24 +90,33 @@ class Manager : public ::testing::Test {
   int routeChanges_ = 0;
 };
 
-TEST(RateLimiterTest, RefillsAtItsRateUpToTheBurstAndCountsAtMostASecondIdle) {
+TEST(RateLimiterTest, RefillsAtItsRateKeepingFractionsUpToTheBurstAndCountsAtMostASecondIdle) {
   RateLimiter r;
   EXPECT_FALSE(r.limited());
   EXPECT_TRUE(r.admit(1u << 30, 0)) << "unconfigured: no limit";
-  r.configure(1000, 1000, 0);  // 1000 bytes/s, a 1 kHz clock: a byte per tick
+  r.configure(1000, 3000, 0);  // 1000 bytes/s on a 3 kHz clock: a byte every 3 ticks
   ASSERT_TRUE(r.limited());
-  EXPECT_TRUE(r.admit(3000, 0)) << "the least burst, 3000 bytes, is there at once";
+  const auto burst = static_cast<std::uint32_t>(RateLimiter::kMinBurst);  // 100 ms of 1000 B/s is less
+  EXPECT_TRUE(r.admit(burst, 0)) << "the burst is there at once";
   EXPECT_FALSE(r.admit(1, 0));
-  EXPECT_TRUE(r.admit(500, 500)) << "half a second: 500 bytes";
-  EXPECT_FALSE(r.admit(1, 500));
-  EXPECT_TRUE(r.admit(1000, 60000)) << "a minute idle counts as one second";
-  EXPECT_FALSE(r.admit(1, 60000));
+  EXPECT_FALSE(r.admit(1, 2)) << "two ticks: two thirds of a byte";
+  EXPECT_TRUE(r.admit(1, 5)) << "five ticks: one byte, two ticks over";
+  EXPECT_TRUE(r.admit(1, 6)) << "the two ticks left over count: one more byte at tick 6";
+  EXPECT_FALSE(r.admit(1, 7));
+  EXPECT_TRUE(r.admit(500, 6 + 1500)) << "half a second later: 500 bytes";
+  EXPECT_FALSE(r.admit(1, 6 + 1500));
+  EXPECT_TRUE(r.admit(1000, 60 * 3000)) << "a minute idle counts as one second";
+  EXPECT_FALSE(r.admit(1, 60 * 3000));
   EXPECT_FALSE(r.admit(1, 10)) << "a clock that went back adds nothing";
+  // Another bucket carries on this one's state (an interface whose limit did not change).
+  RateLimiter next;
+  next.carryFrom(r);
+  EXPECT_FALSE(next.admit(1, 60 * 3000)) << "not refilled by the carry";
   // 100 Gbit/s on a 3 GHz TSC: a second of refill does not overflow.
   r.configure(12'500'000'000, 3'000'000'000, 0);
   EXPECT_TRUE(r.admit(1'250'000'000, 0)) << "100 ms of the rate";
   EXPECT_FALSE(r.admit(1'000'000'000, 0));
-  EXPECT_TRUE(r.admit(1'000'000'000, 3'000'000'000));
+  EXPECT_TRUE(r.admit(1'000'000'000, 2'999'999'999));
 }
 
 TEST_F(Manager, AnSaForNoConfiguredInterfaceIsRefusedWithTheReason) {
@@ -174,6 +184,23 @@ TEST_F(Manager, AnOnDemandInterfaceIsRoutedWhileDownAndItsTrafficDialsAtMostEver
   mgr_->tables().get()->demand(0);
   EXPECT_TRUE(mgr_->takeDemand(9000).empty());
   EXPECT_EQ(routeChanges_, 1);
+}
+
+TEST_F(Manager, BandwidthBucketsOutliveSnapshotsAndReconfigurationsThatKeepTheirLimit) {
+  S2sInterface x = siteA();
+  x.egressBytesPerSecond = 1000;
+  mgr_->configure({x});
+  const std::uint64_t now = rte_rdtsc();
+  ASSERT_TRUE(mgr_->tables().get()->egress(0).admit(static_cast<std::uint32_t>(RateLimiter::kMinBurst), now));
+  EXPECT_FALSE(mgr_->tables().get()->egress(0).admit(1000, now));
+  ASSERT_TRUE(add(sa(0x11111111, false)).ok);  // a new snapshot
+  EXPECT_FALSE(mgr_->tables().get()->egress(0).admit(1000, now)) << "a publish does not refill the bucket";
+  mgr_->configure({x});  // the same limit
+  EXPECT_FALSE(mgr_->tables().get()->egress(0).admit(1000, now)) << "nor a policy apply that keeps the limit";
+  x.egressBytesPerSecond = 2000;
+  mgr_->configure({x});
+  EXPECT_TRUE(mgr_->tables().get()->egress(0).admit(1000, now)) << "a new limit starts full";
+  EXPECT_FALSE(mgr_->tables().get()->ingress(0).limited());
 }
 
 TEST_F(Manager, ARekeysNewSaTakesOverAndTheTunnelGoesDownWithItsLastSa) {

@@ -314,9 +314,9 @@ TEST_F(VpnNodes, AnOnDemandTunnelWithoutSaDropsAsDialingAndAsksForTheTunnelOnce)
 }
 
 TEST_F(VpnNodes, ATunnelsBandwidthLimitsDropWhatExceedsTheirBucketInEachDirection) {
-  // 1000 bytes/s: a bucket of 3000 bytes (the least), refilled by about a
-  // byte per millisecond: two packets of 1028 bytes pass, the rest of the
-  // burst does not. The other direction is not limited.
+  // 1000 bytes/s: a bucket of RateLimiter::kMinBurst (18432) bytes, refilled
+  // by about a byte per millisecond: 17 packets of 1028 bytes pass, the
+  // rest of the burst does not. The other direction is not limited.
   vpn_->publish(makeTables(true, false, 1000, 0));
   const std::string big(1000, 'x');
   const Bytes out = PacketBuilder()
@@ -324,19 +324,19 @@ TEST_F(VpnNodes, ATunnelsBandwidthLimitsDropWhatExceedsTheirBucketInEachDirectio
                         .etherType(wire::kEtherTypeIpv4)
                         .payload(udpPacket(kHost, kRemote, 64, big.c_str()))
                         .build();
-  auto r = h_.run(std::vector<Bytes>(10, out), kLan);
-  EXPECT_EQ(r.sent.size(), 2u);
-  EXPECT_EQ(h_.nodeError("esp-encrypt", "rate-limited"), 8u);
+  auto r = h_.run(std::vector<Bytes>(30, out), kLan);
+  EXPECT_EQ(r.sent.size(), 17u);
+  EXPECT_EQ(h_.nodeError("esp-encrypt", "rate-limited"), 13u);
   std::vector<Bytes> in;
-  for (int i = 0; i < 10; ++i) in.push_back(fromSite(udpPacket(kRemote, kHost, 64, big.c_str())));
-  EXPECT_EQ(h_.run(in, kWan).sent.size(), 10u) << "ingress has no limit";
+  for (int i = 0; i < 30; ++i) in.push_back(fromSite(udpPacket(kRemote, kHost, 64, big.c_str())));
+  EXPECT_EQ(h_.run(in, kWan).sent.size(), 30u) << "ingress has no limit";
   // Now the other way round.
   vpn_->publish(makeTables(true, false, 0, 1000));
-  EXPECT_EQ(h_.run(std::vector<Bytes>(10, out), kLan).sent.size(), 10u) << "egress has no limit";
+  EXPECT_EQ(h_.run(std::vector<Bytes>(30, out), kLan).sent.size(), 30u) << "egress has no limit";
   in.clear();
-  for (int i = 0; i < 10; ++i) in.push_back(fromSite(udpPacket(kRemote, kHost, 64, big.c_str())));
-  EXPECT_EQ(h_.run(in, kWan).sent.size(), 2u);
-  EXPECT_EQ(h_.nodeError("esp-input", "rate-limited"), 8u);
+  for (int i = 0; i < 30; ++i) in.push_back(fromSite(udpPacket(kRemote, kHost, 64, big.c_str())));
+  EXPECT_EQ(h_.run(in, kWan).sent.size(), 17u);
+  EXPECT_EQ(h_.nodeError("esp-input", "rate-limited"), 13u);
 }
 
 TEST_F(VpnNodes, ABurstOfManyPacketsKeepsItsOrderThroughTheTunnel) {

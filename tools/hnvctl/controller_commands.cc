@@ -3,7 +3,9 @@
 #include <boost/json/serialize.hpp>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -125,6 +127,27 @@ Result<json::value> optionValue(const FieldSpec& f, const std::string& text) {
   }
 }
 
+// A --FIELD-file's content: a regular file, at most 1 MiB; one final line
+// end is dropped (an editor's or echo's: a PSK has no newline; PEM does
+// not care).
+Result<std::string> readValueFile(const std::string& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec) return makeError(Errc::Io, path, "", "cannot be read (" + ec.message() + ")");
+  if (!std::filesystem::is_regular_file(status)) return makeError(Errc::Io, path, "", "is not a regular file");
+  if (std::filesystem::file_size(path, ec) > (1u << 20)) return makeError(Errc::Io, path, "", "is over 1 MiB");
+  std::ifstream f(path, std::ios::binary);
+  if (!f.is_open()) return makeError(Errc::Io, path, "", "cannot be read (" + std::string(std::strerror(errno)) + ")");
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (f.bad()) return makeError(Errc::Io, path, "", "cannot be read");
+  if (text.ends_with("\r\n")) {
+    text.resize(text.size() - 2);
+  } else if (text.ends_with("\n")) {
+    text.pop_back();
+  }
+  return text;
+}
+
 // --field value pairs; errors name unknown options.
 Result<std::map<std::string, std::string>> parseOptions(const KindInfo& k, const std::vector<std::string>& args,
                                                         std::size_t from) {
@@ -150,11 +173,9 @@ Result<std::map<std::string, std::string>> parseOptions(const KindInfo& k, const
     if (i + 1 >= args.size()) return makeError(Errc::InvalidArgument, a, "", "needs a value");
     std::string value = args[++i];
     if (fromFile) {
-      std::ifstream f(value);
-      std::stringstream text;
-      text << f.rdbuf();
-      if (!f) return makeError(Errc::Io, a, value, "cannot be read (" + std::string(std::strerror(errno)) + ")");
-      value = text.str();
+      auto text = readValueFile(value);
+      if (!text) return makeError(Errc::Io, a, value, text.error().why);
+      value = std::move(*text);
     }
     out[std::string(spec->name)] = std::move(value);
   }

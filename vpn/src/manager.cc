@@ -72,6 +72,34 @@ void VpnManager::configure(std::vector<S2sInterface> interfaces) {
     states[i.name] = it != states_.end() ? it->second : State{};
   }
   states_ = std::move(states);
+  // Bandwidth buckets: an interface whose limit is unchanged keeps its bucket.
+  auto egress = VpnTables::Limiters(new RateLimiter[interfaces.size()]);
+  auto ingress = VpnTables::Limiters(new RateLimiter[interfaces.size()]);
+  const std::uint64_t hz = rte_get_tsc_hz(), tsc = rte_rdtsc();
+  for (std::size_t i = 0; i < interfaces.size(); ++i) {
+    std::optional<std::size_t> was;
+    for (std::size_t j = 0; j < interfaces_.size() && !was; ++j) {
+      if (interfaces_[j].name == interfaces[i].name) was = j;
+    }
+    const S2sInterface& x = interfaces[i];
+    if (was && egress_ && egress_[*was].rate() == x.egressBytesPerSecond && x.egressBytesPerSecond != 0) {
+      egress[i].carryFrom(egress_[*was]);
+    } else {
+      egress[i].configure(x.egressBytesPerSecond, hz, tsc);
+    }
+    if (was && ingress_ && ingress_[*was].rate() == x.ingressBytesPerSecond && x.ingressBytesPerSecond != 0) {
+      ingress[i].carryFrom(ingress_[*was]);
+    } else {
+      ingress[i].configure(x.ingressBytesPerSecond, hz, tsc);
+    }
+  }
+  egress_ = std::move(egress);
+  ingress_ = std::move(ingress);
+  for (auto it = lastDial_.begin(); it != lastDial_.end();) {
+    bool kept = false;
+    for (const auto& x : interfaces) kept |= x.name == it->first;
+    it = kept ? std::next(it) : lastDial_.erase(it);
+  }
   interfaces_ = std::move(interfaces);
   publish(std::move(retired));
   if (onRoutesChanged) onRoutesChanged();
@@ -218,13 +246,10 @@ EspSa* VpnManager::activeOutbound(std::size_t interface) const {
 bool VpnManager::up(std::size_t interface) const { return activeOutbound(interface) != nullptr; }
 
 void VpnManager::publish(std::vector<std::unique_ptr<EspSa>> retired) {
-  auto t = std::make_unique<VpnTables>(interfaces_.size());
-  const std::uint64_t hz = rte_get_tsc_hz(), now = rte_rdtsc();
+  auto t = std::make_unique<VpnTables>(interfaces_.size(), egress_, ingress_);
   for (std::size_t i = 0; i < interfaces_.size(); ++i) {
     const S2sInterface& x = interfaces_[i];
     t->tunnels.push_back(Tunnel{x.tenant, x.outside, activeOutbound(i), x.onDemand});
-    t->egress(i).configure(x.egressBytesPerSecond, hz, now);
-    t->ingress(i).configure(x.ingressBytesPerSecond, hz, now);
   }
   for (const auto& [key, sa] : sas_) {
     if (sa.inbound) t->sad.emplace(key.first, InboundSa{sa.esp.get(), static_cast<std::uint32_t>(sa.interface),

@@ -57,6 +57,27 @@ TEST_F(VpnCertificates, AreCheckedStoredAndThePrivateKeyIsWriteOnly) {
                R"({"certificate":)" + quoted(renewed.cert) + R"(,"privateKey":)" + quoted(renewed.key) + "}"));
 }
 
+TEST_F(VpnCertificates, APatchSwitchesTheMethodAndTheOldMethodsSecretsGo) {
+  must(createOp(kVpn, exampleOf(kVpn)));  // by PSK
+  must(patchOp(kVpn, "@A/site-a",
+               R"({"authentication":"certificate","certificate":)" + quoted(gw.cert) + R"(,"privateKey":)" +
+                   quoted(gw.key) + R"(,"caCertificates":)" + quoted(ca.cert) + "}"));
+  auto gwState = engine.desiredState("gw1");
+  ASSERT_TRUE(gwState.ok());
+  EXPECT_EQ(boost::json::serialize(*gwState).find("correct horse"), std::string::npos) << "the PSK is gone";
+  auto r = run(patchOp(kVpn, "@A/site-a", R"({"authentication":"psk"})"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("sharedSecret: is required with authentication psk"), std::string::npos)
+      << r.error().message();
+  must(patchOp(kVpn, "@A/site-a", R"({"authentication":"psk","sharedSecret":"a new long pre-shared key"})"));
+  gwState = engine.desiredState("gw1");
+  EXPECT_EQ(boost::json::serialize(*gwState).find("PRIVATE KEY"), std::string::npos) << "the key is gone";
+  // An idle timeout goes with on-demand.
+  must(patchOp(kVpn, "@A/site-a", R"({"connectionType":"on-demand","idleTimeoutSeconds":60})"));
+  must(patchOp(kVpn, "@A/site-a", R"({"connectionType":"persistent"})"));
+  EXPECT_FALSE(get(kVpn, "@A/site-a").contains("idleTimeoutSeconds"));
+}
+
 TEST_F(VpnCertificates, TwoInterfacesByCertificatesMayShareTheirIdentities) {
   // The PSK rule (one pair of identities, one secret) does not apply.
   must(createOp(kVpn, body(gw.cert, gw.key, ca.cert)));
@@ -75,7 +96,7 @@ TEST_F(VpnCertificates, BadMaterialIsRefusedByFieldWithoutEchoingTheKey) {
     std::string body;
     std::string says;
   } cases[] = {
-      {body("", gw.key, ca.cert), "certificate: 0 bytes: PEM text of 1 to 65536 bytes"},
+      {body("", gw.key, ca.cert), "certificate: 0 bytes: PEM text of 1 to 16384 bytes"},
       {body("hello", gw.key, ca.cert), "certificate: 5 bytes: holds no PEM certificate"},
       {body(gw.cert + other.cert, gw.key, ca.cert), "certificate: 2 certificates: exactly one certificate"},
       {body(gw.cert, other.key, ca.cert), "privateKey: (not shown): does not belong to the certificate"},

@@ -42,7 +42,7 @@ TEST_F(VpnEngine, DefaultsAndAWriteOnlySecretThatOnlyItsGatewayGets) {
 }
 
 TEST_F(VpnEngine, EachRemotePrefixMayHaveItsOwnMetric) {
-  must(createOp(kVpn, with(kVpn, R"("remotePrefixes":["172.16.1.0/24:20","172.16.2.0/24","172.16.3.0/24:0"],)"
+  must(createOp(kVpn, with(kVpn, R"("remotePrefixes":["172.16.1.0/24:20","172.16.2.0/24","172.16.3.0/24:0","172.16.2.0/24"],)"
                                  R"("remoteId":"C=CH, O=Example, CN=site-a")")));
   auto x = get(kVpn, "@A/site-a");
   EXPECT_EQ(boost::json::serialize(x.at("remotePrefixes")), R"(["172.16.1.0/24:20","172.16.2.0/24","172.16.3.0/24:0"])");
@@ -90,7 +90,8 @@ TEST_F(VpnEngine, BadInputIsRefusedWithTheFieldAndTheRuleAndNeverEchoesTheSecret
       {R"("remotePrefixes":["172.16.1.0/24:65536"])", "the metric after ':' is a number 0..65535"},
       {R"("remotePrefixes":["172.16.1.0/24:"])", "the metric after ':' is a number 0..65535"},
       {R"("remotePrefixes":["172.16.1.0/24:-1"])", "the metric after ':' is a number 0..65535"},
-      {R"("remotePrefixes":["172.16.1.0/24:20","172.16.1.0/24:30"])", "remotePrefixes[1]: 172.16.1.0/24:30: is listed twice"},
+      {R"("remotePrefixes":["172.16.1.0/24:20","172.16.1.0/24:30"])",
+       "remotePrefixes[1]: 172.16.1.0/24:30: is listed before with another metric"},
       {R"("remotePrefixes":["172.16.1.300/24:20"])", "remotePrefixes[0]: 172.16.1.300/24:20"},
       {R"("localPrefixes":["10.0.1.0/24:20"])", "a metric (':N') belongs to remotePrefixes only"},
       {R"("dpdSeconds":2)", "0 (off) or 5..3600"},

@@ -103,8 +103,11 @@ void Link::run() {
         }
         onMessage_(*m);
       }
-      if (buffer.size() > (1u << 20)) {
-        kLog.warn("data plane sent a line over 1 MiB; reconnecting");
+      // The connections message carries every interface's certificates and
+      // keys (each at most 16 KiB, CA bundles 64 KiB): 64 MiB hold hundreds
+      // of interfaces at those maxima, thousands of real ones.
+      if (buffer.size() > (64u << 20)) {
+        kLog.warn("data plane sent a line over 64 MiB; reconnecting");
         break;
       }
     }

@@ -201,25 +201,28 @@ std::string writeSettings(const Options& o) {
 }
 
 // `swanctlDir`: the directory of the credential files (SWANCTL_DIR);
-// empty: swanctl's own (/etc/swanctl). Credentials loaded before and not
-// named any more are forgotten (--clear).
+// credentials loaded before and not named there any more are forgotten
+// (--clear). Empty: swanctl's own (/etc/swanctl), nothing cleared.
 int loadConnections(const Options& o, const std::string& file, const std::string& swanctlDir = "") {
   // Everything the child needs is built before fork(): charon's threads may
   // hold malloc's locks at that moment.
   const std::string uri = "unix://" + o.runDir + "/vici";
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
-    if (std::strncmp(*e, "SWANCTL_DIR=", 12) != 0) env.emplace_back(*e);
+    if (swanctlDir.empty() || std::strncmp(*e, "SWANCTL_DIR=", 12) != 0) env.emplace_back(*e);
   }
   if (!swanctlDir.empty()) env.push_back("SWANCTL_DIR=" + swanctlDir);
   std::vector<char*> envp;
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
-  const char* argv[] = {"swanctl", "--load-all", "--clear", "--noprompt", "--file", file.c_str(), "--uri", uri.c_str(),
-                        nullptr};
+  // --clear only for hnvgwd's own directory (it names every credential);
+  // an operator's --swanctl-conf adds to what is loaded.
+  std::vector<const char*> argv{"swanctl", "--load-all", "--noprompt", "--file", file.c_str(), "--uri", uri.c_str()};
+  if (!swanctlDir.empty()) argv.push_back("--clear");
+  argv.push_back(nullptr);
   const pid_t pid = ::fork();
   if (pid == 0) {
-    ::execvpe("swanctl", const_cast<char* const*>(argv), envp.data());
+    ::execvpe("swanctl", const_cast<char* const*>(argv.data()), envp.data());
     std::perror("hnv-iked: swanctl");
     ::_exit(127);
   }
@@ -248,6 +251,9 @@ int main(int argc, char** argv) {
     }
   }
   dropCapabilities();
+  // Before the swanctl directory, hnvgwd's connections (with their PSKs)
+  // were written here: not left behind.
+  ::unlink((o.runDir + "/swanctl.conf").c_str());
   const std::string settings = writeSettings(o);
   if (settings.empty()) usage("cannot write " + o.runDir + "/strongswan.conf");
 

@@ -1,11 +1,12 @@
 #include "hnv/iked/swanctl_dir.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 namespace hnv::iked {
 
@@ -23,17 +24,25 @@ Status makePrivateDir(const std::string& path) {
   return okStatus();
 }
 
-// Created 0600 before the first byte is written.
+// Created 0600 before the first byte is written, never through a link.
 Status writePrivateFile(const std::string& path, const std::string& text) {
   std::error_code ec;
   fs::remove(path, ec);
-  const mode_t old = ::umask(077);
-  std::ofstream f(path, std::ios::trunc);
-  ::umask(old);
-  f << text;
-  f.close();
-  if (!f) return makeError(Errc::Io, path, "", "cannot be written");
-  ::chmod(path.c_str(), 0600);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return makeError(Errc::Io, path, "", std::string("cannot be created: ") + std::strerror(errno));
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = errno;
+      ::close(fd);
+      return makeError(Errc::Io, path, "", std::string("cannot be written: ") + std::strerror(err));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  ::fchmod(fd, 0600);  // whatever the umask took away
+  ::close(fd);
   return okStatus();
 }
 

@@ -217,6 +217,10 @@ struct KindTraits<VpnS2sInterface> {
   static Result<VpnS2sInterface> fromJson(const ConfigNode& node);
   // With sharedSecret (kSecret: redactSecrets() takes it out of what the API shows).
   static boost::json::object toJson(const VpnS2sInterface& v);
+  // A patch that changes the authentication method drops the stored
+  // fields of the other (a PSK when certificates come, and back); one that
+  // makes the interface persistent drops its idle timeout.
+  static void beforePatch(boost::json::object& stored, const boost::json::object& patch);
 };
 
 template <>

@@ -176,6 +176,9 @@ class VpnManager {
   std::uint64_t installs_ = 0;
   bool keepKeys_ = false;
   std::map<std::string, std::uint64_t> lastDial_;  // by interface name: when (ms) it was last dialed
+  // Per interface (by index), kept across publishes; rebuilt by configure,
+  // carrying on the buckets of interfaces whose limit did not change.
+  VpnTables::Limiters egress_, ingress_;
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> reported_;  // standby: by (SPI, destination)
   std::vector<OutboundSequence> gone_;  // active: deleted outbound SAs not reported yet
 };

@@ -57,10 +57,13 @@ class VpnTables {
   // Set by a worker that routed a packet into an on-demand tunnel without
   // an outbound SA, taken by the control thread (VpnManager::takeDemand).
   // One per tunnel; a new snapshot starts with none.
-  explicit VpnTables(std::size_t tunnelCount = 0)
+  // The bandwidth buckets: `tunnelCount` each, shared with the manager
+  // (they outlive this snapshot); none given: new ones, unlimited.
+  using Limiters = std::shared_ptr<RateLimiter[]>;
+  explicit VpnTables(std::size_t tunnelCount = 0, Limiters egress = nullptr, Limiters ingress = nullptr)
       : demand_(std::make_unique<std::atomic<std::uint8_t>[]>(tunnelCount)),
-        egress_(std::make_unique<RateLimiter[]>(tunnelCount)),
-        ingress_(std::make_unique<RateLimiter[]>(tunnelCount)),
+        egress_(egress ? std::move(egress) : Limiters(new RateLimiter[tunnelCount])),
+        ingress_(ingress ? std::move(ingress) : Limiters(new RateLimiter[tunnelCount])),
         demandCount_(tunnelCount) {}
   void demand(std::uint64_t index) const {
     // Read first: the line is written once per dial, not once per packet.
@@ -84,7 +87,7 @@ class VpnTables {
 
  private:
   std::unique_ptr<std::atomic<std::uint8_t>[]> demand_;
-  std::unique_ptr<RateLimiter[]> egress_, ingress_;
+  Limiters egress_, ingress_;
   std::size_t demandCount_ = 0;
 };
 
