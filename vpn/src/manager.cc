@@ -246,11 +246,12 @@ EspSa* VpnManager::activeOutbound(std::size_t interface) const {
 bool VpnManager::up(std::size_t interface) const { return activeOutbound(interface) != nullptr; }
 
 void VpnManager::publish(std::vector<std::unique_ptr<EspSa>> retired) {
-  auto t = std::make_unique<VpnTables>(interfaces_.size(), egress_, ingress_);
+  std::vector<Tunnel> tunnels;
   for (std::size_t i = 0; i < interfaces_.size(); ++i) {
     const S2sInterface& x = interfaces_[i];
-    t->tunnels.push_back(Tunnel{x.tenant, x.outside, activeOutbound(i), x.onDemand});
+    tunnels.push_back(Tunnel{x.tenant, x.outside, activeOutbound(i), x.onDemand});
   }
+  auto t = std::make_unique<VpnTables>(std::move(tunnels), egress_, ingress_);
   for (const auto& [key, sa] : sas_) {
     if (sa.inbound) t->sad.emplace(key.first, InboundSa{sa.esp.get(), static_cast<std::uint32_t>(sa.interface),
                                                         sa.remote, sa.local});

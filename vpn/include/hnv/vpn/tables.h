@@ -12,6 +12,8 @@
 //     (what the decrypted packets may carry).
 //   - Local addresses: per outside domain, the gateway's VPN endpoints
 //     (ESP and IKE arrive there).
+//   - Per tunnel, written by workers: the on-demand demand flag and the
+//     bandwidth buckets (those outlive the snapshot).
 #pragma once
 
 #include <atomic>
@@ -51,33 +53,18 @@ struct InboundSa {
 
 class VpnTables {
  public:
-  std::vector<Tunnel> tunnels;
-  std::unordered_map<std::uint32_t, InboundSa> sad;  // by SPI (host order)
-
-  // Set by a worker that routed a packet into an on-demand tunnel without
-  // an outbound SA, taken by the control thread (VpnManager::takeDemand).
-  // One per tunnel; a new snapshot starts with none.
-  // The bandwidth buckets: `tunnelCount` each, shared with the manager
-  // (they outlive this snapshot); none given: new ones, unlimited.
+  // The bandwidth buckets: one per tunnel and direction, shared with the
+  // manager (they outlive this snapshot); none given: new ones, unlimited.
+  // The per-tunnel arrays are sized by `tunnels`, which never changes.
   using Limiters = std::shared_ptr<RateLimiter[]>;
-  explicit VpnTables(std::size_t tunnelCount = 0, Limiters egress = nullptr, Limiters ingress = nullptr)
-      : demand_(std::make_unique<std::atomic<std::uint8_t>[]>(tunnelCount)),
-        egress_(egress ? std::move(egress) : Limiters(new RateLimiter[tunnelCount])),
-        ingress_(ingress ? std::move(ingress) : Limiters(new RateLimiter[tunnelCount])),
-        demandCount_(tunnelCount) {}
-  void demand(std::uint64_t index) const {
-    // Read first: the line is written once per dial, not once per packet.
-    if (index < demandCount_ && demand_[index].load(std::memory_order_relaxed) == 0) {
-      demand_[index].store(1, std::memory_order_relaxed);
-    }
-  }
-  bool takeDemand(std::size_t index) const {
-    return index < demandCount_ && demand_[index].exchange(0, std::memory_order_relaxed) != 0;
-  }
-  // A tunnel's bandwidth limits: tenant -> site (egress, esp-encrypt) and
-  // site -> tenant (ingress, esp-input); `index` < the tunnel count given.
-  RateLimiter& egress(std::size_t index) const { return egress_[index]; }
-  RateLimiter& ingress(std::size_t index) const { return ingress_[index]; }
+  explicit VpnTables(std::vector<Tunnel> t = {}, Limiters egress = nullptr, Limiters ingress = nullptr)
+      : tunnels(std::move(t)),
+        demand_(std::make_unique<std::atomic<std::uint8_t>[]>(tunnels.size())),
+        egress_(egress ? std::move(egress) : Limiters(new RateLimiter[tunnels.size()])),
+        ingress_(ingress ? std::move(ingress) : Limiters(new RateLimiter[tunnels.size()])) {}
+
+  const std::vector<Tunnel> tunnels;
+  std::unordered_map<std::uint32_t, InboundSa> sad;  // by SPI (host order)
 
   const Tunnel* tunnel(std::uint64_t index) const { return index < tunnels.size() ? &tunnels[index] : nullptr; }
   const InboundSa* inbound(std::uint32_t spi) const {
@@ -85,10 +72,26 @@ class VpnTables {
     return it == sad.end() ? nullptr : &it->second;
   }
 
+  // Set by a worker that routed a packet into an on-demand tunnel without
+  // an outbound SA, taken by the control thread (VpnManager::takeDemand).
+  // A new snapshot starts with none.
+  void demand(std::uint64_t index) const {
+    // Read first: the line is written once per dial, not once per packet.
+    if (index < tunnels.size() && demand_[index].load(std::memory_order_relaxed) == 0) {
+      demand_[index].store(1, std::memory_order_relaxed);
+    }
+  }
+  bool takeDemand(std::size_t index) const {
+    return index < tunnels.size() && demand_[index].exchange(0, std::memory_order_relaxed) != 0;
+  }
+  // A tunnel's bandwidth limits: tenant -> site (egress, esp-encrypt) and
+  // site -> tenant (ingress, esp-input); `index` names a tunnel.
+  RateLimiter& egress(std::size_t index) const { return egress_[index]; }
+  RateLimiter& ingress(std::size_t index) const { return ingress_[index]; }
+
  private:
   std::unique_ptr<std::atomic<std::uint8_t>[]> demand_;
   Limiters egress_, ingress_;
-  std::size_t demandCount_ = 0;
 };
 
 }  // namespace hnv::vpn
