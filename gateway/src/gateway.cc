@@ -273,7 +273,7 @@ void Gateway::sendIke(const ikeipc::IkeOut& d) {
   // local address may serve interfaces in several domains).
   const vpn::S2sInterface* via = nullptr;
   for (const auto& x : vpn_->interfaces()) {
-    if (IpAddr(x.local) == d.src && (via == nullptr || IpAddr(x.remote) == d.dst)) via = &x;
+    if (IpAddr(x.local) == d.src && (via == nullptr || x.endsAt(d.dst))) via = &x;
   }
   if (via == nullptr) {
     kLog.warn("IKE datagram from an address that is no VPN endpoint here", {{"src", d.src.toString()}});

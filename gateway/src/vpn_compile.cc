@@ -70,11 +70,17 @@ void appendConnection(VpnCompiled& out, std::string& conns, std::string& secrets
   conns += "  " + name + " {\n";
   conns += "    version = 2\n";
   conns += "    local_addrs = " + x.localAddress.toString() + "\n";
-  conns += "    remote_addrs = " + x.destination.toString() + "\n";
+  // charon initiates to the first; hnv-iked moves an IKE SA that gets no
+  // answer on to the next (shim/charon_shim.c).
+  std::string remotes = x.destination.toString();
+  for (const auto& a : x.alternateDestinations) remotes += "," + a.toString();
+  conns += "    remote_addrs = " + remotes + "\n";
   conns += "    proposals = " + x.ikeProposals + "\n";
   if (x.dpdSeconds != 0) conns += "    dpd_delay = " + std::to_string(x.dpdSeconds) + "s\n";
-  // Persistent: keep trying. On demand: one try; the next packet dials again.
-  conns += std::string("    keyingtries = ") + (persistent ? "0" : "1") + "\n";
+  // Persistent: keep trying. On demand: one try per destination; the next
+  // packet dials again.
+  const std::size_t tries = 1 + x.alternateDestinations.size();
+  conns += "    keyingtries = " + (persistent ? std::string("0") : std::to_string(tries)) + "\n";
   // No MOBIKE: the endpoints are fixed, and charon's MOBIKE path checks
   // look for a kernel route to the peer, which the data plane owns (none
   // found: DPD and rekeying of the IKE SA wait for a path that never comes).
@@ -121,6 +127,7 @@ Result<VpnCompiled> compileVpn(const boost::json::object& desired, const overlay
     i.outside = *outside;
     i.local = x.localAddress.v4();
     i.remote = x.destination.v4();
+    for (const auto& a : x.alternateDestinations) i.alternates.push_back(a.v4());
     i.localPrefixes = x.localPrefixes;
     for (const auto& r : x.remotePrefixes) i.remotePrefixes.push_back({r.prefix, r.metric.value_or(x.routeMetric)});
     i.onDemand = x.connectionType == policy::VpnConnectionType::OnDemand;

@@ -2,6 +2,7 @@
 // ends on both sides, how IKE authenticates and what it proposes, and which
 // prefixes travel through it. Proposals use strongSwan's syntax and are
 // checked against what hnv-iked and the data plane support.
+#include <algorithm>
 #include <set>
 
 #include "hnv/policy/kinds.h"
@@ -17,6 +18,7 @@ using detail::failed;
 namespace {
 
 constexpr std::size_t kMaxPrefixes = 32;
+constexpr std::size_t kMaxAlternates = 4;
 const std::pair<std::string_view, VpnConnectionType> kConnectionTypes[] = {
     {"persistent", VpnConnectionType::Persistent}, {"on-demand", VpnConnectionType::OnDemand}};
 const std::pair<std::string_view, VpnAuthentication> kAuthentications[] = {
@@ -130,6 +132,25 @@ Result<std::vector<VpnRemotePrefix>> readRemotePrefixes(const ConfigNode& n) {
   return out;
 }
 
+// The site's other addresses: IPv4 unicast, neither the local address,
+// the destination nor one given before.
+Result<std::vector<IpAddr>> readAlternates(const ConfigNode& n, const VpnS2sInterface& x) {
+  std::vector<IpAddr> out;
+  if (!n.present()) return out;
+  auto count = n.arraySize();
+  if (!count) return count.error();
+  if (*count > kMaxAlternates) return n.error(std::to_string(*count), "at most 4 alternate destinations");
+  for (std::size_t i = 0; i < *count; ++i) {
+    auto a = readEndpoint(n.at(i));
+    if (!a) return a.error();
+    if (*a == x.localAddress) return n.at(i).error(a->toString(), "is the local address");
+    if (*a == x.destination) return n.at(i).error(a->toString(), "is the destination");
+    if (std::find(out.begin(), out.end(), *a) != out.end()) return n.at(i).error(a->toString(), "is listed twice");
+    out.push_back(*a);
+  }
+  return out;
+}
+
 // An address, a name, an e-mail address or a distinguished name
 // ("C=CH, O=Example, CN=site-a"); written quoted into swanctl.conf.
 Result<std::string> readIdentity(const ConfigNode& n) {
@@ -201,6 +222,9 @@ std::span<const FieldSpec> KindTraits<VpnS2sInterface>::fields() {
       {"externalRdid", FieldType::Guid, kRequired, "routing domain the local endpoint lives in; not rdid"},
       {"localAddress", FieldType::Ip, kRequired, "the gateway's IPv4 endpoint in externalRdid"},
       {"destination", FieldType::Ip, kRequired, "the remote site's IPv4 address"},
+      {"alternateDestinations", FieldType::IpList, 0,
+       "up to 4 more IPv4 addresses of the site, tried in turn when the one tried does not answer IKE; "
+       "needs remoteId"},
       {"authentication", FieldType::Enum, 0, "psk (the default) or certificate (X.509, RSA or ECDSA)",
        "psk|certificate"},
       {"sharedSecret", FieldType::String, kSecret, "pre-shared key, 16 to 256 characters; psk only; write-only"},
@@ -265,6 +289,9 @@ Result<VpnS2sInterface> KindTraits<VpnS2sInterface>::fromJson(const ConfigNode& 
   if (failed(dest, e)) return e;
   if (*dest == *local) return n["destination"].error(dest->toString(), "is the local address");
   out.destination = *dest;
+  auto alternates = readAlternates(n["alternateDestinations"], out);
+  if (failed(alternates, e)) return e;
+  out.alternateDestinations = *alternates;
   auto auth = detail::readEnum(n["authentication"], kAuthentications, out.authentication);
   if (failed(auth, e)) return e;
   out.authentication = *auth;
@@ -275,6 +302,11 @@ Result<VpnS2sInterface> KindTraits<VpnS2sInterface>::fromJson(const ConfigNode& 
   auto rid = readIdentity(n["remoteId"]);
   if (failed(rid, e)) return e;
   out.remoteId = *rid;
+  if (!out.alternateDestinations.empty() && out.remoteId.empty()) {
+    return n["remoteId"].error("(absent)",
+                               "an interface with alternateDestinations names the site's IKE identity: it cannot "
+                               "default to one of its addresses");
+  }
   auto ike = readProposals(n["ikeProposals"], out.ikeProposals, false);
   if (failed(ike, e)) return e;
   out.ikeProposals = *ike;
@@ -341,6 +373,11 @@ json::object KindTraits<VpnS2sInterface>::toJson(const VpnS2sInterface& v) {
   o["externalRdid"] = v.externalRdid.toString();
   o["localAddress"] = v.localAddress.toString();
   o["destination"] = v.destination.toString();
+  if (!v.alternateDestinations.empty()) {
+    json::array alternates;
+    for (const auto& a : v.alternateDestinations) alternates.emplace_back(a.toString());
+    o["alternateDestinations"] = std::move(alternates);
+  }
   o["authentication"] = detail::enumName(kAuthentications, v.authentication);
   if (v.authentication == VpnAuthentication::Psk) {
     o["sharedSecret"] = v.sharedSecret;

@@ -1,8 +1,12 @@
 // Rules across objects for the site-to-site VPN kind: an S2S interface's
 // routing domains exist and are both placed on its gateway, and no two
-// interfaces of one gateway have the same pair of endpoints (IKE could not
-// tell their tenants apart) nor, with PSKs, the same pair of identities. The routing domain's removal rule for it is in
-// references.cc.
+// interfaces of one gateway have the same pair of endpoints, alternate
+// destinations included (IKE could not tell their tenants apart) nor, with
+// PSKs, the same pair of identities. The routing domain's removal rule for
+// it is in references.cc.
+#include <algorithm>
+#include <optional>
+
 #include "hnv/policy/references.h"
 #include "references_detail.h"
 
@@ -10,6 +14,24 @@ namespace hnv::policy {
 
 using detail::isPlaced;
 using detail::missing;
+
+namespace {
+
+// An address of x's site (destination or alternate) that is one of o's too.
+std::optional<IpAddr> sharedDestination(const VpnS2sInterface& o, const VpnS2sInterface& x) {
+  auto all = [](const VpnS2sInterface& v) {
+    std::vector<IpAddr> out{v.destination};
+    out.insert(out.end(), v.alternateDestinations.begin(), v.alternateDestinations.end());
+    return out;
+  };
+  const auto theirs = all(o);
+  for (const auto& a : all(x)) {
+    if (std::find(theirs.begin(), theirs.end(), a) != theirs.end()) return a;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 template <>
 Status checkPut(const PolicyState& state, const VpnS2sInterface& x) {
@@ -31,11 +53,13 @@ Status checkPut(const PolicyState& state, const VpnS2sInterface& x) {
   const std::string self = KindTraits<VpnS2sInterface>::key(x);
   for (const auto& [key, other] : state.table<VpnS2sInterface>()) {
     const auto& o = other.object;
-    if (key != self && o.node == x.node && o.localAddress == x.localAddress && o.destination == x.destination) {
-      return fieldError("destination", x.destination.toString(),
-                        "vpn-s2s-interface " + key + " already connects " + x.localAddress.toString() + " to it on " +
-                            x.node + "; IKE could not tell the tenants apart",
-                        Errc::Conflict);
+    if (key != self && o.node == x.node && o.localAddress == x.localAddress) {
+      if (auto shared = sharedDestination(o, x)) {
+        return fieldError(*shared == x.destination ? "destination" : "alternateDestinations", shared->toString(),
+                          "vpn-s2s-interface " + key + " already connects " + x.localAddress.toString() +
+                              " to it on " + x.node + "; IKE could not tell the tenants apart",
+                          Errc::Conflict);
+      }
     }
     // The PSKs of a gateway are found by the pair of identities: one pair, one secret.
     auto ids = [](const VpnS2sInterface& v) {

@@ -349,6 +349,38 @@ TEST_F(Manager, StatisticsShowStateSasAndTheLastError) {
   EXPECT_EQ(stats[0].at("sas").as_array()[0].at("spi").as_string(), "11111111");
 }
 
+TEST_F(Manager, SasMayEndAtAnAlternateDestinationWhichStatisticsThenShow) {
+  S2sInterface x = siteA();
+  x.alternates = {v4("198.51.100.7")};
+  mgr_->configure({x});
+  auto alt = [](ikeipc::SaAdd a) {
+    (a.inbound ? a.src : a.dst) = ip("198.51.100.7");
+    return a;
+  };
+  auto stats = mgr_->statistics();
+  EXPECT_EQ(boost::json::serialize(stats[0].at("destinations")), R"(["198.51.100.2","198.51.100.7"])");
+  EXPECT_EQ(stats[0].at("remote").as_string(), "198.51.100.2") << "nothing tried yet: the destination";
+  // hnv-iked went on to the alternate: shown while connecting; an address
+  // that is none of the interface's is ignored.
+  mgr_->handle(ikeipc::Event{"destination", "aaaa/site-a", "", "198.51.100.9", 0, 0});
+  EXPECT_EQ(mgr_->statistics()[0].at("remote").as_string(), "198.51.100.2");
+  mgr_->handle(ikeipc::Event{"destination", "aaaa/site-a", "", "198.51.100.7", 0, 0});
+  EXPECT_EQ(mgr_->statistics()[0].at("remote").as_string(), "198.51.100.7");
+  ASSERT_TRUE(add(alt(sa(0xc0000001, true))).ok);
+  ASSERT_TRUE(add(alt(sa(0x11111111, false))).ok);
+  mgr_->handle(ikeipc::Event{"ike-up", "aaaa/site-a", "", "", 0, 0});
+  ASSERT_TRUE(mgr_->up(0));
+  EXPECT_EQ(mgr_->tables().get()->tunnels[0].outbound->spec().remote.toString(), "198.51.100.7")
+      << "ESP goes to where the SA ends, not to the first destination";
+  EXPECT_EQ(mgr_->statistics()[0].at("remote").as_string(), "198.51.100.7");
+  auto other = sa(0xc0000002, true);
+  other.src = ip("198.51.100.9");
+  EXPECT_FALSE(add(other).ok) << "an address that is none of the site's";
+  // Dropping the alternate from the policy takes its SAs (the ends changed).
+  mgr_->configure({siteA()});
+  EXPECT_FALSE(mgr_->up(0));
+}
+
 TEST_F(Manager, MetricsShowEachInterfaceUpOrDownWithItsSasByDirection) {
   EXPECT_THAT(mgr_->metricsText(), HasSubstr("hnv_vpn_interface_up{tenant=\"aaaaaaaa-0000-4000-8000-000000000001\",interface=\"site-a\"} 0\n"));
   ASSERT_TRUE(add(sa(0xc0000001, true)).ok);

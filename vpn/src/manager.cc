@@ -30,8 +30,8 @@ std::vector<AddressRange> rangesOf(const std::vector<ikeipc::Selector>& ts) {
 
 // The same interface before and after a policy change: its SAs stay.
 bool sameEnds(const S2sInterface& a, const S2sInterface& b) {
-  return a.name == b.name && a.local == b.local && a.remote == b.remote && a.tenant == b.tenant &&
-         a.outside == b.outside;
+  return a.name == b.name && a.local == b.local && a.remote == b.remote && a.alternates == b.alternates &&
+         a.tenant == b.tenant && a.outside == b.outside;
 }
 
 ikeipc::Result_ refuse(std::uint32_t spi, const std::string& why) {
@@ -126,7 +126,7 @@ std::optional<std::size_t> VpnManager::interfaceFor(const ikeipc::SaAdd& a) cons
   const IpAddr local = a.inbound ? a.dst : a.src, remote = a.inbound ? a.src : a.dst;
   for (std::size_t i = 0; i < interfaces_.size(); ++i) {
     const auto& x = interfaces_[i];
-    if (x.tenant.index() == a.ifId && IpAddr(x.local) == local && IpAddr(x.remote) == remote) return i;
+    if (x.tenant.index() == a.ifId && IpAddr(x.local) == local && x.endsAt(remote)) return i;
   }
   return std::nullopt;
 }
@@ -135,7 +135,7 @@ Result<std::unique_ptr<EspSa>> VpnManager::build(const ikeipc::SaAdd& a, const S
   s.spi = a.spi;
   s.direction = a.inbound ? SaDirection::Inbound : SaDirection::Outbound;
   s.local = i.local;
-  s.remote = i.remote;
+  s.remote = (a.inbound ? a.src : a.dst).v4();  // the destination or an alternate
   s.tenant = i.tenant;
   s.replayWindow = a.replayWindow;
   s.esn = a.esn;
@@ -230,6 +230,17 @@ std::optional<ikeipc::Message> VpnManager::handle(const ikeipc::Message& m) {
     if (e->kind == "child-down") s.child = "down";
     if (e->kind == "alert") s.lastAlert = e->what;
     if (e->kind == "ike-up" || e->kind == "child-up") s.lastAlert.clear();
+    if (e->kind == "ike-up" || e->kind == "ike-down") s.trying.reset();  // a new IKE SA starts at the destination
+    if (e->kind == "destination") {
+      auto to = IpAddr::parse(e->what);
+      const auto x = std::find_if(interfaces_.begin(), interfaces_.end(),
+                                  [&](const S2sInterface& i) { return i.name == e->connection; });
+      if (to && x != interfaces_.end() && x->endsAt(*to)) {
+        s.trying = to->v4();
+        kLog.warn("site does not answer: trying its next address",
+                  {{"interface", x->name}, {"destination", e->what}});
+      }
+    }
     return std::nullopt;
   }
   return std::nullopt;  // policies: routes come from the interfaces' prefixes
@@ -244,6 +255,14 @@ EspSa* VpnManager::activeOutbound(std::size_t interface) const {
 }
 
 bool VpnManager::up(std::size_t interface) const { return activeOutbound(interface) != nullptr; }
+
+Ipv4Addr VpnManager::remoteInUse(std::size_t interface) const {
+  const EspSa* sa = activeOutbound(interface);
+  if (sa != nullptr) return sa->spec().remote;
+  const auto& x = interfaces_[interface];
+  const auto st = states_.find(x.name);
+  return st != states_.end() && st->second.trying && x.endsAt(*st->second.trying) ? *st->second.trying : x.remote;
+}
 
 void VpnManager::publish(std::vector<std::unique_ptr<EspSa>> retired) {
   std::vector<Tunnel> tunnels;
@@ -345,10 +364,13 @@ json::array VpnManager::statistics() const {
                                  {"cryptoBusy", c.cryptoBusy.load()}});
     }
     std::string state = up(i) ? "connected" : st.ike == "up" ? "connecting" : "disconnected";
+    json::array destinations{json::value(x.remote.toString())};
+    for (const auto& a : x.alternates) destinations.emplace_back(a.toString());
     json::object o{{"name", x.name},
                    {"tenant", x.tenant.index()},
                    {"local", x.local.toString()},
-                   {"remote", x.remote.toString()},
+                   {"remote", remoteInUse(i).toString()},
+                   {"destinations", std::move(destinations)},
                    {"state", state},
                    {"ike", st.ike},
                    {"child", st.child},

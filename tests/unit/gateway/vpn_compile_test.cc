@@ -78,6 +78,24 @@ TEST(VpnCompile, OnDemandIsTriedOnceStartedByNobodyAndClosesWhenIdle) {
   EXPECT_EQ(persistent.find("inactivity"), std::string::npos) << persistent;
 }
 
+TEST(VpnCompile, AlternateDestinationsFollowTheDestinationAndAnOnDemandDialTriesEachOnce) {
+  auto out = compile(interface("s", "198.51.100.2",
+                               R"("sharedSecret":"correct horse battery staple","remoteId":"site",)"
+                               R"("alternateDestinations":["198.51.100.7","198.51.100.8"],)"
+                               R"("connectionType":"on-demand","remotePrefixes":["172.16.1.0/24"])"));
+  ASSERT_EQ(out.interfaces.size(), 1u);
+  const auto& x = out.interfaces[0];
+  EXPECT_EQ(x.remote.toString(), "198.51.100.2");
+  ASSERT_EQ(x.alternates.size(), 2u);
+  EXPECT_EQ(x.alternates[1].toString(), "198.51.100.8");
+  EXPECT_TRUE(x.endsAt(*IpAddr::parse("198.51.100.7")));
+  EXPECT_FALSE(x.endsAt(*IpAddr::parse("198.51.100.9")));
+  EXPECT_NE(out.swanctlConf.find("remote_addrs = 198.51.100.2,198.51.100.7,198.51.100.8\n"), std::string::npos)
+      << out.swanctlConf;
+  EXPECT_NE(out.swanctlConf.find("keyingtries = 3\n"), std::string::npos) << out.swanctlConf;
+  EXPECT_NE(out.swanctlConf.find("id-2 = \"site\"\n"), std::string::npos) << out.swanctlConf;
+}
+
 TEST(VpnCompile, CertificatesBecomeFilesAndTheSitesTrustIsPinnedToTheInterfacesCas) {
   const auto ca1 = testing::makeCa("ca-1"), ca2 = testing::makeCa("ca-2"), other = testing::makeCa("ca-other");
   const auto gw = testing::issue(ca1, "gw-a"), gwB = testing::issue(other, "gw-b");

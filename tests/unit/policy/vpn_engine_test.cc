@@ -55,6 +55,25 @@ TEST_F(VpnEngine, EachRemotePrefixMayHaveItsOwnMetric) {
   EXPECT_EQ(x.at("ingressKbps"), 8);
 }
 
+TEST_F(VpnEngine, AlternateDestinationsAreKeptInOrderAndNeedTheSitesIdentity) {
+  must(createOp(kVpn, with(kVpn, R"("alternateDestinations":["198.51.100.7","198.51.100.8"],"remoteId":"site-a")")));
+  auto x = get(kVpn, "@A/site-a");
+  EXPECT_EQ(boost::json::serialize(x.at("alternateDestinations")), R"(["198.51.100.7","198.51.100.8"])");
+  must(patchOp(kVpn, "@A/site-a", R"({"alternateDestinations":[]})"));
+  EXPECT_FALSE(get(kVpn, "@A/site-a").contains("alternateDestinations")) << "an empty list is none";
+  // Another interface of the gateway to one of A's site addresses, from the same endpoint.
+  must(patchOp(kVpn, "@A/site-a", R"({"alternateDestinations":["198.51.100.7"]})"));
+  auto r = run(createOp(kVpn, with(kVpn, R"("name":"site-a2","destination":"198.51.100.7")")));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("destination: 198.51.100.7: vpn-s2s-interface"), std::string::npos)
+      << r.error().message();
+  r = run(createOp(kVpn, with(kVpn, R"("name":"site-a2","destination":"198.51.100.9",)"
+                                    R"("alternateDestinations":["198.51.100.7"],"remoteId":"site-a2")")));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("alternateDestinations: 198.51.100.7: vpn-s2s-interface"), std::string::npos)
+      << r.error().message();
+}
+
 TEST_F(VpnEngine, RulesAcrossObjects) {
   must(createOp(kVpn, exampleOf(kVpn)));
   // The same two endpoints on one gateway: IKE could not tell the tenants apart.
@@ -105,6 +124,15 @@ TEST_F(VpnEngine, BadInputIsRefusedWithTheFieldAndTheRuleAndNeverEchoesTheSecret
       {R"("remoteId":"CN=site {a}")", "an IKE identity has no quotes, braces"},
       {R"("remoteId":" CN=site-a")", "no leading or trailing spaces"},
       {R"("sharedSecret":null)", "sharedSecret"},
+      {R"("alternateDestinations":["198.51.100.7"])",
+       "remoteId: (absent): an interface with alternateDestinations names the site's IKE identity"},
+      {R"("remoteId":"s","alternateDestinations":["198.51.100.7","198.51.100.7"])",
+       "alternateDestinations[1]: 198.51.100.7: is listed twice"},
+      {R"("remoteId":"s","alternateDestinations":["203.0.113.5"])", "is the local address"},
+      {R"("remoteId":"s","alternateDestinations":["2001:db8::7"])", "IPv6 tunnel endpoints are not supported yet"},
+      {R"("remoteId":"s","alternateDestinations":["1.1.1.1","1.1.1.2","1.1.1.3","1.1.1.4","1.1.1.5"])",
+       "at most 4 alternate destinations"},
+      {R"("remoteId":"s","alternateDestinations":"198.51.100.7")", "alternateDestinations"},
   };
   for (const auto& c : cases) {
     auto r = run(createOp(kVpn, with(kVpn, c.fields)));

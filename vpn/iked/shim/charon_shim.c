@@ -52,6 +52,10 @@ static void emit(int kind, ike_sa_t *ike, child_sa_t *child, const char *what) {
 static bool on_alert(listener_t *this, ike_sa_t *ike, alert_t alert, va_list args) {
   const char *name = alert_name(alert);
   if (name) emit(HNV_EVENT_ALERT, ike, NULL, name);
+  char next[64];
+  if (alert == ALERT_PEER_INIT_UNREACHABLE && hnv_next_destination(ike, next, sizeof(next))) {
+    emit(HNV_EVENT_DESTINATION, ike, NULL, next);
+  }
   return TRUE;
 }
 

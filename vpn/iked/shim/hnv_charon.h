@@ -63,13 +63,14 @@ enum {
   HNV_EVENT_CHILD_UP = 4,
   HNV_EVENT_CHILD_DOWN = 5,
   HNV_EVENT_CHILD_REKEYED = 6,
+  HNV_EVENT_DESTINATION = 7, /* what: the site address tried next (alternate destinations) */
 };
 
 typedef struct {
   int kind;
   const char *connection; /* peer config name, "" if none yet */
   const char *child;      /* child config name for child events */
-  const char *what;       /* alert name ("peer-auth-failed", ...) */
+  const char *what;       /* alert name ("peer-auth-failed", ...); the address for DESTINATION */
   uint32_t spi_in, spi_out; /* child events */
 } hnv_ike_event_t;
 

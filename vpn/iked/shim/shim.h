@@ -3,6 +3,7 @@
 #define HNV_SHIM_H
 
 #include <kernel/kernel_ipsec.h>
+#include <stddef.h>
 
 #include "hnv_charon.h"
 
@@ -14,5 +15,10 @@ struct socket_t;
 struct socket_t *hnv_socket_create(void);
 void hnv_shim_socket_init(void);
 void hnv_shim_socket_deinit(void);
+
+/* alternates.c: an IKE SA whose peer did not answer goes on to the next
+ * address of its remote_addrs; 1 (and the address in `out`) if it did. */
+struct ike_sa_t;
+int hnv_next_destination(struct ike_sa_t *ike, char *out, size_t outlen);
 
 #endif

@@ -230,9 +230,10 @@ void Backend::onCounters(const ikeipc::Counters& c) {
 }
 
 void Backend::event(const hnv_ike_event_t& e) {
-  static const char* kinds[] = {"", "alert", "ike-up", "ike-down", "child-up", "child-down", "child-rekeyed"};
+  static const char* kinds[] = {"",           "alert",         "ike-up",     "ike-down",
+                                "child-up",   "child-down",    "child-rekeyed", "destination"};
   ikeipc::Event m;
-  m.kind = e.kind >= 1 && e.kind <= 6 ? kinds[e.kind] : "unknown";
+  m.kind = e.kind >= 1 && e.kind <= 7 ? kinds[e.kind] : "unknown";
   m.connection = e.connection ? e.connection : "";
   m.child = e.child ? e.child : "";
   m.what = e.what ? e.what : "";

@@ -241,6 +241,10 @@ struct VpnS2sInterface {
   Rdid externalRdid;     // the outside routing domain the endpoint lives in; not rdid
   IpAddr localAddress;   // the gateway's IKE/ESP endpoint there (IPv4)
   IpAddr destination;    // the remote site's address (IPv4)
+  // Where else the site answers, tried in order when the one being tried
+  // does not (IKE_SA_INIT unanswered); every new connection starts at
+  // `destination`.
+  std::vector<IpAddr> alternateDestinations;
   VpnAuthentication authentication = VpnAuthentication::Psk;
   std::string sharedSecret;  // PSK; write-only in the API
   // Certificate authentication, PEM re-encoded after checking: the

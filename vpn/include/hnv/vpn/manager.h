@@ -18,6 +18,7 @@
 // without them is published (publish waits for the workers).
 #pragma once
 
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <cstdint>
 #include <functional>
@@ -48,11 +49,17 @@ struct S2sInterface {
   TenantId tenant = TenantId::node();
   TenantId outside = TenantId::node();
   Ipv4Addr local, remote;
+  // The site's other addresses: charon (hnv-iked) tries them in turn when
+  // the one it tries does not answer; SAs may end at any of them.
+  std::vector<Ipv4Addr> alternates;
   std::vector<Prefix> localPrefixes;
   std::vector<RemotePrefix> remotePrefixes;
   // Demand dialing: its routes stay while the tunnel is down, and a packet
   // routed into it asks hnv-iked for the tunnel (takeDemand).
   bool onDemand = false;
+  bool endsAt(const IpAddr& a) const {
+    return a.isV4() && (a.v4() == remote || std::find(alternates.begin(), alternates.end(), a.v4()) != alternates.end());
+  }
   // Bandwidth limits of the tunnel's inner traffic (bytes of the tenant's
   // IPv4 packets per second; 0: none): tenant -> site, site -> tenant.
   std::uint64_t egressBytesPerSecond = 0, ingressBytesPerSecond = 0;
@@ -103,6 +110,10 @@ class VpnManager {
   // SAs by direction.
   std::string metricsText() const;
   bool up(std::size_t interface) const;
+  // The site address the interface's tunnel uses: its active outbound SA's
+  // destination; else the alternate its connecting IKE SA went on to, or
+  // the configured destination.
+  Ipv4Addr remoteInUse(std::size_t interface) const;
   // Called when routes() changed (an interface went up or down).
   std::function<void()> onRoutesChanged;
 
@@ -158,6 +169,7 @@ class VpnManager {
     std::string ike = "down";  // from the events: down, up
     std::string child = "down";
     std::string lastAlert;
+    std::optional<Ipv4Addr> trying;  // the alternate destination hnv-iked went on to (its IKE SA's peer)
   };
   std::optional<std::size_t> interfaceFor(const ikeipc::SaAdd& a) const;
   Result<std::unique_ptr<EspSa>> build(const ikeipc::SaAdd& a, const S2sInterface& i, SaSpec& spec) const;

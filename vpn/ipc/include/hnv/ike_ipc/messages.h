@@ -95,7 +95,7 @@ struct Policy {
 };
 
 struct Event {
-  std::string kind;        // alert, ike-up, ike-down, child-up, child-down, child-rekeyed
+  std::string kind;        // alert, ike-up, ike-down, child-up, child-down, child-rekeyed, destination
   std::string connection;  // charon's peer config name
   std::string child;
   std::string what;  // the alert
