@@ -1,5 +1,6 @@
 // Reads: get, list with filters, history, and tenant visibility.
 #include <algorithm>
+#include <tuple>
 #include <boost/json/serialize.hpp>
 
 #include "hnv/policy/engine.h"
@@ -9,6 +10,18 @@
 namespace hnv::policy {
 
 namespace json = boost::json;
+
+namespace {
+
+// "172.16.1.0/24:20" -> "172.16.1.0/24": a MetricPrefixList entry's prefix.
+std::string withoutMetric(const json::value& v) {
+  std::string t = fieldText(v);
+  const auto slash = t.find('/');
+  const auto colon = slash == std::string::npos ? std::string::npos : t.find(':', slash);
+  return colon == std::string::npos ? t : t.substr(0, colon);
+}
+
+}  // namespace
 
 PolicyEngine::SyncView PolicyEngine::syncView() const {
   // Once per request, not per record: scopes cost a walk of each node's PAs.
@@ -74,7 +87,7 @@ Result<json::array> PolicyEngine::list(std::string_view kind, const std::map<std
   withKind(kind, [&](auto k) {
     using T = typename decltype(k)::type;
     // Filters name fields (derived ones included) and are spelled canonically once.
-    std::vector<std::pair<std::string, std::string>> wanted;
+    std::vector<std::tuple<std::string, std::string, FieldType>> wanted;
     for (const auto& [name, value] : filters) {
       const FieldSpec* spec = nullptr;
       for (const auto& f : KindTraits<T>::fields()) spec = f.name == name ? &f : spec;
@@ -87,7 +100,7 @@ Result<json::array> PolicyEngine::list(std::string_view kind, const std::map<std
         result = canonical.error();
         return;
       }
-      wanted.emplace_back(name, *canonical);
+      wanted.emplace_back(name, *canonical, spec->type);
     }
     json::array out;
     const SyncView sync = std::is_same_v<T, LookupRecord> ? syncView() : SyncView{};
@@ -95,13 +108,15 @@ Result<json::array> PolicyEngine::list(std::string_view kind, const std::map<std
       if (!mayAccess(owningDomain(state_, s.object), access)) continue;
       json::object o = decorate(s, sync);
       bool match = true;
-      for (const auto& [name, value] : wanted) {
+      for (const auto& [name, value, type] : wanted) {
         const auto* v = o.if_contains(name);
         if (v == nullptr) {
           match = false;
         } else if (v->is_array()) {
           bool any = false;
-          for (const auto& e : v->as_array()) any = any || fieldText(e) == value;
+          for (const auto& e : v->as_array()) {
+            any = any || fieldText(e) == value || (type == FieldType::MetricPrefixList && withoutMetric(e) == value);
+          }
           match = match && any;
         } else {
           match = match && fieldText(*v) == value;

@@ -114,7 +114,8 @@ Result<std::string> canonicalFilterValue(const FieldSpec& field, std::string_vie
       return m->toString();
     }
     case FieldType::Prefix:
-    case FieldType::PrefixList: {
+    case FieldType::PrefixList:
+    case FieldType::MetricPrefixList: {  // matches the prefix, whatever its metric
       auto p = Prefix::parse(text);
       if (!p) return bad("filter must be a prefix like 10.0.1.0/24");
       return p->toString();

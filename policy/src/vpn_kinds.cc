@@ -241,7 +241,7 @@ std::span<const FieldSpec> KindTraits<VpnS2sInterface>::fields() {
        "ESP proposals, strongSwan syntax; a DH group asks for PFS, esn for 64-bit sequence numbers "
        "(default aes256gcm16-modp2048)"},
       {"localPrefixes", FieldType::PrefixList, kRequired, "the tenant's IPv4 prefixes behind the tunnel"},
-      {"remotePrefixes", FieldType::PrefixList, kRequired,
+      {"remotePrefixes", FieldType::MetricPrefixList, kRequired,
        "the site's IPv4 prefixes, routed into the tunnel; 'PREFIX:METRIC' gives one its own route metric (0..65535)"},
       {"routeMetric", FieldType::Uint, 0, "metric of the routes to remotePrefixes without their own (default 10)"},
       {"connectionType", FieldType::Enum, 0,

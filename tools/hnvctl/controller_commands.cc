@@ -83,6 +83,7 @@ std::string typeName(const FieldSpec& f) {
     case FieldType::VsidList: return "VSID,...";
     case FieldType::GuidList: return "GUID,...";
     case FieldType::PrefixList: return "PREFIX,...";
+    case FieldType::MetricPrefixList: return "PREFIX[:METRIC],...";
     case FieldType::IpList: return "IP,...";
   }
   return "VALUE";
@@ -107,6 +108,7 @@ Result<json::value> optionValue(const FieldSpec& f, const std::string& text) {
     case FieldType::VsidList:
     case FieldType::GuidList:
     case FieldType::PrefixList:
+    case FieldType::MetricPrefixList:
     case FieldType::IpList: {
       json::array a;
       std::stringstream ss(text);

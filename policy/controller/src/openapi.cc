@@ -88,6 +88,10 @@ json::object fieldSchema(const FieldSpec& f) {
     case FieldType::VsidList: s["type"] = "array"; s["items"] = item({{"type", "integer"}}); break;
     case FieldType::GuidList: s["type"] = "array"; s["items"] = item({{"type", "string"}, {"format", "uuid"}}); break;
     case FieldType::PrefixList: s["type"] = "array"; s["items"] = item({{"type", "string"}, {"format", "ip-prefix"}}); break;
+    case FieldType::MetricPrefixList:
+      s["type"] = "array";
+      s["items"] = item({{"type", "string"}, {"pattern", "^[0-9a-fA-F.:]+/[0-9]+(:[0-9]{1,5})?$"}});
+      break;
     case FieldType::IpList: s["type"] = "array"; s["items"] = item({{"type", "string"}, {"format", "ip-address"}}); break;
   }
   s["description"] = f.help;

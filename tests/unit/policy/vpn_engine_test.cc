@@ -47,6 +47,10 @@ TEST_F(VpnEngine, EachRemotePrefixMayHaveItsOwnMetric) {
   auto x = get(kVpn, "@A/site-a");
   EXPECT_EQ(boost::json::serialize(x.at("remotePrefixes")), R"(["172.16.1.0/24:20","172.16.2.0/24","172.16.3.0/24:0"])");
   EXPECT_EQ(x.at("remoteId"), "C=CH, O=Example, CN=site-a") << "a distinguished name is an identity";
+  // A list filter names the prefix, whatever its metric.
+  EXPECT_EQ(list(kVpn, {{"remotePrefixes", "172.16.1.0/24"}}).size(), 1u);
+  EXPECT_EQ(list(kVpn, {{"remotePrefixes", "172.16.2.0/24"}}).size(), 1u);
+  EXPECT_EQ(list(kVpn, {{"remotePrefixes", "172.16.9.0/24"}}).size(), 0u);
   EXPECT_EQ(x.at("authentication"), "psk");
   EXPECT_FALSE(x.contains("egressKbps")) << "no limit unless given";
   must(patchOp(kVpn, "@A/site-a", R"({"egressKbps":2000,"ingressKbps":8,"espProposals":"aes256gcm16-esn-noesn"})"));

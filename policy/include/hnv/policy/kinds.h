@@ -24,7 +24,10 @@
 
 namespace hnv::policy {
 
-enum class FieldType : std::uint8_t { String, Uint, Bool, Vsid, Guid, Ip, Mac, Prefix, Enum, VsidList, GuidList, PrefixList, IpList };
+// MetricPrefixList: prefixes that may carry a metric, "172.16.1.0/24:20".
+enum class FieldType : std::uint8_t {
+  String, Uint, Bool, Vsid, Guid, Ip, Mac, Prefix, Enum, VsidList, GuidList, PrefixList, IpList, MetricPrefixList
+};
 
 enum FieldFlag : unsigned {
   kRequired = 1u << 0,
