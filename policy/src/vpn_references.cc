@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "hnv/policy/references.h"
+#include "ike_identity.h"
 #include "references_detail.h"
 
 namespace hnv::policy {
@@ -50,6 +51,11 @@ Status checkPut(const PolicyState& state, const VpnS2sInterface& x) {
                         "is not placed on gateway " + x.node + "; place it there first");
     }
   }
+  // Checked when written, not when a store is loaded: a stored policy does
+  // not turn invalid with a new rule.
+  if (x.authentication == VpnAuthentication::Certificate && !x.localId.empty()) {
+    if (auto why = detail::identityMissingFrom(x.certificate, x.localId)) return fieldError("localId", x.localId, *why);
+  }
   const std::string self = KindTraits<VpnS2sInterface>::key(x);
   for (const auto& [key, other] : state.table<VpnS2sInterface>()) {
     const auto& o = other.object;
@@ -67,7 +73,9 @@ Status checkPut(const PolicyState& state, const VpnS2sInterface& x) {
                             v.remoteId.empty() ? v.destination.toString() : v.remoteId);
     };
     const bool bothPsk = o.authentication == VpnAuthentication::Psk && x.authentication == VpnAuthentication::Psk;
-    if (key != self && o.node == x.node && bothPsk && ids(o) == ids(x)) {
+    const auto mine = ids(x), theirs = ids(o);
+    if (key != self && o.node == x.node && bothPsk && detail::sameIdentity(mine.first, theirs.first) &&
+        detail::sameIdentity(mine.second, theirs.second)) {
       return fieldError("remoteId", ids(x).second,
                         "vpn-s2s-interface " + key + " on " + x.node + " has the same pair of IKE identities (" +
                             ids(x).first + ", " + ids(x).second + "); its pre-shared key would be ambiguous",

@@ -1,5 +1,7 @@
 #include "x509.h"
 
+#include "openssl_ptr.h"
+
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -16,19 +18,6 @@ namespace {
 constexpr std::size_t kMaxPemBytes = 16 * 1024;     // a certificate or a key
 constexpr std::size_t kMaxBundleBytes = 64 * 1024;  // the CA certificates
 constexpr std::size_t kMaxCas = 8;
-
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct KeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-using KeyPtr = std::unique_ptr<EVP_PKEY, KeyFree>;
 
 // OpenSSL's reason for the last failure, or `fallback`; the queue is cleared.
 std::string sslReason(std::string fallback) {
@@ -48,10 +37,6 @@ Result<std::string> pemText(const ConfigNode& n, std::size_t max = kMaxPemBytes)
     return n.error(std::to_string(text->size()) + " bytes", "PEM text of 1 to " + std::to_string(max) + " bytes");
   }
   return text;
-}
-
-BioPtr memoryBio(const std::string& text) {
-  return BioPtr(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
 }
 
 std::string certificatePem(X509* x) {

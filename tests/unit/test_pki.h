@@ -58,8 +58,10 @@ inline std::string keyPem(EVP_PKEY* k) {
 }
 
 // A certificate for CN=`cn`, issued by `issuer` (null: self-signed), a CA
-// when `ca`.
-inline TestCredential makeCertificate(const std::string& cn, const TestCredential* issuer, bool ca) {
+// when `ca`, with subjectAltNames `altNames` in OpenSSL's syntax
+// ("DNS:gw.example,IP:192.0.2.5"; empty: none).
+inline TestCredential makeCertificate(const std::string& cn, const TestCredential* issuer, bool ca,
+                                      const std::string& altNames = "") {
   using namespace pki_detail;
   EVP_PKEY* key = EVP_EC_gen("P-256");
   X509* x = X509_new();
@@ -75,6 +77,7 @@ inline TestCredential makeCertificate(const std::string& cn, const TestCredentia
   EVP_PKEY* signer = issuer != nullptr ? readKey(issuer->key) : key;
   X509_set_issuer_name(x, issuerCert != nullptr ? X509_get_subject_name(issuerCert) : name);
   addExtension(x, issuerCert != nullptr ? issuerCert : x, NID_basic_constraints, ca ? "critical,CA:TRUE" : "CA:FALSE");
+  if (!altNames.empty()) addExtension(x, issuerCert != nullptr ? issuerCert : x, NID_subject_alt_name, altNames.c_str());
   X509_sign(x, signer, EVP_sha256());
   BIO* out = BIO_new(BIO_s_mem());
   PEM_write_bio_X509(out, x);
@@ -87,7 +90,9 @@ inline TestCredential makeCertificate(const std::string& cn, const TestCredentia
 }
 
 inline TestCredential makeCa(const std::string& cn) { return makeCertificate(cn, nullptr, true); }
-inline TestCredential issue(const TestCredential& ca, const std::string& cn) { return makeCertificate(cn, &ca, false); }
+inline TestCredential issue(const TestCredential& ca, const std::string& cn, const std::string& altNames = "") {
+  return makeCertificate(cn, &ca, false, altNames);
+}
 
 // `c`'s key encrypted with a passphrase (PKCS#8, AES-256-CBC).
 inline std::string encryptedKeyPem(const TestCredential& c) {

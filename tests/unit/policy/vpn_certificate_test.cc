@@ -57,6 +57,29 @@ TEST_F(VpnCertificates, AreCheckedStoredAndThePrivateKeyIsWriteOnly) {
                R"({"certificate":)" + quoted(renewed.cert) + R"(,"privateKey":)" + quoted(renewed.key) + "}"));
 }
 
+TEST_F(VpnCertificates, ALocalIdMustBeTheCertificatesSubjectOrOneOfItsAltNames) {
+  const TestCredential named = hnv::testing::issue(ca, "gw-a", "DNS:gw-a.example,IP:203.0.113.5,email:vpn@example.net");
+  auto withId = [&](const std::string& id) {
+    return with(kVpn, R"("sharedSecret":null,"authentication":"certificate","certificate":)" + quoted(named.cert) +
+                          R"(,"privateKey":)" + quoted(named.key) + R"(,"caCertificates":)" + quoted(ca.cert) +
+                          R"(,"localId":)" + quoted(id));
+  };
+  for (const char* id : {"CN=gw-a", "cn=GW-A", "gw-a.example", "@GW-A.example", "203.0.113.5", "vpn@example.net",
+                         "fqdn:not-checked.example"}) {
+    auto r = run(createOp(kVpn, withId(id)));
+    EXPECT_TRUE(r.ok()) << id << ": " << (r.ok() ? "" : r.error().message());
+    if (r.ok()) must(deleteOp(kVpn, "@A/site-a"));
+  }
+  for (const char* id : {"CN=gw-b", "CN=gw-a, O=Example", "other.example", "203.0.113.9", "ops@example.net"}) {
+    auto r = run(createOp(kVpn, withId(id)));
+    ASSERT_FALSE(r.ok()) << id;
+    EXPECT_NE(r.error().message().find(std::string("localId: ") + id + ": is not in the certificate (subject CN = gw-a; "
+                                       "subjectAltNames DNS:gw-a.example, IP:203.0.113.5, email:vpn@example.net)"),
+              std::string::npos)
+        << r.error().message();
+  }
+}
+
 TEST_F(VpnCertificates, APatchSwitchesTheMethodAndTheOldMethodsSecretsGo) {
   must(createOp(kVpn, exampleOf(kVpn)));  // by PSK
   must(patchOp(kVpn, "@A/site-a",

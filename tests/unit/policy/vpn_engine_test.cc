@@ -84,6 +84,16 @@ TEST_F(VpnEngine, RulesAcrossObjects) {
   auto r = run(createOp(kVpn, with(kVpn, R"("name":"site-a2")")));
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message().find("already connects 203.0.113.5"), std::string::npos) << r.error().message();
+  // One pair of PSK identities, spelled otherwise: a DN is a name, a host name has no case.
+  must(patchOp(kVpn, "@A/site-a", R"({"localId":"gw.example","remoteId":"CN=site, O=Example"})"));
+  r = run(createOp(kVpn, with(kVpn, R"("name":"site-a2","destination":"198.51.100.3","localId":"@GW.example",)"
+                                    R"("remoteId":"cn=site,O=Example")")));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("its pre-shared key would be ambiguous"), std::string::npos)
+      << r.error().message();
+  must(createOp(kVpn, with(kVpn, R"("name":"site-a2","destination":"198.51.100.3","localId":"gw.example",)"
+                                 R"("remoteId":"O=Example, CN=site")")));  // another order: another name
+  must(deleteOp(kVpn, "@A/site-a2"));
   // Not a gateway, an outside not placed there.
   r = run(createOp(kVpn, with(kVpn, R"("name":"other","node":"host1")")));
   ASSERT_FALSE(r.ok());
