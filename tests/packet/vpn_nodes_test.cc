@@ -139,9 +139,11 @@ class VpnNodes : public ::testing::Test {
   }
   std::unique_ptr<const VpnTables> makeTables(bool up, bool onDemand = false, std::uint64_t egressBps = 0,
                                               std::uint64_t ingressBps = 0) {
-    auto t = std::make_unique<VpnTables>(std::vector<Tunnel>{{kTenantA, kOutside, up ? ourOut_.get() : nullptr, onDemand}});
-    t->egress(0).configure(egressBps, rte_get_tsc_hz(), rte_rdtsc());
-    t->ingress(0).configure(ingressBps, rte_get_tsc_hz(), rte_rdtsc());
+    VpnTables::Limiters egress(new RateLimiter[1]), ingress(new RateLimiter[1]);
+    egress[0].configure(egressBps, rte_get_tsc_hz(), rte_rdtsc());
+    ingress[0].configure(ingressBps, rte_get_tsc_hz(), rte_rdtsc());
+    auto t = std::make_unique<VpnTables>(
+        std::vector<Tunnel>{{kTenantA, kOutside, up ? ourOut_.get() : nullptr, onDemand}}, egress, ingress);
     t->sad.emplace(kSpiIn, InboundSa{ourIn_.get(), 0, {{v4("172.16.1.0"), v4("172.16.1.255")}},
                                      {{v4("10.0.1.0"), v4("10.0.1.255")}}});
     return t;

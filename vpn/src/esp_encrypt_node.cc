@@ -62,9 +62,9 @@ std::uint16_t EspEncryptNode::process(rte_graph* graph, rte_node* node, void** o
       }
       continue;
     }
-    if (RateLimiter& limit = t.egress(pm.scratch[0]); limit.limited()) {
+    if (tunnel->egressLimited) {
       if (now == 0) now = rte_rdtsc();
-      if (!limit.admit(m->pkt_len - pm.l3Offset, now)) {
+      if (!t.egress(pm.scratch[0]).admit(m->pkt_len - pm.l3Offset, now)) {
         flush();
         countDrop(block, tenants, tunnel->tenant);
         out.drop(m, Error::RateLimited);

@@ -272,8 +272,8 @@ void VpnManager::publish(std::vector<std::unique_ptr<EspSa>> retired) {
   }
   auto t = std::make_unique<VpnTables>(std::move(tunnels), egress_, ingress_);
   for (const auto& [key, sa] : sas_) {
-    if (sa.inbound) t->sad.emplace(key.first, InboundSa{sa.esp.get(), static_cast<std::uint32_t>(sa.interface),
-                                                        sa.remote, sa.local});
+    if (!sa.inbound) continue;
+    t->sad.emplace(key.first, InboundSa{sa.esp.get(), static_cast<std::uint32_t>(sa.interface), sa.remote, sa.local});
   }
   tables_->publish(std::move(t));
   retired.clear();  // no worker sees them any more
