@@ -1,6 +1,7 @@
 #include "ike_identity.h"
 
 #include <openssl/err.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -29,11 +30,13 @@ std::string trimmed(const std::string& s) {
 }
 
 // A DN attribute's name as OpenSSL knows it; strongSwan takes them without
-// case and has some names of its own ("E" for the e-mail address).
+// case and has some names of its own ("E" for the e-mail address, "SN" for
+// the serial number, where OpenSSL's SN is the surname, "S" for that).
 std::string attributeName(const std::string& key) {
   static const std::pair<std::string_view, std::string_view> kNames[] = {
       {"c", "C"},   {"st", "ST"}, {"l", "L"},   {"o", "O"},         {"ou", "OU"},   {"cn", "CN"},
-      {"dc", "DC"}, {"uid", "UID"}, {"sn", "SN"}, {"serialnumber", "serialNumber"}, {"t", "title"},
+      {"dc", "DC"}, {"uid", "UID"}, {"sn", "serialNumber"}, {"serialnumber", "serialNumber"}, {"s", "surname"},
+      {"surname", "surname"}, {"t", "title"},
       {"title", "title"}, {"g", "GN"}, {"gn", "GN"}, {"e", "emailAddress"}, {"email", "emailAddress"},
       {"emailaddress", "emailAddress"}, {"street", "street"}, {"postalcode", "postalCode"}};
   const std::string k = lower(key);
@@ -65,6 +68,38 @@ NamePtr parseDn(const std::string& text) {
     start = comma + 1;
   }
   return name;
+}
+
+// PrintableString's alphabet: strongSwan encodes a text DN's value in it
+// when it can, else as UTF8String.
+bool printableAlphabet(const std::string& v) {
+  return std::all_of(v.begin(), v.end(), [](unsigned char c) {
+    return std::isalnum(c) != 0 || std::string_view(" '()+,-./:=?").find(static_cast<char>(c)) != std::string_view::npos;
+  });
+}
+
+// charon's comparison of two DNs (identification.c compare_dn): the same
+// attributes in the same order, values without case where both are
+// PrintableStrings and byte for byte otherwise. `*Text`: the name was read
+// from text here (its values' types are what strongSwan would choose).
+bool dnEqual(const X509_NAME* a, bool aText, const X509_NAME* b, bool bText) {
+  if (a == nullptr || b == nullptr || X509_NAME_entry_count(a) != X509_NAME_entry_count(b)) return false;
+  auto value = [](const X509_NAME_ENTRY* e) {
+    const ASN1_STRING* v = X509_NAME_ENTRY_get_data(e);
+    return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(v)),
+                       static_cast<std::size_t>(ASN1_STRING_length(v)));
+  };
+  auto printable = [](const X509_NAME_ENTRY* e, const std::string& v, bool text) {
+    return text ? printableAlphabet(v) : ASN1_STRING_type(X509_NAME_ENTRY_get_data(e)) == V_ASN1_PRINTABLESTRING;
+  };
+  for (int i = 0; i < X509_NAME_entry_count(a); ++i) {
+    const X509_NAME_ENTRY* ea = X509_NAME_get_entry(a, i);
+    const X509_NAME_ENTRY* eb = X509_NAME_get_entry(b, i);
+    if (OBJ_cmp(X509_NAME_ENTRY_get_object(ea), X509_NAME_ENTRY_get_object(eb)) != 0) return false;
+    const std::string va = value(ea), vb = value(eb);
+    if (printable(ea, va, aText) && printable(eb, vb, bText) ? lower(va) != lower(vb) : va != vb) return false;
+  }
+  return true;
 }
 
 std::string nameText(const X509_NAME* n) {
@@ -107,6 +142,7 @@ AltNames altNames(X509* x, IdentityKind kind, const std::string& id) {
     }
   }
   GENERAL_NAMES_free(names);
+  ERR_clear_error();  // none is not an error
   return out;
 }
 
@@ -128,7 +164,7 @@ bool sameIdentity(const std::string& a, const std::string& b) {
   const IdentityKind ka = identityKind(a), kb = identityKind(b);
   if (ka != kb) return a == b;
   switch (ka) {
-    case IdentityKind::Dn: return X509_NAME_cmp(parseDn(a).get(), parseDn(b).get()) == 0;
+    case IdentityKind::Dn: return dnEqual(parseDn(a).get(), true, parseDn(b).get(), true);
     case IdentityKind::Address: return *IpAddr::parse(a) == *IpAddr::parse(b);
     case IdentityKind::Fqdn: {
       auto bare = [](const std::string& s) { return lower(!s.empty() && s[0] == '@' ? s.substr(1) : s); };
@@ -150,7 +186,7 @@ std::optional<std::string> identityMissingFrom(const std::string& certificatePem
     return std::nullopt;  // checked before; nothing to say here
   }
   const X509_NAME* subject = X509_get_subject_name(x.get());
-  if (kind == IdentityKind::Dn && X509_NAME_cmp(parseDn(id).get(), subject) == 0) return std::nullopt;
+  if (kind == IdentityKind::Dn && dnEqual(parseDn(id).get(), true, subject, false)) return std::nullopt;
   const AltNames alt = altNames(x.get(), kind, id);
   if (alt.found) return std::nullopt;
   std::string shown;

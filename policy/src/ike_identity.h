@@ -16,12 +16,15 @@ enum class IdentityKind { Address, Dn, Email, Fqdn, Other };
 // How strongSwan takes the text: '=' makes a DN, a leading '@' a host name
 // ("@site-a"), another '@' an e-mail address, an IP address an address,
 // anything else a host name; typed forms ("fqdn:x", "@#hex") and DNs with
-// attributes OpenSSL does not name are Other.
+// attributes OpenSSL does not name are Other (never refused, compared as
+// text). Approximate: charon also splits DNs at '/', and makes key IDs of
+// attributes it does not know.
 IdentityKind identityKind(const std::string& text);
 
-// One identity to charon: DNs compared as names (order kept; case and
-// spaces as X.509 canonical form ignores them), host names and e-mail
-// addresses without case, addresses by value, Other as text.
+// One identity to charon: DNs compared as charon does (the same attributes
+// in order, values without case where both are PrintableStrings), host
+// names and e-mail addresses without case, addresses by value, Other as
+// text.
 bool sameIdentity(const std::string& a, const std::string& b);
 
 // Why the certificate (PEM, already checked) does not carry `id`: not its

@@ -53,7 +53,12 @@ Status checkPut(const PolicyState& state, const VpnS2sInterface& x) {
   }
   // Checked when written, not when a store is loaded: a stored policy does
   // not turn invalid with a new rule.
-  if (x.authentication == VpnAuthentication::Certificate && !x.localId.empty()) {
+  // Only when localId or the certificate changes: other fields of a stored
+  // interface stay editable.
+  const auto* before = state.find<VpnS2sInterface>(KindTraits<VpnS2sInterface>::key(x));
+  const bool idChanged =
+      before == nullptr || before->object.localId != x.localId || before->object.certificate != x.certificate;
+  if (x.authentication == VpnAuthentication::Certificate && !x.localId.empty() && idChanged) {
     if (auto why = detail::identityMissingFrom(x.certificate, x.localId)) return fieldError("localId", x.localId, *why);
   }
   const std::string self = KindTraits<VpnS2sInterface>::key(x);
@@ -73,9 +78,8 @@ Status checkPut(const PolicyState& state, const VpnS2sInterface& x) {
                             v.remoteId.empty() ? v.destination.toString() : v.remoteId);
     };
     const bool bothPsk = o.authentication == VpnAuthentication::Psk && x.authentication == VpnAuthentication::Psk;
-    const auto mine = ids(x), theirs = ids(o);
-    if (key != self && o.node == x.node && bothPsk && detail::sameIdentity(mine.first, theirs.first) &&
-        detail::sameIdentity(mine.second, theirs.second)) {
+    if (key != self && o.node == x.node && bothPsk && detail::sameIdentity(ids(x).first, ids(o).first) &&
+        detail::sameIdentity(ids(x).second, ids(o).second)) {
       return fieldError("remoteId", ids(x).second,
                         "vpn-s2s-interface " + key + " on " + x.node + " has the same pair of IKE identities (" +
                             ids(x).first + ", " + ids(x).second + "); its pre-shared key would be ambiguous",

@@ -376,9 +376,14 @@ TEST_F(Manager, SasMayEndAtAnAlternateDestinationWhichStatisticsThenShow) {
   auto other = sa(0xc0000002, true);
   other.src = ip("198.51.100.9");
   EXPECT_FALSE(add(other).ok) << "an address that is none of the site's";
-  // Dropping the alternate from the policy takes its SAs (the ends changed).
+  // Another alternate added: the SAs stay; the one they use dropped: they go.
+  x.alternates.push_back(v4("198.51.100.8"));
+  mgr_->configure({x});
+  EXPECT_TRUE(mgr_->up(0));
+  EXPECT_EQ(mgr_->tables().get()->sad.size(), 1u);
   mgr_->configure({siteA()});
   EXPECT_FALSE(mgr_->up(0));
+  EXPECT_TRUE(mgr_->tables().get()->sad.empty());
 }
 
 TEST_F(Manager, MetricsShowEachInterfaceUpOrDownWithItsSasByDirection) {

@@ -74,8 +74,6 @@ std::uint16_t EspInputNode::process(rte_graph* graph, rte_node* node, void** obj
     std::copy(run, run + runLength, work);
     const EspBurst r = espProcess(*runSa->sa, w.queuePair, work, runLength);
     const TenantId tenant = runSa->sa->spec().tenant;
-    const Tunnel* tunnel = t.tunnel(runSa->tunnel);
-    const bool limited = tunnel != nullptr && tunnel->ingressLimited;
     for (std::uint16_t i = 0; i < runLength; ++i) {
       rte_mbuf* m = run[i];
       if (failedIn(work + r.ok, r.failed, m)) {
@@ -100,9 +98,9 @@ std::uint16_t EspInputNode::process(rte_graph* graph, rte_node* node, void** obj
         out.drop(m, Error::SelectorMismatch);
         continue;
       }
-      if (limited) {
+      if (RateLimiter& limit = t.ingress(runSa->tunnel); limit.limited()) {
         if (now == 0) now = rte_rdtsc();
-        if (!t.ingress(runSa->tunnel).admit(static_cast<std::uint32_t>(inner.size()), now)) {
+        if (!limit.admit(static_cast<std::uint32_t>(inner.size()), now)) {
           countDrop(block, tenants, tenant);
           out.drop(m, Error::RateLimited);
           continue;

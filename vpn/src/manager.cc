@@ -28,10 +28,11 @@ std::vector<AddressRange> rangesOf(const std::vector<ikeipc::Selector>& ts) {
   return out;
 }
 
-// The same interface before and after a policy change: its SAs stay.
+// The same interface before and after a policy change: its SAs stay
+// (those whose peer is still one of its destinations: alternates may change).
 bool sameEnds(const S2sInterface& a, const S2sInterface& b) {
-  return a.name == b.name && a.local == b.local && a.remote == b.remote && a.alternates == b.alternates &&
-         a.tenant == b.tenant && a.outside == b.outside;
+  return a.name == b.name && a.local == b.local && a.remote == b.remote && a.tenant == b.tenant &&
+         a.outside == b.outside;
 }
 
 ikeipc::Result_ refuse(std::uint32_t spi, const std::string& why) {
@@ -54,7 +55,7 @@ void VpnManager::configure(std::vector<S2sInterface> interfaces) {
     const S2sInterface& old = interfaces_[it->second.interface];
     std::optional<std::size_t> now;
     for (std::size_t i = 0; i < interfaces.size(); ++i) {
-      if (sameEnds(interfaces[i], old)) now = i;
+      if (sameEnds(interfaces[i], old) && interfaces[i].endsAt(IpAddr(it->second.esp->spec().remote))) now = i;
     }
     if (now) {
       it->second.interface = *now;

@@ -64,13 +64,14 @@ TEST_F(VpnCertificates, ALocalIdMustBeTheCertificatesSubjectOrOneOfItsAltNames) 
                           R"(,"privateKey":)" + quoted(named.key) + R"(,"caCertificates":)" + quoted(ca.cert) +
                           R"(,"localId":)" + quoted(id));
   };
-  for (const char* id : {"CN=gw-a", "cn=GW-A", "gw-a.example", "@GW-A.example", "203.0.113.5", "vpn@example.net",
+  for (const char* id : {"CN=gw-a", "cn=gw-a", "gw-a.example", "@GW-A.example", "203.0.113.5", "vpn@example.net",
                          "fqdn:not-checked.example"}) {
     auto r = run(createOp(kVpn, withId(id)));
     EXPECT_TRUE(r.ok()) << id << ": " << (r.ok() ? "" : r.error().message());
     if (r.ok()) must(deleteOp(kVpn, "@A/site-a"));
   }
-  for (const char* id : {"CN=gw-b", "CN=gw-a, O=Example", "other.example", "203.0.113.9", "ops@example.net"}) {
+  // CN=GW-A: the certificate's CN is a UTF8String, which charon compares with case.
+  for (const char* id : {"CN=gw-b", "CN=GW-A", "CN=gw-a, O=Example", "other.example", "203.0.113.9", "ops@example.net"}) {
     auto r = run(createOp(kVpn, withId(id)));
     ASSERT_FALSE(r.ok()) << id;
     EXPECT_NE(r.error().message().find(std::string("localId: ") + id + ": is not in the certificate (subject CN = gw-a; "

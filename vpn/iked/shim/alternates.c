@@ -26,6 +26,7 @@ int hnv_next_destination(ike_sa_t *ike, char *out, size_t outlen) {
   host_t *current = ike ? ike->get_other_host(ike) : NULL;
   if (!cfg || !current || !cfg->get_other_addr(cfg)) return 0;
   char *list = strdup(cfg->get_other_addr(cfg)); /* "a, b, c" as vici joined them */
+  if (!list) return 0;
   char *first = NULL, *next = NULL, *save = NULL;
   int count = 0, after_current = 0;
   for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {

@@ -42,10 +42,10 @@ struct Tunnel {
   TenantId outside = TenantId::node();
   EspSa* outbound = nullptr;  // none: down, packets routed here are dropped (tunnel-down)
   bool onDemand = false;      // routed while down: a packet asks for the tunnel (demand)
-  // Whether its buckets limit (VpnTables sets them from the buckets): read
-  // here, in the line esp-encrypt loads anyway and once per run of an SA
-  // in esp-input, rather than in the bucket arrays for every packet.
-  bool egressLimited = false, ingressLimited = false;
+  // Whether its egress bucket limits (VpnTables sets it from the bucket):
+  // read here, in the line esp-encrypt loads anyway, rather than in the
+  // bucket array for every packet.
+  bool egressLimited = false;
 };
 
 struct InboundSa {
@@ -60,10 +60,10 @@ class VpnTables {
   // The bandwidth buckets: one per tunnel and direction, shared with the
   // manager (they outlive this snapshot); none given: new ones, unlimited.
   // The per-tunnel arrays are sized by `tunnels`, which never changes; the
-  // tunnels' *Limited flags are the buckets' as given (configured before).
+  // tunnels' egressLimited flags are the buckets' as given (configured before).
   using Limiters = std::shared_ptr<RateLimiter[]>;
   explicit VpnTables(std::vector<Tunnel> t = {}, Limiters egress = nullptr, Limiters ingress = nullptr)
-      : tunnels(flagged(std::move(t), egress, ingress)),
+      : tunnels(flagged(std::move(t), egress)),
         demand_(std::make_unique<std::atomic<std::uint8_t>[]>(tunnels.size())),
         egress_(egress ? std::move(egress) : Limiters(new RateLimiter[tunnels.size()])),
         ingress_(ingress ? std::move(ingress) : Limiters(new RateLimiter[tunnels.size()])) {}
@@ -95,11 +95,8 @@ class VpnTables {
   RateLimiter& ingress(std::size_t index) const { return ingress_[index]; }
 
  private:
-  static std::vector<Tunnel> flagged(std::vector<Tunnel> t, const Limiters& egress, const Limiters& ingress) {
-    for (std::size_t i = 0; i < t.size(); ++i) {
-      t[i].egressLimited = egress && egress[i].limited();
-      t[i].ingressLimited = ingress && ingress[i].limited();
-    }
+  static std::vector<Tunnel> flagged(std::vector<Tunnel> t, const Limiters& egress) {
+    for (std::size_t i = 0; i < t.size(); ++i) t[i].egressLimited = egress && egress[i].limited();
     return t;
   }
   std::unique_ptr<std::atomic<std::uint8_t>[]> demand_;
