@@ -3,12 +3,14 @@
 // read at most 7 bytes, close, again; each command padded to 7 bytes) and
 // the initiations and closings it asks for.
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <map>
@@ -24,7 +26,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The ha plugin's side of the FIFO.
+// The ha plugin's side of the FIFO. Opened without blocking and polled, so
+// that stopping never depends on a last write arriving: a "stop" written
+// while the reader was between a read and its close would be dropped with
+// the pipe, and a reader blocked in open() for the next writer would never
+// return.
 class FifoReader {
  public:
   FifoReader() {
@@ -33,26 +39,16 @@ class FifoReader {
     path_ = dir_ + "/charon.ha";
     EXPECT_EQ(::mkfifo(path_.c_str(), 0600), 0);
     thread_ = std::thread([this] {
-      for (;;) {
-        const int fd = ::open(path_.c_str(), O_RDONLY);
+      while (!stop_) {
+        const int fd = ::open(path_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0) return;
-        char buf[8] = {0};
-        const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+        readOne(fd);
         ::close(fd);
-        if (n <= 0) continue;
-        const std::string cmd(buf, static_cast<std::size_t>(n));
-        if (cmd == "stop") return;
-        std::lock_guard lk(mu_);
-        commands_.push_back(cmd);
       }
     });
   }
   ~FifoReader() {
-    const int fd = ::open(path_.c_str(), O_WRONLY);
-    if (fd >= 0) {
-      (void)!::write(fd, "stop", 4);
-      ::close(fd);
-    }
+    stop_ = true;
     thread_.join();
     ::unlink(path_.c_str());
     ::rmdir(dir_.c_str());
@@ -64,7 +60,23 @@ class FifoReader {
   }
 
  private:
+  // One command (or the end of the writers) from an open FIFO, until stopped.
+  void readOne(int fd) {
+    while (!stop_) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 10) <= 0) continue;
+      char buf[8] = {0};
+      const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+      if (n < 0 && errno == EAGAIN) continue;
+      if (n <= 0) return;
+      std::lock_guard lk(mu_);
+      commands_.emplace_back(buf, static_cast<std::size_t>(n));
+      return;
+    }
+  }
+
   std::string dir_, path_;
+  std::atomic<bool> stop_{false};
   std::thread thread_;
   std::mutex mu_;
   std::vector<std::string> commands_;
