@@ -9,6 +9,7 @@ tenant's traffic flows. Tenant B's tunnel is untouched throughout.
 
 from __future__ import annotations
 
+import re
 import time
 
 from hnvlab import wait_for
@@ -56,3 +57,33 @@ def test_a_persistent_interface_goes_on_to_an_alternate_when_its_site_address_st
     assert b["state"] == "connected" and {s["spi"] for s in b["sas"]} == b_spis, b
     out = vm_b.ping(SITE_HOST, count=3, timeout=2, check=False).stdout
     assert " 0% packet loss" in out, out
+
+
+def test_an_on_demand_dial_tries_each_address_once_then_stops(lab, hnv_bin):
+    """Neither of the site's addresses answers: a dial tries the destination,
+    then the alternate, and stops there (keyingtries = 2); the last unanswered
+    try moves nothing, and the interface shows the destination again, where
+    the next dial starts."""
+    require_vpn_lab(hnv_bin)
+    vl = start_vpn_lab(lab, interface_changes={"A": {"connectionType": "on-demand", "idleTimeoutSeconds": 30,
+                                                     "alternateDestinations": [ALT], "remoteId": SITE["A"]}})
+    wait_connected(vl, tenants=("B",))
+    # The site's address goes; the alternate is nobody's.
+    vl.sites["A"].node.exec(["ip", "addr", "del", f"{SITE['A']}/24", "dev", "eth0"], check=True)
+    vl.vms["vm-a1"].node.ping(SITE_HOST, count=2, timeout=1, check=False)
+    start = time.monotonic()
+    iked_log = vl.iked.process.log_text
+    wait_for(lambda: "establishing IKE_SA failed, peer not responding" in iked_log(), timeout=90, interval=0.5,
+             what="the dial to give up after trying both addresses")
+    print(f"dial given up {time.monotonic() - start:.1f} s after the first packet")
+    to_a = re.compile(rf"initiating IKE_SA .* to ({re.escape(SITE['A'])}|{re.escape(ALT)})$")
+    initiated = [m.group(1) for m in map(to_a.search, iked_log().splitlines()) if m]
+    assert initiated == [SITE["A"], ALT], f"the destination, then the alternate, once each: {initiated}"
+    moved = [line for line in iked_log().splitlines() if "does not answer, trying" in line]
+    assert len(moved) == 1 and ALT in moved[0], f"one move, to the alternate; none after the last try: {moved}"
+    said = [line for line in vl.gateway.process.log_text().splitlines() if "trying its next address" in line]
+    assert len(said) == 1 and ALT in said[0], said
+    a = vl.interfaces()["A"]
+    assert a["state"] != "connected" and a["lastError"] == "peer-unreachable", a
+    assert a["remote"] == SITE["A"], f"the next dial starts at the destination: {a}"
+    assert vl.interfaces()["B"]["state"] == "connected"

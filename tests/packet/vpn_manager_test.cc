@@ -366,6 +366,15 @@ TEST_F(Manager, SasMayEndAtAnAlternateDestinationWhichStatisticsThenShow) {
   EXPECT_EQ(mgr_->statistics()[0].at("remote").as_string(), "198.51.100.2");
   mgr_->handle(ikeipc::Event{"destination", "aaaa/site-a", "", "198.51.100.7", 0, 0});
   EXPECT_EQ(mgr_->statistics()[0].at("remote").as_string(), "198.51.100.7");
+  // The alternate did not answer either and that was the dial's last try:
+  // no destination event follows; the next dial starts at the destination.
+  mgr_->handle(ikeipc::Event{"alert", "aaaa/site-a", "", "peer-unreachable", 0, 0});
+  EXPECT_EQ(mgr_->statistics()[0].at("remote").as_string(), "198.51.100.2");
+  EXPECT_EQ(mgr_->statistics()[0].at("lastError").as_string(), "peer-unreachable");
+  // Dialed again, the destination did not answer: on to the alternate.
+  mgr_->handle(ikeipc::Event{"alert", "aaaa/site-a", "", "peer-unreachable", 0, 0});
+  mgr_->handle(ikeipc::Event{"destination", "aaaa/site-a", "", "198.51.100.7", 0, 0});
+  EXPECT_EQ(mgr_->statistics()[0].at("remote").as_string(), "198.51.100.7");
   ASSERT_TRUE(add(alt(sa(0xc0000001, true))).ok);
   ASSERT_TRUE(add(alt(sa(0x11111111, false))).ok);
   mgr_->handle(ikeipc::Event{"ike-up", "aaaa/site-a", "", "", 0, 0});

@@ -232,6 +232,10 @@ std::optional<ikeipc::Message> VpnManager::handle(const ikeipc::Message& m) {
     if (e->kind == "alert") s.lastAlert = e->what;
     if (e->kind == "ike-up" || e->kind == "child-up") s.lastAlert.clear();
     if (e->kind == "ike-up" || e->kind == "ike-down") s.trying.reset();  // a new IKE SA starts at the destination
+    // An unanswered try: the "destination" that follows says where the next
+    // goes; none follows the last try of a dial, and the next dial starts
+    // at the destination.
+    if (e->kind == "alert" && e->what == "peer-unreachable") s.trying.reset();
     if (e->kind == "destination") {
       auto to = IpAddr::parse(e->what);
       const auto x = std::find_if(interfaces_.begin(), interfaces_.end(),

@@ -6,7 +6,9 @@
  * IKE SA and resolves its peer for the next try: the address after the one
  * that did not answer (round robin) becomes the SA's forced remote host
  * (set_kmaddress; resolve_hosts prefers it to the configuration). A new IKE
- * SA (a reconnection after DPD, a dial) starts at the first address again. */
+ * SA (a reconnection after DPD, a dial) starts at the first address again.
+ * After the last of a connection's keyingtries (the alert carries the number
+ * of the try that failed, from 0) charon gives up: nothing is moved. */
 #include <daemon.h>
 #include <library.h>
 #include <stdio.h>
@@ -21,10 +23,15 @@ static char *trimmed(char *s) {
   return s;
 }
 
-int hnv_next_destination(ike_sa_t *ike, char *out, size_t outlen) {
+int hnv_next_destination(ike_sa_t *ike, unsigned failed_try, char *out, size_t outlen) {
   ike_cfg_t *cfg = ike ? ike->get_ike_cfg(ike) : NULL;
   host_t *current = ike ? ike->get_other_host(ike) : NULL;
   if (!cfg || !current || !cfg->get_other_addr(cfg)) return 0;
+  /* The last of the connection's keyingtries (an on-demand dial's): charon
+   * gives up after this alert; there is no next try to point anywhere. */
+  peer_cfg_t *peer = ike->get_peer_cfg(ike);
+  const uint32_t tries = peer ? peer->get_keyingtries(peer) : 0;
+  if (tries != 0 && failed_try + 1 >= tries) return 0;
   char *list = strdup(cfg->get_other_addr(cfg)); /* "a, b, c" as vici joined them */
   if (!list) return 0;
   char *first = NULL, *next = NULL, *save = NULL;

@@ -53,7 +53,7 @@ static bool on_alert(listener_t *this, ike_sa_t *ike, alert_t alert, va_list arg
   const char *name = alert_name(alert);
   if (name) emit(HNV_EVENT_ALERT, ike, NULL, name);
   char next[64];
-  if (alert == ALERT_PEER_INIT_UNREACHABLE && hnv_next_destination(ike, next, sizeof(next))) {
+  if (alert == ALERT_PEER_INIT_UNREACHABLE && hnv_next_destination(ike, va_arg(args, u_int), next, sizeof(next))) {
     emit(HNV_EVENT_DESTINATION, ike, NULL, next);
   }
   return TRUE;

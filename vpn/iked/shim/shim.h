@@ -16,9 +16,10 @@ struct socket_t *hnv_socket_create(void);
 void hnv_shim_socket_init(void);
 void hnv_shim_socket_deinit(void);
 
-/* alternates.c: an IKE SA whose peer did not answer goes on to the next
- * address of its remote_addrs; 1 (and the address in `out`) if it did. */
+/* alternates.c: an IKE SA whose peer did not answer (its try `failed_try`,
+ * from 0) goes on to the next address of its remote_addrs, unless that was
+ * its last try; 1 (and the address in `out`) if it did. */
 struct ike_sa_t;
-int hnv_next_destination(struct ike_sa_t *ike, char *out, size_t outlen);
+int hnv_next_destination(struct ike_sa_t *ike, unsigned failed_try, char *out, size_t outlen);
 
 #endif
