@@ -136,22 +136,19 @@ Result<Reply> ControllerClient::request(std::string_view method, std::string_vie
       conn_->transport = std::move(*t);
     }
     auto& t = *conn_->transport;
-    beast::error_code ec;
     http::response_parser<http::string_body> parser;
     // A node's whole desired state can be hundreds of MB (1 M records).
     parser.body_limit(kMaxReplyBytes);
-    t.lowest().expires_after(endpoint_.timeout);
-    t.withStream([&](auto& s) {
-      http::write(s, req, ec);
-      if (!ec) http::read(s, t.buffer(), parser, ec);
-      return 0;
-    });
+    beast::error_code ec = t.write(req, endpoint_.timeout);
+    if (!ec) ec = t.read(parser, endpoint_.timeout);
     auto& res = parser.get();
     if (ec) {
       conn_->transport.reset();
-      // A kept-alive connection the server has since closed: retry once on a new one.
-      if (reused && attempt == 0) continue;
-      return makeError(Errc::Unavailable, endpoint_.url() + std::string(target), "", "request failed: " + ec.message());
+      // A kept-alive connection the server has since closed: retry once on
+      // a new one. A controller that stopped answering is not asked twice.
+      if (reused && attempt == 0 && ec != beast::error::timeout) continue;
+      return makeError(Errc::Unavailable, endpoint_.url() + std::string(target), "",
+                       "request failed: " + detail::describe(ec, endpoint_.timeout));
     }
     if (!res.keep_alive()) conn_->transport.reset();
     Reply r;
@@ -202,15 +199,10 @@ Result<std::unique_ptr<WatchReader>> WatchReader::open(const ControllerEndpoint&
   impl->transport = std::move(*t);
   impl->parser.body_limit(boost::none);
   auto req = makeRequest(ep, "GET", target);
-  beast::error_code ec;
   auto& tr = *impl->transport;
-  tr.lowest().expires_after(ep.timeout);
-  tr.withStream([&](auto& s) {
-    http::write(s, req, ec);
-    if (!ec) http::read_header(s, tr.buffer(), impl->parser, ec);
-    return 0;
-  });
-  if (ec) return makeError(Errc::Unavailable, ep.url() + std::string(target), "", "watch failed: " + ec.message());
+  beast::error_code ec = tr.write(req, ep.timeout);
+  if (!ec) ec = tr.readHeader(impl->parser, ep.timeout);
+  if (ec) return makeError(Errc::Unavailable, ep.url() + std::string(target), "", "watch failed: " + detail::describe(ec, ep.timeout));
   unsigned status = impl->parser.get().result_int();
   if (status != 200) {
     // An error reply has an ordinary JSON body; read it whole.
@@ -219,7 +211,7 @@ Result<std::unique_ptr<WatchReader>> WatchReader::open(const ControllerEndpoint&
     while (!impl->parser.is_done() && !ec) {
       impl->parser.get().body().data = buf;
       impl->parser.get().body().size = sizeof buf;
-      tr.withStream([&](auto& s) { return http::read(s, tr.buffer(), impl->parser, ec); });
+      ec = tr.read(impl->parser, ep.timeout);
       if (ec == http::error::need_buffer) ec = {};
       body.append(buf, sizeof buf - impl->parser.get().body().size);
     }
@@ -246,10 +238,7 @@ Result<std::optional<json::object>> WatchReader::next(std::chrono::milliseconds 
     char buf[16384];
     p.parser.get().body().data = buf;
     p.parser.get().body().size = sizeof buf;
-    beast::error_code ec;
-    auto& tr = *p.transport;
-    tr.lowest().expires_after(timeout);
-    tr.withStream([&](auto& s) { return http::read_some(s, tr.buffer(), p.parser, ec); });
+    beast::error_code ec = p.transport->readSome(p.parser, timeout);
     if (ec == http::error::need_buffer) ec = {};
     p.pending.append(buf, sizeof buf - p.parser.get().body().size);
     if (ec == http::error::end_of_stream || (!ec && p.parser.is_done())) {

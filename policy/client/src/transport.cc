@@ -2,15 +2,20 @@
 
 #include <openssl/ssl.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 
 namespace hnv::policy::detail {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
+
+std::string describe(const boost::system::error_code& ec, std::chrono::milliseconds idle) {
+  if (ec == beast::error::timeout) return "no answer within " + std::to_string(idle.count()) + " ms";
+  return ec.message();
+}
 
 Result<std::unique_ptr<Transport>> Transport::connect(const ControllerEndpoint& ep) {
   std::unique_ptr<Transport> t(new Transport());
@@ -20,9 +25,8 @@ Result<std::unique_ptr<Transport>> Transport::connect(const ControllerEndpoint& 
   auto results = resolver.resolve(ep.host, std::to_string(ep.port), ec);
   if (ec) return makeError(Errc::Unavailable, where, ep.host, "cannot resolve: " + ec.message());
   t->plain_ = std::make_unique<beast::tcp_stream>(t->io_);
-  t->plain_->expires_after(ep.timeout);
-  t->plain_->connect(results, ec);
-  if (ec) return makeError(Errc::Unavailable, where, "", "cannot connect: " + ec.message());
+  ec = t->run(ep.timeout, [&](auto& s, auto&& done) { beast::get_lowest_layer(s).async_connect(results, std::move(done)); });
+  if (ec) return makeError(Errc::Unavailable, where, "", "cannot connect: " + describe(ec, ep.timeout));
   t->plain_->socket().set_option(tcp::no_delay(true), ec);
   if (!ep.tls) return t;
 
@@ -41,16 +45,25 @@ Result<std::unique_ptr<Transport>> Transport::connect(const ControllerEndpoint& 
   SSL_ctrl(t->tls_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
            const_cast<char*>(ep.host.c_str()));
   t->tls_->set_verify_callback(asio::ssl::host_name_verification(ep.host));
-  t->tls_->handshake(asio::ssl::stream_base::client, ec);
-  if (ec) return makeError(Errc::Unavailable, where, "", "TLS handshake failed: " + ec.message());
+  ec = t->run(ep.timeout, [&](auto& s, auto&& done) {
+    // run() instantiates this for the plain stream too, which has no handshake.
+    if constexpr (requires { s.async_handshake(asio::ssl::stream_base::client, std::move(done)); }) {
+      s.async_handshake(asio::ssl::stream_base::client, std::move(done));
+    }
+  });
+  if (ec) return makeError(Errc::Unavailable, where, "", "TLS handshake failed: " + describe(ec, ep.timeout));
   return t;
 }
 
 Transport::~Transport() { close(); }
 
 void Transport::shutdown() {
-  beast::error_code ec;
-  if (tls_ || plain_) lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+  // Run on the thread that drives io_ (now, or at its next operation), so
+  // that it never races with the stream's own timer closing the socket.
+  asio::post(io_, [this] {
+    beast::error_code ec;
+    if (tls_ || plain_) lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+  });
 }
 
 void Transport::close() {
