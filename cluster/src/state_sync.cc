@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "hnv/base/log.h"
+#include "hnv/service/accept_retry.h"
 
 namespace hnv::cluster {
 
@@ -39,7 +40,10 @@ struct StateSync::Conn {
 };
 
 StateSync::StateSync(asio::io_context& io, SyncProvider provider, SyncConsumer consumer)
-    : io_(io), provider_(std::move(provider)), consumer_(std::move(consumer)) {}
+    : io_(io),
+      provider_(std::move(provider)),
+      consumer_(std::move(consumer)),
+      retry_(std::make_unique<service::AcceptRetry>(io, "state sync")) {}
 
 StateSync::~StateSync() {
   *alive_ = false;
@@ -59,6 +63,7 @@ void StateSync::configure(const ClusterSettings& settings) {
 }
 
 void StateSync::listen() {
+  retry_->cancel();
   boost::system::error_code ec;
   if (acceptor_) acceptor_->close(ec);
   acceptor_ = std::make_unique<tcp::acceptor>(io_);
@@ -82,18 +87,23 @@ void StateSync::accept() {
   auto c = std::make_shared<Conn>(io_);
   acceptor_->async_accept(c->socket, [this, c, alive = alive_](boost::system::error_code ec) {
     if (!*alive || ec == asio::error::operation_aborted) return;
-    if (!ec) {
-      boost::system::error_code e2;
-      const auto from = c->socket.remote_endpoint(e2);
-      const bool fromPeer = !e2 && settings_->peer && from.address() == asio::ip::address_v4(settings_->peer->address.host());
-      if (mode_ != Role::Active || !fromPeer) {
-        c->socket.close(e2);  // only the peer, and only while we are active
-      } else {
-        if (conn_) drop("the peer connected again");
-        conn_ = c;
-        serving_ = false;
-        startRead(c);
-      }
+    if (ec) {
+      retry_->failed(ec, [this, alive] {
+        if (*alive && acceptor_ && acceptor_->is_open()) accept();
+      });
+      return;
+    }
+    retry_->accepted();
+    boost::system::error_code e2;
+    const auto from = c->socket.remote_endpoint(e2);
+    const bool fromPeer = !e2 && settings_->peer && from.address() == asio::ip::address_v4(settings_->peer->address.host());
+    if (mode_ != Role::Active || !fromPeer) {
+      c->socket.close(e2);  // only the peer, and only while we are active
+    } else {
+      if (conn_) drop("the peer connected again");
+      conn_ = c;
+      serving_ = false;
+      startRead(c);
     }
     if (acceptor_ && acceptor_->is_open()) accept();
   });

@@ -8,6 +8,7 @@
 #include <istream>
 
 #include "hnv/base/log.h"
+#include "hnv/service/accept_retry.h"
 
 namespace hnv::gateway {
 namespace {
@@ -19,7 +20,11 @@ using Local = asio::local::stream_protocol;
 }  // namespace
 
 VpnLink::VpnLink(asio::io_context& io, std::string path, Handler onMessage, std::function<void()> onConnect)
-    : io_(io), path_(std::move(path)), onMessage_(std::move(onMessage)), onConnect_(std::move(onConnect)) {}
+    : io_(io),
+      path_(std::move(path)),
+      onMessage_(std::move(onMessage)),
+      onConnect_(std::move(onConnect)),
+      retry_(std::make_unique<service::AcceptRetry>(io, "hnv-iked link " + path_)) {}
 
 VpnLink::~VpnLink() { close(); }
 
@@ -39,7 +44,13 @@ Status VpnLink::listen() {
 void VpnLink::accept() {
   auto s = std::make_shared<Local::socket>(io_);
   acceptor_->async_accept(*s, [this, s](const boost::system::error_code& ec) {
-    if (ec) return;  // closed
+    if (ec) {
+      retry_->failed(ec, [this] {
+        if (acceptor_) accept();
+      });
+      return;
+    }
+    retry_->accepted();
     if (socket_) drop("replaced by a new connection");
     socket_ = s;
     in_.consume(in_.size());
@@ -104,6 +115,7 @@ void VpnLink::drop(const std::string& why) {
 }
 
 void VpnLink::close() {
+  retry_->cancel();
   if (acceptor_) {
     boost::system::error_code ignored;
     acceptor_->close(ignored);

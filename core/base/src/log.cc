@@ -110,7 +110,10 @@ bool journalWanted() {
   return !sink.path.empty();
 }
 
-// Sends one datagram to the journal socket; false when there is none or it failed.
+// Sends one datagram to the journal socket; false when there is none or it
+// failed. Never waits: with journald's queue full (it is slow or stopped)
+// the caller writes the line to stderr instead of stalling every thread
+// that logs.
 bool sendToJournal(const std::string& record) {
   auto& sink = journalSink();
   std::lock_guard lock(sink.mutex);
@@ -122,7 +125,7 @@ bool sendToJournal(const std::string& record) {
   addr.sun_family = AF_UNIX;
   if (sink.path.size() >= sizeof addr.sun_path) return false;
   std::memcpy(addr.sun_path, sink.path.data(), sink.path.size());
-  const ssize_t rc = ::sendto(sink.fd, record.data(), record.size(), MSG_NOSIGNAL,
+  const ssize_t rc = ::sendto(sink.fd, record.data(), record.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
                               reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
   return rc == static_cast<ssize_t>(record.size());
 }

@@ -114,7 +114,11 @@ Result<std::optional<MetricsEndpoint>> readMetricsSection(const ConfigNode& metr
 }
 
 MetricsServer::MetricsServer(asio::io_context& io, MetricsEndpoint endpoint, Render render, Health health)
-    : io_(io), endpoint_(std::move(endpoint)), render_(std::move(render)), health_(std::move(health)) {}
+    : io_(io),
+      endpoint_(std::move(endpoint)),
+      render_(std::move(render)),
+      health_(std::move(health)),
+      retry_(io, "metrics " + endpoint_.text()) {}
 
 MetricsServer::~MetricsServer() { close(); }
 
@@ -137,13 +141,21 @@ Status MetricsServer::listen() {
 void MetricsServer::accept() {
   auto acceptor = acceptor_;
   acceptor->async_accept([this, acceptor](boost::system::error_code ec, tcp::socket socket) {
-    if (ec || !acceptor->is_open()) return;  // closed
+    if (!acceptor->is_open()) return;  // closed
+    if (ec) {
+      retry_.failed(ec, [this, acceptor] {
+        if (acceptor == acceptor_) accept();
+      });
+      return;
+    }
+    retry_.accepted();
     std::make_shared<Session>(std::move(socket), render_, health_)->start();
     accept();
   });
 }
 
 void MetricsServer::close() {
+  retry_.cancel();
   if (!acceptor_) return;
   boost::system::error_code ignored;
   acceptor_->close(ignored);

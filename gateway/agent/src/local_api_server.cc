@@ -10,6 +10,7 @@
 
 #include "hnv/agent/local_api.h"
 #include "hnv/base/log.h"
+#include "hnv/service/accept_retry.h"
 
 namespace hnv::agent {
 namespace {
@@ -146,7 +147,7 @@ void LocalApiServer::on(std::string method, Handler handler) {
 }
 
 LocalApiServer::LocalApiServer(boost::asio::io_context& io, std::string socketPath)
-    : io_(io), path_(std::move(socketPath)) {}
+    : io_(io), path_(std::move(socketPath)), retry_(std::make_unique<service::AcceptRetry>(io, "api " + path_)) {}
 
 LocalApiServer::~LocalApiServer() { close(); }
 
@@ -179,13 +180,20 @@ Status LocalApiServer::listen() {
 
 void LocalApiServer::accept() {
   acceptor_->async_accept([this](boost::system::error_code ec, stream_protocol::socket s) {
-    if (ec) return;
+    if (ec) {
+      retry_->failed(ec, [this] {
+        if (acceptor_) accept();
+      });
+      return;
+    }
+    retry_->accepted();
     std::make_shared<Session>(std::move(s), handlers_)->start();
     accept();
   });
 }
 
 void LocalApiServer::close() {
+  retry_->cancel();
   if (!acceptor_) return;
   boost::system::error_code ec;
   acceptor_->close(ec);

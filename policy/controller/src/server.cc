@@ -235,7 +235,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 }  // namespace
 
 HttpServer::HttpServer(asio::io_context& io, ControllerApi& api, ServerOptions options)
-    : io_(io), api_(api), options_(std::move(options)) {}
+    : io_(io),
+      api_(api),
+      options_(std::move(options)),
+      retry_(io, "api " + options_.address + ":" + std::to_string(options_.port)) {}
 
 HttpServer::~HttpServer() { stop(); }
 
@@ -266,6 +269,7 @@ Result<std::uint16_t> HttpServer::listen() {
 }
 
 void HttpServer::stop() {
+  retry_.cancel();
   if (acceptor_) {
     beast::error_code ec;
     acceptor_->close(ec);
@@ -275,9 +279,12 @@ void HttpServer::stop() {
 void HttpServer::accept() {
   acceptor_->async_accept(io_, [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
-      if (ec != asio::error::operation_aborted) accept();
+      retry_.failed(ec, [this] {
+        if (acceptor_ && acceptor_->is_open()) accept();
+      });
       return;
     }
+    retry_.accepted();
     socket.set_option(tcp::no_delay(true), ec);
     if (tls_) {
       std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(

@@ -30,6 +30,10 @@
 #include "hnv/cluster/settings.h"
 #include "hnv/cluster/sync_frame.h"
 
+namespace hnv::service {
+class AcceptRetry;
+}
+
 namespace hnv::cluster {
 
 using RecordEmit = std::function<void(SyncStream, std::span<const std::uint8_t>)>;
@@ -89,6 +93,7 @@ class StateSync {
   SyncConsumer consumer_;
   std::optional<ClusterSettings> settings_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  std::unique_ptr<service::AcceptRetry> retry_;
   std::shared_ptr<Conn> conn_;
   Role mode_ = Role::Init;
   bool followPeer_ = false;

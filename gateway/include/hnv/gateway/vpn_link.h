@@ -18,6 +18,10 @@
 #include "hnv/base/result.h"
 #include "hnv/ike_ipc/messages.h"
 
+namespace hnv::service {
+class AcceptRetry;
+}
+
 namespace hnv::gateway {
 
 class VpnLink {
@@ -40,6 +44,7 @@ class VpnLink {
   Handler onMessage_;
   std::function<void()> onConnect_;
   std::unique_ptr<boost::asio::local::stream_protocol::acceptor> acceptor_;
+  std::unique_ptr<service::AcceptRetry> retry_;
   std::shared_ptr<boost::asio::local::stream_protocol::socket> socket_;
   boost::asio::streambuf in_{1u << 20};  // a line longer than 1 MiB drops the connection
   std::deque<std::string> out_;

@@ -6,8 +6,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <future>
 #include <string>
 
 namespace hnv {
@@ -146,6 +148,51 @@ TEST(Logger, EventsGoToTheJournalSocketAsOneDatagramEach) {
   EXPECT_THAT(got, HasSubstr("HNV_K=v\n"));
   EXPECT_EQ(err, "");
   EXPECT_THAT(fallback, HasSubstr("unit: journal gone\n"));
+}
+
+// journald that does not read (slow or stopped): its queue fills and the
+// events that do not fit go to stderr at once; no thread waits and no event
+// is lost.
+TEST(Logger, AJournalThatDoesNotReadNeverStallsTheLoggerAndNothingIsLost) {
+  char dir[] = "/tmp/hnv-journal-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string path = std::string(dir) + "/socket";
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  Logger::setJournalSocket(path);
+
+  constexpr int kEvents = 200;  // far more than the queue of a datagram socket (10 by default)
+  ::testing::internal::CaptureStderr();
+  auto logging = std::async(std::launch::async, [] {
+    for (int i = 0; i < kEvents; ++i) Logger("unit").warn("event", {{"i", std::to_string(i)}});
+  });
+  const bool finished = logging.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+  int datagrams = 0;
+  char buf[4096];
+  // Drain: frees a logger that is stuck (without the fix) so the test ends.
+  for (;;) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, finished ? MSG_DONTWAIT : 0);
+    if (n <= 0) break;
+    ++datagrams;
+    if (!finished && logging.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready) break;
+  }
+  logging.get();
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  Logger::setJournalSocket("");
+  ::close(fd);
+  ::unlink(path.c_str());
+  ::rmdir(dir);
+
+  ASSERT_TRUE(finished) << "logging waited for the journal for 30 s";
+  int lines = 0;
+  for (std::size_t at = 0; (at = err.find("unit: event", at)) != std::string::npos; ++at) ++lines;
+  EXPECT_GT(datagrams, 0);
+  EXPECT_GT(lines, 0);
+  EXPECT_EQ(datagrams + lines, kEvents) << datagrams << " to the journal, " << lines << " to stderr";
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 
 #include "hnv/base/config_node.h"
 #include "hnv/base/result.h"
+#include "hnv/service/accept_retry.h"
 
 namespace hnv::service {
 
@@ -45,6 +46,8 @@ class MetricsServer {
   Status listen();
   void close();
   std::uint16_t port() const { return port_; }
+  // Accepts that failed (out of descriptors, ...) and were retried.
+  std::uint64_t acceptFailures() const { return retry_.failures(); }
 
  private:
   void accept();
@@ -53,6 +56,7 @@ class MetricsServer {
   Render render_;
   Health health_;
   std::shared_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  AcceptRetry retry_;
   std::uint16_t port_ = 0;
 };
 

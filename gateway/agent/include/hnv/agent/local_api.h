@@ -22,6 +22,10 @@
 
 #include "hnv/base/result.h"
 
+namespace hnv::service {
+class AcceptRetry;
+}
+
 namespace hnv::agent {
 
 using Handler = std::function<Result<boost::json::value>(const boost::json::object& params)>;
@@ -61,6 +65,7 @@ class LocalApiServer {
   boost::asio::io_context& io_;
   std::string path_;
   std::unique_ptr<boost::asio::local::stream_protocol::acceptor> acceptor_;
+  std::unique_ptr<service::AcceptRetry> retry_;
   std::map<std::string, AsyncHandler, std::less<>> handlers_;
 };
 

@@ -16,6 +16,7 @@
 #include "hnv/base/result.h"
 #include "hnv/controller/api.h"
 #include "hnv/controller/config.h"
+#include "hnv/service/accept_retry.h"
 
 namespace hnv::controller {
 
@@ -44,6 +45,7 @@ class HttpServer {
   ServerOptions options_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  service::AcceptRetry retry_;
   std::shared_ptr<std::size_t> streams_ = std::make_shared<std::size_t>(0);
 };
 
