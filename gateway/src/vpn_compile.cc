@@ -22,14 +22,13 @@ std::string joined(const std::vector<policy::VpnRemotePrefix>& prefixes) {
   return out;
 }
 
-// The PEM blocks of a CA bundle (policy re-encodes it: one block after
-// another, each ending in the END line).
-std::vector<std::string> pemBlocks(const std::string& bundle) {
-  static constexpr std::string_view kEnd = "-----END CERTIFICATE-----\n";
+// The PEM blocks of a bundle of certificates or revocation lists (policy
+// re-encodes them: one block after another, each ending in the END line).
+std::vector<std::string> pemBlocks(const std::string& bundle, std::string_view endLine = "-----END CERTIFICATE-----\n") {
   std::vector<std::string> out;
   std::size_t start = 0;
-  for (std::size_t end; (end = bundle.find(kEnd, start)) != std::string::npos; start = end + kEnd.size()) {
-    out.push_back(bundle.substr(start, end + kEnd.size() - start));
+  for (std::size_t end; (end = bundle.find(endLine, start)) != std::string::npos; start = end + endLine.size()) {
+    out.push_back(bundle.substr(start, end + endLine.size() - start));
   }
   return out;
 }
@@ -61,7 +60,15 @@ void appendAuth(std::string& conns, std::string& secrets, std::vector<ikeipc::Cr
     creds.push_back({"x509ca", ca, blocks[i]});
     cas += (cas.empty() ? "" : ",") + ca;
   }
-  conns += "    remote {\n      auth = pubkey\n      id = \"" + remoteId + "\"\n      cacerts = " + cas + "\n    }\n";
+  // Revocation lists: charon's revocation plugin finds them among the
+  // loaded credentials by issuer when it checks the site's chain.
+  const auto crls = pemBlocks(x.crls, "-----END X509 CRL-----\n");
+  for (std::size_t i = 0; i < crls.size(); ++i) {
+    creds.push_back({"x509crl", name + "-crl" + std::to_string(i + 1) + ".pem", crls[i]});
+  }
+  conns += "    remote {\n      auth = pubkey\n      id = \"" + remoteId + "\"\n      cacerts = " + cas + "\n";
+  if (x.revocation == policy::VpnRevocation::Strict) conns += "      revocation = strict\n";
+  conns += "    }\n";
 }
 
 void appendConnection(VpnCompiled& out, std::string& conns, std::string& secrets, const policy::VpnS2sInterface& x,

@@ -19,12 +19,16 @@ struct X509Free {
 struct KeyFree {
   void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
 };
+struct CrlFree {
+  void operator()(X509_CRL* c) const { X509_CRL_free(c); }
+};
 struct NameFree {
   void operator()(X509_NAME* n) const { X509_NAME_free(n); }
 };
 using BioPtr = std::unique_ptr<BIO, BioFree>;
 using X509Ptr = std::unique_ptr<X509, X509Free>;
 using KeyPtr = std::unique_ptr<EVP_PKEY, KeyFree>;
+using CrlPtr = std::unique_ptr<X509_CRL, CrlFree>;
 using NamePtr = std::unique_ptr<X509_NAME, NameFree>;
 
 inline BioPtr memoryBio(const std::string& text) {

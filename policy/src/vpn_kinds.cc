@@ -23,6 +23,8 @@ const std::pair<std::string_view, VpnConnectionType> kConnectionTypes[] = {
     {"persistent", VpnConnectionType::Persistent}, {"on-demand", VpnConnectionType::OnDemand}};
 const std::pair<std::string_view, VpnAuthentication> kAuthentications[] = {
     {"psk", VpnAuthentication::Psk}, {"certificate", VpnAuthentication::Certificate}};
+const std::pair<std::string_view, VpnRevocation> kRevocations[] = {{"relaxed", VpnRevocation::Relaxed},
+                                                                   {"strict", VpnRevocation::Strict}};
 
 // The algorithm words a proposal may use: ciphers the data plane runs
 // (AES-CBC, AES-GCM-16), integrity and PRF (SHA-1, SHA-2), and the DH
@@ -195,7 +197,14 @@ Status readCredentials(const ConfigNode& n, VpnS2sInterface& out) {
                        "is not used with authentication " + std::string(method) + "; leave it out");
     }
   }
-  if (!certs) return readPsk(n["sharedSecret"], out);
+  if (!certs) {
+    for (std::string_view f : {"crls", "revocation"}) {
+      if (n[f].present()) {
+        return makeError(Errc::InvalidArgument, n[f].path(), "", "is not used with authentication psk; leave it out");
+      }
+    }
+    return readPsk(n["sharedSecret"], out);
+  }
   auto cert = detail::readCertificatePem(n["certificate"]);
   if (!cert) return cert.error();
   auto key = detail::readPrivateKeyPem(n["privateKey"], *cert);
@@ -205,6 +214,19 @@ Status readCredentials(const ConfigNode& n, VpnS2sInterface& out) {
   out.certificate = std::move(*cert);
   out.privateKey = std::move(*key);
   out.caCertificates = std::move(*cas);
+  if (n["crls"].present()) {
+    auto crls = detail::readCrlBundlePem(n["crls"], out.caCertificates);
+    if (!crls) return crls.error();
+    out.crls = std::move(*crls);
+  }
+  Error e;
+  auto revocation = detail::readEnum(n["revocation"], kRevocations, out.revocation);
+  if (failed(revocation, e)) return e;
+  if (*revocation == VpnRevocation::Strict && out.crls.empty()) {
+    return n["revocation"].error("strict", "refuses every certificate without a current revocation list of its "
+                                           "issuer: give crls (one from each CA of caCertificates)");
+  }
+  out.revocation = *revocation;
   return okStatus();
 }
 
@@ -233,6 +255,13 @@ std::span<const FieldSpec> KindTraits<VpnS2sInterface>::fields() {
        "the certificate's private key, unencrypted PEM (RSA or EC); certificate only; write-only"},
       {"caCertificates", FieldType::String, 0,
        "PEM of 1 to 8 CA certificates the site's certificate must chain to; certificate only"},
+      {"crls", FieldType::String, 0,
+       "PEM of 0 to 16 revocation lists, each from one of caCertificates; a site certificate one of them names is "
+       "refused; certificate only"},
+      {"revocation", FieldType::Enum, 0,
+       "relaxed (the default: refuse certificates a list names) or strict (also refuse one without a current list "
+       "of its issuer); certificate only",
+       "relaxed|strict"},
       {"localId", FieldType::String, 0,
        "our IKE identity (default: localAddress; with certificates the certificate's subject)"},
       {"remoteId", FieldType::String, 0, "the site's IKE identity (default: destination)"},
@@ -359,7 +388,9 @@ Result<VpnS2sInterface> KindTraits<VpnS2sInterface>::fromJson(const ConfigNode& 
 void KindTraits<VpnS2sInterface>::beforePatch(json::object& stored, const json::object& patch) {
   const auto* auth = patch.if_contains("authentication");
   if (auth != nullptr && auth->is_string() && stored["authentication"] != *auth) {
-    for (const char* f : {"sharedSecret", "certificate", "privateKey", "caCertificates"}) stored.erase(f);
+    for (const char* f : {"sharedSecret", "certificate", "privateKey", "caCertificates", "crls", "revocation"}) {
+      stored.erase(f);
+    }
   }
   const auto* type = patch.if_contains("connectionType");
   if (type != nullptr && type->is_string() && *type == "persistent") stored.erase("idleTimeoutSeconds");
@@ -385,6 +416,8 @@ json::object KindTraits<VpnS2sInterface>::toJson(const VpnS2sInterface& v) {
     o["certificate"] = v.certificate;
     o["privateKey"] = v.privateKey;
     o["caCertificates"] = v.caCertificates;
+    if (!v.crls.empty()) o["crls"] = v.crls;
+    o["revocation"] = detail::enumName(kRevocations, v.revocation);
   }
   if (!v.localId.empty()) o["localId"] = v.localId;
   if (!v.remoteId.empty()) o["remoteId"] = v.remoteId;

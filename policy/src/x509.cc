@@ -9,6 +9,7 @@
 #include <openssl/x509v3.h>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace hnv::policy::detail {
@@ -18,6 +19,8 @@ namespace {
 constexpr std::size_t kMaxPemBytes = 16 * 1024;     // a certificate or a key
 constexpr std::size_t kMaxBundleBytes = 64 * 1024;  // the CA certificates
 constexpr std::size_t kMaxCas = 8;
+constexpr std::size_t kMaxCrlBytes = 256 * 1024;  // the revocation lists
+constexpr std::size_t kMaxCrls = 16;
 
 // OpenSSL's reason for the last failure, or `fallback`; the queue is cleared.
 std::string sslReason(std::string fallback) {
@@ -47,6 +50,53 @@ std::string certificatePem(X509* x) {
   return std::string(data, static_cast<std::size_t>(size));
 }
 
+std::string oneLine(const X509_NAME* name) {
+  char text[256] = {0};
+  X509_NAME_oneline(name, text, sizeof text);
+  return text;
+}
+
+// The key identifier charon finds `ca`'s revocation lists by: its subject
+// key identifier, or (without one) the SHA-1 of its public key, as
+// strongSwan's x509 plugin computes it.
+std::string caKeyId(X509* ca) {
+  if (const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(ca); ski != nullptr) {
+    return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(ski)),
+                       static_cast<std::size_t>(ASN1_STRING_length(ski)));
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  X509_pubkey_digest(ca, EVP_sha1(), digest, &n);
+  return std::string(reinterpret_cast<const char*>(digest), n);
+}
+
+// A list's authority key identifier (keyIdentifier); nullopt without one.
+std::optional<std::string> crlAuthorityKeyId(X509_CRL* crl) {
+  auto* akid = static_cast<AUTHORITY_KEYID*>(X509_CRL_get_ext_d2i(crl, NID_authority_key_identifier, nullptr, nullptr));
+  std::optional<std::string> out;
+  if (akid != nullptr && akid->keyid != nullptr) {
+    out = std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(akid->keyid)),
+                      static_cast<std::size_t>(ASN1_STRING_length(akid->keyid)));
+  }
+  AUTHORITY_KEYID_free(akid);
+  return out;
+}
+
+// PEM_read_bio_* stopped: at the end of the input (fine once something was
+// read) or at a broken block (an error naming `what` and its number).
+Status endOfPem(const ConfigNode& n, const std::string& text, std::size_t read, const std::string& what,
+                const std::string& begin) {
+  const unsigned long e = ERR_peek_last_error();
+  const bool endOfInput = ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE;
+  if (e != 0 && !(endOfInput && read > 0)) {
+    return n.error(std::to_string(text.size()) + " bytes",
+                   sslReason(read == 0 ? "holds no PEM " + what + " (" + begin + ")"
+                                       : what + " " + std::to_string(read + 1) + " cannot be read"));
+  }
+  ERR_clear_error();
+  return okStatus();
+}
+
 // Every certificate of `text`; an error if there is none or a block is broken.
 Result<std::vector<X509Ptr>> readCertificates(const ConfigNode& n, const std::string& text) {
   BioPtr in = memoryBio(text);
@@ -56,14 +106,7 @@ Result<std::vector<X509Ptr>> readCertificates(const ConfigNode& n, const std::st
     if (!x) break;
     out.push_back(std::move(x));
   }
-  const unsigned long e = ERR_peek_last_error();
-  const bool endOfInput = ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE;
-  if (e != 0 && !(endOfInput && !out.empty())) {
-    return n.error(std::to_string(text.size()) + " bytes",
-                   sslReason(out.empty() ? "holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
-                                         : "certificate " + std::to_string(out.size() + 1) + " cannot be read"));
-  }
-  ERR_clear_error();
+  if (auto st = endOfPem(n, text, out.size(), "certificate", "-----BEGIN CERTIFICATE-----"); !st) return st.error();
   return out;
 }
 
@@ -92,15 +135,62 @@ Result<std::string> readCaBundlePem(const ConfigNode& n) {
   for (std::size_t i = 0; i < certs->size(); ++i) {
     X509* x = (*certs)[i].get();
     if (X509_check_ca(x) == 0) {
-      char name[256] = {0};
-      X509_NAME_oneline(X509_get_subject_name(x), name, sizeof name);
-      return n.error(std::string("certificate ") + std::to_string(i + 1) + " (" + name + ")",
+      return n.error("certificate " + std::to_string(i + 1) + " (" + oneLine(X509_get_subject_name(x)) + ")",
                      "is not a CA certificate (no CA basic constraint); give the certificates of the CAs that "
                      "issue the site's certificate");
     }
     out += certificatePem(x);
   }
   return out;
+}
+
+Result<std::string> readCrlBundlePem(const ConfigNode& n, const std::string& caBundlePem) {
+  auto text = pemText(n, kMaxCrlBytes);
+  if (!text) return text.error();
+  BioPtr in = memoryBio(*text);
+  std::vector<CrlPtr> crls;
+  for (;;) {
+    CrlPtr c(PEM_read_bio_X509_CRL(in.get(), nullptr, noPassphrase, nullptr));
+    if (!c) break;
+    crls.push_back(std::move(c));
+  }
+  if (auto st = endOfPem(n, *text, crls.size(), "revocation list", "-----BEGIN X509 CRL-----"); !st) return st.error();
+  if (crls.size() > kMaxCrls) {
+    return n.error(std::to_string(crls.size()) + " revocation lists", "0 to 16 revocation lists");
+  }
+  auto cas = readCertificates(n, caBundlePem);
+  if (!cas) return cas.error();
+  BioPtr out(BIO_new(BIO_s_mem()));
+  for (std::size_t i = 0; i < crls.size(); ++i) {
+    X509_CRL* crl = crls[i].get();
+    const X509_NAME* issuer = X509_CRL_get_issuer(crl);
+    const std::string which = "revocation list " + std::to_string(i + 1) + " (issuer " + oneLine(issuer) + ")";
+    X509* ca = nullptr;
+    for (const auto& c : *cas) {
+      if (X509_NAME_cmp(X509_get_subject_name(c.get()), issuer) == 0) ca = c.get();
+    }
+    if (ca == nullptr) {
+      return n.error(which, "is not issued by one of caCertificates: a list of another CA never applies");
+    }
+    if (X509_CRL_verify(crl, X509_get0_pubkey(ca)) != 1) {
+      ERR_clear_error();
+      return n.error(which, "is not signed by that CA's key (the signature does not verify)");
+    }
+    // charon looks a CA's lists up by this identifier only: a list without
+    // it would be held and never applied (a revoked certificate accepted).
+    const auto akid = crlAuthorityKeyId(crl);
+    if (!akid) {
+      return n.error(which, "has no authority key identifier, by which IKE finds a CA's lists (RFC 5280 requires "
+                            "it; with openssl ca: crl_extensions = authorityKeyIdentifier=keyid:always)");
+    }
+    if (*akid != caKeyId(ca)) {
+      return n.error(which, "has an authority key identifier that is not its CA's subject key identifier");
+    }
+    PEM_write_bio_X509_CRL(out.get(), crl);
+  }
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(out.get(), &data);
+  return std::string(data, static_cast<std::size_t>(size));
 }
 
 Result<std::string> readPrivateKeyPem(const ConfigNode& n, const std::string& certPem) {

@@ -18,6 +18,12 @@ Result<std::string> readCertificatePem(const ConfigNode& n);
 // 1..8 CA certificates (basic constraint CA), concatenated.
 Result<std::string> readCaBundlePem(const ConfigNode& n);
 
+// 0..16 certificate revocation lists (X.509 CRLs, PEM), each issued by one
+// of `caBundlePem`'s CAs (already read) and signed by it, concatenated.
+// Their dates are not checked (a stored policy must not turn invalid with
+// time): an expired list is charon's to judge (`revocation`).
+Result<std::string> readCrlBundlePem(const ConfigNode& n, const std::string& caBundlePem);
+
 // An unencrypted private key (RSA or EC, PKCS#8 or traditional) that
 // belongs to `certificatePem` (already read).
 Result<std::string> readPrivateKeyPem(const ConfigNode& n, const std::string& certificatePem);

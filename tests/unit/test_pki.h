@@ -9,6 +9,7 @@
 #include <openssl/x509v3.h>
 
 #include <string>
+#include <vector>
 
 namespace hnv::testing {
 
@@ -77,6 +78,7 @@ inline TestCredential makeCertificate(const std::string& cn, const TestCredentia
   EVP_PKEY* signer = issuer != nullptr ? readKey(issuer->key) : key;
   X509_set_issuer_name(x, issuerCert != nullptr ? X509_get_subject_name(issuerCert) : name);
   addExtension(x, issuerCert != nullptr ? issuerCert : x, NID_basic_constraints, ca ? "critical,CA:TRUE" : "CA:FALSE");
+  if (ca) addExtension(x, issuerCert != nullptr ? issuerCert : x, NID_subject_key_identifier, "hash");
   if (!altNames.empty()) addExtension(x, issuerCert != nullptr ? issuerCert : x, NID_subject_alt_name, altNames.c_str());
   X509_sign(x, signer, EVP_sha256());
   BIO* out = BIO_new(BIO_s_mem());
@@ -92,6 +94,49 @@ inline TestCredential makeCertificate(const std::string& cn, const TestCredentia
 inline TestCredential makeCa(const std::string& cn) { return makeCertificate(cn, nullptr, true); }
 inline TestCredential issue(const TestCredential& ca, const std::string& cn, const std::string& altNames = "") {
   return makeCertificate(cn, &ca, false, altNames);
+}
+
+// A revocation list (PEM) of `ca` naming `revoked` (certificates, PEM),
+// valid for a week, with the CA's key identifier (unless `keyId` is false);
+// signed with `signer`'s key (null: the CA's own).
+inline std::string makeCrl(const TestCredential& ca, const std::vector<std::string>& revoked,
+                           const TestCredential* signer = nullptr, bool keyId = true) {
+  using namespace pki_detail;
+  X509* caCert = readCert(ca.cert);
+  EVP_PKEY* key = readKey(signer != nullptr ? signer->key : ca.key);
+  X509_CRL* crl = X509_CRL_new();
+  X509_CRL_set_version(crl, 1);
+  X509_CRL_set_issuer_name(crl, X509_get_subject_name(caCert));
+  ASN1_TIME* t = ASN1_TIME_new();
+  X509_gmtime_adj(t, -60);
+  X509_CRL_set1_lastUpdate(crl, t);
+  X509_gmtime_adj(t, 7L * 86400);
+  X509_CRL_set1_nextUpdate(crl, t);
+  for (const auto& pem : revoked) {
+    X509* x = readCert(pem);
+    X509_REVOKED* r = X509_REVOKED_new();
+    X509_REVOKED_set_serialNumber(r, X509_get_serialNumber(x));
+    X509_gmtime_adj(t, -60);
+    X509_REVOKED_set_revocationDate(r, t);
+    X509_CRL_add0_revoked(crl, r);
+    X509_free(x);
+  }
+  ASN1_TIME_free(t);
+  if (keyId) {
+    X509V3_CTX ctx;
+    X509V3_set_ctx(&ctx, caCert, nullptr, nullptr, crl, 0);
+    X509_EXTENSION* e = X509V3_EXT_conf_nid(nullptr, &ctx, NID_authority_key_identifier, "keyid:always");
+    X509_CRL_add_ext(crl, e, -1);
+    X509_EXTENSION_free(e);
+  }
+  X509_CRL_sort(crl);
+  X509_CRL_sign(crl, key, EVP_sha256());
+  BIO* out = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509_CRL(out, crl);
+  X509_CRL_free(crl);
+  EVP_PKEY_free(key);
+  X509_free(caCert);
+  return bioText(out);
 }
 
 // `c`'s key encrypted with a passphrase (PKCS#8, AES-256-CBC).

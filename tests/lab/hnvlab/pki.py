@@ -25,6 +25,8 @@ def _openssl(*args: str) -> None:
 class Issued:
     cert: str  # PEM
     key: str   # PEM, unencrypted
+    serial: int = 0
+    subject: str = ""  # "/CN=..."
 
 
 class CertificateAuthority:
@@ -43,6 +45,27 @@ class CertificateAuthority:
         key, csr, cert, ext = (base.with_suffix(s) for s in (".key", ".csr", ".pem", ".ext"))
         ext.write_text(f"subjectAltName=IP:{ip}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n")
         _openssl("req", "-new", *_EC, "-keyout", str(key), "-out", str(csr), "-subj", f"/CN={cn}")
+        serial = secrets.randbits(62) | 1 << 61
         _openssl("x509", "-req", "-in", str(csr), "-CA", str(self.cert_path), "-CAkey", str(self.key_path),
-                 "-set_serial", str(secrets.randbits(62)), "-days", "30", "-extfile", str(ext), "-out", str(cert))
-        return Issued(cert.read_text(), key.read_text())
+                 "-set_serial", str(serial), "-days", "30", "-extfile", str(ext), "-out", str(cert))
+        return Issued(cert.read_text(), key.read_text(), serial, f"/CN={cn}")
+
+    def revocation_list(self, revoked: list[Issued], *, days: int = 7) -> str:
+        """A CRL (PEM) of this CA naming `revoked`, made by `openssl ca -gencrl` from an
+        index file written for it; each call makes a new list (a higher CRL number)."""
+        db = self.dir / f"{self.name}-crl"
+        db.mkdir(exist_ok=True)
+        when = "250101000000Z"  # revoked on 2025-01-01; the expiry column is not used for a CRL
+        (db / "index.txt").write_text("".join(
+            f"R\t{when}\t{when}\t{i.serial:X}\tunknown\t{i.subject}\n" for i in revoked))
+        number = db / "crlnumber"
+        if not number.exists():
+            number.write_text("01\n")
+        conf = db / "ca.cnf"
+        conf.write_text(f"[ca]\ndefault_ca = crl\n[crl]\ndatabase = {db}/index.txt\ncrlnumber = {number}\n"
+                        f"default_md = sha256\ndefault_crl_days = {days}\ncrl_extensions = ext\n"
+                        "[ext]\nauthorityKeyIdentifier = keyid:always\n")
+        out = db / "crl.pem"
+        _openssl("ca", "-gencrl", "-config", str(conf), "-keyfile", str(self.key_path), "-cert", str(self.cert_path),
+                 "-out", str(out))
+        return out.read_text()

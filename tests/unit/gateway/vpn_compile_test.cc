@@ -131,5 +131,30 @@ TEST(VpnCompile, CertificatesBecomeFilesAndTheSitesTrustIsPinnedToTheInterfacesC
   EXPECT_EQ(conf.find("ike-"), std::string::npos) << "no PSK secrets\n" << conf;
 }
 
+TEST(VpnCompile, RevocationListsBecomeFilesAndStrictCheckingIsAskedOfCharon) {
+  const auto ca1 = testing::makeCa("ca-1"), ca2 = testing::makeCa("ca-2");
+  const auto gw = testing::issue(ca1, "gw-a"), site = testing::issue(ca1, "site");
+  const std::string crl1 = testing::makeCrl(ca1, {site.cert}), crl2 = testing::makeCrl(ca2, {});
+  auto certs = [&](const std::string& extra) {
+    return R"("authentication":"certificate","certificate":)" + quoted(gw.cert) + R"(,"privateKey":)" +
+           quoted(gw.key) + R"(,"caCertificates":)" + quoted(ca1.cert + ca2.cert) +
+           R"(,"remotePrefixes":["172.16.1.0/24"])" + extra;
+  };
+  auto out = compile(interface("s", "198.51.100.2", certs(R"(,"crls":)" + quoted(crl1 + crl2) +
+                                                          R"(,"revocation":"strict")")));
+  const std::string conn = std::string(kRdidA) + "_s";
+  std::vector<std::string> files;
+  for (const auto& c : out.credentials) {
+    if (c.dir == "x509crl") files.push_back(c.name + "=" + c.pem);
+  }
+  EXPECT_EQ(files, (std::vector<std::string>{conn + "-crl1.pem=" + crl1, conn + "-crl2.pem=" + crl2}));
+  EXPECT_NE(out.swanctlConf.find("-ca2.pem\n      revocation = strict\n    }\n"), std::string::npos)
+      << out.swanctlConf;
+  // Relaxed (the default) is charon's default too: nothing to say.
+  out = compile(interface("s", "198.51.100.2", certs(R"(,"crls":)" + quoted(crl1) + "")));
+  EXPECT_EQ(out.swanctlConf.find("revocation"), std::string::npos) << out.swanctlConf;
+  EXPECT_EQ(out.credentials.back().dir, "x509crl");
+}
+
 }  // namespace
 }  // namespace hnv::gateway

@@ -150,5 +150,67 @@ TEST_F(VpnCertificates, BadMaterialIsRefusedByFieldWithoutEchoingTheKey) {
   EXPECT_EQ(list(kVpn).size(), 0u) << "nothing half-applied";
 }
 
+// Revocation lists: each must come from one of the interface's CAs and be
+// signed by it; they are stored re-encoded and reach the gateway; strict
+// checking needs at least one; PSK interfaces have none.
+TEST_F(VpnCertificates, RevocationListsComeFromTheInterfacesCasAndReachTheGateway) {
+  const TestCredential site = hnv::testing::issue(ca, "site-a");
+  const TestCredential stranger = hnv::testing::makeCa("ca-stranger");
+  const std::string crlA = hnv::testing::makeCrl(ca, {site.cert});
+  const std::string crlA2 = hnv::testing::makeCrl(ca2, {});
+  auto withCrls = [&](const std::string& crls, const std::string& more = "") {
+    std::string b = body(gw.cert, gw.key, ca.cert + ca2.cert);
+    b.pop_back();
+    return b + R"(,"crls":)" + quoted(crls) + more + "}";
+  };
+  must(createOp(kVpn, withCrls("before the lists\n" + crlA + crlA2, R"(,"revocation":"strict")")));
+  auto x = get(kVpn, "@A/site-a");
+  EXPECT_EQ(x.at("crls").as_string(), crlA + crlA2) << "stored re-encoded, the text around dropped";
+  EXPECT_EQ(x.at("revocation"), "strict");
+  auto gwState = engine.desiredState("gw1");
+  ASSERT_TRUE(gwState.ok());
+  EXPECT_EQ(gwState->at("vpn-s2s-interfaces").as_array()[0].at("crls").as_string(), crlA + crlA2);
+  // Without lists the default is relaxed, shown.
+  must(deleteOp(kVpn, "@A/site-a"));
+  must(createOp(kVpn, body(gw.cert, gw.key, ca.cert)));
+  EXPECT_EQ(get(kVpn, "@A/site-a").at("revocation"), "relaxed");
+  EXPECT_FALSE(get(kVpn, "@A/site-a").contains("crls"));
+  // Switching to a PSK drops the lists with the other certificate fields.
+  must(patchOp(kVpn, "@A/site-a", R"({"crls":)" + quoted(crlA) + "}"));
+  must(patchOp(kVpn, "@A/site-a", R"({"authentication":"psk","sharedSecret":"a new long pre-shared key"})"));
+  EXPECT_FALSE(get(kVpn, "@A/site-a").contains("crls"));
+  EXPECT_FALSE(get(kVpn, "@A/site-a").contains("revocation"));
+  must(deleteOp(kVpn, "@A/site-a"));
+
+  std::string many;
+  for (int i = 0; i < 17; ++i) many += crlA;
+  struct Case {
+    std::string body;
+    std::string says;
+  } cases[] = {
+      {withCrls(hnv::testing::makeCrl(stranger, {site.cert})),
+       "crls: revocation list 1 (issuer /CN=ca-stranger): is not issued by one of caCertificates"},
+      {withCrls(crlA + hnv::testing::makeCrl(ca2, {}, &stranger)),
+       "crls: revocation list 2 (issuer /CN=ca-a2): is not signed by that CA's key"},
+      {withCrls(hnv::testing::makeCrl(ca, {site.cert}, nullptr, false)),
+       "crls: revocation list 1 (issuer /CN=ca-a): has no authority key identifier, by which IKE finds a CA's lists"},
+      {withCrls("no lists here"), "crls: 13 bytes: holds no PEM revocation list (-----BEGIN X509 CRL-----)"},
+      {withCrls(crlA + crlA2.substr(0, crlA2.size() / 2)), "crls: "},
+      {withCrls(many), "crls: 17 revocation lists: 0 to 16 revocation lists"},
+      {withCrls(ca.cert), "holds no PEM revocation list"},
+      {body(gw.cert, gw.key, ca.cert).insert(1, R"("revocation":"strict",)"),
+       "revocation: strict: refuses every certificate without a current revocation list of its issuer"},
+      {withCrls(crlA, R"(,"revocation":"sometimes")"), "revocation"},
+      {with(kVpn, R"("crls":)" + quoted(crlA)), "crls: is not used with authentication psk"},
+      {with(kVpn, R"("revocation":"relaxed")"), "revocation: is not used with authentication psk"},
+  };
+  for (const auto& c : cases) {
+    auto r = run(createOp(kVpn, c.body));
+    ASSERT_FALSE(r.ok()) << c.says;
+    EXPECT_NE(r.error().message().find(c.says), std::string::npos) << c.says << " -> " << r.error().message();
+  }
+  EXPECT_EQ(list(kVpn).size(), 0u) << "nothing half-applied";
+}
+
 }  // namespace
 }  // namespace hnv::policy::testing

@@ -146,7 +146,7 @@ TEST(IkeMessages, BadLinesSayWhichFieldAndWhy) {
       {R"({"type":"connections","swanctlConf":"","credentials":[{"dir":"x509","name":"../../etc/passwd","pem":""}]})",
        "credentials[0].name: '../../etc/passwd' is not a plain file name"},
       {R"({"type":"connections","swanctlConf":"","credentials":[{"dir":"/tmp","name":"a.pem","pem":""}]})",
-       "credentials[0].name: directory '/tmp' is not x509, x509ca or private"},
+       "credentials[0].name: directory '/tmp' is not x509, x509ca, x509crl or private"},
       {R"({"type":"connections","swanctlConf":"","credentials":[{"dir":"x509","name":"a.pem"}]})",
        "credentials[0].pem: missing"},
   };

@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kCredentialDirs[] = {"x509", "x509ca", "private"};
+constexpr const char* kCredentialDirs[] = {"x509", "x509ca", "x509crl", "private"};
 
 Status makePrivateDir(const std::string& path) {
   if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {

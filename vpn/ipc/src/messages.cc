@@ -299,8 +299,8 @@ class Reader {
 }  // namespace
 
 std::optional<std::string> credentialFileProblem(std::string_view dir, std::string_view name) {
-  if (dir != "x509" && dir != "x509ca" && dir != "private") {
-    return "directory '" + std::string(dir) + "' is not x509, x509ca or private";
+  if (dir != "x509" && dir != "x509ca" && dir != "x509crl" && dir != "private") {
+    return "directory '" + std::string(dir) + "' is not x509, x509ca, x509crl or private";
   }
   if (name.empty() || name.size() > 200 || name.front() == '.' ||
       name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != std::string::npos) {

@@ -221,6 +221,10 @@ struct NatStaticMapping {
 
 enum class VpnConnectionType : std::uint8_t { Persistent, OnDemand };
 enum class VpnAuthentication : std::uint8_t { Psk, Certificate };
+// How the site's certificate chain is checked against revocation lists:
+// relaxed refuses a certificate a list names; strict also refuses one for
+// which no current list (of its issuer, not past its nextUpdate) is held.
+enum class VpnRevocation : std::uint8_t { Relaxed, Strict };
 
 // An IKEv2/IPsec tunnel of a tenant's routing domain to a remote site, on
 // one gateway: its endpoint is an address of the gateway in another routing
@@ -254,6 +258,10 @@ struct VpnS2sInterface {
   std::string certificate;
   std::string privateKey;
   std::string caCertificates;
+  // Revocation lists (PEM, each issued and signed by one of
+  // caCertificates) and how they are applied to the site's chain.
+  std::string crls;
+  VpnRevocation revocation = VpnRevocation::Relaxed;
   std::string localId;       // IKE identities; empty: the addresses (localId with certificates: its subject)
   std::string remoteId;
   std::string ikeProposals = "aes256-sha256-modp2048";

@@ -113,18 +113,38 @@ TEST(Logger, JournalValueWithANewlineUsesTheBinaryForm) {
   EXPECT_NE(r.find("MESSAGE=c: m why=\"a\\nb\"\n"), std::string::npos) << r;  // the message keeps it escaped
 }
 
+// A bound datagram socket in a new directory, standing in for journald's.
+struct FakeJournal {
+  FakeJournal() {
+    char tmpl[] = "/tmp/hnv-journal-XXXXXX";
+    if (::mkdtemp(tmpl) != nullptr) dir = tmpl;
+    path = dir + "/socket";
+    fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    bound = !dir.empty() && fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  // Closes and removes the socket (journald gone).
+  void remove() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+    ::unlink(path.c_str());
+    ::rmdir(dir.c_str());
+  }
+  ~FakeJournal() { remove(); }
+  std::string dir, path;
+  int fd = -1;
+  bool bound = false;
+};
+
 // A real datagram socket in place of journald's: what log() sends arrives
 // whole, and nothing goes to stderr; without the socket, stderr again.
 TEST(Logger, EventsGoToTheJournalSocketAsOneDatagramEach) {
-  char dir[] = "/tmp/hnv-journal-XXXXXX";
-  ASSERT_NE(::mkdtemp(dir), nullptr);
-  const std::string path = std::string(dir) + "/socket";
-  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  FakeJournal journal;
+  ASSERT_TRUE(journal.bound);
+  const std::string& path = journal.path;
+  const int fd = journal.fd;
 
   Logger::setJournalSocket(path);
   ::testing::internal::CaptureStderr();
@@ -132,9 +152,7 @@ TEST(Logger, EventsGoToTheJournalSocketAsOneDatagramEach) {
   const std::string err = ::testing::internal::GetCapturedStderr();
   char buf[4096];
   const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-  ::close(fd);
-  ::unlink(path.c_str());
-  ::rmdir(dir);
+  journal.remove();
 
   ::testing::internal::CaptureStderr();
   Logger("unit").error("journal gone");  // the socket no longer exists: stderr
@@ -154,15 +172,10 @@ TEST(Logger, EventsGoToTheJournalSocketAsOneDatagramEach) {
 // events that do not fit go to stderr at once; no thread waits and no event
 // is lost.
 TEST(Logger, AJournalThatDoesNotReadNeverStallsTheLoggerAndNothingIsLost) {
-  char dir[] = "/tmp/hnv-journal-XXXXXX";
-  ASSERT_NE(::mkdtemp(dir), nullptr);
-  const std::string path = std::string(dir) + "/socket";
-  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  FakeJournal journal;
+  ASSERT_TRUE(journal.bound);
+  const std::string& path = journal.path;
+  const int fd = journal.fd;
   Logger::setJournalSocket(path);
 
   constexpr int kEvents = 200;  // far more than the queue of a datagram socket (10 by default)
@@ -183,9 +196,7 @@ TEST(Logger, AJournalThatDoesNotReadNeverStallsTheLoggerAndNothingIsLost) {
   logging.get();
   const std::string err = ::testing::internal::GetCapturedStderr();
   Logger::setJournalSocket("");
-  ::close(fd);
-  ::unlink(path.c_str());
-  ::rmdir(dir);
+  journal.remove();
 
   ASSERT_TRUE(finished) << "logging waited for the journal for 30 s";
   int lines = 0;

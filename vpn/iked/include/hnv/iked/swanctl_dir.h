@@ -1,7 +1,7 @@
 // The swanctl directory hnv-iked loads hnvgwd's connections from:
 // DIR/swanctl.conf and the credential files certificate authentication
-// names, in DIR/x509 (our certificates), DIR/x509ca (trust anchors) and
-// DIR/private (keys). Each write replaces the whole set: a file no longer
+// names, in DIR/x509 (our certificates), DIR/x509ca (trust anchors),
+// DIR/x509crl (revocation lists) and DIR/private (keys). Each write replaces the whole set: a file no longer
 // named is removed, so `swanctl --load-all --clear` forgets it. Everything
 // is private to the service (directories 0700, files 0600).
 //

@@ -128,8 +128,8 @@ struct Result_ {
 };
 
 // A file of certificate authentication for swanctl's credential
-// directories: "x509" (our certificates), "x509ca" (trust anchors) or
-// "private" (keys); `name` is a plain file name ([A-Za-z0-9_.-], no
+// directories: "x509" (our certificates), "x509ca" (trust anchors),
+// "x509crl" (revocation lists) or "private" (keys); `name` is a plain file name ([A-Za-z0-9_.-], no
 // leading '.').
 struct CredentialFile {
   std::string dir;
