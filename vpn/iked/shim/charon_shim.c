@@ -35,6 +35,24 @@ static const char *alert_name(alert_t a) {
   }
 }
 
+/* Why charon refused a certificate of the site's chain: the bus turns the
+ * credential manager's hooks into these alerts while the IKE_AUTH job
+ * checks the chain, on the thread that then raises ALERT_PEER_AUTH_FAILED
+ * for the same IKE SA. */
+static const char *cert_alert_name(alert_t a) {
+  switch (a) {
+    case ALERT_CERT_EXPIRED: return "peer-cert-expired";
+    case ALERT_CERT_REVOKED: return "peer-cert-revoked";
+    case ALERT_CERT_NO_ISSUER: return "peer-cert-untrusted";
+    case ALERT_CERT_UNTRUSTED_ROOT: return "peer-cert-untrusted";
+    default: return NULL;
+  }
+}
+
+/* The last such reason on this thread, and the IKE SA it concerned. */
+static __thread const char *cert_problem;
+static __thread u_int cert_problem_sa;
+
 static void emit(int kind, ike_sa_t *ike, child_sa_t *child, const char *what) {
   hnv_ike_event_t e;
   memset(&e, 0, sizeof(e));
@@ -50,7 +68,17 @@ static void emit(int kind, ike_sa_t *ike, child_sa_t *child, const char *what) {
 }
 
 static bool on_alert(listener_t *this, ike_sa_t *ike, alert_t alert, va_list args) {
+  const char *cert = cert_alert_name(alert);
+  if (cert) {
+    cert_problem = ike ? cert : NULL;
+    cert_problem_sa = ike ? ike->get_unique_id(ike) : 0;
+    return TRUE;
+  }
   const char *name = alert_name(alert);
+  if (alert == ALERT_PEER_AUTH_FAILED && cert_problem && ike && cert_problem_sa == ike->get_unique_id(ike)) {
+    name = cert_problem; /* the precise reason instead of the generic one */
+  }
+  if (alert == ALERT_PEER_AUTH_FAILED) cert_problem = NULL;
   if (name) emit(HNV_EVENT_ALERT, ike, NULL, name);
   char next[64];
   if (alert == ALERT_PEER_INIT_UNREACHABLE && hnv_next_destination(ike, va_arg(args, u_int), next, sizeof(next))) {
