@@ -10,15 +10,27 @@ std::string connectionName(std::string_view rdid, std::string_view name) {
 
 namespace {
 
-std::string joined(const std::vector<Prefix>& prefixes) {
+// swanctl's "[protocol/ports]" after each prefix of a traffic selector;
+// nothing when the tunnel carries every protocol.
+std::string protoPorts(std::uint8_t protocol, const policy::VpnPortRange& ports) {
+  if (protocol == 0) return "";
+  std::string out = "[" + std::to_string(protocol);
+  if (!ports.any()) {
+    out += "/" + std::to_string(ports.from);
+    if (ports.to != ports.from) out += "-" + std::to_string(ports.to);
+  }
+  return out + "]";
+}
+
+std::string joined(const std::vector<Prefix>& prefixes, const std::string& suffix) {
   std::string out;
-  for (const auto& p : prefixes) out += (out.empty() ? "" : ",") + p.toString();
+  for (const auto& p : prefixes) out += (out.empty() ? "" : ",") + p.toString() + suffix;
   return out;
 }
 
-std::string joined(const std::vector<policy::VpnRemotePrefix>& prefixes) {
+std::string joined(const std::vector<policy::VpnRemotePrefix>& prefixes, const std::string& suffix) {
   std::string out;
-  for (const auto& r : prefixes) out += (out.empty() ? "" : ",") + r.prefix.toString();
+  for (const auto& r : prefixes) out += (out.empty() ? "" : ",") + r.prefix.toString() + suffix;
   return out;
 }
 
@@ -94,8 +106,8 @@ void appendConnection(VpnCompiled& out, std::string& conns, std::string& secrets
   conns += "    mobike = no\n";
   appendAuth(conns, secrets, out.credentials, x, name);
   conns += "    children {\n      " + name + " {\n";
-  conns += "        local_ts = " + joined(x.localPrefixes) + "\n";
-  conns += "        remote_ts = " + joined(x.remotePrefixes) + "\n";
+  conns += "        local_ts = " + joined(x.localPrefixes, protoPorts(x.protocol, x.localPorts)) + "\n";
+  conns += "        remote_ts = " + joined(x.remotePrefixes, protoPorts(x.protocol, x.remotePorts)) + "\n";
   conns += "        esp_proposals = " + x.espProposals + "\n";
   conns += "        if_id_in = " + std::to_string(tenant.index()) + "\n";
   conns += "        if_id_out = " + std::to_string(tenant.index()) + "\n";

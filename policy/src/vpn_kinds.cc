@@ -23,6 +23,59 @@ const std::pair<std::string_view, VpnConnectionType> kConnectionTypes[] = {
     {"persistent", VpnConnectionType::Persistent}, {"on-demand", VpnConnectionType::OnDemand}};
 const std::pair<std::string_view, VpnAuthentication> kAuthentications[] = {
     {"psk", VpnAuthentication::Psk}, {"certificate", VpnAuthentication::Certificate}};
+// Protocols by name (any other is given by number, 0..255).
+const std::pair<std::string_view, std::uint8_t> kProtocols[] = {
+    {"any", 0}, {"icmp", 1}, {"tcp", 6}, {"udp", 17}, {"sctp", 132}};
+
+bool hasPorts(std::uint8_t protocol) { return protocol == 6 || protocol == 17 || protocol == 132 || protocol == 136; }
+
+Result<std::uint8_t> readProtocol(const ConfigNode& n) {
+  auto text = n.asString("any");
+  if (!text) return text.error();
+  for (const auto& [name, number] : kProtocols) {
+    if (*text == name) return number;
+  }
+  if (!text->empty() && text->size() <= 3 && text->find_first_not_of("0123456789") == std::string::npos &&
+      std::stoul(*text) <= 255) {
+    return static_cast<std::uint8_t>(std::stoul(*text));
+  }
+  return n.error(*text, "any, tcp, udp, icmp, sctp or an IP protocol number 0..255");
+}
+
+std::string protocolName(std::uint8_t p) {
+  for (const auto& [name, number] : kProtocols) {
+    if (number == p) return std::string(name);
+  }
+  return std::to_string(p);
+}
+
+Result<VpnPortRange> readPorts(const ConfigNode& n, std::uint8_t protocol) {
+  VpnPortRange out;
+  if (!n.present()) return out;
+  auto text = n.asString();
+  if (!text) return text.error();
+  auto number = [](std::string_view s) -> std::optional<std::uint16_t> {
+    if (s.empty() || s.size() > 5 || s.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+    const unsigned long v = std::stoul(std::string(s));
+    if (v > 65535) return std::nullopt;
+    return static_cast<std::uint16_t>(v);
+  };
+  const auto dash = text->find('-');
+  auto from = number(std::string_view(*text).substr(0, dash));
+  auto to = dash == std::string::npos ? from : number(std::string_view(*text).substr(dash + 1));
+  if (!from || !to || *from > *to) return n.error(*text, "a port (443) or a range FROM-TO (1024-65535), 0..65535");
+  if (!hasPorts(protocol)) {
+    return n.error(*text, "ports need protocol tcp, udp or sctp (" + protocolName(protocol) + " has none)");
+  }
+  out.from = *from;
+  out.to = *to;
+  return out;
+}
+
+std::string portsText(const VpnPortRange& r) {
+  return r.from == r.to ? std::to_string(r.from) : std::to_string(r.from) + "-" + std::to_string(r.to);
+}
+
 const std::pair<std::string_view, VpnRevocation> kRevocations[] = {{"relaxed", VpnRevocation::Relaxed},
                                                                    {"strict", VpnRevocation::Strict}};
 
@@ -272,6 +325,12 @@ std::span<const FieldSpec> KindTraits<VpnS2sInterface>::fields() {
       {"localPrefixes", FieldType::PrefixList, kRequired, "the tenant's IPv4 prefixes behind the tunnel"},
       {"remotePrefixes", FieldType::MetricPrefixList, kRequired,
        "the site's IPv4 prefixes, routed into the tunnel; 'PREFIX:METRIC' gives one its own route metric (0..65535)"},
+      {"protocol", FieldType::String, 0,
+       "the IP protocol the tunnel carries: any (the default), tcp, udp, icmp, sctp or a number 0..255; other "
+       "traffic routed into it is dropped"},
+      {"localPorts", FieldType::String, 0,
+       "tcp, udp or sctp only: the tenant side's ports, PORT or FROM-TO (default: all)"},
+      {"remotePorts", FieldType::String, 0, "tcp, udp or sctp only: the site side's ports, PORT or FROM-TO (default: all)"},
       {"routeMetric", FieldType::Uint, 0, "metric of the routes to remotePrefixes without their own (default 10)"},
       {"connectionType", FieldType::Enum, 0,
        "persistent (the default: always connected) or on-demand (dialed by the first packet routed into it)",
@@ -348,6 +407,15 @@ Result<VpnS2sInterface> KindTraits<VpnS2sInterface>::fromJson(const ConfigNode& 
   auto rp = readRemotePrefixes(n["remotePrefixes"]);
   if (failed(rp, e)) return e;
   out.remotePrefixes = *rp;
+  auto protocol = readProtocol(n["protocol"]);
+  if (failed(protocol, e)) return e;
+  out.protocol = *protocol;
+  auto localPorts = readPorts(n["localPorts"], out.protocol);
+  if (failed(localPorts, e)) return e;
+  out.localPorts = *localPorts;
+  auto remotePorts = readPorts(n["remotePorts"], out.protocol);
+  if (failed(remotePorts, e)) return e;
+  out.remotePorts = *remotePorts;
   auto metric = n["routeMetric"].asUint(0, 65535, out.routeMetric);
   if (failed(metric, e)) return e;
   out.routeMetric = static_cast<std::uint32_t>(*metric);
@@ -394,6 +462,16 @@ void KindTraits<VpnS2sInterface>::beforePatch(json::object& stored, const json::
   }
   const auto* type = patch.if_contains("connectionType");
   if (type != nullptr && type->is_string() && *type == "persistent") stored.erase("idleTimeoutSeconds");
+  // A protocol without ports drops the stored ports (unless the patch sets them).
+  const auto* protocol = patch.if_contains("protocol");
+  if (protocol != nullptr && protocol->is_string()) {
+    const std::string_view p = protocol->as_string();
+    if (p != "tcp" && p != "udp" && p != "sctp" && p != "6" && p != "17" && p != "132" && p != "136") {
+      for (const char* f : {"localPorts", "remotePorts"}) {
+        if (!patch.contains(f)) stored.erase(f);
+      }
+    }
+  }
 }
 
 json::object KindTraits<VpnS2sInterface>::toJson(const VpnS2sInterface& v) {
@@ -430,6 +508,9 @@ json::object KindTraits<VpnS2sInterface>::toJson(const VpnS2sInterface& v) {
   }
   o["localPrefixes"] = std::move(lp);
   o["remotePrefixes"] = std::move(rp);
+  o["protocol"] = protocolName(v.protocol);
+  if (!v.localPorts.any()) o["localPorts"] = portsText(v.localPorts);
+  if (!v.remotePorts.any()) o["remotePorts"] = portsText(v.remotePorts);
   o["routeMetric"] = v.routeMetric;
   o["connectionType"] = detail::enumName(kConnectionTypes, v.connectionType);
   o["lifetimeSeconds"] = v.lifetimeSeconds;

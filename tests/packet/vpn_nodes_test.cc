@@ -137,15 +137,29 @@ class VpnNodes : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.error().message();
     return r.ok() ? std::move(*r) : nullptr;
   }
+  // `lan` and `site`: the SA's selectors on our side and the site's
+  // (protocol and ports included; an empty one: the whole /24, any).
   std::unique_ptr<const VpnTables> makeTables(bool up, bool onDemand = false, std::uint64_t egressBps = 0,
-                                              std::uint64_t ingressBps = 0) {
+                                              std::uint64_t ingressBps = 0, TrafficSelector lan = {},
+                                              TrafficSelector site = {}) {
     VpnTables::Limiters egress(new RateLimiter[1]), ingress(new RateLimiter[1]);
     egress[0].configure(egressBps, rte_get_tsc_hz(), rte_rdtsc());
     ingress[0].configure(ingressBps, rte_get_tsc_hz(), rte_rdtsc());
-    auto t = std::make_unique<VpnTables>(
-        std::vector<Tunnel>{{kTenantA, kOutside, up ? ourOut_.get() : nullptr, onDemand}}, egress, ingress);
-    t->sad.emplace(kSpiIn, InboundSa{ourIn_.get(), 0, {{v4("172.16.1.0"), v4("172.16.1.255")}},
-                                     {{v4("10.0.1.0"), v4("10.0.1.255")}}});
+    lan.from = v4("10.0.1.0");
+    lan.to = v4("10.0.1.255");
+    site.from = v4("172.16.1.0");
+    site.to = v4("172.16.1.255");
+    const bool narrowed = lan.narrowed() || site.narrowed();
+    Tunnel tunnel;
+    tunnel.tenant = kTenantA;
+    tunnel.outside = kOutside;
+    tunnel.outbound = up ? ourOut_.get() : nullptr;
+    tunnel.onDemand = onDemand;
+    tunnel.narrowed = narrowed;
+    tunnel.local = {lan};
+    tunnel.remote = {site};
+    auto t = std::make_unique<VpnTables>(std::vector<Tunnel>{tunnel}, egress, ingress);
+    t->sad.emplace(kSpiIn, InboundSa{ourIn_.get(), 0, {site}, {lan}, narrowed});
     return t;
   }
 
@@ -338,6 +352,35 @@ TEST_F(VpnNodes, ATunnelsBandwidthLimitsDropWhatExceedsTheirBucketInEachDirectio
   for (int i = 0; i < 30; ++i) in.push_back(fromSite(udpPacket(kRemote, kHost, 64, big.c_str())));
   EXPECT_EQ(h_.run(in, kWan).sent.size(), 17u);
   EXPECT_EQ(h_.nodeError("esp-input", "rate-limited"), 13u);
+}
+
+// Selectors that name UDP and a port on each side: only that flow goes
+// through, each way; the rest is dropped as selector-mismatch (ICMP, another
+// port, a later fragment whose ports cannot be read).
+TEST_F(VpnNodes, SelectorsNamingAProtocolAndPortsPassOnlyThatTrafficEachWay) {
+  vpn_->publish(makeTables(true, false, 0, 0, TrafficSelector{{}, {}, 17, 5000, 5000},
+                           TrafficSelector{{}, {}, 17, 6000, 6000}));
+  auto lan = [&](const Bytes& ip) {
+    return h_.run(PacketBuilder().eth(kHostMac, kLanMac).etherType(wire::kEtherTypeIpv4).payload(ip).build(), kLan);
+  };
+  // Out: UDP 5000 -> 6000 is encrypted, the site reads it.
+  auto r = lan(udpPacket(kHost, kRemote, 64));
+  ASSERT_EQ(r.sent.size(), 1u);
+  EXPECT_TRUE(atSite(r.sent[0].bytes).has_value());
+  const Bytes otherPort = PacketBuilder().ipv4(kHost, kRemote).ttl(64).udp(5000, 6001).payload("x").build();
+  const Bytes icmp = PacketBuilder().ipv4(kHost, kRemote).ttl(64).icmpEchoRequest(1, 1).payload("ping").build();
+  // Offset 1480 bytes: what follows the IPv4 header is no UDP header.
+  const Bytes laterFragment =
+      PacketBuilder().ipv4(kHost, kRemote).ttl(64).fragment(185, false).udp(5000, 6000).payload("x").build();
+  for (const Bytes& ip : {otherPort, icmp, laterFragment}) EXPECT_TRUE(lan(ip).sent.empty());
+  EXPECT_EQ(h_.nodeError("esp-encrypt", "selector-mismatch"), 3u);
+  EXPECT_EQ(ourOut_->counters().packets.load(), 1u) << "nothing else was encrypted";
+  // In: the site's UDP 6000 -> 5000 is delivered, from another port it is not.
+  r = h_.run(fromSite(PacketBuilder().ipv4(kRemote, kHost).ttl(64).udp(6000, 5000).payload("back").build()), kWan);
+  EXPECT_EQ(r.sent.size(), 1u);
+  r = h_.run(fromSite(PacketBuilder().ipv4(kRemote, kHost).ttl(64).udp(6002, 5000).payload("back").build()), kWan);
+  EXPECT_TRUE(r.sent.empty());
+  EXPECT_EQ(h_.nodeError("esp-input", "selector-mismatch"), 1u);
 }
 
 TEST_F(VpnNodes, ABurstOfManyPacketsKeepsItsOrderThroughTheTunnel) {

@@ -9,6 +9,20 @@
 
 namespace hnv::vpn {
 
+namespace {
+
+// Whether the outbound SA's selectors cover the packet (its source on our
+// side, its destination on the site's).
+bool inSelectors(const Tunnel& tunnel, rte_mbuf* m, const dp::PacketMeta& pm) {
+  auto ip = dp::bytes(m).subspan(pm.l3Offset);
+  if (ip.size() < 20) return false;
+  const SelectorKey k = selectorKey(ip);
+  return admits(tunnel.local, Ipv4Addr::fromBytes(&ip[12]), k, true) &&
+         admits(tunnel.remote, Ipv4Addr::fromBytes(&ip[16]), k, false);
+}
+
+}  // namespace
+
 std::uint16_t EspEncryptNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
   const VpnWorker& w = dp::nodeState<VpnWorker>(node);
   static const VpnTables kNone;
@@ -60,6 +74,12 @@ std::uint16_t EspEncryptNode::process(rte_graph* graph, rte_node* node, void** o
       } else {
         out.drop(m, Error::TunnelDown);
       }
+      continue;
+    }
+    if (tunnel->narrowed && !inSelectors(*tunnel, m, pm)) {
+      flush();
+      countDrop(block, tenants, tunnel->tenant);
+      out.drop(m, Error::SelectorMismatch);
       continue;
     }
     if (tunnel->egressLimited) {

@@ -47,7 +47,7 @@ Classified classify(std::span<const std::uint8_t> ip) {
   return {Kind::Esp, static_cast<std::uint16_t>(ihl + 8), first};
 }
 
-bool allowed(const std::vector<AddressRange>& ranges, const Ipv4Addr& a) {
+bool allowed(const std::vector<TrafficSelector>& ranges, const Ipv4Addr& a) {
   if (ranges.empty()) return true;  // no selectors given: the SA's routes decide
   for (const auto& r : ranges) {
     if (r.contains(a)) return true;
@@ -93,7 +93,14 @@ std::uint16_t EspInputNode::process(rte_graph* graph, rte_node* node, void** obj
       }
       inner = dp::bytes(m).subspan(kTemplateL2);
       const Ipv4Addr src = Ipv4Addr::fromBytes(&inner[12]), dst = Ipv4Addr::fromBytes(&inner[16]);
-      if (!allowed(runSa->remote, src) || !allowed(runSa->local, dst)) {
+      const bool selected =
+          runSa->narrowed
+              ? [&] {
+                  const SelectorKey k = selectorKey(inner);
+                  return admits(runSa->remote, src, k, true) && admits(runSa->local, dst, k, false);
+                }()
+              : allowed(runSa->remote, src) && allowed(runSa->local, dst);
+      if (!selected) {
         countDrop(block, tenants, tenant);
         out.drop(m, Error::SelectorMismatch);
         continue;

@@ -20,10 +20,19 @@ std::string spiText(std::uint32_t spi) {
   return b;
 }
 
-std::vector<AddressRange> rangesOf(const std::vector<ikeipc::Selector>& ts) {
-  std::vector<AddressRange> out;
+std::vector<TrafficSelector> rangesOf(const std::vector<ikeipc::Selector>& ts) {
+  std::vector<TrafficSelector> out;
   for (const auto& s : ts) {
-    if (s.from.isV4() && s.to.isV4()) out.push_back({s.from.v4(), s.to.v4()});
+    if (s.from.isV4() && s.to.isV4()) out.push_back({s.from.v4(), s.to.v4(), s.protocol, s.fromPort, s.toPort});
+  }
+  return out;
+}
+
+// The selectors as hnvctl shows them ("10.0.1.0-10.0.1.255 proto 6 port 443").
+json::array selectorTexts(const std::vector<TrafficSelector>& ts) {
+  json::array out;
+  for (const auto& s : ts) {
+    out.emplace_back(ikeipc::toString(ikeipc::Selector{IpAddr(s.from), IpAddr(s.to), s.protocol, s.fromPort, s.toPort}));
   }
   return out;
 }
@@ -251,11 +260,16 @@ std::optional<ikeipc::Message> VpnManager::handle(const ikeipc::Message& m) {
   return std::nullopt;  // policies: routes come from the interfaces' prefixes
 }
 
-EspSa* VpnManager::activeOutbound(std::size_t interface) const {
+const VpnManager::Sa* VpnManager::activeOutboundSa(std::size_t interface) const {
   const Sa* best = nullptr;
   for (const auto& [key, sa] : sas_) {
     if (!sa.inbound && sa.interface == interface && (best == nullptr || sa.installed > best->installed)) best = &sa;
   }
+  return best;
+}
+
+EspSa* VpnManager::activeOutbound(std::size_t interface) const {
+  const Sa* best = activeOutboundSa(interface);
   return best != nullptr ? best->esp.get() : nullptr;
 }
 
@@ -273,12 +287,25 @@ void VpnManager::publish(std::vector<std::unique_ptr<EspSa>> retired) {
   std::vector<Tunnel> tunnels;
   for (std::size_t i = 0; i < interfaces_.size(); ++i) {
     const S2sInterface& x = interfaces_[i];
-    tunnels.push_back(Tunnel{x.tenant, x.outside, activeOutbound(i), x.onDemand});
+    Tunnel tunnel;
+    tunnel.tenant = x.tenant;
+    tunnel.outside = x.outside;
+    tunnel.onDemand = x.onDemand;
+    if (const Sa* out = activeOutboundSa(i)) {
+      tunnel.outbound = out->esp.get();
+      tunnel.narrowed = anyNarrowed(out->local) || anyNarrowed(out->remote);
+      if (tunnel.narrowed) {
+        tunnel.local = out->local;
+        tunnel.remote = out->remote;
+      }
+    }
+    tunnels.push_back(std::move(tunnel));
   }
   auto t = std::make_unique<VpnTables>(std::move(tunnels), egress_, ingress_);
   for (const auto& [key, sa] : sas_) {
     if (!sa.inbound) continue;
-    t->sad.emplace(key.first, InboundSa{sa.esp.get(), static_cast<std::uint32_t>(sa.interface), sa.remote, sa.local});
+    t->sad.emplace(key.first, InboundSa{sa.esp.get(), static_cast<std::uint32_t>(sa.interface), sa.remote, sa.local,
+                                        anyNarrowed(sa.remote) || anyNarrowed(sa.local)});
   }
   tables_->publish(std::move(t));
   retired.clear();  // no worker sees them any more
@@ -361,6 +388,8 @@ json::array VpnManager::statistics() const {
                                  {"direction", sa.inbound ? "in" : "out"},
                                  {"cipher", cipherName(sa.esp->spec().cipher)},
                                  {"encapsulation", sa.esp->spec().udpEncap ? "udp" : "none"},
+                                 {"localSelectors", selectorTexts(sa.local)},
+                                 {"remoteSelectors", selectorTexts(sa.remote)},
                                  {"packets", c.packets.load()},
                                  {"bytes", c.bytes.load()},
                                  {"replayed", c.replayed.load()},

@@ -156,5 +156,19 @@ TEST(VpnCompile, RevocationListsBecomeFilesAndStrictCheckingIsAskedOfCharon) {
   EXPECT_EQ(out.credentials.back().dir, "x509crl");
 }
 
+TEST(VpnCompile, AProtocolAndPortsFollowEachPrefixOfTheTrafficSelectors) {
+  auto out = compile(interface("s", "198.51.100.2",
+                               R"("sharedSecret":"correct horse battery staple","protocol":"tcp",)"
+                               R"("localPorts":"1024-65535","remotePorts":"443",)"
+                               R"("remotePrefixes":["172.16.1.0/24","172.16.2.0/24:5"])"));
+  EXPECT_NE(out.swanctlConf.find("local_ts = 10.0.1.0/24[6/1024-65535]\n"), std::string::npos) << out.swanctlConf;
+  EXPECT_NE(out.swanctlConf.find("remote_ts = 172.16.1.0/24[6/443],172.16.2.0/24[6/443]\n"), std::string::npos)
+      << out.swanctlConf;
+  out = compile(interface("s", "198.51.100.2",
+                          R"("sharedSecret":"correct horse battery staple","protocol":"icmp",)"
+                          R"("remotePrefixes":["172.16.1.0/24"])"));
+  EXPECT_NE(out.swanctlConf.find("remote_ts = 172.16.1.0/24[1]\n"), std::string::npos) << out.swanctlConf;
+}
+
 }  // namespace
 }  // namespace hnv::gateway

@@ -59,6 +59,27 @@ TEST_F(VpnEngine, EachRemotePrefixMayHaveItsOwnMetric) {
   EXPECT_EQ(x.at("ingressKbps"), 8);
 }
 
+// Traffic selectors beyond the prefixes: a protocol, and ports for TCP,
+// UDP and SCTP; a patch to a protocol without ports drops the stored ones.
+TEST_F(VpnEngine, AProtocolAndPortsNarrowWhatTheTunnelCarries) {
+  must(createOp(kVpn, exampleOf(kVpn)));
+  auto x = get(kVpn, "@A/site-a");
+  EXPECT_EQ(x.at("protocol"), "any") << "every protocol by default";
+  EXPECT_FALSE(x.contains("localPorts"));
+  must(patchOp(kVpn, "@A/site-a", R"({"protocol":"tcp","remotePorts":"443","localPorts":"1024-65535"})"));
+  x = get(kVpn, "@A/site-a");
+  EXPECT_EQ(x.at("protocol"), "tcp");
+  EXPECT_EQ(x.at("remotePorts"), "443");
+  EXPECT_EQ(x.at("localPorts"), "1024-65535");
+  must(patchOp(kVpn, "@A/site-a", R"({"protocol":"47"})"));  // GRE by number: no ports
+  x = get(kVpn, "@A/site-a");
+  EXPECT_EQ(x.at("protocol"), "47");
+  EXPECT_FALSE(x.contains("remotePorts"));
+  EXPECT_FALSE(x.contains("localPorts"));
+  must(patchOp(kVpn, "@A/site-a", R"({"protocol":"17","remotePorts":"53"})"));
+  EXPECT_EQ(get(kVpn, "@A/site-a").at("protocol"), "udp") << "a known number is shown by its name";
+}
+
 TEST_F(VpnEngine, AlternateDestinationsAreKeptInOrderAndNeedTheSitesIdentity) {
   must(createOp(kVpn, with(kVpn, R"("alternateDestinations":["198.51.100.7","198.51.100.8"],"remoteId":"site-a")")));
   auto x = get(kVpn, "@A/site-a");
@@ -120,6 +141,13 @@ TEST_F(VpnEngine, BadInputIsRefusedWithTheFieldAndTheRuleAndNeverEchoesTheSecret
       {R"("remotePrefixes":["fd00::/64"])", "IPv6 inside the tunnel is not supported yet"},
       {R"("authentication":"certificate")", "certificate: is required with authentication certificate"},
       {R"("authentication":"rsa-sig")", "authentication"},
+      {R"("protocol":"gre")", "protocol: gre: any, tcp, udp, icmp, sctp or an IP protocol number 0..255"},
+      {R"("protocol":"256")", "protocol: 256: any, tcp, udp, icmp, sctp or an IP protocol number 0..255"},
+      {R"("protocol":"tcp","remotePorts":"444-443")", "remotePorts: 444-443: a port (443) or a range FROM-TO"},
+      {R"("protocol":"tcp","localPorts":"65536")", "localPorts: 65536: a port (443) or a range FROM-TO"},
+      {R"("protocol":"tcp","localPorts":"80-")", "localPorts: 80-: a port (443) or a range FROM-TO"},
+      {R"("protocol":"icmp","remotePorts":"8")", "remotePorts: 8: ports need protocol tcp, udp or sctp (icmp has none)"},
+      {R"("remotePorts":"443")", "remotePorts: 443: ports need protocol tcp, udp or sctp (any has none)"},
       {R"("remotePrefixes":["172.16.1.0/24:65536"])", "the metric after ':' is a number 0..65535"},
       {R"("remotePrefixes":["172.16.1.0/24:"])", "the metric after ':' is a number 0..65535"},
       {R"("remotePrefixes":["172.16.1.0/24:-1"])", "the metric after ':' is a number 0..65535"},

@@ -238,6 +238,13 @@ struct VpnRemotePrefix {
   bool operator==(const VpnRemotePrefix&) const = default;
 };
 
+// A port range of the tunnel's traffic selectors ("443", "1024-65535").
+struct VpnPortRange {
+  std::uint16_t from = 0, to = 65535;
+  bool any() const { return from == 0 && to == 65535; }
+  bool operator==(const VpnPortRange&) const = default;
+};
+
 struct VpnS2sInterface {
   Rdid rdid;
   std::string name;
@@ -268,6 +275,11 @@ struct VpnS2sInterface {
   std::string espProposals = "aes256gcm16-modp2048";
   std::vector<Prefix> localPrefixes;
   std::vector<VpnRemotePrefix> remotePrefixes;
+  // The traffic selectors beyond the prefixes: what IP protocol (0: any)
+  // and which ports on the tenant's side (local) and the site's (remote)
+  // the tunnel carries; the rest of the traffic routed into it is dropped.
+  std::uint8_t protocol = 0;
+  VpnPortRange localPorts, remotePorts;
   std::uint32_t routeMetric = 10;
   VpnConnectionType connectionType = VpnConnectionType::Persistent;
   std::uint32_t lifetimeSeconds = 7200;  // CHILD SA

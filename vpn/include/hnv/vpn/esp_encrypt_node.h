@@ -16,14 +16,16 @@ namespace hnv::vpn {
 // crypto device as one burst. An on-demand tunnel without an SA drops the
 // packet (tunnel-dialing) and asks the control thread for the tunnel
 // (VpnTables::demand). Past the tunnel's egress limit a packet is dropped
-// (rate-limited).
+// (rate-limited). When the SA's traffic selectors name a protocol or ports,
+// a packet they do not cover is dropped (selector-mismatch): the site would
+// drop it after decryption.
 struct EspEncryptNode {
   static constexpr std::string_view kName = "esp-encrypt";
   enum class Next : std::uint16_t { Drop = 0, Lookup };
   static constexpr std::array<std::string_view, 2> kNextNames{"drop", "ip4-lookup"};
-  enum class Error : std::uint16_t { NoTunnel, TunnelDown, CryptoFailed, TunnelDialing, RateLimited };
-  static constexpr std::array<std::string_view, 5> kErrorNames{"no-tunnel", "tunnel-down", "crypto-failed",
-                                                               "tunnel-dialing", "rate-limited"};
+  enum class Error : std::uint16_t { NoTunnel, TunnelDown, CryptoFailed, TunnelDialing, RateLimited, SelectorMismatch };
+  static constexpr std::array<std::string_view, 6> kErrorNames{"no-tunnel",      "tunnel-down",  "crypto-failed",
+                                                               "tunnel-dialing", "rate-limited", "selector-mismatch"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };
 

@@ -158,7 +158,7 @@ class VpnManager {
     std::size_t interface = 0;
     bool inbound = false;
     std::uint64_t installed = 0;  // order of installation
-    std::vector<AddressRange> remote, local;
+    std::vector<TrafficSelector> remote, local;
     std::uint64_t lastPackets = 0, lastUse = 0;
     bool softSent = false, hardSent = false;
     std::shared_ptr<SaSpec> keys;   // outbound, with keepOutboundKeys: to rebuild it
@@ -174,6 +174,7 @@ class VpnManager {
   std::optional<std::size_t> interfaceFor(const ikeipc::SaAdd& a) const;
   Result<std::unique_ptr<EspSa>> build(const ikeipc::SaAdd& a, const S2sInterface& i, SaSpec& spec) const;
   void publish(std::vector<std::unique_ptr<EspSa>> retired = {});
+  const Sa* activeOutboundSa(std::size_t interface) const;  // the newest outbound SA; null: down
   EspSa* activeOutbound(std::size_t interface) const;
   // An outbound SA leaves: the standby forgets the active's reports of it.
   void noteGone(const std::pair<std::uint32_t, std::uint32_t>& key, const Sa& sa);

@@ -27,15 +27,10 @@
 #include "hnv/base/tenant.h"
 #include "hnv/vpn/esp_sa.h"
 #include "hnv/vpn/rate_limiter.h"
+#include "hnv/vpn/traffic_selector.h"
 
 namespace hnv::vpn {
 
-// An address range of a traffic selector (protocols and ports are not
-// checked yet: tunnels here carry whole prefixes).
-struct AddressRange {
-  Ipv4Addr from, to;
-  bool contains(const Ipv4Addr& a) const { return from <= a && a <= to; }
-};
 
 struct Tunnel {
   TenantId tenant = TenantId::node();
@@ -46,13 +41,19 @@ struct Tunnel {
   // read here, in the line esp-encrypt loads anyway, rather than in the
   // bucket array for every packet.
   bool egressLimited = false;
+  // Whether the outbound SA's selectors name a protocol or ports: then a
+  // packet routed here must match them (local: its source, remote: its
+  // destination). Without, the routes alone decide.
+  bool narrowed = false;
+  std::vector<TrafficSelector> local, remote;
 };
 
 struct InboundSa {
   EspSa* sa = nullptr;
   std::uint32_t tunnel = 0;
-  std::vector<AddressRange> remote;  // inner sources allowed (the peer's side)
-  std::vector<AddressRange> local;   // inner destinations allowed (the tenant's side)
+  std::vector<TrafficSelector> remote;  // inner sources allowed (the peer's side)
+  std::vector<TrafficSelector> local;   // inner destinations allowed (the tenant's side)
+  bool narrowed = false;                // a protocol or ports among them
 };
 
 class VpnTables {
