@@ -88,8 +88,9 @@ void StateSync::accept() {
   acceptor_->async_accept(c->socket, [this, c, alive = alive_](boost::system::error_code ec) {
     if (!*alive || ec == asio::error::operation_aborted) return;
     if (ec) {
-      retry_->failed(ec, [this, alive] {
-        if (*alive && acceptor_ && acceptor_->is_open()) accept();
+      retry_->failed(ec, [this, alive, failed = acceptor_.get()] {
+        // Not on a new acceptor (listen() again): that one accepts already.
+        if (*alive && acceptor_ && acceptor_.get() == failed && acceptor_->is_open()) accept();
       });
       return;
     }

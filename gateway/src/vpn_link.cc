@@ -44,6 +44,7 @@ Status VpnLink::listen() {
 void VpnLink::accept() {
   auto s = std::make_shared<Local::socket>(io_);
   acceptor_->async_accept(*s, [this, s](const boost::system::error_code& ec) {
+    if (ec == asio::error::operation_aborted) return;  // closed: `this` may be gone
     if (ec) {
       retry_->failed(ec, [this] {
         if (acceptor_) accept();

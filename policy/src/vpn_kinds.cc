@@ -27,7 +27,7 @@ const std::pair<std::string_view, VpnAuthentication> kAuthentications[] = {
 const std::pair<std::string_view, std::uint8_t> kProtocols[] = {
     {"any", 0}, {"icmp", 1}, {"tcp", 6}, {"udp", 17}, {"sctp", 132}};
 
-bool hasPorts(std::uint8_t protocol) { return protocol == 6 || protocol == 17 || protocol == 132 || protocol == 136; }
+bool hasPorts(std::uint8_t protocol) { return protocol == 6 || protocol == 17 || protocol == 132; }
 
 Result<std::uint8_t> readProtocol(const ConfigNode& n) {
   auto text = n.asString("any");
@@ -309,7 +309,7 @@ std::span<const FieldSpec> KindTraits<VpnS2sInterface>::fields() {
       {"caCertificates", FieldType::String, 0,
        "PEM of 1 to 8 CA certificates the site's certificate must chain to; certificate only"},
       {"crls", FieldType::String, 0,
-       "PEM of 0 to 16 revocation lists, each from one of caCertificates; a site certificate one of them names is "
+       "PEM of 1 to 16 revocation lists, each from one of caCertificates; a site certificate one of them names is "
        "refused; certificate only"},
       {"revocation", FieldType::Enum, 0,
        "relaxed (the default: refuse certificates a list names) or strict (also refuse one without a current list "
@@ -466,7 +466,9 @@ void KindTraits<VpnS2sInterface>::beforePatch(json::object& stored, const json::
   const auto* protocol = patch.if_contains("protocol");
   if (protocol != nullptr && protocol->is_string()) {
     const std::string_view p = protocol->as_string();
-    if (p != "tcp" && p != "udp" && p != "sctp" && p != "6" && p != "17" && p != "132" && p != "136") {
+    const bool number = !p.empty() && p.size() <= 3 && p.find_first_not_of("0123456789") == std::string_view::npos;
+    const unsigned long n = number ? std::stoul(std::string(p)) : 0;
+    if (p != "tcp" && p != "udp" && p != "sctp" && !(number && hasPorts(static_cast<std::uint8_t>(n)) && n <= 255)) {
       for (const char* f : {"localPorts", "remotePorts"}) {
         if (!patch.contains(f)) stored.erase(f);
       }

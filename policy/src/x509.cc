@@ -156,7 +156,14 @@ Result<std::string> readCrlBundlePem(const ConfigNode& n, const std::string& caB
   }
   if (auto st = endOfPem(n, *text, crls.size(), "revocation list", "-----BEGIN X509 CRL-----"); !st) return st.error();
   if (crls.size() > kMaxCrls) {
-    return n.error(std::to_string(crls.size()) + " revocation lists", "0 to 16 revocation lists");
+    return n.error(std::to_string(crls.size()) + " revocation lists", "1 to 16 revocation lists");
+  }
+  // OpenSSL skips PEM blocks of another kind: say so rather than drop them.
+  std::size_t blocks = 0;
+  for (std::size_t at = 0; (at = text->find("-----BEGIN ", at)) != std::string::npos; at += 11) ++blocks;
+  if (blocks != crls.size()) {
+    return n.error(std::to_string(blocks - crls.size()) + " other PEM blocks",
+                   "holds only revocation lists (-----BEGIN X509 CRL-----); give certificates in caCertificates");
   }
   auto cas = readCertificates(n, caBundlePem);
   if (!cas) return cas.error();
@@ -165,15 +172,23 @@ Result<std::string> readCrlBundlePem(const ConfigNode& n, const std::string& caB
     X509_CRL* crl = crls[i].get();
     const X509_NAME* issuer = X509_CRL_get_issuer(crl);
     const std::string which = "revocation list " + std::to_string(i + 1) + " (issuer " + oneLine(issuer) + ")";
+    // The CA of that name whose key signed it (after a key rollover two
+    // CAs may share the name).
     X509* ca = nullptr;
+    bool named = false;
     for (const auto& c : *cas) {
-      if (X509_NAME_cmp(X509_get_subject_name(c.get()), issuer) == 0) ca = c.get();
+      if (X509_NAME_cmp(X509_get_subject_name(c.get()), issuer) != 0) continue;
+      named = true;
+      if (X509_CRL_verify(crl, X509_get0_pubkey(c.get())) == 1) {
+        ca = c.get();
+        break;
+      }
     }
-    if (ca == nullptr) {
+    ERR_clear_error();
+    if (!named) {
       return n.error(which, "is not issued by one of caCertificates: a list of another CA never applies");
     }
-    if (X509_CRL_verify(crl, X509_get0_pubkey(ca)) != 1) {
-      ERR_clear_error();
+    if (ca == nullptr) {
       return n.error(which, "is not signed by that CA's key (the signature does not verify)");
     }
     // charon looks a CA's lists up by this identifier only: a list without

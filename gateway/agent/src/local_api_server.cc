@@ -180,6 +180,7 @@ Status LocalApiServer::listen() {
 
 void LocalApiServer::accept() {
   acceptor_->async_accept([this](boost::system::error_code ec, stream_protocol::socket s) {
+    if (ec == boost::asio::error::operation_aborted) return;  // closed: `this` may be gone
     if (ec) {
       retry_->failed(ec, [this] {
         if (acceptor_) accept();

@@ -278,6 +278,7 @@ void HttpServer::stop() {
 
 void HttpServer::accept() {
   acceptor_->async_accept(io_, [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted) return;  // stopped: `this` may be gone
     if (ec) {
       retry_.failed(ec, [this] {
         if (acceptor_ && acceptor_->is_open()) accept();

@@ -182,6 +182,15 @@ TEST_F(VpnCertificates, RevocationListsComeFromTheInterfacesCasAndReachTheGatewa
   EXPECT_FALSE(get(kVpn, "@A/site-a").contains("revocation"));
   must(deleteOp(kVpn, "@A/site-a"));
 
+  // A CA renewed with a new key under its old name: the list of either key is taken.
+  const TestCredential renewedCa = hnv::testing::makeCa("ca-a");
+  {
+    std::string b = body(gw.cert, gw.key, ca.cert + renewedCa.cert);
+    b.pop_back();
+    must(createOp(kVpn, b + R"(,"crls":)" + quoted(hnv::testing::makeCrl(renewedCa, {}) + crlA) + "}"));
+    must(deleteOp(kVpn, "@A/site-a"));
+  }
+
   std::string many;
   for (int i = 0; i < 17; ++i) many += crlA;
   struct Case {
@@ -196,8 +205,9 @@ TEST_F(VpnCertificates, RevocationListsComeFromTheInterfacesCasAndReachTheGatewa
        "crls: revocation list 1 (issuer /CN=ca-a): has no authority key identifier, by which IKE finds a CA's lists"},
       {withCrls("no lists here"), "crls: 13 bytes: holds no PEM revocation list (-----BEGIN X509 CRL-----)"},
       {withCrls(crlA + crlA2.substr(0, crlA2.size() / 2)), "crls: "},
-      {withCrls(many), "crls: 17 revocation lists: 0 to 16 revocation lists"},
+      {withCrls(many), "crls: 17 revocation lists: 1 to 16 revocation lists"},
       {withCrls(ca.cert), "holds no PEM revocation list"},
+      {withCrls(crlA + ca.cert), "crls: 1 other PEM blocks: holds only revocation lists"},
       {body(gw.cert, gw.key, ca.cert).insert(1, R"("revocation":"strict",)"),
        "revocation: strict: refuses every certificate without a current revocation list of its issuer"},
       {withCrls(crlA, R"(,"revocation":"sometimes")"), "revocation"},
