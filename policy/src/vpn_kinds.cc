@@ -3,6 +3,7 @@
 // prefixes travel through it. Proposals use strongSwan's syntax and are
 // checked against what hnv-iked and the data plane support.
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "hnv/policy/kinds.h"
@@ -29,16 +30,23 @@ const std::pair<std::string_view, std::uint8_t> kProtocols[] = {
 
 bool hasPorts(std::uint8_t protocol) { return protocol == 6 || protocol == 17 || protocol == 132; }
 
+// "tcp" or "6" -> 6; nullopt for anything else.
+std::optional<std::uint8_t> protocolNumber(std::string_view text) {
+  for (const auto& [name, number] : kProtocols) {
+    if (text == name) return number;
+  }
+  if (text.empty() || text.size() > 3 || text.find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  const unsigned long v = std::stoul(std::string(text));
+  if (v > 255) return std::nullopt;
+  return static_cast<std::uint8_t>(v);
+}
+
 Result<std::uint8_t> readProtocol(const ConfigNode& n) {
   auto text = n.asString("any");
   if (!text) return text.error();
-  for (const auto& [name, number] : kProtocols) {
-    if (*text == name) return number;
-  }
-  if (!text->empty() && text->size() <= 3 && text->find_first_not_of("0123456789") == std::string::npos &&
-      std::stoul(*text) <= 255) {
-    return static_cast<std::uint8_t>(std::stoul(*text));
-  }
+  if (auto p = protocolNumber(*text)) return *p;
   return n.error(*text, "any, tcp, udp, icmp, sctp or an IP protocol number 0..255");
 }
 
@@ -465,10 +473,8 @@ void KindTraits<VpnS2sInterface>::beforePatch(json::object& stored, const json::
   // A protocol without ports drops the stored ports (unless the patch sets them).
   const auto* protocol = patch.if_contains("protocol");
   if (protocol != nullptr && protocol->is_string()) {
-    const std::string_view p = protocol->as_string();
-    const bool number = !p.empty() && p.size() <= 3 && p.find_first_not_of("0123456789") == std::string_view::npos;
-    const unsigned long n = number ? std::stoul(std::string(p)) : 0;
-    if (p != "tcp" && p != "udp" && p != "sctp" && !(number && hasPorts(static_cast<std::uint8_t>(n)) && n <= 255)) {
+    const auto number = protocolNumber(protocol->as_string());
+    if (!number || !hasPorts(*number)) {
       for (const char* f : {"localPorts", "remotePorts"}) {
         if (!patch.contains(f)) stored.erase(f);
       }
