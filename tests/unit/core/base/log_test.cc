@@ -143,15 +143,12 @@ struct FakeJournal {
 TEST(Logger, EventsGoToTheJournalSocketAsOneDatagramEach) {
   FakeJournal journal;
   ASSERT_TRUE(journal.bound);
-  const std::string& path = journal.path;
-  const int fd = journal.fd;
-
-  Logger::setJournalSocket(path);
+  Logger::setJournalSocket(journal.path);
   ::testing::internal::CaptureStderr();
   Logger("unit").error("to the journal", {{"k", "v"}});
   const std::string err = ::testing::internal::GetCapturedStderr();
   char buf[4096];
-  const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+  const ssize_t n = ::recv(journal.fd, buf, sizeof buf, MSG_DONTWAIT);
   journal.remove();
 
   ::testing::internal::CaptureStderr();
@@ -174,9 +171,7 @@ TEST(Logger, EventsGoToTheJournalSocketAsOneDatagramEach) {
 TEST(Logger, AJournalThatDoesNotReadNeverStallsTheLoggerAndNothingIsLost) {
   FakeJournal journal;
   ASSERT_TRUE(journal.bound);
-  const std::string& path = journal.path;
-  const int fd = journal.fd;
-  Logger::setJournalSocket(path);
+  Logger::setJournalSocket(journal.path);
 
   constexpr int kEvents = 200;  // far more than the queue of a datagram socket (10 by default)
   ::testing::internal::CaptureStderr();
@@ -188,7 +183,7 @@ TEST(Logger, AJournalThatDoesNotReadNeverStallsTheLoggerAndNothingIsLost) {
   char buf[4096];
   // Drain: frees a logger that is stuck (without the fix) so the test ends.
   for (;;) {
-    ssize_t n = ::recv(fd, buf, sizeof buf, finished ? MSG_DONTWAIT : 0);
+    ssize_t n = ::recv(journal.fd, buf, sizeof buf, finished ? MSG_DONTWAIT : 0);
     if (n <= 0) break;
     ++datagrams;
     if (!finished && logging.wait_for(std::chrono::milliseconds(0)) == std::future_status::ready) break;
