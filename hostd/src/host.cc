@@ -32,11 +32,11 @@ Result<std::vector<LocalVmPort>> openVmPorts(const std::vector<VmPortConfig>& vm
 
 // The PA multicast groups (IPv4) of the VSIDs this host has VM ports in:
 // their broadcast may arrive addressed to the group.
-std::vector<Ipv4Addr> joinedGroups(const overlay::OverlayPolicy& policy, const std::vector<ResolvedVmPort>& ports) {
-  std::vector<Ipv4Addr> out;
+std::vector<IpAddr> joinedGroups(const overlay::OverlayPolicy& policy, const std::vector<ResolvedVmPort>& ports) {
+  std::vector<IpAddr> out;
   for (const auto& p : ports) {
     const overlay::VsidInfo* info = policy.vsid(p.binding.vsid);
-    if (info != nullptr && info->multicastGroup && info->multicastGroup->isV4()) out.push_back(info->multicastGroup->v4());
+    if (info != nullptr && info->multicastGroup) out.push_back(*info->multicastGroup);
   }
   return out;
 }

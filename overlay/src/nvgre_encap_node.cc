@@ -13,6 +13,7 @@
 #include "hnv/overlay/context.h"
 #include "hnv/wire/ethernet.h"
 #include "hnv/wire/ipv4.h"
+#include "hnv/wire/ipv6.h"
 #include "hnv/wire/nvgre.h"
 #include "inner_frame.h"
 #include "segment.h"
@@ -20,12 +21,22 @@
 namespace hnv::overlay {
 namespace {
 
-constexpr std::uint16_t kOverhead = wire::kEthernetHeaderLen + wire::kIpv4HeaderLen + wire::kNvgreHeaderLen;
+// GRE plus the outer IP header of each family: what the outer IP packet adds
+// to the inner frame (the uplink's MTU counts it), and with the outer
+// Ethernet header what is prepended.
+constexpr std::uint16_t kOuter4 = wire::kIpv4HeaderLen + wire::kNvgreHeaderLen;
+constexpr std::uint16_t kOuter6 = wire::kIpv6HeaderLen + wire::kNvgreHeaderLen;
+constexpr std::uint16_t outerIpLen(const Ipv4Addr&) { return kOuter4; }
+constexpr std::uint16_t outerIpLen(const Ipv6Addr&) { return kOuter6; }
 
+template <class Addr>
 struct Uplink {
   const fib::PortAddresses* port = nullptr;
-  Ipv4Addr source;
+  Addr source;
 };
+
+const std::vector<InterfaceAddress4>& addressesOf(const fib::PortAddresses& p, const Ipv4Addr&) { return p.v4; }
+const std::vector<InterfaceAddress6>& addressesOf(const fib::PortAddresses& p, const Ipv6Addr&) { return p.v6; }
 
 // Per packet and per uplink address: inline mask arithmetic, no call.
 bool onSubnet(const InterfaceAddress4& a, const Ipv4Addr& dst) {
@@ -34,8 +45,14 @@ bool onSubnet(const InterfaceAddress4& a, const Ipv4Addr& dst) {
   return dst.isMulticast() || ((a.address().host() ^ dst.host()) & mask) == 0;
 }
 
-bool hasSubnet(const fib::PortAddresses& p, const Ipv4Addr& dst) {
-  return std::any_of(p.v4.begin(), p.v4.end(), [&](const InterfaceAddress4& a) { return onSubnet(a, dst); });
+bool onSubnet(const InterfaceAddress6& a, const Ipv6Addr& dst) {
+  return dst.isMulticast() || a.subnet().contains(dst);
+}
+
+template <class Addr>
+bool hasSubnet(const fib::PortAddresses& p, const Addr& dst) {
+  const auto& as = addressesOf(p, dst);
+  return std::any_of(as.begin(), as.end(), [&](const auto& a) { return onSubnet(a, dst); });
 }
 
 // NIC teaming (spec section 3): the egress port is chosen by the flow hash
@@ -44,24 +61,26 @@ bool hasSubnet(const fib::PortAddresses& p, const Ipv4Addr& dst) {
 // member; the source address stays the PA of the sending VM's record (what
 // receive validation at the far end expects) when this node owns it, else
 // the port's own address on that subnet. A failed member's PAs have moved to
-// a survivor, so it is no longer among the candidates.
-Uplink chooseUplink(const fib::LocalAddresses& local, const Ipv4Addr& dst, std::uint32_t hash,
-                    const std::optional<Ipv4Addr>& preferred) {
+// a survivor, so it is no longer among the candidates. The underlay is
+// either family: an IPv6 PA is reached from the uplinks' IPv6 addresses.
+template <class Addr>
+Uplink<Addr> chooseUplink(const fib::LocalAddresses& local, const Addr& dst, std::uint32_t hash,
+                          const std::optional<Addr>& preferred) {
   std::uint32_t n = 0;
   for (const auto& p : local.ports()) n += hasSubnet(p, dst) ? 1 : 0;
   if (n == 0) return {};
-  Uplink up;
+  Uplink<Addr> up;
   std::uint32_t pick = hash % n;
   bool owned = false;
   for (const auto& p : local.ports()) {
     if (!hasSubnet(p, dst)) continue;
-    for (const auto& a : p.v4) owned = owned || (preferred && a.address() == *preferred);
+    for (const auto& a : addressesOf(p, dst)) owned = owned || (preferred && a.address() == *preferred);
     if (up.port == nullptr && pick-- == 0) up.port = &p;
   }
   if (owned) {
     up.source = *preferred;
   } else {
-    for (const auto& a : up.port->v4) {
+    for (const auto& a : addressesOf(*up.port, dst)) {
       if (onSubnet(a, dst)) {
         up.source = a.address();
         break;
@@ -73,26 +92,37 @@ Uplink chooseUplink(const fib::LocalAddresses& local, const Ipv4Addr& dst, std::
 
 // The uplink and the underlay next hop toward `dstPa`: the PA itself on
 // one of our PA subnets, else the gateway of a provider route (itself on one).
+template <class Addr>
 struct UnderlayPath {
-  Uplink up;
-  Ipv4Addr hop;
+  Uplink<Addr> up;
+  Addr hop;
 };
 
-UnderlayPath underlayPath(const fib::LocalAddresses& local, const OverlayPolicy& pol, const Ipv4Addr& dstPa,
-                          std::uint32_t hash, const std::optional<Ipv4Addr>& preferred) {
-  UnderlayPath path{chooseUplink(local, dstPa, hash, preferred), dstPa};
+template <class Addr>
+UnderlayPath<Addr> underlayPath(const fib::LocalAddresses& local, const OverlayPolicy& pol, const Addr& dstPa,
+                                std::uint32_t hash, const std::optional<Addr>& preferred) {
+  UnderlayPath<Addr> path{chooseUplink(local, dstPa, hash, preferred), dstPa};
   if (likely(path.up.port != nullptr)) return path;
   if (auto gw = pol.providerNextHop(dstPa)) path = {chooseUplink(local, *gw, hash, preferred), *gw};
   return path;
 }
 
+std::optional<Ipv4Addr> ofFamily(const IpAddr& a, const Ipv4Addr&) {
+  return a.isV4() ? std::optional<Ipv4Addr>(a.v4()) : std::nullopt;
+}
+std::optional<Ipv6Addr> ofFamily(const IpAddr& a, const Ipv6Addr&) {
+  return a.isV4() ? std::nullopt : std::optional<Ipv6Addr>(a.v6());
+}
+
 // The PA the far end knows the sender by: the sending VM's record's PA, or
-// for the gateway's traffic the PA of its GatewayWildcard in the VSID.
-std::optional<Ipv4Addr> sourcePa(const OverlayPolicy& pol, const dp::PacketMeta& pm) {
+// for the gateway's traffic the PA of its GatewayWildcard in the VSID (when
+// it is of the destination PA's family).
+template <class Addr>
+std::optional<Addr> sourcePa(const OverlayPolicy& pol, const dp::PacketMeta& pm) {
   const VmPortBinding* b = pol.vmPort(pm.rxPort);
   const RecordEntry* r = b != nullptr ? pol.byMac(b->vsid, b->mac) : pol.gatewayHere(metaVsid(pm));
-  if (r == nullptr || !r->pa.isV4()) return std::nullopt;
-  return r->pa.v4();
+  if (r == nullptr) return std::nullopt;
+  return ofFamily(r->pa, Addr());
 }
 
 using Next = NvgreEncapNode::Next;
@@ -109,52 +139,92 @@ struct Verdict {
 
 Verdict fail(Error e) { return {false, Next::Drop, e, 0}; }
 
-// Wraps the single-segment inner frame of `m` in outer Ethernet, IPv4 and GRE.
-// `hooks`: the extension table, read once per burst (nullptr: none).
+// What the outer IP header takes from the inner frame and the flow.
+struct OuterFields {
+  std::uint8_t trafficClass = 0;  // DSCP and ECN
+  std::uint16_t id = 0;           // IPv4: follows the inner IPv4 id
+  std::uint32_t hash = 0;         // the inner flow hash (IPv6: the flow label)
+  std::uint16_t payload = 0;      // GRE and the inner frame
+  std::uint8_t hopLimit = 64;
+};
+
+// IPv4 with DF: never fragment.
+void writeOuterIp(std::span<std::uint8_t> at, const Ipv4Addr& src, const Ipv4Addr& dst, const OuterFields& f) {
+  wire::Ipv4Fields ip;
+  ip.tos = f.trafficClass;
+  ip.totalLength = static_cast<std::uint16_t>(wire::kIpv4HeaderLen + f.payload);
+  ip.id = f.id;
+  ip.df = true;
+  ip.ttl = f.hopLimit;
+  ip.protocol = wire::kIpProtoGre;
+  ip.src = src;
+  ip.dst = dst;
+  (void)wire::writeIpv4(at, ip);
+}
+
+// IPv6 (no fragment header: it is never fragmented either). The flow label
+// is the inner flow's hash (RFC 6438), so that the underlay's ECMP spreads
+// tunnelled flows as it would the flows themselves.
+void writeOuterIp(std::span<std::uint8_t> at, const Ipv6Addr& src, const Ipv6Addr& dst, const OuterFields& f) {
+  wire::Ipv6Fields ip;
+  ip.trafficClass = f.trafficClass;
+  ip.flowLabel = f.hash & 0xFFFFF;
+  ip.payloadLength = f.payload;
+  ip.nextHeader = wire::kIpProtoGre;
+  ip.hopLimit = f.hopLimit;
+  ip.src = src;
+  ip.dst = dst;
+  (void)wire::writeIpv6(at, ip);
+}
+
+constexpr std::uint16_t etherTypeOf(const Ipv4Addr&) { return wire::kEtherTypeIpv4; }
+constexpr std::uint16_t etherTypeOf(const Ipv6Addr&) { return wire::kEtherTypeIpv6; }
+
+// Wraps the single-segment inner frame of `m` in outer Ethernet, IP of the
+// destination PA's family and GRE. `hooks`: the extension table, read once
+// per burst (nullptr: none).
+template <class Addr>
 Verdict encapsulate(rte_mbuf* m, const OverlayContext& ctx, const fib::LocalAddresses& local,
-                    const fib::NeighborTable& neighbors, const HookTable* hooks, const IpAddr& dstPa) {
+                    const fib::NeighborTable& neighbors, const HookTable* hooks, const Addr& dstPa) {
   dp::PacketMeta& pm = dp::meta(m);
   const OverlaySettings& set = ctx.settings;
   auto inner = dp::bytes(m);
   const InnerView view = viewInner(inner);
   const std::uint32_t hash = flowHash(view, inner);
   const OverlayPolicy& pol = *ctx.policy->get();
-  const UnderlayPath path = underlayPath(local, pol, dstPa.v4(), hash >> 8, sourcePa(pol, pm));
-  const Uplink& up = path.up;
+  const UnderlayPath<Addr> path = underlayPath(local, pol, dstPa, hash >> 8, sourcePa<Addr>(pol, pm));
+  const Uplink<Addr>& up = path.up;
   if (up.port == nullptr) return fail(Error::NoUnderlayRoute);
-  // The outer IP packet is the inner frame plus 28 bytes; DF: never fragment.
-  if (up.port->mtu != 0 && inner.size() + wire::kIpv4HeaderLen + wire::kNvgreHeaderLen > up.port->mtu) {
+  const std::uint16_t outerLen = outerIpLen(dstPa);
+  if (up.port->mtu != 0 && inner.size() + outerLen > up.port->mtu) {
     Verdict v = fail(Error::TooBig);
-    // The uplink MTU less outer IPv4, GRE and the inner Ethernet header (as
-    // many bytes as kOverhead, whose outer Ethernet header the MTU excludes).
-    v.innerMtu = static_cast<std::uint16_t>(up.port->mtu - kOverhead);
+    // The uplink MTU less outer IP, GRE and the inner Ethernet header.
+    v.innerMtu = static_cast<std::uint16_t>(up.port->mtu - outerLen - wire::kEthernetHeaderLen);
     return v;
   }
   const std::uint16_t innerLen = static_cast<std::uint16_t>(inner.size());
-  auto* head = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_prepend(m, kOverhead));
+  const std::uint16_t overhead = wire::kEthernetHeaderLen + outerLen;
+  auto* head = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_prepend(m, overhead));
   if (head == nullptr) return fail(Error::NoHeadroom);
-  std::span<std::uint8_t> frame{head, kOverhead + std::size_t{innerLen}};
-  const bool toGroup = dstPa.v4().isMulticast();
+  std::span<std::uint8_t> frame{head, overhead + std::size_t{innerLen}};
+  const bool toGroup = dstPa.isMulticast();
   const fib::Neighbor* nb = toGroup ? nullptr : neighbors.find(IpAddr(path.hop));
-  const MacAddr dstMac = toGroup ? multicastMac(dstPa) : (nb != nullptr ? nb->mac : MacAddr());
-  (void)wire::writeEthernet(frame, dstMac, up.port->mac, wire::kEtherTypeIpv4);
-  wire::Ipv4Fields ip;
+  const MacAddr dstMac = toGroup ? multicastMac(IpAddr(dstPa)) : (nb != nullptr ? nb->mac : MacAddr());
+  (void)wire::writeEthernet(frame, dstMac, up.port->mac, etherTypeOf(dstPa));
+  OuterFields f;
   const std::uint8_t dscp = set.copyDscp && view.ip ? static_cast<std::uint8_t>(view.trafficClass & 0xFC) : 0;
   const std::uint8_t ecn = set.ecn == EcnMode::Normal && view.ip ? static_cast<std::uint8_t>(view.trafficClass & 0x03) : 0;
-  ip.tos = dscp | ecn;
-  ip.totalLength = static_cast<std::uint16_t>(wire::kIpv4HeaderLen + wire::kNvgreHeaderLen + innerLen);
-  // DF is set; the id still increments with the inner one, as segmentation offload does.
-  ip.id = view.ip && view.src && view.src->isV4() ? wire::load16(inner.data() + wire::kEthernetHeaderLen + 4) : 0;
-  ip.df = true;
-  ip.ttl = set.outerTtl;
-  ip.protocol = wire::kIpProtoGre;
-  ip.src = up.source;
-  ip.dst = dstPa.v4();
-  (void)wire::writeIpv4(frame.subspan(wire::kEthernetHeaderLen), ip);
-  (void)wire::writeNvgre(frame.subspan(wire::kEthernetHeaderLen + wire::kIpv4HeaderLen), metaVsid(pm),
-                         static_cast<std::uint8_t>(hash));
+  f.trafficClass = dscp | ecn;
+  // The IPv4 id increments with the inner one, as segmentation offload does.
+  f.id = view.ip && view.src && view.src->isV4() ? wire::load16(inner.data() + wire::kEthernetHeaderLen + 4) : 0;
+  f.hash = hash;
+  f.payload = static_cast<std::uint16_t>(wire::kNvgreHeaderLen + innerLen);
+  f.hopLimit = set.outerTtl;
+  const std::uint16_t greAt = wire::kEthernetHeaderLen + outerLen - wire::kNvgreHeaderLen;
+  writeOuterIp(frame.subspan(wire::kEthernetHeaderLen), up.source, dstPa, f);
+  (void)wire::writeNvgre(frame.subspan(greAt), metaVsid(pm), static_cast<std::uint8_t>(hash));
   pm.l3Offset = wire::kEthernetHeaderLen;
-  pm.l4Offset = wire::kEthernetHeaderLen + wire::kIpv4HeaderLen;
+  pm.l4Offset = greAt;
   pm.txPort = up.port->port;
   if (!passHooks(hooks, HookPoint::Encapsulated, pm.txPort, pm.vsid, frame)) {
     return fail(Error::ExtensionDrop);
@@ -166,14 +236,27 @@ Verdict encapsulate(rte_mbuf* m, const OverlayContext& ctx, const fib::LocalAddr
   return {true, Next::Punt, {}};
 }
 
+Verdict encapsulate(rte_mbuf* m, const OverlayContext& ctx, const fib::LocalAddresses& local,
+                    const fib::NeighborTable& neighbors, const HookTable* hooks, const IpAddr& dstPa) {
+  return dstPa.isV4() ? encapsulate(m, ctx, local, neighbors, hooks, dstPa.v4())
+                      : encapsulate(m, ctx, local, neighbors, hooks, dstPa.v6());
+}
+
 // The largest inner TCP payload per segment for the uplinks toward `dstPa`.
-std::uint16_t segmentPayload(const fib::LocalAddresses& local, const OverlayPolicy& pol, const Ipv4Addr& dstPa,
+template <class Addr>
+std::uint16_t segmentPayload(const fib::LocalAddresses& local, const OverlayPolicy& pol, const Addr& dstPa,
                              const InnerHeaders& h, std::uint16_t requested) {
-  const Uplink up = underlayPath(local, pol, dstPa, 0, std::nullopt).up;
+  const Uplink<Addr> up = underlayPath(local, pol, dstPa, 0, std::optional<Addr>()).up;
   std::size_t room = up.port != nullptr && up.port->mtu != 0 ? up.port->mtu : 1500;
-  room -= wire::kIpv4HeaderLen + wire::kNvgreHeaderLen + h.payload;  // outer IP + GRE + inner headers
+  room -= outerIpLen(dstPa) + h.payload;  // outer IP + GRE + inner headers
   const std::size_t mss = requested != 0 ? std::min<std::size_t>(requested, room) : room;
   return static_cast<std::uint16_t>(std::max<std::size_t>(mss, 1));
+}
+
+std::uint16_t segmentPayload(const fib::LocalAddresses& local, const OverlayPolicy& pol, const IpAddr& dstPa,
+                             const InnerHeaders& h, std::uint16_t requested) {
+  return dstPa.isV4() ? segmentPayload(local, pol, dstPa.v4(), h, requested)
+                      : segmentPayload(local, pol, dstPa.v6(), h, requested);
 }
 
 // A frame too big for the underlay (never fragmented): counted, and its
@@ -212,10 +295,6 @@ std::uint16_t NvgreEncapNode::process(rte_graph* graph, rte_node* node, void** o
     auto* m = static_cast<rte_mbuf*>(objs[i]);
     dp::PacketMeta& pm = dp::meta(m);
     const IpAddr dstPa = fib::nextHop(pm);
-    if (!dstPa.isV4()) {
-      out.drop(m, Error::Ipv6Underlay);
-      continue;
-    }
     const std::uint64_t offloads = m->ol_flags & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_L4_MASK);
     if (unlikely(offloads != 0)) {
       auto h = locateHeaders(dp::bytes(m));
@@ -229,7 +308,7 @@ std::uint16_t NvgreEncapNode::process(rte_graph* graph, rte_node* node, void** o
           continue;
         }
         segments.clear();
-        const std::uint16_t mss = segmentPayload(local, *ctx.policy->get(), dstPa.v4(), *h, m->tso_segsz);
+        const std::uint16_t mss = segmentPayload(local, *ctx.policy->get(), dstPa, *h, m->tso_segsz);
         if (!segmentTcp(m, *h, mss, m->pool, segments)) {
           out.drop(m, Error::NoBuffer);
           continue;

@@ -49,16 +49,23 @@ Result<OverlayPolicy> OverlayPolicy::compile(const json::object& desired, const 
     p.rdids_.emplace(t.index(), d.rdid);
   }
   for (const auto& pa : *pas) p.ownPas_.insert(pa.address);
-  // IPv4 routes through a gateway; an on-link route (next hop 0.0.0.0) adds
-  // nothing: a PA subnet is on-link already (IPv6 underlay: not yet).
+  // Routes through a gateway; an on-link route (next hop 0.0.0.0 or ::) adds
+  // nothing: a PA subnet is on-link already. A next hop of the other family
+  // than the destination cannot carry it (the engine refuses it too).
   for (const auto& r : *underlayRoutes) {
-    if (!r.destination.isV4() || !r.nextHop.isV4() || r.nextHop.isUnspecified()) continue;
-    p.providerRoutes_.push_back({r.destination.v4(), r.nextHop.v4(), r.metric});
+    if (r.nextHop.isUnspecified() || r.destination.isV4() != r.nextHop.isV4()) continue;
+    if (r.destination.isV4()) {
+      p.providerRoutes4_.push_back({r.destination.v4(), r.nextHop.v4(), r.metric});
+    } else {
+      p.providerRoutes6_.push_back({r.destination.v6(), r.nextHop.v6(), r.metric});
+    }
   }
-  std::stable_sort(p.providerRoutes_.begin(), p.providerRoutes_.end(), [](const auto& a, const auto& b) {
+  auto specificFirst = [](const auto& a, const auto& b) {
     return a.destination.length() != b.destination.length() ? a.destination.length() > b.destination.length()
                                                             : a.metric < b.metric;
-  });
+  };
+  std::stable_sort(p.providerRoutes4_.begin(), p.providerRoutes4_.end(), specificFirst);
+  std::stable_sort(p.providerRoutes6_.begin(), p.providerRoutes6_.end(), specificFirst);
 
   for (std::size_t i = 0; i < subnets->size(); ++i) {
     const auto& s = (*subnets)[i];

@@ -25,7 +25,7 @@ const Ipv4Addr kPeer4 = *Ipv4Addr::parse("192.0.2.100");
 const Ipv6Addr kPa6 = *Ipv6Addr::parse("2001:db8::1");
 const Ipv6Addr kPeer6 = *Ipv6Addr::parse("2001:db8::100");
 const Ipv6Addr kAllNodes = *Ipv6Addr::parse("ff02::1");
-constexpr dp::PuntKind kArpPunt = 7;
+constexpr dp::PuntKind kArpPunt = 7, kNdPunt = 8;
 
 class GenericNodes : public ::testing::Test {
  protected:
@@ -46,6 +46,7 @@ class GenericNodes : public ::testing::Test {
     nodesCtx_.local = local_.get();
     nodesCtx_.neighbors = neighbors_.get();
     nodesCtx_.arpPunt = kArpPunt;
+    nodesCtx_.ndPunt = kNdPunt;
     overlayCtx_.policy = policy_.get();
     overlayCtx_.local = local_.get();
     overlayCtx_.neighbors = neighbors_.get();
@@ -224,6 +225,53 @@ TEST_F(GenericNodes, NeighborSolicitationGetsASolicitedAdvertisement) {
   flags.override = true;
   auto want = PacketBuilder().eth(kOurMac, kPeerMac).ipv6(kPa6, kPeer6).neighborAdvertisement(flags, kPa6, kOurMac).build();
   EXPECT_EQ(r.sent[0].bytes, want);
+}
+
+TEST_F(GenericNodes, SolicitationFromANewSenderIsAnsweredAndCopiedToTheResolver) {
+  auto ns = PacketBuilder().eth(kPeerMac, MacAddr::forIpv6Multicast(kPa6.solicitedNode()))
+                .ipv6(kPeer6, kPa6.solicitedNode()).neighborSolicitation(kPa6, kPeerMac).build();
+  auto r = h_.run(ns);
+  EXPECT_EQ(r.sent.size(), 1u);
+  ASSERT_EQ(r.punted.size(), 1u);
+  EXPECT_EQ(r.punted[0].kind, kNdPunt);
+  EXPECT_EQ(r.punted[0].bytes, ns);
+  // Known at that MAC: only answered.
+  neighbors_->publish(std::make_unique<const fib::NeighborTable>(fib::NeighborTable::Map{{kPeer6, {kPeerMac, 0}}}));
+  r = h_.run(ns);
+  EXPECT_EQ(r.sent.size(), 1u);
+  EXPECT_TRUE(r.punted.empty());
+}
+
+// The answer to the resolver's solicitation goes to it; an unsolicited
+// advertisement only when it changes a neighbour we know (RFC 4861 7.2.5).
+TEST_F(GenericNodes, AdvertisementsThatTeachTheResolverArePuntedAndOthersIgnored) {
+  wire::NaFlags solicited{false, true, true}, unsolicited{false, false, true};
+  auto answer = PacketBuilder().eth(kPeerMac, kOurMac).ipv6(kPeer6, kPa6).ttl(255)
+                    .neighborAdvertisement(solicited, kPeer6, kPeerMac).build();
+  auto r = h_.run(answer);
+  ASSERT_EQ(r.punted.size(), 1u);
+  EXPECT_EQ(r.punted[0].kind, kNdPunt);
+  EXPECT_TRUE(r.sent.empty());
+
+  auto announce = [&](const MacAddr& at) {
+    return PacketBuilder().eth(at, MacAddr::forIpv6Multicast(kAllNodes)).ipv6(kPeer6, kAllNodes).ttl(255)
+        .neighborAdvertisement(unsolicited, kPeer6, at).build();
+  };
+  expectDrop(announce(kPeerMac), "icmp6-local", "advertisement-ignored");
+  neighbors_->publish(std::make_unique<const fib::NeighborTable>(fib::NeighborTable::Map{{kPeer6, {kPeerMac, 0}}}));
+  r = h_.run(announce(kOtherMac));
+  ASSERT_EQ(r.punted.size(), 1u) << "a known neighbour moved";
+  r = h_.run(announce(kPeerMac));
+  EXPECT_TRUE(r.punted.empty()) << "nothing new";
+  EXPECT_EQ(h_.nodeError("icmp6-local", "advertisement-ignored"), 2u);
+  // Solicited toward a group, or with a hop limit other than 255: invalid.
+  auto bad = PacketBuilder().eth(kPeerMac, MacAddr::forIpv6Multicast(kAllNodes)).ipv6(kPeer6, kAllNodes).ttl(255)
+                 .neighborAdvertisement(solicited, kPeer6, kOtherMac).build();
+  EXPECT_TRUE(h_.run(bad).punted.empty());
+  auto hops = PacketBuilder().eth(kPeerMac, kOurMac).ipv6(kPeer6, kPa6).ttl(64)
+                  .neighborAdvertisement(solicited, kPeer6, kOtherMac).build();
+  EXPECT_TRUE(h_.run(hops).punted.empty());
+  EXPECT_EQ(h_.nodeError("icmp6-local", "invalid-nd"), 2u);
 }
 
 TEST_F(GenericNodes, DuplicateAddressDetectionGetsAnAdvertisementToAllNodes) {

@@ -1,5 +1,6 @@
 // The neighbour resolver on real rings and mbufs: held frames, ARP requests
-// through the inject path, release on the answer, retries and giving up.
+// and neighbour solicitations through the inject path, release on the
+// answer, retries and giving up.
 #include <gtest/gtest.h>
 #include <rte_ring.h>
 
@@ -18,6 +19,8 @@ const MacAddr kOurMac = *MacAddr::parse("02:00:5e:00:53:01");
 const MacAddr kPeerMac = *MacAddr::parse("02:00:5e:00:53:64");
 const Ipv4Addr kPa4 = *Ipv4Addr::parse("192.0.2.1");
 const Ipv4Addr kPeer4 = *Ipv4Addr::parse("192.0.2.100");
+const Ipv6Addr kPa6 = *Ipv6Addr::parse("2001:db8:1::1");
+const Ipv6Addr kPeer6 = *Ipv6Addr::parse("2001:db8:1::100");
 
 rte_mbuf* mbufOf(const std::vector<std::uint8_t>& bytes) {
   rte_mbuf* m = rte_pktmbuf_alloc(testPool());
@@ -39,6 +42,7 @@ class Resolver : public ::testing::Test {
     port.port = 0;
     port.mac = kOurMac;
     port.v4.push_back(*InterfaceAddress4::parse("192.0.2.1/24"));
+    port.v6.push_back(*InterfaceAddress6::parse("2001:db8:1::1/64"));
     local_ = std::make_unique<dp::Published<fib::LocalAddresses>>(
         *rcu_, std::make_unique<const fib::LocalAddresses>(*fib::LocalAddresses::build({port})));
     table_ = std::make_unique<dp::Published<fib::NeighborTable>>(*rcu_, std::make_unique<const fib::NeighborTable>());
@@ -134,10 +138,85 @@ TEST_F(Resolver, HeldFramesAreBoundedPerNextHop) {
   EXPECT_EQ(resolver_->stats().heldDropped, 3u);
 }
 
-TEST_F(Resolver, Ipv6NextHopsAreCountedAsUnsupported) {
-  resolver_->onMiss(heldFrame(*Ipv6Addr::parse("2001:db8::100"), 1));
-  EXPECT_EQ(resolver_->stats().ipv6Unsupported, 1u);
-  EXPECT_TRUE(injected().empty());
+// Neighbour discovery as icmp6-local punts it (offsets set).
+rte_mbuf* ndMbuf(const std::vector<std::uint8_t>& bytes) {
+  rte_mbuf* m = mbufOf(bytes);
+  dp::meta(m).l3Offset = 14;
+  dp::meta(m).l4Offset = 54;
+  return m;
+}
+
+// An IPv6 underlay next hop (an IPv6 PA) is resolved with a neighbour
+// solicitation to its solicited-node group, from the port's address on its
+// subnet, and the advertisement that answers it releases the held frames.
+TEST_F(Resolver, AnIpv6UnderlayNextHopIsSolicitedAndTheAdvertisementReleasesItsFrames) {
+  resolver_->onMiss(heldFrame(kPeer6, 1));
+  resolver_->onMiss(heldFrame(kPeer6, 2));
+  auto out = injected();
+  ASSERT_EQ(out.size(), 1u);
+  const Ipv6Addr group = kPeer6.solicitedNode();
+  EXPECT_EQ(out[0].second, PacketBuilder()
+                               .eth(kOurMac, MacAddr::forIpv6Multicast(group))
+                               .ipv6(kPa6, group)
+                               .ttl(255)
+                               .neighborSolicitation(kPeer6, kOurMac)
+                               .build());
+  EXPECT_EQ(resolver_->stats().ipv6Unsupported, 0u);
+  resolver_->onNd(ndMbuf(PacketBuilder()
+                             .eth(kPeerMac, kOurMac)
+                             .ipv6(kPeer6, kPa6)
+                             .ttl(255)
+                             .neighborAdvertisement(wire::NaFlags{false, true, true}, kPeer6, kPeerMac)
+                             .build()));
+  const fib::Neighbor* n = table_->get()->find(IpAddr(kPeer6));
+  ASSERT_NE(n, nullptr);
+  EXPECT_EQ(n->mac, kPeerMac);
+  out = injected();
+  ASSERT_EQ(out.size(), 2u);
+  for (std::uint16_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(out[i].second, PacketBuilder().eth(kOurMac, kPeerMac).ipv4(kPa4, kPeer4).udp(i + 1, 9).build());
+  }
+  EXPECT_EQ(resolver_->stats().released, 2u);
+}
+
+TEST_F(Resolver, AnUnansweredIpv6NextHopIsSolicitedThreeTimesThenGivenUp) {
+  resolver_->onMiss(heldFrame(kPeer6, 1));
+  auto t0 = Clock::now();
+  resolver_->tick(t0 + std::chrono::milliseconds(1100));
+  resolver_->tick(t0 + std::chrono::milliseconds(2200));
+  EXPECT_EQ(injected().size(), 3u);
+  resolver_->tick(t0 + std::chrono::milliseconds(3300));
+  EXPECT_EQ(resolver_->stats().heldDropped, 1u);
+}
+
+// RFC 4861 7.2.5: an advertisement about an address nobody asked for and
+// nobody knows creates nothing; 7.2.3: a solicitation with a source
+// link-layer option teaches its sender.
+TEST_F(Resolver, AnUnsolicitedAdvertisementTeachesNothingButASolicitationTeachesItsSender) {
+  resolver_->onNd(ndMbuf(PacketBuilder()
+                             .eth(kPeerMac, MacAddr::forIpv6Multicast(Ipv6Addr::allNodes()))
+                             .ipv6(kPeer6, Ipv6Addr::allNodes())
+                             .ttl(255)
+                             .neighborAdvertisement(wire::NaFlags{false, false, true}, kPeer6, kPeerMac)
+                             .build()));
+  EXPECT_TRUE(table_->get()->entries().empty());
+  resolver_->onNd(ndMbuf(PacketBuilder()
+                             .eth(kPeerMac, MacAddr::forIpv6Multicast(kPa6.solicitedNode()))
+                             .ipv6(kPeer6, kPa6.solicitedNode())
+                             .ttl(255)
+                             .neighborSolicitation(kPa6, kPeerMac)
+                             .build()));
+  ASSERT_NE(table_->get()->find(IpAddr(kPeer6)), nullptr);
+  EXPECT_EQ(table_->get()->find(IpAddr(kPeer6))->mac, kPeerMac);
+  // Now known, an unsolicited advertisement of a new MAC updates it.
+  const MacAddr moved = *MacAddr::parse("02:00:5e:00:53:65");
+  resolver_->onNd(ndMbuf(PacketBuilder()
+                             .eth(moved, MacAddr::forIpv6Multicast(Ipv6Addr::allNodes()))
+                             .ipv6(kPeer6, Ipv6Addr::allNodes())
+                             .ttl(255)
+                             .neighborAdvertisement(wire::NaFlags{false, false, true}, kPeer6, moved)
+                             .build()));
+  EXPECT_EQ(table_->get()->find(IpAddr(kPeer6))->mac, moved);
 }
 
 TEST_F(Resolver, ArpFromAnUnspecifiedSenderTeachesNothing) {
@@ -187,6 +266,15 @@ TEST_F(Resolver, TenantInterfaceNextHopsAreResolvedTaggedInTheirOwnScope) {
   EXPECT_EQ(table_->get()->find(router, scope)->mac, kPeerMac);
   EXPECT_EQ(table_->get()->find(router), nullptr) << "not the underlay's";
   EXPECT_EQ(injected().size(), 1u) << "the held frame, released";
+
+  // Tenant interfaces are IPv4 only: an IPv6 next hop there is counted, not solicited.
+  rte_mbuf* v6 = heldFrame(*Ipv6Addr::parse("2001:db8::100"), 2);
+  dp::meta(v6).txPort = 1;
+  dp::meta(v6).vlan = 100;
+  dp::meta(v6).flags |= dp::kMetaFlagExternal;
+  resolver_->onMiss(v6);
+  EXPECT_EQ(resolver_->stats().ipv6Unsupported, 1u);
+  EXPECT_TRUE(injected().empty());
 
   tenants.publish(std::make_unique<const fib::TenantTables>());
   resolver_->forgetGoneScopes();

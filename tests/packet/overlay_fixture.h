@@ -119,7 +119,7 @@ class OverlayNodes : public ::testing::Test {
         *rcu_, std::make_unique<const overlay::OverlayPolicy>(std::move(*policy)));
     // Tenant B's group: host1 has a VM port in VSID 6001.
     groups_ = std::make_unique<dp::Published<fib::MulticastGroups>>(
-        *rcu_, std::make_unique<const fib::MulticastGroups>(std::vector<Ipv4Addr>{v4("239.1.1.1")}));
+        *rcu_, std::make_unique<const fib::MulticastGroups>(std::vector<IpAddr>{IpAddr(v4("239.1.1.1"))}));
     nodesCtx_.local = local_.get();
     nodesCtx_.groups = groups_.get();
     nodesCtx_.neighbors = neighbors_.get();

@@ -39,6 +39,8 @@ Result<std::unique_ptr<NodeDataplane>> NodeDataplane::create(
   fib::NeighborResolver* resolver = n->resolver_.get();
   auto arp = n->dp_->control().addPuntKind("arp", [resolver](rte_mbuf* m) { resolver->onArp(m); });
   if (!arp) return arp.error();
+  auto nd = n->dp_->control().addPuntKind("nd", [resolver](rte_mbuf* m) { resolver->onNd(m); });
+  if (!nd) return nd.error();
   auto miss = n->dp_->control().addPuntKind("neighbor-miss", [resolver](rte_mbuf* m) { resolver->onMiss(m); });
   if (!miss) return miss.error();
   n->pinger_ = std::make_unique<fib::PaPinger>(*n->local_, *n->neighbors_, *n->resolver_, n->dp_->control(),
@@ -53,6 +55,7 @@ Result<std::unique_ptr<NodeDataplane>> NodeDataplane::create(
   n->nodesCtx_.groups = n->groups_.get();
   n->nodesCtx_.neighbors = n->neighbors_.get();
   n->nodesCtx_.arpPunt = n->arpPunt_;
+  n->nodesCtx_.ndPunt = *nd;
   n->nodesCtx_.missPunt = n->missPunt_;
   n->nodesCtx_.tenants = n->tenants_.get();
   for (const auto& a : providerAddresses) {
@@ -61,7 +64,7 @@ Result<std::unique_ptr<NodeDataplane>> NodeDataplane::create(
   return n;
 }
 
-void NodeDataplane::setMulticastGroups(std::vector<Ipv4Addr> groups) {
+void NodeDataplane::setMulticastGroups(std::vector<IpAddr> groups) {
   fib::MulticastGroups next(std::move(groups));
   if (next.list() == groups_->get()->list()) return;
   std::string text;

@@ -32,10 +32,8 @@ Result<LocalAddresses> LocalAddresses::build(std::vector<PortAddresses> ports) {
   }
   t.ports_ = std::move(ports);
   for (const auto& p : t.ports_) {
-    if (!p.v4.empty()) {
-      t.groupPort_ = p.port;
-      break;
-    }
+    if (!p.v4.empty() && t.groupPort4_ == UINT16_MAX) t.groupPort4_ = p.port;
+    if (!p.v6.empty() && t.groupPort6_ == UINT16_MAX) t.groupPort6_ = p.port;
   }
   return t;
 }
@@ -43,6 +41,12 @@ Result<LocalAddresses> LocalAddresses::build(std::vector<PortAddresses> ports) {
 bool LocalAddresses::ownsAnywhere(const Ipv4Addr& a) const {
   return std::any_of(ports_.begin(), ports_.end(), [&](const PortAddresses& p) {
     return std::any_of(p.v4.begin(), p.v4.end(), [&](const auto& x) { return x.address() == a; });
+  });
+}
+
+bool LocalAddresses::ownsAnywhere(const Ipv6Addr& a) const {
+  return std::any_of(ports_.begin(), ports_.end(), [&](const PortAddresses& p) {
+    return std::any_of(p.v6.begin(), p.v6.end(), [&](const auto& x) { return x.address() == a; });
   });
 }
 
@@ -64,7 +68,7 @@ bool LocalAddresses::ownsSolicitedNode(std::uint16_t port, const Ipv6Addr& group
   return std::any_of(p->v6.begin(), p->v6.end(), [&](const auto& x) { return x.address().solicitedNode() == group; });
 }
 
-MulticastGroups::MulticastGroups(std::vector<Ipv4Addr> groups) : groups_(std::move(groups)) {
+MulticastGroups::MulticastGroups(std::vector<IpAddr> groups) : groups_(std::move(groups)) {
   std::sort(groups_.begin(), groups_.end());
   groups_.erase(std::unique(groups_.begin(), groups_.end()), groups_.end());
 }

@@ -5,6 +5,9 @@
 #include "hnv/wire/arp.h"
 #include "hnv/wire/builder.h"
 #include "hnv/wire/ethernet.h"
+#include "hnv/wire/icmpv6.h"
+#include "hnv/wire/ipv6.h"
+#include "hnv/wire/nd.h"
 
 namespace hnv::fib {
 namespace {
@@ -16,12 +19,18 @@ void freeAll(std::deque<rte_mbuf*>& q) {
   q.clear();
 }
 
-// The port's address on the next hop's subnet, else its first IPv4 address.
-const Ipv4Addr* sourceFor(const PortAddresses& port, const Ipv4Addr& target) {
-  for (const auto& a : port.v4) {
+const std::vector<InterfaceAddress4>& addressesOf(const PortAddresses& p, const Ipv4Addr&) { return p.v4; }
+const std::vector<InterfaceAddress6>& addressesOf(const PortAddresses& p, const Ipv6Addr&) { return p.v6; }
+
+// The port's address on the next hop's subnet, else its first address of
+// the next hop's family.
+template <class Addr>
+const Addr* sourceFor(const PortAddresses& port, const Addr& target) {
+  const auto& as = addressesOf(port, target);
+  for (const auto& a : as) {
     if (a.subnet().contains(target)) return &a.address();
   }
-  return port.v4.empty() ? nullptr : &port.v4.front().address();
+  return as.empty() ? nullptr : &as.front().address();
 }
 
 }  // namespace
@@ -46,6 +55,19 @@ bool sendArpRequest(dp::ControlPath& control, rte_mempool* pool, std::uint16_t p
   dp::resetMeta(m, port);
   dp::meta(m).txPort = port;
   return control.inject(m, dp::InjectEdge::Transmit);
+}
+
+bool sendNeighborSolicitation(dp::ControlPath& control, rte_mempool* pool, std::uint16_t port, const MacAddr& mac,
+                              const Ipv6Addr& sender, const Ipv6Addr& target) {
+  const Ipv6Addr group = target.solicitedNode();
+  const std::vector<std::uint8_t> frame = wire::PacketBuilder()
+                                              .eth(mac, MacAddr::forIpv6Multicast(group))
+                                              .ipv6(sender, group)
+                                              .ttl(255)
+                                              .neighborSolicitation(target, mac)
+                                              .build();
+  rte_mbuf* m = dp::mbufFromFrame(pool, frame, port);
+  return m != nullptr && control.inject(m, dp::InjectEdge::Transmit);
 }
 
 bool sendUnsolicitedNa(dp::ControlPath& control, rte_mempool* pool, std::uint16_t port, const MacAddr& mac,
@@ -142,6 +164,31 @@ void NeighborResolver::onArp(rte_mbuf* m) {
   learn(NeighborKey(arp->spa, *scope), arp->sha, port);
 }
 
+void NeighborResolver::onNd(rte_mbuf* m) {
+  const dp::PacketMeta& pm = dp::meta(m);
+  auto frame = std::span<const std::uint8_t>(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m));
+  const std::uint16_t port = pm.rxPort;
+  // icmp6-local validated the message; only what is learned is read here.
+  std::optional<std::pair<Ipv6Addr, MacAddr>> learned;
+  bool advertisement = false;
+  auto ip = pm.l3Offset < frame.size() ? wire::parseIpv6(frame.subspan(pm.l3Offset)) : wire::parseIpv6({});
+  if (ip && pm.l4Offset < frame.size() && frame.size() >= wire::kEthernetHeaderLen) {
+    auto message = frame.subspan(pm.l4Offset);
+    const MacAddr sender = MacAddr::fromBytes(frame.data() + 6);
+    if (auto na = wire::parseNeighborAdvertisement(message)) {
+      advertisement = true;
+      learned.emplace(na->target, na->targetLinkLayer.value_or(sender));
+    } else if (auto ns = wire::parseNeighborSolicitation(message); ns && ns->sourceLinkLayer) {
+      learned.emplace(ip->src, *ns->sourceLinkLayer);
+    }
+  }
+  rte_pktmbuf_free(m);
+  if (!learned || learned->second.isMulticast() || learned->second.isZero()) return;
+  const NeighborKey key(IpAddr(learned->first), kUnderlay);
+  if (advertisement && !pending_.contains(key) && !entries_.contains(key)) return;
+  learn(key, learned->second, port);
+}
+
 void NeighborResolver::onMiss(rte_mbuf* m) {
   dp::PacketMeta& pm = dp::meta(m);
   const auto scope = scopeOf(pm, pm.txPort);
@@ -157,7 +204,7 @@ void NeighborResolver::onMiss(rte_mbuf* m) {
     release(hop, it->second);
     return;
   }
-  if (!hop.ip.isV4()) {
+  if (!hop.ip.isV4() && hop.scope != kUnderlay) {
     ++stats_.ipv6Unsupported;
     ++stats_.heldDropped;
     rte_pktmbuf_free(m);
@@ -179,22 +226,28 @@ void NeighborResolver::onMiss(rte_mbuf* m) {
 void NeighborResolver::sendRequest(const NeighborKey& key, Pending& p, Clock::time_point now) {
   ++p.attempts;
   p.lastSent = now;
-  const Ipv4Addr target = key.ip.v4();
   if (key.scope != kUnderlay) {
     const TenantInterface* x = tenants_ != nullptr ? tenants_->get()->byScope(key.scope) : nullptr;
-    if (x != nullptr && sendArpRequest(control_, pool_, x->port, x->mac, x->address, target, x->vlan)) {
+    if (x != nullptr && sendArpRequest(control_, pool_, x->port, x->mac, x->address, key.ip.v4(), x->vlan)) {
       ++stats_.requestsSent;
     }
     return;
   }
   const PortAddresses* port = local_.get()->onPort(p.port);
-  const Ipv4Addr* src = port != nullptr ? sourceFor(*port, target) : nullptr;
-  if (src == nullptr) {
-    kLog.warn("no IPv4 address on the port to resolve a next hop from",
-                 {{"address", target.toString()}, {"port", std::to_string(p.port)}});
+  auto noSource = [&] {
+    kLog.warn(key.ip.isV4() ? "no IPv4 address on the port to resolve a next hop from"
+                            : "no IPv6 address on the port to resolve a next hop from",
+              {{"address", key.ip.toString()}, {"port", std::to_string(p.port)}});
+  };
+  if (key.ip.isV4()) {
+    const Ipv4Addr* src = port != nullptr ? sourceFor(*port, key.ip.v4()) : nullptr;
+    if (src == nullptr) return noSource();
+    if (sendArpRequest(control_, pool_, p.port, port->mac, *src, key.ip.v4())) ++stats_.requestsSent;
     return;
   }
-  if (sendArpRequest(control_, pool_, p.port, port->mac, *src, target)) ++stats_.requestsSent;
+  const Ipv6Addr* src = port != nullptr ? sourceFor(*port, key.ip.v6()) : nullptr;
+  if (src == nullptr) return noSource();
+  if (sendNeighborSolicitation(control_, pool_, p.port, port->mac, *src, key.ip.v6())) ++stats_.requestsSent;
 }
 
 void NeighborResolver::tick(Clock::time_point now) {
@@ -204,7 +257,7 @@ void NeighborResolver::tick(Clock::time_point now) {
       ++it;
       continue;
     }
-    if (p.attempts < kAttempts && it->first.ip.isV4()) {
+    if (p.attempts < kAttempts) {
       sendRequest(it->first, p, now);
       ++it;
       continue;

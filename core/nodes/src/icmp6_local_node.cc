@@ -14,10 +14,21 @@ namespace {
 constexpr std::uint8_t kNdHopLimit = 255;
 constexpr std::size_t kNaLen = wire::kNdNeighborMessageLen + wire::kNdLinkLayerOptionLen;
 
+// Whether a neighbour (the underlay's: ip6-input takes only underlay frames)
+// at `mac` on `port` is news to the resolver; `unknownTeaches`: what an
+// unknown one is.
+bool teaches(const fib::NeighborTable* neighbors, const Ipv6Addr& ip, const MacAddr& mac, std::uint16_t port,
+             bool unknownTeaches) {
+  const fib::Neighbor* known = neighbors != nullptr ? neighbors->find(IpAddr(ip)) : nullptr;
+  return known != nullptr ? (known->mac != mac || known->port != port) : unknownTeaches;
+}
+
 }  // namespace
 
 std::uint16_t Icmp6LocalNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
-  const fib::LocalAddresses* local = dp::nodeState<NodesContext>(node).local->get();
+  const NodesContext& ctx = dp::nodeState<NodesContext>(node);
+  const fib::LocalAddresses* local = ctx.local->get();
+  const fib::NeighborTable* neighbors = ctx.neighbors != nullptr ? ctx.neighbors->get() : nullptr;
   dp::Dispatch<Icmp6LocalNode> out(graph, node, objs, count);
   for (std::uint16_t i = 0; i < count; ++i) {
     auto* m = static_cast<rte_mbuf*>(objs[i]);
@@ -54,6 +65,24 @@ std::uint16_t Icmp6LocalNode::process(rte_graph* graph, rte_node* node, void** o
       out.to(m, Next::Tx);
       continue;
     }
+    if (icmp->type == wire::kIcmpv6NeighborAdvertisement) {
+      // RFC 4861 7.1.2: hop limit 255, code 0 (the parser), no multicast
+      // target, not solicited when sent to a group. Without a target
+      // link-layer option the sender's Ethernet address is the target's.
+      auto na = wire::parseNeighborAdvertisement(message);
+      if (!na || ip->hopLimit != kNdHopLimit || (ip->dst.isMulticast() && na->flags.solicited)) {
+        out.drop(m, Error::InvalidNd);
+        continue;
+      }
+      const MacAddr at = na->targetLinkLayer.value_or(peerMac);
+      if (ctx.ndPunt != 0 && teaches(neighbors, na->target, at, pm.rxPort, !ip->dst.isMulticast())) {
+        pm.control = ctx.ndPunt;
+        out.to(m, Next::Punt);
+      } else {
+        out.drop(m, Error::AdvertisementIgnored);
+      }
+      continue;
+    }
     if (icmp->type != wire::kIcmpv6NeighborSolicitation) {
       out.drop(m, Error::UnsupportedType);
       continue;
@@ -70,6 +99,16 @@ std::uint16_t Icmp6LocalNode::process(rte_graph* graph, rte_node* node, void** o
     if (!local->owns(pm.rxPort, ns->target)) {
       out.drop(m, Error::NotOurTarget);
       continue;
+    }
+    if (!dad && ns->sourceLinkLayer && ctx.ndPunt != 0 &&
+        teaches(neighbors, ip->src, *ns->sourceLinkLayer, pm.rxPort, true)) {
+      if (rte_mbuf* copy = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX); copy != nullptr) {
+        dp::resetMeta(copy, pm.rxPort);
+        dp::meta(copy).l3Offset = pm.l3Offset;
+        dp::meta(copy).l4Offset = pm.l4Offset;
+        dp::meta(copy).control = ctx.ndPunt;
+        out.emit(copy, Next::Punt);
+      }
     }
     const Ipv6Addr target = ns->target;
     const Ipv6Addr replyTo = dad ? Ipv6Addr::allNodes() : ip->src;

@@ -9,11 +9,12 @@
 namespace hnv::overlay {
 
 // nvgre-encap: wraps a customer frame (meta.vsid, destination PA in the
-// scratch words, fib::setNextHop) in outer Ethernet, IPv4 with DF set and
-// GRE with key VSID << 8 | FlowID (RFC 7637); FlowID and the egress uplink
-// come from the inner flow hash, so flows spread over every uplink on the
-// destination's subnet (teaming); the outer source is the PA of the sending
-// VM's record. DSCP is copied to the outer header and ECN set per
+// scratch words, fib::setNextHop) in outer Ethernet, IP of the PA's family
+// (IPv4 with DF set; IPv6 with the inner flow's hash as flow label, RFC 6438)
+// and GRE with key VSID << 8 | FlowID (RFC 7637); FlowID and the egress
+// uplink come from the inner flow hash, so flows spread over every uplink on
+// the destination's subnet (teaming); the outer source is the PA of the
+// sending VM's record. DSCP is copied to the outer header and ECN set per
 // RFC 6040 as configured. A frame that would exceed the uplink MTU is never
 // fragmented: it is counted (too-big) and its sender told the MTU that fits,
 // a VM of this host by vm-icmp-error, a tenant packet routed by the gateway
@@ -29,10 +30,10 @@ struct NvgreEncapNode {
   static constexpr std::array<std::string_view, 5> kNextNames{"drop", "port-tx", "punt", "vm-icmp-error",
                                                               "icmp4-error"};
   enum class Error : std::uint16_t {
-    Ipv6Underlay, NoUnderlayRoute, TooBig, NoHeadroom, NoNeighbor, BadOffload, NoBuffer, ExtensionDrop
+    NoUnderlayRoute, TooBig, NoHeadroom, NoNeighbor, BadOffload, NoBuffer, ExtensionDrop
   };
-  static constexpr std::array<std::string_view, 8> kErrorNames{
-      "ipv6-underlay", "no-underlay-route", "too-big", "no-headroom", "no-neighbor", "bad-offload", "no-buffer",
+  static constexpr std::array<std::string_view, 7> kErrorNames{
+      "no-underlay-route", "too-big", "no-headroom", "no-neighbor", "bad-offload", "no-buffer",
       "extension-drop"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };

@@ -151,16 +151,12 @@ class OverlayPolicy {
   std::size_t recordCount() const { return byCa_.size(); }
 
   // The underlay next hop toward a PA on none of this node's PA subnets:
-  // the gateway of the most specific of the node's provider routes (IPv4,
-  // with a next hop) that covers it, the lowest metric among equals;
-  // nullopt when none does.
-  std::optional<Ipv4Addr> providerNextHop(const Ipv4Addr& pa) const {
-    for (const auto& r : providerRoutes_) {
-      if (r.destination.contains(pa)) return r.nextHop;
-    }
-    return std::nullopt;
-  }
-  std::size_t providerRouteCount() const { return providerRoutes_.size(); }
+  // the gateway of the most specific of the node's provider routes of the
+  // PA's family (with a next hop) that covers it, the lowest metric among
+  // equals; nullopt when none does.
+  std::optional<Ipv4Addr> providerNextHop(const Ipv4Addr& pa) const { return nextHopIn(providerRoutes4_, pa); }
+  std::optional<Ipv6Addr> providerNextHop(const Ipv6Addr& pa) const { return nextHopIn(providerRoutes6_, pa); }
+  std::size_t providerRouteCount() const { return providerRoutes4_.size() + providerRoutes6_.size(); }
   // The global dynamicRecordAgingSeconds (0: Dynamic records never age).
   std::uint32_t dynamicAging() const { return dynamicAging_; }
 
@@ -198,11 +194,19 @@ class OverlayPolicy {
   };
   void bindPorts(std::span<const VmPortBinding> ports);
 
+  template <class Addr>
   struct ProviderRouteEntry {
-    Prefix4 destination;
-    Ipv4Addr nextHop;
+    PrefixT<Addr> destination;
+    Addr nextHop;
     std::uint32_t metric = 0;
   };
+  template <class Addr>
+  static std::optional<Addr> nextHopIn(const std::vector<ProviderRouteEntry<Addr>>& routes, const Addr& pa) {
+    for (const auto& r : routes) {
+      if (r.destination.contains(pa)) return r.nextHop;
+    }
+    return std::nullopt;
+  }
 
   std::uint64_t revision_ = 0;
   std::uint32_t dynamicAging_ = 0;
@@ -217,7 +221,9 @@ class OverlayPolicy {
   std::unordered_map<std::uint32_t, RecordEntry> gatewayHere_;
   std::unordered_set<MacKey, KeyHash> l2Only_;
   std::set<IpAddr> ownPas_;
-  std::vector<ProviderRouteEntry> providerRoutes_;  // most specific first, then by metric
+  // Most specific first, then by metric.
+  std::vector<ProviderRouteEntry<Ipv4Addr>> providerRoutes4_;
+  std::vector<ProviderRouteEntry<Ipv6Addr>> providerRoutes6_;
   std::vector<std::optional<VmPortBinding>> vmPorts_;  // by DPDK port id
   std::vector<std::uint8_t> learnsByPort_;             // by DPDK port id
   FlatMap<MacKey, std::uint16_t, KeyHash> portByMac_;

@@ -9,8 +9,9 @@
 //   node->start(io);   // workers, then the control loop on `io`
 //
 // Punt kinds: "arp" (ARP that teaches the resolver something, from
-// arp-input) and "neighbor-miss" (a finished frame whose underlay next hop
-// has no MAC yet) both go to the NeighborResolver; "echo-reply" (ICMP echo
+// arp-input), "nd" (the same for IPv6 neighbour discovery, from icmp6-local)
+// and "neighbor-miss" (a finished frame whose underlay next hop has no MAC
+// yet) go to the NeighborResolver; "echo-reply" (ICMP echo
 // replies to the node, from icmp4-local) goes to the PaPinger.
 //
 // The control loop runs on the program's io_context. It sleeps on the punt
@@ -98,7 +99,7 @@ class NodeDataplane {
   void publishTenants(std::unique_ptr<const fib::TenantTables> tables);
   // The IPv4 multicast groups ip4-input accepts NVGRE on (the PA multicast
   // groups of the VSIDs with local members); published only when changed.
-  void setMulticastGroups(std::vector<Ipv4Addr> groups);
+  void setMulticastGroups(std::vector<IpAddr> groups);
   const fib::MulticastGroups& multicastGroups() const { return *groups_->get(); }
   const fib::NeighborResolver& resolver() const { return *resolver_; }
   fib::PaPinger& pinger() { return *pinger_; }

@@ -38,29 +38,33 @@ class LocalAddresses {
   const std::vector<PortAddresses>& ports() const { return ports_; }
   // True when some port owns `a`.
   bool ownsAnywhere(const Ipv4Addr& a) const;
-  // The port that receives multicast groups (MulticastGroups): the first
-  // with an IPv4 address; UINT16_MAX when none.
-  std::uint16_t groupPort() const { return groupPort_; }
+  bool ownsAnywhere(const Ipv6Addr& a) const;
+  // The port that receives multicast groups (MulticastGroups) of a family:
+  // the first with an address of that family; UINT16_MAX when none.
+  std::uint16_t groupPort() const { return groupPort4_; }
+  std::uint16_t groupPort6() const { return groupPort6_; }
 
  private:
   std::vector<PortAddresses> ports_;
   std::vector<int> byPort_;  // port id -> index in ports_, -1 when absent
-  std::uint16_t groupPort_ = UINT16_MAX;
+  std::uint16_t groupPort4_ = UINT16_MAX;
+  std::uint16_t groupPort6_ = UINT16_MAX;
 };
 
-// The IPv4 multicast groups the node receives on, on every port that has
-// provider addresses: the PA multicast groups of the virtual subnets it has
-// VM ports in (broadcast of a VSID sent to its group). Immutable, published
-// like LocalAddresses.
+// The multicast groups (IPv4 and IPv6) the node receives on, on every port
+// that has provider addresses of the group's family: the PA multicast
+// groups of the virtual subnets it has VM ports in (broadcast of a VSID sent
+// to its group). Immutable, published like LocalAddresses.
 class MulticastGroups {
  public:
   MulticastGroups() = default;
-  explicit MulticastGroups(std::vector<Ipv4Addr> groups);
-  bool has(const Ipv4Addr& group) const { return std::binary_search(groups_.begin(), groups_.end(), group); }
-  const std::vector<Ipv4Addr>& list() const { return groups_; }
+  explicit MulticastGroups(std::vector<IpAddr> groups);
+  bool has(const Ipv4Addr& group) const { return std::binary_search(groups_.begin(), groups_.end(), IpAddr(group)); }
+  bool has(const Ipv6Addr& group) const { return std::binary_search(groups_.begin(), groups_.end(), IpAddr(group)); }
+  const std::vector<IpAddr>& list() const { return groups_; }
 
  private:
-  std::vector<Ipv4Addr> groups_;  // sorted, each once
+  std::vector<IpAddr> groups_;  // sorted, each once
 };
 
 }  // namespace hnv::fib

@@ -1,9 +1,12 @@
-// Resolves underlay next hops to MACs with ARP, on the control thread.
+// Resolves next hops to MACs with ARP and, for IPv6 underlay next hops,
+// neighbour discovery, on the control thread.
 //
 // Workers never wait: a node that finds no neighbour for a next hop punts the
 // finished frame (destination MAC still zero, next hop in the scratch words,
 // meta.txPort the port). The resolver holds up to kHeldPerHop such frames per
-// next hop, sends an ARP request from the port's own address, retries every
+// next hop, sends an ARP request (IPv6: a neighbour solicitation to the
+// target's solicited-node group, with our link-layer address, RFC 4861
+// 7.2.2) from the port's own address, retries every
 // second up to kAttempts times, and when the answer arrives fills in the MAC,
 // publishes a new NeighborTable and transmits the held frames through the
 // inject path. ARP seen by arp-input that teaches something new (a reply to
@@ -15,8 +18,12 @@
 // tag, from the gateway's address on that network; ARP punted from such an
 // interface (meta flag kMetaFlagExternal, rxPort and vlan) teaches its scope.
 //
-// IPv6 next hops (neighbour discovery) are not resolved yet: such frames are
-// dropped and counted (heldDropped, ipv6Unsupported).
+// Neighbour discovery punted by icmp6-local (onNd) teaches the underlay: an
+// advertisement fills in a next hop being resolved or changes a known one
+// (an unsolicited one about an unknown address is ignored, RFC 4861 7.2.5);
+// a solicitation for one of our addresses teaches its sender's address, as
+// an ARP request does. Tenant interfaces are IPv4 only: an IPv6 next hop
+// there is dropped and counted (heldDropped, ipv6Unsupported).
 //
 // Thread: control.
 #pragma once
@@ -42,7 +49,7 @@ struct ResolverStats {
   std::uint64_t held = 0;          // frames held for a next hop
   std::uint64_t released = 0;      // held frames sent after resolution
   std::uint64_t heldDropped = 0;   // held frames dropped (queue full, unresolved, no source address)
-  std::uint64_t ipv6Unsupported = 0;
+  std::uint64_t ipv6Unsupported = 0;  // IPv6 next hops on tenant interfaces
 };
 
 // Sends a 60-byte (padded) ARP request out of `port` through the inject
@@ -51,6 +58,13 @@ struct ResolverStats {
 // With a VLAN id the request carries that 802.1Q tag.
 bool sendArpRequest(dp::ControlPath& control, rte_mempool* pool, std::uint16_t port, const MacAddr& mac,
                     const Ipv4Addr& sender, const Ipv4Addr& target, std::uint16_t vlan = 0);
+
+// Sends a Neighbor Solicitation (RFC 4861 7.2.2) out of `port`: for
+// `target`, from `sender` at `mac` (the source link-layer option), to the
+// target's solicited-node group, hop limit 255. False: no mbuf or a full
+// ring.
+bool sendNeighborSolicitation(dp::ControlPath& control, rte_mempool* pool, std::uint16_t port, const MacAddr& mac,
+                              const Ipv6Addr& sender, const Ipv6Addr& target);
 
 // Sends an unsolicited Neighbor Advertisement (RFC 4861 section 7.2.6) out
 // of `port`: `address` is at `mac`, override set, to all nodes (ff02::1,
@@ -80,6 +94,7 @@ class NeighborResolver {
 
   // Punt handlers; each takes ownership of the packet.
   void onArp(rte_mbuf* m);
+  void onNd(rte_mbuf* m);
   void onMiss(rte_mbuf* m);
   // Retries and gives up on unanswered next hops; call a few times a second.
   void tick(Clock::time_point now = Clock::now());

@@ -1,7 +1,7 @@
 // What the generic nodes read: the node's own addresses, its neighbours and
 // (on a gateway) the tenants' external interfaces and VRFs, published by
-// RCU, and the punt kinds for ARP that teaches the neighbour resolver
-// something and for frames waiting for a neighbour (0: nothing is punted).
+// RCU, and the punt kinds for ARP and neighbour discovery that teach the
+// neighbour resolver something and for frames waiting for a neighbour (0: nothing is punted).
 #pragma once
 
 #include "hnv/dp/control_path.h"
@@ -20,6 +20,7 @@ struct NodesContext {
   // Empty tables on a node without tenants (hnv-hostd): nothing matches.
   const dp::Published<fib::TenantTables>* tenants = nullptr;
   dp::PuntKind arpPunt = 0;
+  dp::PuntKind ndPunt = 0;  // IPv6 neighbour discovery that teaches the underlay's resolver
   dp::PuntKind missPunt = 0;  // a frame to a tenant neighbour not yet resolved
   // The largest TCP MSS a routed tenant SYN may announce: what fits the
   // overlay (the underlay MTU minus NVGRE and the IP and TCP headers);

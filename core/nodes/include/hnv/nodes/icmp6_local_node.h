@@ -10,16 +10,24 @@ namespace hnv::nodes {
 
 // icmp6-local: answers ICMPv6 echo requests to the node's addresses and
 // neighbour solicitations for them (RFC 4861 7.2.4, DAD included: a
-// solicitation from :: gets an advertisement to all-nodes). Everything else
-// addressed to the node is counted and dropped.
+// solicitation from :: gets an advertisement to all-nodes). Neighbour
+// discovery that teaches the underlay's resolver something is punted to it
+// (NodesContext::ndPunt), as arp-input does with ARP: an advertisement
+// addressed to us (the answer to its solicitation) or one that changes a
+// known neighbour, and a copy of a solicitation for our address whose
+// sender is new or changed (RFC 4861 7.2.3). Everything else addressed to
+// the node is counted and dropped.
 struct Icmp6LocalNode {
   static constexpr std::string_view kName = "icmp6-local";
   static constexpr std::uint8_t kEchoHopLimit = 64;
-  enum class Next : std::uint16_t { Drop = 0, Tx };
-  static constexpr std::array<std::string_view, 2> kNextNames{"drop", "port-tx"};
-  enum class Error : std::uint16_t { Malformed, BadChecksum, InvalidNd, NotOurTarget, EchoToMulticast, UnsupportedType };
-  static constexpr std::array<std::string_view, 6> kErrorNames{"malformed",      "bad-checksum",      "invalid-nd",
-                                                               "not-our-target", "echo-to-multicast", "unsupported-type"};
+  enum class Next : std::uint16_t { Drop = 0, Tx, Punt };
+  static constexpr std::array<std::string_view, 3> kNextNames{"drop", "port-tx", "punt"};
+  enum class Error : std::uint16_t {
+    Malformed, BadChecksum, InvalidNd, NotOurTarget, EchoToMulticast, UnsupportedType, AdvertisementIgnored
+  };
+  static constexpr std::array<std::string_view, 7> kErrorNames{
+      "malformed",         "bad-checksum",     "invalid-nd",           "not-our-target",
+      "echo-to-multicast", "unsupported-type", "advertisement-ignored"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };
 

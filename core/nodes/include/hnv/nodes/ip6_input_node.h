@@ -9,8 +9,9 @@
 namespace hnv::nodes {
 
 // ip6-input: validates the IPv6 header, accepts packets for the node's own
-// addresses, their solicited-node groups and all-nodes, skips extension
-// headers safely and delivers by upper-layer protocol.
+// addresses, their solicited-node groups and all-nodes, and NVGRE to the
+// PA multicast groups the node has joined (NodesContext::groups), skips
+// extension headers safely and delivers by upper-layer protocol.
 struct Ip6InputNode {
   static constexpr std::string_view kName = "ip6-input";
   enum class Next : std::uint16_t { Drop = 0, Icmp, Gre };
