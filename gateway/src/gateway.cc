@@ -62,14 +62,18 @@ Result<std::unique_ptr<Gateway>> Gateway::start(const GatewayConfig& config, boo
   gw->overlayCtx_.settings = config.encap;
   gw->overlayCtx_.tenants = &gw->node_->tenants();
   // Routed TCP SYNs announce at most what fits an NVGRE packet on the
-  // smallest underlay port: its MTU less outer IPv4 + GRE (28), the inner
+  // smallest underlay port: its MTU less outer IP + GRE (28 with IPv4, 48
+  // when the port has IPv6 PAs: the outer header may be IPv6), the inner
   // Ethernet header (14) and the inner IPv4 and TCP headers (40).
-  std::uint16_t underlayMtu = 0;
+  // No clamping when that leaves 536 bytes or less (RFC 879's default).
+  int smallest = 0;
   for (const auto& p : gw->node_->local().get()->ports()) {
     const bool underlay = !p.v4.empty() || !p.v6.empty();  // trunk and tenant ports have no PAs
-    if (underlay && p.mtu != 0 && (underlayMtu == 0 || p.mtu < underlayMtu)) underlayMtu = p.mtu;
+    if (!underlay || p.mtu == 0) continue;
+    const int mss = int{p.mtu} - (p.v6.empty() ? 82 : 102);
+    if (smallest == 0 || mss < smallest) smallest = mss;
   }
-  if (underlayMtu > 82 + 536) gw->node_->nodesContext().tenantMss = static_cast<std::uint16_t>(underlayMtu - 82);
+  if (smallest > 536) gw->node_->nodesContext().tenantMss = static_cast<std::uint16_t>(smallest);
   // The module list of hnvgwd. Each module adds its node types; the catalog
   // refuses an edge to a node no module provides.
   if (auto st = nodes::addGenericNodes(dp.catalog(), gw->node_->nodesContext()); !st) return st.error();

@@ -16,6 +16,8 @@ traffic:
   lowers its route's MTU, and TCP runs (nvgre-encap counts too-big);
 - a broadcast of tenant B leaves host1 as one NVGRE copy to ff15::1:1 and
   reaches vm-b2 through host2, which took it from the group;
+- PA ping (ICMPv6 echo from host1's PA) and the CA connectivity test work
+  across the IPv6 underlay;
 - tshark with the shipped dissector reads the VSID of these IPv6-framed packets.
 
 Skips while the binaries are not built.
@@ -91,6 +93,16 @@ def test_two_hosts_with_ipv6_pas_carry_both_tenants(overlay6, lab):
         entries = hosts[name].ctl_json("neighbors")["entries"]
         found = {e["address"]: e["mac"].lower() for e in entries}
         assert found.get(PA[peer]) == topo.hosts[peer].uplink_mac.lower(), (name, entries)
+
+    # Diagnostics over the IPv6 underlay: PA ping and the CA connectivity test.
+    r = hosts["host1"].ctl_json("pa-ping", PA["host2"], "--count", "3", "--interval", "50")
+    assert (r["sent"], r["received"], r["source"]) == (3, 3, PA["host1"]), r
+    r = hosts["host1"].ctl_json("pa-ping", "2001:db8:1::77", "--count", "1", "--timeout", "300")
+    assert (r["sent"], r["received"]) == (1, 0), r
+    r = hosts["host1"].ctl_json("ca-test", "--port", "vm-b1", "--sender", "10.0.1.10", "--receiver", "10.0.1.20",
+                                "--count", "3", "--interval", "50")
+    assert (r["sent"], r["received"]) == (3, 3), r
+    assert (r["routing"]["sender_pa"], r["routing"]["next_hop"]["pa"]) == (PA["host1"], PA["host2"]), r
 
     # Path-MTU discovery through the VSID's router: 1458 fits IPv4 outside, not IPv6.
     assert hosts["host1"].counter("hnv_node_errors_total", node="nvgre-encap", error="too-big") >= 1

@@ -13,8 +13,10 @@ namespace json = boost::json;
 Result<fib::PingRequest> pingRequest(const json::object& p) {
   auto target = needString(p, "target", "a provider address");
   if (!target) return target.error();
-  auto ip = Ipv4Addr::parse(*target);
-  if (!ip) return makeError(Errc::InvalidArgument, "params.target", *target, "an IPv4 provider address is required");
+  auto ip = IpAddr::parse(*target);
+  if (!ip || ip->isMulticast() || ip->isUnspecified()) {
+    return makeError(Errc::InvalidArgument, "params.target", *target, "a unicast provider address is required");
+  }
   auto timing = probeTiming(p);
   if (!timing) return timing.error();
   return fib::PingRequest{*ip, timing->count, timing->interval, timing->timeout};

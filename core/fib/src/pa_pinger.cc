@@ -1,6 +1,10 @@
 #include "hnv/fib/pa_pinger.h"
 
 #include <algorithm>
+#include <array>
+#include <optional>
+#include <tuple>
+#include <type_traits>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
@@ -8,7 +12,10 @@
 #include "hnv/wire/bytes.h"
 #include "hnv/wire/ethernet.h"
 #include "hnv/wire/icmp.h"
+#include "hnv/wire/builder.h"
+#include "hnv/wire/icmpv6.h"
 #include "hnv/wire/ipv4.h"
+#include "hnv/wire/ipv6.h"
 
 namespace hnv::fib {
 namespace {
@@ -19,6 +26,36 @@ constexpr std::size_t kFrameLen = wire::kEthernetHeaderLen + wire::kIpv4HeaderLe
 
 double ms(PaPinger::Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
+// The probe's payload: 32 bytes of the alphabet.
+std::array<std::uint8_t, kPayload> payload() {
+  std::array<std::uint8_t, kPayload> data;
+  for (std::size_t i = 0; i < kPayload; ++i) data[i] = static_cast<std::uint8_t>('a' + i % 26);
+  return data;
+}
+
+// The port and address of the node on the target's subnet, of its family.
+template <class Addr>
+bool findSource(const LocalAddresses& local, const Addr& target, std::uint16_t& port, MacAddr& mac, IpAddr& source) {
+  for (const auto& p : local.ports()) {
+    const auto& as = [&]() -> const auto& {
+      if constexpr (std::is_same_v<Addr, Ipv4Addr>) {
+        return p.v4;
+      } else {
+        return p.v6;
+      }
+    }();
+    for (const auto& a : as) {
+      if (a.subnet().contains(target)) {
+        port = p.port;
+        mac = p.mac;
+        source = IpAddr(a.address());
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 Status PaPinger::start(const PingRequest& req, Done done, Clock::time_point now) {
@@ -26,17 +63,9 @@ Status PaPinger::start(const PingRequest& req, Done done, Clock::time_point now)
     return makeError(Errc::InvalidArgument, "params.count", std::to_string(req.count), "must be from 1 to 100");
   }
   Run run;
-  bool found = false;
-  for (const auto& p : local_.get()->ports()) {
-    for (const auto& a : p.v4) {
-      if (!found && a.subnet().contains(req.target)) {
-        run.port = p.port;
-        run.srcMac = p.mac;
-        run.source = a.address();
-        found = true;
-      }
-    }
-  }
+  const LocalAddresses& local = *local_.get();
+  const bool found = req.target.isV4() ? findSource(local, req.target.v4(), run.port, run.srcMac, run.source)
+                                       : findSource(local, req.target.v6(), run.port, run.srcMac, run.source);
   if (!found) {
     return makeError(Errc::InvalidArgument, "params.target", req.target.toString(),
                      "is on none of this node's provider address subnets");
@@ -55,52 +84,84 @@ Status PaPinger::start(const PingRequest& req, Done done, Clock::time_point now)
 }
 
 bool PaPinger::send(std::uint16_t id, Run& run, Clock::time_point now) {
-  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+  rte_mbuf* m = run.req.target.isV4() ? echo4(id, run) : echo6(id, run);
   if (m == nullptr) return false;
+  run.sentAt[run.sent] = now;
+  ++run.sent;
+  const Neighbor* nb = neighbors_.get()->find(run.req.target);
+  if (nb != nullptr) {
+    nb->mac.toBytes(rte_pktmbuf_mtod(m, std::uint8_t*));  // the destination MAC
+    return control_.inject(m, dp::InjectEdge::Transmit);
+  }
+  setNextHop(dp::meta(m), run.req.target);
+  resolver_.onMiss(m);  // sent once the target answers ARP or neighbour discovery
+  return true;
+}
+
+rte_mbuf* PaPinger::echo6(std::uint16_t id, const Run& run) {
+  const auto data = payload();
+  const std::vector<std::uint8_t> frame = wire::PacketBuilder()
+                                              .eth(run.srcMac, MacAddr())
+                                              .ipv6(run.source.v6(), run.req.target.v6())
+                                              .ttl(64)
+                                              .icmpv6EchoRequest(id, static_cast<std::uint16_t>(run.sent))
+                                              .payload(data)
+                                              .build();
+  rte_mbuf* m = dp::mbufFromFrame(pool_, frame, run.port);
+  if (m != nullptr) dp::meta(m).txPort = run.port;
+  return m;
+}
+
+rte_mbuf* PaPinger::echo4(std::uint16_t id, const Run& run) {
+  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+  if (m == nullptr) return nullptr;
   auto* p = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_append(m, kFrameLen));
   if (p == nullptr) {
     rte_pktmbuf_free(m);
-    return false;
+    return nullptr;
   }
   std::span<std::uint8_t> frame{p, kFrameLen};
-  const Neighbor* nb = neighbors_.get()->find(run.req.target);
-  (void)wire::writeEthernet(frame, nb != nullptr ? nb->mac : MacAddr(), run.srcMac, wire::kEtherTypeIpv4);
+  (void)wire::writeEthernet(frame, MacAddr(), run.srcMac, wire::kEtherTypeIpv4);
   wire::Ipv4Fields ip;
   ip.totalLength = static_cast<std::uint16_t>(kFrameLen - wire::kEthernetHeaderLen);
   ip.id = static_cast<std::uint16_t>(run.sent);
   ip.df = true;
   ip.protocol = wire::kIpProtoIcmp;
-  ip.src = run.source;
-  ip.dst = run.req.target;
+  ip.src = run.source.v4();
+  ip.dst = run.req.target.v4();
   (void)wire::writeIpv4(frame.subspan(wire::kEthernetHeaderLen), ip);
-  std::uint8_t data[kPayload];
-  for (std::size_t i = 0; i < kPayload; ++i) data[i] = static_cast<std::uint8_t>('a' + i % 26);
+  const auto data = payload();
   (void)wire::writeIcmpEcho(frame.subspan(wire::kEthernetHeaderLen + wire::kIpv4HeaderLen), wire::kIcmpEchoRequest, id,
                             static_cast<std::uint16_t>(run.sent), data);
   dp::resetMeta(m, run.port);
   dp::meta(m).txPort = run.port;
-  run.sentAt[run.sent] = now;
-  ++run.sent;
-  if (nb != nullptr) return control_.inject(m, dp::InjectEdge::Transmit);
-  setNextHop(dp::meta(m), run.req.target);
-  resolver_.onMiss(m);  // sent once the target answers ARP
-  return true;
+  return m;
 }
 
 void PaPinger::onReply(rte_mbuf* m, Clock::time_point now) {
   auto frame = dp::bytes(m);
   const dp::PacketMeta& pm = dp::meta(m);
-  auto ip = wire::parseIpv4(frame.subspan(pm.l3Offset));
-  if (ip) {
+  // The sender, identifier and sequence of an echo reply (icmp4-local and
+  // icmp6-local validated it; l4Offset is past IPv6 extension headers).
+  std::optional<std::tuple<IpAddr, std::uint16_t, std::uint16_t>> reply;
+  if (pm.l3Offset < frame.size() && (frame[pm.l3Offset] >> 4) == 6) {
+    auto ip = wire::parseIpv6(frame.subspan(pm.l3Offset));
+    auto icmp = ip && pm.l4Offset < frame.size() ? wire::parseIcmpv6(frame.subspan(pm.l4Offset))
+                                                 : wire::parseIcmpv6({});
+    if (icmp && icmp->type == wire::kIcmpv6EchoReply) reply.emplace(IpAddr(ip->src), icmp->identifier(), icmp->sequence());
+  } else if (auto ip = wire::parseIpv4(frame.subspan(std::min<std::size_t>(pm.l3Offset, frame.size())))) {
     auto icmp = wire::parseIcmp(ip->payload);
-    auto it = icmp && icmp->type == wire::kIcmpEchoReply ? runs_.find(icmp->identifier()) : runs_.end();
-    if (it != runs_.end() && ip->src == it->second.req.target) {
+    if (icmp && icmp->type == wire::kIcmpEchoReply) reply.emplace(IpAddr(ip->src), icmp->identifier(), icmp->sequence());
+  }
+  rte_pktmbuf_free(m);
+  if (reply) {
+    const auto& [from, id, seq] = *reply;
+    auto it = runs_.find(id);
+    if (it != runs_.end() && from == it->second.req.target) {
       Run& run = it->second;
-      const std::uint16_t seq = icmp->sequence();
       if (seq < run.sent && run.rttMs[seq] < 0) run.rttMs[seq] = ms(now - run.sentAt[seq]);
     }
   }
-  rte_pktmbuf_free(m);
   tick(now);
 }
 

@@ -83,6 +83,11 @@ std::uint16_t Icmp6LocalNode::process(rte_graph* graph, rte_node* node, void** o
       }
       continue;
     }
+    if (icmp->type == wire::kIcmpv6EchoReply && ctx.echoReplyPunt != 0 && !ip->dst.isMulticast()) {
+      pm.control = ctx.echoReplyPunt;  // a PA ping's answer (fib::PaPinger)
+      out.to(m, Next::Punt);
+      continue;
+    }
     if (icmp->type != wire::kIcmpv6NeighborSolicitation) {
       out.drop(m, Error::UnsupportedType);
       continue;

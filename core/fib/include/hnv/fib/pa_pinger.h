@@ -1,7 +1,7 @@
-// PA ping: ICMP echo from one of the node's provider addresses to another
-// node's PA, sent and answered by the data plane (hnvctl pa-ping). Requests
+// PA ping: ICMP echo (ICMPv6 echo for an IPv6 PA) from one of the node's
+// provider addresses to another node's PA, sent and answered by the data plane (hnvctl pa-ping). Requests
 // leave through the inject path (or the neighbour resolver when the target's
-// MAC is not known yet); icmp4-local punts echo replies here. Each run has
+// MAC is not known yet); icmp4-local and icmp6-local punt echo replies here. Each run has
 // its own ICMP identifier; round-trip times are measured on the control
 // thread, so they include the punt and inject rings (a few microseconds).
 //
@@ -27,7 +27,7 @@
 namespace hnv::fib {
 
 struct PingRequest {
-  Ipv4Addr target;
+  IpAddr target;
   unsigned count = 3;                                  // 1..100
   std::chrono::milliseconds interval{200};             // between probes
   std::chrono::milliseconds timeout{1000};             // for each reply, after its probe
@@ -56,13 +56,16 @@ class PaPinger {
     Done done;
     std::uint16_t port = 0;
     MacAddr srcMac;
-    Ipv4Addr source;
+    IpAddr source;
     unsigned sent = 0;
     Clock::time_point nextSend;
     std::vector<Clock::time_point> sentAt;
     std::vector<double> rttMs;  // by sequence; < 0: no reply (yet)
   };
   bool send(std::uint16_t id, Run& run, Clock::time_point now);
+  // The echo request of the run's next probe, its destination MAC still zero.
+  rte_mbuf* echo4(std::uint16_t id, const Run& run);
+  rte_mbuf* echo6(std::uint16_t id, const Run& run);
   void finish(std::uint16_t id);
 
   const dp::Published<LocalAddresses>& local_;

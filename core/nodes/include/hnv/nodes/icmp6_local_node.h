@@ -16,7 +16,8 @@ namespace hnv::nodes {
 // addressed to us (the answer to its solicitation) or one that changes a
 // known neighbour, and a copy of a solicitation for our address whose
 // sender is new or changed (RFC 4861 7.2.3). Everything else addressed to
-// the node is counted and dropped.
+// the node is counted and dropped, except echo replies, which go to the PA
+// ping (NodesContext::echoReplyPunt) when it is set.
 struct Icmp6LocalNode {
   static constexpr std::string_view kName = "icmp6-local";
   static constexpr std::uint8_t kEchoHopLimit = 64;
