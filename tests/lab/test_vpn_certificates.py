@@ -3,7 +3,8 @@ tunnel authenticates both ends by X.509 certificates (EC P-256, made by
 hnvlab/pki.py with the openssl command) against a stock strongSwan site, and
 each interface trusts only its own CAs: a site presenting a certificate of
 another tenant's CA, with the right name and address, is refused although
-charon holds that CA for the other tenant's interface.
+charon holds that CA for the other tenant's interface; an expired
+certificate of the right CA is refused as such (lastError peer-cert-expired).
 """
 
 from __future__ import annotations
@@ -31,6 +32,16 @@ def test_tunnels_authenticate_by_certificates_and_each_interface_trusts_only_its
     assert x["B"]["sas"] == [], x["B"]
     out = vl.vms["vm-a1"].node.ping(SITE_HOST, count=3, timeout=2, check=False)
     assert " 0% packet loss" in out.stdout, out.stdout
+
+    # Site B shows a certificate of its own CA that expired in January 2025: refused, and why.
+    expired = site_connection("B", pki)
+    old = pki.ca["B"].issue_expired("site-b", SITE["B"])
+    expired.certs = (old.cert, old.key, pki.ca["B"].cert)
+    expired.start = True
+    vl.sites["B"].load(expired)
+    x = wait_for(lambda: (lambda i: i if i["B"]["lastError"] == "peer-cert-expired" else None)(vl.interfaces()),
+                 timeout=30, what="tenant B's interface to refuse the expired site certificate")
+    assert x["B"]["state"] != "connected" and x["B"]["sas"] == [], x["B"]
 
     # Site B gets its own certificate and initiates: both tenants reach their sites.
     good = site_connection("B", pki)

@@ -50,6 +50,27 @@ class CertificateAuthority:
                  "-set_serial", str(serial), "-days", "30", "-extfile", str(ext), "-out", str(cert))
         return Issued(cert.read_text(), key.read_text(), serial, f"/CN={cn}")
 
+    def issue_expired(self, cn: str, ip: str) -> Issued:
+        """Like issue(), but valid only during January 2025: expired. `openssl x509 -req`
+        cannot back-date a certificate; `openssl ca` takes -startdate and -enddate."""
+        base = self.dir / f"{cn}-expired-by-{self.name}"
+        key, csr, cert, ext = (base.with_suffix(s) for s in (".key", ".csr", ".pem", ".ext"))
+        ext.write_text(f"subjectAltName=IP:{ip}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n")
+        _openssl("req", "-new", *_EC, "-keyout", str(key), "-out", str(csr), "-subj", f"/CN={cn}")
+        db = self.dir / f"{self.name}-expired"
+        db.mkdir(exist_ok=True)
+        (db / "index.txt").write_text("")
+        serial = secrets.randbits(62) | 1 << 61
+        (db / "serial").write_text(f"{serial:X}\n")
+        conf = db / "ca.cnf"
+        conf.write_text(f"[ca]\ndefault_ca = old\n[old]\ndatabase = {db}/index.txt\nserial = {db}/serial\n"
+                        f"new_certs_dir = {db}\ndefault_md = sha256\npolicy = any\n"
+                        "unique_subject = no\n[any]\ncommonName = supplied\n")
+        _openssl("ca", "-batch", "-notext", "-config", str(conf), "-keyfile", str(self.key_path),
+                 "-cert", str(self.cert_path), "-in", str(csr), "-startdate", "20250101000000Z",
+                 "-enddate", "20250131000000Z", "-extfile", str(ext), "-out", str(cert))
+        return Issued(cert.read_text(), key.read_text(), serial, f"/CN={cn}")
+
     def revocation_list(self, revoked: list[Issued], *, days: int = 7) -> str:
         """A CRL (PEM) of this CA naming `revoked`, made by `openssl ca -gencrl` from an
         index file written for it; each call makes a new list (a higher CRL number)."""
