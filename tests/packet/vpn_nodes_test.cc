@@ -383,6 +383,50 @@ TEST_F(VpnNodes, SelectorsNamingAProtocolAndPortsPassOnlyThatTrafficEachWay) {
   EXPECT_EQ(h_.nodeError("esp-input", "selector-mismatch"), 1u);
 }
 
+// RFC 4301 6.2: an ICMP error about the traffic a narrowed tunnel carries
+// crosses it, judged by the packet it quotes (path-MTU discovery through
+// the tunnel); an error about other traffic, or one not addressed to the
+// quoted packet's source, does not.
+TEST_F(VpnNodes, IcmpErrorsAboutANarrowedTunnelsOwnTrafficCrossItEachWay) {
+  vpn_->publish(
+      makeTables(true, false, 0, 0, TrafficSelector{{}, {}, 17, 5000, 5000}, TrafficSelector{{}, {}, 17, 6000, 6000}));
+  auto lan = [&](const Bytes& ip) {
+    return h_.run(PacketBuilder().eth(kHostMac, kLanMac).etherType(wire::kEtherTypeIpv4).payload(ip).build(), kLan);
+  };
+  // What an ICMP error quotes: the header and 8 bytes of the packet.
+  auto quote = [](Bytes p) {
+    p.resize(28);
+    return p;
+  };
+  auto error = [](Ipv4Addr from, Ipv4Addr to, std::uint8_t type, std::uint8_t code, const Bytes& quoted) {
+    return PacketBuilder().ipv4(from, to).ttl(64).icmpError(type, code, 1400).payload(quoted).build();
+  };
+  auto udp = [](Ipv4Addr from, Ipv4Addr to, std::uint16_t sport, std::uint16_t dport) {
+    return PacketBuilder().ipv4(from, to).ttl(64).df().udp(sport, dport).payload(std::string(1400, 'x')).build();
+  };
+  // Out: our host tells the site that its UDP 6000 -> 5000 did not fit.
+  auto r = lan(error(kHost, kRemote, 3, 4, quote(udp(kRemote, kHost, 6000, 5000))));
+  ASSERT_EQ(r.sent.size(), 1u);
+  EXPECT_TRUE(atSite(r.sent[0].bytes).has_value());
+  // Not about traffic the tunnel does not carry, not to another address
+  // than the quoted source, and no other ICMP type (a redirect).
+  EXPECT_TRUE(lan(error(kHost, kRemote, 3, 4, quote(udp(kRemote, kHost, 6000, 5001)))).sent.empty());
+  EXPECT_TRUE(lan(error(kHost, kRemote, 3, 4, quote(udp(v4("172.16.1.99"), kHost, 6000, 5000)))).sent.empty());
+  EXPECT_TRUE(lan(error(kHost, kRemote, 5, 0, quote(udp(kRemote, kHost, 6000, 5000)))).sent.empty());
+  EXPECT_EQ(h_.nodeError("esp-encrypt", "selector-mismatch"), 3u);
+  EXPECT_EQ(ourOut_->counters().packets.load(), 1u);
+  // In: a router of the site tells our host that its UDP 5000 -> 6000 did
+  // not fit (the router's own address is no matter), or that it expired.
+  const Ipv4Addr router = v4("172.16.1.254");
+  r = h_.run(fromSite(error(router, kHost, 3, 4, quote(udp(kHost, kRemote, 5000, 6000)))), kWan);
+  EXPECT_EQ(r.sent.size(), 1u);
+  r = h_.run(fromSite(error(router, kHost, 11, 0, quote(udp(kHost, kRemote, 5000, 6000)))), kWan);
+  EXPECT_EQ(r.sent.size(), 1u);
+  r = h_.run(fromSite(error(router, kHost, 3, 4, quote(udp(kHost, kRemote, 5000, 6001)))), kWan);
+  EXPECT_TRUE(r.sent.empty());
+  EXPECT_EQ(h_.nodeError("esp-input", "selector-mismatch"), 1u);
+}
+
 TEST_F(VpnNodes, ABurstOfManyPacketsKeepsItsOrderThroughTheTunnel) {
   std::vector<Bytes> frames, inners;
   for (int i = 0; i < 40; ++i) {

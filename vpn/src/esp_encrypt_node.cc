@@ -12,13 +12,11 @@ namespace hnv::vpn {
 namespace {
 
 // Whether the outbound SA's selectors cover the packet (its source on our
-// side, its destination on the site's).
+// side, its destination on the site's), or, for an ICMP error, the packet
+// it is about.
 bool inSelectors(const Tunnel& tunnel, rte_mbuf* m, const dp::PacketMeta& pm) {
   auto ip = dp::bytes(m).subspan(pm.l3Offset);
-  if (ip.size() < 20) return false;
-  const SelectorKey k = selectorKey(ip);
-  return admits(tunnel.local, Ipv4Addr::fromBytes(&ip[12]), k, true) &&
-         admits(tunnel.remote, Ipv4Addr::fromBytes(&ip[16]), k, false);
+  return ip.size() >= 20 && admitsPacket(tunnel.local, tunnel.remote, ip);
 }
 
 }  // namespace

@@ -93,13 +93,8 @@ std::uint16_t EspInputNode::process(rte_graph* graph, rte_node* node, void** obj
       }
       inner = dp::bytes(m).subspan(kTemplateL2);
       const Ipv4Addr src = Ipv4Addr::fromBytes(&inner[12]), dst = Ipv4Addr::fromBytes(&inner[16]);
-      const bool selected =
-          runSa->narrowed
-              ? [&] {
-                  const SelectorKey k = selectorKey(inner);
-                  return admits(runSa->remote, src, k, true) && admits(runSa->local, dst, k, false);
-                }()
-              : allowed(runSa->remote, src) && allowed(runSa->local, dst);
+      const bool selected = runSa->narrowed ? admitsPacket(runSa->remote, runSa->local, inner)
+                                            : allowed(runSa->remote, src) && allowed(runSa->local, dst);
       if (!selected) {
         countDrop(block, tenants, tenant);
         out.drop(m, Error::SelectorMismatch);

@@ -5,6 +5,22 @@ namespace hnv::vpn {
 namespace {
 
 constexpr std::uint8_t kIcmp = 1, kTcp = 6, kUdp = 17, kSctp = 132, kUdpLite = 136;
+constexpr std::uint8_t kIcmpUnreachable = 3, kIcmpTimeExceeded = 11, kIcmpParameterProblem = 12;
+constexpr std::size_t kIcmpHeaderLen = 8, kIpv4HeaderLen = 20;
+
+// The IPv4 packet an ICMP error quotes (its header and what follows of it),
+// or nothing when `ip` is no first fragment of such an error or what it
+// quotes is no IPv4 header.
+std::span<const std::uint8_t> quotedByError(std::span<const std::uint8_t> ip, const SelectorKey& k) {
+  if (k.protocol != kIcmp || !k.ports) return {};
+  const std::uint8_t type = static_cast<std::uint8_t>(k.sourcePort >> 8);
+  if (type != kIcmpUnreachable && type != kIcmpTimeExceeded && type != kIcmpParameterProblem) return {};
+  const std::size_t at = static_cast<std::size_t>(ip[0] & 0x0F) * 4 + kIcmpHeaderLen;
+  if (ip.size() < at + kIpv4HeaderLen) return {};
+  auto quoted = ip.subspan(at);
+  if ((quoted[0] >> 4) != 4 || (quoted[0] & 0x0F) < 5) return {};
+  return quoted;
+}
 
 }  // namespace
 
@@ -44,6 +60,18 @@ bool admits(const std::vector<TrafficSelector>& ts, const Ipv4Addr& a, const Sel
     if (k.ports && s.fromPort <= port && port <= s.toPort) return true;
   }
   return false;
+}
+
+bool admitsPacket(const std::vector<TrafficSelector>& sourceSide, const std::vector<TrafficSelector>& destinationSide,
+                  std::span<const std::uint8_t> ip) {
+  const SelectorKey k = selectorKey(ip);
+  const Ipv4Addr src = Ipv4Addr::fromBytes(&ip[12]), dst = Ipv4Addr::fromBytes(&ip[16]);
+  if (admits(sourceSide, src, k, true) && admits(destinationSide, dst, k, false)) return true;
+  auto quoted = quotedByError(ip, k);
+  if (quoted.empty()) return false;
+  const SelectorKey q = selectorKey(quoted);
+  const Ipv4Addr quotedSrc = Ipv4Addr::fromBytes(&quoted[12]), quotedDst = Ipv4Addr::fromBytes(&quoted[16]);
+  return quotedSrc == dst && admits(sourceSide, quotedDst, q, false) && admits(destinationSide, quotedSrc, q, true);
 }
 
 bool anyNarrowed(const std::vector<TrafficSelector>& ts) {

@@ -4,7 +4,10 @@
 // ICMP it is type << 8 | code (both ends of the selector). A packet whose
 // ports cannot be read (a later fragment, a truncated header) matches only
 // selectors that leave the ports open, as RFC 4301 has it for fragments
-// without a port.
+// without a port. An ICMP error (destination unreachable, among them
+// "fragmentation needed", time exceeded, parameter problem) about traffic
+// of the SA is admitted by the packet it quotes (RFC 4301 6.2), so that
+// path-MTU discovery works through a tunnel narrowed to a protocol or ports.
 //
 // Thread: any (plain values).
 #pragma once
@@ -42,5 +45,15 @@ SelectorKey selectorKey(std::span<const std::uint8_t> ip);
 // source (or destination) port; no selectors: everything.
 bool admits(const std::vector<TrafficSelector>& ts, const Ipv4Addr& a, const SelectorKey& k, bool source);
 bool anyNarrowed(const std::vector<TrafficSelector>& ts);
+
+// Whether an SA admits an IPv4 packet (`ip`: at least 20 bytes of IPv4):
+// `sourceSide` covers its source, `destinationSide` its destination (an
+// outbound SA: our side and the site's; an inbound one: the reverse). An
+// ICMP error that these do not admit is admitted when the packet it quotes
+// travelled the SA's traffic the other way: the quoted destination on the
+// source side and the quoted source, to which the error goes, on the
+// destination side, with the quoted packet's protocol and ports.
+bool admitsPacket(const std::vector<TrafficSelector>& sourceSide, const std::vector<TrafficSelector>& destinationSide,
+                  std::span<const std::uint8_t> ip);
 
 }  // namespace hnv::vpn
