@@ -6,6 +6,9 @@
 //             port-rx -> vm-input -> nvgre-encap -> port-tx
 //   decap-*   decap -> VM: the NVGRE frame of the same flow on the uplink,
 //             port-rx -> eth-input -> ip4-input -> nvgre-input -> port-tx
+//   encap6-64, decap6-64
+//             the same two paths over an IPv6 underlay: VM A4 (whose PA is
+//             2001:db8:1::11) and the remote CA 10.0.1.40 at 2001:db8:1::12
 //   arp-proxy an ARP request from a VM answered from policy,
 //             port-rx -> vm-input -> arp-proxy -> port-tx
 //   encap-scale-64, decap-scale-64
@@ -81,6 +84,7 @@
 #include "hnv/wire/builder.h"
 #include "hnv/wire/ethernet.h"
 #include "hnv/wire/ipv4.h"
+#include "hnv/wire/ipv6.h"
 #include "hnv/wire/nvgre.h"
 
 namespace {
@@ -106,6 +110,10 @@ const Ipv4Addr kPa1 = v4("192.0.2.11"), kPa2 = v4("192.0.2.12"), kPa3 = v4("192.
 constexpr std::uint16_t kUplink = 0, kPortA1 = 1, kPortA4 = 2;
 const MacAddr kA1 = mac("00:15:5d:00:00:01"), kA2 = mac("00:15:5d:00:00:02"), kA4 = mac("00:15:5d:00:00:04");
 const Ipv4Addr kCa10 = v4("10.0.1.10"), kCa20 = v4("10.0.1.20");
+// The IPv6 underlay's pair: A4 (CA 10.0.1.11) here, 10.0.1.40 on host2.
+const Ipv6Addr kPa6One = *Ipv6Addr::parse("2001:db8:1::11"), kPa6Two = *Ipv6Addr::parse("2001:db8:1::12");
+const MacAddr kA40 = mac("00:15:5d:00:00:40");
+const Ipv4Addr kCa11 = v4("10.0.1.11"), kCa40 = v4("10.0.1.40");
 
 constexpr const char* kDesired = R"({
   "revision": 1,
@@ -117,7 +125,8 @@ constexpr const char* kDesired = R"({
                           "mac": "02:00:5e:00:53:11"}],
   "lookup-records": [
     {"vsid": 5001, "ca": "10.0.1.10", "mac": "00:15:5d:00:00:01", "pa": "192.0.2.11"},
-    {"vsid": 5001, "ca": "10.0.1.11", "mac": "00:15:5d:00:00:04", "pa": "192.0.2.11"},
+    {"vsid": 5001, "ca": "10.0.1.11", "mac": "00:15:5d:00:00:04", "pa": "2001:db8:1::11"},
+    {"vsid": 5001, "ca": "10.0.1.40", "mac": "00:15:5d:00:00:40", "pa": "2001:db8:1::12"},
     {"vsid": 5001, "ca": "10.0.1.20", "mac": "00:15:5d:00:00:02", "pa": "192.0.2.12"},
     {"vsid": 5001, "ca": "10.0.1.30", "mac": "00:15:5d:00:00:03", "pa": "192.0.2.13"},
     {"vsid": 5001, "type": "GatewayWildcard", "mac": "00:15:5d:00:00:fe", "pa": "192.0.2.1"}]
@@ -127,6 +136,10 @@ constexpr const char* kDesired = R"({
 std::vector<std::uint8_t> udpFrame(const MacAddr& src, const MacAddr& dst, Ipv4Addr s, Ipv4Addr d,
                                    std::size_t payload) {
   return wire::PacketBuilder().eth(src, dst).ipv4(s, d).udp(1000, 2000).payloadFill(payload, 0xab).build();
+}
+
+std::vector<std::uint8_t> nvgre6Frame(const std::vector<std::uint8_t>& inner) {
+  return wire::PacketBuilder().eth(kHost2Mac, kUplinkMac).ipv6(kPa6Two, kPa6One).nvgre(vsid(5001), 3).payload(inner).build();
 }
 
 std::vector<std::uint8_t> nvgreFrame(const std::vector<std::uint8_t>& inner) {
@@ -154,6 +167,21 @@ std::string expectEncap(const std::vector<std::uint8_t>& inner, std::uint16_t tx
   auto nv = wire::parseNvgre(ip->payload);
   if (!nv || nv->vsid != vsid(5001)) return "NVGRE header";
   if (!std::equal(inner.begin(), inner.end(), out.begin() + 42)) return "inner frame changed";
+  return {};
+}
+
+std::string expectEncap6(const std::vector<std::uint8_t>& inner, std::uint16_t txPort,
+                         const std::vector<std::uint8_t>& out) {
+  constexpr std::size_t kOuter = 14 + 40 + 8;
+  if (txPort != kUplink) return "not sent on the uplink";
+  if (out.size() != inner.size() + kOuter) return "outer frame of " + std::to_string(out.size()) + " bytes";
+  auto eth = wire::parseEthernet(out);
+  if (!eth || eth->dst != kHost2Mac || eth->etherType != wire::kEtherTypeIpv6) return "outer Ethernet";
+  auto ip = wire::parseIpv6(std::span(out).subspan(wire::kEthernetHeaderLen));
+  if (!ip || ip->src != kPa6One || ip->dst != kPa6Two || ip->nextHeader != wire::kIpProtoGre) return "outer IPv6";
+  auto nv = wire::parseNvgre(ip->payload);
+  if (!nv || nv->vsid != vsid(5001)) return "NVGRE header";
+  if (!std::equal(inner.begin(), inner.end(), out.begin() + kOuter)) return "inner frame changed";
   return {};
 }
 
@@ -206,6 +234,23 @@ std::vector<Scenario> makeScenarios() {
                Entry::EthInput,
                {bench::Template{nvgreFrame(largeBack), kUplink}},
                same(kPortA1, largeBack),
+               {},
+               {}});
+  auto small6 = udpFrame(kA4, kA40, kCa11, kCa40, 64);
+  auto small6Back = udpFrame(kA40, kA4, kCa40, kCa11, 64);
+  s.push_back({"encap6-64",
+               "VM -> encap over IPv6, UDP 64 B payload (106 B frame): vm-input -> nvgre-encap -> port-tx",
+               Entry::VmInput,
+               {bench::Template{small6, kPortA4}},
+               [small6](std::uint16_t p, const std::vector<std::uint8_t>& o) { return expectEncap6(small6, p, o); },
+               {},
+               {}});
+  s.push_back({"decap6-64",
+               "decap from IPv6 -> VM, NVGRE of the 106 B frame (168 B): eth-input -> ip6-input -> nvgre-input -> "
+               "port-tx",
+               Entry::EthInput,
+               {bench::Template{nvgre6Frame(small6Back), kUplink}},
+               same(kPortA4, small6Back),
                {},
                {}});
   s.push_back({"arp-proxy",
@@ -363,12 +408,14 @@ int main(int argc, char** argv) {
   up.mac = kUplinkMac;
   up.mtu = 1500;
   up.v4.push_back(*InterfaceAddress4::parse("192.0.2.11/24"));
+  up.v6.push_back(*InterfaceAddress6::parse("2001:db8:1::11/64"));
   auto local = fib::LocalAddresses::build({up});
   if (!local) fail(local.error().message());
   auto rcu = dp::Rcu::create(1);
   if (!rcu) fail(rcu.error().message());
   dp::Published<fib::LocalAddresses> localPub(**rcu, std::make_unique<const fib::LocalAddresses>(*local));
-  fib::NeighborTable::Map neighbors{{kPa2, {kHost2Mac, kUplink}}, {kPa3, {kHost3Mac, kUplink}}};
+  fib::NeighborTable::Map neighbors{
+      {kPa2, {kHost2Mac, kUplink}}, {kPa3, {kHost3Mac, kUplink}}, {IpAddr(kPa6Two), {kHost2Mac, kUplink}}};
   std::vector<overlay::VmPortBinding> ports{{kPortA1, vsid(5001), kA1, {}}, {kPortA4, vsid(5001), kA4, {}}};
   if (scale) {
     for (std::uint32_t h = 0; h < kRemoteHosts; ++h) neighbors.emplace(remotePa(h), fib::Neighbor{remoteHostMac(h), kUplink});

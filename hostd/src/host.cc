@@ -30,7 +30,7 @@ Result<std::vector<LocalVmPort>> openVmPorts(const std::vector<VmPortConfig>& vm
   return out;
 }
 
-// The PA multicast groups (IPv4) of the VSIDs this host has VM ports in:
+// The PA multicast groups (IPv4 or IPv6) of the VSIDs this host has VM ports in:
 // their broadcast may arrive addressed to the group.
 std::vector<IpAddr> joinedGroups(const overlay::OverlayPolicy& policy, const std::vector<ResolvedVmPort>& ports) {
   std::vector<IpAddr> out;

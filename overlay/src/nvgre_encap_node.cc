@@ -1,17 +1,19 @@
 #include "hnv/overlay/nvgre_encap_node.h"
 
 #include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
 
 #include <algorithm>
+#include <cstring>
 #include <optional>
 #include <vector>
 
 #include "hnv/dp/dispatch.h"
 #include "hnv/nodes/icmp4_error_node.h"
-#include "hnv/wire/bytes.h"
-#include "hnv/wire/icmp.h"
 #include "hnv/overlay/context.h"
+#include "hnv/wire/bytes.h"
 #include "hnv/wire/ethernet.h"
+#include "hnv/wire/icmp.h"
 #include "hnv/wire/ipv4.h"
 #include "hnv/wire/ipv6.h"
 #include "hnv/wire/nvgre.h"
@@ -35,9 +37,6 @@ struct Uplink {
   Addr source;
 };
 
-const std::vector<InterfaceAddress4>& addressesOf(const fib::PortAddresses& p, const Ipv4Addr&) { return p.v4; }
-const std::vector<InterfaceAddress6>& addressesOf(const fib::PortAddresses& p, const Ipv6Addr&) { return p.v6; }
-
 // Per packet and per uplink address: inline mask arithmetic, no call.
 bool onSubnet(const InterfaceAddress4& a, const Ipv4Addr& dst) {
   const unsigned len = a.length();
@@ -45,13 +44,24 @@ bool onSubnet(const InterfaceAddress4& a, const Ipv4Addr& dst) {
   return dst.isMulticast() || ((a.address().host() ^ dst.host()) & mask) == 0;
 }
 
+// The same for IPv6, on the address's two 64-bit halves (network order).
 bool onSubnet(const InterfaceAddress6& a, const Ipv6Addr& dst) {
-  return dst.isMulticast() || a.subnet().contains(dst);
+  if (dst.isMulticast()) return true;
+  std::uint64_t x[2], y[2];
+  std::memcpy(x, a.address().bytes().data(), sizeof x);
+  std::memcpy(y, dst.bytes().data(), sizeof y);
+  const unsigned len = a.length();
+  for (unsigned i = 0; i < 2 && len > 64 * i; ++i) {
+    const unsigned bits = std::min(64u, len - 64 * i);
+    const std::uint64_t mask = bits >= 64 ? ~std::uint64_t{0} : ~(~std::uint64_t{0} >> bits);
+    if ((rte_be_to_cpu_64(x[i] ^ y[i]) & mask) != 0) return false;
+  }
+  return true;
 }
 
 template <class Addr>
 bool hasSubnet(const fib::PortAddresses& p, const Addr& dst) {
-  const auto& as = addressesOf(p, dst);
+  const auto& as = p.of<Addr>();
   return std::any_of(as.begin(), as.end(), [&](const auto& a) { return onSubnet(a, dst); });
 }
 
@@ -74,13 +84,13 @@ Uplink<Addr> chooseUplink(const fib::LocalAddresses& local, const Addr& dst, std
   bool owned = false;
   for (const auto& p : local.ports()) {
     if (!hasSubnet(p, dst)) continue;
-    for (const auto& a : addressesOf(p, dst)) owned = owned || (preferred && a.address() == *preferred);
+    for (const auto& a : p.of<Addr>()) owned = owned || (preferred && a.address() == *preferred);
     if (up.port == nullptr && pick-- == 0) up.port = &p;
   }
   if (owned) {
     up.source = *preferred;
   } else {
-    for (const auto& a : addressesOf(*up.port, dst)) {
+    for (const auto& a : up.port->template of<Addr>()) {
       if (onSubnet(a, dst)) {
         up.source = a.address();
         break;
@@ -115,14 +125,12 @@ std::optional<Ipv6Addr> ofFamily(const IpAddr& a, const Ipv6Addr&) {
 }
 
 // The PA the far end knows the sender by: the sending VM's record's PA, or
-// for the gateway's traffic the PA of its GatewayWildcard in the VSID (when
-// it is of the destination PA's family).
-template <class Addr>
-std::optional<Addr> sourcePa(const OverlayPolicy& pol, const dp::PacketMeta& pm) {
+// for the gateway's traffic the PA of its GatewayWildcard in the VSID.
+std::optional<IpAddr> sourcePa(const OverlayPolicy& pol, const dp::PacketMeta& pm) {
   const VmPortBinding* b = pol.vmPort(pm.rxPort);
   const RecordEntry* r = b != nullptr ? pol.byMac(b->vsid, b->mac) : pol.gatewayHere(metaVsid(pm));
   if (r == nullptr) return std::nullopt;
-  return ofFamily(r->pa, Addr());
+  return r->pa;
 }
 
 using Next = NvgreEncapNode::Next;
@@ -192,7 +200,12 @@ Verdict encapsulate(rte_mbuf* m, const OverlayContext& ctx, const fib::LocalAddr
   const InnerView view = viewInner(inner);
   const std::uint32_t hash = flowHash(view, inner);
   const OverlayPolicy& pol = *ctx.policy->get();
-  const UnderlayPath<Addr> path = underlayPath(local, pol, dstPa, hash >> 8, sourcePa<Addr>(pol, pm));
+  // The far end validates the outer source against the sender's PA, which
+  // an outer header of the other family cannot carry.
+  const std::optional<IpAddr> ownPa = sourcePa(pol, pm);
+  const std::optional<Addr> preferred = ownPa ? ofFamily(*ownPa, dstPa) : std::nullopt;
+  if (ownPa && !preferred) return fail(Error::PaFamilyMismatch);
+  const UnderlayPath<Addr> path = underlayPath(local, pol, dstPa, hash >> 8, preferred);
   const Uplink<Addr>& up = path.up;
   if (up.port == nullptr) return fail(Error::NoUnderlayRoute);
   const std::uint16_t outerLen = outerIpLen(dstPa);

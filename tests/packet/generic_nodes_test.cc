@@ -25,7 +25,7 @@ const Ipv4Addr kPeer4 = *Ipv4Addr::parse("192.0.2.100");
 const Ipv6Addr kPa6 = *Ipv6Addr::parse("2001:db8::1");
 const Ipv6Addr kPeer6 = *Ipv6Addr::parse("2001:db8::100");
 const Ipv6Addr kAllNodes = *Ipv6Addr::parse("ff02::1");
-constexpr dp::PuntKind kArpPunt = 7, kNdPunt = 8;
+constexpr dp::PuntKind kArpPunt = 7, kNdPunt = 8, kEchoPunt = 9;
 
 class GenericNodes : public ::testing::Test {
  protected:
@@ -47,6 +47,7 @@ class GenericNodes : public ::testing::Test {
     nodesCtx_.neighbors = neighbors_.get();
     nodesCtx_.arpPunt = kArpPunt;
     nodesCtx_.ndPunt = kNdPunt;
+    nodesCtx_.echoReplyPunt = kEchoPunt;
     overlayCtx_.policy = policy_.get();
     overlayCtx_.local = local_.get();
     overlayCtx_.neighbors = neighbors_.get();
@@ -228,8 +229,11 @@ TEST_F(GenericNodes, NeighborSolicitationGetsASolicitedAdvertisement) {
 }
 
 TEST_F(GenericNodes, SolicitationFromANewSenderIsAnsweredAndCopiedToTheResolver) {
-  auto ns = PacketBuilder().eth(kPeerMac, MacAddr::forIpv6Multicast(kPa6.solicitedNode()))
-                .ipv6(kPeer6, kPa6.solicitedNode()).neighborSolicitation(kPa6, kPeerMac).build();
+  auto ns = PacketBuilder()
+                .eth(kPeerMac, MacAddr::forIpv6Multicast(kPa6.solicitedNode()))
+                .ipv6(kPeer6, kPa6.solicitedNode())
+                .neighborSolicitation(kPa6, kPeerMac)
+                .build();
   auto r = h_.run(ns);
   EXPECT_EQ(r.sent.size(), 1u);
   ASSERT_EQ(r.punted.size(), 1u);
@@ -246,16 +250,24 @@ TEST_F(GenericNodes, SolicitationFromANewSenderIsAnsweredAndCopiedToTheResolver)
 // advertisement only when it changes a neighbour we know (RFC 4861 7.2.5).
 TEST_F(GenericNodes, AdvertisementsThatTeachTheResolverArePuntedAndOthersIgnored) {
   wire::NaFlags solicited{false, true, true}, unsolicited{false, false, true};
-  auto answer = PacketBuilder().eth(kPeerMac, kOurMac).ipv6(kPeer6, kPa6).ttl(255)
-                    .neighborAdvertisement(solicited, kPeer6, kPeerMac).build();
+  auto answer = PacketBuilder()
+                    .eth(kPeerMac, kOurMac)
+                    .ipv6(kPeer6, kPa6)
+                    .ttl(255)
+                    .neighborAdvertisement(solicited, kPeer6, kPeerMac)
+                    .build();
   auto r = h_.run(answer);
   ASSERT_EQ(r.punted.size(), 1u);
   EXPECT_EQ(r.punted[0].kind, kNdPunt);
   EXPECT_TRUE(r.sent.empty());
 
   auto announce = [&](const MacAddr& at) {
-    return PacketBuilder().eth(at, MacAddr::forIpv6Multicast(kAllNodes)).ipv6(kPeer6, kAllNodes).ttl(255)
-        .neighborAdvertisement(unsolicited, kPeer6, at).build();
+    return PacketBuilder()
+        .eth(at, MacAddr::forIpv6Multicast(kAllNodes))
+        .ipv6(kPeer6, kAllNodes)
+        .ttl(255)
+        .neighborAdvertisement(unsolicited, kPeer6, at)
+        .build();
   };
   expectDrop(announce(kPeerMac), "icmp6-local", "advertisement-ignored");
   neighbors_->publish(std::make_unique<const fib::NeighborTable>(fib::NeighborTable::Map{{kPeer6, {kPeerMac, 0}}}));
@@ -265,13 +277,97 @@ TEST_F(GenericNodes, AdvertisementsThatTeachTheResolverArePuntedAndOthersIgnored
   EXPECT_TRUE(r.punted.empty()) << "nothing new";
   EXPECT_EQ(h_.nodeError("icmp6-local", "advertisement-ignored"), 2u);
   // Solicited toward a group, or with a hop limit other than 255: invalid.
-  auto bad = PacketBuilder().eth(kPeerMac, MacAddr::forIpv6Multicast(kAllNodes)).ipv6(kPeer6, kAllNodes).ttl(255)
-                 .neighborAdvertisement(solicited, kPeer6, kOtherMac).build();
+  auto bad = PacketBuilder()
+                 .eth(kPeerMac, MacAddr::forIpv6Multicast(kAllNodes))
+                 .ipv6(kPeer6, kAllNodes)
+                 .ttl(255)
+                 .neighborAdvertisement(solicited, kPeer6, kOtherMac)
+                 .build();
   EXPECT_TRUE(h_.run(bad).punted.empty());
-  auto hops = PacketBuilder().eth(kPeerMac, kOurMac).ipv6(kPeer6, kPa6).ttl(64)
-                  .neighborAdvertisement(solicited, kPeer6, kOtherMac).build();
+  auto hops = PacketBuilder()
+                  .eth(kPeerMac, kOurMac)
+                  .ipv6(kPeer6, kPa6)
+                  .ttl(64)
+                  .neighborAdvertisement(solicited, kPeer6, kOtherMac)
+                  .build();
   EXPECT_TRUE(h_.run(hops).punted.empty());
   EXPECT_EQ(h_.nodeError("icmp6-local", "invalid-nd"), 2u);
+}
+
+// RFC 4861 7.2.5: without the override flag an advertisement does not
+// change a known neighbour's MAC; without a target link-layer option it
+// teaches nothing.
+TEST_F(GenericNodes, AdvertisementsWithoutOverrideOrLinkLayerOptionTeachNothing) {
+  neighbors_->publish(std::make_unique<const fib::NeighborTable>(fib::NeighborTable::Map{{kPeer6, {kPeerMac, 0}}}));
+  expectDrop(PacketBuilder()
+                 .eth(kOtherMac, kOurMac)
+                 .ipv6(kPeer6, kPa6)
+                 .ttl(255)
+                 .neighborAdvertisement(wire::NaFlags{false, true, false}, kPeer6, kOtherMac)
+                 .build(),
+             "icmp6-local", "advertisement-ignored");
+  neighbors_->publish(std::make_unique<const fib::NeighborTable>());
+  auto r = h_.run(PacketBuilder()
+                      .eth(kPeerMac, kOurMac)
+                      .ipv6(kPeer6, kPa6)
+                      .ttl(255)
+                      .neighborAdvertisement(wire::NaFlags{false, true, true}, kPeer6)
+                      .build());
+  EXPECT_TRUE(r.punted.empty());
+  EXPECT_EQ(h_.nodeError("icmp6-local", "advertisement-ignored"), 2u);
+}
+
+// Untagged frames on a port without provider addresses (a tenant's trunk on
+// hnvgwd) and claims about off-link addresses teach the underlay nothing.
+TEST_F(GenericNodes, NeighboursAreLearnedOnlyOnPortsWithProviderAddressesAndOnLink) {
+  fib::PortAddresses ul, trunk;
+  ul.port = 0;
+  ul.mac = kOurMac;
+  ul.v4.push_back(*InterfaceAddress4::parse("192.0.2.1/24"));
+  ul.v6.push_back(*InterfaceAddress6::parse("2001:db8::1/64"));
+  trunk.port = 1;
+  trunk.mac = kOtherMac;
+  local_->publish(std::make_unique<const fib::LocalAddresses>(*fib::LocalAddresses::build({ul, trunk})));
+  neighbors_->publish(std::make_unique<const fib::NeighborTable>(
+      fib::NeighborTable::Map{{kPeer6, {kPeerMac, 0}}, {kPeer4, {kPeerMac, 0}}}));
+  const MacAddr thief = *MacAddr::parse("02:00:5e:00:53:66");
+  auto na = PacketBuilder()
+                .eth(thief, MacAddr::forIpv6Multicast(kAllNodes))
+                .ipv6(kPeer6, kAllNodes)
+                .ttl(255)
+                .neighborAdvertisement(wire::NaFlags{false, false, true}, kPeer6, thief)
+                .build();
+  auto garp = PacketBuilder().eth(thief, MacAddr::broadcast()).arpRequest(thief, kPeer4, kPeer4).build();
+  EXPECT_TRUE(h_.run(na, 1).punted.empty());
+  EXPECT_TRUE(h_.run(garp, 1).punted.empty());
+  EXPECT_EQ(h_.run(na, 0).punted.size(), 1u) << "the same on the underlay's port: a moved neighbour";
+  EXPECT_EQ(h_.run(garp, 0).punted.size(), 1u);
+  // Off-link senders asking for our address get their answer, and are not learned.
+  const Ipv6Addr far6 = *Ipv6Addr::parse("2001:db8:9::5");
+  auto ns = PacketBuilder()
+                .eth(thief, MacAddr::forIpv6Multicast(kPa6.solicitedNode()))
+                .ipv6(far6, kPa6.solicitedNode())
+                .neighborSolicitation(kPa6, thief)
+                .build();
+  auto r = h_.run(ns, 0);
+  EXPECT_EQ(r.sent.size(), 1u);
+  EXPECT_TRUE(r.punted.empty());
+  auto arp = PacketBuilder()
+                 .eth(thief, MacAddr::broadcast())
+                 .arpRequest(thief, *Ipv4Addr::parse("198.51.100.5"), kPa4)
+                 .build();
+  r = h_.run(arp, 0);
+  EXPECT_EQ(r.sent.size(), 1u);
+  EXPECT_TRUE(r.punted.empty());
+}
+
+TEST_F(GenericNodes, Icmpv6EchoRepliesToUsGoToThePaPing) {
+  auto reply =
+      PacketBuilder().eth(kPeerMac, kOurMac).ipv6(kPeer6, kPa6).icmpv6EchoReply(0x4800, 1).payload("pa").build();
+  auto r = h_.run(reply);
+  ASSERT_EQ(r.punted.size(), 1u);
+  EXPECT_EQ(r.punted[0].kind, kEchoPunt);
+  EXPECT_EQ(r.punted[0].bytes, reply);
 }
 
 TEST_F(GenericNodes, DuplicateAddressDetectionGetsAnAdvertisementToAllNodes) {

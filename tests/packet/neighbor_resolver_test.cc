@@ -217,6 +217,27 @@ TEST_F(Resolver, AnUnsolicitedAdvertisementTeachesNothingButASolicitationTeaches
                              .neighborAdvertisement(wire::NaFlags{false, false, true}, kPeer6, moved)
                              .build()));
   EXPECT_EQ(table_->get()->find(IpAddr(kPeer6))->mac, moved);
+  // Without the override flag (a proxy's or an anycast answer) it does not.
+  resolver_->onNd(ndMbuf(PacketBuilder()
+                             .eth(kPeerMac, MacAddr::forIpv6Multicast(Ipv6Addr::allNodes()))
+                             .ipv6(kPeer6, Ipv6Addr::allNodes())
+                             .ttl(255)
+                             .neighborAdvertisement(wire::NaFlags{false, false, false}, kPeer6, kPeerMac)
+                             .build()));
+  EXPECT_EQ(table_->get()->find(IpAddr(kPeer6))->mac, moved);
+}
+
+TEST_F(Resolver, AnAdvertisementWithoutTheTargetsLinkLayerAddressResolvesNothing) {
+  resolver_->onMiss(heldFrame(kPeer6, 1));
+  (void)injected();
+  resolver_->onNd(ndMbuf(PacketBuilder()
+                             .eth(kPeerMac, kOurMac)
+                             .ipv6(kPeer6, kPa6)
+                             .ttl(255)
+                             .neighborAdvertisement(wire::NaFlags{false, true, true}, kPeer6)
+                             .build()));
+  EXPECT_EQ(table_->get()->find(IpAddr(kPeer6)), nullptr);
+  EXPECT_TRUE(injected().empty()) << "the frame is still held";
 }
 
 TEST_F(Resolver, ArpFromAnUnspecifiedSenderTeachesNothing) {

@@ -29,6 +29,7 @@ constexpr const char* kDesired6 = R"({
     {"vsid": 5001, "ca": "10.0.1.10", "mac": "00:15:5d:00:00:01", "pa": "2001:db8:1::11"},
     {"vsid": 5001, "ca": "10.0.1.20", "mac": "00:15:5d:00:00:02", "pa": "2001:db8:1::12"},
     {"vsid": 5001, "ca": "10.0.1.40", "mac": "00:15:5d:00:00:40", "pa": "2001:db8:2::14"},
+    {"vsid": 5001, "ca": "10.0.1.50", "mac": "00:15:5d:00:00:50", "pa": "192.0.2.15"},
     {"vsid": 5002, "ca": "10.0.2.10", "mac": "00:15:5d:00:02:01", "pa": "2001:db8:1::11"},
     {"vsid": 6001, "ca": "10.0.1.10", "mac": "00:15:5d:00:01:01", "pa": "2001:db8:1::11"},
     {"vsid": 6001, "ca": "10.0.1.20", "mac": "00:15:5d:00:01:02", "pa": "2001:db8:1::13"}]
@@ -39,8 +40,8 @@ class OverlayIpv6Underlay : public OverlayNodes {
   void SetUp() override {
     OverlayNodes::SetUp();
     local_->publish(std::make_unique<const fib::LocalAddresses>(uplinks({{kUplink, "2001:db8:1::11/64"}})));
-    neighbors_->publish(std::make_unique<const fib::NeighborTable>(fib::NeighborTable::Map{
-        {IpAddr(kPa6Two), {kHost2Mac, kUplink}}, {IpAddr(kPa6Three), {kHost3Mac, kUplink}}}));
+    neighbors_->publish(std::make_unique<const fib::NeighborTable>(
+        fib::NeighborTable::Map{{IpAddr(kPa6Two), {kHost2Mac, kUplink}}, {IpAddr(kPa6Three), {kHost3Mac, kUplink}}}));
     auto policy = overlay::OverlayPolicy::compile(boost::json::parse(kDesired6).as_object(), nullptr, ports_);
     ASSERT_TRUE(policy.ok()) << policy.error().message();
     policy_->publish(std::make_unique<const overlay::OverlayPolicy>(std::move(*policy)));
@@ -132,7 +133,7 @@ TEST_F(OverlayIpv6Underlay, SameCasInTwoTenantsGoToTheirOwnIpv6Pas) {
 // The outer IPv6 header is 20 bytes longer than IPv4's: a frame that fits
 // with IPv4 outside may not with IPv6, and is never fragmented.
 TEST_F(OverlayIpv6Underlay, AFrameTooBigForTheIpv6UnderlayTellsTheVmTheMtuThatFits) {
-  std::vector<std::uint8_t> payload(1460 - 28, 0x42);  // a 1460-byte IP packet: fits IPv4 outside, not IPv6
+  std::vector<std::uint8_t> payload(1450 - 28, 0x42);  // a 1450-byte IP packet: fits IPv4 outside, not IPv6
   auto f = PacketBuilder().eth(kA1, kA2).ipv4(kCa10, kCa20).df().udp(1, 2).payload(payload).build();
   auto r = fromVm(kPortA1, f);
   EXPECT_EQ(h_.nodeError("nvgre-encap", "too-big"), 1u);
@@ -155,8 +156,8 @@ TEST_F(OverlayIpv6Underlay, APaOnAnotherIpv6SubnetIsReachedThroughTheProviderRou
   auto r = fromVm(kPortA1, inner);
   ASSERT_EQ(r.punted.size(), 1u) << "the router is not resolved yet";
   EXPECT_EQ(r.punted[0].kind, kMissPunt);
-  neighbors_->publish(std::make_unique<const fib::NeighborTable>(
-      fib::NeighborTable::Map{{IpAddr(kRouter6), {kRouter6Mac, kUplink}}}));
+  neighbors_->publish(
+      std::make_unique<const fib::NeighborTable>(fib::NeighborTable::Map{{IpAddr(kRouter6), {kRouter6Mac, kUplink}}}));
   r = fromVm(kPortA1, inner);
   ASSERT_EQ(r.sent.size(), 1u);
   Outer6 o = parseOuter6(r.sent[0].bytes);
@@ -165,11 +166,24 @@ TEST_F(OverlayIpv6Underlay, APaOnAnotherIpv6SubnetIsReachedThroughTheProviderRou
   EXPECT_EQ(o.ip.src, kPa6One);
 }
 
+// A1's PA is IPv6; a VM whose PA is IPv4 cannot be told A1's PA in an outer
+// IPv4 header, so the frame is dropped and counted, not sent from another
+// address the far end would refuse.
+TEST_F(OverlayIpv6Underlay, APaOfTheOtherFamilyThanTheSendersIsCountedAsAMismatch) {
+  auto inner = PacketBuilder().eth(kA1, mac("00:15:5d:00:00:50")).ipv4(kCa10, v4("10.0.1.50")).udp(1, 2).build();
+  expectDrop(fromVm(kPortA1, inner), "nvgre-encap", "pa-family-mismatch");
+}
+
 TEST_F(OverlayIpv6Underlay, NvgreOverIpv6IsDecapsulatedAndValidatedAgainstTheIpv6Pa) {
   auto inner = udpFrame(kA2, kA1, kCa20, kCa10);
   auto over6 = [&](const Ipv6Addr& from, std::uint8_t tc = 0, const std::vector<std::uint8_t>& in = {}) {
-    return PacketBuilder().eth(kHost2Mac, kUplinkMac).ipv6(from, kPa6One).tos(tc).nvgre(vsid(5001), 3)
-        .payload(in.empty() ? inner : in).build();
+    return PacketBuilder()
+        .eth(kHost2Mac, kUplinkMac)
+        .ipv6(from, kPa6One)
+        .tos(tc)
+        .nvgre(vsid(5001), 3)
+        .payload(in.empty() ? inner : in)
+        .build();
   };
   auto r = fromUnderlay(over6(kPa6Two));
   ASSERT_EQ(r.sent.size(), 1u);
@@ -197,8 +211,12 @@ TEST_F(OverlayIpv6Underlay, BroadcastGoesToTheIpv6GroupAndTheGroupIsReceived) {
   // host3 floods B2's broadcast to the group: B1 gets it.
   auto inner = PacketBuilder().eth(kB2, MacAddr::broadcast()).ipv4(kCa20, v4("10.0.1.255")).udp(1, 2).build();
   auto toGroup = [&](const Ipv6Addr& group, const Ipv6Addr& from = kPa6Three) {
-    return PacketBuilder().eth(kHost3Mac, MacAddr::forIpv6Multicast(group)).ipv6(from, group).nvgre(vsid(6001), 3)
-        .payload(inner).build();
+    return PacketBuilder()
+        .eth(kHost3Mac, MacAddr::forIpv6Multicast(group))
+        .ipv6(from, group)
+        .nvgre(vsid(6001), 3)
+        .payload(inner)
+        .build();
   };
   r = fromUnderlay(toGroup(kGroup6));
   ASSERT_EQ(r.sent.size(), 1u);
@@ -208,15 +226,15 @@ TEST_F(OverlayIpv6Underlay, BroadcastGoesToTheIpv6GroupAndTheGroupIsReceived) {
   expectDrop(fromUnderlay(toGroup(v6("ff15::1:2"))), "ip6-input", "not-local");
   expectDrop(fromUnderlay(toGroup(kGroup6, kPa6One)), "ip6-input", "not-local", 2);
   // Only NVGRE is taken from a group.
-  auto udp = PacketBuilder().eth(kHost3Mac, MacAddr::forIpv6Multicast(kGroup6)).ipv6(kPa6Three, kGroup6).udp(1, 2)
-                 .build();
+  auto udp =
+      PacketBuilder().eth(kHost3Mac, MacAddr::forIpv6Multicast(kGroup6)).ipv6(kPa6Three, kGroup6).udp(1, 2).build();
   expectDrop(fromUnderlay(udp), "ip6-input", "not-local", 3);
 }
 
 // Teaming over IPv6: flows spread over both members and keep the VM's PA.
 TEST_F(OverlayIpv6Underlay, FlowsSpreadOverBothIpv6UplinksAndKeepTheVmsPa) {
-  local_->publish(std::make_unique<const fib::LocalAddresses>(
-      uplinks({{kUplink, "2001:db8:1::11/64"}, {6, "2001:db8:1::21/64"}})));
+  local_->publish(
+      std::make_unique<const fib::LocalAddresses>(uplinks({{kUplink, "2001:db8:1::11/64"}, {6, "2001:db8:1::21/64"}})));
   std::map<std::uint16_t, int> perPort;
   for (std::uint16_t sport = 1000; sport < 1064; ++sport) {
     auto r = fromVm(kPortA1, udpFrame(kA1, kA2, kCa10, kCa20, 0, sport));
@@ -231,8 +249,16 @@ TEST_F(OverlayIpv6Underlay, FlowsSpreadOverBothIpv6UplinksAndKeepTheVmsPa) {
 TEST_F(OverlayIpv6Underlay, TsoFrameIsSegmentedToFitTheIpv6Underlay) {
   std::vector<std::uint8_t> data(30000);
   for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::uint8_t>(i * 7 + i / 251);
-  auto big = PacketBuilder().eth(kA1, kA2).ipv4(kCa10, kCa20).ipId(100).df().tcp(40000, 5001).tcpSeq(1)
-                 .tcpFlags(wire::kTcpAck).payload(data).build();
+  auto big = PacketBuilder()
+                 .eth(kA1, kA2)
+                 .ipv4(kCa10, kCa20)
+                 .ipId(100)
+                 .df()
+                 .tcp(40000, 5001)
+                 .tcpSeq(1)
+                 .tcpFlags(wire::kTcpAck)
+                 .payload(data)
+                 .build();
   rte_mbuf* m = chainedMbuf(big);
   ASSERT_NE(m, nullptr);
   m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
@@ -249,8 +275,9 @@ TEST_F(OverlayIpv6Underlay, TsoFrameIsSegmentedToFitTheIpv6Underlay) {
     EXPECT_EQ(o.ip.dst, kPa6Two);
     auto ip = wire::parseIpv4(std::span<const std::uint8_t>(o.inner).subspan(wire::kEthernetHeaderLen));
     ASSERT_TRUE(ip.ok());
-    EXPECT_TRUE(wire::tcpChecksumOk(ip->payload, wire::ipv4PseudoHeaderSum(ip->src, ip->dst, wire::kIpProtoTcp,
-                                                                          static_cast<std::uint16_t>(ip->payload.size()))));
+    EXPECT_TRUE(
+        wire::tcpChecksumOk(ip->payload, wire::ipv4PseudoHeaderSum(ip->src, ip->dst, wire::kIpProtoTcp,
+                                                                   static_cast<std::uint16_t>(ip->payload.size()))));
     auto tcp = wire::parseTcp(ip->payload);
     ASSERT_TRUE(tcp.ok());
     stream.insert(stream.end(), tcp->payload.begin(), tcp->payload.end());

@@ -19,14 +19,11 @@ void freeAll(std::deque<rte_mbuf*>& q) {
   q.clear();
 }
 
-const std::vector<InterfaceAddress4>& addressesOf(const PortAddresses& p, const Ipv4Addr&) { return p.v4; }
-const std::vector<InterfaceAddress6>& addressesOf(const PortAddresses& p, const Ipv6Addr&) { return p.v6; }
-
 // The port's address on the next hop's subnet, else its first address of
 // the next hop's family.
 template <class Addr>
 const Addr* sourceFor(const PortAddresses& port, const Addr& target) {
-  const auto& as = addressesOf(port, target);
+  const auto& as = port.of<Addr>();
   for (const auto& a : as) {
     if (a.subnet().contains(target)) return &a.address();
   }
@@ -170,14 +167,14 @@ void NeighborResolver::onNd(rte_mbuf* m) {
   const std::uint16_t port = pm.rxPort;
   // icmp6-local validated the message; only what is learned is read here.
   std::optional<std::pair<Ipv6Addr, MacAddr>> learned;
-  bool advertisement = false;
+  bool advertisement = false, override = false;
   auto ip = pm.l3Offset < frame.size() ? wire::parseIpv6(frame.subspan(pm.l3Offset)) : wire::parseIpv6({});
-  if (ip && pm.l4Offset < frame.size() && frame.size() >= wire::kEthernetHeaderLen) {
+  if (ip && pm.l4Offset < frame.size()) {
     auto message = frame.subspan(pm.l4Offset);
-    const MacAddr sender = MacAddr::fromBytes(frame.data() + 6);
-    if (auto na = wire::parseNeighborAdvertisement(message)) {
+    if (auto na = wire::parseNeighborAdvertisement(message); na && na->targetLinkLayer) {
       advertisement = true;
-      learned.emplace(na->target, na->targetLinkLayer.value_or(sender));
+      override = na->flags.override;
+      learned.emplace(na->target, *na->targetLinkLayer);
     } else if (auto ns = wire::parseNeighborSolicitation(message); ns && ns->sourceLinkLayer) {
       learned.emplace(ip->src, *ns->sourceLinkLayer);
     }
@@ -185,7 +182,12 @@ void NeighborResolver::onNd(rte_mbuf* m) {
   rte_pktmbuf_free(m);
   if (!learned || learned->second.isMulticast() || learned->second.isZero()) return;
   const NeighborKey key(IpAddr(learned->first), kUnderlay);
-  if (advertisement && !pending_.contains(key) && !entries_.contains(key)) return;
+  if (advertisement) {
+    // RFC 4861 7.2.5: an advertisement creates no entry, and without the
+    // override flag it does not change a known neighbour's MAC.
+    auto known = entries_.find(key);
+    if (known == entries_.end() ? !pending_.contains(key) : !override && known->second.mac != learned->second) return;
+  }
   learn(key, learned->second, port);
 }
 

@@ -2,17 +2,16 @@
 
 #include <algorithm>
 #include <array>
-#include <optional>
-#include <tuple>
-#include <type_traits>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <optional>
+#include <tuple>
 
 #include "hnv/dp/packet.h"
+#include "hnv/wire/builder.h"
 #include "hnv/wire/bytes.h"
 #include "hnv/wire/ethernet.h"
 #include "hnv/wire/icmp.h"
-#include "hnv/wire/builder.h"
 #include "hnv/wire/icmpv6.h"
 #include "hnv/wire/ipv4.h"
 #include "hnv/wire/ipv6.h"
@@ -37,14 +36,7 @@ std::array<std::uint8_t, kPayload> payload() {
 template <class Addr>
 bool findSource(const LocalAddresses& local, const Addr& target, std::uint16_t& port, MacAddr& mac, IpAddr& source) {
   for (const auto& p : local.ports()) {
-    const auto& as = [&]() -> const auto& {
-      if constexpr (std::is_same_v<Addr, Ipv4Addr>) {
-        return p.v4;
-      } else {
-        return p.v6;
-      }
-    }();
-    for (const auto& a : as) {
+    for (const auto& a : p.of<Addr>()) {
       if (a.subnet().contains(target)) {
         port = p.port;
         mac = p.mac;
@@ -146,12 +138,14 @@ void PaPinger::onReply(rte_mbuf* m, Clock::time_point now) {
   std::optional<std::tuple<IpAddr, std::uint16_t, std::uint16_t>> reply;
   if (pm.l3Offset < frame.size() && (frame[pm.l3Offset] >> 4) == 6) {
     auto ip = wire::parseIpv6(frame.subspan(pm.l3Offset));
-    auto icmp = ip && pm.l4Offset < frame.size() ? wire::parseIcmpv6(frame.subspan(pm.l4Offset))
-                                                 : wire::parseIcmpv6({});
-    if (icmp && icmp->type == wire::kIcmpv6EchoReply) reply.emplace(IpAddr(ip->src), icmp->identifier(), icmp->sequence());
+    auto icmp =
+        ip && pm.l4Offset < frame.size() ? wire::parseIcmpv6(frame.subspan(pm.l4Offset)) : wire::parseIcmpv6({});
+    if (icmp && icmp->type == wire::kIcmpv6EchoReply)
+      reply.emplace(IpAddr(ip->src), icmp->identifier(), icmp->sequence());
   } else if (auto ip = wire::parseIpv4(frame.subspan(std::min<std::size_t>(pm.l3Offset, frame.size())))) {
     auto icmp = wire::parseIcmp(ip->payload);
-    if (icmp && icmp->type == wire::kIcmpEchoReply) reply.emplace(IpAddr(ip->src), icmp->identifier(), icmp->sequence());
+    if (icmp && icmp->type == wire::kIcmpEchoReply)
+      reply.emplace(IpAddr(ip->src), icmp->identifier(), icmp->sequence());
   }
   rte_pktmbuf_free(m);
   if (reply) {

@@ -37,8 +37,13 @@ std::uint16_t ArpInputNode::process(rte_graph* graph, rte_node* node, void** obj
       scope = x->scope;
     }
     const bool forUs = x != nullptr ? x->answersArp(arp->tpa) : local->owns(pm.rxPort, arp->tpa);
+    // The underlay learns only on a port with provider addresses and about a
+    // sender on one of their subnets: untagged frames on a tenant's trunk (a
+    // port without PAs) take this path too, and its neighbours are on-link.
+    const fib::PortAddresses* pas = x == nullptr ? local->onPort(pm.rxPort) : nullptr;
+    const bool mayTeach = x != nullptr || (pas != nullptr && pas->onLink(arp->spa));
     bool teaches = false;
-    if (ctx.arpPunt != 0 && neighbors != nullptr && !arp->spa.isUnspecified()) {
+    if (ctx.arpPunt != 0 && neighbors != nullptr && !arp->spa.isUnspecified() && mayTeach) {
       const fib::Neighbor* known = neighbors->find(arp->spa, scope);
       teaches = known != nullptr ? (known->mac != arp->sha || known->port != pm.rxPort) : forUs;
     }

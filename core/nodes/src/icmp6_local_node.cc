@@ -14,13 +14,20 @@ namespace {
 constexpr std::uint8_t kNdHopLimit = 255;
 constexpr std::size_t kNaLen = wire::kNdNeighborMessageLen + wire::kNdLinkLayerOptionLen;
 
-// Whether a neighbour (the underlay's: ip6-input takes only underlay frames)
-// at `mac` on `port` is news to the resolver; `unknownTeaches`: what an
-// unknown one is.
-bool teaches(const fib::NeighborTable* neighbors, const Ipv6Addr& ip, const MacAddr& mac, std::uint16_t port,
-             bool unknownTeaches) {
+// Whether neighbour discovery on `port` that places `ip` at `mac` is news
+// to the resolver. Only a port with IPv6 provider addresses, and only about
+// an address on one of their subnets: the underlay's neighbours are on-link,
+// and untagged frames on a tenant's trunk (a port without PAs) take the
+// underlay's path too. A known neighbour is news when its MAC or port
+// changes (`mayChangeMac`: an advertisement without the override flag may
+// not change the MAC, RFC 4861 7.2.5); an unknown one when `unknownTeaches`.
+bool teaches(const fib::LocalAddresses& local, const fib::NeighborTable* neighbors, const Ipv6Addr& ip,
+             const MacAddr& mac, std::uint16_t port, bool unknownTeaches, bool mayChangeMac = true) {
+  const fib::PortAddresses* pas = local.onPort(port);
+  if (pas == nullptr || !pas->onLink(ip)) return false;
   const fib::Neighbor* known = neighbors != nullptr ? neighbors->find(IpAddr(ip)) : nullptr;
-  return known != nullptr ? (known->mac != mac || known->port != port) : unknownTeaches;
+  if (known == nullptr) return unknownTeaches;
+  return known->mac != mac ? mayChangeMac : known->port != port;
 }
 
 }  // namespace
@@ -67,15 +74,17 @@ std::uint16_t Icmp6LocalNode::process(rte_graph* graph, rte_node* node, void** o
     }
     if (icmp->type == wire::kIcmpv6NeighborAdvertisement) {
       // RFC 4861 7.1.2: hop limit 255, code 0 (the parser), no multicast
-      // target, not solicited when sent to a group. Without a target
-      // link-layer option the sender's Ethernet address is the target's.
+      // target, not solicited when sent to a group. One without a target
+      // link-layer option teaches nothing (7.2.5; our solicitations go to
+      // a group, which the answer must carry the option for).
       auto na = wire::parseNeighborAdvertisement(message);
       if (!na || ip->hopLimit != kNdHopLimit || (ip->dst.isMulticast() && na->flags.solicited)) {
         out.drop(m, Error::InvalidNd);
         continue;
       }
-      const MacAddr at = na->targetLinkLayer.value_or(peerMac);
-      if (ctx.ndPunt != 0 && teaches(neighbors, na->target, at, pm.rxPort, !ip->dst.isMulticast())) {
+      if (ctx.ndPunt != 0 && na->targetLinkLayer &&
+          teaches(*local, neighbors, na->target, *na->targetLinkLayer, pm.rxPort, !ip->dst.isMulticast(),
+                  na->flags.override)) {
         pm.control = ctx.ndPunt;
         out.to(m, Next::Punt);
       } else {
@@ -106,7 +115,7 @@ std::uint16_t Icmp6LocalNode::process(rte_graph* graph, rte_node* node, void** o
       continue;
     }
     if (!dad && ns->sourceLinkLayer && ctx.ndPunt != 0 &&
-        teaches(neighbors, ip->src, *ns->sourceLinkLayer, pm.rxPort, true)) {
+        teaches(*local, neighbors, ip->src, *ns->sourceLinkLayer, pm.rxPort, true)) {
       if (rte_mbuf* copy = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX); copy != nullptr) {
         dp::resetMeta(copy, pm.rxPort);
         dp::meta(copy).l3Offset = pm.l3Offset;

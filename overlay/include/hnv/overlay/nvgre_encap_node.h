@@ -14,8 +14,9 @@ namespace hnv::overlay {
 // and GRE with key VSID << 8 | FlowID (RFC 7637); FlowID and the egress
 // uplink come from the inner flow hash, so flows spread over every uplink on
 // the destination's subnet (teaming); the outer source is the PA of the
-// sending VM's record. DSCP is copied to the outer header and ECN set per
-// RFC 6040 as configured. A frame that would exceed the uplink MTU is never
+// sending VM's record (a record PA of the other family than the destination
+// PA cannot be carried: pa-family-mismatch). DSCP is copied to the outer
+// header and ECN set per RFC 6040 as configured. A frame that would exceed the uplink MTU is never
 // fragmented: it is counted (too-big) and its sender told the MTU that fits,
 // a VM of this host by vm-icmp-error, a tenant packet routed by the gateway
 // (IPv4 with DF) by icmp4-error; anything else is dropped. Without a known underlay neighbour the frame goes to
@@ -30,11 +31,18 @@ struct NvgreEncapNode {
   static constexpr std::array<std::string_view, 5> kNextNames{"drop", "port-tx", "punt", "vm-icmp-error",
                                                               "icmp4-error"};
   enum class Error : std::uint16_t {
-    NoUnderlayRoute, TooBig, NoHeadroom, NoNeighbor, BadOffload, NoBuffer, ExtensionDrop
+    NoUnderlayRoute,
+    TooBig,
+    NoHeadroom,
+    NoNeighbor,
+    BadOffload,
+    NoBuffer,
+    ExtensionDrop,
+    PaFamilyMismatch
   };
-  static constexpr std::array<std::string_view, 7> kErrorNames{
-      "no-underlay-route", "too-big", "no-headroom", "no-neighbor", "bad-offload", "no-buffer",
-      "extension-drop"};
+  static constexpr std::array<std::string_view, 8> kErrorNames{"no-underlay-route", "too-big",           "no-headroom",
+                                                               "no-neighbor",       "bad-offload",       "no-buffer",
+                                                               "extension-drop",    "pa-family-mismatch"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };
 

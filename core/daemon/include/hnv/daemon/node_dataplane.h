@@ -11,8 +11,8 @@
 // Punt kinds: "arp" (ARP that teaches the resolver something, from
 // arp-input), "nd" (the same for IPv6 neighbour discovery, from icmp6-local)
 // and "neighbor-miss" (a finished frame whose underlay next hop has no MAC
-// yet) go to the NeighborResolver; "echo-reply" (ICMP echo
-// replies to the node, from icmp4-local) goes to the PaPinger.
+// yet) go to the NeighborResolver; "echo-reply" (ICMP and ICMPv6 echo
+// replies to the node, from icmp4-local and icmp6-local) goes to the PaPinger.
 //
 // The control loop runs on the program's io_context. It sleeps on the punt
 // path's eventfd (written by a worker that punts into an empty ring) and then
@@ -97,8 +97,9 @@ class NodeDataplane {
   const dp::Published<fib::TenantTables>& tenants() const { return *tenants_; }
   // Publishes new tenant tables; the neighbours of interfaces they no longer have are forgotten.
   void publishTenants(std::unique_ptr<const fib::TenantTables> tables);
-  // The IPv4 multicast groups ip4-input accepts NVGRE on (the PA multicast
-  // groups of the VSIDs with local members); published only when changed.
+  // The multicast groups ip4-input and ip6-input accept NVGRE on (the PA
+  // multicast groups of the VSIDs with local members); published only when
+  // changed.
   void setMulticastGroups(std::vector<IpAddr> groups);
   const fib::MulticastGroups& multicastGroups() const { return *groups_->get(); }
   const fib::NeighborResolver& resolver() const { return *resolver_; }

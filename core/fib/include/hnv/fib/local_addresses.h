@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "hnv/base/ip.h"
@@ -20,6 +21,22 @@ struct PortAddresses {
   std::uint16_t mtu = 0;  // the port's MTU (0: not known, nothing is checked against it)
   std::vector<InterfaceAddress4> v4;
   std::vector<InterfaceAddress6> v6;
+
+  // The addresses of one family: of<Ipv4Addr>() is v4, of<Ipv6Addr>() v6.
+  template <class Addr>
+  const std::vector<InterfaceAddressT<Addr>>& of() const {
+    if constexpr (std::is_same_v<Addr, Ipv4Addr>) {
+      return v4;
+    } else {
+      return v6;
+    }
+  }
+  // Whether one of the port's addresses of `a`'s family has `a` on its subnet.
+  template <class Addr>
+  bool onLink(const Addr& a) const {
+    const auto& as = of<Addr>();
+    return std::any_of(as.begin(), as.end(), [&](const auto& x) { return x.subnet().contains(a); });
+  }
 };
 
 class LocalAddresses {

@@ -24,7 +24,13 @@ struct Icmp6LocalNode {
   enum class Next : std::uint16_t { Drop = 0, Tx, Punt };
   static constexpr std::array<std::string_view, 3> kNextNames{"drop", "port-tx", "punt"};
   enum class Error : std::uint16_t {
-    Malformed, BadChecksum, InvalidNd, NotOurTarget, EchoToMulticast, UnsupportedType, AdvertisementIgnored
+    Malformed,
+    BadChecksum,
+    InvalidNd,
+    NotOurTarget,
+    EchoToMulticast,
+    UnsupportedType,
+    AdvertisementIgnored
   };
   static constexpr std::array<std::string_view, 7> kErrorNames{
       "malformed",         "bad-checksum",     "invalid-nd",           "not-our-target",
