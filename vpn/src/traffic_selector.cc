@@ -1,5 +1,7 @@
 #include "hnv/vpn/traffic_selector.h"
 
+#include <algorithm>
+
 namespace hnv::vpn {
 
 namespace {
@@ -64,14 +66,23 @@ bool admits(const std::vector<TrafficSelector>& ts, const Ipv4Addr& a, const Sel
 
 bool admitsPacket(const std::vector<TrafficSelector>& sourceSide, const std::vector<TrafficSelector>& destinationSide,
                   std::span<const std::uint8_t> ip) {
+  // Only the packet itself: what follows its total length (ESP's padding
+  // for traffic-flow confidentiality) is no part of what an error quotes.
+  const std::size_t total = static_cast<std::size_t>(ip[2] << 8 | ip[3]);
+  if (total >= kIpv4HeaderLen && total < ip.size()) ip = ip.first(total);
   const SelectorKey k = selectorKey(ip);
   const Ipv4Addr src = Ipv4Addr::fromBytes(&ip[12]), dst = Ipv4Addr::fromBytes(&ip[16]);
   if (admits(sourceSide, src, k, true) && admits(destinationSide, dst, k, false)) return true;
   auto quoted = quotedByError(ip, k);
   if (quoted.empty()) return false;
+  // The error itself comes from the source side's addresses, as any packet
+  // of the SA does (an SA without protocol or ports checks only those).
+  const bool fromSourceSide = sourceSide.empty() || std::any_of(sourceSide.begin(), sourceSide.end(),
+                                                                [&](const auto& s) { return s.contains(src); });
   const SelectorKey q = selectorKey(quoted);
   const Ipv4Addr quotedSrc = Ipv4Addr::fromBytes(&quoted[12]), quotedDst = Ipv4Addr::fromBytes(&quoted[16]);
-  return quotedSrc == dst && admits(sourceSide, quotedDst, q, false) && admits(destinationSide, quotedSrc, q, true);
+  return fromSourceSide && quotedSrc == dst && admits(sourceSide, quotedDst, q, false) &&
+         admits(destinationSide, quotedSrc, q, true);
 }
 
 bool anyNarrowed(const std::vector<TrafficSelector>& ts) {

@@ -52,7 +52,9 @@ bool anyNarrowed(const std::vector<TrafficSelector>& ts);
 // ICMP error that these do not admit is admitted when the packet it quotes
 // travelled the SA's traffic the other way: the quoted destination on the
 // source side and the quoted source, to which the error goes, on the
-// destination side, with the quoted packet's protocol and ports.
+// destination side, with the quoted packet's protocol and ports; the
+// error's own source must be in the source side's address ranges (any
+// protocol or port), as an SA without protocol or ports would check.
 bool admitsPacket(const std::vector<TrafficSelector>& sourceSide, const std::vector<TrafficSelector>& destinationSide,
                   std::span<const std::uint8_t> ip);
 

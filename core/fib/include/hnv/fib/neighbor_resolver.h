@@ -19,8 +19,10 @@
 // interface (meta flag kMetaFlagExternal, rxPort and vlan) teaches its scope.
 //
 // Neighbour discovery punted by icmp6-local (onNd) teaches the underlay: an
-// advertisement fills in a next hop being resolved or changes a known one
-// (an unsolicited one about an unknown address is ignored, RFC 4861 7.2.5);
+// advertisement with the target's link-layer address fills in a next hop
+// being resolved or changes a known one, its MAC only with the override
+// flag (an unsolicited one about an unknown address is ignored, RFC 4861
+// 7.2.5);
 // a solicitation for one of our addresses teaches its sender's address, as
 // an ARP request does. Tenant interfaces are IPv4 only: an IPv6 next hop
 // there is dropped and counted (heldDropped, ipv6Unsupported).

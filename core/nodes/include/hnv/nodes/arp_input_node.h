@@ -13,7 +13,8 @@ namespace hnv::nodes {
 // any other address get no answer. ARP that teaches the neighbour resolver
 // something (a reply to us, a request for one of our addresses from a sender
 // not yet known, a known sender with a new MAC) goes to the control thread
-// ("punt"); a request we answer is copied there.
+// ("punt"); a request we answer is copied there. For the underlay only on a
+// port with provider addresses and from a sender on one of their subnets.
 struct ArpInputNode {
   static constexpr std::string_view kName = "arp-input";
   enum class Next : std::uint16_t { Drop = 0, Tx, Punt };

@@ -12,10 +12,12 @@ namespace hnv::nodes {
 // neighbour solicitations for them (RFC 4861 7.2.4, DAD included: a
 // solicitation from :: gets an advertisement to all-nodes). Neighbour
 // discovery that teaches the underlay's resolver something is punted to it
-// (NodesContext::ndPunt), as arp-input does with ARP: an advertisement
-// addressed to us (the answer to its solicitation) or one that changes a
-// known neighbour, and a copy of a solicitation for our address whose
-// sender is new or changed (RFC 4861 7.2.3). Everything else addressed to
+// (NodesContext::ndPunt), as arp-input does with ARP, only on a port with
+// IPv6 provider addresses and about an address on one of their subnets: an
+// advertisement with the target's link-layer address, addressed to us (the
+// answer to its solicitation) or changing a known neighbour (its MAC only
+// with the override flag, RFC 4861 7.2.5), and a copy of a solicitation for
+// our address whose sender is new or changed (7.2.3). Everything else addressed to
 // the node is counted and dropped, except echo replies, which go to the PA
 // ping (NodesContext::echoReplyPunt) when it is set.
 struct Icmp6LocalNode {
