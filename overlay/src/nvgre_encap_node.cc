@@ -1,10 +1,8 @@
 #include "hnv/overlay/nvgre_encap_node.h"
 
 #include <rte_branch_prediction.h>
-#include <rte_byteorder.h>
 
 #include <algorithm>
-#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -37,26 +35,11 @@ struct Uplink {
   Addr source;
 };
 
-// Per packet and per uplink address: inline mask arithmetic, no call.
-bool onSubnet(const InterfaceAddress4& a, const Ipv4Addr& dst) {
-  const unsigned len = a.length();
-  const std::uint32_t mask = len == 0 ? 0 : len >= 32 ? 0xFFFFFFFFu : ~((1u << (32 - len)) - 1);
-  return dst.isMulticast() || ((a.address().host() ^ dst.host()) & mask) == 0;
-}
-
-// The same for IPv6, on the address's two 64-bit halves (network order).
-bool onSubnet(const InterfaceAddress6& a, const Ipv6Addr& dst) {
-  if (dst.isMulticast()) return true;
-  std::uint64_t x[2], y[2];
-  std::memcpy(x, a.address().bytes().data(), sizeof x);
-  std::memcpy(y, dst.bytes().data(), sizeof y);
-  const unsigned len = a.length();
-  for (unsigned i = 0; i < 2 && len > 64 * i; ++i) {
-    const unsigned bits = std::min(64u, len - 64 * i);
-    const std::uint64_t mask = bits >= 64 ? ~std::uint64_t{0} : ~(~std::uint64_t{0} >> bits);
-    if ((rte_be_to_cpu_64(x[i] ^ y[i]) & mask) != 0) return false;
-  }
-  return true;
+// Per packet and per uplink address: an inline mask compare
+// (InterfaceAddressT::onLink); a group is reached from any address.
+template <class Addr>
+bool onSubnet(const InterfaceAddressT<Addr>& a, const Addr& dst) {
+  return dst.isMulticast() || a.onLink(dst);
 }
 
 template <class Addr>

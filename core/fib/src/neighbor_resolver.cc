@@ -25,7 +25,7 @@ template <class Addr>
 const Addr* sourceFor(const PortAddresses& port, const Addr& target) {
   const auto& as = port.of<Addr>();
   for (const auto& a : as) {
-    if (a.subnet().contains(target)) return &a.address();
+    if (a.onLink(target)) return &a.address();
   }
   return as.empty() ? nullptr : &as.front().address();
 }

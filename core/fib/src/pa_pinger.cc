@@ -37,7 +37,7 @@ template <class Addr>
 bool findSource(const LocalAddresses& local, const Addr& target, std::uint16_t& port, MacAddr& mac, IpAddr& source) {
   for (const auto& p : local.ports()) {
     for (const auto& a : p.of<Addr>()) {
-      if (a.subnet().contains(target)) {
+      if (a.onLink(target)) {
         port = p.port;
         mac = p.mac;
         source = IpAddr(a.address());

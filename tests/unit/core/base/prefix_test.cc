@@ -195,3 +195,35 @@ TEST(Prefix, PicksTheFamily) {
 
 }  // namespace
 }  // namespace hnv
+
+namespace hnv {
+namespace {
+
+// onLink, the packet path's inline test, agrees with subnet().contains for
+// every length of either family, on addresses that differ in one bit.
+TEST(InterfaceAddressOnLink, AgreesWithTheSubnetForEveryLength) {
+  const Ipv4Addr base4 = *Ipv4Addr::parse("192.0.2.77");
+  const Ipv6Addr base6 = *Ipv6Addr::parse("2001:db8:1:2:3:4:5:6");
+  for (unsigned len = 0; len <= 32; ++len) {
+    auto a = *InterfaceAddress4::parse(base4.toString() + "/" + std::to_string(len));
+    for (unsigned bit = 0; bit < 32; ++bit) {
+      const Ipv4Addr other = Ipv4Addr::fromHost(base4.host() ^ (1u << bit));
+      EXPECT_EQ(a.onLink(other), a.subnet().contains(other)) << len << " " << bit;
+    }
+    EXPECT_TRUE(a.onLink(base4));
+  }
+  for (unsigned len = 0; len <= 128; ++len) {
+    auto a = *InterfaceAddress6::parse(base6.toString() + "/" + std::to_string(len));
+    for (unsigned bit = 0; bit < 128; ++bit) {
+      Ipv6Addr::Bytes b = base6.bytes();
+      b[bit / 8] ^= static_cast<std::uint8_t>(0x80u >> (bit % 8));
+      const Ipv6Addr other(b);
+      EXPECT_EQ(a.onLink(other), a.subnet().contains(other)) << len << " " << bit;
+      EXPECT_EQ(a.onLink(other), bit >= len) << len << " " << bit;
+    }
+    EXPECT_TRUE(a.onLink(base6));
+  }
+}
+
+}  // namespace
+}  // namespace hnv

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -14,6 +15,19 @@ namespace hnv {
 
 Ipv4Addr maskAddress(const Ipv4Addr& a, unsigned len);
 Ipv6Addr maskAddress(const Ipv6Addr& a, unsigned len);
+
+// Whether `a` and `b` agree in their first `len` bits (len at most 32 or
+// 128). Inline and without building a checked prefix: the packet path's
+// on-link test.
+inline bool sameNetwork(const Ipv4Addr& a, const Ipv4Addr& b, unsigned len) {
+  const std::uint32_t mask = len == 0 ? 0 : len >= 32 ? 0xFFFFFFFFu : ~((1u << (32 - len)) - 1);
+  return ((a.host() ^ b.host()) & mask) == 0;
+}
+inline bool sameNetwork(const Ipv6Addr& a, const Ipv6Addr& b, unsigned len) {
+  const unsigned full = len / 8, rest = len % 8;
+  if (std::memcmp(a.bytes().data(), b.bytes().data(), full) != 0) return false;
+  return rest == 0 || ((a.bytes()[full] ^ b.bytes()[full]) & static_cast<std::uint8_t>(0xFF00u >> rest)) == 0;
+}
 
 template <class Addr>
 struct AddrTraits;
@@ -59,6 +73,8 @@ class InterfaceAddressT {
   const Addr& address() const { return addr_; }
   unsigned length() const { return len_; }
   PrefixT<Addr> subnet() const { return *PrefixT<Addr>::make(maskAddress(addr_, len_), len_); }
+  // Whether `a` is on this address's subnet (subnet().contains(a), cheaply).
+  bool onLink(const Addr& a) const { return sameNetwork(addr_, a, len_); }
   std::string toString() const { return addr_.toString() + "/" + std::to_string(len_); }
   auto operator<=>(const InterfaceAddressT&) const = default;
 

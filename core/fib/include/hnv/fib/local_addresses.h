@@ -35,7 +35,7 @@ struct PortAddresses {
   template <class Addr>
   bool onLink(const Addr& a) const {
     const auto& as = of<Addr>();
-    return std::any_of(as.begin(), as.end(), [&](const auto& x) { return x.subnet().contains(a); });
+    return std::any_of(as.begin(), as.end(), [&](const auto& x) { return x.onLink(a); });
   }
 };
 
