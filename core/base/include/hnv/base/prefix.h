@@ -2,6 +2,7 @@
 // InterfaceAddress names an address with its on-link length ("192.0.2.1/24").
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -23,10 +24,19 @@ inline bool sameNetwork(const Ipv4Addr& a, const Ipv4Addr& b, unsigned len) {
   const std::uint32_t mask = len == 0 ? 0 : len >= 32 ? 0xFFFFFFFFu : ~((1u << (32 - len)) - 1);
   return ((a.host() ^ b.host()) & mask) == 0;
 }
+// On the two 64-bit halves, in network order.
 inline bool sameNetwork(const Ipv6Addr& a, const Ipv6Addr& b, unsigned len) {
-  const unsigned full = len / 8, rest = len % 8;
-  if (std::memcmp(a.bytes().data(), b.bytes().data(), full) != 0) return false;
-  return rest == 0 || ((a.bytes()[full] ^ b.bytes()[full]) & static_cast<std::uint8_t>(0xFF00u >> rest)) == 0;
+  for (unsigned i = 0; i < 2 && len > 64 * i; ++i) {
+    std::uint64_t x, y;
+    std::memcpy(&x, a.bytes().data() + 8 * i, 8);
+    std::memcpy(&y, b.bytes().data() + 8 * i, 8);
+    std::uint64_t diff = x ^ y;
+    if constexpr (std::endian::native == std::endian::little) diff = __builtin_bswap64(diff);
+    const unsigned bits = len - 64 * i >= 64 ? 64 : len - 64 * i;
+    const std::uint64_t mask = bits == 64 ? ~std::uint64_t{0} : ~(~std::uint64_t{0} >> bits);
+    if ((diff & mask) != 0) return false;
+  }
+  return true;
 }
 
 template <class Addr>
