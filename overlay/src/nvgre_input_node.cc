@@ -90,11 +90,13 @@ std::uint16_t NvgreInputNode::process(rte_graph* graph, rte_node* node, void** o
     }
     if (const RecordEntry* gw = pol.gatewayHere(nv->vsid); gw != nullptr && eth->dst == gw->mac) {
       // Addressed to this gateway: routed in the tenant's VRF.
-      if (eth->etherType != wire::kEtherTypeIpv4) {
+      if (eth->etherType == wire::kEtherTypeIpv4) {
+        out.to(m, Next::Route);
+      } else if (eth->etherType == wire::kEtherTypeIpv6) {
+        out.to(m, Next::Route6);
+      } else {
         out.drop(m, Error::GatewayUnsupported);
-        continue;
       }
-      out.to(m, Next::Route);
       continue;
     }
     auto port = pol.localPort(nv->vsid, eth->dst);

@@ -136,23 +136,17 @@ Result<std::size_t> prefixCount(const ConfigNode& n) {
   return count;
 }
 
-Result<Prefix> readTunnelPrefix(const ConfigNode& n) {
-  auto p = detail::readPrefix(n);
-  if (!p) return p.error();
-  if (!p->isV4()) return n.error(p->toString(), "IPv6 inside the tunnel is not supported yet");
-  return p;
-}
-
 Result<std::vector<Prefix>> readLocalPrefixes(const ConfigNode& n) {
   auto count = prefixCount(n);
   if (!count) return count.error();
   std::vector<Prefix> out;
   for (std::size_t i = 0; i < *count; ++i) {
     auto s = n.at(i).asString();
-    if (s && s->find(':') != std::string::npos && s->find('.') != std::string::npos) {
+    const std::size_t slash = s ? s->find('/') : std::string::npos;
+    if (slash != std::string::npos && s->find(':', slash) != std::string::npos) {
       return n.at(i).error(*s, "a metric (':N') belongs to remotePrefixes only");
     }
-    auto p = readTunnelPrefix(n.at(i));
+    auto p = detail::readPrefix(n.at(i));
     if (!p) return p.error();
     out.push_back(*p);
   }
@@ -160,7 +154,8 @@ Result<std::vector<Prefix>> readLocalPrefixes(const ConfigNode& n) {
 }
 
 // "172.16.1.0/24" or, as Add-VpnS2SInterface's -IPv4Subnet,
-// "172.16.1.0/24:20" (the route's metric; without it routeMetric).
+// "172.16.1.0/24:20" (the route's metric; without it routeMetric); IPv6
+// alike ("fd00:5::/64:20").
 Result<std::vector<VpnRemotePrefix>> readRemotePrefixes(const ConfigNode& n) {
   auto count = prefixCount(n);
   if (!count) return count.error();
@@ -181,7 +176,6 @@ Result<std::vector<VpnRemotePrefix>> readRemotePrefixes(const ConfigNode& n) {
     }
     auto p = Prefix::parse(text->substr(0, colon));
     if (!p) return item.error(*text, p.error().why);
-    if (!p->isV4()) return item.error(*text, "IPv6 inside the tunnel is not supported yet");
     // The same entry twice is one (earlier versions stored such lists);
     // one prefix with two metrics is a contradiction.
     bool again = false;
@@ -330,15 +324,18 @@ std::span<const FieldSpec> KindTraits<VpnS2sInterface>::fields() {
       {"espProposals", FieldType::String, 0,
        "ESP proposals, strongSwan syntax; a DH group asks for PFS, esn for 64-bit sequence numbers "
        "(default aes256gcm16-modp2048)"},
-      {"localPrefixes", FieldType::PrefixList, kRequired, "the tenant's IPv4 prefixes behind the tunnel"},
+      {"localPrefixes", FieldType::PrefixList, kRequired,
+       "the tenant's prefixes behind the tunnel, all IPv4 or all IPv6"},
       {"remotePrefixes", FieldType::MetricPrefixList, kRequired,
-       "the site's IPv4 prefixes, routed into the tunnel; 'PREFIX:METRIC' gives one its own route metric (0..65535)"},
+       "the site's prefixes, routed into the tunnel, of localPrefixes' family; 'PREFIX:METRIC' gives one its own "
+       "route metric (0..65535)"},
       {"protocol", FieldType::String, 0,
        "the IP protocol the tunnel carries: any (the default), tcp, udp, icmp, sctp or a number 0..255; other "
        "traffic routed into it is dropped"},
       {"localPorts", FieldType::String, 0,
        "tcp, udp or sctp only: the tenant side's ports, PORT or FROM-TO (default: all)"},
-      {"remotePorts", FieldType::String, 0, "tcp, udp or sctp only: the site side's ports, PORT or FROM-TO (default: all)"},
+      {"remotePorts", FieldType::String, 0,
+       "tcp, udp or sctp only: the site side's ports, PORT or FROM-TO (default: all)"},
       {"routeMetric", FieldType::Uint, 0, "metric of the routes to remotePrefixes without their own (default 10)"},
       {"connectionType", FieldType::Enum, 0,
        "persistent (the default: always connected) or on-demand (dialed by the first packet routed into it)",
@@ -415,6 +412,24 @@ Result<VpnS2sInterface> KindTraits<VpnS2sInterface>::fromJson(const ConfigNode& 
   auto rp = readRemotePrefixes(n["remotePrefixes"]);
   if (failed(rp, e)) return e;
   out.remotePrefixes = *rp;
+  // One family inside the tunnel: an ESP SA carries IPv4 or IPv6 (its
+  // trailer's next header), so a tenant that needs both has two interfaces.
+  const bool inner6 = !out.localPrefixes.front().isV4();
+  for (std::size_t i = 0; i < out.localPrefixes.size(); ++i) {
+    if (out.localPrefixes[i].isV4() == inner6) {
+      return n["localPrefixes"].at(i).error(out.localPrefixes[i].toString(),
+                                            "mixes IPv4 and IPv6: an interface's prefixes are of one family (a "
+                                            "tenant that needs both gives each family an interface, with its "
+                                            "own localAddress)");
+    }
+  }
+  for (std::size_t i = 0; i < out.remotePrefixes.size(); ++i) {
+    if (out.remotePrefixes[i].prefix.isV4() == inner6) {
+      return n["remotePrefixes"].at(i).error(out.remotePrefixes[i].prefix.toString(),
+                                             std::string("is not ") + (inner6 ? "IPv6" : "IPv4") +
+                                                 " like localPrefixes: an interface's prefixes are of one family");
+    }
+  }
   auto protocol = readProtocol(n["protocol"]);
   if (failed(protocol, e)) return e;
   out.protocol = *protocol;
@@ -424,6 +439,10 @@ Result<VpnS2sInterface> KindTraits<VpnS2sInterface>::fromJson(const ConfigNode& 
   auto remotePorts = readPorts(n["remotePorts"], out.protocol);
   if (failed(remotePorts, e)) return e;
   out.remotePorts = *remotePorts;
+  if (inner6 && out.protocol != 0) {  // ports need a protocol
+    return n["protocol"].error(std::to_string(out.protocol),
+                               "narrowing to a protocol or ports is for IPv4 prefixes only (yet)");
+  }
   auto metric = n["routeMetric"].asUint(0, 65535, out.routeMetric);
   if (failed(metric, e)) return e;
   out.routeMetric = static_cast<std::uint32_t>(*metric);

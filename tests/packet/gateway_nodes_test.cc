@@ -10,17 +10,18 @@
 
 #include "graph_harness.h"
 #include "hnv/gateway/tenant_compile.h"
-#include "hnv/nodes/module.h"
 #include "hnv/nat/module.h"
-#include "hnv/vpn/module.h"
+#include "hnv/nodes/module.h"
 #include "hnv/overlay/module.h"
+#include "hnv/vpn/module.h"
 #include "hnv/wire/arp.h"
-#include "hnv/wire/bytes.h"
 #include "hnv/wire/builder.h"
+#include "hnv/wire/bytes.h"
 #include "hnv/wire/checksum.h"
 #include "hnv/wire/ethernet.h"
 #include "hnv/wire/icmp.h"
 #include "hnv/wire/ipv4.h"
+#include "hnv/wire/ipv6.h"
 #include "hnv/wire/nvgre.h"
 #include "hnv/wire/tcp.h"
 
@@ -55,7 +56,8 @@ constexpr const char* kDesired = R"({
   "routing-domains": [{"rdid": "aaaaaaaa-0000-4000-8000-00000000000a"}, {"rdid": "bbbbbbbb-0000-4000-8000-00000000000b"},
                       {"rdid": "cccccccc-0000-4000-8000-00000000000c"}],
   "virtual-subnets": [
-    {"vsid": 5001, "rdid": "aaaaaaaa-0000-4000-8000-00000000000a", "prefixes": ["10.0.1.0/24"], "defaultGatewayMac": "02:00:00:00:50:01"},
+    {"vsid": 5001, "rdid": "aaaaaaaa-0000-4000-8000-00000000000a", "prefixes": ["10.0.1.0/24", "fd00:a:1::/64"], "defaultGatewayMac": "02:00:00:00:50:01"},
+    {"vsid": 5002, "rdid": "aaaaaaaa-0000-4000-8000-00000000000a", "prefixes": ["fd00:a:2::/64"], "defaultGatewayMac": "02:00:00:00:50:02"},
     {"vsid": 6001, "rdid": "bbbbbbbb-0000-4000-8000-00000000000b", "prefixes": ["10.0.1.0/24"], "defaultGatewayMac": "02:00:00:00:60:01"},
     {"vsid": 7001, "rdid": "cccccccc-0000-4000-8000-00000000000c", "prefixes": ["10.0.1.0/24"], "defaultGatewayMac": "02:00:00:00:70:01"}],
   "provider-addresses": [{"node": "gw1", "interface": "underlay", "address": "192.0.2.1", "prefixLength": 24,
@@ -65,6 +67,9 @@ constexpr const char* kDesired = R"({
     {"vsid": 6001, "ca": "10.0.1.10", "mac": "00:15:5d:00:0b:01", "pa": "192.0.2.11"},
     {"vsid": 7001, "ca": "10.0.1.10", "mac": "00:15:5d:00:0c:01", "pa": "192.0.2.12"},
     {"vsid": 5001, "ca": "10.0.1.254", "mac": "00:15:5d:ff:00:0a", "pa": "192.0.2.1"},
+    {"vsid": 5001, "ca": "fd00:a:1::10", "mac": "00:15:5d:00:0a:01", "pa": "192.0.2.11"},
+    {"vsid": 5002, "ca": "fd00:a:2::20", "mac": "00:15:5d:00:0a:02", "pa": "192.0.2.12"},
+    {"vsid": 5002, "type": "GatewayWildcard", "mac": "00:15:5d:ff:00:1a", "pa": "192.0.2.1"},
     {"vsid": 5001, "type": "GatewayWildcard", "mac": "00:15:5d:ff:00:0a", "pa": "192.0.2.1"},
     {"vsid": 6001, "type": "GatewayWildcard", "mac": "00:15:5d:ff:00:0b", "pa": "192.0.2.1"},
     {"vsid": 7001, "type": "GatewayWildcard", "mac": "00:15:5d:ff:00:0c", "pa": "192.0.2.1"}],
@@ -549,6 +554,67 @@ TEST_F(GatewayNodes, SmallerMssAndNonSynSegmentsAreLeftAlone) {
   auto outer = wire::parseIpv4(std::span(r.sent[0].bytes).subspan(14));
   ASSERT_TRUE(outer.ok());
   EXPECT_EQ(synMss(outer->payload.subspan(wire::kNvgreHeaderLen + 14)).first, 1200);
+}
+
+}  // namespace
+}  // namespace hnv::test
+
+namespace hnv::test {
+namespace {
+
+// IPv6 in tenant A's VRF: from a VM of VSID 5001 on host 1, through the
+// gateway, to a VM of VSID 5002 on host 2.
+const Ipv6Addr kVm6 = *Ipv6Addr::parse("fd00:a:1::10"), kPeer6 = *Ipv6Addr::parse("fd00:a:2::20");
+const MacAddr kA2 = mac("00:15:5d:00:0a:02"), kGwA2 = mac("00:15:5d:ff:00:1a");
+
+std::vector<std::uint8_t> fromHost6(const Ipv6Addr& src, const Ipv6Addr& dst, std::uint8_t hops = 64) {
+  return PacketBuilder()
+      .eth(kHost1Mac, kUnderlayMac)
+      .ipv4(kPa1, kGwPa)
+      .df()
+      .nvgre(vsid(5001), 7)
+      .eth(kA1, kGwA)
+      .ipv6(src, dst)
+      .ttl(hops)
+      .udp(4000, 53)
+      .payloadFill(32, 0x5a)
+      .build();
+}
+
+TEST_F(GatewayNodes, Ipv6IsRoutedBetweenTheVirtualSubnetsOfATenant) {
+  auto r = run(fromHost6(kVm6, kPeer6), kUnderlay);
+  ASSERT_EQ(r.sent.size(), 1u);
+  EXPECT_EQ(r.sent[0].port, kUnderlay);
+  const auto& f = r.sent[0].bytes;
+  auto outer = wire::parseIpv4(std::span(f).subspan(14));
+  ASSERT_TRUE(outer.ok());
+  EXPECT_EQ(outer->dst, kPa2) << "the host of the destination's record";
+  auto nv = wire::parseNvgre(outer->payload);
+  ASSERT_TRUE(nv.ok());
+  EXPECT_EQ(nv->vsid, vsid(5002)) << "into the destination's VSID";
+  auto innerEth = wire::parseEthernet(outer->payload.subspan(wire::kNvgreHeaderLen));
+  ASSERT_TRUE(innerEth.ok());
+  EXPECT_EQ(innerEth->etherType, wire::kEtherTypeIpv6);
+  EXPECT_EQ(innerEth->dst, kA2);
+  EXPECT_EQ(innerEth->src, kGwA2) << "the gateway's MAC in VSID 5002";
+  auto ip = wire::parseIpv6(outer->payload.subspan(wire::kNvgreHeaderLen + 14));
+  ASSERT_TRUE(ip.ok());
+  EXPECT_EQ(ip->src, kVm6);
+  EXPECT_EQ(ip->dst, kPeer6);
+  EXPECT_EQ(ip->hopLimit, 63);
+  EXPECT_EQ(h_.counter("hnv_tenant_packets_total",
+                       {{"tenant", "aaaaaaaa-0000-4000-8000-00000000000a"}, {"path", "from-overlay"}}),
+            1u);
+}
+
+TEST_F(GatewayNodes, Ipv6WithoutRouteOrHopsOrToALinkLocalAddressIsDropped) {
+  expectDrop(run(fromHost6(kVm6, *Ipv6Addr::parse("2001:db8::1")), kUnderlay), "ip6-lookup", "no-route");
+  expectDrop(run(fromHost6(kVm6, kPeer6, 1), kUnderlay), "ip6-lookup", "hop-limit-exceeded");
+  expectDrop(run(fromHost6(kVm6, *Ipv6Addr::parse("fe80::1")), kUnderlay), "ip6-lookup", "not-unicast");
+  run(fromHost6(kVm6, *Ipv6Addr::parse("ff0e::1")), kUnderlay);
+  EXPECT_EQ(h_.nodeError("ip6-lookup", "not-unicast"), 2u);
+  EXPECT_EQ(h_.counter("hnv_tenant_drops_total", {{"tenant", "aaaaaaaa-0000-4000-8000-00000000000a"}}), 2u)
+      << "no route and the hop limit are the tenant's drops";
 }
 
 }  // namespace

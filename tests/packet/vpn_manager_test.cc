@@ -162,6 +162,60 @@ TEST_F(Manager, AnInterfaceIsUpWithAnOutboundSaAndRoutesItsRemotePrefixesThen) {
   EXPECT_FALSE(add(sa(0x11111111, false)).ok) << "the same SPI and destination twice";
 }
 
+// An interface with IPv6 prefixes: its SAs carry IPv6 (the ESP trailer's
+// next header 41), their selectors must all be IPv6 and name no protocol
+// or ports, and a policy change of family drops them.
+TEST_F(Manager, AnIpv6InterfacesSasCarryIpv6AndOnlyIpv6Selectors) {
+  S2sInterface x = siteA();
+  x.localPrefixes = {*Prefix::parse("fd00:1::/64")};
+  x.remotePrefixes = {{*Prefix::parse("fd00:5::/64"), 10}};
+  mgr_->configure({x});
+  auto six = [](std::uint32_t spi, bool inbound) {
+    ikeipc::SaAdd a = sa(spi, inbound);
+    const ikeipc::Selector theirs{ip("fd00:5::"), ip("fd00:5::ffff:ffff:ffff:ffff"), 0, 0, 65535};
+    const ikeipc::Selector ours{ip("fd00:1::"), ip("fd00:1::ffff:ffff:ffff:ffff"), 0, 0, 65535};
+    a.srcTs = {inbound ? theirs : ours};
+    a.dstTs = {inbound ? ours : theirs};
+    return a;
+  };
+  auto r = add(sa(0xc0000011, true));
+  EXPECT_FALSE(r.ok);
+  EXPECT_THAT(r.error, HasSubstr("traffic selector 172.16.1.0-172.16.1.255 is not IPv6 like the interface's prefixes"));
+  ikeipc::SaAdd mixed = six(0xc0000012, true);
+  mixed.dstTs.push_back({ip("10.0.1.0"), ip("10.0.1.255"), 0, 0, 65535});
+  EXPECT_THAT(add(mixed).error, HasSubstr("is not IPv6")) << "no selector may be left unchecked";
+  ikeipc::SaAdd ports = six(0xc0000013, true);
+  ports.srcTs[0].protocol = 6;
+  EXPECT_THAT(add(ports).error, HasSubstr("names a protocol or ports: not supported for IPv6"));
+  EXPECT_TRUE(mgr_->tables().get()->sad.empty());
+
+  ASSERT_TRUE(add(six(0xc0000014, true)).ok);
+  ASSERT_TRUE(add(six(0x11111114, false)).ok);
+  const VpnTables& t = *mgr_->tables().get();
+  ASSERT_NE(t.tunnels[0].outbound, nullptr);
+  EXPECT_TRUE(t.tunnels[0].inner6);
+  EXPECT_TRUE(t.tunnels[0].outbound->spec().inner6);
+  const InboundSa* in = t.inbound(0xc0000014);
+  ASSERT_NE(in, nullptr);
+  EXPECT_TRUE(in->inner6);
+  EXPECT_TRUE(in->sa->spec().inner6);
+  EXPECT_TRUE(in->remote.empty());
+  ASSERT_EQ(in->remote6.size(), 1u);
+  EXPECT_TRUE(in->remote6[0].contains(*Ipv6Addr::parse("fd00:5::99")));
+  EXPECT_FALSE(in->remote6[0].contains(*Ipv6Addr::parse("fd00:1::99")));
+  ASSERT_EQ(in->local6.size(), 1u);
+  EXPECT_TRUE(in->local6[0].contains(*Ipv6Addr::parse("fd00:1::99")));
+  const auto routes = mgr_->routes();
+  ASSERT_EQ(routes.size(), 2u);
+  EXPECT_EQ(routes[1].prefix.toString(), "fd00:5::/64");
+  const std::string stats = boost::json::serialize(mgr_->statistics());
+  EXPECT_THAT(stats, HasSubstr("fd00:5::-fd00:5::ffff:ffff:ffff:ffff")) << stats;
+
+  mgr_->configure({siteA()});  // the same interface, now IPv4 inside
+  EXPECT_TRUE(mgr_->tables().get()->sad.empty()) << "an SA of the other family cannot stay";
+  EXPECT_FALSE(mgr_->up(0));
+}
+
 TEST_F(Manager, AnOnDemandInterfaceIsRoutedWhileDownAndItsTrafficDialsAtMostEveryInterval) {
   S2sInterface x = siteA();
   x.onDemand = true;

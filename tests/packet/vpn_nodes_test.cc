@@ -11,6 +11,7 @@
 #include "hnv/nat/module.h"
 #include "hnv/nodes/module.h"
 #include "hnv/overlay/module.h"
+#include "hnv/overlay/overlay_policy.h"
 #include "hnv/vpn/crypto_device.h"
 #include "hnv/vpn/esp_engine.h"
 #include "hnv/vpn/module.h"
@@ -19,6 +20,10 @@
 #include "hnv/wire/checksum.h"
 #include "hnv/wire/ethernet.h"
 #include "hnv/wire/ipv4.h"
+#include "hnv/wire/ipv6.h"
+#include "hnv/wire/nvgre.h"
+
+#include <boost/json/parse.hpp>
 
 namespace hnv::test {
 namespace {
@@ -38,6 +43,26 @@ const Ipv4Addr kEndpoint = v4("192.0.2.5"), kSite = v4("192.0.2.2"), kHost = v4(
                kRemote = v4("172.16.1.20");
 constexpr TenantId kTenantA{1}, kOutside{2};
 constexpr std::uint32_t kSpiIn = 0xc0000101, kSpiOut = 0xc0000202;
+// Tunnel 1 carries IPv6: tenant A's VM fd00:1::10 in VSID 5001 (on a host
+// behind the underlay port) and site A's IPv6 LAN fd00:5::/64.
+constexpr std::uint16_t kUnderlay = 2;
+constexpr std::uint32_t kSpiIn6 = 0xc0000303, kSpiOut6 = 0xc0000404;
+const MacAddr kUnderlayMac = mac("02:00:5e:00:73:01"), kHostPaMac = mac("02:00:5e:00:73:11"),
+              kVmMac = mac("00:15:5d:00:0a:01"), kGwVsidMac = mac("00:15:5d:ff:00:0a");
+const Ipv4Addr kGwPa = v4("198.18.0.1"), kHostPa = v4("198.18.0.11");
+const Ipv6Addr kVm6 = *Ipv6Addr::parse("fd00:1::10"), kRemote6 = *Ipv6Addr::parse("fd00:5::20");
+
+constexpr const char* kOverlay = R"({
+  "node": "gw1", "role": "gateway", "revision": 1,
+  "routing-domains": [{"rdid": "aaaaaaaa-0000-4000-8000-00000000000a"}, {"rdid": "bbbbbbbb-0000-4000-8000-00000000000b"}],
+  "virtual-subnets": [{"vsid": 5001, "rdid": "aaaaaaaa-0000-4000-8000-00000000000a", "prefixes": ["fd00:1::/64"],
+                       "defaultGatewayMac": "02:00:00:00:50:01"}],
+  "provider-addresses": [{"node": "gw1", "interface": "underlay", "address": "198.18.0.1", "prefixLength": 24,
+                          "mac": "02:00:5e:00:73:01"}],
+  "lookup-records": [
+    {"vsid": 5001, "ca": "fd00:1::10", "mac": "00:15:5d:00:0a:01", "pa": "198.18.0.11"},
+    {"vsid": 5001, "type": "GatewayWildcard", "mac": "00:15:5d:ff:00:0a", "pa": "198.18.0.1"}]
+})";
 
 Bytes key(std::uint8_t seed) {
   Bytes k(32);
@@ -78,6 +103,20 @@ class VpnNodes : public ::testing::Test {
     ourIn_ = make(spec(kSpiIn, SaDirection::Inbound, kEndpoint, kSite, 2));
     siteIn_ = make(spec(kSpiOut, SaDirection::Inbound, kSite, kEndpoint, 1));
     siteOut_ = make(spec(kSpiIn, SaDirection::Outbound, kSite, kEndpoint, 2));
+    auto spec6 = [](std::uint32_t spi, SaDirection dir, Ipv4Addr local, Ipv4Addr remote, std::uint8_t keySeed) {
+      SaSpec s = spec(spi, dir, local, remote, keySeed);
+      s.inner6 = true;
+      return s;
+    };
+    ourOut6_ = make(spec6(kSpiOut6, SaDirection::Outbound, kEndpoint, kSite, 3));
+    ourIn6_ = make(spec6(kSpiIn6, SaDirection::Inbound, kEndpoint, kSite, 4));
+    siteIn6_ = make(spec6(kSpiOut6, SaDirection::Inbound, kSite, kEndpoint, 3));
+    siteOut6_ = make(spec6(kSpiIn6, SaDirection::Outbound, kSite, kEndpoint, 4));
+    auto policy = overlay::OverlayPolicy::compile(boost::json::parse(kOverlay).as_object());
+    ASSERT_TRUE(policy.ok()) << policy.error().message();
+    ASSERT_EQ(policy->tenant(*Rdid::parse("aaaaaaaa-0000-4000-8000-00000000000a")), kTenantA);
+    policy_ = std::make_unique<dp::Published<overlay::OverlayPolicy>>(
+        *rcu_, std::make_unique<const overlay::OverlayPolicy>(std::move(*policy)));
 
     fib::TenantInterface wan;
     wan.name = "outside/wan";
@@ -98,17 +137,21 @@ class VpnNodes : public ::testing::Test {
         {kOutside, pfx("192.0.2.1/32"), 0, {fib::RouteKind::Local, 0, std::nullopt}, "wan address"},
         {kTenantA, pfx("10.0.1.0/24"), 0, {fib::RouteKind::External, 1, std::nullopt}, "lan"},
         {kTenantA, pfx("10.0.1.1/32"), 0, {fib::RouteKind::Local, 1, std::nullopt}, "lan address"},
-        {kTenantA, pfx("172.16.1.0/24"), 10, {fib::RouteKind::Vpn, 0, std::nullopt}, "tunnel 0"}};
+        {kTenantA, pfx("172.16.1.0/24"), 10, {fib::RouteKind::Vpn, 0, std::nullopt}, "tunnel 0"},
+        {kTenantA, pfx("fd00:1::/64"), 0, {fib::RouteKind::Overlay, 0, std::nullopt}, "virtual subnet 5001"},
+        {kTenantA, pfx("fd00:5::/64"), 10, {fib::RouteKind::Vpn, 1, std::nullopt}, "tunnel 1"}};
     auto tables = fib::TenantTables::build({wan, lan}, std::move(routes));
     ASSERT_TRUE(tables.ok()) << tables.error().message();
     fib::NeighborTable::Map m;
     m.emplace(fib::NeighborKey(kSite, tables->interfaces()[0].scope), fib::Neighbor{kSiteMac, kWan});
     m.emplace(fib::NeighborKey(kHost, tables->interfaces()[1].scope), fib::Neighbor{kHostMac, kLan});
+    m.emplace(fib::NeighborKey(kHostPa), fib::Neighbor{kHostPaMac, kUnderlay});
     tenants_ = std::make_unique<dp::Published<fib::TenantTables>>(
         *rcu_, std::make_unique<const fib::TenantTables>(std::move(*tables)));
     neighbors_ = std::make_unique<dp::Published<fib::NeighborTable>>(
         *rcu_, std::make_unique<const fib::NeighborTable>(std::move(m)));
-    local_ = std::make_unique<dp::Published<fib::LocalAddresses>>(*rcu_, std::make_unique<const fib::LocalAddresses>());
+    local_ = std::make_unique<dp::Published<fib::LocalAddresses>>(
+        *rcu_, std::make_unique<const fib::LocalAddresses>(oneUplink(kUnderlay, kUnderlayMac, "198.18.0.1/24")));
     vpn_ = std::make_unique<dp::Published<VpnTables>>(*rcu_, makeTables(true));
 
     nodesCtx_.local = local_.get();
@@ -116,6 +159,7 @@ class VpnNodes : public ::testing::Test {
     nodesCtx_.tenants = tenants_.get();
     nodesCtx_.arpPunt = 8;
     nodesCtx_.missPunt = 9;
+    overlayCtx_.policy = policy_.get();
     overlayCtx_.local = local_.get();
     overlayCtx_.neighbors = neighbors_.get();
     overlayCtx_.tenants = tenants_.get();
@@ -142,7 +186,7 @@ class VpnNodes : public ::testing::Test {
   std::unique_ptr<const VpnTables> makeTables(bool up, bool onDemand = false, std::uint64_t egressBps = 0,
                                               std::uint64_t ingressBps = 0, TrafficSelector lan = {},
                                               TrafficSelector site = {}) {
-    VpnTables::Limiters egress(new RateLimiter[1]), ingress(new RateLimiter[1]);
+    VpnTables::Limiters egress(new RateLimiter[2]), ingress(new RateLimiter[2]);
     egress[0].configure(egressBps, rte_get_tsc_hz(), rte_rdtsc());
     ingress[0].configure(ingressBps, rte_get_tsc_hz(), rte_rdtsc());
     lan.from = v4("10.0.1.0");
@@ -158,18 +202,28 @@ class VpnNodes : public ::testing::Test {
     tunnel.narrowed = narrowed;
     tunnel.local = {lan};
     tunnel.remote = {site};
-    auto t = std::make_unique<VpnTables>(std::vector<Tunnel>{tunnel}, egress, ingress);
-    t->sad.emplace(kSpiIn, InboundSa{ourIn_.get(), 0, {site}, {lan}, narrowed});
+    // Tunnel 1: IPv6 inside, the whole prefixes.
+    const TrafficSelector6 lan6{*Ipv6Addr::parse("fd00:1::"), *Ipv6Addr::parse("fd00:1::ffff:ffff:ffff:ffff")};
+    const TrafficSelector6 site6{*Ipv6Addr::parse("fd00:5::"), *Ipv6Addr::parse("fd00:5::ffff:ffff:ffff:ffff")};
+    Tunnel tunnel6;
+    tunnel6.tenant = kTenantA;
+    tunnel6.outside = kOutside;
+    tunnel6.outbound = up ? ourOut6_.get() : nullptr;
+    tunnel6.inner6 = true;
+    auto t = std::make_unique<VpnTables>(std::vector<Tunnel>{tunnel, tunnel6}, egress, ingress);
+    t->sad.emplace(kSpiIn, InboundSa{ourIn_.get(), 0, {site}, {lan}, narrowed, false, {}, {}});
+    t->sad.emplace(kSpiIn6, InboundSa{ourIn6_.get(), 1, {}, {}, false, true, {site6}, {lan6}});
     return t;
   }
 
-  // The site's ESP frame (to our endpoint) carrying `inner`.
-  Bytes fromSite(const Bytes& inner) {
+  // The site's ESP frame (to our endpoint) carrying `inner` (by default
+  // on tunnel 0's SA).
+  Bytes fromSite(const Bytes& inner, EspSa* sa = nullptr) {
     rte_mbuf* m = rte_pktmbuf_alloc(testPool());
     Bytes f = PacketBuilder().eth(kSiteMac, kWanMac).etherType(wire::kEtherTypeIpv4).payload(inner).build();
     std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(f.size())), f.data(), f.size());
     m->l2_len = 14;
-    auto r = espProcess(*siteOut_, 0, &m, 1);
+    auto r = espProcess(sa != nullptr ? *sa : *siteOut_, 0, &m, 1);
     EXPECT_EQ(r.ok, 1);
     Bytes out = Bytes(rte_pktmbuf_mtod(m, std::uint8_t*), rte_pktmbuf_mtod(m, std::uint8_t*) + rte_pktmbuf_data_len(m));
     rte_pktmbuf_free(m);
@@ -179,12 +233,12 @@ class VpnNodes : public ::testing::Test {
     return out;
   }
   // What the site reads from one of our ESP frames (nothing if it does not decrypt).
-  std::optional<Bytes> atSite(const Bytes& frame) {
+  std::optional<Bytes> atSite(const Bytes& frame, EspSa* sa = nullptr) {
     rte_mbuf* m = rte_pktmbuf_alloc(testPool());
     std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size())), frame.data(), frame.size());
     m->l2_len = 14;
     m->l3_len = 28;
-    auto r = espProcess(*siteIn_, 0, &m, 1);
+    auto r = espProcess(sa != nullptr ? *sa : *siteIn_, 0, &m, 1);
     std::optional<Bytes> got;
     if (r.ok == 1) got = Bytes(rte_pktmbuf_mtod(m, std::uint8_t*), rte_pktmbuf_mtod(m, std::uint8_t*) + rte_pktmbuf_data_len(m));
     rte_pktmbuf_free(m);
@@ -193,6 +247,8 @@ class VpnNodes : public ::testing::Test {
 
   std::unique_ptr<CryptoDevice> device_;
   std::unique_ptr<EspSa> ourOut_, ourIn_, siteIn_, siteOut_;
+  std::unique_ptr<EspSa> ourOut6_, ourIn6_, siteIn6_, siteOut6_;  // tunnel 1, IPv6 inside
+  std::unique_ptr<dp::Published<overlay::OverlayPolicy>> policy_;
   std::unique_ptr<dp::Rcu> rcu_;
   std::unique_ptr<dp::Published<fib::LocalAddresses>> local_;
   std::unique_ptr<dp::Published<fib::NeighborTable>> neighbors_;
@@ -448,6 +504,89 @@ TEST_F(VpnNodes, ABurstOfManyPacketsKeepsItsOrderThroughTheTunnel) {
     ASSERT_TRUE(plain.has_value()) << i;
     EXPECT_EQ(*plain, forwarded(inners[static_cast<std::size_t>(i)])) << i;
   }
+}
+
+// Tunnel 1: a VM's IPv6 packet, decapsulated from NVGRE, routed by the
+// tenant's IPv6 table into the tunnel; the site's IPv6 packet back, routed
+// into the VM's VSID.
+Bytes udpPacket6(const Ipv6Addr& src, const Ipv6Addr& dst, std::uint8_t hops) {
+  return PacketBuilder().ipv6(src, dst).ttl(hops).udp(5000, 6000).payload("site-to-site over IPv6").build();
+}
+
+// The VM's IPv6 packet as its host sends it to the gateway: NVGRE in VSID
+// 5001 to the gateway's MAC there.
+Bytes fromVm6(const Bytes& ip) {
+  return PacketBuilder()
+      .eth(kHostPaMac, kUnderlayMac)
+      .ipv4(kHostPa, kGwPa)
+      .nvgre(*Vsid::forTenant(5001), 1)
+      .eth(kVmMac, kGwVsidMac)
+      .etherType(wire::kEtherTypeIpv6)
+      .payload(ip)
+      .build();
+}
+
+Bytes hopped(Bytes ip) {
+  ip[7] -= 1;
+  return ip;
+}
+
+TEST_F(VpnNodes, AVmsIpv6PacketCrossesTheIpv6TunnelEachWay) {
+  const Bytes out = udpPacket6(kVm6, kRemote6, 64);
+  auto r = h_.run(fromVm6(out), kUnderlay);
+  ASSERT_EQ(r.sent.size(), 1u) << r.dropped.size() << " dropped";
+  EXPECT_EQ(r.sent[0].port, kWan);
+  const Bytes& f = r.sent[0].bytes;
+  EXPECT_EQ(wire::load32(&f[42]), kSpiOut6) << "tunnel 1's SA";
+  EXPECT_FALSE(atSite(f, siteIn_.get()).has_value()) << "not tunnel 0's keys";
+  auto plain = atSite(f, siteIn6_.get());
+  ASSERT_TRUE(plain.has_value()) << "the site cannot decrypt (or its SA expects another next header)";
+  EXPECT_EQ(*plain, hopped(out)) << "the VM's packet, hop limit decremented once";
+
+  const Bytes back = udpPacket6(kRemote6, kVm6, 64);
+  r = h_.run(fromSite(back, siteOut6_.get()), kWan);
+  ASSERT_EQ(r.sent.size(), 1u) << r.dropped.size() << " dropped";
+  EXPECT_EQ(r.sent[0].port, kUnderlay);
+  const Bytes& g = r.sent[0].bytes;
+  auto outer = wire::parseIpv4(std::span<const std::uint8_t>(g).subspan(14));
+  ASSERT_TRUE(outer.ok());
+  EXPECT_EQ(outer->dst, kHostPa);
+  auto nv = wire::parseNvgre(outer->payload);
+  ASSERT_TRUE(nv.ok());
+  EXPECT_EQ(nv->vsid.value(), 5001u);
+  auto eth = wire::parseEthernet(outer->payload.subspan(wire::kNvgreHeaderLen));
+  ASSERT_TRUE(eth.ok());
+  EXPECT_EQ(eth->dst, kVmMac);
+  EXPECT_EQ(eth->src, kGwVsidMac);
+  EXPECT_EQ(eth->etherType, wire::kEtherTypeIpv6);
+  const auto inner = outer->payload.subspan(wire::kNvgreHeaderLen + 14);
+  EXPECT_EQ(Bytes(inner.begin(), inner.end()), hopped(back));
+  EXPECT_EQ(ourIn6_->counters().packets.load(), 1u);
+}
+
+TEST_F(VpnNodes, TheIpv6TunnelRefusesWhatItsSelectorsAndFamilyDoNotCover) {
+  // From the site, a source outside its IPv6 LAN.
+  auto r = h_.run(fromSite(udpPacket6(*Ipv6Addr::parse("fd00:6::1"), kVm6, 64), siteOut6_.get()), kWan);
+  EXPECT_TRUE(r.sent.empty());
+  EXPECT_EQ(h_.nodeError("esp-input", "selector-mismatch"), 1u);
+  // An IPv4 packet inside the IPv6 SA.
+  r = h_.run(fromSite(udpPacket(kRemote, kHost, 64), siteOut6_.get()), kWan);
+  EXPECT_TRUE(r.sent.empty());
+  EXPECT_EQ(h_.nodeError("esp-input", "malformed"), 1u);
+  EXPECT_EQ(ourIn6_->counters().packets.load(), 2u) << "both decrypted: the checks come after";
+}
+
+// The ESP trailer's next header says what is inside (41: IPv6, 4: IPv4);
+// each end's SA checks it, so the family of an SA is part of its keys' use.
+TEST_F(VpnNodes, AnSaOfOneFamilyRefusesTheOthersTrailer) {
+  SaSpec s = spec(kSpiOut6, SaDirection::Inbound, kSite, kEndpoint, 3);  // siteIn6_'s keys, IPv4 inside
+  auto siteIn4 = make(s);
+  ASSERT_NE(siteIn4, nullptr);
+  const Bytes out = udpPacket6(kVm6, kRemote6, 64);
+  auto r = h_.run(fromVm6(out), kUnderlay);
+  ASSERT_EQ(r.sent.size(), 1u);
+  EXPECT_FALSE(atSite(r.sent[0].bytes, siteIn4.get()).has_value()) << "the trailer says 41, not 4";
+  EXPECT_TRUE(atSite(r.sent[0].bytes, siteIn6_.get()).has_value());
 }
 
 }  // namespace

@@ -74,6 +74,12 @@ std::uint16_t EspEncryptNode::process(rte_graph* graph, rte_node* node, void** o
       }
       continue;
     }
+    if (const bool v6 = (dp::bytes(m)[pm.l3Offset] >> 4) == 6; v6 != tunnel->inner6) {
+      flush();
+      countDrop(block, tenants, tunnel->tenant);
+      out.drop(m, Error::FamilyMismatch);
+      continue;
+    }
     if (tunnel->narrowed && !inSelectors(*tunnel, m, pm)) {
       flush();
       countDrop(block, tenants, tunnel->tenant);

@@ -7,6 +7,7 @@
 #include "hnv/vpn/module.h"
 #include "hnv/wire/bytes.h"
 #include "hnv/wire/ipv4.h"
+#include "hnv/wire/ipv6.h"
 #include "node_util.h"
 
 namespace hnv::vpn {
@@ -47,14 +48,6 @@ Classified classify(std::span<const std::uint8_t> ip) {
   return {Kind::Esp, static_cast<std::uint16_t>(ihl + 8), first};
 }
 
-bool allowed(const std::vector<TrafficSelector>& ranges, const Ipv4Addr& a) {
-  if (ranges.empty()) return true;  // no selectors given: the SA's routes decide
-  for (const auto& r : ranges) {
-    if (r.contains(a)) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 std::uint16_t EspInputNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
@@ -81,20 +74,29 @@ std::uint16_t EspInputNode::process(rte_graph* graph, rte_node* node, void** obj
         out.drop(m, Error::DecryptFailed);
         continue;
       }
-      // The inner IPv4 packet now starts the data: give it back an L2 header's room.
+      // The inner packet now starts the data: give it back an L2 header's room.
       dp::PacketMeta& pm = dp::meta(m);
       pm.l3Offset = 0;
       pm.l4Offset = 0;
       auto inner = dp::bytes(m);
-      if (inner.size() < 20 || (inner[0] >> 4) != 4 || !dp::resizeL2(m, kTemplateL2)) {
+      const bool v6 = runSa->inner6;
+      if (inner.size() < (v6 ? wire::kIpv6HeaderLen : 20) || (inner[0] >> 4) != (v6 ? 6 : 4) ||
+          !dp::resizeL2(m, kTemplateL2)) {
         countDrop(block, tenants, tenant);
         out.drop(m, Error::Malformed);
         continue;
       }
       inner = dp::bytes(m).subspan(kTemplateL2);
-      const Ipv4Addr src = Ipv4Addr::fromBytes(&inner[12]), dst = Ipv4Addr::fromBytes(&inner[16]);
-      const bool selected = runSa->narrowed ? admitsPacket(runSa->remote, runSa->local, inner)
-                                            : allowed(runSa->remote, src) && allowed(runSa->local, dst);
+      // No selectors given: the SA's routes decide.
+      bool selected;
+      if (v6) {
+        selected = inRanges(runSa->remote6, Ipv6Addr::fromBytes(&inner[8])) &&
+                   inRanges(runSa->local6, Ipv6Addr::fromBytes(&inner[24]));
+      } else {
+        selected = runSa->narrowed ? admitsPacket(runSa->remote, runSa->local, inner)
+                                   : inRanges(runSa->remote, Ipv4Addr::fromBytes(&inner[12])) &&
+                                         inRanges(runSa->local, Ipv4Addr::fromBytes(&inner[16]));
+      }
       if (!selected) {
         countDrop(block, tenants, tenant);
         out.drop(m, Error::SelectorMismatch);
@@ -114,7 +116,7 @@ std::uint16_t EspInputNode::process(rte_graph* graph, rte_node* node, void** obj
         }
       }
       dp::handOver(pm, tenant.index(), dp::kMetaFlagTranslated);
-      out.to(m, Next::Lookup);
+      out.to(m, v6 ? Next::Lookup6 : Next::Lookup);
     }
     runLength = 0;
   };

@@ -129,7 +129,7 @@ Result<std::unique_ptr<EspSa>> EspSa::create(const SaSpec& spec, CryptoDevice& d
   std::uint8_t hdr[64];
   prm.tun.hdr_len = static_cast<std::uint8_t>(buildTemplate(spec, hdr));
   prm.tun.hdr_l3_off = kTemplateL2;
-  prm.tun.next_proto = 4;  // inner IPv4
+  prm.tun.next_proto = spec.inner6 ? 41 : 4;  // IPv6 or IPv4 inside (inbound: what the trailer must say)
   prm.tun.hdr = hdr;
 
   auto wipe = [&] {

@@ -3,6 +3,7 @@
 #include <rte_cycles.h>
 
 #include <algorithm>
+#include <type_traits>
 
 #include <boost/json/object.hpp>
 
@@ -20,20 +21,52 @@ std::string spiText(std::uint32_t spi) {
   return b;
 }
 
-std::vector<TrafficSelector> rangesOf(const std::vector<ikeipc::Selector>& ts) {
-  std::vector<TrafficSelector> out;
+// The selectors of the SA's family (selectorProblem checked there are no others).
+template <typename Addr>
+std::vector<BasicSelector<Addr>> rangesOf(const std::vector<ikeipc::Selector>& ts) {
+  std::vector<BasicSelector<Addr>> out;
   for (const auto& s : ts) {
-    if (s.from.isV4() && s.to.isV4()) out.push_back({s.from.v4(), s.to.v4(), s.protocol, s.fromPort, s.toPort});
+    if constexpr (std::is_same_v<Addr, Ipv4Addr>) {
+      if (s.from.isV4() && s.to.isV4()) out.push_back({s.from.v4(), s.to.v4(), s.protocol, s.fromPort, s.toPort});
+    } else {
+      if (s.from.isV6() && s.to.isV6()) out.push_back({s.from.v6(), s.to.v6(), s.protocol, s.fromPort, s.toPort});
+    }
   }
   return out;
 }
 
+// Why the SA's selectors do not fit an interface of the inner family: every
+// one must be of it (the SA carries one family, and a selector left out
+// would leave the data plane checking nothing), and an IPv6 SA may not name
+// a protocol or ports (only IPv4 packets are checked beyond addresses).
+std::optional<std::string> selectorProblem(const ikeipc::SaAdd& a, bool inner6) {
+  for (const auto* side : {&a.srcTs, &a.dstTs}) {
+    for (const auto& s : *side) {
+      if (s.from.isV6() != inner6 || s.to.isV6() != inner6) {
+        return "traffic selector " + ikeipc::toString(s) + " is not " + (inner6 ? "IPv6" : "IPv4") +
+               " like the interface's prefixes";
+      }
+      if (inner6 && (s.protocol != 0 || s.fromPort != 0 || s.toPort != 65535)) {
+        return "traffic selector " + ikeipc::toString(s) +
+               " names a protocol or ports: not supported for IPv6 inside the tunnel yet";
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 // The selectors as hnvctl shows them ("10.0.1.0-10.0.1.255 proto 6 port 443").
-json::array selectorTexts(const std::vector<TrafficSelector>& ts) {
-  json::array out;
+template <typename Addr>
+void appendSelectorTexts(json::array& out, const std::vector<BasicSelector<Addr>>& ts) {
   for (const auto& s : ts) {
     out.emplace_back(ikeipc::toString(ikeipc::Selector{IpAddr(s.from), IpAddr(s.to), s.protocol, s.fromPort, s.toPort}));
   }
+}
+
+json::array selectorTexts(const std::vector<TrafficSelector>& v4, const std::vector<TrafficSelector6>& v6) {
+  json::array out;
+  appendSelectorTexts(out, v4);
+  appendSelectorTexts(out, v6);
   return out;
 }
 
@@ -41,7 +74,7 @@ json::array selectorTexts(const std::vector<TrafficSelector>& ts) {
 // (those whose peer is still one of its destinations: alternates may change).
 bool sameEnds(const S2sInterface& a, const S2sInterface& b) {
   return a.name == b.name && a.local == b.local && a.remote == b.remote && a.tenant == b.tenant &&
-         a.outside == b.outside;
+         a.outside == b.outside && a.inner6() == b.inner6();
 }
 
 ikeipc::Result_ refuse(std::uint32_t spi, const std::string& why) {
@@ -147,6 +180,7 @@ Result<std::unique_ptr<EspSa>> VpnManager::build(const ikeipc::SaAdd& a, const S
   s.local = i.local;
   s.remote = (a.inbound ? a.src : a.dst).v4();  // the destination or an alternate
   s.tenant = i.tenant;
+  s.inner6 = i.inner6();
   s.replayWindow = a.replayWindow;
   s.esn = a.esn;
   s.softBytes = a.softBytes;
@@ -179,6 +213,8 @@ std::optional<ikeipc::Message> VpnManager::handle(const ikeipc::Message& m) {
                                 (a->inbound ? a->dst : a->src).toString() + " and " +
                                 (a->inbound ? a->src : a->dst).toString() + " on this gateway");
     }
+    const bool inner6 = interfaces_[*index].inner6();
+    if (auto why = selectorProblem(*a, inner6)) return refuse(a->spi, *why);
     const auto key = std::make_pair(a->spi, a->dst.v4().host());
     if (sas_.count(key) != 0) return refuse(a->spi, "an SA with this SPI and destination exists");
     SaSpec spec;
@@ -202,9 +238,15 @@ std::optional<ikeipc::Message> VpnManager::handle(const ikeipc::Message& m) {
     sa.installed = ++installs_;
     if (keepKeys_ && !a->inbound) sa.keys = keptKeys(spec);
     wipeKeys(spec);
-    sa.remote = rangesOf(a->srcTs);
-    sa.local = rangesOf(a->dstTs);
-    if (!a->inbound) std::swap(sa.remote, sa.local);
+    if (inner6) {
+      sa.remote6 = rangesOf<Ipv6Addr>(a->srcTs);
+      sa.local6 = rangesOf<Ipv6Addr>(a->dstTs);
+      if (!a->inbound) std::swap(sa.remote6, sa.local6);
+    } else {
+      sa.remote = rangesOf<Ipv4Addr>(a->srcTs);
+      sa.local = rangesOf<Ipv4Addr>(a->dstTs);
+      if (!a->inbound) std::swap(sa.remote, sa.local);
+    }
     kLog.info("SA installed", {{"spi", spiText(a->spi)},
                                {"direction", a->inbound ? "in" : "out"},
                                {"interface", interfaces_[*index].name},
@@ -291,6 +333,7 @@ void VpnManager::publish(std::vector<std::unique_ptr<EspSa>> retired) {
     tunnel.tenant = x.tenant;
     tunnel.outside = x.outside;
     tunnel.onDemand = x.onDemand;
+    tunnel.inner6 = x.inner6();
     if (const Sa* out = activeOutboundSa(i)) {
       tunnel.outbound = out->esp.get();
       tunnel.narrowed = anyNarrowed(out->local) || anyNarrowed(out->remote);
@@ -305,7 +348,8 @@ void VpnManager::publish(std::vector<std::unique_ptr<EspSa>> retired) {
   for (const auto& [key, sa] : sas_) {
     if (!sa.inbound) continue;
     t->sad.emplace(key.first, InboundSa{sa.esp.get(), static_cast<std::uint32_t>(sa.interface), sa.remote, sa.local,
-                                        anyNarrowed(sa.remote) || anyNarrowed(sa.local)});
+                                        anyNarrowed(sa.remote) || anyNarrowed(sa.local), sa.esp->spec().inner6,
+                                        sa.remote6, sa.local6});
   }
   tables_->publish(std::move(t));
   retired.clear();  // no worker sees them any more
@@ -388,8 +432,8 @@ json::array VpnManager::statistics() const {
                                  {"direction", sa.inbound ? "in" : "out"},
                                  {"cipher", cipherName(sa.esp->spec().cipher)},
                                  {"encapsulation", sa.esp->spec().udpEncap ? "udp" : "none"},
-                                 {"localSelectors", selectorTexts(sa.local)},
-                                 {"remoteSelectors", selectorTexts(sa.remote)},
+                                 {"localSelectors", selectorTexts(sa.local, sa.local6)},
+                                 {"remoteSelectors", selectorTexts(sa.remote, sa.remote6)},
                                  {"packets", c.packets.load()},
                                  {"bytes", c.bytes.load()},
                                  {"replayed", c.replayed.load()},

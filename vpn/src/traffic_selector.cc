@@ -85,11 +85,4 @@ bool admitsPacket(const std::vector<TrafficSelector>& sourceSide, const std::vec
          admits(destinationSide, quotedSrc, q, true);
 }
 
-bool anyNarrowed(const std::vector<TrafficSelector>& ts) {
-  for (const auto& s : ts) {
-    if (s.narrowed()) return true;
-  }
-  return false;
-}
-
 }  // namespace hnv::vpn

@@ -52,10 +52,12 @@ UPLINK_MTU = 1500  # af_packet in DPDK 22.11 accepts at most 1500
 VM_PORT_KINDS = ("tap", "af_packet")
 
 
-def tcp_server(node: Node, port: int, *, timeout: float = 60.0) -> Process:
-    """tcp_transfer.py's server in `node` on `port` (one connection), once it listens."""
+def tcp_server(node: Node, port: int, *, timeout: float = 60.0, bind: str = "0.0.0.0") -> Process:
+    """tcp_transfer.py's server in `node` on `port` (one connection), once it listens
+    (`bind` "::" for IPv6)."""
     proc = node.start(f"tcp-server-{node.name}-{port}",
-                      [PYTHON, str(TCP_TRANSFER), "server", "--port", str(port), "--timeout", str(timeout)])
+                      [PYTHON, str(TCP_TRANSFER), "server", "--port", str(port), "--timeout", str(timeout),
+                       "--bind", bind])
     proc.wait_for_log(r"listening on", timeout=10)
     return proc
 
@@ -65,7 +67,7 @@ def tcp_transfer(src: Node, dst: Node, address: str, *, port: int = 5001, nbytes
     """Send `nbytes` from `src` over TCP to a server started in `dst`, reached at `address`; fail
     unless it received exactly them. Returns the client's line ("sent <bytes> <sha256> ok") and the
     server's ("received <bytes> <sha256> from <peer address>:<port>")."""
-    server = tcp_server(dst, port, timeout=timeout)
+    server = tcp_server(dst, port, timeout=timeout, bind="::" if ":" in address else "0.0.0.0")
     argv = [PYTHON, str(TCP_TRANSFER), "client", "--connect", address, "--port", str(port), "--bytes",
             str(nbytes), "--seed", str(seed), "--timeout", str(timeout)]
     done = src.exec(argv, check=False, timeout=timeout + 15)

@@ -23,6 +23,7 @@ configuration has "vpn": {"ike_socket": ...}; hnv-iked connects there.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 
@@ -52,6 +53,12 @@ SITE = {"A": "203.0.113.2", "B": "203.0.113.3"}
 ENDPOINT = {"A": "203.0.113.5", "B": "203.0.113.6"}
 SITE_LAN = "172.16.1.0/24"
 SITE_HOST = "172.16.1.1"
+# start_vpn_lab(inner6=...): the tenant's VSID also has TENANT_PREFIX6 (its VMs
+# fd00:1::<CA's last byte>), its tunnel carries IPv6 only, to the site's IPv6 LAN.
+TENANT_PREFIX6 = "fd00:1::/64"
+TENANT_GATEWAY6 = "fd00:1::1"
+SITE_LAN6 = "fd00:5::/64"
+SITE_HOST6 = "fd00:5::1"
 PSK = {"A": "tenant-a-psk-0123456789", "B": "tenant-b-psk-9876543210"}
 ESP = "aes256gcm16-modp2048"
 IKE = "aes256-sha256-modp2048"
@@ -118,6 +125,9 @@ def vpn_operations(topo: OverlayTopology, *, lifetime: int | None = None, pki: V
     for t in tenants:
         create("lookup-records", {"vsid": t.vsid, "ca": "0.0.0.0", "mac": GATEWAY_VSID_MAC[t.name], "pa": GATEWAY_PA,
                                   "type": "GatewayWildcard", "vmName": GATEWAY})
+        if t.prefix6:  # the hosts send off-subnet IPv6 to the gateway too
+            create("lookup-records", {"vsid": t.vsid, "ca": "::", "mac": GATEWAY_VSID_MAC[t.name], "pa": GATEWAY_PA,
+                                      "type": "GatewayWildcard", "vmName": GATEWAY})
         s2s: dict[str, Any] = {"rdid": t.rdid, "name": f"site-{t.name.lower()}", "node": GATEWAY,
                                "externalRdid": WAN_RDID, "localAddress": ENDPOINT[t.name],
                                "destination": SITE[t.name], "sharedSecret": PSK[t.name], "ikeProposals": IKE,
@@ -150,11 +160,12 @@ def with_nat(vpn_ops: list[dict[str, Any]], nat_ops: list[dict[str, Any]]) -> li
     return out + [o for o in nat_ops if o["kind"] not in skip]
 
 
-def site_connection(tenant: str, pki: VpnPki | None = None) -> Connection:
+def site_connection(tenant: str, pki: VpnPki | None = None, inner6: bool = False) -> Connection:
     """The remote site's side of tenant `tenant`'s tunnel (with `pki`: by certificates,
-    the gateway known by its certificate's subject)."""
+    the gateway known by its certificate's subject; with `inner6`: IPv6 inside)."""
     conn = Connection(name="gw", local_addr=SITE[tenant], remote_addr=ENDPOINT[tenant], local_id=SITE[tenant],
-                      remote_id=ENDPOINT[tenant], psk=PSK[tenant], local_ts=SITE_LAN, remote_ts="10.0.1.0/24",
+                      remote_id=ENDPOINT[tenant], psk=PSK[tenant], local_ts=SITE_LAN6 if inner6 else SITE_LAN,
+                      remote_ts=TENANT_PREFIX6 if inner6 else "10.0.1.0/24",
                       proposals=IKE, esp_proposals=ESP, child="lan", dpd_delay=5)
     if pki is not None:
         conn.certs = (pki.site[tenant].cert, pki.site[tenant].key, pki.ca[tenant].cert)
@@ -165,7 +176,8 @@ def site_connection(tenant: str, pki: VpnPki | None = None) -> Connection:
 def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int = 1,
                   site_changes: dict[str, dict[str, Any]] | None = None,
                   members: Sequence["MemberSpec"] = (), ike_sync: bool = True, nat: bool = False,
-                  pki: VpnPki | None = None, interface_changes: dict[str, dict[str, Any]] | None = None) -> VpnLab:
+                  pki: VpnPki | None = None, interface_changes: dict[str, dict[str, Any]] | None = None,
+                  inner6: Sequence[str] = ()) -> VpnLab:
     """Everything of the module docstring, started, in step with the controller.
 
     `site_changes` = {"B": {"psk": "wrong..."}}: fields of a site's Connection
@@ -177,12 +189,28 @@ def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int 
     (hnvlab.nat): each tenant reaches the internet node through NAT and its
     site through its tunnel. With `pki` (VpnPki.make) the tunnels authenticate by
     certificates instead of PSKs. `interface_changes` = {"A": {"connectionType": "on-demand"}}:
-    fields of a tenant's vpn-s2s-interface beside the defaults above."""
+    fields of a tenant's vpn-s2s-interface beside the defaults above. `inner6` = ("A",):
+    those tenants' VSIDs are dual-stack (TENANT_PREFIX6; each VM also has
+    fd00:1::<last byte of its CA>, with a lookup record, and an IPv6 default route) and
+    their tunnels carry IPv6 between TENANT_PREFIX6 and the site's SITE_LAN6
+    (SITE_HOST6 on the site)."""
     from .cluster import cluster_operations, new_member  # the cluster builds on this lab
     from .nat import INTERNET, INTERNET_PORT, INTERNET_PREFIX_LEN, nat_operations
     topo = two_tenants()
+    interface_changes = {t: dict(c) for t, c in (interface_changes or {}).items()}
+    for name in inner6:
+        topo.tenants[name] = dataclasses.replace(topo.tenants[name], prefix6=TENANT_PREFIX6, gateway6=TENANT_GATEWAY6)
+        for vm in topo.vms_of(name):
+            topo.vms[vm.name] = dataclasses.replace(vm, tenant=topo.tenants[name])
+        interface_changes.setdefault(name, {}).update({"localPrefixes": [TENANT_PREFIX6],
+                                                       "remotePrefixes": [SITE_LAN6]})
     ctl = start_overlay_controller(lab, list(topo.hosts) + [GATEWAY])
     ops = topo.operations()
+    for name in inner6:
+        for vm in topo.vms_of(name):
+            ops.append({"op": "create", "kind": "lookup-records",
+                        "object": {"vsid": vm.tenant.vsid, "ca": ca6(vm.ca), "mac": vm.mac,
+                                   "pa": vm.pa or topo.hosts[vm.host].pa, "vmName": vm.name}})
     records = [o for o in ops if o["kind"] == "lookup-records"]
     gateway_ops = vpn_operations(topo, lifetime=lifetime, pki=pki, interface_changes=interface_changes)
     if nat:
@@ -200,8 +228,10 @@ def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int 
         node.attach("wan", "eth0", [f"{SITE[name]}/24"])
         node.ns.disable_ipv6("eth0")
         node.exec(["ip", "addr", "add", f"{SITE_HOST}/24", "dev", "lo"])
+        if name in inner6:
+            node.exec(["ip", "addr", "add", f"{SITE_HOST6}/64", "dev", "lo"])
         sites[name] = Site(lab, node, f"site-{name.lower()}", log_level=site_log_level).start()
-        conn = site_connection(name, pki)
+        conn = site_connection(name, pki, inner6=name in inner6)
         for field, value in (site_changes or {}).get(name, {}).items():
             setattr(conn, field, value)
         sites[name].load(conn)
@@ -243,8 +273,19 @@ def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int 
                   ha=ha(i)).start()
              for i, (gw, sock) in enumerate(zip(gateways, sockets))]
     vms = {name: vm for host in hosts.values() for name, vm in host.vms.items()}
+    for name in inner6:
+        for placement in topo.vms_of(name):
+            vm = vms[placement.name]
+            vm.node.ns.sysctl({"net/ipv6/conf/eth0/disable_ipv6": 0})
+            vm.exec(["ip", "addr", "add", f"{ca6(placement.ca)}/64", "dev", "eth0", "nodad"], check=True)
+            vm.node.default_route(TENANT_GATEWAY6)
     return VpnLab(topo, ctl, hosts, vms, gateways[0], ikeds[0], sites, revision, gateways if members else [],
                   ikeds if members else [], internet)
+
+
+def ca6(ca: str) -> str:
+    """A VM's IPv6 CA in TENANT_PREFIX6 beside its IPv4 one (10.0.1.20: fd00:1::20)."""
+    return f"fd00:1::{ca.rsplit('.', 1)[1]}"
 
 
 def require_vpn_lab(hnv_bin) -> None:
@@ -272,7 +313,8 @@ def serve_blob(node, lab, name: str, address: str, nbytes: int) -> str:
     with open(os.path.join(root, "blob"), "wb") as f:
         f.write(data)
     node.start(f"http-{name}", [PYTHON, "-m", "http.server", "8000", "--bind", address, "--directory", root])
-    wait_for(lambda: f"{address}:8000" in node.exec(["ss", "-ltn"], check=True).stdout, timeout=10,
+    listening = f"[{address}]:8000" if ":" in address else f"{address}:8000"
+    wait_for(lambda: listening in node.exec(["ss", "-ltn"], check=True).stdout, timeout=10,
              what=f"the HTTP server of {name}")
     return hashlib.sha256(data).hexdigest()
 

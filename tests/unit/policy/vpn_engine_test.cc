@@ -126,6 +126,18 @@ TEST_F(VpnEngine, RulesAcrossObjects) {
   EXPECT_NE(r.error().message().find("is not placed on gateway gw1"), std::string::npos) << r.error().message();
 }
 
+// IPv6 inside the tunnel: an interface of that family, metrics included;
+// a tenant that needs both families has an interface for each.
+TEST_F(VpnEngine, AnInterfaceCarriesIpv6PrefixesOfOneFamily) {
+  must(createOp(kVpn, exampleOf(kVpn)));
+  must(createOp(kVpn,
+                with(kVpn, R"("name":"site-a6","destination":"198.51.100.9",)"
+                           R"("localPrefixes":["fd00:1::/64"],"remotePrefixes":["fd00:5::/64:20","fd00:6::/48"])")));
+  auto r = run(patchOp(kVpn, "@A/site-a6", R"({"remotePrefixes":["172.16.1.0/24"]})"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("is not IPv6 like localPrefixes"), std::string::npos) << r.error().message();
+}
+
 TEST_F(VpnEngine, BadInputIsRefusedWithTheFieldAndTheRuleAndNeverEchoesTheSecret) {
   struct Case {
     std::string fields;
@@ -138,7 +150,14 @@ TEST_F(VpnEngine, BadInputIsRefusedWithTheFieldAndTheRuleAndNeverEchoesTheSecret
       {R"("destination":"203.0.113.5")", "is the local address"},
       {R"("externalRdid":"@A")", "must be another routing domain than rdid"},
       {R"("remotePrefixes":[])", "1 to 32 prefixes"},
-      {R"("remotePrefixes":["fd00::/64"])", "IPv6 inside the tunnel is not supported yet"},
+      {R"("remotePrefixes":["fd00::/64"])", "remotePrefixes[0]: fd00::/64: is not IPv4 like localPrefixes"},
+      {R"("localPrefixes":["fd00:1::/64","10.0.1.0/24"])", "localPrefixes[1]: 10.0.1.0/24: mixes IPv4 and IPv6"},
+      {R"("localPrefixes":["fd00:1::/64"],"remotePrefixes":["fd00:5::/64:20","172.16.1.0/24"])",
+       "remotePrefixes[1]: 172.16.1.0/24: is not IPv6 like localPrefixes"},
+      {R"("localPrefixes":["fd00:1::/64"],"remotePrefixes":["fd00:5::/64"],"protocol":"tcp")",
+       "protocol: 6: narrowing to a protocol or ports is for IPv4 prefixes only"},
+      {R"("localPrefixes":["fd00:1::/64:20"],"remotePrefixes":["fd00:5::/64"])",
+       "a metric (':N') belongs to remotePrefixes only"},
       {R"("authentication":"certificate")", "certificate: is required with authentication certificate"},
       {R"("authentication":"rsa-sig")", "authentication"},
       {R"("protocol":"gre")", "protocol: gre: any, tcp, udp, icmp, sctp or an IP protocol number 0..255"},
@@ -146,7 +165,8 @@ TEST_F(VpnEngine, BadInputIsRefusedWithTheFieldAndTheRuleAndNeverEchoesTheSecret
       {R"("protocol":"tcp","remotePorts":"444-443")", "remotePorts: 444-443: a port (443) or a range FROM-TO"},
       {R"("protocol":"tcp","localPorts":"65536")", "localPorts: 65536: a port (443) or a range FROM-TO"},
       {R"("protocol":"tcp","localPorts":"80-")", "localPorts: 80-: a port (443) or a range FROM-TO"},
-      {R"("protocol":"icmp","remotePorts":"8")", "remotePorts: 8: ports need protocol tcp, udp or sctp (icmp has none)"},
+      {R"("protocol":"icmp","remotePorts":"8")",
+       "remotePorts: 8: ports need protocol tcp, udp or sctp (icmp has none)"},
       {R"("remotePorts":"443")", "remotePorts: 443: ports need protocol tcp, udp or sctp (any has none)"},
       {R"("remotePrefixes":["172.16.1.0/24:65536"])", "the metric after ':' is a number 0..65535"},
       {R"("remotePrefixes":["172.16.1.0/24:"])", "the metric after ':' is a number 0..65535"},

@@ -15,13 +15,14 @@ namespace hnv::overlay {
 // GatewayWildcard; each failure has its own counter), applies RFC 6040 ECN
 // decapsulation, strips the outer headers and delivers the customer frame:
 // unicast to the VM port with that MAC in that VSID (vm-output), broadcast
-// and multicast to l2-flood. On the gateway of the VSID, IPv4 frames to the
-// gateway's MAC (its GatewayWildcard) are routed in the tenant's VRF
-// (ip4-lookup).
+// and multicast to l2-flood. On the gateway of the VSID, IPv4 and IPv6
+// frames to the gateway's MAC (its GatewayWildcard) are routed in the
+// tenant's VRF (ip4-lookup, ip6-lookup); other EtherTypes are dropped.
 struct NvgreInputNode {
   static constexpr std::string_view kName = "nvgre-input";
-  enum class Next : std::uint16_t { Drop = 0, Deliver, Flood, Route };
-  static constexpr std::array<std::string_view, 4> kNextNames{"drop", "vm-output", "l2-flood", "ip4-lookup"};
+  enum class Next : std::uint16_t { Drop = 0, Deliver, Flood, Route, Route6 };
+  static constexpr std::array<std::string_view, 5> kNextNames{"drop", "vm-output", "l2-flood", "ip4-lookup",
+                                                              "ip6-lookup"};
   enum class Error : std::uint16_t {
     Truncated, NotNvgre, ReservedVsid, UnknownVsid, InnerVlan, InnerMalformed, NoMatchingRecord, WrongPa,
     EcnCeNotEct, NoLocalPort, GatewayUnsupported, ExtensionDrop

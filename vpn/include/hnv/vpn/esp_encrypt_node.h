@@ -8,8 +8,10 @@
 
 namespace hnv::vpn {
 
-// esp-encrypt: a tenant's IPv4 packet its VRF routed into tunnel i (ip4-lookup,
-// TTL already decremented; the tunnel index in the first scratch word).
+// esp-encrypt: a tenant's IP packet its VRF routed into tunnel i (ip4-lookup
+// or ip6-lookup, TTL or hop limit already decremented; the tunnel index in
+// the first scratch word). A tunnel carries one family, its SA's: a packet
+// of the other is dropped (family-mismatch; the routes put none there).
 // Encrypts it with the tunnel's outbound SA (tunnel mode, ESP or ESP in UDP)
 // and sends the ESP packet to ip4-lookup in the tunnel's outside routing
 // domain, marked translated. Consecutive packets of one SA go through the
@@ -23,9 +25,18 @@ struct EspEncryptNode {
   static constexpr std::string_view kName = "esp-encrypt";
   enum class Next : std::uint16_t { Drop = 0, Lookup };
   static constexpr std::array<std::string_view, 2> kNextNames{"drop", "ip4-lookup"};
-  enum class Error : std::uint16_t { NoTunnel, TunnelDown, CryptoFailed, TunnelDialing, RateLimited, SelectorMismatch };
-  static constexpr std::array<std::string_view, 6> kErrorNames{"no-tunnel",      "tunnel-down",  "crypto-failed",
-                                                               "tunnel-dialing", "rate-limited", "selector-mismatch"};
+  enum class Error : std::uint16_t {
+    NoTunnel,
+    TunnelDown,
+    CryptoFailed,
+    TunnelDialing,
+    RateLimited,
+    SelectorMismatch,
+    FamilyMismatch
+  };
+  static constexpr std::array<std::string_view, 7> kErrorNames{"no-tunnel",      "tunnel-down",  "crypto-failed",
+                                                               "tunnel-dialing", "rate-limited", "selector-mismatch",
+                                                               "family-mismatch"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };
 

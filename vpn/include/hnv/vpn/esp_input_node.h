@@ -12,14 +12,15 @@ namespace hnv::vpn {
 // the gateway's VPN endpoints (ip4-lookup's VpnLocal route). ESP (protocol
 // 50, or UDP 4500 whose first four bytes are not zero) is looked up by SPI,
 // decrypted and verified with its inbound SA (anti-replay included),
-// checked against the SA's traffic selectors, and sent to ip4-lookup in the
-// SA's tenant, marked translated. IKE (UDP 500, UDP 4500 with the zero
+// checked against the SA's traffic selectors, and sent to ip4-lookup (an
+// IPv4 SA) or ip6-lookup (an IPv6 SA) in the SA's tenant, marked
+// translated; an inner packet of the other family is malformed. IKE (UDP 500, UDP 4500 with the zero
 // non-ESP marker) is punted to the control thread for hnv-iked; the rest is
 // dropped.
 struct EspInputNode {
   static constexpr std::string_view kName = "esp-input";
-  enum class Next : std::uint16_t { Drop = 0, Lookup, Punt };
-  static constexpr std::array<std::string_view, 3> kNextNames{"drop", "ip4-lookup", "punt"};
+  enum class Next : std::uint16_t { Drop = 0, Lookup, Punt, Lookup6 };
+  static constexpr std::array<std::string_view, 4> kNextNames{"drop", "ip4-lookup", "punt", "ip6-lookup"};
   enum class Error : std::uint16_t {
     NotEsp, Malformed, UnknownSpi, WrongTunnel, DecryptFailed, SelectorMismatch, Ike, RateLimited
   };

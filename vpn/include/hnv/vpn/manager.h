@@ -57,11 +57,13 @@ struct S2sInterface {
   // Demand dialing: its routes stay while the tunnel is down, and a packet
   // routed into it asks hnv-iked for the tunnel (takeDemand).
   bool onDemand = false;
+  // The inner family: policy gives an interface prefixes of one family.
+  bool inner6() const { return !localPrefixes.empty() && !localPrefixes.front().isV4(); }
   bool endsAt(const IpAddr& a) const {
     return a.isV4() && (a.v4() == remote || std::find(alternates.begin(), alternates.end(), a.v4()) != alternates.end());
   }
   // Bandwidth limits of the tunnel's inner traffic (bytes of the tenant's
-  // IPv4 packets per second; 0: none): tenant -> site, site -> tenant.
+  // IP packets per second; 0: none): tenant -> site, site -> tenant.
   std::uint64_t egressBytesPerSecond = 0, ingressBytesPerSecond = 0;
 };
 
@@ -158,7 +160,8 @@ class VpnManager {
     std::size_t interface = 0;
     bool inbound = false;
     std::uint64_t installed = 0;  // order of installation
-    std::vector<TrafficSelector> remote, local;
+    std::vector<TrafficSelector> remote, local;     // an IPv4 SA's
+    std::vector<TrafficSelector6> remote6, local6;  // an IPv6 SA's
     std::uint64_t lastPackets = 0, lastUse = 0;
     bool softSent = false, hardSent = false;
     std::shared_ptr<SaSpec> keys;   // outbound, with keepOutboundKeys: to rebuild it

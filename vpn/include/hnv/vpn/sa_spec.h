@@ -42,6 +42,7 @@ struct SaSpec {
   Ipv4Addr local;
   Ipv4Addr remote;
   std::optional<UdpEncap> udpEncap;
+  bool inner6 = false;              // the packets inside are IPv6 (IPv4 otherwise): the ESP trailer's next header
   std::uint32_t replayWindow = 64;  // packets; 0: no anti-replay (inbound)
   bool esn = false;
   TenantId tenant = TenantId::node();

@@ -45,6 +45,8 @@ struct Tunnel {
   // packet routed here must match them (local: its source, remote: its
   // destination). Without, the routes alone decide.
   bool narrowed = false;
+  // The SA's inner family: IPv6 packets only (routes put nothing else here).
+  bool inner6 = false;
   std::vector<TrafficSelector> local, remote;
 };
 
@@ -54,6 +56,9 @@ struct InboundSa {
   std::vector<TrafficSelector> remote;  // inner sources allowed (the peer's side)
   std::vector<TrafficSelector> local;   // inner destinations allowed (the tenant's side)
   bool narrowed = false;                // a protocol or ports among them
+  // An IPv6 SA's ranges (remote and local above stay empty); never narrowed.
+  bool inner6 = false;
+  std::vector<TrafficSelector6> remote6, local6;
 };
 
 class VpnTables {

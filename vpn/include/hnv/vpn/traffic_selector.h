@@ -1,6 +1,6 @@
 // Traffic selectors as IKE negotiated them for an SA (RFC 7296 3.13.1),
-// checked per packet: an IPv4 address range, an IP protocol (0: any) and a
-// port range. For TCP, UDP, SCTP and UDP-Lite the port is the packet's; for
+// checked per packet: an address range (IPv4 or IPv6), an IP protocol
+// (0: any) and a port range. For TCP, UDP, SCTP and UDP-Lite the port is the packet's; for
 // ICMP it is type << 8 | code (both ends of the selector). A packet whose
 // ports cannot be read (a later fragment, a truncated header) matches only
 // selectors that leave the ports open, as RFC 4301 has it for fragments
@@ -20,15 +20,33 @@
 
 namespace hnv::vpn {
 
-struct TrafficSelector {
-  Ipv4Addr from, to;
+template <typename Addr>
+struct BasicSelector {
+  Addr from, to;
   std::uint8_t protocol = 0;
   std::uint16_t fromPort = 0, toPort = 65535;
 
-  bool contains(const Ipv4Addr& a) const { return from <= a && a <= to; }
+  bool contains(const Addr& a) const { return from <= a && a <= to; }
   // Whether it looks beyond addresses (a protocol or ports).
   bool narrowed() const { return protocol != 0 || fromPort != 0 || toPort != 65535; }
 };
+// An SA carries one inner family (librte_ipsec's tunnel-mode SA has one
+// next-header value): the selectors of an IPv6 SA are TrafficSelector6.
+// Per packet, only IPv4 selectors are checked beyond addresses (protocol
+// and ports); an IPv6 SA with a protocol or ports is refused when it is
+// installed (VpnManager).
+using TrafficSelector = BasicSelector<Ipv4Addr>;
+using TrafficSelector6 = BasicSelector<Ipv6Addr>;
+
+// Whether one of `ranges` holds `a` (addresses only); no ranges: every address.
+template <typename Addr>
+bool inRanges(const std::vector<BasicSelector<Addr>>& ranges, const Addr& a) {
+  if (ranges.empty()) return true;
+  for (const auto& r : ranges) {
+    if (r.contains(a)) return true;
+  }
+  return false;
+}
 
 // What a selector sees of a packet beyond its addresses.
 struct SelectorKey {
@@ -44,7 +62,13 @@ SelectorKey selectorKey(std::span<const std::uint8_t> ip);
 // Whether one of `ts` admits address `a` with the packet's protocol and its
 // source (or destination) port; no selectors: everything.
 bool admits(const std::vector<TrafficSelector>& ts, const Ipv4Addr& a, const SelectorKey& k, bool source);
-bool anyNarrowed(const std::vector<TrafficSelector>& ts);
+template <typename Addr>
+bool anyNarrowed(const std::vector<BasicSelector<Addr>>& ts) {
+  for (const auto& s : ts) {
+    if (s.narrowed()) return true;
+  }
+  return false;
+}
 
 // Whether an SA admits an IPv4 packet (`ip`: at least 20 bytes of IPv4):
 // `sourceSide` covers its source, `destinationSide` its destination (an

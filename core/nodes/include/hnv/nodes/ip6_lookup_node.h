@@ -1,0 +1,36 @@
+#pragma once
+
+#include <rte_graph.h>
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace hnv::nodes {
+
+// ip6-lookup: an IPv6 packet of a tenant (meta tenant and l3Offset set),
+// from its virtual network (nvgre-input, addressed to the gateway) or out of
+// a site-to-site tunnel (esp-input). Looks the destination up in the IPv6
+// table of the tenant's VRF (fib::TenantTables) and sends it on by the
+// route's target: into the virtual network (overlay-output, the customer
+// address to look up in the scratch next hop) or into a tunnel (esp-encrypt,
+// the tunnel index in the first scratch word). The hop limit is decremented
+// on the way through and the MSS of TCP SYNs is clamped to what the overlay
+// carries (the node's tenant MSS less the 20 bytes IPv6's header is longer).
+// Only global unicast is routed: multicast, unspecified, loopback and
+// link-local destinations (RFC 4291 2.5.6: never forwarded) are dropped
+// (not-unicast), as are link-local sources. Tenant interfaces, NAT44 and the
+// gateway's own addresses are IPv4 only: a route to one of them is counted
+// (unsupported-target). No route and an expiring hop limit are counted
+// (no-route, hop-limit-exceeded); no ICMPv6 error is sent for them yet.
+struct Ip6LookupNode {
+  static constexpr std::string_view kName = "ip6-lookup";
+  enum class Next : std::uint16_t { Drop = 0, Overlay, EspEncrypt };
+  static constexpr std::array<std::string_view, 3> kNextNames{"drop", "overlay-output", "esp-encrypt"};
+  enum class Error : std::uint16_t { Malformed, NotUnicast, NoVrf, NoRoute, HopLimitExceeded, UnsupportedTarget };
+  static constexpr std::array<std::string_view, 6> kErrorNames{"malformed", "not-unicast",        "no-vrf",
+                                                               "no-route",  "hop-limit-exceeded", "unsupported-target"};
+  static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
+};
+
+}  // namespace hnv::nodes
