@@ -21,6 +21,11 @@
 //                     (tenant) -> overlay-output -> nvgre-encap -> port-tx
 //   baseline          the bench's own source and sink
 //
+// With --inner6 every tunnel carries IPv6 inside instead (the interfaces'
+// prefixes fd00:1::/64 and the site's fd00:16::/64; the VSIDs dual-stack):
+// decap-encrypt6-64 (NVGRE, a 106 B inner frame, through ip6-lookup) and
+// decrypt-encap6-64 (ESP in UDP carrying a 70 B IPv6 packet, to ip6-lookup).
+//
 // Packets go round robin over the tunnels, so every packet of a burst is
 // another SA (the worst case for the crypto bursts, which group runs of one
 // SA); --run N sends N packets of a tunnel in a row instead. The ESP frames
@@ -30,7 +35,7 @@
 // 32-packet window check. Timing, repetitions, "net" and callgrind: as
 // overlay_bench (bench/README.md).
 //
-// Usage: vpn_bench [--tunnels N] [--run N] [--driver auto|aesni_mb|openssl] [--walks N] [--reps N]
+// Usage: vpn_bench [--tunnels N] [--run N] [--inner6] [--driver auto|aesni_mb|openssl] [--walks N] [--reps N]
 //                  [--scenario NAME]... [--hugepages] [--lcore N] [--working-set N] [--json FILE]
 #include <rte_cycles.h>
 
@@ -41,7 +46,6 @@
 
 #include "bench_graph.h"
 #include "gateway_rig.h"
-#include "tenant_plan.h"
 #include "hnv/base/log.h"
 #include "hnv/gateway/tenant_compile.h"
 #include "hnv/vpn/esp_engine.h"
@@ -50,7 +54,9 @@
 #include "hnv/wire/bytes.h"
 #include "hnv/wire/ethernet.h"
 #include "hnv/wire/ipv4.h"
+#include "hnv/wire/ipv6.h"
 #include "hnv/wire/nvgre.h"
+#include "tenant_plan.h"
 
 namespace {
 
@@ -72,13 +78,28 @@ const Ipv4Addr kEndpoint = *Ipv4Addr::parse("100.64.0.5");
 // Site t's VPN gateway (behind the provider's router) and its LAN.
 Ipv4Addr siteOf(std::uint32_t t) { return Ipv4Addr::fromHost(Ipv4Addr::parse("198.18.0.0")->host() + 1 + t); }
 Ipv4Addr siteHost(std::uint32_t f) { return Ipv4Addr::fromHost(Ipv4Addr::parse("172.16.0.0")->host() + 1 + f % 250); }
+// --inner6: the VM's IPv6 CA and the site's IPv6 LAN.
+const Ipv6Addr kVm6 = *Ipv6Addr::parse("fd00:1::10");
+Ipv6Addr siteHost6(std::uint32_t f) {
+  auto b = Ipv6Addr::parse("fd00:16::")->bytes();
+  b[15] = static_cast<std::uint8_t>(1 + f % 250);
+  return Ipv6Addr(b);
+}
 std::uint32_t outSpi(std::uint32_t t) { return 0xc1000000u + t; }
 std::uint32_t inSpi(std::uint32_t t) { return 0xc2000000u + t; }
 
-json::object desiredState(std::uint32_t tenants) {
+json::object desiredState(std::uint32_t tenants, bool inner6) {
   const std::string internet = rdidOf(tenants);
   json::array domains{json::object{{"rdid", internet}}}, subnets, records;
-  for (std::uint32_t t = 0; t < tenants; ++t) addTenantOverlay(t, domains, subnets, records);
+  for (std::uint32_t t = 0; t < tenants; ++t) {
+    addTenantOverlay(t, domains, subnets, records);
+    if (!inner6) continue;
+    subnets.back().as_object()["prefixes"].as_array().emplace_back("fd00:1::/64");
+    records.push_back(json::object{{"vsid", kFirstVsid + t},
+                                   {"ca", kVm6.toString()},
+                                   {"mac", vmMac(t).toString()},
+                                   {"pa", hostPa(hostOf(t)).toString()}});
+  }
   json::object doc = gatewayDocument(std::move(domains), std::move(subnets), std::move(records));
   doc["external-interfaces"] = json::array{json::object{{"rdid", internet},
                                                         {"name", "inet"},
@@ -99,7 +120,7 @@ std::vector<std::uint8_t> keyOf(std::uint32_t t, bool inbound) {
 }
 
 // What hnv-iked hands over for tunnel t, one SA of each direction.
-ikeipc::SaAdd saAdd(std::uint32_t t, TenantId tenant, bool inbound) {
+ikeipc::SaAdd saAdd(std::uint32_t t, TenantId tenant, bool inbound, bool inner6) {
   ikeipc::SaAdd a;
   a.spi = inbound ? inSpi(t) : outSpi(t);
   a.inbound = inbound;
@@ -112,24 +133,49 @@ ikeipc::SaAdd saAdd(std::uint32_t t, TenantId tenant, bool inbound) {
   a.intAlg = kNoIntegrity;
   a.replayWindow = 0;  // the frames are replayed (see the top of the file)
   a.ifId = tenant.index();
-  const ikeipc::Selector ours{*IpAddr::parse("10.0.1.0"), *IpAddr::parse("10.0.1.255"), 0, 0, 65535};
-  const ikeipc::Selector theirs{*IpAddr::parse("172.16.0.0"), *IpAddr::parse("172.16.0.255"), 0, 0, 65535};
+  const ikeipc::Selector ours =
+      inner6 ? ikeipc::Selector{*IpAddr::parse("fd00:1::"), *IpAddr::parse("fd00:1::ffff:ffff:ffff:ffff"), 0, 0, 65535}
+             : ikeipc::Selector{*IpAddr::parse("10.0.1.0"), *IpAddr::parse("10.0.1.255"), 0, 0, 65535};
+  const ikeipc::Selector theirs =
+      inner6
+          ? ikeipc::Selector{*IpAddr::parse("fd00:16::"), *IpAddr::parse("fd00:16::ffff:ffff:ffff:ffff"), 0, 0, 65535}
+          : ikeipc::Selector{*IpAddr::parse("172.16.0.0"), *IpAddr::parse("172.16.0.255"), 0, 0, 65535};
   a.srcTs = {inbound ? theirs : ours};
   a.dstTs = {inbound ? ours : theirs};
   return a;
 }
 
-std::vector<std::uint8_t> fromVm(std::uint32_t t, std::uint32_t f) {
-  return nvgreFromVm(t, siteHost(f), static_cast<std::uint16_t>(1000 + f), 53, static_cast<std::uint8_t>(f), 106);
+std::vector<std::uint8_t> fromVm(std::uint32_t t, std::uint32_t f, bool inner6) {
+  if (!inner6) {
+    return nvgreFromVm(t, siteHost(f), static_cast<std::uint16_t>(1000 + f), 53, static_cast<std::uint8_t>(f), 106);
+  }
+  auto inner = wire::PacketBuilder()
+                   .eth(vmMac(t), gatewayMac(t))
+                   .ipv6(kVm6, siteHost6(f))
+                   .udp(static_cast<std::uint16_t>(1000 + f), 53)
+                   .payloadFill(106 - 14 - 40 - 8, 0xab)
+                   .build();
+  return wire::PacketBuilder()
+      .eth(hostMac(hostOf(t)), kUnderlayMac)
+      .ipv4(hostPa(hostOf(t)), kGwPa)
+      .df()
+      .nvgre(*Vsid::forTenant(kFirstVsid + t), static_cast<std::uint8_t>(f))
+      .payload(inner)
+      .build();
 }
 
 // Site t's ESP frame to our endpoint, made by its outbound SA (`site`).
-std::vector<std::uint8_t> fromSite(vpn::EspSa& site, rte_mempool* pool, std::uint32_t f) {
-  const auto inner = wire::PacketBuilder()
-                         .ipv4(siteHost(f), kVm)
-                         .udp(53, static_cast<std::uint16_t>(1000 + f))
-                         .payloadFill(50 - 28, 0xcd)
-                         .build();
+std::vector<std::uint8_t> fromSite(vpn::EspSa& site, rte_mempool* pool, std::uint32_t f, bool inner6) {
+  const auto inner = inner6 ? wire::PacketBuilder()
+                                  .ipv6(siteHost6(f), kVm6)
+                                  .udp(53, static_cast<std::uint16_t>(1000 + f))
+                                  .payloadFill(70 - 48, 0xcd)
+                                  .build()
+                            : wire::PacketBuilder()
+                                  .ipv4(siteHost(f), kVm)
+                                  .udp(53, static_cast<std::uint16_t>(1000 + f))
+                                  .payloadFill(50 - 28, 0xcd)
+                                  .build();
   const auto eth = wire::PacketBuilder().eth(kIspMac, kInetMac).etherType(wire::kEtherTypeIpv4).build();
   rte_mbuf* m = rte_pktmbuf_alloc(pool);
   if (m == nullptr) bench::fail(kProgram, "no mbuf to make the ESP frames");
@@ -165,7 +211,24 @@ std::string checkEncap(std::uint16_t txPort, const std::vector<std::uint8_t>& ou
   return {};
 }
 
+// The IPv6 packet from the site in NVGRE to tenant t's VM.
+std::string checkEncap6(std::uint16_t txPort, const std::vector<std::uint8_t>& out) {
+  if (txPort != kUnderlay) return "not sent on the underlay";
+  auto ip = wire::parseIpv4(std::span(out).subspan(wire::kEthernetHeaderLen));
+  if (!ip || ip->src != kGwPa) return "outer IPv4";
+  auto nv = wire::parseNvgre(ip->payload);
+  if (!nv) return "NVGRE";
+  const std::uint32_t t = nv->vsid.value() - kFirstVsid;
+  if (ip->dst != hostPa(hostOf(t))) return "outer destination of tenant " + std::to_string(t);
+  auto eth = wire::parseEthernet(ip->payload.subspan(wire::kNvgreHeaderLen));
+  if (!eth || eth->dst != vmMac(t) || eth->etherType != wire::kEtherTypeIpv6) return "inner Ethernet";
+  auto v = wire::parseIpv6(ip->payload.subspan(wire::kNvgreHeaderLen + eth->headerLength));
+  if (!v || v->dst != kVm6 || v->src.bytes()[3] != 0x16) return "inner IPv6";
+  return {};
+}
+
 struct Args {
+  bool inner6 = false;
   std::uint32_t tunnels = 1000, run = 1;
   std::string driver = "auto";
   bench::Options opt;
@@ -180,11 +243,15 @@ Args parse(int argc, char** argv) {
       (s == "--tunnels" ? a.tunnels : a.run) = static_cast<std::uint32_t>(std::strtoul(argv[++i], nullptr, 10));
       continue;
     }
+    if (s == "--inner6") {
+      a.inner6 = true;
+      continue;
+    }
     if (s == "--driver" && i + 1 < argc) {
       a.driver = argv[++i];
       continue;
     }
-    std::cerr << "usage: " << kProgram << " [--tunnels N] [--run N] [--driver auto|aesni_mb|openssl] "
+    std::cerr << "usage: " << kProgram << " [--tunnels N] [--run N] [--inner6] [--driver auto|aesni_mb|openssl] "
               << bench::kCommonUsage << "\n";
     std::exit(s == "--help" ? 0 : 2);
   }
@@ -201,7 +268,8 @@ int main(int argc, char** argv) {
   const bench::Options& opt = args.opt;
   bench::Platform platform = bench::startPlatform(kProgram, opt, 768);
 
-  const auto desired = desiredState(tunnels);
+  const bool inner6 = args.inner6;
+  const auto desired = desiredState(tunnels, inner6);
   auto policy = overlay::OverlayPolicy::compile(desired);
   if (!policy) bench::fail(kProgram, policy.error().message());
   const overlay::OverlayPolicy& pol = *policy;
@@ -227,8 +295,8 @@ int main(int argc, char** argv) {
     x.outside = outside;
     x.local = kEndpoint;
     x.remote = siteOf(t);
-    x.localPrefixes = {*Prefix::parse("10.0.1.0/24")};
-    x.remotePrefixes = {{*Prefix::parse("172.16.0.0/24"), 10}};
+    x.localPrefixes = {*Prefix::parse(inner6 ? "fd00:1::/64" : "10.0.1.0/24")};
+    x.remotePrefixes = {{*Prefix::parse(inner6 ? "fd00:16::/64" : "172.16.0.0/24"), 10}};
     interfaces.push_back(std::move(x));
   }
   manager.configure(std::move(interfaces));
@@ -236,7 +304,7 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<vpn::EspSa>> sites;
   for (std::uint32_t t = 0; t < tunnels; ++t) {
     for (bool inbound : {true, false}) {
-      auto r = manager.handle(saAdd(t, tenantOf[t], inbound));
+      auto r = manager.handle(saAdd(t, tenantOf[t], inbound, inner6));
       const auto* res = r ? std::get_if<ikeipc::Result_>(&*r) : nullptr;
       if (res == nullptr || !res->ok) bench::fail(kProgram, "sa-add refused: " + (res ? res->error : "no answer"));
     }
@@ -247,6 +315,7 @@ int main(int argc, char** argv) {
     s.remote = kEndpoint;
     s.udpEncap = vpn::UdpEncap{kIkeNatT, kIkeNatT};
     s.tenant = TenantId(1);
+    s.inner6 = inner6;
     if (auto st = vpn::setAlgorithms(s, kGcm128, keyOf(t, true), kNoIntegrity, {}); !st) {
       bench::fail(kProgram, st.error().message());
     }
@@ -276,8 +345,8 @@ int main(int argc, char** argv) {
   std::vector<Template> encrypt, decrypt;
   for (std::uint32_t t = 0; t < tunnels; ++t) {
     for (std::uint32_t f = 0; f < args.run; ++f) {
-      encrypt.push_back({fromVm(t, f), kUnderlay});
-      decrypt.push_back({fromSite(*sites[t], platform.pool.get(), f), kInet});
+      encrypt.push_back({fromVm(t, f, inner6), kUnderlay});
+      decrypt.push_back({fromSite(*sites[t], platform.pool.get(), f, inner6), kInet});
       if (decrypt.back().frame.size() > bench::kRestore) {
         bench::fail(kProgram, "an ESP frame is longer than what the source restores");
       }
@@ -291,21 +360,25 @@ int main(int argc, char** argv) {
                        [](std::uint16_t, const std::vector<std::uint8_t>&) { return std::string(); },
                        {},
                        {}});
-  scenarios.push_back({"decap-encrypt-64",
-                       "NVGRE (148 B) -> tenant VRF -> esp-encrypt (AES-128-GCM, UDP 4500) -> internet VRF -> its "
-                       "interface",
-                       Entry::EthInput,
-                       std::move(encrypt),
-                       [tunnels](std::uint16_t p, const std::vector<std::uint8_t>& o) {
-                         return checkEncrypted(p, o, tunnels);
-                       },
-                       {},
-                       {}});
-  scenarios.push_back({"decrypt-encap-64",
-                       "ESP in UDP (126 B) -> esp-input (decrypt, selectors) -> tenant VRF -> NVGRE to the VM's host",
+  scenarios.push_back(
+      {inner6 ? "decap-encrypt6-64" : "decap-encrypt-64",
+       inner6 ? "NVGRE (148 B, IPv6 inside) -> tenant VRF (ip6-lookup) -> esp-encrypt (AES-128-GCM, "
+                "UDP 4500) -> internet VRF -> its interface"
+              : "NVGRE (148 B) -> tenant VRF -> esp-encrypt (AES-128-GCM, UDP 4500) -> internet VRF -> "
+                "its interface",
+       Entry::EthInput,
+       std::move(encrypt),
+       [tunnels](std::uint16_t p, const std::vector<std::uint8_t>& o) { return checkEncrypted(p, o, tunnels); },
+       {},
+       {}});
+  scenarios.push_back({inner6 ? "decrypt-encap6-64" : "decrypt-encap-64",
+                       inner6 ? "ESP in UDP (146 B, IPv6 inside) -> esp-input (decrypt, ranges) -> tenant VRF "
+                                "(ip6-lookup) -> NVGRE to the VM's host"
+                              : "ESP in UDP (126 B) -> esp-input (decrypt, selectors) -> tenant VRF -> NVGRE to the "
+                                "VM's host",
                        Entry::EthInput,
                        std::move(decrypt),
-                       checkEncap,
+                       inner6 ? checkEncap6 : checkEncap,
                        {},
                        {}});
   bench::keepScenarios(kProgram, scenarios, opt.only);
@@ -326,6 +399,7 @@ int main(int argc, char** argv) {
                        {"securityAssociations", 2 * tunnels},
                        {"cryptodev", (*device)->driver()},
                        {"packetsPerTunnelInARow", args.run},
+                       {"inner", inner6 ? "IPv6" : "IPv4"},
                        {"reps", opt.reps},
                        {"walksPerRep", opt.walks},
                        {"burst", bench::kBurst},

@@ -63,12 +63,16 @@ Result<fib::TenantTables> compileTenantTables(const boost::json::object& desired
   std::vector<fib::TenantRoute> routes;
   std::map<std::string, std::uint16_t, std::less<>> byKey;  // "<rdid>/<name>" -> interface index
 
+  fib::TenantTables::IcmpSources6 icmpSources6;  // the first IPv6 default gateway of each tenant's subnets
   for (const auto& s : *subnets) {
     auto tenant = pol.tenant(s.rdid);
     if (!tenant) continue;  // the overlay compile refuses such a document first
     for (const auto& p : s.prefixes) {
       routes.push_back({*tenant, p.prefix, 0, {fib::RouteKind::Overlay, 0, std::nullopt},
                         "virtual subnet " + s.vsid.toString()});
+      if (p.defaultGateway.isV6() && !p.defaultGateway.isUnspecified()) {
+        icmpSources6.try_emplace(tenant->index(), p.defaultGateway.v6());
+      }
     }
   }
   for (const auto& c : *customerRoutes) {
@@ -166,7 +170,7 @@ Result<fib::TenantTables> compileTenantTables(const boost::json::object& desired
       if (x.tenant == r.tenant && x.onLink(endpoint) && x.address != endpoint) x.proxyArp.push_back(endpoint);
     }
   }
-  return fib::TenantTables::build(std::move(interfaces), std::move(routes), previous, counters);
+  return fib::TenantTables::build(std::move(interfaces), std::move(routes), previous, counters, icmpSources6);
 }
 
 }  // namespace hnv::gateway

@@ -8,10 +8,12 @@
 
 #include "hnv/dp/dispatch.h"
 #include "hnv/nodes/icmp4_error_node.h"
+#include "hnv/nodes/icmp6_error_node.h"
 #include "hnv/overlay/context.h"
 #include "hnv/wire/bytes.h"
 #include "hnv/wire/ethernet.h"
 #include "hnv/wire/icmp.h"
+#include "hnv/wire/icmpv6.h"
 #include "hnv/wire/ipv4.h"
 #include "hnv/wire/ipv6.h"
 #include "hnv/wire/nvgre.h"
@@ -258,7 +260,8 @@ std::uint16_t segmentPayload(const fib::LocalAddresses& local, const OverlayPoli
 // A frame too big for the underlay (never fragmented): counted, and its
 // sender learns the MTU that fits. A VM of this host gets the ICMP error from
 // its VSID's router (vm-icmp-error); a tenant packet the gateway routed gets
-// "fragmentation needed" from the tenant's gateway address (icmp4-error).
+// "fragmentation needed" (IPv4 with DF) or "packet too big" (IPv6) from the
+// tenant's gateway address (icmp4-error, icmp6-error).
 void tooBig(Out& out, rte_mbuf* m, const OverlayPolicy& pol, std::uint16_t innerMtu) {
   dp::PacketMeta& pm = dp::meta(m);
   out.count(Error::TooBig);
@@ -274,6 +277,13 @@ void tooBig(Out& out, rte_mbuf* m, const OverlayPolicy& pol, std::uint16_t inner
     pm.l3Offset = wire::kEthernetHeaderLen;
     nodes::requestIcmp4Error(pm, wire::kIcmpDestUnreachable, wire::kIcmpCodeFragNeeded, Ipv4Addr(), innerMtu);
     return out.to(m, Next::GatewayError);
+  }
+  const bool v6 = frame.size() > wire::kEthernetHeaderLen + wire::kIpv6HeaderLen &&
+                  wire::load16(frame.data() + 12) == wire::kEtherTypeIpv6;
+  if (pm.tenant != 0 && v6) {
+    pm.l3Offset = wire::kEthernetHeaderLen;
+    nodes::requestIcmp6Error(pm, wire::kIcmpv6PacketTooBig, 0, innerMtu);
+    return out.to(m, Next::GatewayError6);
   }
   out.to(m, Next::Drop);
 }

@@ -13,16 +13,6 @@ namespace {
 
 using Error = VmIcmpErrorNode::Error;
 
-Error errorOf(nodes::ErrorCheck c) {
-  switch (c) {
-    case nodes::ErrorCheck::AboutIcmpError: return Error::AboutIcmpError;
-    case nodes::ErrorCheck::NotFirstFragment: return Error::NotFirstFragment;
-    case nodes::ErrorCheck::BadSource: return Error::BadSource;
-    case nodes::ErrorCheck::NotUnicast: return Error::NotUnicast;
-    default: return Error::Malformed;
-  }
-}
-
 // The VSID's router address of one family.
 const IpAddr* routerAddress(const VsidInfo& info, bool v4) {
   for (const auto& a : info.routerAddresses) {
@@ -68,7 +58,7 @@ std::uint16_t VmIcmpErrorNode::process(rte_graph* graph, rte_node* node, void** 
     }
     const auto check = v4 ? nodes::checkIcmp4ErrorAllowed(l3) : nodes::checkIcmp6ErrorAllowed(l3);
     if (check != nodes::ErrorCheck::Ok) {
-      out.drop(m, errorOf(check));
+      out.drop(m, nodes::errorCheckAs<Error>(check));
       continue;
     }
     if (!bucket.take()) {

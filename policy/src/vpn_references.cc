@@ -61,6 +61,12 @@ Status checkPut(const PolicyState& state, const VpnS2sInterface& x) {
   if (x.authentication == VpnAuthentication::Certificate && !x.localId.empty() && idChanged) {
     if (auto why = detail::identityMissingFrom(x.certificate, x.localId)) return fieldError("localId", x.localId, *why);
   }
+  // The family inside is part of the SAs (their ESP trailers): a change
+  // would leave the site's CHILD SA up with selectors of the other family.
+  if (before != nullptr && before->object.localPrefixes.front().isV4() != x.localPrefixes.front().isV4()) {
+    return fieldError("localPrefixes", x.localPrefixes.front().toString(),
+                      "changes the family inside the tunnel; delete the interface and create it anew for that");
+  }
   const std::string self = KindTraits<VpnS2sInterface>::key(x);
   for (const auto& [key, other] : state.table<VpnS2sInterface>()) {
     const auto& o = other.object;

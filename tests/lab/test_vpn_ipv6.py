@@ -5,6 +5,8 @@ on the same gateway. The site is stock strongSwan (kernel-libipsec), the ESP
 outside stays IPv4. A VM's IPv6 packet goes NVGRE -> gateway (ip6-lookup in
 the tenant's VRF) -> esp-encrypt, and the site's comes back esp-input ->
 ip6-lookup -> NVGRE; hnvlab/vpn.py draws the lab (start_vpn_lab(inner6=...)).
+An IPv6 destination the tenant has no route to is answered with ICMPv6 from
+the tenant's IPv6 gateway address.
 """
 
 from __future__ import annotations
@@ -44,6 +46,13 @@ def test_a_tenants_ipv6_crosses_its_tunnel_both_ways_beside_another_tenants_ipv4
     assert sa_packets(now["A"], "out") - sa_packets(start["A"], "out") >= 10
     assert sa_packets(now["A"], "in") - sa_packets(start["A"], "in") >= 10
     assert sa_packets(now["B"], "out") == sa_packets(start["B"], "out"), "tenant A's IPv6 went into B's tunnel"
+    # An address in no route of the tenant's IPv6 table: the gateway answers from the
+    # tenant's IPv6 gateway address, and the VM's ping says so.
+    out = a1.ping("fd00:6::1", count=1, timeout=2, check=False)
+    assert "From fd00:1::1" in out.stdout and "No route" in out.stdout, out.stdout + out.stderr
+    # A site packet whose hop limit ends at the gateway: "time exceeded" goes back through the tunnel.
+    out = site_a.exec(["ping", "-6", "-c", "1", "-W", "2", "-t", "1", "fd00:1::20"], check=False)
+    assert "From fd00:1::1" in out.stdout and "Time exceeded" in out.stdout, out.stdout + out.stderr
     # Tenant A's IPv4 has no tunnel now (its interface is IPv6); B's IPv4 tunnel still works.
     out = a1.ping(SITE_HOST, count=2, timeout=1, check=False)
     assert "100% packet loss" in out.stdout, out.stdout
@@ -60,3 +69,5 @@ def test_a_tenants_ipv6_crosses_its_tunnel_both_ways_beside_another_tenants_ipv4
     assert gw.counter("hnv_node_errors_total", node="esp-input", error="selector-mismatch") == 0
     assert gw.counter("hnv_node_errors_total", node="ip4-lookup", error="no-route") >= 2, \
         "vm-a1's IPv4 pings to the site have no route"
+    assert gw.counter("hnv_node_errors_total", node="ip6-lookup", error="no-route") == 1
+    assert gw.counter("hnv_node_errors_total", node="ip6-lookup", error="hop-limit-exceeded") == 1

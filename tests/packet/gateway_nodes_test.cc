@@ -20,6 +20,7 @@
 #include "hnv/wire/checksum.h"
 #include "hnv/wire/ethernet.h"
 #include "hnv/wire/icmp.h"
+#include "hnv/wire/icmpv6.h"
 #include "hnv/wire/ipv4.h"
 #include "hnv/wire/ipv6.h"
 #include "hnv/wire/nvgre.h"
@@ -567,18 +568,15 @@ namespace {
 const Ipv6Addr kVm6 = *Ipv6Addr::parse("fd00:a:1::10"), kPeer6 = *Ipv6Addr::parse("fd00:a:2::20");
 const MacAddr kA2 = mac("00:15:5d:00:0a:02"), kGwA2 = mac("00:15:5d:ff:00:1a");
 
+// vm-a1's frame to the gateway in NVGRE from host 1, up to the inner IP header.
+PacketBuilder toGatewayFromA1() {
+  PacketBuilder b;
+  b.eth(kHost1Mac, kUnderlayMac).ipv4(kPa1, kGwPa).df().nvgre(vsid(5001), 7).eth(kA1, kGwA);
+  return b;
+}
+
 std::vector<std::uint8_t> fromHost6(const Ipv6Addr& src, const Ipv6Addr& dst, std::uint8_t hops = 64) {
-  return PacketBuilder()
-      .eth(kHost1Mac, kUnderlayMac)
-      .ipv4(kPa1, kGwPa)
-      .df()
-      .nvgre(vsid(5001), 7)
-      .eth(kA1, kGwA)
-      .ipv6(src, dst)
-      .ttl(hops)
-      .udp(4000, 53)
-      .payloadFill(32, 0x5a)
-      .build();
+  return toGatewayFromA1().ipv6(src, dst).ttl(hops).udp(4000, 53).payloadFill(32, 0x5a).build();
 }
 
 TEST_F(GatewayNodes, Ipv6IsRoutedBetweenTheVirtualSubnetsOfATenant) {
@@ -607,14 +605,103 @@ TEST_F(GatewayNodes, Ipv6IsRoutedBetweenTheVirtualSubnetsOfATenant) {
             1u);
 }
 
-TEST_F(GatewayNodes, Ipv6WithoutRouteOrHopsOrToALinkLocalAddressIsDropped) {
-  expectDrop(run(fromHost6(kVm6, *Ipv6Addr::parse("2001:db8::1")), kUnderlay), "ip6-lookup", "no-route");
-  expectDrop(run(fromHost6(kVm6, kPeer6, 1), kUnderlay), "ip6-lookup", "hop-limit-exceeded");
+// An ICMPv6 error the gateway sent back into the overlay: the inner IPv6
+// header and the ICMPv6 header's first 8 bytes.
+struct Icmp6Back {
+  wire::Ipv4Header outer;
+  std::uint32_t vsid = 0;
+  MacAddr innerDst;
+  wire::Ipv6Header ip;
+  std::uint8_t type = 0, code = 0;
+  std::uint32_t word = 0;
+  std::vector<std::uint8_t> quoted;  // the original packet as the error quotes it
+};
+
+Icmp6Back icmp6Back(const std::vector<std::uint8_t>& f) {
+  Icmp6Back b;
+  auto outer = wire::parseIpv4(std::span(f).subspan(14));
+  EXPECT_TRUE(outer.ok());
+  b.outer = *outer;
+  auto nv = wire::parseNvgre(outer->payload);
+  EXPECT_TRUE(nv.ok());
+  b.vsid = nv->vsid.value();
+  auto eth = wire::parseEthernet(outer->payload.subspan(wire::kNvgreHeaderLen));
+  EXPECT_TRUE(eth.ok());
+  b.innerDst = eth->dst;
+  auto ip = wire::parseIpv6(outer->payload.subspan(wire::kNvgreHeaderLen + 14));
+  EXPECT_TRUE(ip.ok());
+  b.ip = *ip;
+  EXPECT_EQ(ip->nextHeader, wire::kIpProtoIcmpv6);
+  EXPECT_TRUE(wire::icmpv6ChecksumOk(ip->src, ip->dst, ip->payload));
+  b.type = ip->payload[0];
+  b.code = ip->payload[1];
+  b.word = wire::load32(&ip->payload[4]);
+  b.quoted.assign(ip->payload.begin() + 8, ip->payload.end());
+  return b;
+}
+
+// The IPv6 packet inside a frame fromHost6 made.
+std::vector<std::uint8_t> inner6(const std::vector<std::uint8_t>& frame) {
+  return {frame.begin() + 14 + 20 + wire::kNvgreHeaderLen + 14, frame.end()};
+}
+
+TEST_F(GatewayNodes, Ipv6WithoutRouteOrHopsIsAnsweredFromTheTenantsIpv6Gateway) {
+  const Ipv6Addr gw6 = *Ipv6Addr::parse("fd00:a:1::1");  // VSID 5001's default gateway (the prefix's first host)
+  for (auto [dst, hops, type, error] :
+       {std::tuple{*Ipv6Addr::parse("2001:db8::1"), std::uint8_t{64}, wire::kIcmpv6DestUnreachable, "no-route"},
+        std::tuple{kPeer6, std::uint8_t{1}, wire::kIcmpv6TimeExceeded, "hop-limit-exceeded"}}) {
+    const auto sent = fromHost6(kVm6, dst, hops);
+    auto r = run(sent, kUnderlay);
+    EXPECT_EQ(h_.nodeError("ip6-lookup", error), 1u) << error;
+    ASSERT_EQ(r.sent.size(), 1u) << error;
+    Icmp6Back b = icmp6Back(r.sent[0].bytes);
+    EXPECT_EQ(b.outer.dst, kPa1) << "back to the sender's host";
+    EXPECT_EQ(b.vsid, 5001u);
+    EXPECT_EQ(b.innerDst, kA1);
+    EXPECT_EQ(b.ip.src, gw6) << error;
+    EXPECT_EQ(b.ip.dst, kVm6);
+    EXPECT_EQ(b.ip.hopLimit, 254) << "sent with 255, routed once";
+    EXPECT_EQ(b.type, type);
+    EXPECT_EQ(b.code, 0);
+    EXPECT_EQ(b.quoted, inner6(sent)) << "a small packet is quoted whole, as it arrived";
+  }
+  EXPECT_EQ(h_.counter("hnv_tenant_drops_total", {{"tenant", "aaaaaaaa-0000-4000-8000-00000000000a"}}), 2u)
+      << "no route and the hop limit are the tenant's drops";
+}
+
+TEST_F(GatewayNodes, Ipv6TooBigForTheOverlayIsAnsweredWithPacketTooBig) {
+  // 1,459 bytes of IPv6: one more than the overlay carries on a 1500-byte underlay.
+  auto frame = toGatewayFromA1().ipv6(kVm6, kPeer6).udp(4000, 53).payloadFill(1459 - 48, 0x5a).build();
+  auto r = run(frame, kUnderlay);
+  EXPECT_EQ(h_.nodeError("nvgre-encap", "too-big"), 1u);
+  ASSERT_EQ(r.sent.size(), 1u);
+  Icmp6Back b = icmp6Back(r.sent[0].bytes);
+  EXPECT_EQ(b.outer.dst, kPa1);
+  EXPECT_EQ(b.ip.dst, kVm6);
+  EXPECT_EQ(b.ip.src, *Ipv6Addr::parse("fd00:a:1::1"));
+  EXPECT_EQ(b.type, wire::kIcmpv6PacketTooBig);
+  EXPECT_EQ(b.word, 1458u) << "the MTU that fits";
+  EXPECT_EQ(b.quoted.size(), 1280u - 48) << "as much of the packet as fits 1280 bytes";
+  EXPECT_LE(b.ip.payloadLength + 40u, 1280u) << "RFC 4443: the error fits the minimum MTU";
+}
+
+TEST_F(GatewayNodes, Ipv6ToALinkLocalOrGroupAddressIsDroppedWithoutError) {
   expectDrop(run(fromHost6(kVm6, *Ipv6Addr::parse("fe80::1")), kUnderlay), "ip6-lookup", "not-unicast");
   run(fromHost6(kVm6, *Ipv6Addr::parse("ff0e::1")), kUnderlay);
   EXPECT_EQ(h_.nodeError("ip6-lookup", "not-unicast"), 2u);
-  EXPECT_EQ(h_.counter("hnv_tenant_drops_total", {{"tenant", "aaaaaaaa-0000-4000-8000-00000000000a"}}), 2u)
-      << "no route and the hop limit are the tenant's drops";
+}
+
+TEST_F(GatewayNodes, NoIcmpv6ErrorAboutAnIcmpv6Error) {
+  auto error = toGatewayFromA1()
+                   .ipv6(kVm6, kPeer6)
+                   .ttl(1)
+                   .icmpv6Error(wire::kIcmpv6DestUnreachable, 4)
+                   .payloadFill(48, 0)
+                   .build();
+  auto r = run(error, kUnderlay);
+  EXPECT_TRUE(r.sent.empty());
+  EXPECT_EQ(h_.nodeError("ip6-lookup", "hop-limit-exceeded"), 1u);
+  EXPECT_EQ(h_.nodeError("icmp6-error", "about-icmp-error"), 1u);
 }
 
 }  // namespace

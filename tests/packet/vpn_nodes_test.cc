@@ -139,7 +139,10 @@ class VpnNodes : public ::testing::Test {
         {kTenantA, pfx("10.0.1.1/32"), 0, {fib::RouteKind::Local, 1, std::nullopt}, "lan address"},
         {kTenantA, pfx("172.16.1.0/24"), 10, {fib::RouteKind::Vpn, 0, std::nullopt}, "tunnel 0"},
         {kTenantA, pfx("fd00:1::/64"), 0, {fib::RouteKind::Overlay, 0, std::nullopt}, "virtual subnet 5001"},
-        {kTenantA, pfx("fd00:5::/64"), 10, {fib::RouteKind::Vpn, 1, std::nullopt}, "tunnel 1"}};
+        {kTenantA, pfx("fd00:5::/64"), 10, {fib::RouteKind::Vpn, 1, std::nullopt}, "tunnel 1"},
+        // Routes of the wrong family (policy never makes them): into the other tunnel.
+        {kTenantA, pfx("172.16.9.0/24"), 10, {fib::RouteKind::Vpn, 1, std::nullopt}, "IPv4 into tunnel 1"},
+        {kTenantA, pfx("fd00:9::/64"), 10, {fib::RouteKind::Vpn, 0, std::nullopt}, "IPv6 into tunnel 0"}};
     auto tables = fib::TenantTables::build({wan, lan}, std::move(routes));
     ASSERT_TRUE(tables.ok()) << tables.error().message();
     fib::NeighborTable::Map m;
@@ -574,6 +577,21 @@ TEST_F(VpnNodes, TheIpv6TunnelRefusesWhatItsSelectorsAndFamilyDoNotCover) {
   EXPECT_TRUE(r.sent.empty());
   EXPECT_EQ(h_.nodeError("esp-input", "malformed"), 1u);
   EXPECT_EQ(ourIn6_->counters().packets.load(), 2u) << "both decrypted: the checks come after";
+}
+
+TEST_F(VpnNodes, ATunnelTakesOnlyPacketsOfItsFamily) {
+  auto r = h_.run(PacketBuilder()
+                      .eth(kHostMac, kLanMac)
+                      .etherType(wire::kEtherTypeIpv4)
+                      .payload(udpPacket(kHost, v4("172.16.9.5"), 64))
+                      .build(),
+                  kLan);
+  EXPECT_TRUE(r.sent.empty());
+  EXPECT_EQ(h_.nodeError("esp-encrypt", "family-mismatch"), 1u) << "IPv4 routed into the IPv6 tunnel";
+  r = h_.run(fromVm6(udpPacket6(kVm6, *Ipv6Addr::parse("fd00:9::5"), 64)), kUnderlay);
+  EXPECT_TRUE(r.sent.empty());
+  EXPECT_EQ(h_.nodeError("esp-encrypt", "family-mismatch"), 2u) << "IPv6 routed into the IPv4 tunnel";
+  EXPECT_EQ(ourOut_->counters().packets.load() + ourOut6_->counters().packets.load(), 0u) << "nothing encrypted";
 }
 
 // The ESP trailer's next header says what is inside (41: IPv6, 4: IPv4);

@@ -28,7 +28,8 @@ bool sameNetwork(const TenantInterface& a, const TenantInterface& b) {
 }  // namespace
 
 Result<TenantTables> TenantTables::build(std::vector<TenantInterface> interfaces, std::vector<TenantRoute> routes,
-                                         const TenantTables* previous, const CounterIdsOf& counters) {
+                                         const TenantTables* previous, const CounterIdsOf& counters,
+                                         const IcmpSources6& icmpSources6) {
   TenantTables t;
   t.lastScope_ = previous != nullptr ? previous->lastScope_ : kUnderlay;
   for (auto& x : interfaces) {
@@ -98,6 +99,7 @@ Result<TenantTables> TenantTables::build(std::vector<TenantInterface> interfaces
         break;
       }
     }
+    if (auto it = icmpSources6.find(tenant); it != icmpSources6.end()) vrf.icmpSource6_ = it->second;
     if (counters) vrf.counters_ = counters(TenantId(tenant));
     vrf.v4_ = Lpm4::build(std::move(v4));
     vrf.v6_ = Lpm6::build(std::move(v6));

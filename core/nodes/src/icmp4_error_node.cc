@@ -5,21 +5,6 @@
 #include "hnv/nodes/icmp_error.h"
 
 namespace hnv::nodes {
-namespace {
-
-using Error = Icmp4ErrorNode::Error;
-
-Error errorOf(ErrorCheck c) {
-  switch (c) {
-    case ErrorCheck::AboutIcmpError: return Error::AboutIcmpError;
-    case ErrorCheck::NotFirstFragment: return Error::NotFirstFragment;
-    case ErrorCheck::BadSource: return Error::BadSource;
-    case ErrorCheck::NotUnicast: return Error::NotUnicast;
-    default: return Error::Malformed;
-  }
-}
-
-}  // namespace
 
 std::uint16_t Icmp4ErrorNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
   const auto& ctx = dp::nodeState<NodesContext>(node);
@@ -29,7 +14,7 @@ std::uint16_t Icmp4ErrorNode::process(rte_graph* graph, rte_node* node, void** o
     auto* m = static_cast<rte_mbuf*>(objs[i]);
     dp::PacketMeta& pm = dp::meta(m);
     if (auto c = checkIcmp4ErrorAllowed(dp::bytes(m).subspan(pm.l3Offset)); c != ErrorCheck::Ok) {
-      out.drop(m, errorOf(c));
+      out.drop(m, errorCheckAs<Error>(c));
       continue;
     }
     const Icmp4ErrorRequest req = icmp4ErrorRequest(pm);

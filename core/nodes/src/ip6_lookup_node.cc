@@ -4,6 +4,8 @@
 
 #include "hnv/dp/dispatch.h"
 #include "hnv/nodes/context.h"
+#include "hnv/nodes/icmp6_error_node.h"
+#include "hnv/wire/icmpv6.h"
 #include "hnv/wire/ipv6.h"
 #include "hnv/wire/tcp.h"
 
@@ -25,6 +27,17 @@ void clampSyn(std::span<std::uint8_t> segment, std::uint16_t overlayMss) {
   (void)wire::clampMss(segment, static_cast<std::uint16_t>(overlayMss - 20));
 }
 
+// Counts why the packet cannot go on, and answers its sender with ICMPv6
+// when the tenant has an IPv6 address to send it from.
+void fail(Out& out, rte_mbuf* m, const fib::Vrf& vrf, CounterBlock& block, Ip6LookupNode::Error why, std::uint8_t type,
+          std::uint8_t code) {
+  vrf.countDrop(block);
+  if (!vrf.icmpSource6()) return out.drop(m, why);
+  out.count(why);
+  requestIcmp6Error(dp::meta(m), type, code);
+  out.to(m, Ip6LookupNode::Next::IcmpError);
+}
+
 }  // namespace
 
 std::uint16_t Ip6LookupNode::process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count) {
@@ -44,7 +57,13 @@ std::uint16_t Ip6LookupNode::process(rte_graph* graph, rte_node* node, void** ob
       out.drop(m, Error::Malformed);
       continue;
     }
-    if (ip->dst.isMulticast() || ip->dst.isLinkLocal() || ip->src.isLinkLocal() || loopbackOrUnspecified(&l3[24])) {
+    // A jumbogram (payload length 0) is not supported: its payload is not what the header says.
+    if (ip->payloadLength == 0) {
+      out.drop(m, Error::Malformed);
+      continue;
+    }
+    if (ip->dst.isMulticast() || ip->dst.isLinkLocal() || loopbackOrUnspecified(&l3[24]) || ip->src.isMulticast() ||
+        ip->src.isLinkLocal() || loopbackOrUnspecified(&l3[8])) {
       out.drop(m, Error::NotUnicast);
       continue;
     }
@@ -64,8 +83,7 @@ std::uint16_t Ip6LookupNode::process(rte_graph* graph, rte_node* node, void** ob
     }
     const fib::RouteTarget* target = vrf->lookup(ip->dst);
     if (target == nullptr) {
-      vrf->countDrop(block);
-      out.drop(m, Error::NoRoute);
+      fail(out, m, *vrf, block, Error::NoRoute, wire::kIcmpv6DestUnreachable, 0);
       continue;
     }
     if (target->kind != fib::RouteKind::Overlay && target->kind != fib::RouteKind::Vpn) {
@@ -74,8 +92,7 @@ std::uint16_t Ip6LookupNode::process(rte_graph* graph, rte_node* node, void** ob
       continue;
     }
     if (ip->hopLimit <= 1) {
-      vrf->countDrop(block);
-      out.drop(m, Error::HopLimitExceeded);
+      fail(out, m, *vrf, block, Error::HopLimitExceeded, wire::kIcmpv6TimeExceeded, 0);
       continue;
     }
     --l3[7];

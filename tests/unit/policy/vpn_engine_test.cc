@@ -136,6 +136,12 @@ TEST_F(VpnEngine, AnInterfaceCarriesIpv6PrefixesOfOneFamily) {
   auto r = run(patchOp(kVpn, "@A/site-a6", R"({"remotePrefixes":["172.16.1.0/24"]})"));
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message().find("is not IPv6 like localPrefixes"), std::string::npos) << r.error().message();
+  must(patchOp(kVpn, "@A/site-a6", R"({"localPrefixes":["fd00:1::/64","fd00:2::/64"]})"));
+  r = run(patchOp(kVpn, "@A/site-a6", R"({"localPrefixes":["10.0.1.0/24"],"remotePrefixes":["172.16.1.0/24"]})"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("localPrefixes: 10.0.1.0/24: changes the family inside the tunnel"),
+            std::string::npos)
+      << r.error().message();
 }
 
 TEST_F(VpnEngine, BadInputIsRefusedWithTheFieldAndTheRuleAndNeverEchoesTheSecret) {

@@ -19,7 +19,8 @@ namespace hnv::overlay {
 // header and ECN set per RFC 6040 as configured. A frame that would exceed the uplink MTU is never
 // fragmented: it is counted (too-big) and its sender told the MTU that fits,
 // a VM of this host by vm-icmp-error, a tenant packet routed by the gateway
-// (IPv4 with DF) by icmp4-error; anything else is dropped. Without a known underlay neighbour the frame goes to
+// (IPv4 with DF) by icmp4-error, IPv6 by icmp6-error ("packet too big");
+// anything else is dropped. Without a known underlay neighbour the frame goes to
 // the control thread's resolver (punt), which sends it once resolved.
 // Offloads in software: a TSO frame from a VM (RTE_MBUF_F_TX_TCP_SEG, up to
 // 64 KB, chained) is cut into segments that fit the uplink after
@@ -27,9 +28,9 @@ namespace hnv::overlay {
 // NIC (RTE_MBUF_F_TX_*_CKSUM) are computed.
 struct NvgreEncapNode {
   static constexpr std::string_view kName = "nvgre-encap";
-  enum class Next : std::uint16_t { Drop = 0, Tx, Punt, VmError, GatewayError };
-  static constexpr std::array<std::string_view, 5> kNextNames{"drop", "port-tx", "punt", "vm-icmp-error",
-                                                              "icmp4-error"};
+  enum class Next : std::uint16_t { Drop = 0, Tx, Punt, VmError, GatewayError, GatewayError6 };
+  static constexpr std::array<std::string_view, 6> kNextNames{"drop",          "port-tx",     "punt",
+                                                              "vm-icmp-error", "icmp4-error", "icmp6-error"};
   enum class Error : std::uint16_t {
     NoUnderlayRoute,
     TooBig,

@@ -9,7 +9,7 @@
 namespace hnv::overlay {
 
 // overlay-output: a tenant IP packet routed by the gateway into the tenant's
-// virtual network (ip4-lookup; meta tenant, l3Offset, the customer address
+// virtual network (ip4-lookup, ip6-lookup; meta tenant, l3Offset, the customer address
 // to reach in the scratch next hop). The CA's record in the tenant's
 // routing domain gives the VSID, the VM's MAC and its PA; the packet gets an
 // inner Ethernet header from the gateway's MAC in that VSID (its

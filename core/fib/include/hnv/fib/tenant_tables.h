@@ -115,6 +115,9 @@ class Vrf {
   // The gateway's address in the tenant's space that its ICMP errors come
   // from (its first external interface's); none: no errors are sent.
   const std::optional<Ipv4Addr>& icmpSource() const { return icmpSource_; }
+  // Its ICMPv6 errors' source: the tenant's IPv6 gateway address (the
+  // first IPv6 default gateway of its virtual subnets); none: none sent.
+  const std::optional<Ipv6Addr>& icmpSource6() const { return icmpSource6_; }
   // Counting on the worker's own block (Thread: a worker, through its NodeEnv).
   void count(CounterBlock& block, TenantPath path, std::uint32_t bytes) const {
     if (!counters_) return;
@@ -129,6 +132,7 @@ class Vrf {
  private:
   friend class TenantTables;
   std::optional<Ipv4Addr> icmpSource_;
+  std::optional<Ipv6Addr> icmpSource6_;
   std::optional<TenantCounterIds> counters_;
   Lpm4 v4_;
   Lpm6 v6_;
@@ -145,8 +149,11 @@ class TenantTables {
   // ones are never reused.
   // `counters` gives each tenant's counter ids (none: not counted).
   using CounterIdsOf = std::function<std::optional<TenantCounterIds>(TenantId)>;
+  // `icmpSources6`: each tenant's IPv6 gateway address, by tenant index.
+  using IcmpSources6 = std::unordered_map<std::uint32_t, Ipv6Addr>;
   static Result<TenantTables> build(std::vector<TenantInterface> interfaces, std::vector<TenantRoute> routes,
-                                    const TenantTables* previous = nullptr, const CounterIdsOf& counters = {});
+                                    const TenantTables* previous = nullptr, const CounterIdsOf& counters = {},
+                                    const IcmpSources6& icmpSources6 = {});
 
   // The interface on (port, VLAN), or its index; nullptr / nullopt if none.
   const TenantInterface* interface(std::uint16_t port, std::uint16_t vlan) const {

@@ -24,6 +24,25 @@ namespace hnv::nodes {
 
 enum class ErrorCheck : std::uint8_t { Ok, Malformed, AboutIcmpError, NotFirstFragment, BadSource, NotUnicast };
 
+// A refusal of the check functions as the error of a node that sends ICMP
+// errors (each names them alike: Malformed, AboutIcmpError,
+// NotFirstFragment, BadSource, NotUnicast).
+template <typename E>
+constexpr E errorCheckAs(ErrorCheck c) {
+  switch (c) {
+    case ErrorCheck::AboutIcmpError:
+      return E::AboutIcmpError;
+    case ErrorCheck::NotFirstFragment:
+      return E::NotFirstFragment;
+    case ErrorCheck::BadSource:
+      return E::BadSource;
+    case ErrorCheck::NotUnicast:
+      return E::NotUnicast;
+    default:
+      return E::Malformed;
+  }
+}
+
 // About the IPv4 packet (and its payload) at the start of `l3`.
 ErrorCheck checkIcmp4ErrorAllowed(std::span<const std::uint8_t> l3);
 // About the IPv6 packet at the start of `l3`.

@@ -19,14 +19,19 @@ namespace hnv::nodes {
 // carries (the node's tenant MSS less the 20 bytes IPv6's header is longer).
 // Only global unicast is routed: multicast, unspecified, loopback and
 // link-local destinations (RFC 4291 2.5.6: never forwarded) are dropped
-// (not-unicast), as are link-local sources. Tenant interfaces, NAT44 and the
+// (not-unicast), as are such sources; a jumbogram (payload length 0) is
+// malformed. The gateway's own IPv6 addresses answer nothing (an echo to
+// the tenant's IPv6 gateway address is routed like any packet, into the
+// overlay, where no record holds it). Tenant interfaces, NAT44 and the
 // gateway's own addresses are IPv4 only: a route to one of them is counted
 // (unsupported-target). No route and an expiring hop limit are counted
-// (no-route, hop-limit-exceeded); no ICMPv6 error is sent for them yet.
+// (no-route, hop-limit-exceeded) and answered with ICMPv6 "destination
+// unreachable (no route)" and "time exceeded" through icmp6-error, when the
+// tenant has an IPv6 gateway address (fib::Vrf::icmpSource6).
 struct Ip6LookupNode {
   static constexpr std::string_view kName = "ip6-lookup";
-  enum class Next : std::uint16_t { Drop = 0, Overlay, EspEncrypt };
-  static constexpr std::array<std::string_view, 3> kNextNames{"drop", "overlay-output", "esp-encrypt"};
+  enum class Next : std::uint16_t { Drop = 0, Overlay, EspEncrypt, IcmpError };
+  static constexpr std::array<std::string_view, 4> kNextNames{"drop", "overlay-output", "esp-encrypt", "icmp6-error"};
   enum class Error : std::uint16_t { Malformed, NotUnicast, NoVrf, NoRoute, HopLimitExceeded, UnsupportedTarget };
   static constexpr std::array<std::string_view, 6> kErrorNames{"malformed", "not-unicast",        "no-vrf",
                                                                "no-route",  "hop-limit-exceeded", "unsupported-target"};
