@@ -363,13 +363,15 @@ json::object Gateway::tenantsJson() const {
     for (const auto& p : node_->dataplane().ports()) {
       if (p.id().value() == x.port) port = p.name();
     }
-    interfaces.push_back(json::object{{"name", x.name},
-                                      {"tenant", x.tenant.index()},
-                                      {"port", port},
-                                      {"vlan", x.vlan},
-                                      {"mac", x.mac.toString()},
-                                      {"mtu", x.mtu},
-                                      {"address", x.address.toString() + "/" + std::to_string(x.prefixLength)}});
+    json::object o{{"name", x.name},
+                   {"tenant", x.tenant.index()},
+                   {"port", port},
+                   {"vlan", x.vlan},
+                   {"mac", x.mac.toString()},
+                   {"mtu", x.mtu},
+                   {"address", x.address.toString() + "/" + std::to_string(x.prefixLength)}};
+    if (x.address6) o["address6"] = x.address6->toString() + "/" + std::to_string(x.prefixLength6);
+    interfaces.push_back(std::move(o));
   }
   json::array vrfs;
   std::uint32_t found = 0;

@@ -114,6 +114,8 @@ Result<fib::TenantTables> compileTenantTables(const boost::json::object& desired
     t.mtu = x.mtu != 0 ? x.mtu : port->mtu;
     t.address = x.address.v4();
     t.prefixLength = x.prefixLength;
+    t.address6 = x.address6;
+    t.prefixLength6 = x.prefixLength6;
     const auto index = static_cast<std::uint16_t>(interfaces.size());
     byKey.emplace(t.name, index);
     interfaces.push_back(std::move(t));
@@ -121,6 +123,18 @@ Result<fib::TenantTables> compileTenantTables(const boost::json::object& desired
     routes.push_back({*tenant, subnet, 0, {fib::RouteKind::External, index, std::nullopt}, "interface " + x.name});
     routes.push_back({*tenant, *Prefix4::make(x.address.v4(), 32), 0, {fib::RouteKind::Local, index, std::nullopt},
                       "address of interface " + x.name});
+    if (x.address6) {
+      routes.push_back({*tenant,
+                        *Prefix6::make(maskAddress(*x.address6, x.prefixLength6), x.prefixLength6),
+                        0,
+                        {fib::RouteKind::External, index, std::nullopt},
+                        "interface " + x.name});
+      routes.push_back({*tenant,
+                        *Prefix6::make(*x.address6, 128),
+                        0,
+                        {fib::RouteKind::Local, index, std::nullopt},
+                        "IPv6 address of interface " + x.name});
+    }
   }
   // NAT44: the outside domain of each placed instance, by the tenant's rdid.
   std::map<std::string, TenantId, std::less<>> natOutside;

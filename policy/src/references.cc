@@ -15,6 +15,29 @@ Prefix externalSubnet(const ExternalInterface& x) {
   return Prefix(*Prefix4::make(maskAddress(x.address.v4(), x.prefixLength), x.prefixLength));
 }
 
+// Its IPv6 network, if it has one.
+std::optional<Prefix> externalSubnet6(const ExternalInterface& x) {
+  if (!x.address6) return std::nullopt;
+  return Prefix(*Prefix6::make(maskAddress(*x.address6, x.prefixLength6), x.prefixLength6));
+}
+
+// Whether `hop` may be a gateway route's next hop through `x`: on one of
+// its networks (an IPv6 router may also be named by its link-local address)
+// and not the gateway's own address there.
+enum class HopProblem : std::uint8_t { None, OffNetwork, OwnAddress, NoIpv6 };
+
+HopProblem nextHopProblem(const ExternalInterface& x, const IpAddr& hop) {
+  if (hop.isV4()) {
+    if (!externalSubnet(x).contains(hop)) return HopProblem::OffNetwork;
+    return hop == x.address ? HopProblem::OwnAddress : HopProblem::None;
+  }
+  const auto subnet = externalSubnet6(x);
+  if (!subnet) return HopProblem::NoIpv6;
+  if (hop.v6().isLinkLocal()) return HopProblem::None;
+  if (!subnet->contains(hop)) return HopProblem::OffNetwork;
+  return hop.v6() == *x.address6 ? HopProblem::OwnAddress : HopProblem::None;
+}
+
 // The external interface of `node` that uses (port, vlan), other than `self`.
 const Stored<ExternalInterface>* attachmentUser(const PolicyState& state, std::string_view node, std::string_view port,
                                                 std::uint16_t vlan, std::string_view self) {
@@ -52,8 +75,9 @@ Status checkPut(const PolicyState& state, const VirtualSubnet& s) {
   }
   for (const auto& [key, x] : state.table<ExternalInterface>()) {
     if (!(x.object.rdid == s.rdid)) continue;
+    const auto subnet6 = externalSubnet6(x.object);
     for (const auto& mine : s.prefixes) {
-      if (mine.prefix.overlaps(externalSubnet(x.object))) {
+      if (mine.prefix.overlaps(externalSubnet(x.object)) || (subnet6 && mine.prefix.overlaps(*subnet6))) {
         return fieldError("prefixes", mine.prefix.toString(),
                           "overlaps the network of external interface " + key + " in the same routing domain");
       }
@@ -242,8 +266,9 @@ Status checkPut(const PolicyState& state, const ExternalInterface& x) {
                         Errc::Conflict);
     }
   }
-  // The external network must not overlap the tenant's virtual subnets.
+  // The external networks must not overlap the tenant's virtual subnets.
   const Prefix subnet = externalSubnet(x);
+  const auto subnet6 = externalSubnet6(x);
   for (const auto& [key, s] : state.table<VirtualSubnet>()) {
     if (!(s.object.rdid == x.rdid)) continue;
     for (const auto& p : s.object.prefixes) {
@@ -251,17 +276,35 @@ Status checkPut(const PolicyState& state, const ExternalInterface& x) {
         return fieldError("address", x.address.toString() + "/" + std::to_string(x.prefixLength),
                           "overlaps " + p.prefix.toString() + " of virtual subnet " + key + " in the same routing domain");
       }
+      if (subnet6 && p.prefix.overlaps(*subnet6)) {
+        return fieldError(
+            "ipv6Address", x.address6->toString() + "/" + std::to_string(x.prefixLength6),
+            "overlaps " + p.prefix.toString() + " of virtual subnet " + key + " in the same routing domain");
+      }
     }
   }
-  // Routes through this interface must keep their next hop on its network.
+  // Routes through this interface must keep their next hop on its network,
+  // and IPv6 routes their IPv6 address.
   Status result = okStatus();
   state.forEachWithPrefix<GatewayRoute>(x.rdid.toString() + "/", [&](const std::string& key, const auto& r) {
-    if (!result || r.object.interface != x.name || r.object.nextHop.isUnspecified()) return;
-    if (!subnet.contains(r.object.nextHop)) {
-      result = fieldError("address", x.address.toString(),
-                          "would leave the next hop of gateway route " + key + " off the interface's network");
-    } else if (r.object.nextHop == x.address) {
-      result = fieldError("address", x.address.toString(), "is the next hop of gateway route " + key);
+    if (!result || r.object.interface != x.name) return;
+    const bool v6 = !r.object.destination.isV4();
+    if (v6 && !x.address6) {
+      result = fieldError("ipv6Address", "", "is needed by IPv6 gateway route " + key + " through the interface");
+      return;
+    }
+    if (r.object.nextHop.isUnspecified()) return;
+    const std::string own = v6 ? x.address6->toString() : x.address.toString();
+    switch (nextHopProblem(x, r.object.nextHop)) {
+      case HopProblem::None:
+        break;
+      case HopProblem::OwnAddress:
+        result = fieldError(v6 ? "ipv6Address" : "address", own, "is the next hop of gateway route " + key);
+        break;
+      default:
+        result = fieldError(v6 ? "ipv6Address" : "address", own,
+                            "would leave the next hop of gateway route " + key + " off the interface's network");
+        break;
     }
   });
   return result;
@@ -277,6 +320,10 @@ Status checkPut(const PolicyState& state, const GatewayRoute& r) {
           "interface", r.interface,
           "routes into NAT, but routing domain " + r.rdid.toString() + " has no nat-instance; create it first");
     }
+    if (!r.destination.isV4()) {
+      return fieldError("destinationPrefix", r.destination.toString(),
+                        "is IPv6; NAT44 (interface nat) translates IPv4 only");
+    }
     if (!r.nextHop.isUnspecified()) {
       return fieldError("nextHop", r.nextHop.toString(),
                         "must be 0.0.0.0 on a route into NAT (interface nat): the translation picks the outside route");
@@ -288,13 +335,23 @@ Status checkPut(const PolicyState& state, const GatewayRoute& r) {
     return fieldError("interface", r.interface,
                       "names no external interface of routing domain " + r.rdid.toString() + "; create it first");
   }
+  if (!r.destination.isV4() && !x->object.address6) {
+    return fieldError("destinationPrefix", r.destination.toString(),
+                      "is IPv6, and interface " + r.interface + " has no ipv6Address; give it one first");
+  }
   if (!r.nextHop.isUnspecified()) {
-    if (!externalSubnet(x->object).contains(r.nextHop)) {
-      return fieldError("nextHop", r.nextHop.toString(),
-                        "is not on the network of interface " + r.interface + " (" + externalSubnet(x->object).toString() + ")");
-    }
-    if (r.nextHop == x->object.address) {
-      return fieldError("nextHop", r.nextHop.toString(), "is the gateway's own address on interface " + r.interface);
+    switch (nextHopProblem(x->object, r.nextHop)) {
+      case HopProblem::None:
+        break;
+      case HopProblem::OwnAddress:
+        return fieldError("nextHop", r.nextHop.toString(), "is the gateway's own address on interface " + r.interface);
+      case HopProblem::NoIpv6:  // refused above: an IPv6 next hop goes with an IPv6 destination
+      case HopProblem::OffNetwork: {
+        const auto subnet =
+            r.nextHop.isV4() ? std::optional<Prefix>(externalSubnet(x->object)) : externalSubnet6(x->object);
+        return fieldError("nextHop", r.nextHop.toString(),
+                          "is not on the network of interface " + r.interface + " (" + subnet->toString() + ")");
+      }
     }
   }
   return okStatus();

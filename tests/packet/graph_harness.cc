@@ -102,7 +102,7 @@ struct TestSinkNode {
       if constexpr (kKind == Sink::Tx) {
         ep.result.sent.push_back(SentFrame{dp::meta(m).txPort, copyOut(m)});
       } else if constexpr (kKind == Sink::Punt) {
-        ep.result.punted.push_back(PuntedFrame{dp::meta(m).control, dp::meta(m).txPort, copyOut(m)});
+        ep.result.punted.push_back(PuntedFrame{dp::meta(m).control, dp::meta(m).txPort, copyOut(m), dp::meta(m)});
       } else {
         ep.result.dropped.push_back(copyOut(m));
       }

@@ -23,6 +23,7 @@
 #include "hnv/base/counters.h"
 #include "hnv/dp/catalog.h"
 #include "hnv/dp/graph.h"
+#include "hnv/dp/packet.h"
 #include "hnv/dp/trace.h"
 #include "hnv/fib/local_addresses.h"
 
@@ -37,6 +38,7 @@ struct PuntedFrame {
   std::uint8_t kind = 0;  // meta.control
   std::uint16_t txPort = 0;
   std::vector<std::uint8_t> bytes;
+  dp::PacketMeta meta{};  // as the punting node left it (fib::nextHop reads the next hop)
 };
 
 struct RunResult {

@@ -161,7 +161,6 @@ TEST_F(Resolver, AnIpv6UnderlayNextHopIsSolicitedAndTheAdvertisementReleasesItsF
                                .ttl(255)
                                .neighborSolicitation(kPeer6, kOurMac)
                                .build());
-  EXPECT_EQ(resolver_->stats().ipv6Unsupported, 0u);
   resolver_->onNd(ndMbuf(PacketBuilder()
                              .eth(kPeerMac, kOurMac)
                              .ipv6(kPeer6, kPa6)
@@ -247,9 +246,10 @@ TEST_F(Resolver, ArpFromAnUnspecifiedSenderTeachesNothing) {
   EXPECT_TRUE(table_->get()->entries().empty());
 }
 
-// A tenant's external interface: the request leaves tagged, from the
-// gateway's address there; the answer teaches that interface's scope only;
-// when the interface goes, so do its neighbours.
+// A tenant's external interface: the request (ARP, or a solicitation for
+// an IPv6 next hop) leaves tagged, from the gateway's address there; the
+// answer teaches that interface's scope only; when the interface goes, so
+// do its neighbours.
 TEST_F(Resolver, TenantInterfaceNextHopsAreResolvedTaggedInTheirOwnScope) {
   fib::TenantInterface x;
   x.name = "A/ext";
@@ -259,6 +259,7 @@ TEST_F(Resolver, TenantInterfaceNextHopsAreResolvedTaggedInTheirOwnScope) {
   x.mac = kOurMac;
   x.address = *Ipv4Addr::parse("198.51.100.1");
   x.prefixLength = 25;
+  x.address6 = *Ipv6Addr::parse("2001:db8:64::1");
   auto tables = fib::TenantTables::build({x}, {});
   ASSERT_TRUE(tables.ok());
   dp::Published<fib::TenantTables> tenants(*rcu_, std::make_unique<const fib::TenantTables>(std::move(*tables)));
@@ -288,14 +289,42 @@ TEST_F(Resolver, TenantInterfaceNextHopsAreResolvedTaggedInTheirOwnScope) {
   EXPECT_EQ(table_->get()->find(router), nullptr) << "not the underlay's";
   EXPECT_EQ(injected().size(), 1u) << "the held frame, released";
 
-  // Tenant interfaces are IPv4 only: an IPv6 next hop there is counted, not solicited.
-  rte_mbuf* v6 = heldFrame(*Ipv6Addr::parse("2001:db8::100"), 2);
+  // An IPv6 next hop there (a router by its link-local address) is solicited
+  // tagged from the interface's IPv6 address; the advertisement teaches the
+  // interface's scope and releases the frame.
+  const Ipv6Addr router6 = *Ipv6Addr::parse("fe80::fe");
+  rte_mbuf* v6 = heldFrame(router6, 2);
   dp::meta(v6).txPort = 1;
   dp::meta(v6).vlan = 100;
   dp::meta(v6).flags |= dp::kMetaFlagExternal;
   resolver_->onMiss(v6);
-  EXPECT_EQ(resolver_->stats().ipv6Unsupported, 1u);
-  EXPECT_TRUE(injected().empty());
+  sent = injected();
+  ASSERT_EQ(sent.size(), 1u);
+  const Ipv6Addr group = router6.solicitedNode();
+  EXPECT_EQ(sent[0].second, PacketBuilder()
+                                .eth(kOurMac, MacAddr::forIpv6Multicast(group))
+                                .vlan(100)
+                                .ipv6(*x.address6, group)
+                                .ttl(255)
+                                .neighborSolicitation(router6, kOurMac)
+                                .build());
+  rte_mbuf* na = mbufOf(PacketBuilder()
+                            .eth(kPeerMac, kOurMac)
+                            .vlan(100)
+                            .ipv6(router6, *x.address6)
+                            .ttl(255)
+                            .neighborAdvertisement(wire::NaFlags{true, true, true}, router6, kPeerMac)
+                            .build());
+  dp::meta(na).rxPort = 1;
+  dp::meta(na).vlan = 100;
+  dp::meta(na).flags |= dp::kMetaFlagExternal;
+  dp::meta(na).l3Offset = 18;
+  dp::meta(na).l4Offset = 58;
+  resolver_->onNd(na);
+  ASSERT_NE(table_->get()->find(IpAddr(router6), scope), nullptr);
+  EXPECT_EQ(table_->get()->find(IpAddr(router6), scope)->mac, kPeerMac);
+  EXPECT_EQ(table_->get()->find(IpAddr(router6)), nullptr) << "not the underlay's";
+  EXPECT_EQ(injected().size(), 1u) << "the held frame, released";
 
   tenants.publish(std::make_unique<const fib::TenantTables>());
   resolver_->forgetGoneScopes();

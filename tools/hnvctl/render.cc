@@ -57,7 +57,9 @@ void renderTenants(std::ostream& out, const json::object& r) {
     const auto vlan = o.at("vlan").to_number<unsigned>();
     out << "  " << std::left << std::setw(44) << str(o.at("name")) << " tenant " << str(o.at("tenant")) << "  port "
         << str(o.at("port")) << (vlan == 0 ? " untagged" : " vlan " + std::to_string(vlan)) << "  "
-        << str(o.at("address")) << "  mac " << str(o.at("mac")) << "  mtu " << str(o.at("mtu")) << "\n";
+        << str(o.at("address"));
+    if (const auto* a6 = o.if_contains("address6")) out << "  " << str(*a6);
+    out << "  mac " << str(o.at("mac")) << "  mtu " << str(o.at("mtu")) << "\n";
   }
   for (const auto& v : r.at("vrfs").as_array()) {
     const auto& o = v.as_object();

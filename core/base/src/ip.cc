@@ -1,5 +1,7 @@
 #include "hnv/base/ip.h"
 
+#include <algorithm>
+
 #include <arpa/inet.h>
 
 namespace hnv {
@@ -36,6 +38,10 @@ std::string Ipv6Addr::toString() const {
   char out[INET6_ADDRSTRLEN];
   inet_ntop(AF_INET6, b_.data(), out, sizeof out);
   return out;
+}
+
+bool Ipv6Addr::isLoopback() const {
+  return std::all_of(b_.begin(), b_.end() - 1, [](std::uint8_t x) { return x == 0; }) && b_.back() == 1;
 }
 
 bool Ipv6Addr::isUnspecified() const {

@@ -55,14 +55,12 @@ bool sendArpRequest(dp::ControlPath& control, rte_mempool* pool, std::uint16_t p
 }
 
 bool sendNeighborSolicitation(dp::ControlPath& control, rte_mempool* pool, std::uint16_t port, const MacAddr& mac,
-                              const Ipv6Addr& sender, const Ipv6Addr& target) {
+                              const Ipv6Addr& sender, const Ipv6Addr& target, std::uint16_t vlan) {
   const Ipv6Addr group = target.solicitedNode();
-  const std::vector<std::uint8_t> frame = wire::PacketBuilder()
-                                              .eth(mac, MacAddr::forIpv6Multicast(group))
-                                              .ipv6(sender, group)
-                                              .ttl(255)
-                                              .neighborSolicitation(target, mac)
-                                              .build();
+  wire::PacketBuilder b;
+  b.eth(mac, MacAddr::forIpv6Multicast(group));
+  if (vlan != 0) b.vlan(vlan);
+  const std::vector<std::uint8_t> frame = b.ipv6(sender, group).ttl(255).neighborSolicitation(target, mac).build();
   rte_mbuf* m = dp::mbufFromFrame(pool, frame, port);
   return m != nullptr && control.inject(m, dp::InjectEdge::Transmit);
 }
@@ -165,6 +163,7 @@ void NeighborResolver::onNd(rte_mbuf* m) {
   const dp::PacketMeta& pm = dp::meta(m);
   auto frame = std::span<const std::uint8_t>(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m));
   const std::uint16_t port = pm.rxPort;
+  const auto scope = scopeOf(pm, port);
   // icmp6-local validated the message; only what is learned is read here.
   std::optional<std::pair<Ipv6Addr, MacAddr>> learned;
   bool advertisement = false, override = false;
@@ -180,8 +179,8 @@ void NeighborResolver::onNd(rte_mbuf* m) {
     }
   }
   rte_pktmbuf_free(m);
-  if (!learned || learned->second.isMulticast() || learned->second.isZero()) return;
-  const NeighborKey key(IpAddr(learned->first), kUnderlay);
+  if (!scope || !learned || learned->second.isMulticast() || learned->second.isZero()) return;
+  const NeighborKey key(IpAddr(learned->first), *scope);
   if (advertisement) {
     // RFC 4861 7.2.5: an advertisement creates no entry, and without the
     // override flag it does not change a known neighbour's MAC.
@@ -206,12 +205,6 @@ void NeighborResolver::onMiss(rte_mbuf* m) {
     release(hop, it->second);
     return;
   }
-  if (!hop.ip.isV4() && hop.scope != kUnderlay) {
-    ++stats_.ipv6Unsupported;
-    ++stats_.heldDropped;
-    rte_pktmbuf_free(m);
-    return;
-  }
   Pending& p = pending_[hop];
   p.port = pm.txPort;
   if (p.held.size() >= kHeldPerHop) {
@@ -230,9 +223,17 @@ void NeighborResolver::sendRequest(const NeighborKey& key, Pending& p, Clock::ti
   p.lastSent = now;
   if (key.scope != kUnderlay) {
     const TenantInterface* x = tenants_ != nullptr ? tenants_->get()->byScope(key.scope) : nullptr;
-    if (x != nullptr && sendArpRequest(control_, pool_, x->port, x->mac, x->address, key.ip.v4(), x->vlan)) {
-      ++stats_.requestsSent;
+    if (x == nullptr) return;
+    bool sent = false;
+    if (key.ip.isV4()) {
+      sent = sendArpRequest(control_, pool_, x->port, x->mac, x->address, key.ip.v4(), x->vlan);
+    } else if (x->address6) {
+      sent = sendNeighborSolicitation(control_, pool_, x->port, x->mac, *x->address6, key.ip.v6(), x->vlan);
+    } else {
+      kLog.warn("no IPv6 address on the interface to resolve a next hop from",
+                {{"address", key.ip.toString()}, {"interface", x->name}});
     }
+    if (sent) ++stats_.requestsSent;
     return;
   }
   const PortAddresses* port = local_.get()->onPort(p.port);
@@ -292,12 +293,13 @@ boost::json::object NeighborResolver::toJson() const {
     pending.push_back(boost::json::object{{"address", key.ip.toString()}, {"scope", scopeName(key.scope)},
                                           {"held", p.held.size()}, {"attempts", p.attempts}});
   }
-  return boost::json::object{
-      {"entries", std::move(entries)},
-      {"pending", std::move(pending)},
-      {"stats", boost::json::object{{"learned", stats_.learned}, {"requests_sent", stats_.requestsSent},
-                                    {"held", stats_.held}, {"released", stats_.released},
-                                    {"held_dropped", stats_.heldDropped}, {"ipv6_unsupported", stats_.ipv6Unsupported}}}};
+  return boost::json::object{{"entries", std::move(entries)},
+                             {"pending", std::move(pending)},
+                             {"stats", boost::json::object{{"learned", stats_.learned},
+                                                           {"requests_sent", stats_.requestsSent},
+                                                           {"held", stats_.held},
+                                                           {"released", stats_.released},
+                                                           {"held_dropped", stats_.heldDropped}}}};
 }
 
 }  // namespace hnv::fib

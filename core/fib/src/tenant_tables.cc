@@ -22,7 +22,8 @@ namespace {
 
 bool sameNetwork(const TenantInterface& a, const TenantInterface& b) {
   return a.name == b.name && a.port == b.port && a.vlan == b.vlan && a.address == b.address &&
-         a.prefixLength == b.prefixLength;  // proxy ARP addresses may change: the neighbours stay
+         a.prefixLength == b.prefixLength && a.address6 == b.address6 &&
+         a.prefixLength6 == b.prefixLength6;  // proxy ARP addresses may change: the neighbours stay
 }
 
 }  // namespace
@@ -99,7 +100,18 @@ Result<TenantTables> TenantTables::build(std::vector<TenantInterface> interfaces
         break;
       }
     }
-    if (auto it = icmpSources6.find(tenant); it != icmpSources6.end()) vrf.icmpSource6_ = it->second;
+    if (auto it = icmpSources6.find(tenant); it != icmpSources6.end()) {
+      vrf.icmpSource6_ = it->second;
+    } else {
+      // A tenant without an IPv6 virtual subnet answers from its first
+      // external interface's IPv6 address.
+      for (const auto& x : interfaces) {
+        if (x.tenant.index() == tenant && x.address6) {
+          vrf.icmpSource6_ = x.address6;
+          break;
+        }
+      }
+    }
     if (counters) vrf.counters_ = counters(TenantId(tenant));
     vrf.v4_ = Lpm4::build(std::move(v4));
     vrf.v6_ = Lpm6::build(std::move(v6));

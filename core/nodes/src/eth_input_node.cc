@@ -28,9 +28,12 @@ std::uint16_t EthInputNode::process(rte_graph* graph, rte_node* node, void** obj
       x = tenants->interface(pm.rxPort, vlan);
     }
     if (x != nullptr) {
-      // Group frames are ARP's only: the gateway routes unicast, never a
-      // tenant network's broadcasts or multicasts (DHCP, mDNS, ...).
-      if (eth->dst.isMulticast() ? eth->etherType != wire::kEtherTypeArp : eth->dst != x->mac) {
+      // Group frames are ARP's and neighbour discovery's only: the gateway
+      // routes unicast, never a tenant network's broadcasts or multicasts
+      // (DHCP, mDNS, ...); ip6-lookup takes only ND from a group.
+      const bool v6 = eth->etherType == wire::kEtherTypeIpv6 && x->address6.has_value();
+      if (eth->dst.isMulticast() ? eth->etherType != wire::kEtherTypeArp && !(v6 && eth->dst.isIpv6Multicast())
+                                 : eth->dst != x->mac) {
         out.drop(m, Error::NotForUs);
         continue;
       }
@@ -41,6 +44,12 @@ std::uint16_t EthInputNode::process(rte_graph* graph, rte_node* node, void** obj
       switch (eth->etherType) {
         case wire::kEtherTypeArp: out.to(m, Next::Arp); break;
         case wire::kEtherTypeIpv4: out.to(m, Next::TenantIp4); break;
+        case wire::kEtherTypeIpv6:
+          if (v6) {
+            out.to(m, Next::TenantIp6);
+            break;
+          }
+          [[fallthrough]];
         default: out.drop(m, Error::TenantEtherType); break;
       }
       continue;

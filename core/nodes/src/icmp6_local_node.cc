@@ -14,18 +14,49 @@ namespace {
 constexpr std::uint8_t kNdHopLimit = 255;
 constexpr std::size_t kNaLen = wire::kNdNeighborMessageLen + wire::kNdLinkLayerOptionLen;
 
-// Whether neighbour discovery on `port` that places `ip` at `mac` is news
-// to the resolver. Only a port with IPv6 provider addresses, and only about
-// an address on one of their subnets: the underlay's neighbours are on-link,
-// and untagged frames on a tenant's trunk (a port without PAs) take the
-// underlay's path too. A known neighbour is news when its MAC or port
-// changes (`mayChangeMac`: an advertisement without the override flag may
-// not change the MAC, RFC 4861 7.2.5); an unknown one when `unknownTeaches`.
-bool teaches(const fib::LocalAddresses& local, const fib::NeighborTable* neighbors, const Ipv6Addr& ip,
-             const MacAddr& mac, std::uint16_t port, bool unknownTeaches, bool mayChangeMac = true) {
-  const fib::PortAddresses* pas = local.onPort(port);
-  if (pas == nullptr || !pas->onLink(ip)) return false;
-  const fib::Neighbor* known = neighbors != nullptr ? neighbors->find(IpAddr(ip)) : nullptr;
+// The link a message came in by: a port of the underlay, or a tenant's
+// external interface (kMetaFlagExternal, from ip6-lookup), with what the
+// node needs of it: its MAC and VLAN tag, whether it owns an address, and
+// whether an address is on-link (a neighbour the resolver may learn).
+struct Link {
+  const fib::PortAddresses* port = nullptr;
+  const fib::TenantInterface* tenant = nullptr;
+
+  const MacAddr& mac() const { return tenant != nullptr ? tenant->mac : port->mac; }
+  std::optional<std::uint16_t> vlan() const {
+    return tenant != nullptr && tenant->vlan != 0 ? std::optional<std::uint16_t>(tenant->vlan) : std::nullopt;
+  }
+  fib::NeighborScope scope() const { return tenant != nullptr ? tenant->scope : fib::kUnderlay; }
+  bool owns(const fib::LocalAddresses& local, std::uint16_t rxPort, const Ipv6Addr& a) const {
+    return tenant != nullptr ? tenant->answersNd(a) : local.owns(rxPort, a);
+  }
+  // Only a port with IPv6 provider addresses learns, and only about an
+  // address on one of their subnets: the underlay's neighbours are on-link,
+  // and untagged frames on a tenant's trunk (a port without PAs) take the
+  // underlay's path too. A tenant interface learns about its own network
+  // and link-local addresses (a router's, for a gateway route).
+  bool onLink(const Ipv6Addr& a) const {
+    if (tenant != nullptr) return tenant->onLink6(a) || a.isLinkLocal();
+    return port != nullptr && port->onLink(a);
+  }
+};
+
+Link linkOf(const NodesContext& ctx, const fib::LocalAddresses& local, const dp::PacketMeta& pm) {
+  if ((pm.flags & dp::kMetaFlagExternal) == 0) return {local.onPort(pm.rxPort), nullptr};
+  const fib::TenantTables* tenants = ctx.tenants != nullptr ? ctx.tenants->get() : nullptr;
+  const fib::TenantInterface* x = tenants != nullptr ? tenants->interface(pm.rxPort, pm.vlan) : nullptr;
+  return {nullptr, x != nullptr && x->tenant.index() == pm.tenant && x->address6 ? x : nullptr};
+}
+
+// Whether neighbour discovery on `link` that places `ip` at `mac` is news
+// to the resolver: about an on-link address only. A known neighbour is
+// news when its MAC or port changes (`mayChangeMac`: an advertisement
+// without the override flag may not change the MAC, RFC 4861 7.2.5); an
+// unknown one when `unknownTeaches`.
+bool teaches(const Link& link, const fib::NeighborTable* neighbors, const Ipv6Addr& ip, const MacAddr& mac,
+             std::uint16_t port, bool unknownTeaches, bool mayChangeMac = true) {
+  if (!link.onLink(ip)) return false;
+  const fib::Neighbor* known = neighbors != nullptr ? neighbors->find(IpAddr(ip), link.scope()) : nullptr;
   if (known == nullptr) return unknownTeaches;
   return known->mac != mac ? mayChangeMac : known->port != port;
 }
@@ -52,7 +83,12 @@ std::uint16_t Icmp6LocalNode::process(rte_graph* graph, rte_node* node, void** o
       out.drop(m, Error::BadChecksum);
       continue;
     }
-    const MacAddr& ourMac = local->onPort(pm.rxPort)->mac;
+    const Link link = linkOf(ctx, *local, pm);
+    if (link.port == nullptr && link.tenant == nullptr) {
+      out.drop(m, Error::NoInterface);  // the interface went, or lost its IPv6 address, on the way here
+      continue;
+    }
+    const MacAddr& ourMac = link.mac();
     // eth-input validated the Ethernet header; only its source is needed here.
     const MacAddr peerMac = MacAddr::fromBytes(frame.data() + 6);
     if (icmp->type == wire::kIcmpv6EchoRequest) {
@@ -67,7 +103,7 @@ std::uint16_t Icmp6LocalNode::process(rte_graph* graph, rte_node* node, void** o
       l3[7] = kEchoHopLimit;
       message[0] = wire::kIcmpv6EchoReply;
       wire::setIcmpv6Checksum(ip->dst, ip->src, message);
-      (void)wire::writeEthernet(frame, peerMac, ourMac, wire::kEtherTypeIpv6);
+      (void)wire::writeEthernet(frame, peerMac, ourMac, wire::kEtherTypeIpv6, link.vlan());
       pm.txPort = pm.rxPort;
       out.to(m, Next::Tx);
       continue;
@@ -83,7 +119,7 @@ std::uint16_t Icmp6LocalNode::process(rte_graph* graph, rte_node* node, void** o
         continue;
       }
       if (ctx.ndPunt != 0 && na->targetLinkLayer &&
-          teaches(*local, neighbors, na->target, *na->targetLinkLayer, pm.rxPort, !ip->dst.isMulticast(),
+          teaches(link, neighbors, na->target, *na->targetLinkLayer, pm.rxPort, !ip->dst.isMulticast(),
                   na->flags.override)) {
         pm.control = ctx.ndPunt;
         out.to(m, Next::Punt);
@@ -92,7 +128,8 @@ std::uint16_t Icmp6LocalNode::process(rte_graph* graph, rte_node* node, void** o
       }
       continue;
     }
-    if (icmp->type == wire::kIcmpv6EchoReply && ctx.echoReplyPunt != 0 && !ip->dst.isMulticast()) {
+    if (icmp->type == wire::kIcmpv6EchoReply && ctx.echoReplyPunt != 0 && !ip->dst.isMulticast() &&
+        link.tenant == nullptr) {
       pm.control = ctx.echoReplyPunt;  // a PA ping's answer (fib::PaPinger)
       out.to(m, Next::Punt);
       continue;
@@ -110,14 +147,17 @@ std::uint16_t Icmp6LocalNode::process(rte_graph* graph, rte_node* node, void** o
       out.drop(m, Error::InvalidNd);
       continue;
     }
-    if (!local->owns(pm.rxPort, ns->target)) {
+    if (!link.owns(*local, pm.rxPort, ns->target)) {
       out.drop(m, Error::NotOurTarget);
       continue;
     }
     if (!dad && ns->sourceLinkLayer && ctx.ndPunt != 0 &&
-        teaches(*local, neighbors, ip->src, *ns->sourceLinkLayer, pm.rxPort, true)) {
+        teaches(link, neighbors, ip->src, *ns->sourceLinkLayer, pm.rxPort, true)) {
       if (rte_mbuf* copy = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX); copy != nullptr) {
         dp::resetMeta(copy, pm.rxPort);
+        dp::meta(copy).flags = pm.flags & dp::kMetaFlagExternal;
+        dp::meta(copy).vlan = pm.vlan;
+        dp::meta(copy).tenant = pm.tenant;
         dp::meta(copy).l3Offset = pm.l3Offset;
         dp::meta(copy).l4Offset = pm.l4Offset;
         dp::meta(copy).control = ctx.ndPunt;
@@ -138,7 +178,7 @@ std::uint16_t Icmp6LocalNode::process(rte_graph* graph, rte_node* node, void** o
     f.hopLimit = kNdHopLimit;
     f.src = target;
     f.dst = replyTo;
-    (void)wire::writeEthernet(frame, replyMac, ourMac, wire::kEtherTypeIpv6);
+    (void)wire::writeEthernet(frame, replyMac, ourMac, wire::kEtherTypeIpv6, link.vlan());
     (void)wire::writeIpv6(frame.subspan(pm.l3Offset), f);
     wire::NaFlags flags;
     flags.solicited = !dad;

@@ -3,9 +3,11 @@
 #include "hnv/dp/dispatch.h"
 #include "hnv/nodes/context.h"
 #include "hnv/nodes/icmp4_error_node.h"
-#include "hnv/wire/icmp.h"
+#include "hnv/nodes/icmp6_error_node.h"
 #include "hnv/wire/bytes.h"
 #include "hnv/wire/ethernet.h"
+#include "hnv/wire/icmp.h"
+#include "hnv/wire/icmpv6.h"
 
 namespace hnv::nodes {
 
@@ -34,8 +36,16 @@ std::uint16_t IfaceOutputNode::process(rte_graph* graph, rte_node* node, void** 
     }
     const fib::Vrf* vrf = tenants.vrf(x.tenant);
     const std::size_t ipLength = rte_pktmbuf_data_len(m) - pm.l3Offset;
+    const bool v6 = (dp::bytes(m)[pm.l3Offset] >> 4) == 6;
     if (ipLength > x.mtu) {
       if (vrf != nullptr) vrf->countDrop(block);
+      if (v6) {
+        // IPv6 routers never fragment: "packet too big" (RFC 8201).
+        out.count(Error::TooBig);
+        requestIcmp6Error(pm, wire::kIcmpv6PacketTooBig, 0, x.mtu);
+        out.to(m, Next::Icmp6Error);
+        continue;
+      }
       const bool df = (dp::bytes(m)[pm.l3Offset + 6] & 0x40) != 0;
       if (!df) {
         out.drop(m, Error::TooBig);
@@ -52,7 +62,8 @@ std::uint16_t IfaceOutputNode::process(rte_graph* graph, rte_node* node, void** 
       continue;
     }
     const fib::Neighbor* nb = neighbors.find(fib::nextHop(pm), x.scope);
-    (void)wire::writeEthernet(dp::bytes(m), nb != nullptr ? nb->mac : MacAddr(), x.mac, wire::kEtherTypeIpv4,
+    (void)wire::writeEthernet(dp::bytes(m), nb != nullptr ? nb->mac : MacAddr(), x.mac,
+                              v6 ? wire::kEtherTypeIpv6 : wire::kEtherTypeIpv4,
                               x.vlan != 0 ? std::optional<std::uint16_t>(x.vlan) : std::nullopt);
     pm.flags |= dp::kMetaFlagExternal;
     if (vrf != nullptr) vrf->count(block, fib::TenantPath::ToExternal, static_cast<std::uint32_t>(ipLength));

@@ -14,17 +14,25 @@ namespace {
 
 using Out = dp::Dispatch<Ip6LookupNode>;
 
-// Loopback (::1) and the unspecified address, from the header's bytes.
-bool loopbackOrUnspecified(const std::uint8_t* a) {
-  return std::all_of(a, a + 15, [](std::uint8_t b) { return b == 0; }) && a[15] <= 1;
+bool routable(const Ipv6Addr& a) {
+  return !a.isMulticast() && !a.isLinkLocal() && !a.isLoopback() && !a.isUnspecified();
 }
 
-// Lowers the MSS a TCP SYN announces to what the overlay carries: the
-// node's figure is for IPv4, whose header is 20 bytes shorter.
-void clampSyn(std::span<std::uint8_t> segment, std::uint16_t overlayMss) {
+// The ICMPv6 type of a message straight after the header, or 0 (none that
+// matters here: an extension header in between, or not ICMPv6).
+std::uint8_t icmpType(const wire::Ipv6Header& ip) {
+  return ip.nextHeader == wire::kIpProtoIcmpv6 && !ip.payload.empty() ? ip.payload[0] : 0;
+}
+
+// Lowers the MSS a TCP SYN announces to what the path carries: the node's
+// figure is the overlay's for IPv4, whose header is 20 bytes shorter; an
+// external interface's MTU less 60 when the packet leaves by one.
+void clampSyn(std::span<std::uint8_t> segment, std::uint16_t overlayMss, const fib::TenantInterface* out) {
   constexpr std::uint8_t kSyn = 0x02;
   if (overlayMss <= 20 || segment.size() < wire::kTcpHeaderLen || (segment[13] & kSyn) == 0) return;
-  (void)wire::clampMss(segment, static_cast<std::uint16_t>(overlayMss - 20));
+  auto mss = static_cast<std::uint16_t>(overlayMss - 20);
+  if (out != nullptr && out->mtu > 60) mss = std::min<std::uint16_t>(mss, static_cast<std::uint16_t>(out->mtu - 60));
+  (void)wire::clampMss(segment, mss);
 }
 
 // Counts why the packet cannot go on, and answers its sender with ICMPv6
@@ -62,8 +70,18 @@ std::uint16_t Ip6LookupNode::process(rte_graph* graph, rte_node* node, void** ob
       out.drop(m, Error::Malformed);
       continue;
     }
-    if (ip->dst.isMulticast() || ip->dst.isLinkLocal() || loopbackOrUnspecified(&l3[24]) || ip->src.isMulticast() ||
-        ip->src.isLinkLocal() || loopbackOrUnspecified(&l3[8])) {
+    const bool external = (pm.flags & (dp::kMetaFlagExternal | dp::kMetaFlagTranslated)) == dp::kMetaFlagExternal;
+    const std::uint8_t type = icmpType(*ip);
+    if (external && (type == wire::kIcmpv6NeighborSolicitation || type == wire::kIcmpv6NeighborAdvertisement)) {
+      // Neighbour discovery on an external interface (from a group or a
+      // link-local address as well): icmp6-local answers it in the
+      // interface's scope.
+      pm.l4Offset = static_cast<std::uint16_t>(pm.l3Offset + wire::kIpv6HeaderLen);
+      dp::setLength(m, pm.l3Offset + wire::kIpv6HeaderLen + std::size_t{ip->payloadLength});
+      out.to(m, Next::Local);
+      continue;
+    }
+    if (!routable(ip->dst) || !routable(ip->src)) {
       out.drop(m, Error::NotUnicast);
       continue;
     }
@@ -86,7 +104,20 @@ std::uint16_t Ip6LookupNode::process(rte_graph* graph, rte_node* node, void** ob
       fail(out, m, *vrf, block, Error::NoRoute, wire::kIcmpv6DestUnreachable, 0);
       continue;
     }
-    if (target->kind != fib::RouteKind::Overlay && target->kind != fib::RouteKind::Vpn) {
+    if (target->kind == fib::RouteKind::Local) {
+      // An echo request to the gateway's own address on the interface it
+      // came in by; nothing else is for the gateway itself.
+      if (external && type == wire::kIcmpv6EchoRequest) {
+        pm.l4Offset = static_cast<std::uint16_t>(pm.l3Offset + wire::kIpv6HeaderLen);
+        dp::setLength(m, pm.l3Offset + std::size_t{length});
+        out.to(m, Next::Local);
+      } else {
+        out.drop(m, Error::LocalUnsupported);
+      }
+      continue;
+    }
+    if (target->kind != fib::RouteKind::Overlay && target->kind != fib::RouteKind::Vpn &&
+        target->kind != fib::RouteKind::External) {
       vrf->countDrop(block);
       out.drop(m, Error::UnsupportedTarget);
       continue;
@@ -99,8 +130,10 @@ std::uint16_t Ip6LookupNode::process(rte_graph* graph, rte_node* node, void** ob
     // Ethernet padding goes: the packet is exactly the IP length from here on.
     dp::setLength(m, pm.l3Offset + std::size_t{length});
     pm.l4Offset = 0;
+    const fib::TenantInterface* x =
+        target->kind == fib::RouteKind::External ? &tenants.interfaces()[target->iface] : nullptr;
     if (ip->nextHeader == wire::kIpProtoTcp && ctx.tenantMss != 0) {
-      clampSyn(l3.subspan(wire::kIpv6HeaderLen, ip->payloadLength), ctx.tenantMss);
+      clampSyn(l3.subspan(wire::kIpv6HeaderLen, ip->payloadLength), ctx.tenantMss, x);
     }
     if (target->kind == fib::RouteKind::Vpn) {
       pm.scratch[0] = target->iface;
@@ -108,7 +141,13 @@ std::uint16_t Ip6LookupNode::process(rte_graph* graph, rte_node* node, void** ob
       continue;
     }
     fib::setNextHop(pm, target->nextHop ? *target->nextHop : IpAddr(ip->dst));
-    out.to(m, Next::Overlay);
+    if (x == nullptr) {
+      out.to(m, Next::Overlay);
+      continue;
+    }
+    pm.txPort = x->port;
+    pm.vlan = x->vlan;
+    out.to(m, Next::Interface);
   }
   return out.finish();
 }

@@ -29,14 +29,14 @@ external interface per tenant and a gateway route 203.0.113.0/24 via .126).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from . import reference
 from .controller import Controller
 from .gateway import Gateway, new_gateway
 from .host import Host, Vm
-from .tenants import (OverlayTopology, Tenant, TENANT_A, TENANT_B, VmPlacement, controller_link,
-                      new_overlay_hosts, start_overlay_controller, two_tenants, wait_applied)
+from .tenants import (TENANT_PREFIX6, OverlayTopology, Tenant, VmPlacement, controller_link, dual_stack,
+                      enable_ipv6, new_overlay_hosts, start_overlay_controller, two_tenants, wait_applied)
 from .errors import LabError
 from .topology import Lab, Node
 from .vlan_switch import VlanSwitch, start_vlan_switch
@@ -56,6 +56,16 @@ EXTERNAL_ROUTER = "198.51.100.126"  # each network's router (and TCP peer)
 REMOTE = "203.0.113.10"             # behind the router: reached through a gateway route
 REMOTE_PREFIX = "203.0.113.0/24"
 METRICS = "127.0.0.1:9470"          # the gateway's Prometheus endpoint, inside its node
+# start_forwarding_lab(ipv6=True): tenants A and B are dual-stack (tenants.dual_stack: the
+# VMs also have fd00:1::<CA's last byte>), their networks also 2001:db8:64::/64 with the
+# gateway at ::1 and the router at ::7e and fe80::7e; the router also owns REMOTE6,
+# reached through a gateway route whose next hop is the router's link-local address.
+IPV6_TENANTS = ("A", "B")
+EXTERNAL_GATEWAY6 = "2001:db8:64::1"
+EXTERNAL_ROUTER6 = "2001:db8:64::7e"
+ROUTER_LINK_LOCAL = "fe80::7e"
+REMOTE6 = "2001:db8:f00::10"
+REMOTE_PREFIX6 = "2001:db8:f00::/48"
 
 
 @dataclass
@@ -78,9 +88,11 @@ def forwarding_topology() -> OverlayTopology:
     return topo
 
 
-def gateway_operations(topo: OverlayTopology, tenant_c_mtu: int | None = None) -> list[dict[str, Any]]:
+def gateway_operations(topo: OverlayTopology, tenant_c_mtu: int | None = None,
+                       ipv6: Sequence[str] = ()) -> list[dict[str, Any]]:
     """The gateway's part of the policy: node with the tenants placed, PA, GatewayWildcards,
-    external interfaces and gateway routes (parents first; wildcards go with the records)."""
+    external interfaces and gateway routes (parents first; wildcards go with the records).
+    The tenants `ipv6` also get the interface's IPv6 address and the IPv6 gateway route."""
     ops: list[dict[str, Any]] = []
 
     def create(kind: str, obj: dict[str, Any]) -> None:
@@ -93,31 +105,47 @@ def gateway_operations(topo: OverlayTopology, tenant_c_mtu: int | None = None) -
     for t in tenants:
         create("lookup-records", {"vsid": t.vsid, "ca": "0.0.0.0", "mac": GATEWAY_VSID_MAC[t.name], "pa": GATEWAY_PA,
                                   "type": "GatewayWildcard", "vmName": GATEWAY})
+        if t.prefix6:  # the hosts send off-subnet IPv6 to the gateway too
+            create("lookup-records", {"vsid": t.vsid, "ca": "::", "mac": GATEWAY_VSID_MAC[t.name], "pa": GATEWAY_PA,
+                                      "type": "GatewayWildcard", "vmName": GATEWAY})
         iface = {"rdid": t.rdid, "name": "ext", "node": GATEWAY, "address": EXTERNAL_GATEWAY,
                  "prefixLength": EXTERNAL_PREFIX_LEN}
         iface.update({"port": "trunk", "vlan": VLAN[t.name]} if t.name in VLAN else {"port": "ext-c"})
         if t.name == "C" and tenant_c_mtu is not None:
             iface["mtu"] = tenant_c_mtu
+        if t.name in ipv6:
+            iface["ipv6Address"] = EXTERNAL_GATEWAY6
         create("external-interfaces", iface)
         create("gateway-routes", {"rdid": t.rdid, "destinationPrefix": REMOTE_PREFIX, "interface": "ext",
                                   "nextHop": EXTERNAL_ROUTER})
+        if t.name in ipv6:
+            create("gateway-routes", {"rdid": t.rdid, "destinationPrefix": REMOTE_PREFIX6, "interface": "ext",
+                                      "nextHop": ROUTER_LINK_LOCAL})
     return ops
 
 
-def _router(node: Node) -> Node:
-    """The remote address on the router's loopback, IP forwarding off (it answers, never routes)."""
+def _router(node: Node, ipv6: bool = False) -> Node:
+    """The remote address on the router's loopback, IP forwarding off (it answers, never routes);
+    with `ipv6` REMOTE6 too, and the tenant's IPv6 prefix through the gateway."""
     node.ns.batch([f"addr add {REMOTE}/32 dev lo"])
+    if ipv6:
+        node.ns.batch([f"addr add {REMOTE6}/128 dev lo"])
+        node.ns.add_route(TENANT_PREFIX6, via=EXTERNAL_GATEWAY6, dev="eth0")
     return node
 
 
-def start_forwarding_lab(lab: Lab, *, state_file: bool = False, tenant_c_mtu: int | None = None) -> ForwardingLab:
+def start_forwarding_lab(lab: Lab, *, state_file: bool = False, tenant_c_mtu: int | None = None,
+                         ipv6: bool = False) -> ForwardingLab:
     """Everything of the module docstring, started and in step with the controller.
-    `tenant_c_mtu`: tenant C's network (its external interface and net-c's link) has that MTU."""
+    `tenant_c_mtu`: tenant C's network (its external interface and net-c's link) has that MTU.
+    `ipv6`: tenants A and B are dual-stack inside and outside (IPV6_TENANTS, above)."""
     topo = forwarding_topology()
+    v6 = IPV6_TENANTS if ipv6 else ()
+    records6 = dual_stack(topo, v6)
     ctl = start_overlay_controller(lab, list(topo.hosts) + [GATEWAY])
-    ops = topo.operations()
+    ops = topo.operations() + records6
     records = [o for o in ops if o["kind"] == "lookup-records"]
-    ops = [o for o in ops if o["kind"] != "lookup-records"] + records + gateway_operations(topo, tenant_c_mtu)
+    ops = [o for o in ops if o["kind"] != "lookup-records"] + records + gateway_operations(topo, tenant_c_mtu, v6)
     reply = ctl.batch(ops)
     if reply.get("changes") != len(ops):
         raise LabError(f"policy batch made {reply.get('changes')} changes, expected {len(ops)}")
@@ -126,7 +154,8 @@ def start_forwarding_lab(lab: Lab, *, state_file: bool = False, tenant_c_mtu: in
     # The physical side: the 802.1Q switch with tenants A and B, tenant C's own segment.
     switch = start_vlan_switch(lab, "sw1", "trunk")
     ext = f"{EXTERNAL_ROUTER}/{EXTERNAL_PREFIX_LEN}"
-    nets = {name: _router(switch.access(vlan, f"net-{name.lower()}", ext, gateway=EXTERNAL_GATEWAY))
+    ext6 = [f"{EXTERNAL_ROUTER6}/64", f"{ROUTER_LINK_LOCAL}/64"] if ipv6 else []
+    nets = {name: _router(switch.access(vlan, f"net-{name.lower()}", [ext] + ext6, gateway=EXTERNAL_GATEWAY), ipv6)
             for name, vlan in VLAN.items()}
     lab.segment("ext-c", mtu=1500)
     net_c = lab.node("net-c")
@@ -149,4 +178,5 @@ def start_forwarding_lab(lab: Lab, *, state_file: bool = False, tenant_c_mtu: in
     for name in list(hosts) + [GATEWAY]:
         wait_applied(ctl, name, revision)
     vms = {name: vm for host in hosts.values() for name, vm in host.vms.items()}
+    enable_ipv6(topo, vms, v6)
     return ForwardingLab(topo, ctl, hosts, vms, gw, switch, nets, revision)

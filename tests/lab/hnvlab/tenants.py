@@ -169,6 +169,41 @@ def l2only_record(topo: OverlayTopology, vm: str) -> dict[str, Any]:
                        "vmName": v.name}}
 
 
+# dual_stack(): a tenant's VSID also has TENANT_PREFIX6, its VMs fd00:1::<CA's
+# last byte> beside their IPv4 CA.
+TENANT_PREFIX6 = "fd00:1::/64"
+TENANT_GATEWAY6 = "fd00:1::1"
+
+
+def ca6(ca: str) -> str:
+    """A VM's IPv6 CA in TENANT_PREFIX6 beside its IPv4 one (10.0.1.20: fd00:1::20)."""
+    return f"fd00:1::{ca.rsplit('.', 1)[1]}"
+
+
+def dual_stack(topo: OverlayTopology, names: Sequence[str]) -> list[dict[str, Any]]:
+    """Gives the tenants `names` TENANT_PREFIX6 in their VSID (changes `topo`) and returns the
+    create operations of their VMs' IPv6 lookup records; after start, enable_ipv6() the VMs."""
+    ops: list[dict[str, Any]] = []
+    for name in names:
+        topo.tenants[name] = dataclasses.replace(topo.tenants[name], prefix6=TENANT_PREFIX6, gateway6=TENANT_GATEWAY6)
+        for vm in topo.vms_of(name):
+            topo.vms[vm.name] = dataclasses.replace(vm, tenant=topo.tenants[name])
+            ops.append({"op": "create", "kind": "lookup-records",
+                        "object": {"vsid": vm.tenant.vsid, "ca": ca6(vm.ca), "mac": vm.mac,
+                                   "pa": vm.pa or topo.hosts[vm.host].pa, "vmName": vm.name}})
+    return ops
+
+
+def enable_ipv6(topo: OverlayTopology, vms: dict[str, Any], names: Sequence[str]) -> None:
+    """The running VMs of the tenants `names` take their IPv6 CA and an IPv6 default route."""
+    for name in names:
+        for placement in topo.vms_of(name):
+            vm = vms[placement.name]
+            vm.node.ns.sysctl({"net/ipv6/conf/eth0/disable_ipv6": 0})
+            vm.exec(["ip", "addr", "add", f"{ca6(placement.ca)}/64", "dev", "eth0", "nodad"], check=True)
+            vm.node.default_route(TENANT_GATEWAY6)
+
+
 def start_overlay_controller(lab: Lab, hosts: Sequence[str], *, name: str = "controller",
                              address: str = reference.CONTROLLER_MGMT) -> Controller:
     """hnv-controller on the management segment (address `address`), with an admin token

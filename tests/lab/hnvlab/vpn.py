@@ -23,7 +23,6 @@ configuration has "vpn": {"ike_socket": ...}; hnv-iked connects there.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import os
 
@@ -39,8 +38,8 @@ from .host import PYTHON, Host, Vm
 from .ipsec import Connection, Iked, Site, _socket_dir, strongswan_missing
 from .pki import CertificateAuthority, Issued
 from .process import wait_for
-from .tenants import (OverlayTopology, Tenant, controller_link, new_overlay_hosts, start_overlay_controller,
-                      two_tenants, wait_applied)
+from .tenants import (TENANT_PREFIX6, OverlayTopology, Tenant, controller_link, dual_stack, enable_ipv6,
+                      new_overlay_hosts, start_overlay_controller, two_tenants, wait_applied)
 from .topology import Lab, Node
 
 if TYPE_CHECKING:
@@ -53,10 +52,8 @@ SITE = {"A": "203.0.113.2", "B": "203.0.113.3"}
 ENDPOINT = {"A": "203.0.113.5", "B": "203.0.113.6"}
 SITE_LAN = "172.16.1.0/24"
 SITE_HOST = "172.16.1.1"
-# start_vpn_lab(inner6=...): the tenant's VSID also has TENANT_PREFIX6 (its VMs
-# fd00:1::<CA's last byte>), its tunnel carries IPv6 only, to the site's IPv6 LAN.
-TENANT_PREFIX6 = "fd00:1::/64"
-TENANT_GATEWAY6 = "fd00:1::1"
+# start_vpn_lab(inner6=...): the tenant is dual-stack (tenants.dual_stack), its
+# tunnel carries IPv6 only, to the site's IPv6 LAN.
 SITE_LAN6 = "fd00:5::/64"
 SITE_HOST6 = "fd00:5::1"
 PSK = {"A": "tenant-a-psk-0123456789", "B": "tenant-b-psk-9876543210"}
@@ -198,19 +195,12 @@ def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int 
     from .nat import INTERNET, INTERNET_PORT, INTERNET_PREFIX_LEN, nat_operations
     topo = two_tenants()
     interface_changes = {t: dict(c) for t, c in (interface_changes or {}).items()}
+    records6 = dual_stack(topo, inner6)
     for name in inner6:
-        topo.tenants[name] = dataclasses.replace(topo.tenants[name], prefix6=TENANT_PREFIX6, gateway6=TENANT_GATEWAY6)
-        for vm in topo.vms_of(name):
-            topo.vms[vm.name] = dataclasses.replace(vm, tenant=topo.tenants[name])
         interface_changes.setdefault(name, {}).update({"localPrefixes": [TENANT_PREFIX6],
                                                        "remotePrefixes": [SITE_LAN6]})
     ctl = start_overlay_controller(lab, list(topo.hosts) + [GATEWAY])
-    ops = topo.operations()
-    for name in inner6:
-        for vm in topo.vms_of(name):
-            ops.append({"op": "create", "kind": "lookup-records",
-                        "object": {"vsid": vm.tenant.vsid, "ca": ca6(vm.ca), "mac": vm.mac,
-                                   "pa": vm.pa or topo.hosts[vm.host].pa, "vmName": vm.name}})
+    ops = topo.operations() + records6
     records = [o for o in ops if o["kind"] == "lookup-records"]
     gateway_ops = vpn_operations(topo, lifetime=lifetime, pki=pki, interface_changes=interface_changes)
     if nat:
@@ -273,19 +263,9 @@ def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int 
                   ha=ha(i)).start()
              for i, (gw, sock) in enumerate(zip(gateways, sockets))]
     vms = {name: vm for host in hosts.values() for name, vm in host.vms.items()}
-    for name in inner6:
-        for placement in topo.vms_of(name):
-            vm = vms[placement.name]
-            vm.node.ns.sysctl({"net/ipv6/conf/eth0/disable_ipv6": 0})
-            vm.exec(["ip", "addr", "add", f"{ca6(placement.ca)}/64", "dev", "eth0", "nodad"], check=True)
-            vm.node.default_route(TENANT_GATEWAY6)
+    enable_ipv6(topo, vms, inner6)
     return VpnLab(topo, ctl, hosts, vms, gateways[0], ikeds[0], sites, revision, gateways if members else [],
                   ikeds if members else [], internet)
-
-
-def ca6(ca: str) -> str:
-    """A VM's IPv6 CA in TENANT_PREFIX6 beside its IPv4 one (10.0.1.20: fd00:1::20)."""
-    return f"fd00:1::{ca.rsplit('.', 1)[1]}"
 
 
 def require_vpn_lab(hnv_bin) -> None:

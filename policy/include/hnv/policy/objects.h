@@ -153,6 +153,8 @@ struct ExternalInterface {
   std::uint8_t prefixLength = 0;
   std::optional<MacAddr> mac;  // default: the port's MAC
   std::uint16_t mtu = 0;       // 0: the port's MTU
+  std::optional<Ipv6Addr> address6;  // the gateway's IPv6 address there; none: IPv4 only
+  std::uint8_t prefixLength6 = 64;
 };
 
 // The reserved interface name of gateway routes into the routing domain's

@@ -67,6 +67,7 @@ class Ipv6Addr {
     return Ipv6Addr(Bytes{0xFF, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1});
   }
   bool isUnspecified() const;
+  bool isLoopback() const;  // ::1
   bool isMulticast() const { return b_[0] == 0xFF; }
   bool isLinkLocal() const { return b_[0] == 0xFE && (b_[1] & 0xC0) == 0x80; }
   // ff02::1:ffXX:XXXX for this address (RFC 4291 2.7.1).

@@ -39,6 +39,8 @@ class MacAddr {
   constexpr bool isBroadcast() const { return *this == broadcast(); }
   constexpr bool isMulticast() const { return (b_[0] & 0x01) != 0; }
   constexpr bool isZero() const { return *this == MacAddr(); }
+  // 33:33:xx:xx:xx:xx, where IPv6 multicast goes (RFC 2464 7).
+  constexpr bool isIpv6Multicast() const { return b_[0] == 0x33 && b_[1] == 0x33; }
 
   constexpr auto operator<=>(const MacAddr&) const = default;
   // Two loads and compares (the defaulted one became a memcmp call per

@@ -24,8 +24,10 @@
 // flag (an unsolicited one about an unknown address is ignored, RFC 4861
 // 7.2.5);
 // a solicitation for one of our addresses teaches its sender's address, as
-// an ARP request does. Tenant interfaces are IPv4 only: an IPv6 next hop
-// there is dropped and counted (heldDropped, ipv6Unsupported).
+// an ARP request does. On a tenant interface with an IPv6 address the
+// same happens in its scope: the solicitation leaves with the interface's
+// tag from its IPv6 address, and neighbour discovery punted from it
+// (kMetaFlagExternal, rxPort and vlan) teaches its scope.
 //
 // Thread: control.
 #pragma once
@@ -51,7 +53,6 @@ struct ResolverStats {
   std::uint64_t held = 0;          // frames held for a next hop
   std::uint64_t released = 0;      // held frames sent after resolution
   std::uint64_t heldDropped = 0;   // held frames dropped (queue full, unresolved, no source address)
-  std::uint64_t ipv6Unsupported = 0;  // IPv6 next hops on tenant interfaces
 };
 
 // Sends a 60-byte (padded) ARP request out of `port` through the inject
@@ -63,10 +64,10 @@ bool sendArpRequest(dp::ControlPath& control, rte_mempool* pool, std::uint16_t p
 
 // Sends a Neighbor Solicitation (RFC 4861 7.2.2) out of `port`: for
 // `target`, from `sender` at `mac` (the source link-layer option), to the
-// target's solicited-node group, hop limit 255. False: no mbuf or a full
-// ring.
+// target's solicited-node group, hop limit 255, with the 802.1Q tag of a
+// VLAN id. False: no mbuf or a full ring.
 bool sendNeighborSolicitation(dp::ControlPath& control, rte_mempool* pool, std::uint16_t port, const MacAddr& mac,
-                              const Ipv6Addr& sender, const Ipv6Addr& target);
+                              const Ipv6Addr& sender, const Ipv6Addr& target, std::uint16_t vlan = 0);
 
 // Sends an unsolicited Neighbor Advertisement (RFC 4861 section 7.2.6) out
 // of `port`: `address` is at `mac`, override set, to all nodes (ff02::1,

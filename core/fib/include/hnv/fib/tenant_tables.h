@@ -50,6 +50,8 @@ struct TenantInterface {
   std::uint16_t mtu = 1500;  // IP MTU
   Ipv4Addr address;           // the gateway's address on the network
   std::uint8_t prefixLength = 24;
+  std::optional<Ipv6Addr> address6;  // the gateway's IPv6 address on the network, if it has one
+  std::uint8_t prefixLength6 = 64;
   // The interface's neighbours' scope in the NeighborTable: set by build(),
   // kept across builds while the interface stays the same (name, port,
   // VLAN, network), so a policy change elsewhere keeps its learned MACs.
@@ -57,7 +59,16 @@ struct TenantInterface {
   // Other addresses the gateway answers ARP for on the interface: the NAT
   // external addresses on its network (sorted).
   std::vector<Ipv4Addr> proxyArp;
+  std::vector<Ipv6Addr> proxyNd;  // likewise, IPv6 addresses answered by neighbour discovery
   bool onLink(const Ipv4Addr& a) const { return maskAddress(a, prefixLength) == maskAddress(address, prefixLength); }
+  bool onLink6(const Ipv6Addr& a) const {
+    return address6 && maskAddress(a, prefixLength6) == maskAddress(*address6, prefixLength6);
+  }
+  // Neighbour solicitations the gateway answers on the interface: for its
+  // IPv6 address, and for the tunnel endpoints on its network (proxyNd).
+  bool answersNd(const Ipv6Addr& a) const {
+    return (address6 && a == *address6) || std::find(proxyNd.begin(), proxyNd.end(), a) != proxyNd.end();
+  }
   bool answersArp(const Ipv4Addr& a) const {
     return a == address || std::binary_search(proxyArp.begin(), proxyArp.end(), a);
   }
@@ -116,7 +127,8 @@ class Vrf {
   // from (its first external interface's); none: no errors are sent.
   const std::optional<Ipv4Addr>& icmpSource() const { return icmpSource_; }
   // Its ICMPv6 errors' source: the tenant's IPv6 gateway address (the
-  // first IPv6 default gateway of its virtual subnets); none: none sent.
+  // first IPv6 default gateway of its virtual subnets), else its first
+  // external interface's IPv6 address; none: none sent.
   const std::optional<Ipv6Addr>& icmpSource6() const { return icmpSource6_; }
   // Counting on the worker's own block (Thread: a worker, through its NodeEnv).
   void count(CounterBlock& block, TenantPath path, std::uint32_t bytes) const {

@@ -20,7 +20,7 @@ struct NodesContext {
   // Empty tables on a node without tenants (hnv-hostd): nothing matches.
   const dp::Published<fib::TenantTables>* tenants = nullptr;
   dp::PuntKind arpPunt = 0;
-  dp::PuntKind ndPunt = 0;    // IPv6 neighbour discovery that teaches the underlay's resolver
+  dp::PuntKind ndPunt = 0;    // IPv6 neighbour discovery that teaches the resolver (the underlay, a tenant interface)
   dp::PuntKind missPunt = 0;  // a frame to a tenant neighbour not yet resolved
   // The largest TCP MSS a routed tenant SYN may announce: what fits the
   // overlay (the underlay MTU minus NVGRE and the IP and TCP headers);

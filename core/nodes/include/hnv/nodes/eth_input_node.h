@@ -13,14 +13,16 @@ namespace hnv::nodes {
 // dedicated to a tenant, belongs to the tenant external interface on that
 // (port, VLAN): kept when addressed to the interface's MAC or a group,
 // marked with the tenant (meta tenant, vlan, kMetaFlagExternal), ARP to
-// arp-input, IPv4 to the tenant's VRF. Other untagged frames belong to the
+// arp-input, IPv4 to ip4-lookup and, on an interface with an IPv6 address,
+// IPv6 to ip6-lookup (group frames: ARP, and IPv6 multicast for neighbour
+// discovery). Other untagged frames belong to the
 // underlay: kept when addressed to the port's MAC, broadcast or multicast,
 // and sent on by EtherType.
 struct EthInputNode {
   static constexpr std::string_view kName = "eth-input";
-  enum class Next : std::uint16_t { Drop = 0, Arp, Ip4, Ip6, TenantIp4 };
-  static constexpr std::array<std::string_view, 5> kNextNames{"drop", "arp-input", "ip4-input", "ip6-input",
-                                                              "ip4-lookup"};
+  enum class Next : std::uint16_t { Drop = 0, Arp, Ip4, Ip6, TenantIp4, TenantIp6 };
+  static constexpr std::array<std::string_view, 6> kNextNames{"drop",      "arp-input",  "ip4-input",
+                                                              "ip6-input", "ip4-lookup", "ip6-lookup"};
   enum class Error : std::uint16_t { Malformed, NotForUs, UnknownEtherType, VlanNotConfigured, TenantEtherType };
   static constexpr std::array<std::string_view, 5> kErrorNames{"malformed", "not-for-us", "unknown-ethertype",
                                                                "vlan-not-configured", "tenant-unsupported-ethertype"};

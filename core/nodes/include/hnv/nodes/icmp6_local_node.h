@@ -20,6 +20,12 @@ namespace hnv::nodes {
 // our address whose sender is new or changed (7.2.3). Everything else addressed to
 // the node is counted and dropped, except echo replies, which go to the PA
 // ping (NodesContext::echoReplyPunt) when it is set.
+// On a tenant's external interface (kMetaFlagExternal, from ip6-lookup) it
+// does the same in the interface's scope: answers solicitations for the
+// interface's IPv6 address and the tunnel endpoints on its network, and
+// echo requests to them, with the interface's MAC and VLAN tag, and punts
+// what teaches the resolver about the interface's network or a link-local
+// neighbour (a router), marked with the interface (flag, tenant, vlan).
 struct Icmp6LocalNode {
   static constexpr std::string_view kName = "icmp6-local";
   static constexpr std::uint8_t kEchoHopLimit = 64;
@@ -32,11 +38,12 @@ struct Icmp6LocalNode {
     NotOurTarget,
     EchoToMulticast,
     UnsupportedType,
-    AdvertisementIgnored
+    AdvertisementIgnored,
+    NoInterface
   };
-  static constexpr std::array<std::string_view, 7> kErrorNames{
-      "malformed",         "bad-checksum",     "invalid-nd",           "not-our-target",
-      "echo-to-multicast", "unsupported-type", "advertisement-ignored"};
+  static constexpr std::array<std::string_view, 8> kErrorNames{
+      "malformed",        "bad-checksum",          "invalid-nd",  "not-our-target", "echo-to-multicast",
+      "unsupported-type", "advertisement-ignored", "no-interface"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);
 };
 
