@@ -13,9 +13,10 @@
 #include "hnv/nodes/module.h"
 #include "hnv/overlay/module.h"
 #include "hnv/vpn/module.h"
+#include "hnv/wire/builder.h"
 #include "hnv/wire/ethernet.h"
 #include "hnv/wire/ipv4.h"
-#include "hnv/wire/builder.h"
+#include "hnv/wire/ipv6.h"
 #include "hnv/wire/nvgre.h"
 #include "hnv/wire/udp.h"
 
@@ -270,27 +271,32 @@ void Gateway::onIkeMessage(const ikeipc::Message& m) {
 }
 
 // An IKE datagram from hnv-iked: a UDP packet from the endpoint, routed in
-// the endpoint's outside domain (injected into ip4-lookup there).
+// the endpoint's outside domain (injected into ip4-lookup or ip6-lookup
+// there).
 void Gateway::sendIke(const ikeipc::IkeOut& d) {
-  if (!d.src.isV4() || !d.dst.isV4()) return;
+  if (!d.src.sameFamily(d.dst)) return;
   // The interface of this pair of addresses names the outside domain (one
   // local address may serve interfaces in several domains).
   const vpn::S2sInterface* via = nullptr;
   for (const auto& x : vpn_->interfaces()) {
-    if (IpAddr(x.local) == d.src && (via == nullptr || x.endsAt(d.dst))) via = &x;
+    if (x.local == d.src && (via == nullptr || x.endsAt(d.dst))) via = &x;
   }
   if (via == nullptr) {
     kLog.warn("IKE datagram from an address that is no VPN endpoint here", {{"src", d.src.toString()}});
     return;
   }
   // charon's sender has put the non-ESP marker in front where one belongs.
-  // The Ethernet header is a placeholder: ip4-lookup routes the packet.
-  const std::vector<std::uint8_t> frame = wire::PacketBuilder()
-                                              .eth(MacAddr(), MacAddr())
-                                              .ipv4(d.src.v4(), d.dst.v4())
-                                              .udp(d.srcPort, d.dstPort)
-                                              .payload(d.data)
-                                              .build();
+  // The Ethernet header is a placeholder: ip4-lookup or ip6-lookup routes
+  // the packet (the builder fills the UDP checksum IPv6 requires).
+  const bool v6 = d.src.isV6();
+  wire::PacketBuilder b;
+  b.eth(MacAddr(), MacAddr());
+  if (v6) {
+    b.ipv6(d.src.v6(), d.dst.v6());
+  } else {
+    b.ipv4(d.src.v4(), d.dst.v4());
+  }
+  const std::vector<std::uint8_t> frame = b.udp(d.srcPort, d.dstPort).payload(d.data).build();
   if (frame.size() > 9000) return;
   rte_mbuf* m = dp::mbufFromFrame(node_->dataplane().pool(), frame, 0);
   if (m == nullptr) return;
@@ -298,7 +304,7 @@ void Gateway::sendIke(const ikeipc::IkeOut& d) {
   pm.tenant = via->outside.index();
   pm.l3Offset = wire::kEthernetHeaderLen;
   pm.flags = dp::kMetaFlagTranslated;
-  node_->dataplane().control().inject(m, dp::InjectEdge::Ip4Lookup);
+  node_->dataplane().control().inject(m, v6 ? dp::InjectEdge::Ip6Lookup : dp::InjectEdge::Ip4Lookup);
 }
 
 // IKE to an endpoint (esp-input punted it): the UDP payload to hnv-iked,
@@ -306,17 +312,28 @@ void Gateway::sendIke(const ikeipc::IkeOut& d) {
 void Gateway::puntedIke(rte_mbuf* m) {
   const dp::PacketMeta& pm = dp::meta(m);
   // esp-input checked the headers; parsed again here on the control thread.
-  auto ip = wire::parseIpv4(dp::bytes(m).subspan(pm.l3Offset));
-  auto udp = ip ? wire::parseUdp(ip->payload) : wire::parseUdp({});
+  const auto l3 = dp::bytes(m).subspan(pm.l3Offset);
+  std::optional<std::pair<IpAddr, IpAddr>> ends;  // source, destination
+  std::span<const std::uint8_t> payload;
+  if (!l3.empty() && (l3[0] >> 4) == 6) {
+    if (auto ip = wire::parseIpv6(l3); ip && ip->nextHeader == wire::kIpProtoUdp) {
+      ends.emplace(ip->src, ip->dst);
+      payload = ip->payload;
+    }
+  } else if (auto ip = wire::parseIpv4(l3); ip) {
+    ends.emplace(ip->src, ip->dst);
+    payload = ip->payload;
+  }
+  auto udp = ends ? wire::parseUdp(payload) : wire::parseUdp({});
   // To an endpoint of this outside domain only.
   bool ours = false;
-  if (ip && udp) {
-    for (const auto& x : vpn_->interfaces()) ours = ours || (x.local == ip->dst && x.outside.index() == pm.tenant);
+  if (ends && udp) {
+    for (const auto& x : vpn_->interfaces()) ours = ours || (x.local == ends->second && x.outside.index() == pm.tenant);
   }
   if (ours && vpnLink_ && vpnLink_->connected()) {
     ikeipc::IkeIn d;
-    d.src = ip->src;
-    d.dst = ip->dst;
+    d.src = ends->first;
+    d.dst = ends->second;
     d.srcPort = udp->srcPort;
     d.dstPort = udp->dstPort;
     d.data.assign(udp->payload.begin(), udp->payload.end());

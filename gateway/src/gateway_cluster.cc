@@ -32,24 +32,38 @@ constexpr std::size_t kJournalLimit = 1u << 18;
 // 10 ms of a sync round and its transit (6 Mpps per SA).
 constexpr std::uint64_t kSequenceStep = 4096;
 constexpr std::uint64_t kSequenceMargin = 65536;
-constexpr std::size_t kSequenceRecordBytes = 16;  // SPI, destination, last sequence number (big-endian)
+// An ESP sequence record (big-endian): SPI, destination, last sequence
+// number. 16 bytes with an IPv4 destination (4 bytes), 28 with an IPv6 one
+// (16 bytes); the length tells them apart, and an IPv4 record is what
+// members of earlier versions send and read.
+constexpr std::size_t kSequenceRecordBytes = 16, kSequenceRecordBytes6 = 28;
 
-std::array<std::uint8_t, kSequenceRecordBytes> encodeSequence(const vpn::VpnManager::OutboundSequence& s) {
-  std::array<std::uint8_t, kSequenceRecordBytes> b{};
+std::vector<std::uint8_t> encodeSequence(const vpn::VpnManager::OutboundSequence& s) {
+  const bool v6 = s.remote.isV6();
+  std::vector<std::uint8_t> b(v6 ? kSequenceRecordBytes6 : kSequenceRecordBytes);
   wire::store32(&b[0], s.spi);
-  wire::store32(&b[4], s.remote.host());
-  wire::store32(&b[8], static_cast<std::uint32_t>(s.last >> 32));
-  wire::store32(&b[12], static_cast<std::uint32_t>(s.last));
+  if (v6) {
+    s.remote.v6().toBytes(&b[4]);
+  } else {
+    s.remote.v4().toBytes(&b[4]);
+  }
+  const std::size_t at = b.size() - 8;
+  wire::store32(&b[at], static_cast<std::uint32_t>(s.last >> 32));
+  wire::store32(&b[at + 4], static_cast<std::uint32_t>(s.last));
   return b;
 }
 
 Result<vpn::VpnManager::OutboundSequence> decodeSequence(std::span<const std::uint8_t> b) {
-  if (b.size() != kSequenceRecordBytes) {
+  if (b.size() != kSequenceRecordBytes && b.size() != kSequenceRecordBytes6) {
     return makeError(Errc::InvalidArgument, "ESP sequence record", std::to_string(b.size()) + " bytes",
-                     "not " + std::to_string(kSequenceRecordBytes));
+                     "neither " + std::to_string(kSequenceRecordBytes) + " (IPv4) nor " +
+                         std::to_string(kSequenceRecordBytes6) + " (IPv6)");
   }
-  const std::uint64_t last = static_cast<std::uint64_t>(wire::load32(&b[8])) << 32 | wire::load32(&b[12]);
-  return vpn::VpnManager::OutboundSequence{wire::load32(&b[0]), Ipv4Addr::fromHost(wire::load32(&b[4])), last};
+  const std::size_t at = b.size() - 8;
+  const std::uint64_t last = static_cast<std::uint64_t>(wire::load32(&b[at])) << 32 | wire::load32(&b[at + 4]);
+  const IpAddr remote =
+      b.size() == kSequenceRecordBytes6 ? IpAddr(Ipv6Addr::fromBytes(&b[4])) : IpAddr(Ipv4Addr::fromBytes(&b[4]));
+  return vpn::VpnManager::OutboundSequence{wire::load32(&b[0]), remote, last};
 }
 
 }  // namespace
@@ -162,6 +176,10 @@ void Gateway::announceAddresses() {
     (void)fib::sendArpRequest(dp.control(), dp.pool(), x.port, x.mac, x.address, x.address, x.vlan);
     for (const auto& extra : x.proxyArp) {
       (void)fib::sendArpRequest(dp.control(), dp.pool(), x.port, x.mac, extra, extra, x.vlan);
+    }
+    if (x.address6) (void)fib::sendUnsolicitedNa(dp.control(), dp.pool(), x.port, x.mac, *x.address6, x.vlan);
+    for (const auto& extra : x.proxyNd) {
+      (void)fib::sendUnsolicitedNa(dp.control(), dp.pool(), x.port, x.mac, extra, x.vlan);
     }
   }
 }

@@ -177,11 +177,18 @@ Result<fib::TenantTables> compileTenantTables(const boost::json::object& desired
       routes.push_back(r);
       continue;
     }
-    // An endpoint wins over an interface address on a tie, like NAT's.
+    // An endpoint wins over an interface address on a tie, like NAT's. The
+    // outside network's hosts find it by ARP or neighbour discovery.
     routes.insert(routes.begin(), r);
-    const Ipv4Addr endpoint = r.prefix.v4().network();
     for (auto& x : interfaces) {
-      if (x.tenant == r.tenant && x.onLink(endpoint) && x.address != endpoint) x.proxyArp.push_back(endpoint);
+      if (x.tenant != r.tenant) continue;
+      if (r.prefix.isV4()) {
+        const Ipv4Addr endpoint = r.prefix.v4().network();
+        if (x.onLink(endpoint) && x.address != endpoint) x.proxyArp.push_back(endpoint);
+      } else {
+        const Ipv6Addr endpoint = r.prefix.v6().network();
+        if (x.onLink6(endpoint) && x.address6 != endpoint) x.proxyNd.push_back(endpoint);
+      }
     }
   }
   return fib::TenantTables::build(std::move(interfaces), std::move(routes), previous, counters, icmpSources6);

@@ -144,9 +144,9 @@ Result<VpnCompiled> compileVpn(const boost::json::object& desired, const overlay
     i.shortName = x.name;
     i.tenant = *tenant;
     i.outside = *outside;
-    i.local = x.localAddress.v4();
-    i.remote = x.destination.v4();
-    for (const auto& a : x.alternateDestinations) i.alternates.push_back(a.v4());
+    i.local = x.localAddress;
+    i.remote = x.destination;
+    for (const auto& a : x.alternateDestinations) i.alternates.push_back(a);
     i.localPrefixes = x.localPrefixes;
     for (const auto& r : x.remotePrefixes) i.remotePrefixes.push_back({r.prefix, r.metric.value_or(x.routeMetric)});
     i.onDemand = x.connectionType == policy::VpnConnectionType::OnDemand;

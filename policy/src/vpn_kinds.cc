@@ -125,8 +125,16 @@ Result<std::string> readProposals(const ConfigNode& n, std::string fallback, boo
   return text;
 }
 
+// A tunnel endpoint: IPv4 unicast, or IPv6 global unicast.
 Result<IpAddr> readEndpoint(const ConfigNode& n) {
-  return detail::readUnicast4(n, "IPv6 tunnel endpoints are not supported yet; use IPv4");
+  auto a = detail::readIp(n);
+  if (!a) return a.error();
+  if (a->isV4()) return detail::readUnicast4(n, "");
+  const Ipv6Addr& v6 = a->v6();
+  if (v6.isUnspecified() || v6.isMulticast() || v6.isLinkLocal() || v6.isLoopback()) {
+    return n.error(a->toString(), "must be a global unicast address");
+  }
+  return a;
 }
 
 Result<std::size_t> prefixCount(const ConfigNode& n) {
@@ -202,6 +210,9 @@ Result<std::vector<IpAddr>> readAlternates(const ConfigNode& n, const VpnS2sInte
     if (!a) return a.error();
     if (*a == x.localAddress) return n.at(i).error(a->toString(), "is the local address");
     if (*a == x.destination) return n.at(i).error(a->toString(), "is the destination");
+    if (!a->sameFamily(x.localAddress)) {
+      return n.at(i).error(a->toString(), "is not of localAddress's family: the tunnel's ends are of one family");
+    }
     if (std::find(out.begin(), out.end(), *a) != out.end()) return n.at(i).error(a->toString(), "is listed twice");
     out.push_back(*a);
   }
@@ -297,11 +308,12 @@ std::span<const FieldSpec> KindTraits<VpnS2sInterface>::fields() {
       {"name", FieldType::String, kRequired | kImmutable, "interface name, unique in the routing domain"},
       {"node", FieldType::String, kRequired, "the gateway the tunnel ends on"},
       {"externalRdid", FieldType::Guid, kRequired, "routing domain the local endpoint lives in; not rdid"},
-      {"localAddress", FieldType::Ip, kRequired, "the gateway's IPv4 endpoint in externalRdid"},
-      {"destination", FieldType::Ip, kRequired, "the remote site's IPv4 address"},
+      {"localAddress", FieldType::Ip, kRequired,
+       "the gateway's endpoint in externalRdid, IPv4 or IPv6 (then an external interface there has an ipv6Address)"},
+      {"destination", FieldType::Ip, kRequired, "the remote site's address, of localAddress's family"},
       {"alternateDestinations", FieldType::IpList, 0,
-       "up to 4 more IPv4 addresses of the site, tried in turn when the one tried does not answer IKE; "
-       "needs remoteId"},
+       "up to 4 more addresses of the site, of localAddress's family, tried in turn when the one tried does not "
+       "answer IKE; needs remoteId"},
       {"authentication", FieldType::Enum, 0, "psk (the default) or certificate (X.509, RSA or ECDSA)",
        "psk|certificate"},
       {"sharedSecret", FieldType::String, kSecret, "pre-shared key, 16 to 256 characters; psk only; write-only"},
@@ -381,6 +393,10 @@ Result<VpnS2sInterface> KindTraits<VpnS2sInterface>::fromJson(const ConfigNode& 
   auto dest = readEndpoint(n["destination"]);
   if (failed(dest, e)) return e;
   if (*dest == *local) return n["destination"].error(dest->toString(), "is the local address");
+  if (!dest->sameFamily(*local)) {
+    return n["destination"].error(dest->toString(), "is not of localAddress's family (" + local->toString() +
+                                                        "): the tunnel's ends are of one family");
+  }
   out.destination = *dest;
   auto alternates = readAlternates(n["alternateDestinations"], out);
   if (failed(alternates, e)) return e;

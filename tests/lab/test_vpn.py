@@ -15,7 +15,8 @@ from hnvlab import wait_for
 from hnvlab.host import tcp_transfer
 from hnvlab.ipsec import peer_child_keys
 from hnvlab.tenants import wait_applied
-from hnvlab.vpn import fetch, require_vpn_lab, serve_blob, SITE_HOST, site_connection, start_vpn_lab, wait_connected
+from hnvlab.vpn import (fetch, require_vpn_lab, sa_packets, serve_blob, SITE_HOST, site_connection, start_vpn_lab,
+                        wait_connected)
 
 
 @pytest.fixture
@@ -23,10 +24,6 @@ def vpn_lab(lab, hnv_bin):
     require_vpn_lab(hnv_bin)
     # The sites log at level 4: the keys they derive (acceptance 5).
     return start_vpn_lab(lab, site_log_level=4)
-
-
-def sa_packets(x: dict, direction: str) -> int:
-    return sum(int(s["packets"]) for s in x["sas"] if s["direction"] == direction)
 
 
 def test_each_tenant_reaches_its_own_site_with_the_same_addresses_on_both_sides(vpn_lab, lab):

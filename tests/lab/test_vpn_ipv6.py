@@ -13,12 +13,8 @@ from __future__ import annotations
 
 from hnvlab.host import tcp_transfer
 from hnvlab.ipsec import swanctl
-from hnvlab.vpn import (SITE_HOST, SITE_HOST6, fetch, require_vpn_lab, serve_blob, start_vpn_lab,
+from hnvlab.vpn import (SITE_HOST, SITE_HOST6, fetch, require_vpn_lab, sa_packets, serve_blob, start_vpn_lab,
                         wait_connected)
-
-
-def sa_packets(x: dict, direction: str) -> int:
-    return sum(int(s["packets"]) for s in x["sas"] if s["direction"] == direction)
 
 
 def test_a_tenants_ipv6_crosses_its_tunnel_both_ways_beside_another_tenants_ipv4(lab, hnv_bin):

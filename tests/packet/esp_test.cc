@@ -17,6 +17,7 @@
 #include "hnv/vpn/esp_sa.h"
 #include "hnv/wire/bytes.h"
 #include "hnv/wire/checksum.h"
+#include "hnv/wire/ipv6.h"
 
 namespace hnv::vpn {
 namespace {
@@ -280,6 +281,51 @@ TEST_P(EspTest, OutboundPacketsDecryptWithOpenSslToTheInnerPacket) {
   }
 }
 
+// Between IPv6 endpoints: an IPv6 outer header (payload length, next header
+// ESP or UDP), and over UDP a checksum, which IPv6 requires.
+TEST_P(EspTest, OutboundPacketsBetweenIpv6EndpointsCarryAnIpv6OuterHeader) {
+  const Ipv6Addr local = *Ipv6Addr::parse("2001:db8::1"), remote = *Ipv6Addr::parse("2001:db8:1::2");
+  for (bool natt : {false, true}) {
+    SCOPED_TRACE(natt ? "NAT-T" : "plain ESP");
+    SaSpec s = make(SaDirection::Outbound, natt);
+    s.local = local;
+    s.remote = remote;
+    auto out = sa(s);
+    ASSERT_NE(out, nullptr);
+    const Bytes inner = innerPacket(77);
+    rte_mbuf* m = mbufOf(withEthernet(inner));
+    m->l2_len = 14;
+    ASSERT_EQ(espProcess(*out, 0, &m, 1).ok, 1);
+    const Bytes f = bytesOf(m);
+    rte_pktmbuf_free(m);
+    EXPECT_EQ(wire::load16(&f[12]), 0x86DD) << "the template's EtherType";
+    auto ip = wire::parseIpv6(std::span<const std::uint8_t>(f).subspan(kTemplateL2));
+    ASSERT_TRUE(ip.ok());
+    EXPECT_EQ(ip->src, local);
+    EXPECT_EQ(ip->dst, remote);
+    EXPECT_EQ(ip->hopLimit, 64);
+    EXPECT_EQ(ip->payloadLength, f.size() - kTemplateL2 - 40) << "payload length";
+    Bytes esp(ip->payload.begin(), ip->payload.end());
+    if (natt) {
+      ASSERT_EQ(ip->nextHeader, 17);
+      EXPECT_EQ(wire::load16(&esp[0]), 4500);
+      EXPECT_EQ(wire::load16(&esp[2]), 4501);
+      EXPECT_EQ(wire::load16(&esp[4]), esp.size()) << "UDP length";
+      EXPECT_EQ(wire::checksumFinish(wire::checksumAdd(
+                    wire::ipv6PseudoHeaderSum(local, remote, 17, static_cast<std::uint32_t>(esp.size())), esp)),
+                0)
+          << "UDP checksum";
+      esp.erase(esp.begin(), esp.begin() + 8);
+    } else {
+      EXPECT_EQ(ip->nextHeader, 50);
+    }
+    EXPECT_EQ(wire::load32(esp.data()), s.spi);
+    auto plain = opensslOpen(s, keys_, esp);
+    ASSERT_TRUE(plain.has_value()) << "OpenSSL does not verify our ICV";
+    EXPECT_EQ(Bytes(plain->begin(), plain->begin() + static_cast<long>(inner.size())), inner);
+  }
+}
+
 // A cluster's new active continues an outbound SA past the numbers the old
 // one used: the SA is built again with a first sequence number.
 TEST_P(EspTest, AnOutboundSaBuiltWithAFirstSequenceNumberSendsFromIt) {
@@ -492,6 +538,9 @@ TEST(EspSaSpec, ValidationSaysWhatIsWrong) {
   bad = s;
   bad.cipher = Cipher::AesCbc;
   EXPECT_NE(validate(bad).error().message().find("integrity"), std::string::npos);
+  bad = s;
+  bad.remote = *Ipv6Addr::parse("2001:db8::2");
+  EXPECT_NE(validate(bad).error().message().find("two families"), std::string::npos);
 }
 
 TEST(EspSaSpec, AlgorithmsFromIkev2TransformIds) {

@@ -216,6 +216,41 @@ TEST_F(Manager, AnIpv6InterfacesSasCarryIpv6AndOnlyIpv6Selectors) {
   EXPECT_FALSE(mgr_->up(0));
 }
 
+// IPv6 outside: SAs between IPv6 endpoints, the endpoint routed as a /128,
+// keyed and deleted by their IPv6 destination, reported to a standby with it.
+TEST_F(Manager, AnInterfaceBetweenIpv6EndpointsTakesSasOfThoseEndsOnly) {
+  S2sInterface x = siteA();
+  x.local = ip("2001:db8:5::5");
+  x.remote = ip("2001:db8:5::2");
+  mgr_->configure({x});
+  mgr_->keepOutboundKeys(true);
+  EXPECT_FALSE(add(sa(0xc0000021, true)).ok) << "the IPv4 ends are no interface's any more";
+  auto six = [](std::uint32_t spi, bool inbound) {
+    ikeipc::SaAdd a = sa(spi, inbound);
+    a.src = inbound ? ip("2001:db8:5::2") : ip("2001:db8:5::5");
+    a.dst = inbound ? ip("2001:db8:5::5") : ip("2001:db8:5::2");
+    return a;
+  };
+  ASSERT_TRUE(add(six(0xc0000022, true)).ok);
+  ASSERT_TRUE(add(six(0x11111122, false)).ok);
+  const VpnTables& t = *mgr_->tables().get();
+  ASSERT_NE(t.tunnels[0].outbound, nullptr);
+  EXPECT_EQ(t.tunnels[0].outbound->spec().remote, ip("2001:db8:5::2"));
+  EXPECT_EQ(t.inbound(0xc0000022)->sa->spec().local, ip("2001:db8:5::5"));
+  EXPECT_EQ(mgr_->remoteInUse(0), ip("2001:db8:5::2"));
+  const auto routes = mgr_->routes();
+  ASSERT_FALSE(routes.empty());
+  EXPECT_EQ(routes[0].prefix.toString(), "2001:db8:5::5/128");
+  EXPECT_EQ(routes[0].target.kind, fib::RouteKind::VpnLocal);
+  auto reports = mgr_->sequenceReports(100, true);
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].remote, ip("2001:db8:5::2"));
+  EXPECT_FALSE(mgr_->handle(ikeipc::SaDel{0x11111122, ip("198.51.100.2")}).has_value());
+  EXPECT_TRUE(mgr_->up(0)) << "a deletion for another destination leaves the SA";
+  mgr_->handle(ikeipc::SaDel{0x11111122, ip("2001:db8:5::2")});
+  EXPECT_FALSE(mgr_->up(0));
+}
+
 TEST_F(Manager, AnOnDemandInterfaceIsRoutedWhileDownAndItsTrafficDialsAtMostEveryInterval) {
   S2sInterface x = siteA();
   x.onDemand = true;

@@ -51,6 +51,12 @@ const MacAddr kUnderlayMac = mac("02:00:5e:00:73:01"), kHostPaMac = mac("02:00:5
               kVmMac = mac("00:15:5d:00:0a:01"), kGwVsidMac = mac("00:15:5d:ff:00:0a");
 const Ipv4Addr kGwPa = v4("198.18.0.1"), kHostPa = v4("198.18.0.11");
 const Ipv6Addr kVm6 = *Ipv6Addr::parse("fd00:1::10"), kRemote6 = *Ipv6Addr::parse("fd00:5::20");
+// Tunnel 2 travels over IPv6: the gateway's endpoint 2001:db8:5::5 on the
+// wan interface (2001:db8:5::1/64) and the site's 2001:db8:5::2; site A's
+// second LAN 172.16.2.0/24 inside.
+constexpr std::uint32_t kSpiIn46 = 0xc0000505, kSpiOut46 = 0xc0000606;
+const Ipv6Addr kEndpoint6 = *Ipv6Addr::parse("2001:db8:5::5"), kSite6 = *Ipv6Addr::parse("2001:db8:5::2");
+const Ipv4Addr kRemote2 = v4("172.16.2.20");
 
 constexpr const char* kOverlay = R"({
   "node": "gw1", "role": "gateway", "revision": 1,
@@ -71,7 +77,7 @@ Bytes key(std::uint8_t seed) {
 }
 
 // An SA of the tunnel, from the side whose endpoints are local -> remote.
-SaSpec spec(std::uint32_t spi, SaDirection dir, Ipv4Addr local, Ipv4Addr remote, std::uint8_t keySeed) {
+SaSpec spec(std::uint32_t spi, SaDirection dir, IpAddr local, IpAddr remote, std::uint8_t keySeed) {
   SaSpec s;
   s.spi = spi;
   s.direction = dir;
@@ -112,6 +118,10 @@ class VpnNodes : public ::testing::Test {
     ourIn6_ = make(spec6(kSpiIn6, SaDirection::Inbound, kEndpoint, kSite, 4));
     siteIn6_ = make(spec6(kSpiOut6, SaDirection::Inbound, kSite, kEndpoint, 3));
     siteOut6_ = make(spec6(kSpiIn6, SaDirection::Outbound, kSite, kEndpoint, 4));
+    ourOut46_ = make(spec(kSpiOut46, SaDirection::Outbound, kEndpoint6, kSite6, 5));
+    ourIn46_ = make(spec(kSpiIn46, SaDirection::Inbound, kEndpoint6, kSite6, 6));
+    siteIn46_ = make(spec(kSpiOut46, SaDirection::Inbound, kSite6, kEndpoint6, 5));
+    siteOut46_ = make(spec(kSpiIn46, SaDirection::Outbound, kSite6, kEndpoint6, 6));
     auto policy = overlay::OverlayPolicy::compile(boost::json::parse(kOverlay).as_object());
     ASSERT_TRUE(policy.ok()) << policy.error().message();
     ASSERT_EQ(policy->tenant(*Rdid::parse("aaaaaaaa-0000-4000-8000-00000000000a")), kTenantA);
@@ -125,6 +135,8 @@ class VpnNodes : public ::testing::Test {
     wan.mac = kWanMac;
     wan.address = v4("192.0.2.1");
     wan.proxyArp = {kEndpoint};
+    wan.address6 = *Ipv6Addr::parse("2001:db8:5::1");
+    wan.proxyNd = {kEndpoint6};
     fib::TenantInterface lan;
     lan.name = "a/lan";
     lan.tenant = kTenantA;
@@ -142,13 +154,17 @@ class VpnNodes : public ::testing::Test {
         {kTenantA, pfx("fd00:5::/64"), 10, {fib::RouteKind::Vpn, 1, std::nullopt}, "tunnel 1"},
         // Routes of the wrong family (policy never makes them): into the other tunnel.
         {kTenantA, pfx("172.16.9.0/24"), 10, {fib::RouteKind::Vpn, 1, std::nullopt}, "IPv4 into tunnel 1"},
-        {kTenantA, pfx("fd00:9::/64"), 10, {fib::RouteKind::Vpn, 0, std::nullopt}, "IPv6 into tunnel 0"}};
+        {kTenantA, pfx("fd00:9::/64"), 10, {fib::RouteKind::Vpn, 0, std::nullopt}, "IPv6 into tunnel 0"},
+        {kOutside, pfx("2001:db8:5::5/128"), 0, {fib::RouteKind::VpnLocal, 0, std::nullopt}, "IPv6 vpn endpoint"},
+        {kOutside, pfx("2001:db8:5::/64"), 0, {fib::RouteKind::External, 0, std::nullopt}, "wan, IPv6"},
+        {kTenantA, pfx("172.16.2.0/24"), 10, {fib::RouteKind::Vpn, 2, std::nullopt}, "tunnel 2"}};
     auto tables = fib::TenantTables::build({wan, lan}, std::move(routes));
     ASSERT_TRUE(tables.ok()) << tables.error().message();
     fib::NeighborTable::Map m;
     m.emplace(fib::NeighborKey(kSite, tables->interfaces()[0].scope), fib::Neighbor{kSiteMac, kWan});
     m.emplace(fib::NeighborKey(kHost, tables->interfaces()[1].scope), fib::Neighbor{kHostMac, kLan});
     m.emplace(fib::NeighborKey(kHostPa), fib::Neighbor{kHostPaMac, kUnderlay});
+    m.emplace(fib::NeighborKey(kSite6, tables->interfaces()[0].scope), fib::Neighbor{kSiteMac, kWan});
     tenants_ = std::make_unique<dp::Published<fib::TenantTables>>(
         *rcu_, std::make_unique<const fib::TenantTables>(std::move(*tables)));
     neighbors_ = std::make_unique<dp::Published<fib::NeighborTable>>(
@@ -189,7 +205,7 @@ class VpnNodes : public ::testing::Test {
   std::unique_ptr<const VpnTables> makeTables(bool up, bool onDemand = false, std::uint64_t egressBps = 0,
                                               std::uint64_t ingressBps = 0, TrafficSelector lan = {},
                                               TrafficSelector site = {}) {
-    VpnTables::Limiters egress(new RateLimiter[2]), ingress(new RateLimiter[2]);
+    VpnTables::Limiters egress(new RateLimiter[3]), ingress(new RateLimiter[3]);
     egress[0].configure(egressBps, rte_get_tsc_hz(), rte_rdtsc());
     ingress[0].configure(ingressBps, rte_get_tsc_hz(), rte_rdtsc());
     lan.from = v4("10.0.1.0");
@@ -213,9 +229,20 @@ class VpnNodes : public ::testing::Test {
     tunnel6.outside = kOutside;
     tunnel6.outbound = up ? ourOut6_.get() : nullptr;
     tunnel6.inner6 = true;
-    auto t = std::make_unique<VpnTables>(std::vector<Tunnel>{tunnel, tunnel6}, egress, ingress);
+    // Tunnel 2: IPv4 inside, IPv6 outside.
+    TrafficSelector site2;
+    site2.from = v4("172.16.2.0");
+    site2.to = v4("172.16.2.255");
+    Tunnel tunnel46;
+    tunnel46.tenant = kTenantA;
+    tunnel46.outside = kOutside;
+    tunnel46.outbound = up ? ourOut46_.get() : nullptr;
+    tunnel46.local = {lan};
+    tunnel46.remote = {site2};
+    auto t = std::make_unique<VpnTables>(std::vector<Tunnel>{tunnel, tunnel6, tunnel46}, egress, ingress);
     t->sad.emplace(kSpiIn, InboundSa{ourIn_.get(), 0, {site}, {lan}, narrowed, false, {}, {}});
     t->sad.emplace(kSpiIn6, InboundSa{ourIn6_.get(), 1, {}, {}, false, true, {site6}, {lan6}});
+    t->sad.emplace(kSpiIn46, InboundSa{ourIn46_.get(), 2, {site2}, {lan}, false, false, {}, {}});
     return t;
   }
 
@@ -231,16 +258,20 @@ class VpnNodes : public ::testing::Test {
     Bytes out = Bytes(rte_pktmbuf_mtod(m, std::uint8_t*), rte_pktmbuf_mtod(m, std::uint8_t*) + rte_pktmbuf_data_len(m));
     rte_pktmbuf_free(m);
     // The placeholder Ethernet header becomes the site's.
-    Bytes eth = PacketBuilder().eth(kSiteMac, kWanMac).etherType(wire::kEtherTypeIpv4).build();
+    Bytes eth = PacketBuilder()
+                    .eth(kSiteMac, kWanMac)
+                    .etherType((out[14] >> 4) == 6 ? wire::kEtherTypeIpv6 : wire::kEtherTypeIpv4)
+                    .build();
     std::copy(eth.begin(), eth.end(), out.begin());
     return out;
   }
   // What the site reads from one of our ESP frames (nothing if it does not decrypt).
+  // (The outer header: IPv4 or IPv6, and UDP.)
   std::optional<Bytes> atSite(const Bytes& frame, EspSa* sa = nullptr) {
     rte_mbuf* m = rte_pktmbuf_alloc(testPool());
     std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size())), frame.data(), frame.size());
     m->l2_len = 14;
-    m->l3_len = 28;
+    m->l3_len = (frame[14] >> 4) == 6 ? 48 : 28;
     auto r = espProcess(sa != nullptr ? *sa : *siteIn_, 0, &m, 1);
     std::optional<Bytes> got;
     if (r.ok == 1) got = Bytes(rte_pktmbuf_mtod(m, std::uint8_t*), rte_pktmbuf_mtod(m, std::uint8_t*) + rte_pktmbuf_data_len(m));
@@ -250,7 +281,8 @@ class VpnNodes : public ::testing::Test {
 
   std::unique_ptr<CryptoDevice> device_;
   std::unique_ptr<EspSa> ourOut_, ourIn_, siteIn_, siteOut_;
-  std::unique_ptr<EspSa> ourOut6_, ourIn6_, siteIn6_, siteOut6_;  // tunnel 1, IPv6 inside
+  std::unique_ptr<EspSa> ourOut6_, ourIn6_, siteIn6_, siteOut6_;      // tunnel 1, IPv6 inside
+  std::unique_ptr<EspSa> ourOut46_, ourIn46_, siteIn46_, siteOut46_;  // tunnel 2, IPv6 outside
   std::unique_ptr<dp::Published<overlay::OverlayPolicy>> policy_;
   std::unique_ptr<dp::Rcu> rcu_;
   std::unique_ptr<dp::Published<fib::LocalAddresses>> local_;
@@ -605,6 +637,77 @@ TEST_F(VpnNodes, AnSaOfOneFamilyRefusesTheOthersTrailer) {
   ASSERT_EQ(r.sent.size(), 1u);
   EXPECT_FALSE(atSite(r.sent[0].bytes, siteIn4.get()).has_value()) << "the trailer says 41, not 4";
   EXPECT_TRUE(atSite(r.sent[0].bytes, siteIn6_.get()).has_value());
+}
+
+// --- Tunnel 2: ESP over IPv6 ---
+
+TEST_F(VpnNodes, ALanPacketLeavesThroughTheIpv6OutsideAsEspInUdpThatTheSiteDecrypts) {
+  const Bytes inner = udpPacket(kHost, kRemote2, 64);
+  auto r = h_.run(PacketBuilder().eth(kHostMac, kLanMac).etherType(wire::kEtherTypeIpv4).payload(inner).build(), kLan);
+  ASSERT_EQ(r.sent.size(), 1u) << r.dropped.size() << " dropped, " << r.punted.size() << " punted";
+  const Bytes& f = r.sent[0].bytes;
+  EXPECT_EQ(r.sent[0].port, kWan);
+  auto eth = wire::parseEthernet(f);
+  ASSERT_TRUE(eth.ok());
+  EXPECT_EQ(eth->etherType, wire::kEtherTypeIpv6);
+  EXPECT_EQ(eth->dst, kSiteMac);
+  auto ip = wire::parseIpv6(std::span<const std::uint8_t>(f).subspan(14));
+  ASSERT_TRUE(ip.ok());
+  EXPECT_EQ(ip->src, kEndpoint6);
+  EXPECT_EQ(ip->dst, kSite6);
+  EXPECT_EQ(ip->nextHeader, 17);
+  EXPECT_EQ(ip->hopLimit, 63) << "the outer header is routed once in the outside domain";
+  EXPECT_EQ(ip->payloadLength, f.size() - 14 - 40);
+  EXPECT_EQ(wire::load16(&ip->payload[2]), 4500);
+  EXPECT_EQ(wire::load16(&ip->payload[4]), ip->payloadLength) << "UDP length";
+  EXPECT_NE(wire::load16(&ip->payload[6]), 0) << "IPv6 forbids a zero UDP checksum";
+  EXPECT_EQ(wire::checksumFinish(
+                wire::checksumAdd(wire::ipv6PseudoHeaderSum(kEndpoint6, kSite6, 17, ip->payloadLength), ip->payload)),
+            0)
+      << "UDP checksum";
+  EXPECT_EQ(wire::load32(&ip->payload[8]), kSpiOut46);
+  auto plain = atSite(f, siteIn46_.get());
+  ASSERT_TRUE(plain.has_value()) << "the site cannot decrypt what we sent";
+  EXPECT_EQ(*plain, forwarded(inner));
+  EXPECT_FALSE(atSite(f, siteIn_.get()).has_value()) << "tunnel 0's keys do not open it";
+}
+
+TEST_F(VpnNodes, EspOverIpv6FromTheSiteIsDecryptedAndRoutedInTheTenant) {
+  const Bytes inner = udpPacket(kRemote2, kHost, 64);
+  const Bytes esp = fromSite(inner, siteOut46_.get());
+  ASSERT_EQ(wire::load16(&esp[12]), wire::kEtherTypeIpv6);
+  auto r = h_.run(esp, kWan);
+  ASSERT_EQ(r.sent.size(), 1u) << r.dropped.size() << " dropped, " << r.punted.size() << " punted";
+  EXPECT_EQ(r.sent[0].port, kLan);
+  const Bytes& f = r.sent[0].bytes;
+  EXPECT_EQ(Bytes(f.begin() + 14, f.end()), forwarded(inner));
+  EXPECT_EQ(ourIn46_->counters().packets.load(), 1u);
+  // The same SPI to the IPv4 endpoint is not this SA's: wrong tunnel.
+  Bytes elsewhere = fromSite(udpPacket(kRemote, kHost, 64));
+  const std::uint32_t spi = wire::load32(&elsewhere[14 + 28]);
+  ASSERT_EQ(spi, kSpiIn);
+  wire::store32(&elsewhere[14 + 28], kSpiIn46);
+  EXPECT_TRUE(h_.run(elsewhere, kWan).sent.empty());
+  EXPECT_EQ(h_.nodeError("esp-input", "wrong-tunnel"), 1u);
+}
+
+// The site resolves the IPv6 endpoint: the gateway answers for it on the wan.
+TEST_F(VpnNodes, TheIpv6EndpointIsAnsweredByNeighbourDiscovery) {
+  const Ipv6Addr group = kEndpoint6.solicitedNode();
+  auto ns = PacketBuilder()
+                .eth(kSiteMac, MacAddr::forIpv6Multicast(group))
+                .ipv6(kSite6, group)
+                .ttl(255)
+                .neighborSolicitation(kEndpoint6, kSiteMac)
+                .build();
+  auto r = h_.run(ns, kWan);
+  ASSERT_EQ(r.sent.size(), 1u) << r.dropped.size() << " dropped";
+  EXPECT_EQ(r.sent[0].bytes, PacketBuilder()
+                                 .eth(kWanMac, kSiteMac)
+                                 .ipv6(kEndpoint6, kSite6)
+                                 .ttl(255)
+                                 .neighborAdvertisement(wire::NaFlags{false, true, true}, kEndpoint6, kWanMac)
+                                 .build());
 }
 
 }  // namespace

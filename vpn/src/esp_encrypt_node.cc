@@ -38,6 +38,7 @@ std::uint16_t EspEncryptNode::process(rte_graph* graph, rte_node* node, void** o
     rte_mbuf* work[kMaxEspBurst];
     std::copy(run, run + runLength, work);
     const EspBurst r = espProcess(*runTunnel->outbound, w.queuePair, work, runLength);
+    const Next next = runTunnel->outbound->spec().local.isV6() ? Next::Lookup6 : Next::Lookup;
     for (std::uint16_t i = 0; i < runLength; ++i) {
       rte_mbuf* m = run[i];
       if (failedIn(work + r.ok, r.failed, m)) {
@@ -49,7 +50,7 @@ std::uint16_t EspEncryptNode::process(rte_graph* graph, rte_node* node, void** o
       pm.l3Offset = kTemplateL2;
       pm.l4Offset = 0;
       dp::handOver(pm, runTunnel->outside.index(), dp::kMetaFlagTranslated);
-      out.to(m, Next::Lookup);
+      out.to(m, next);
     }
     runLength = 0;
   };

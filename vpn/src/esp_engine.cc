@@ -14,11 +14,23 @@
 namespace hnv::vpn {
 namespace {
 
-// Fills the IPv4 header checksum librte_ipsec leaves to hardware offload.
+// Fills what librte_ipsec leaves to hardware offload: the IPv4 header
+// checksum, or over IPv6 the UDP checksum of NAT-T (never 0 over IPv6,
+// RFC 8200 8.1). The packet is one segment (espProcess's callers' mbufs).
 void checksumOuter(rte_mbuf* m) {
   std::uint8_t* ip = rte_pktmbuf_mtod_offset(m, std::uint8_t*, kTemplateL2);
-  wire::store16(ip + 10, 0);
-  wire::store16(ip + 10, wire::internetChecksum({ip, 20}));
+  if ((ip[0] >> 4) == 4) {
+    wire::store16(ip + 10, 0);
+    wire::store16(ip + 10, wire::internetChecksum({ip, 20}));
+    return;
+  }
+  if (ip[6] != 17) return;
+  std::uint8_t* udp = ip + 40;
+  const std::uint32_t length = wire::load16(ip + 4);
+  wire::store16(udp + 6, 0);
+  const std::uint16_t sum = wire::checksumFinish(wire::checksumAdd(
+      wire::ipv6PseudoHeaderSum(Ipv6Addr::fromBytes(ip + 8), Ipv6Addr::fromBytes(ip + 24), 17, length), {udp, length}));
+  wire::store16(udp + 6, sum == 0 ? 0xFFFF : sum);
 }
 
 // The packet of a symmetric operation (the op's sym member is a zero-length

@@ -19,23 +19,18 @@ enum class Kind : std::uint8_t { Esp, Ike, Other, Malformed };
 
 struct Classified {
   Kind kind = Kind::Other;
-  std::uint16_t outerLength = 0;  // IPv4 header (+ UDP) in front of ESP
+  std::uint16_t outerLength = 0;  // the IP header (+ UDP) in front of ESP
   std::uint32_t spi = 0;
 };
 
-Classified classify(std::span<const std::uint8_t> ip) {
-  Classified c;
-  if (ip.size() < 20) return {Kind::Malformed};
-  const std::size_t ihl = std::size_t{ip[0] & 0x0Fu} * 4;
-  const std::size_t total = wire::load16(&ip[2]);
-  if (ihl < 20 || total < ihl || total > ip.size()) return {Kind::Malformed};
-  if ((wire::load16(&ip[6]) & 0x3FFF) != 0) return {Kind::Other};  // fragments: not reassembled (yet)
-  auto l4 = ip.subspan(ihl, total - ihl);
-  if (ip[9] == 50) {
+// ESP, ESP in UDP 4500 or IKE after an outer header of `ihl` bytes whose
+// protocol (next header) is `protocol`: `l4` is the rest of the packet.
+Classified classifyL4(std::uint8_t protocol, std::span<const std::uint8_t> l4, std::size_t ihl) {
+  if (protocol == 50) {
     if (l4.size() < 8) return {Kind::Malformed};
     return {Kind::Esp, static_cast<std::uint16_t>(ihl), wire::load32(l4.data())};
   }
-  if (ip[9] != 17 || l4.size() < 8) return {Kind::Other};
+  if (protocol != 17 || l4.size() < 8) return {Kind::Other};
   const std::uint16_t dport = wire::load16(&l4[2]);
   if (dport == kIkePort) return {Kind::Ike};
   if (dport != kNattPort) return {Kind::Other};
@@ -46,6 +41,29 @@ Classified classify(std::span<const std::uint8_t> ip) {
   if (first == 0) return {Kind::Ike};
   if (l4.size() < 16) return {Kind::Malformed};
   return {Kind::Esp, static_cast<std::uint16_t>(ihl + 8), first};
+}
+
+Classified classify(std::span<const std::uint8_t> ip) {
+  if (ip.empty()) return {Kind::Malformed};
+  if ((ip[0] >> 4) == 6) {
+    // Fragments and other extension headers are not taken (yet): Other.
+    if (ip.size() < wire::kIpv6HeaderLen) return {Kind::Malformed};
+    const std::size_t payload = wire::load16(&ip[4]);
+    if (wire::kIpv6HeaderLen + payload > ip.size()) return {Kind::Malformed};
+    return classifyL4(ip[6], ip.subspan(wire::kIpv6HeaderLen, payload), wire::kIpv6HeaderLen);
+  }
+  if (ip.size() < 20) return {Kind::Malformed};
+  const std::size_t ihl = std::size_t{ip[0] & 0x0Fu} * 4;
+  const std::size_t total = wire::load16(&ip[2]);
+  if (ihl < 20 || total < ihl || total > ip.size()) return {Kind::Malformed};
+  if ((wire::load16(&ip[6]) & 0x3FFF) != 0) return {Kind::Other};  // fragments: not reassembled (yet)
+  return classifyL4(ip[9], ip.subspan(ihl, total - ihl), ihl);
+}
+
+// The packet's destination: one of the gateway's endpoints, the SA's own?
+bool toSaEnd(std::span<const std::uint8_t> ip, const IpAddr& local) {
+  if (local.isV6()) return (ip[0] >> 4) == 6 && Ipv6Addr::fromBytes(&ip[24]) == local.v6();
+  return (ip[0] >> 4) == 4 && Ipv4Addr::fromBytes(&ip[16]) == local.v4();
 }
 
 }  // namespace
@@ -145,7 +163,7 @@ std::uint16_t EspInputNode::process(rte_graph* graph, rte_node* node, void** obj
     // The SA belongs to this endpoint in this routing domain.
     const SaSpec& spec = sa->sa->spec();
     const Tunnel* tunnel = t.tunnel(sa->tunnel);
-    if (tunnel == nullptr || tunnel->outside.index() != pm.tenant || Ipv4Addr::fromBytes(&ip[16]) != spec.local) {
+    if (tunnel == nullptr || tunnel->outside.index() != pm.tenant || !toSaEnd(ip, spec.local)) {
       flush();
       out.drop(m, Error::WrongTunnel);
       continue;

@@ -30,20 +30,32 @@ rte_crypto_auth_algorithm authAlgorithm(Integrity i) {
   return RTE_CRYPTO_AUTH_NULL;
 }
 
-// Ethernet placeholder and IPv4 (DF clear, TTL 64, protocol ESP, or UDP for
-// NAT-T: librte_ipsec then adds the UDP header, checksum 0 as RFC 3948
-// section 3.1.1 allows). librte_ipsec fills the lengths and the IP id per
-// packet; the IPv4 checksum is ours.
+// Ethernet placeholder and the outer IP header: IPv4 (DF clear, TTL 64,
+// protocol ESP, or UDP for NAT-T: librte_ipsec then adds the UDP header,
+// checksum 0 as RFC 3948 section 3.1.1 allows) or IPv6 (hop limit 64, next
+// header ESP or UDP). librte_ipsec fills the lengths and the IPv4 id per
+// packet; the IPv4 header checksum, and the UDP checksum IPv6 requires
+// (RFC 8200 8.1), are ours (espProcess).
 std::size_t buildTemplate(const SaSpec& s, std::uint8_t* t) {
-  std::memset(t, 0, 64);
-  t[12] = 0x08;  // IPv4
+  std::memset(t, 0, 80);
   std::uint8_t* ip = t + kTemplateL2;
+  // librte_ipsec adds the UDP header itself (from the SA's udp ports).
+  if (s.local.isV6()) {
+    t[12] = 0x86;
+    t[13] = 0xDD;
+    ip[0] = 0x60;
+    ip[6] = s.udpEncap ? 17 : 50;
+    ip[7] = 64;
+    s.local.v6().toBytes(ip + 8);
+    s.remote.v6().toBytes(ip + 24);
+    return kTemplateL2 + 40;
+  }
+  t[12] = 0x08;  // IPv4
   ip[0] = 0x45;
   ip[8] = 64;
   ip[9] = s.udpEncap ? 17 : 50;
-  s.local.toBytes(ip + 12);
-  s.remote.toBytes(ip + 16);
-  // librte_ipsec adds the UDP header itself (from the SA's udp ports).
+  s.local.v4().toBytes(ip + 12);
+  s.remote.v4().toBytes(ip + 16);
   return kTemplateL2 + 20;
 }
 
@@ -119,14 +131,14 @@ Result<std::unique_ptr<EspSa>> EspSa::create(const SaSpec& spec, CryptoDevice& d
   x.direction = out ? RTE_SECURITY_IPSEC_SA_DIR_EGRESS : RTE_SECURITY_IPSEC_SA_DIR_INGRESS;
   x.proto = RTE_SECURITY_IPSEC_SA_PROTO_ESP;
   x.mode = RTE_SECURITY_IPSEC_SA_MODE_TUNNEL;
-  x.tunnel.type = RTE_SECURITY_IPSEC_TUNNEL_IPV4;
+  x.tunnel.type = spec.local.isV6() ? RTE_SECURITY_IPSEC_TUNNEL_IPV6 : RTE_SECURITY_IPSEC_TUNNEL_IPV4;
   x.replay_win_sz = out ? 0 : spec.replayWindow;
   if (spec.udpEncap && out) {
     x.udp.sport = spec.udpEncap->localPort;
     x.udp.dport = spec.udpEncap->remotePort;
   }
   prm.crypto_xform = first;
-  std::uint8_t hdr[64];
+  std::uint8_t hdr[80];
   prm.tun.hdr_len = static_cast<std::uint8_t>(buildTemplate(spec, hdr));
   prm.tun.hdr_l3_off = kTemplateL2;
   prm.tun.next_proto = spec.inner6 ? 41 : 4;  // IPv6 or IPv4 inside (inbound: what the trailer must say)

@@ -169,7 +169,7 @@ std::optional<std::size_t> VpnManager::interfaceFor(const ikeipc::SaAdd& a) cons
   const IpAddr local = a.inbound ? a.dst : a.src, remote = a.inbound ? a.src : a.dst;
   for (std::size_t i = 0; i < interfaces_.size(); ++i) {
     const auto& x = interfaces_[i];
-    if (x.tenant.index() == a.ifId && IpAddr(x.local) == local && x.endsAt(remote)) return i;
+    if (x.tenant.index() == a.ifId && x.local == local && x.endsAt(remote)) return i;
   }
   return std::nullopt;
 }
@@ -178,7 +178,7 @@ Result<std::unique_ptr<EspSa>> VpnManager::build(const ikeipc::SaAdd& a, const S
   s.spi = a.spi;
   s.direction = a.inbound ? SaDirection::Inbound : SaDirection::Outbound;
   s.local = i.local;
-  s.remote = (a.inbound ? a.src : a.dst).v4();  // the destination or an alternate
+  s.remote = a.inbound ? a.src : a.dst;  // the destination or an alternate
   s.tenant = i.tenant;
   s.inner6 = i.inner6();
   s.replayWindow = a.replayWindow;
@@ -206,7 +206,6 @@ Result<std::unique_ptr<EspSa>> VpnManager::build(const ikeipc::SaAdd& a, const S
 std::optional<ikeipc::Message> VpnManager::handle(const ikeipc::Message& m) {
   if (const auto* a = std::get_if<ikeipc::SaAdd>(&m)) {
     if (device_ == nullptr) return refuse(a->spi, "no crypto device: ESP is not available on this gateway");
-    if (!a->src.isV4() || !a->dst.isV4()) return refuse(a->spi, "IPv6 tunnel endpoints are not supported yet");
     auto index = interfaceFor(*a);
     if (!index) {
       return refuse(a->spi, "no S2S interface of tenant " + std::to_string(a->ifId) + " between " +
@@ -215,7 +214,7 @@ std::optional<ikeipc::Message> VpnManager::handle(const ikeipc::Message& m) {
     }
     const bool inner6 = interfaces_[*index].inner6();
     if (auto why = selectorProblem(*a, inner6)) return refuse(a->spi, *why);
-    const auto key = std::make_pair(a->spi, a->dst.v4().host());
+    const SaKey key(a->spi, a->dst);
     if (sas_.count(key) != 0) return refuse(a->spi, "an SA with this SPI and destination exists");
     SaSpec spec;
     auto esp = build(*a, interfaces_[*index], spec);
@@ -258,8 +257,7 @@ std::optional<ikeipc::Message> VpnManager::handle(const ikeipc::Message& m) {
     return ikeipc::Result_{a->spi, true, ""};
   }
   if (const auto* d = std::get_if<ikeipc::SaDel>(&m)) {
-    if (!d->dst.isV4()) return std::nullopt;
-    auto it = sas_.find(std::make_pair(d->spi, d->dst.v4().host()));
+    auto it = sas_.find(SaKey(d->spi, d->dst));
     if (it == sas_.end()) return std::nullopt;
     const std::size_t index = it->second.interface;
     const bool wasUp = up(index);
@@ -292,7 +290,7 @@ std::optional<ikeipc::Message> VpnManager::handle(const ikeipc::Message& m) {
       const auto x = std::find_if(interfaces_.begin(), interfaces_.end(),
                                   [&](const S2sInterface& i) { return i.name == e->connection; });
       if (to && x != interfaces_.end() && x->endsAt(*to)) {
-        s.trying = to->v4();
+        s.trying = *to;
         kLog.warn("site does not answer: trying its next address",
                   {{"interface", x->name}, {"destination", e->what}});
       }
@@ -317,7 +315,7 @@ EspSa* VpnManager::activeOutbound(std::size_t interface) const {
 
 bool VpnManager::up(std::size_t interface) const { return activeOutbound(interface) != nullptr; }
 
-Ipv4Addr VpnManager::remoteInUse(std::size_t interface) const {
+IpAddr VpnManager::remoteInUse(std::size_t interface) const {
   const EspSa* sa = activeOutbound(interface);
   if (sa != nullptr) return sa->spec().remote;
   const auto& x = interfaces_[interface];
@@ -359,8 +357,9 @@ std::vector<fib::TenantRoute> VpnManager::routesFor(const std::vector<S2sInterfa
   std::vector<fib::TenantRoute> out;
   for (std::size_t i = 0; i < next.size(); ++i) {
     const auto& x = next[i];
-    out.push_back({x.outside, *Prefix4::make(x.local, 32), 0, {fib::RouteKind::VpnLocal, 0, std::nullopt},
-                   "VPN endpoint of " + x.name});
+    const Prefix endpoint =
+        x.local.isV4() ? Prefix(*Prefix4::make(x.local.v4(), 32)) : Prefix(*Prefix6::make(x.local.v6(), 128));
+    out.push_back({x.outside, endpoint, 0, {fib::RouteKind::VpnLocal, 0, std::nullopt}, "VPN endpoint of " + x.name});
     // Up: an outbound SA of the interface that keeps its SAs across the change.
     bool isUp = false;
     for (std::size_t j = 0; j < interfaces_.size() && !isUp; ++j) {

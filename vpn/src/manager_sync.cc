@@ -29,13 +29,13 @@ std::vector<VpnManager::OutboundSequence> VpnManager::sequenceReports(std::uint6
     if (!all && sa.reported && last < sa.lastReported + step) continue;
     sa.reported = true;
     sa.lastReported = last;
-    out.push_back({key.first, Ipv4Addr::fromHost(key.second), last});
+    out.push_back({key.first, key.second, last});
   }
   return out;
 }
 
 void VpnManager::noteSequence(const OutboundSequence& s) {
-  const auto key = std::make_pair(s.spi, s.remote.host());
+  const SaKey key(s.spi, s.remote);
   if (s.last == kGone) {
     reported_.erase(key);
     return;
@@ -57,8 +57,8 @@ std::size_t VpnManager::missingReported() const {
   return n;
 }
 
-void VpnManager::noteGone(const std::pair<std::uint32_t, std::uint32_t>& key, const Sa& sa) {
-  if (keepKeys_ && !sa.inbound && gone_.size() < 4096) gone_.push_back({key.first, Ipv4Addr::fromHost(key.second), kGone});
+void VpnManager::noteGone(const SaKey& key, const Sa& sa) {
+  if (keepKeys_ && !sa.inbound && gone_.size() < 4096) gone_.push_back({key.first, key.second, kGone});
 }
 
 VpnManager::Advanced VpnManager::advanceOutbound(std::uint64_t margin) {
@@ -76,7 +76,7 @@ VpnManager::Advanced VpnManager::advanceOutbound(std::uint64_t margin) {
       kLog.error("outbound SA not advanced past the old active's sequence numbers: rekeying it (the peer drops "
                  "its packets as replays until then)",
                  {{"spi", std::to_string(key.first)}, {"why", esp.error().message()}});
-      done.rekey.push_back(ikeipc::Expire{key.first, IpAddr(Ipv4Addr::fromHost(key.second)), false});
+      done.rekey.push_back(ikeipc::Expire{key.first, key.second, false});
       sa.softSent = true;
       continue;
     }

@@ -84,6 +84,9 @@ Status validate(const SaSpec& sa) {
   if (sa.local.isUnspecified() || sa.remote.isUnspecified()) {
     return bad(spi, "tunnel " + sa.local.toString() + " - " + sa.remote.toString(), "both ends must be given");
   }
+  if (!sa.local.sameFamily(sa.remote)) {
+    return bad(spi, "tunnel " + sa.local.toString() + " - " + sa.remote.toString(), "the ends are of two families");
+  }
   if (sa.tenant.isNode()) return bad(spi, "tenant 0", "an SA belongs to a tenant");
   if (sa.udpEncap && (sa.udpEncap->localPort == 0 || sa.udpEncap->remotePort == 0)) {
     return bad(spi, "udp port 0", "UDP encapsulation needs both ports");

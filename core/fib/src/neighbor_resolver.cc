@@ -66,14 +66,13 @@ bool sendNeighborSolicitation(dp::ControlPath& control, rte_mempool* pool, std::
 }
 
 bool sendUnsolicitedNa(dp::ControlPath& control, rte_mempool* pool, std::uint16_t port, const MacAddr& mac,
-                       const Ipv6Addr& address) {
+                       const Ipv6Addr& address, std::uint16_t vlan) {
   const Ipv6Addr all = Ipv6Addr::allNodes();
-  const std::vector<std::uint8_t> frame = wire::PacketBuilder()
-                                              .eth(mac, MacAddr::forIpv6Multicast(all))
-                                              .ipv6(address, all)
-                                              .ttl(255)
-                                              .neighborAdvertisement(wire::NaFlags{false, false, true}, address, mac)
-                                              .build();
+  wire::PacketBuilder b;
+  b.eth(mac, MacAddr::forIpv6Multicast(all));
+  if (vlan != 0) b.vlan(vlan);
+  const std::vector<std::uint8_t> frame =
+      b.ipv6(address, all).ttl(255).neighborAdvertisement(wire::NaFlags{false, false, true}, address, mac).build();
   rte_mbuf* m = dp::mbufFromFrame(pool, frame, port);
   return m != nullptr && control.inject(m, dp::InjectEdge::Transmit);
 }

@@ -40,7 +40,12 @@ std::uint16_t IfaceOutputNode::process(rte_graph* graph, rte_node* node, void** 
     if (ipLength > x.mtu) {
       if (vrf != nullptr) vrf->countDrop(block);
       if (v6) {
-        // IPv6 routers never fragment: "packet too big" (RFC 8201).
+        // IPv6 routers never fragment: "packet too big" (RFC 8201); but not
+        // about the gateway's own packets (ESP it encrypted: translated).
+        if ((pm.flags & dp::kMetaFlagTranslated) != 0) {
+          out.drop(m, Error::TooBig);
+          continue;
+        }
         out.count(Error::TooBig);
         requestIcmp6Error(pm, wire::kIcmpv6PacketTooBig, 0, x.mtu);
         out.to(m, Next::Icmp6Error);

@@ -104,6 +104,11 @@ std::uint16_t Ip6LookupNode::process(rte_graph* graph, rte_node* node, void** ob
       fail(out, m, *vrf, block, Error::NoRoute, wire::kIcmpv6DestUnreachable, 0);
       continue;
     }
+    if (target->kind == fib::RouteKind::VpnLocal) {
+      dp::setLength(m, pm.l3Offset + std::size_t{length});
+      out.to(m, Next::EspInput);
+      continue;
+    }
     if (target->kind == fib::RouteKind::Local) {
       // An echo request to the gateway's own address on the interface it
       // came in by; nothing else is for the gateway itself.

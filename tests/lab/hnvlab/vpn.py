@@ -55,6 +55,11 @@ SITE_HOST = "172.16.1.1"
 # start_vpn_lab(inner6=...): the tenant is dual-stack (tenants.dual_stack), its
 # tunnel carries IPv6 only, to the site's IPv6 LAN.
 SITE_LAN6 = "fd00:5::/64"
+# start_vpn_lab(outer6=...): the tenant's tunnel travels over IPv6 on the wan
+# (the gateway's wan interface also has WAN_GATEWAY6/64).
+WAN_GATEWAY6 = "2001:db8:113::1"
+SITE6 = {"A": "2001:db8:113::2", "B": "2001:db8:113::3"}
+ENDPOINT6 = {"A": "2001:db8:113::5", "B": "2001:db8:113::6"}
 SITE_HOST6 = "fd00:5::1"
 PSK = {"A": "tenant-a-psk-0123456789", "B": "tenant-b-psk-9876543210"}
 ESP = "aes256gcm16-modp2048"
@@ -106,7 +111,8 @@ class VpnLab:
 
 
 def vpn_operations(topo: OverlayTopology, *, lifetime: int | None = None, pki: VpnPki | None = None,
-                   interface_changes: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+                   interface_changes: dict[str, dict[str, Any]] | None = None,
+                   outer6: Sequence[str] = ()) -> list[dict[str, Any]]:
     ops: list[dict[str, Any]] = []
 
     def create(kind: str, obj: dict[str, Any]) -> None:
@@ -117,8 +123,11 @@ def vpn_operations(topo: OverlayTopology, *, lifetime: int | None = None, pki: V
     create("nodes", {"name": GATEWAY, "role": "gateway", "tenants": sorted({t.rdid for t in tenants} | {WAN_RDID})})
     create("provider-addresses", {"node": GATEWAY, "address": GATEWAY_PA, "interface": "underlay",
                                   "prefixLength": 24, "mac": GATEWAY_UPLINK_MAC})
-    create("external-interfaces", {"rdid": WAN_RDID, "name": "wan", "node": GATEWAY, "port": WAN_PORT,
-                                   "address": WAN_GATEWAY, "prefixLength": 24})
+    wan: dict[str, Any] = {"rdid": WAN_RDID, "name": "wan", "node": GATEWAY, "port": WAN_PORT,
+                           "address": WAN_GATEWAY, "prefixLength": 24}
+    if outer6:
+        wan["ipv6Address"] = WAN_GATEWAY6
+    create("external-interfaces", wan)
     for t in tenants:
         create("lookup-records", {"vsid": t.vsid, "ca": "0.0.0.0", "mac": GATEWAY_VSID_MAC[t.name], "pa": GATEWAY_PA,
                                   "type": "GatewayWildcard", "vmName": GATEWAY})
@@ -130,6 +139,8 @@ def vpn_operations(topo: OverlayTopology, *, lifetime: int | None = None, pki: V
                                "destination": SITE[t.name], "sharedSecret": PSK[t.name], "ikeProposals": IKE,
                                "espProposals": ESP, "localPrefixes": ["10.0.1.0/24"],
                                "remotePrefixes": [SITE_LAN], "dpdSeconds": 5}
+        if t.name in outer6:
+            s2s.update({"localAddress": ENDPOINT6[t.name], "destination": SITE6[t.name]})
         if lifetime is not None:
             s2s["lifetimeSeconds"] = lifetime
         if pki is not None:
@@ -157,11 +168,13 @@ def with_nat(vpn_ops: list[dict[str, Any]], nat_ops: list[dict[str, Any]]) -> li
     return out + [o for o in nat_ops if o["kind"] not in skip]
 
 
-def site_connection(tenant: str, pki: VpnPki | None = None, inner6: bool = False) -> Connection:
+def site_connection(tenant: str, pki: VpnPki | None = None, inner6: bool = False, outer6: bool = False) -> Connection:
     """The remote site's side of tenant `tenant`'s tunnel (with `pki`: by certificates,
-    the gateway known by its certificate's subject; with `inner6`: IPv6 inside)."""
-    conn = Connection(name="gw", local_addr=SITE[tenant], remote_addr=ENDPOINT[tenant], local_id=SITE[tenant],
-                      remote_id=ENDPOINT[tenant], psk=PSK[tenant], local_ts=SITE_LAN6 if inner6 else SITE_LAN,
+    the gateway known by its certificate's subject; with `inner6`: IPv6 inside; with
+    `outer6`: between the IPv6 addresses)."""
+    site, endpoint = (SITE6[tenant], ENDPOINT6[tenant]) if outer6 else (SITE[tenant], ENDPOINT[tenant])
+    conn = Connection(name="gw", local_addr=site, remote_addr=endpoint, local_id=site,
+                      remote_id=endpoint, psk=PSK[tenant], local_ts=SITE_LAN6 if inner6 else SITE_LAN,
                       remote_ts=TENANT_PREFIX6 if inner6 else "10.0.1.0/24",
                       proposals=IKE, esp_proposals=ESP, child="lan", dpd_delay=5)
     if pki is not None:
@@ -174,7 +187,7 @@ def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int 
                   site_changes: dict[str, dict[str, Any]] | None = None,
                   members: Sequence["MemberSpec"] = (), ike_sync: bool = True, nat: bool = False,
                   pki: VpnPki | None = None, interface_changes: dict[str, dict[str, Any]] | None = None,
-                  inner6: Sequence[str] = ()) -> VpnLab:
+                  inner6: Sequence[str] = (), outer6: Sequence[str] = ()) -> VpnLab:
     """Everything of the module docstring, started, in step with the controller.
 
     `site_changes` = {"B": {"psk": "wrong..."}}: fields of a site's Connection
@@ -202,7 +215,8 @@ def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int 
     ctl = start_overlay_controller(lab, list(topo.hosts) + [GATEWAY])
     ops = topo.operations() + records6
     records = [o for o in ops if o["kind"] == "lookup-records"]
-    gateway_ops = vpn_operations(topo, lifetime=lifetime, pki=pki, interface_changes=interface_changes)
+    gateway_ops = vpn_operations(topo, lifetime=lifetime, pki=pki, interface_changes=interface_changes,
+                                 outer6=outer6)
     if nat:
         gateway_ops = with_nat(gateway_ops, nat_operations(topo))
     ops = ([o for o in ops if o["kind"] != "lookup-records"] + records + gateway_ops + cluster_operations(members))
@@ -215,13 +229,16 @@ def start_vpn_lab(lab: Lab, *, lifetime: int | None = None, site_log_level: int 
     sites = {}
     for name in ("A", "B"):
         node = lab.node(f"site-{name.lower()}")
-        node.attach("wan", "eth0", [f"{SITE[name]}/24"])
-        node.ns.disable_ipv6("eth0")
+        if name in outer6:  # IPv6 on before the link is up: attach() sees the address
+            node.attach("wan", "eth0", [f"{SITE[name]}/24", f"{SITE6[name]}/64"])
+        else:
+            node.attach("wan", "eth0", [f"{SITE[name]}/24"])
+            node.ns.disable_ipv6("eth0")
         node.exec(["ip", "addr", "add", f"{SITE_HOST}/24", "dev", "lo"])
         if name in inner6:
             node.exec(["ip", "addr", "add", f"{SITE_HOST6}/64", "dev", "lo"])
         sites[name] = Site(lab, node, f"site-{name.lower()}", log_level=site_log_level).start()
-        conn = site_connection(name, pki, inner6=name in inner6)
+        conn = site_connection(name, pki, inner6=name in inner6, outer6=name in outer6)
         for field, value in (site_changes or {}).get(name, {}).items():
             setattr(conn, field, value)
         sites[name].load(conn)
@@ -276,6 +293,11 @@ def require_vpn_lab(hnv_bin) -> None:
         pytest.skip(why)
     for b in ("hnvgwd", "hnv-hostd", "hnv-iked", "hnv-controller"):
         hnv_bin(b)
+
+
+def sa_packets(x: dict, direction: str) -> int:
+    """Packets of an interface's SAs of one direction ("in", "out"), from vpn-interfaces."""
+    return sum(int(s["packets"]) for s in x["sas"] if s["direction"] == direction)
 
 
 def wait_connected(vl: VpnLab, tenants=("A", "B"), timeout: float = 30) -> dict[str, dict]:

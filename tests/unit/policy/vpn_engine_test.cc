@@ -97,6 +97,12 @@ TEST_F(VpnEngine, AlternateDestinationsAreKeptInOrderAndNeedTheSitesIdentity) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message().find("alternateDestinations: 198.51.100.7: vpn-s2s-interface"), std::string::npos)
       << r.error().message();
+  // IPv6 outside: endpoints and alternates of that family.
+  must(createOp(kVpn, with(kVpn, R"("name":"site-v6","localAddress":"2001:db8:5::5","destination":"2001:db8:5::2",)"
+                                 R"("alternateDestinations":["2001:db8:6::2"],"remoteId":"site-v6")")));
+  x = get(kVpn, "@A/site-v6");
+  EXPECT_EQ(x.at("localAddress").as_string(), "2001:db8:5::5");
+  EXPECT_EQ(boost::json::serialize(x.at("alternateDestinations")), R"(["2001:db8:6::2"])");
 }
 
 TEST_F(VpnEngine, RulesAcrossObjects) {
@@ -152,7 +158,9 @@ TEST_F(VpnEngine, BadInputIsRefusedWithTheFieldAndTheRuleAndNeverEchoesTheSecret
       {R"("sharedSecret":"short")", "sharedSecret: 5 characters: a PSK has 16 to 256 characters"},
       {R"("ikeProposals":"3des-md5-modp768")", "'3des' is not a supported algorithm"},
       {R"("espProposals":"aes256gcm16-modp2048,chacha20poly1305")", "'chacha20poly1305' is not a supported"},
-      {R"("localAddress":"2001:db8::1")", "IPv6 tunnel endpoints are not supported yet"},
+      {R"("localAddress":"2001:db8::1")", "destination: 198.51.100.2: is not of localAddress's family (2001:db8::1)"},
+      {R"("localAddress":"fe80::1","destination":"fe80::2")",
+       "localAddress: fe80::1: must be a global unicast address"},
       {R"("destination":"203.0.113.5")", "is the local address"},
       {R"("externalRdid":"@A")", "must be another routing domain than rdid"},
       {R"("remotePrefixes":[])", "1 to 32 prefixes"},
@@ -197,7 +205,8 @@ TEST_F(VpnEngine, BadInputIsRefusedWithTheFieldAndTheRuleAndNeverEchoesTheSecret
       {R"("remoteId":"s","alternateDestinations":["198.51.100.7","198.51.100.7"])",
        "alternateDestinations[1]: 198.51.100.7: is listed twice"},
       {R"("remoteId":"s","alternateDestinations":["203.0.113.5"])", "is the local address"},
-      {R"("remoteId":"s","alternateDestinations":["2001:db8::7"])", "IPv6 tunnel endpoints are not supported yet"},
+      {R"("remoteId":"s","alternateDestinations":["2001:db8::7"])",
+       "alternateDestinations[0]: 2001:db8::7: is not of localAddress's family"},
       {R"("remoteId":"s","alternateDestinations":["1.1.1.1","1.1.1.2","1.1.1.3","1.1.1.4","1.1.1.5"])",
        "at most 4 alternate destinations"},
   };

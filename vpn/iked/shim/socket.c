@@ -95,7 +95,7 @@ METHOD(socket_t, send_, status_t, hnv_socket_t *this, packet_t *packet) {
 
 METHOD(socket_t, get_port, uint16_t, hnv_socket_t *this, bool nat_t) { return nat_t ? 4500 : 500; }
 
-METHOD(socket_t, supported_families, socket_family_t, hnv_socket_t *this) { return SOCKET_FAMILY_IPV4; }
+METHOD(socket_t, supported_families, socket_family_t, hnv_socket_t *this) { return SOCKET_FAMILY_BOTH; }
 
 METHOD(socket_t, destroy, void, hnv_socket_t *this) { free(this); }
 

@@ -151,6 +151,19 @@ std::string privateHaFifo(const std::string& runDir, std::string& why) {
   return own;
 }
 
+// An address as the shim takes it: family (4 or 6), bytes, port.
+hnv_ike_addr_t shimAddress(const IpAddr& a, std::uint16_t port) {
+  hnv_ike_addr_t out{};
+  out.family = a.isV4() ? 4 : 6;
+  if (a.isV4()) {
+    a.v4().toBytes(out.bytes);
+  } else {
+    a.v6().toBytes(out.bytes);
+  }
+  out.port = port;
+  return out;
+}
+
 // Run as a service user (hnv-iked.service), hnv-iked holds CAP_SYS_ADMIN
 // only for privateHaFifo's mount; it gives up every capability right after,
 // before charon starts. Run as root (the lab), it keeps what it has.
@@ -286,24 +299,13 @@ int main(int argc, char** argv) {
     } else if (const auto* c = std::get_if<ikeipc::Counters>(&m)) {
       if (backendPtr != nullptr) backendPtr->onCounters(*c);
     } else if (const auto* e = std::get_if<ikeipc::Expire>(&m)) {
-      hnv_ike_addr_t dst{};
-      dst.family = e->dst.isV4() ? 4 : 6;
-      if (e->dst.isV4()) {
-        e->dst.v4().toBytes(dst.bytes);
-      } else {
-        e->dst.v6().toBytes(dst.bytes);
-      }
+      hnv_ike_addr_t dst = shimAddress(e->dst, 0);
       hnv_charon_expire(50, e->spi, &dst, e->hard ? 1 : 0);
     } else if (const auto* r = std::get_if<ikeipc::Result_>(&m)) {
       if (!r->ok) kLog.error("the data plane refused an SA", {{"spi", std::to_string(r->spi)}, {"why", r->error}});
     } else if (const auto* in = std::get_if<ikeipc::IkeIn>(&m)) {
-      hnv_ike_addr_t src{}, dst{};
-      if (!in->src.isV4() || !in->dst.isV4()) return;
-      src.family = dst.family = 4;
-      in->src.v4().toBytes(src.bytes);
-      in->dst.v4().toBytes(dst.bytes);
-      src.port = in->srcPort;
-      dst.port = in->dstPort;
+      if (!in->src.sameFamily(in->dst)) return;
+      hnv_ike_addr_t src = shimAddress(in->src, in->srcPort), dst = shimAddress(in->dst, in->dstPort);
       if (hnv_charon_ike_input(&src, &dst, in->data.data(), in->data.size()) != 0) {
         kLog.warn("IKE datagram dropped: charon's queue is full");
       }

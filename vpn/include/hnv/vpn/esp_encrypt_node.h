@@ -13,8 +13,9 @@ namespace hnv::vpn {
 // the first scratch word). A tunnel carries one family, its SA's: a packet
 // of the other is dropped (family-mismatch; the routes put none there).
 // Encrypts it with the tunnel's outbound SA (tunnel mode, ESP or ESP in UDP)
-// and sends the ESP packet to ip4-lookup in the tunnel's outside routing
-// domain, marked translated. Consecutive packets of one SA go through the
+// and sends the ESP packet to ip4-lookup (or ip6-lookup, for an SA between
+// IPv6 endpoints) in the tunnel's outside routing domain, marked
+// translated. Consecutive packets of one SA go through the
 // crypto device as one burst. An on-demand tunnel without an SA drops the
 // packet (tunnel-dialing) and asks the control thread for the tunnel
 // (VpnTables::demand). Past the tunnel's egress limit a packet is dropped
@@ -23,8 +24,8 @@ namespace hnv::vpn {
 // drop it after decryption.
 struct EspEncryptNode {
   static constexpr std::string_view kName = "esp-encrypt";
-  enum class Next : std::uint16_t { Drop = 0, Lookup };
-  static constexpr std::array<std::string_view, 2> kNextNames{"drop", "ip4-lookup"};
+  enum class Next : std::uint16_t { Drop = 0, Lookup, Lookup6 };
+  static constexpr std::array<std::string_view, 3> kNextNames{"drop", "ip4-lookup", "ip6-lookup"};
   enum class Error : std::uint16_t {
     NoTunnel,
     TunnelDown,

@@ -8,9 +8,10 @@
 
 namespace hnv::vpn {
 
-// esp-input: an IPv4 packet in an outside routing domain addressed to one of
-// the gateway's VPN endpoints (ip4-lookup's VpnLocal route). ESP (protocol
-// 50, or UDP 4500 whose first four bytes are not zero) is looked up by SPI,
+// esp-input: an IPv4 or IPv6 packet in an outside routing domain addressed
+// to one of the gateway's VPN endpoints (ip4-lookup's or ip6-lookup's
+// VpnLocal route; IPv6 without extension headers). ESP (protocol 50, or UDP
+// 4500 whose first four bytes are not zero) is looked up by SPI,
 // decrypted and verified with its inbound SA (anti-replay included),
 // checked against the SA's traffic selectors, and sent to ip4-lookup (an
 // IPv4 SA) or ip6-lookup (an IPv6 SA) in the SA's tenant, marked

@@ -48,10 +48,10 @@ struct S2sInterface {
   std::string shortName;  // the interface's name in the policy (a metrics label)
   TenantId tenant = TenantId::node();
   TenantId outside = TenantId::node();
-  Ipv4Addr local, remote;
+  IpAddr local, remote;  // of one family (policy)
   // The site's other addresses: charon (hnv-iked) tries them in turn when
   // the one it tries does not answer; SAs may end at any of them.
-  std::vector<Ipv4Addr> alternates;
+  std::vector<IpAddr> alternates;
   std::vector<Prefix> localPrefixes;
   std::vector<RemotePrefix> remotePrefixes;
   // Demand dialing: its routes stay while the tunnel is down, and a packet
@@ -60,7 +60,7 @@ struct S2sInterface {
   // The inner family: policy gives an interface prefixes of one family.
   bool inner6() const { return !localPrefixes.empty() && !localPrefixes.front().isV4(); }
   bool endsAt(const IpAddr& a) const {
-    return a.isV4() && (a.v4() == remote || std::find(alternates.begin(), alternates.end(), a.v4()) != alternates.end());
+    return a == remote || std::find(alternates.begin(), alternates.end(), a) != alternates.end();
   }
   // Bandwidth limits of the tunnel's inner traffic (bytes of the tenant's
   // IP packets per second; 0: none): tenant -> site, site -> tenant.
@@ -115,7 +115,7 @@ class VpnManager {
   // The site address the interface's tunnel uses: its active outbound SA's
   // destination; else the alternate its connecting IKE SA went on to, or
   // the configured destination.
-  Ipv4Addr remoteInUse(std::size_t interface) const;
+  IpAddr remoteInUse(std::size_t interface) const;
   // Called when routes() changed (an interface went up or down).
   std::function<void()> onRoutesChanged;
 
@@ -125,7 +125,7 @@ class VpnManager {
   // numbers the active has sent.
   struct OutboundSequence {
     std::uint32_t spi = 0;
-    Ipv4Addr remote;         // the SA's destination
+    IpAddr remote;           // the SA's destination
     std::uint64_t last = 0;  // highest sequence number handed out; kGone: the SA was deleted
   };
   static constexpr std::uint64_t kGone = UINT64_MAX;
@@ -172,7 +172,7 @@ class VpnManager {
     std::string ike = "down";  // from the events: down, up
     std::string child = "down";
     std::string lastAlert;
-    std::optional<Ipv4Addr> trying;  // the alternate destination hnv-iked went on to (its IKE SA's peer)
+    std::optional<IpAddr> trying;  // the alternate destination hnv-iked went on to (its IKE SA's peer)
   };
   std::optional<std::size_t> interfaceFor(const ikeipc::SaAdd& a) const;
   Result<std::unique_ptr<EspSa>> build(const ikeipc::SaAdd& a, const S2sInterface& i, SaSpec& spec) const;
@@ -180,7 +180,8 @@ class VpnManager {
   const Sa* activeOutboundSa(std::size_t interface) const;  // the newest outbound SA; null: down
   EspSa* activeOutbound(std::size_t interface) const;
   // An outbound SA leaves: the standby forgets the active's reports of it.
-  void noteGone(const std::pair<std::uint32_t, std::uint32_t>& key, const Sa& sa);
+  using SaKey = std::pair<std::uint32_t, IpAddr>;  // (SPI, destination address)
+  void noteGone(const SaKey& key, const Sa& sa);
 
   dp::Rcu& rcu_;
   CryptoDevice* device_;
@@ -188,14 +189,14 @@ class VpnManager {
   std::vector<S2sInterface> interfaces_;
   std::map<std::string, State> states_;  // by interface name
   // By (SPI, destination address): inbound SPIs are ours, outbound ones the peers'.
-  std::map<std::pair<std::uint32_t, std::uint32_t>, Sa> sas_;
+  std::map<SaKey, Sa> sas_;
   std::uint64_t installs_ = 0;
   bool keepKeys_ = false;
   std::map<std::string, std::uint64_t> lastDial_;  // by interface name: when (ms) it was last dialed
   // Per interface (by index), kept across publishes; rebuilt by configure,
   // carrying on the buckets of interfaces whose limit did not change.
   VpnTables::Limiters egress_, ingress_;
-  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> reported_;  // standby: by (SPI, destination)
+  std::map<SaKey, std::uint64_t> reported_;  // standby: by (SPI, destination)
   std::vector<OutboundSequence> gone_;  // active: deleted outbound SAs not reported yet
 };
 

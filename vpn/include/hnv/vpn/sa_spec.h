@@ -1,7 +1,7 @@
 // One ESP security association as IKE negotiated it: the plain description
 // hnv-iked hands the data plane (from charon's add_sa), before any DPDK
-// object exists. Tunnel mode, IPv4 outer addresses, optionally inside UDP
-// (NAT-T, RFC 3948).
+// object exists. Tunnel mode, IPv4 or IPv6 outer addresses, optionally
+// inside UDP (NAT-T, RFC 3948).
 #pragma once
 
 #include <cstdint>
@@ -39,8 +39,8 @@ struct SaSpec {
   std::vector<std::uint8_t> integrityKey;
   // The tunnel's ends from this gateway's side: an outbound SA's packets go
   // local -> remote, an inbound SA's come remote -> local.
-  Ipv4Addr local;
-  Ipv4Addr remote;
+  IpAddr local;  // both ends of one family: the outer header's
+  IpAddr remote;
   std::optional<UdpEncap> udpEncap;
   bool inner6 = false;              // the packets inside are IPv6 (IPv4 otherwise): the ESP trailer's next header
   std::uint32_t replayWindow = 64;  // packets; 0: no anti-replay (inbound)
@@ -58,7 +58,8 @@ void wipeKeys(SaSpec& sa);
 
 // Refuses what the data plane cannot build: key lengths that do not fit the
 // algorithm, integrity with GCM or none with CBC, SPI below 256 (RFC 4303
-// reserves them), an unspecified tunnel end, a tenant of 0.
+// reserves them), an unspecified tunnel end or ends of two families, a
+// tenant of 0.
 Status validate(const SaSpec& sa);
 
 // The algorithms from IKEv2 transform ids (RFC 7296 / IANA): encryption

@@ -38,9 +38,10 @@ using PuntKind = std::uint8_t;  // 0: none
 using PuntHandler = std::function<void(rte_mbuf*)>;
 
 // Where an injected packet goes (values are InjectNode edges).
-// Ip4Lookup: an IPv4 packet the control thread made for a routing domain
-// (meta tenant and l3Offset set): routed there like any other.
-enum class InjectEdge : std::uint8_t { Transmit = 1, EthInput = 2, VmInput = 3, Ip4Lookup = 4 };
+// Ip4Lookup, Ip6Lookup: an IPv4 or IPv6 packet the control thread made for
+// a routing domain (meta tenant and l3Offset set): routed there like any
+// other.
+enum class InjectEdge : std::uint8_t { Transmit = 1, EthInput = 2, VmInput = 3, Ip4Lookup = 4, Ip6Lookup = 5 };
 
 struct PuntState {
   rte_ring* ring = nullptr;
@@ -110,8 +111,9 @@ struct InjectNode {
   static constexpr std::string_view kName = "inject";
   static constexpr bool kSource = true;
   static constexpr std::uint16_t kBurst = 32;
-  enum class Next : std::uint16_t { Drop = 0, Transmit, EthInput, VmInput, Ip4Lookup };
-  static constexpr std::array<std::string_view, 5> kNextNames{"drop", "port-tx", "eth-input", "vm-input", "ip4-lookup"};
+  enum class Next : std::uint16_t { Drop = 0, Transmit, EthInput, VmInput, Ip4Lookup, Ip6Lookup };
+  static constexpr std::array<std::string_view, 6> kNextNames{"drop",     "port-tx",    "eth-input",
+                                                              "vm-input", "ip4-lookup", "ip6-lookup"};
   enum class Error : std::uint16_t { BadEdge };
   static constexpr std::array<std::string_view, 1> kErrorNames{"bad-edge"};
   static std::uint16_t process(rte_graph* graph, rte_node* node, void** objs, std::uint16_t count);

@@ -71,10 +71,10 @@ bool sendNeighborSolicitation(dp::ControlPath& control, rte_mempool* pool, std::
 
 // Sends an unsolicited Neighbor Advertisement (RFC 4861 section 7.2.6) out
 // of `port`: `address` is at `mac`, override set, to all nodes (ff02::1,
-// hop limit 255), so that neighbours caching the address update at once.
-// False: no mbuf or a full ring.
+// hop limit 255), so that neighbours caching the address update at once;
+// with a VLAN id, tagged. False: no mbuf or a full ring.
 bool sendUnsolicitedNa(dp::ControlPath& control, rte_mempool* pool, std::uint16_t port, const MacAddr& mac,
-                       const Ipv6Addr& address);
+                       const Ipv6Addr& address, std::uint16_t vlan = 0);
 
 class NeighborResolver {
  public:

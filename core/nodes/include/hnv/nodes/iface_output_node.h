@@ -17,7 +17,8 @@ namespace hnv::nodes {
 // the interface is counted; an IPv4 one with DF set gets "fragmentation
 // needed" with the interface's MTU (icmp4-error, RFC 1191), without DF it
 // is dropped (the gateway does not fragment); an IPv6 one gets "packet too
-// big" with the MTU (icmp6-error, RFC 8201).
+// big" with the MTU (icmp6-error, RFC 8201), unless the gateway made it
+// (translated: ESP it encrypted), which is only dropped.
 struct IfaceOutputNode {
   static constexpr std::string_view kName = "iface-output";
   enum class Next : std::uint16_t { Drop = 0, Tx, Punt, IcmpError, Icmp6Error };

@@ -20,7 +20,8 @@ namespace hnv::nodes {
 // hop limit is decremented on the way through and the MSS of TCP SYNs is
 // clamped to what the path carries (the node's tenant MSS less the 20 bytes
 // IPv6's header is longer; an external interface's MTU less 60).
-// Neighbour discovery from an external interface, and an echo request
+// A packet to one of the gateway's VPN endpoints (a VpnLocal route) goes
+// to esp-input. Neighbour discovery from an external interface, and an echo request
 // there to the gateway's own address on it, go to icmp6-local. Otherwise
 // only global unicast is routed: multicast, unspecified, loopback and
 // link-local destinations (RFC 4291 2.5.6: never forwarded) are dropped
@@ -35,9 +36,9 @@ namespace hnv::nodes {
 // tenant has an address to send them from (fib::Vrf::icmpSource6).
 struct Ip6LookupNode {
   static constexpr std::string_view kName = "ip6-lookup";
-  enum class Next : std::uint16_t { Drop = 0, Overlay, EspEncrypt, IcmpError, Interface, Local };
-  static constexpr std::array<std::string_view, 6> kNextNames{"drop",        "overlay-output", "esp-encrypt",
-                                                              "icmp6-error", "iface-output",   "icmp6-local"};
+  enum class Next : std::uint16_t { Drop = 0, Overlay, EspEncrypt, IcmpError, Interface, Local, EspInput };
+  static constexpr std::array<std::string_view, 7> kNextNames{
+      "drop", "overlay-output", "esp-encrypt", "icmp6-error", "iface-output", "icmp6-local", "esp-input"};
   enum class Error : std::uint16_t {
     Malformed,
     NotUnicast,
