@@ -290,19 +290,19 @@ inline std::vector<std::uint8_t> fromHost6(const Ipv6Addr& src, const Ipv6Addr& 
   return toGatewayFromA1().ipv6(src, dst).ttl(hops).udp(4000, 53).payloadFill(32, 0x5a).build();
 }
 
-// header and the ICMPv6 header's first 8 bytes.
-struct Icmp6Back {
+// An IPv6 packet the gateway sent into the overlay: the outer IPv4 header,
+// the VSID, the inner Ethernet header's fields and the inner IPv6 header.
+struct Nvgre6 {
   wire::Ipv4Header outer;
   std::uint32_t vsid = 0;
-  MacAddr innerDst;
+  MacAddr innerDst, innerSrc;
+  std::uint16_t innerEtherType = 0;
+  bool innerTagged = false;
   wire::Ipv6Header ip;
-  std::uint8_t type = 0, code = 0;
-  std::uint32_t word = 0;
-  std::vector<std::uint8_t> quoted;  // the original packet as the error quotes it
 };
 
-inline Icmp6Back icmp6Back(const std::vector<std::uint8_t>& f) {
-  Icmp6Back b;
+inline Nvgre6 nvgre6(const std::vector<std::uint8_t>& f) {
+  Nvgre6 b;
   auto outer = wire::parseIpv4(std::span(f).subspan(14));
   EXPECT_TRUE(outer.ok());
   b.outer = *outer;
@@ -312,15 +312,33 @@ inline Icmp6Back icmp6Back(const std::vector<std::uint8_t>& f) {
   auto eth = wire::parseEthernet(outer->payload.subspan(wire::kNvgreHeaderLen));
   EXPECT_TRUE(eth.ok());
   b.innerDst = eth->dst;
+  b.innerSrc = eth->src;
+  b.innerEtherType = eth->etherType;
+  b.innerTagged = eth->vlanTci.has_value();
   auto ip = wire::parseIpv6(outer->payload.subspan(wire::kNvgreHeaderLen + 14));
   EXPECT_TRUE(ip.ok());
   b.ip = *ip;
-  EXPECT_EQ(ip->nextHeader, wire::kIpProtoIcmpv6);
-  EXPECT_TRUE(wire::icmpv6ChecksumOk(ip->src, ip->dst, ip->payload));
-  b.type = ip->payload[0];
-  b.code = ip->payload[1];
-  b.word = wire::load32(&ip->payload[4]);
-  b.quoted.assign(ip->payload.begin() + 8, ip->payload.end());
+  return b;
+}
+
+// An ICMPv6 error the gateway sent back into the overlay: the inner IPv6
+// header and the ICMPv6 header's first 8 bytes.
+struct Icmp6Back : Nvgre6 {
+  std::uint8_t type = 0, code = 0;
+  std::uint32_t word = 0;
+  std::vector<std::uint8_t> quoted;  // the original packet as the error quotes it
+};
+
+inline Icmp6Back icmp6Back(const std::vector<std::uint8_t>& f) {
+  Icmp6Back b;
+  static_cast<Nvgre6&>(b) = nvgre6(f);
+  const wire::Ipv6Header& ip = b.ip;
+  EXPECT_EQ(ip.nextHeader, wire::kIpProtoIcmpv6);
+  EXPECT_TRUE(wire::icmpv6ChecksumOk(ip.src, ip.dst, ip.payload));
+  b.type = ip.payload[0];
+  b.code = ip.payload[1];
+  b.word = wire::load32(&ip.payload[4]);
+  b.quoted.assign(ip.payload.begin() + 8, ip.payload.end());
   return b;
 }
 

@@ -11,29 +11,20 @@ TEST_F(GatewayNodes, Ipv6IsRoutedBetweenTheVirtualSubnetsOfATenant) {
   auto r = run(fromHost6(kVm6, kPeer6), kUnderlay);
   ASSERT_EQ(r.sent.size(), 1u);
   EXPECT_EQ(r.sent[0].port, kUnderlay);
-  const auto& f = r.sent[0].bytes;
-  auto outer = wire::parseIpv4(std::span(f).subspan(14));
-  ASSERT_TRUE(outer.ok());
-  EXPECT_EQ(outer->dst, kPa2) << "the host of the destination's record";
-  auto nv = wire::parseNvgre(outer->payload);
-  ASSERT_TRUE(nv.ok());
-  EXPECT_EQ(nv->vsid, vsid(5002)) << "into the destination's VSID";
-  auto innerEth = wire::parseEthernet(outer->payload.subspan(wire::kNvgreHeaderLen));
-  ASSERT_TRUE(innerEth.ok());
-  EXPECT_EQ(innerEth->etherType, wire::kEtherTypeIpv6);
-  EXPECT_EQ(innerEth->dst, kA2);
-  EXPECT_EQ(innerEth->src, kGwA2) << "the gateway's MAC in VSID 5002";
-  auto ip = wire::parseIpv6(outer->payload.subspan(wire::kNvgreHeaderLen + 14));
-  ASSERT_TRUE(ip.ok());
-  EXPECT_EQ(ip->src, kVm6);
-  EXPECT_EQ(ip->dst, kPeer6);
-  EXPECT_EQ(ip->hopLimit, 63);
+  const Nvgre6 o = nvgre6(r.sent[0].bytes);
+  EXPECT_EQ(o.outer.dst, kPa2) << "the host of the destination's record";
+  EXPECT_EQ(o.vsid, 5002u) << "into the destination's VSID";
+  EXPECT_EQ(o.innerEtherType, wire::kEtherTypeIpv6);
+  EXPECT_EQ(o.innerDst, kA2);
+  EXPECT_EQ(o.innerSrc, kGwA2) << "the gateway's MAC in VSID 5002";
+  EXPECT_EQ(o.ip.src, kVm6);
+  EXPECT_EQ(o.ip.dst, kPeer6);
+  EXPECT_EQ(o.ip.hopLimit, 63);
   EXPECT_EQ(h_.counter("hnv_tenant_packets_total",
                        {{"tenant", "aaaaaaaa-0000-4000-8000-00000000000a"}, {"path", "from-overlay"}}),
             1u);
 }
 
-// An ICMPv6 error the gateway sent back into the overlay: the inner IPv6
 TEST_F(GatewayNodes, Ipv6WithoutRouteOrHopsIsAnsweredFromTheTenantsIpv6Gateway) {
   const Ipv6Addr gw6 = *Ipv6Addr::parse("fd00:a:1::1");  // VSID 5001's default gateway (the prefix's first host)
   for (auto [dst, hops, type, error] :
@@ -150,21 +141,13 @@ TEST_F(GatewayNodes, Ipv6FromTheExternalNetworkIsEncapsulatedIntoTheVmsVsid) {
   auto r = run(fromRouterA6(kFar6, kVm6).udp(53, 4000).payloadFill(32, 0xa5).build(), kTrunk);
   ASSERT_EQ(r.sent.size(), 1u);
   EXPECT_EQ(r.sent[0].port, kUnderlay);
-  const auto& f = r.sent[0].bytes;
-  auto outer = wire::parseIpv4(std::span(f).subspan(14));
-  ASSERT_TRUE(outer.ok());
-  EXPECT_EQ(outer->dst, kPa1);
-  auto nv = wire::parseNvgre(outer->payload);
-  ASSERT_TRUE(nv.ok());
-  EXPECT_EQ(nv->vsid, vsid(5001));
-  auto innerEth = wire::parseEthernet(outer->payload.subspan(wire::kNvgreHeaderLen));
-  ASSERT_TRUE(innerEth.ok());
-  EXPECT_EQ(innerEth->dst, kA1);
-  EXPECT_FALSE(innerEth->vlanTci.has_value()) << "the tag stays outside the overlay";
-  auto ip = wire::parseIpv6(outer->payload.subspan(wire::kNvgreHeaderLen + 14));
-  ASSERT_TRUE(ip.ok());
-  EXPECT_EQ(ip->src, kFar6);
-  EXPECT_EQ(ip->hopLimit, 59);
+  const Nvgre6 o = nvgre6(r.sent[0].bytes);
+  EXPECT_EQ(o.outer.dst, kPa1);
+  EXPECT_EQ(o.vsid, 5001u);
+  EXPECT_EQ(o.innerDst, kA1);
+  EXPECT_FALSE(o.innerTagged) << "the tag stays outside the overlay";
+  EXPECT_EQ(o.ip.src, kFar6);
+  EXPECT_EQ(o.ip.hopLimit, 59);
   EXPECT_EQ(h_.counter("hnv_tenant_packets_total",
                        {{"tenant", "aaaaaaaa-0000-4000-8000-00000000000a"}, {"path", "from-external"}}),
             1u);

@@ -138,6 +138,8 @@ TEST_F(GatewayNodes, EchoToTheGatewaysExternalAddressIsAnswered) {
   EXPECT_EQ(o.ip.dst, kExtRouter);
   EXPECT_EQ(o.ip.payload[0], wire::kIcmpEchoReply);
 }
+
+// Only unicast is routed: a tenant network's broadcasts and multicasts
 // (DHCP, mDNS) stay there, get no ICMP error, and echo replies to the
 // gateway's address never reach the node's PA pinger.
 TEST_F(GatewayNodes, BroadcastAndMulticastAreNotRouted) {
