@@ -35,6 +35,7 @@ Result<TenantTables> TenantTables::build(std::vector<TenantInterface> interfaces
   t.lastScope_ = previous != nullptr ? previous->lastScope_ : kUnderlay;
   for (auto& x : interfaces) {
     std::sort(x.proxyArp.begin(), x.proxyArp.end());
+    std::sort(x.proxyNd.begin(), x.proxyNd.end());
     x.scope = kUnderlay;
     if (previous != nullptr) {
       for (const auto& old : previous->interfaces_) {

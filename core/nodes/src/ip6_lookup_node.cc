@@ -70,6 +70,9 @@ std::uint16_t Ip6LookupNode::process(rte_graph* graph, rte_node* node, void** ob
       out.drop(m, Error::Malformed);
       continue;
     }
+    const std::uint32_t length = static_cast<std::uint32_t>(wire::kIpv6HeaderLen + ip->payloadLength);
+    // Ethernet padding goes: the packet is exactly the IP length from here on.
+    dp::setLength(m, pm.l3Offset + std::size_t{length});
     const bool external = (pm.flags & (dp::kMetaFlagExternal | dp::kMetaFlagTranslated)) == dp::kMetaFlagExternal;
     const std::uint8_t type = icmpType(*ip);
     if (external && (type == wire::kIcmpv6NeighborSolicitation || type == wire::kIcmpv6NeighborAdvertisement)) {
@@ -77,7 +80,6 @@ std::uint16_t Ip6LookupNode::process(rte_graph* graph, rte_node* node, void** ob
       // link-local address as well): icmp6-local answers it in the
       // interface's scope.
       pm.l4Offset = static_cast<std::uint16_t>(pm.l3Offset + wire::kIpv6HeaderLen);
-      dp::setLength(m, pm.l3Offset + wire::kIpv6HeaderLen + std::size_t{ip->payloadLength});
       out.to(m, Next::Local);
       continue;
     }
@@ -93,7 +95,6 @@ std::uint16_t Ip6LookupNode::process(rte_graph* graph, rte_node* node, void** ob
       out.drop(m, Error::NoVrf);
       continue;
     }
-    const std::uint32_t length = static_cast<std::uint32_t>(wire::kIpv6HeaderLen + ip->payloadLength);
     if ((pm.flags & dp::kMetaFlagTranslated) == 0) {
       vrf->count(block,
                  (pm.flags & dp::kMetaFlagExternal) != 0 ? fib::TenantPath::FromExternal : fib::TenantPath::FromOverlay,
@@ -105,7 +106,6 @@ std::uint16_t Ip6LookupNode::process(rte_graph* graph, rte_node* node, void** ob
       continue;
     }
     if (target->kind == fib::RouteKind::VpnLocal) {
-      dp::setLength(m, pm.l3Offset + std::size_t{length});
       out.to(m, Next::EspInput);
       continue;
     }
@@ -114,7 +114,6 @@ std::uint16_t Ip6LookupNode::process(rte_graph* graph, rte_node* node, void** ob
       // came in by; nothing else is for the gateway itself.
       if (external && type == wire::kIcmpv6EchoRequest) {
         pm.l4Offset = static_cast<std::uint16_t>(pm.l3Offset + wire::kIpv6HeaderLen);
-        dp::setLength(m, pm.l3Offset + std::size_t{length});
         out.to(m, Next::Local);
       } else {
         out.drop(m, Error::LocalUnsupported);
@@ -132,8 +131,6 @@ std::uint16_t Ip6LookupNode::process(rte_graph* graph, rte_node* node, void** ob
       continue;
     }
     --l3[7];
-    // Ethernet padding goes: the packet is exactly the IP length from here on.
-    dp::setLength(m, pm.l3Offset + std::size_t{length});
     pm.l4Offset = 0;
     const fib::TenantInterface* x =
         target->kind == fib::RouteKind::External ? &tenants.interfaces()[target->iface] : nullptr;

@@ -59,7 +59,7 @@ struct TenantInterface {
   // Other addresses the gateway answers ARP for on the interface: the NAT
   // external addresses on its network (sorted).
   std::vector<Ipv4Addr> proxyArp;
-  std::vector<Ipv6Addr> proxyNd;  // likewise, IPv6 addresses answered by neighbour discovery
+  std::vector<Ipv6Addr> proxyNd;  // likewise, IPv6 addresses answered by neighbour discovery (sorted)
   bool onLink(const Ipv4Addr& a) const { return maskAddress(a, prefixLength) == maskAddress(address, prefixLength); }
   bool onLink6(const Ipv6Addr& a) const {
     return address6 && maskAddress(a, prefixLength6) == maskAddress(*address6, prefixLength6);
@@ -67,7 +67,7 @@ struct TenantInterface {
   // Neighbour solicitations the gateway answers on the interface: for its
   // IPv6 address, and for the tunnel endpoints on its network (proxyNd).
   bool answersNd(const Ipv6Addr& a) const {
-    return (address6 && a == *address6) || std::find(proxyNd.begin(), proxyNd.end(), a) != proxyNd.end();
+    return (address6 && a == *address6) || std::binary_search(proxyNd.begin(), proxyNd.end(), a);
   }
   bool answersArp(const Ipv4Addr& a) const {
     return a == address || std::binary_search(proxyArp.begin(), proxyArp.end(), a);
